@@ -1,0 +1,59 @@
+import * as z from 'zod/mini';
+import { Fault } from './faults';
+
+export const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,50}$/;
+export const MIN_KEY_LENGTH = 20;
+
+export const apiKeyCredentialSchema = z.object({ type: z.literal('api_key'), key: z.string().check(z.minLength(1)) });
+export type ApiKeyCredential = z.infer<typeof apiKeyCredentialSchema>;
+/** Browser/device credentials join this union when OAuth lands. */
+export const credentialSchema = apiKeyCredentialSchema;
+export type Credential = ApiKeyCredential;
+export type AccountKind = 'api_key';
+
+/** Returns the reason an account name is unusable, or undefined when it is fine. */
+export function accountNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'Enter an account name.';
+  if (name.length > 50) return 'Use at most 50 characters.';
+  if (!ACCOUNT_NAME.test(name)) return 'Use only letters, digits, "-" and "_".';
+  return undefined;
+}
+
+export function requireAccountName(name: unknown): string {
+  const problem = typeof name === 'string' ? accountNameProblem(name) : 'The account name must be text.';
+  if (problem) throw new Fault('invalid-account', `Invalid account name "${String(name)}". ${problem}`, 'Choose a name like "work" or "personal".');
+  return name as string;
+}
+
+// Text people paste from docs and .env templates instead of a real key.
+const PLACEHOLDERS: readonly [RegExp, string][] = [
+  [/your[-_ ]?api[-_ ]?key/i, '"your-api-key"'],
+  [/x{4,}/i, '"xxxx"'],
+  [/<[^>]*>/, 'an angle-bracket placeholder like "<key>"'],
+  [/\.\.\.|…/, '"..." (a shortened key like "sk-...")'],
+];
+
+/** Returns the reason a key is unusable, or undefined. The key itself is never part of it. */
+export function apiKeyProblem(raw: string): string | undefined {
+  const key = raw.trim();
+  if (key.length === 0) return 'The key is empty.';
+  if (/\s/.test(key)) return 'The key contains spaces or line breaks: paste just the key.';
+  for (const [pattern, what] of PLACEHOLDERS) {
+    if (pattern.test(key)) return `This looks like a placeholder (${what}), not a real key.`;
+  }
+  // pi runs an auth.json key starting with "!" as a shell command; never hand it one.
+  if (key.startsWith('!')) return 'A key cannot start with "!".';
+  if (key.length < MIN_KEY_LENGTH) return `The key is too short (${key.length} characters; real keys have at least ${MIN_KEY_LENGTH}).`;
+  return undefined;
+}
+
+export function requireApiKey(raw: unknown, providerLabel: string): string {
+  const problem = typeof raw === 'string' ? apiKeyProblem(raw) : 'The key must be text.';
+  if (problem) throw new Fault('invalid-key', `That ${providerLabel} key was not stored: ${problem}`, 'Copy the whole key from the provider\'s console and try again.');
+  return (raw as string).trim();
+}
+
+/** Last four characters, for tooltips and pickers: enough to tell keys apart, useless to an attacker. */
+export function keyTail(key: string): string {
+  return key.length > 8 ? `…${key.slice(-4)}` : '…';
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import * as lockfile from 'proper-lockfile';
+import * as z from 'zod/mini';
+import { Fault } from '../faults';
+
+/** auth.json's top level: provider id → entry. Entries we do not manage are kept as they are. */
+export type AuthData = Record<string, unknown>;
+
+const apiKeyEntrySchema = z.object({ type: z.literal('api_key'), key: z.string() });
+export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
+
+export function asApiKeyEntry(value: unknown): ApiKeyEntry | undefined {
+  const r = apiKeyEntrySchema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
+
+// pi's own lock (proper-lockfile, the directory `auth.json.lock`). stale 30 s matches pi's
+// refresh path, so we never break a lock pi holds across a slow token refresh; update every 5 s
+// keeps our lock fresh for pi's synchronous path, which treats 10 s as stale.
+const LOCK_OPTIONS: lockfile.LockOptions = {
+  realpath: false,
+  stale: 30_000,
+  update: 5_000,
+  retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true },
+};
+
+export function parseAuthJson(raw: string, path: string): AuthData {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw corrupt(path, (e as Error).message);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw corrupt(path, 'the top level is not a JSON object');
+  return json as AuthData;
+}
+
+function corrupt(path: string, why: string): Fault {
+  return new Fault('mirror-corrupt', `pi's auth.json (${path}) cannot be read: ${why}. Pi Accounts left it unchanged and will not write to it.`, 'Open the file and fix or remove it; your accounts in VS Code are safe.', { path });
+}
+
+function ioFault(path: string, e: unknown): Fault {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ELOCKED') {
+    return new Fault('mirror-locked', `pi's auth.json (${path}) is locked by another program.`, 'Try again in a moment; if it stays locked, close pi and retry.', { path });
+  }
+  return new Fault('mirror-io', `Could not update pi's auth.json (${path}): ${err.code ?? err.message}.`, 'Check that the folder exists and is writable, or change "piAccounts.mirror.path".', { path });
+}
+
+export async function readAuthFile(path: string): Promise<AuthData | undefined> {
+  let raw: string;
+  try {
+    raw = await fs.readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioFault(path, e);
+  }
+  return parseAuthJson(raw, path);
+}
+
+export interface UpdateResult {
+  readonly written: boolean;
+  /** The file had a mode wider than 0600 and was tightened. */
+  readonly fixedMode: boolean;
+}
+
+/**
+ * Locked read-merge-write, the way pi does it: take pi's lock, re-read, let `change` edit the
+ * parsed object (returning false when nothing changed), write atomically with mode 0600.
+ * An unparseable file is never written.
+ */
+export async function updateAuthFile(path: string, change: (data: AuthData) => boolean): Promise<UpdateResult> {
+  const dir = dirname(path);
+  let release: (() => Promise<void>) | undefined;
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    release = await lockfile.lock(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
+    const target = await realTarget(path);
+    let raw: string | undefined;
+    let mode: number | undefined;
+    try {
+      raw = await fs.readFile(target, 'utf8');
+      mode = (await fs.stat(target)).mode & 0o777;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const data = raw === undefined ? {} : parseAuthJson(raw, path);
+    const fixedMode = mode !== undefined && (mode & 0o077) !== 0;
+    if (!change(data)) {
+      if (fixedMode) await fs.chmod(target, 0o600);
+      return { written: false, fixedMode };
+    }
+    await writeAtomic(target, JSON.stringify(data, null, 2));
+    return { written: true, fixedMode };
+  } catch (e) {
+    if (e instanceof Fault) throw e;
+    throw ioFault(path, e);
+  } finally {
+    await release?.().catch(() => undefined);
+  }
+}
+
+// A symlinked auth.json (dotfile managers do this) must stay a symlink: write where it points.
+async function realTarget(path: string): Promise<string> {
+  try {
+    return await fs.realpath(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half. */
+export async function writeAtomic(target: string, text: string): Promise<void> {
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await fs.open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.chmod(tmp, 0o600); // the umask may have narrowed it further; never wider
+    await fs.rename(tmp, target);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}

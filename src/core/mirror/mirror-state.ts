@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod/mini';
+import type { SecretStore } from '../secret-store';
+
+// Which auth.json entries we wrote, as a fingerprint of the exact entry, per file. An entry whose
+// fingerprint no longer matches was changed by someone else and is theirs again. Kept in
+// SecretStorage: a hash of a key is not the key, but it has no business in plain settings either.
+const stateSchema = z.object({ owned: z.record(z.string(), z.record(z.string(), z.string())) });
+export type MirrorState = z.infer<typeof stateSchema>;
+export const MIRROR_STATE_KEY = 'piAccounts.mirror.v1';
+
+export class MirrorStateStore {
+  constructor(private readonly store: SecretStore) {}
+
+  async read(): Promise<MirrorState> {
+    const raw = await this.store.get(MIRROR_STATE_KEY);
+    if (raw === undefined) return { owned: {} };
+    try {
+      const parsed = stateSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // fall through: unreadable ownership means we own nothing, the safe side
+    }
+    return { owned: {} };
+  }
+
+  async write(state: MirrorState): Promise<void> {
+    await this.store.store(MIRROR_STATE_KEY, JSON.stringify(state));
+  }
+}
+
+/** Order-independent hash of one auth.json entry. */
+export function fingerprint(value: unknown): string {
+  return createHash('sha256').update(stableJson(value)).digest('hex');
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}

@@ -1,0 +1,78 @@
+import { Fault } from '../faults';
+
+/** How a person can sign in to a provider. Only `apiKey` is wired up so far. */
+export type SignInKind = 'apiKey' | 'browser' | 'device';
+
+export interface ProviderInfo {
+  /** pi's provider id: the key in auth.json. */
+  readonly id: string;
+  readonly label: string;
+  /** The variables pi reads for this provider, in pi's order of precedence. */
+  readonly envVars: readonly string[];
+  /** The variable we export to terminals; defaults to envVars[0]. */
+  readonly exportVar?: string;
+  /** Where to create a key. Pages marked unverified in providers.md are vendor console pages. */
+  readonly keyUrl?: string;
+  readonly signIn: readonly SignInKind[];
+}
+
+const apiKey: readonly SignInKind[] = ['apiKey'];
+
+// Ids and variables follow pi 0.73.1 (`@mariozechner/pi-ai` env-api-keys.js). Adding a provider
+// is one entry here.
+export const PROVIDERS: readonly ProviderInfo[] = [
+  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'] },
+  { id: 'openai', label: 'OpenAI', envVars: ['OPENAI_API_KEY'], keyUrl: 'https://platform.openai.com/api-keys', signIn: apiKey },
+  { id: 'openai-codex', label: 'ChatGPT Plus/Pro (Codex)', envVars: [], signIn: ['browser'] },
+  { id: 'github-copilot', label: 'GitHub Copilot', envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'], keyUrl: 'https://github.com/settings/tokens', signIn: ['device', 'apiKey'] },
+  { id: 'google', label: 'Google Gemini', envVars: ['GEMINI_API_KEY'], keyUrl: 'https://aistudio.google.com/apikey', signIn: apiKey },
+  { id: 'google-vertex', label: 'Google Vertex AI', envVars: ['GOOGLE_CLOUD_API_KEY'], keyUrl: 'https://console.cloud.google.com/apis/credentials', signIn: apiKey },
+  { id: 'azure-openai-responses', label: 'Azure OpenAI', envVars: ['AZURE_OPENAI_API_KEY'], keyUrl: 'https://portal.azure.com/', signIn: apiKey },
+  { id: 'amazon-bedrock', label: 'Amazon Bedrock', envVars: ['AWS_BEARER_TOKEN_BEDROCK'], keyUrl: 'https://console.aws.amazon.com/bedrock/', signIn: apiKey },
+  { id: 'openrouter', label: 'OpenRouter', envVars: ['OPENROUTER_API_KEY'], keyUrl: 'https://openrouter.ai/keys', signIn: apiKey },
+  { id: 'groq', label: 'Groq', envVars: ['GROQ_API_KEY'], keyUrl: 'https://console.groq.com/keys', signIn: apiKey },
+  { id: 'cerebras', label: 'Cerebras', envVars: ['CEREBRAS_API_KEY'], keyUrl: 'https://cloud.cerebras.ai', signIn: apiKey },
+  { id: 'xai', label: 'xAI', envVars: ['XAI_API_KEY'], keyUrl: 'https://console.x.ai', signIn: apiKey },
+  { id: 'mistral', label: 'Mistral', envVars: ['MISTRAL_API_KEY'], keyUrl: 'https://console.mistral.ai/api-keys', signIn: apiKey },
+  { id: 'deepseek', label: 'DeepSeek', envVars: ['DEEPSEEK_API_KEY'], keyUrl: 'https://platform.deepseek.com/api_keys', signIn: apiKey },
+  { id: 'fireworks', label: 'Fireworks', envVars: ['FIREWORKS_API_KEY'], keyUrl: 'https://fireworks.ai/account/api-keys', signIn: apiKey },
+  { id: 'huggingface', label: 'Hugging Face', envVars: ['HF_TOKEN'], keyUrl: 'https://huggingface.co/settings/tokens', signIn: apiKey },
+  { id: 'vercel-ai-gateway', label: 'Vercel AI Gateway', envVars: ['AI_GATEWAY_API_KEY'], keyUrl: 'https://vercel.com/dashboard', signIn: apiKey },
+  { id: 'zai', label: 'Z.ai', envVars: ['ZAI_API_KEY'], keyUrl: 'https://z.ai/manage-apikey/apikey-list', signIn: apiKey },
+  { id: 'minimax', label: 'MiniMax', envVars: ['MINIMAX_API_KEY'], keyUrl: 'https://platform.minimax.io', signIn: apiKey },
+  { id: 'minimax-cn', label: 'MiniMax (China)', envVars: ['MINIMAX_CN_API_KEY'], keyUrl: 'https://platform.minimaxi.com', signIn: apiKey },
+  { id: 'moonshotai', label: 'Moonshot AI', envVars: ['MOONSHOT_API_KEY'], keyUrl: 'https://platform.moonshot.ai/console/api-keys', signIn: apiKey },
+  { id: 'moonshotai-cn', label: 'Moonshot AI (China)', envVars: ['MOONSHOT_API_KEY'], keyUrl: 'https://platform.moonshot.cn/console/api-keys', signIn: apiKey },
+  { id: 'kimi-coding', label: 'Kimi For Coding', envVars: ['KIMI_API_KEY'], keyUrl: 'https://www.kimi.com/', signIn: apiKey },
+  { id: 'opencode', label: 'OpenCode Zen', envVars: ['OPENCODE_API_KEY'], keyUrl: 'https://opencode.ai/auth', signIn: apiKey },
+  { id: 'opencode-go', label: 'OpenCode Go', envVars: ['OPENCODE_API_KEY'], keyUrl: 'https://opencode.ai/auth', signIn: apiKey },
+  { id: 'cloudflare-workers-ai', label: 'Cloudflare Workers AI', envVars: ['CLOUDFLARE_API_KEY'], keyUrl: 'https://dash.cloudflare.com/profile/api-tokens', signIn: apiKey },
+  { id: 'cloudflare-ai-gateway', label: 'Cloudflare AI Gateway', envVars: ['CLOUDFLARE_API_KEY'], keyUrl: 'https://dash.cloudflare.com/profile/api-tokens', signIn: apiKey },
+  { id: 'xiaomi', label: 'Xiaomi MiMo', envVars: ['XIAOMI_API_KEY'], signIn: apiKey },
+  { id: 'xiaomi-token-plan-cn', label: 'Xiaomi MiMo Token Plan (China)', envVars: ['XIAOMI_TOKEN_PLAN_CN_API_KEY'], signIn: apiKey },
+  { id: 'xiaomi-token-plan-ams', label: 'Xiaomi MiMo Token Plan (Amsterdam)', envVars: ['XIAOMI_TOKEN_PLAN_AMS_API_KEY'], signIn: apiKey },
+  { id: 'xiaomi-token-plan-sgp', label: 'Xiaomi MiMo Token Plan (Singapore)', envVars: ['XIAOMI_TOKEN_PLAN_SGP_API_KEY'], signIn: apiKey },
+];
+
+const byId = new Map(PROVIDERS.map((p) => [p.id, p]));
+
+export function findProvider(id: string): ProviderInfo | undefined {
+  return byId.get(id);
+}
+
+export function requireProvider(id: unknown): ProviderInfo {
+  const p = typeof id === 'string' ? byId.get(id) : undefined;
+  if (!p) {
+    throw new Fault('unknown-provider', `"${String(id)}" is not a provider Pi Accounts knows.`, `Use one of: ${PROVIDERS.map((x) => x.id).join(', ')}.`);
+  }
+  return p;
+}
+
+export function exportVarOf(p: ProviderInfo): string | undefined {
+  return p.exportVar ?? p.envVars[0];
+}
+
+/** Providers a person can sign in to with what is built so far. */
+export function providersWithApiKeys(): ProviderInfo[] {
+  return PROVIDERS.filter((p) => p.signIn.includes('apiKey'));
+}

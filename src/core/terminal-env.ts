@@ -1,0 +1,26 @@
+import { exportVarOf, PROVIDERS } from './providers/directory';
+import type { Vault } from './vault';
+
+export interface ExportedVar {
+  readonly variable: string;
+  readonly value: string;
+  readonly provider: string;
+  readonly account: string;
+}
+
+/**
+ * The variables new terminals get: each provider's default key under its variable. Providers
+ * that share one (opencode / opencode-go, moonshotai / -cn, the two Cloudflare ids) cannot both
+ * have it: the one listed first in the directory wins, so the choice never flips between runs.
+ */
+export function terminalVariables(vault: Vault): ExportedVar[] {
+  const out = new Map<string, ExportedVar>();
+  for (const p of PROVIDERS) {
+    const variable = exportVarOf(p);
+    const account = vault.defaultAccount(p.id);
+    if (!variable || !account || out.has(variable)) continue;
+    const cred = vault.credential(p.id, account.name);
+    if (cred) out.set(variable, { variable, value: cred.key, provider: p.id, account: account.name });
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,189 @@
+import * as z from 'zod/mini';
+import { credentialSchema, keyTail, requireAccountName, type AccountKind, type Credential } from './credentials';
+import { Emitter } from './events';
+import { Fault } from './faults';
+import { requireProvider } from './providers/directory';
+import type { SecretStore } from './secret-store';
+
+/** What everyone but the bridge sees of an account: never the secret itself. */
+export interface AccountInfo {
+  readonly provider: string;
+  readonly name: string;
+  readonly kind: AccountKind;
+  readonly isDefault: boolean;
+  readonly createdAt: number;
+  readonly keyTail: string;
+}
+
+export interface VaultChange {
+  readonly reason: 'load' | 'add' | 'remove' | 'default' | 'external';
+}
+
+// All accounts live in ONE secret, so a write is all-or-nothing (a half-finished sign-in stores
+// nothing) and one SecretStorage change event tells every window that something moved.
+export const VAULT_KEY = 'piAccounts.vault.v1';
+
+const storedAccountSchema = z.object({
+  name: z.string(),
+  createdAt: z.number(),
+  credential: credentialSchema,
+});
+const storedProviderSchema = z.object({ default: z.string(), accounts: z.array(storedAccountSchema) });
+const storedVaultSchema = z.object({ version: z.literal(1), providers: z.record(z.string(), storedProviderSchema) });
+type StoredVault = z.infer<typeof storedVaultSchema>;
+type StoredAccount = z.infer<typeof storedAccountSchema>;
+
+const empty = (): StoredVault => ({ version: 1, providers: {} });
+
+export class Vault {
+  private data: StoredVault = empty();
+  private raw: string | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly changed = new Emitter<VaultChange>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly store: SecretStore) {}
+
+  /** Reads the stored accounts; call once before use and again when another window changed them. */
+  async load(reason: VaultChange['reason'] = 'load'): Promise<void> {
+    await this.serialize(async () => {
+      const raw = await this.store.get(VAULT_KEY);
+      if (raw === this.raw && reason !== 'load') return;
+      this.data = parse(raw);
+      this.raw = raw;
+      this.changed.fire({ reason });
+    });
+  }
+
+  /** Reloads when another window (or this one) wrote the vault secret. */
+  watch(): { dispose(): void } {
+    return this.store.onDidChange((key) => {
+      if (key === VAULT_KEY) void this.load('external').catch(() => undefined);
+    });
+  }
+
+  accounts(provider?: string): AccountInfo[] {
+    const out: AccountInfo[] = [];
+    for (const [id, p] of Object.entries(this.data.providers)) {
+      if (provider !== undefined && id !== provider) continue;
+      for (const a of p.accounts) out.push(info(id, a, p.default === a.name));
+    }
+    return out;
+  }
+
+  providers(): string[] {
+    return Object.keys(this.data.providers);
+  }
+
+  defaultAccount(provider: string): AccountInfo | undefined {
+    return this.accounts(provider).find((a) => a.isDefault);
+  }
+
+  credential(provider: string, name: string): Credential | undefined {
+    return this.data.providers[provider]?.accounts.find((a) => a.name === name)?.credential;
+  }
+
+  /** Every secret held, for the redactor. */
+  secrets(): string[] {
+    return Object.values(this.data.providers).flatMap((p) => p.accounts.map((a) => a.credential.key));
+  }
+
+  async add(provider: string, name: string, credential: Credential): Promise<AccountInfo> {
+    requireProvider(provider);
+    requireAccountName(name);
+    return this.mutate('add', (d) => {
+      const p = (d.providers[provider] ??= { default: name, accounts: [] });
+      if (p.accounts.some((a) => a.name === name)) {
+        throw new Fault('name-collision', `${requireProvider(provider).label} already has an account named "${name}".`, 'Choose another name, or sign out of that account first.');
+      }
+      const account = { name, createdAt: Date.now(), credential };
+      p.accounts.push(account);
+      return info(provider, account, p.default === name);
+    });
+  }
+
+  async remove(provider: string, name: string): Promise<void> {
+    await this.mutate('remove', (d) => {
+      const p = requireAccountIn(d, provider, name);
+      p.accounts = p.accounts.filter((a) => a.name !== name);
+      if (p.accounts.length === 0) delete d.providers[provider];
+      else if (p.default === name) p.default = p.accounts[0].name;
+    });
+  }
+
+  async removeProvider(provider: string): Promise<number> {
+    return this.mutate('remove', (d) => {
+      const n = d.providers[provider]?.accounts.length ?? 0;
+      if (n === 0) throw notFound(provider);
+      delete d.providers[provider];
+      return n;
+    });
+  }
+
+  async setDefault(provider: string, name: string): Promise<void> {
+    await this.mutate('default', (d) => {
+      requireAccountIn(d, provider, name).default = name;
+    });
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  // Read-modify-write on a fresh read, one at a time: another window may have written since.
+  private mutate<T>(reason: VaultChange['reason'], change: (d: StoredVault) => T): Promise<T> {
+    return this.serialize(async () => {
+      const raw = await this.store.get(VAULT_KEY);
+      const next = parse(raw);
+      const result = change(next);
+      const text = JSON.stringify(next);
+      try {
+        await this.store.store(VAULT_KEY, text);
+      } catch (e) {
+        throw new Fault('vault', `Could not save to VS Code's secret storage: ${(e as Error).message}.`, 'Nothing was changed. Check that your OS keyring is unlocked, then try again.');
+      }
+      this.data = next;
+      this.raw = text;
+      this.changed.fire({ reason });
+      return result;
+    });
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function parse(raw: string | undefined): StoredVault {
+  if (raw === undefined) return empty();
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  const parsed = storedVaultSchema.safeParse(json);
+  if (!parsed.success) {
+    // Refuse to work on (and so overwrite) accounts we cannot read.
+    throw new Fault('vault', 'The accounts saved in VS Code\'s secret storage cannot be read.', 'Nothing was changed. Run "Pi Accounts: Show Log" and report the problem.');
+  }
+  return parsed.data;
+}
+
+function info(provider: string, a: StoredAccount, isDefault: boolean): AccountInfo {
+  return { provider, name: a.name, kind: a.credential.type, isDefault, createdAt: a.createdAt, keyTail: keyTail(a.credential.key) };
+}
+
+function notFound(provider: string, name?: string): Fault {
+  const label = requireProvider(provider).label;
+  return new Fault('not-found', name ? `${label} has no account named "${name}".` : `There are no ${label} accounts.`, 'Open the Accounts view to see which accounts exist.');
+}
+
+function requireAccountIn(d: StoredVault, provider: string, name: string) {
+  requireProvider(provider);
+  const p = d.providers[provider];
+  if (!p || !p.accounts.some((a) => a.name === name)) throw notFound(provider, name);
+  return p;
+}

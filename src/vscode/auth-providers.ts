@@ -1,0 +1,115 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../core/log';
+import { PROVIDERS, requireProvider } from '../core/providers/directory';
+import type { AccountInfo, Vault } from '../core/vault';
+
+/** The id other extensions pass to `vscode.authentication.getSession`. */
+export const authProviderId = (provider: string) => `pi-${provider}`;
+
+type Session = vscode.AuthenticationSession;
+
+class ProviderSessions implements vscode.AuthenticationProvider {
+  private readonly changed = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
+  readonly onDidChangeSessions = this.changed.event;
+  private last = new Map<string, string>(); // session id → access token, to tell added/removed/changed
+
+  constructor(
+    private readonly provider: string,
+    private readonly vault: Vault,
+    private readonly signIn: (provider: string) => Promise<AccountInfo>,
+    private readonly signOut: (provider: string, account: string) => Promise<void>,
+  ) {
+    this.last = this.tokens();
+  }
+
+  async getSessions(scopes?: readonly string[]): Promise<Session[]> {
+    // Default account first: it is the one a consumer should prefer.
+    return this.vault
+      .accounts(this.provider)
+      .sort((a, b) => Number(b.isDefault) - Number(a.isDefault))
+      .map((a) => this.session(a, scopes ?? []));
+  }
+
+  async createSession(scopes: readonly string[]): Promise<Session> {
+    const account = await this.signIn(this.provider);
+    return this.session(account, scopes);
+  }
+
+  async removeSession(sessionId: string): Promise<void> {
+    const account = this.vault.accounts(this.provider).find((a) => sessionIdOf(a) === sessionId);
+    if (account) await this.signOut(this.provider, account.name);
+  }
+
+  /** Called after every vault change: tells VS Code (and consumers) what moved. */
+  update(): void {
+    const before = this.last;
+    const after = this.tokens();
+    this.last = after;
+    const pick = (ids: string[], from: Map<string, string>) => ids.map((id) => ({ id, accessToken: from.get(id)!, account: { id, label: id.split('/')[1] }, scopes: [] }));
+    const added = [...after.keys()].filter((id) => !before.has(id));
+    const removed = [...before.keys()].filter((id) => !after.has(id));
+    const changed = [...after.keys()].filter((id) => before.has(id) && before.get(id) !== after.get(id));
+    if (added.length || removed.length || changed.length) {
+      this.changed.fire({ added: pick(added, after), removed: pick(removed, before), changed: pick(changed, after) });
+    }
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  private tokens(): Map<string, string> {
+    return new Map(this.vault.accounts(this.provider).map((a) => [sessionIdOf(a), this.vault.credential(a.provider, a.name)?.key ?? '']));
+  }
+
+  private session(a: AccountInfo, scopes: readonly string[]): Session {
+    const id = sessionIdOf(a);
+    return { id, accessToken: this.vault.credential(a.provider, a.name)?.key ?? '', account: { id, label: a.name }, scopes };
+  }
+}
+
+const sessionIdOf = (a: AccountInfo) => `${a.provider}/${a.name}`;
+
+/** One authentication provider per directory provider that has accounts. */
+export class AuthProviders implements vscode.Disposable {
+  private readonly live = new Map<string, { sessions: ProviderSessions; registration: vscode.Disposable }>();
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly log: Logger,
+    private readonly signIn: (provider: string) => Promise<AccountInfo>,
+    private readonly signOut: (provider: string, account: string) => Promise<void>,
+  ) {}
+
+  update(): void {
+    const withAccounts = new Set(this.vault.providers());
+    for (const [id, entry] of this.live) {
+      entry.sessions.update(); // fires `removed` before an emptied provider goes away
+      if (!withAccounts.has(id)) {
+        entry.registration.dispose();
+        entry.sessions.dispose();
+        this.live.delete(id);
+      }
+    }
+    for (const id of withAccounts) {
+      if (this.live.has(id) || !PROVIDERS.some((p) => p.id === id)) continue;
+      const sessions = new ProviderSessions(id, this.vault, this.signIn, this.signOut);
+      try {
+        const registration = vscode.authentication.registerAuthenticationProvider(authProviderId(id), `${requireProvider(id).label} (Pi Accounts)`, sessions, {
+          supportsMultipleAccounts: true,
+        });
+        this.live.set(id, { sessions, registration });
+      } catch (e) {
+        this.log.error(`Could not register the authentication provider for ${id}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const { sessions, registration } of this.live.values()) {
+      registration.dispose();
+      sessions.dispose();
+    }
+    this.live.clear();
+  }
+}

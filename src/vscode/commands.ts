@@ -1,0 +1,145 @@
+import * as vscode from 'vscode';
+import * as z from 'zod/mini';
+import { requireAccountName, requireApiKey } from '../core/credentials';
+import { aborted, Fault, isFault } from '../core/faults';
+import type { Logger } from '../core/log';
+import { requireProvider } from '../core/providers/directory';
+import type { AccountInfo, Vault } from '../core/vault';
+import { AccountNode, ProviderNode } from './accounts-view';
+import { showFault } from './faults-ui';
+import type { MirrorSync } from './mirror-sync';
+import { promptApiKeySignIn, type RecentProviders } from './sign-in-ui';
+
+// Argument objects let keybindings, other extensions and tests run the commands without prompts.
+const signInArgs = z.object({ provider: z.string(), account: z.optional(z.string()), key: z.optional(z.string()) });
+const accountArgs = z.object({ provider: z.string(), account: z.optional(z.string()), confirm: z.optional(z.boolean()) });
+
+export interface CommandDeps {
+  readonly vault: Vault;
+  readonly recent: RecentProviders;
+  readonly mirror: MirrorSync;
+  readonly authPath: () => string;
+  readonly log: Logger & { show(): void };
+  readonly refreshView: () => void;
+}
+
+function parseArgs<T>(schema: z.ZodMiniType<T>, arg: unknown, command: string): T | undefined {
+  if (arg === undefined || arg === null) return undefined;
+  const r = schema.safeParse(arg);
+  if (!r.success) throw new Fault('invalid-account', `Pi Accounts: ${command} got arguments it does not understand.`, 'Pass { provider, account } (and key for sign-in).');
+  return r.data;
+}
+
+export class Commands {
+  constructor(private readonly d: CommandDeps) {}
+
+  register(): vscode.Disposable[] {
+    const c = (id: string, fn: (arg: unknown) => Promise<unknown>) =>
+      vscode.commands.registerCommand(id, async (arg: unknown) => {
+        try {
+          return await fn(arg);
+        } catch (e) {
+          const fromCode = arg !== undefined && !(arg instanceof ProviderNode) && !(arg instanceof AccountNode);
+          if (!isFault(e, 'aborted')) await showFault(e, this.d.log);
+          // Programmatic callers get the rejection; people got the notification.
+          if (fromCode) throw e;
+          return undefined;
+        }
+      });
+    return [
+      c('piAccounts.signIn', (arg) => this.signIn(arg)),
+      c('piAccounts.addAccount', (arg) => this.signIn(arg instanceof ProviderNode ? { provider: arg.provider } : arg)),
+      c('piAccounts.signOut', (arg) => this.signOut(arg)),
+      c('piAccounts.signOutAll', (arg) => this.signOut(arg instanceof ProviderNode ? { provider: arg.provider } : arg)),
+      c('piAccounts.setDefault', (arg) => this.setDefault(arg)),
+      c('piAccounts.refresh', async () => {
+        await this.d.vault.load('external');
+        this.d.refreshView();
+      }),
+      c('piAccounts.importFromPi', () => this.d.mirror.importFromPi()),
+      c('piAccounts.openAuthFile', async () => vscode.window.showTextDocument(vscode.Uri.file(this.d.authPath()))),
+      c('piAccounts.showLog', async () => this.d.log.show()),
+    ];
+  }
+
+  /** Returns the new account (never its key); a cancelled prompt throws `aborted`. */
+  async signIn(arg?: unknown): Promise<AccountInfo> {
+    const args = parseArgs(signInArgs, arg, 'Sign In');
+    let req;
+    if (args?.key !== undefined) {
+      const provider = requireProvider(args.provider);
+      req = { provider: provider.id, account: requireAccountName(args.account ?? 'default'), key: requireApiKey(args.key, provider.label) };
+    } else {
+      req = await promptApiKeySignIn(this.d.vault, this.d.recent, args?.provider);
+    }
+    const provider = requireProvider(req.provider);
+    const key = requireApiKey(req.key, provider.label);
+    const account = await this.d.vault.add(provider.id, requireAccountName(req.account), { type: 'api_key', key });
+    await this.d.recent.touch(provider.id);
+    this.d.log.info(`Signed in: ${provider.id}/${account.name} (api key ${account.keyTail})${account.isDefault ? ', default' : ''}.`);
+    void vscode.window.showInformationMessage(
+      `Signed in to ${provider.label} as "${account.name}"${account.isDefault ? ' (default)' : ''}.`,
+    );
+    return account;
+  }
+
+  async signOut(arg?: unknown): Promise<void> {
+    const fromView = arg instanceof AccountNode || arg instanceof ProviderNode;
+    const args = fromView ? { provider: arg.provider, account: arg instanceof AccountNode ? arg.account : undefined } : parseArgs(accountArgs, arg, 'Sign Out');
+    const target = args ?? (await this.pickSignOutTarget());
+    const provider = requireProvider(target.provider);
+    if (target.account) {
+      if (fromView || !args) await confirm(`Sign out of ${provider.label} / ${target.account}?`, 'Its key is deleted from VS Code and its entry removed from pi\'s auth.json (if Pi Accounts wrote it).');
+      await this.d.vault.remove(provider.id, target.account);
+      this.d.log.info(`Signed out: ${provider.id}/${target.account}.`);
+      void vscode.window.showInformationMessage(`Signed out of ${provider.label} / ${target.account}.`);
+      return;
+    }
+    const n = this.d.vault.accounts(provider.id).length;
+    if (args?.confirm !== false || fromView) await confirm(`Sign out of all ${n} ${provider.label} account${n === 1 ? '' : 's'}?`, 'Their keys are deleted from VS Code.');
+    await this.d.vault.removeProvider(provider.id);
+    this.d.log.info(`Signed out of every ${provider.id} account (${n}).`);
+    void vscode.window.showInformationMessage(`Signed out of ${n} ${provider.label} account${n === 1 ? '' : 's'}.`);
+  }
+
+  async setDefault(arg?: unknown): Promise<void> {
+    const args = arg instanceof AccountNode ? { provider: arg.provider, account: arg.account } : parseArgs(accountArgs, arg, 'Set Default');
+    const target = args?.account ? { provider: args.provider, account: args.account } : await this.pickAccount('Choose the default account', args?.provider, (a) => !a.isDefault);
+    const provider = requireProvider(target.provider);
+    await this.d.vault.setDefault(provider.id, target.account);
+    this.d.log.info(`Default for ${provider.id} is now ${target.account}.`);
+    void vscode.window.showInformationMessage(`${provider.label}: "${target.account}" is now the default account.`);
+  }
+
+  private async pickSignOutTarget(): Promise<{ provider: string; account?: string }> {
+    type Item = vscode.QuickPickItem & { provider?: string; account?: string };
+    const items: Item[] = [];
+    for (const id of this.d.vault.providers()) {
+      const p = requireProvider(id);
+      const accounts = this.d.vault.accounts(id);
+      items.push({ label: p.label, kind: vscode.QuickPickItemKind.Separator });
+      for (const a of accounts) items.push({ label: a.name, description: a.isDefault ? 'default' : undefined, detail: `${p.label} · api key ${a.keyTail}`, provider: id, account: a.name });
+      if (accounts.length > 1) items.push({ label: `$(trash) All ${p.label} accounts`, provider: id });
+    }
+    if (!items.length) throw new Fault('not-found', 'You are not signed in to any provider.', 'Run "Pi Accounts: Sign In…" first.');
+    const picked = await vscode.window.showQuickPick(items, { title: 'Pi Accounts: Sign Out', placeHolder: 'Choose an account to sign out of' });
+    if (!picked?.provider) throw aborted();
+    return { provider: picked.provider, account: picked.account };
+  }
+
+  private async pickAccount(title: string, provider: string | undefined, filter: (a: AccountInfo) => boolean) {
+    const accounts = this.d.vault.accounts(provider).filter(filter);
+    if (!accounts.length) throw new Fault('not-found', 'There is no other account to make the default.', 'Sign in with a second account first.');
+    const picked = await vscode.window.showQuickPick(
+      accounts.map((a) => ({ label: a.name, description: requireProvider(a.provider).label, detail: `api key ${a.keyTail}`, a })),
+      { title: `Pi Accounts: ${title}`, matchOnDescription: true },
+    );
+    if (!picked) throw aborted();
+    return { provider: picked.a.provider, account: picked.a.name };
+  }
+}
+
+async function confirm(message: string, detail: string): Promise<void> {
+  const ok = await vscode.window.showWarningMessage(message, { modal: true, detail }, 'Sign Out');
+  if (ok !== 'Sign Out') throw aborted();
+}

@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../core/log';
+import { findProvider } from '../core/providers/directory';
+import { terminalVariables } from '../core/terminal-env';
+import type { Vault } from '../core/vault';
+
+type Collection = vscode.ExtensionContext['environmentVariableCollection'];
+
+/** Puts each provider's default key into new integrated terminals. */
+export class TerminalBridge {
+  constructor(
+    private readonly collection: Collection,
+    private readonly vault: Vault,
+    private readonly log: Logger,
+  ) {
+    // Must come before the first replace(): a persistent collection is written to workspace
+    // storage in plain text, and a cached persistent copy would be restored next start.
+    collection.persistent = false;
+  }
+
+  apply(): void {
+    const enabled = vscode.workspace.getConfiguration('piAccounts').get<boolean>('terminal.exportKeys', true);
+    const vars = enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault) : [];
+    const wanted = new Map(vars.map((v) => [v.variable, v.value]));
+    // Touch only what changed, so open terminals are not flagged "relaunch needed" for nothing.
+    const stale: string[] = [];
+    this.collection.forEach((variable) => {
+      if (!wanted.has(variable)) stale.push(variable);
+    });
+    for (const variable of stale) this.collection.delete(variable);
+    for (const [variable, value] of wanted) {
+      if (this.collection.get(variable)?.value !== value) this.collection.replace(variable, value);
+    }
+    this.collection.description = vars.length
+      ? `Pi Accounts: ${vars.map((v) => `${v.variable} (${findProvider(v.provider)?.label ?? v.provider} / ${v.account})`).join(', ')}`
+      : undefined;
+    if (!vscode.workspace.isTrusted) this.log.info('Restricted Mode: no keys are exported to terminals until the workspace is trusted.');
+    else this.log.info(`Terminal environment: ${vars.length ? vars.map((v) => v.variable).join(', ') : 'nothing exported'}.`);
+  }
+
+  dispose(): void {
+    this.collection.clear();
+  }
+}

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { exportVarOf, PROVIDERS, requireProvider } from '../../src/core/providers/directory';
+import { isFault } from '../../src/core/faults';
+
+describe('provider directory', () => {
+  it('has about 30 unique pi provider ids', () => {
+    const ids = PROVIDERS.map((p) => p.id);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(ids.length >= 30, `only ${ids.length}`);
+  });
+
+  it('unknown ids are a typed unknown-provider fault', () => {
+    assert.throws(() => requireProvider('nope'), (e) => isFault(e, 'unknown-provider'));
+  });
+
+  // The real pi decides which variable it reads; our directory must agree with it.
+  it("agrees with pi's own env-var table for every provider", async () => {
+    const { getEnvApiKey } = (await import('@mariozechner/pi-ai')) as { getEnvApiKey(p: string): string | undefined };
+    const saved = { ...process.env };
+    try {
+      for (const p of PROVIDERS) {
+        for (const v of PROVIDERS.flatMap((x) => x.envVars)) delete process.env[v];
+        const variable = exportVarOf(p);
+        if (!variable) {
+          assert.equal(getEnvApiKey(p.id), undefined, p.id);
+          continue;
+        }
+        process.env[variable] = `value-for-${p.id}`;
+        // Bedrock's key goes to the AWS SDK through the environment; pi reports only that it is set.
+        const expected = p.id === 'amazon-bedrock' ? '<authenticated>' : `value-for-${p.id}`;
+        assert.equal(getEnvApiKey(p.id), expected, `${p.id} via ${variable}`);
+      }
+    } finally {
+      process.env = saved;
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { AuthMirror } from '../../src/core/mirror/mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { providersWithApiKeys } from '../../src/core/providers/directory';
+import { Vault } from '../../src/core/vault';
+import { MemorySecretStore, tempDir } from './helpers';
+
+interface PiAuthStorage {
+  getApiKey(provider: string): Promise<string | undefined>;
+  list(): string[];
+  set(provider: string, cred: unknown): void;
+  drainErrors(): Error[];
+}
+const loadPi = async () => (await import('@mariozechner/pi-coding-agent')) as unknown as { AuthStorage: { create(path: string): PiAuthStorage } };
+
+const root = resolve(__dirname, '../../..');
+const run = promisify(execFile);
+
+describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)", () => {
+  let t: ReturnType<typeof tempDir>;
+  beforeEach(() => (t = tempDir()));
+  afterEach(() => t.cleanup());
+
+  it('pi resolves the same key for every provider the mirror wrote', async () => {
+    const path = join(t.dir, 'auth.json');
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    const providers = providersWithApiKeys();
+    for (const p of providers) await vault.add(p.id, 'default', { type: 'api_key', key: `key-for-${p.id}-0123456789abcdef` });
+    await new AuthMirror(vault, new MirrorStateStore(store), () => path).sync();
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+
+    const { AuthStorage } = await loadPi();
+    const pi = AuthStorage.create(path);
+    for (const p of providers) assert.equal(await pi.getApiKey(p.id), `key-for-${p.id}-0123456789abcdef`, p.id);
+    assert.deepEqual(pi.list().sort(), providers.map((p) => p.id).sort());
+    console.log(`      pi AuthStorage.getApiKey resolved ${providers.length}/${providers.length} mirrored providers`);
+  });
+
+  it('keeps what pi writes, and pi keeps what the mirror writes', async () => {
+    const path = join(t.dir, 'auth.json');
+    const { AuthStorage } = await loadPi();
+    const pi = AuthStorage.create(path);
+    pi.set('github-copilot', { type: 'oauth', refresh: 'gho_x', access: 'tid=1;proxy-ep=proxy.x', expires: Date.now() + 3_600_000 });
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    await vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-interop-0123456789' });
+    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path);
+    await mirror.sync();
+    pi.set('openai', { type: 'api_key', key: 'sk-proj-set-by-pi-0123456789' });
+    await vault.removeProvider('anthropic');
+    await mirror.sync();
+    const data = JSON.parse(readFileSync(path, 'utf8'));
+    assert.deepEqual(Object.keys(data).sort(), ['github-copilot', 'openai']);
+  });
+
+  it('8 concurrent writers (4 pi processes, 4 mirror processes) lose no entry', async function () {
+    this.timeout(120_000);
+    const path = join(t.dir, 'auth.json');
+    const perWriter = 25;
+    const writer = join(root, 'test/unit/fixtures/writer.mjs');
+    const env = { ...process.env, AUTH_FILE_MODULE: join(root, 'out/src/core/mirror/auth-file.js') };
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => {
+        const kind = i % 2 === 0 ? 'pi' : 'mirror';
+        return run(process.execPath, [writer, kind, path, `${kind}${i}`, String(perWriter)], { env, cwd: root }).then((r) => JSON.parse(r.stdout) as { kind: string; ok: number; retries: number });
+      }),
+    );
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, { key: string }>;
+    const expected = results.length * perWriter;
+    assert.equal(results.reduce((n, r) => n + r.ok, 0), expected);
+    assert.equal(Object.keys(data).length, expected, 'every successful write is in the file');
+    for (const [id, v] of Object.entries(data)) assert.equal(v.key, id.replace(/-(\d+)$/, '-key-$1'));
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const piRetries = results.filter((r) => r.kind === 'pi').reduce((n, r) => n + r.retries, 0);
+    console.log(`      8 writers x ${perWriter} entries: ${Object.keys(data).length}/${expected} present, 0 lost, ${Date.now() - started} ms, pi lock-busy retries: ${piRetries}`);
+  });
+});
