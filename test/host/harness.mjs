@@ -1,0 +1,246 @@
+// Drives the packaged extension in a real VS Code (code-server's workbench) through a real
+// Chromium, like a person would: palette, quick inputs, the Accounts view, terminals, dialogs.
+// Binds 127.0.0.1 only and always stops what it started.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ensureHost } from './setup.mjs';
+
+export const ARTIFACTS = join(process.cwd(), 'test-results', 'host');
+
+let host;
+function paths() {
+  host ??= ensureHost();
+  return host;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Installs the given .vsix files once into a template extensions dir that every scenario copies. */
+export function prepareExtensions(vsixes) {
+  const { node24, codeServerEntry } = paths();
+  const dir = mkdtempSync(join(tmpdir(), 'pi-accounts-ext-'));
+  const data = mkdtempSync(join(tmpdir(), 'pi-accounts-installdata-'));
+  for (const vsix of vsixes) {
+    execFileSync(node24, [codeServerEntry, '--extensions-dir', dir, '--user-data-dir', data, '--install-extension', vsix, '--force'], { stdio: 'pipe' });
+  }
+  rmSync(data, { recursive: true, force: true });
+  return dir;
+}
+
+// A developer's own keys in the environment would change the flow under test (the sign-in
+// offers them); the host never sees them.
+function cleanEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/(_API_KEY|_TOKEN|_BEDROCK)$/.test(k) && k !== 'PI_CODING_AGENT_DIR'));
+}
+
+async function waitForHttp(url, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`code-server did not answer at ${url} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export class Workbench {
+  /** @param {{ extensionsTemplate: string, trusted?: boolean, env?: Record<string,string>, files?: Record<string,string> }} opts */
+  static async start(opts) {
+    const { node24, codeServerEntry, chromium: chromiumPath } = paths();
+    const root = mkdtempSync(join(tmpdir(), 'pi-accounts-host-'));
+    const w = new Workbench(root);
+    try {
+      w.piDir = join(root, 'pi-agent');
+      w.folder = join(root, 'workspace');
+      w.userData = join(root, 'user-data');
+      const extensions = join(root, 'extensions');
+      mkdirSync(w.folder, { recursive: true });
+      mkdirSync(join(w.userData, 'User'), { recursive: true });
+      cpSync(opts.extensionsTemplate, extensions, { recursive: true });
+      for (const [rel, text] of Object.entries(opts.files ?? {})) {
+        mkdirSync(join(root, rel, '..'), { recursive: true });
+        writeFileSync(join(root, rel), text, { mode: 0o600 });
+      }
+      writeFileSync(
+        join(w.userData, 'User', 'settings.json'),
+        JSON.stringify({
+          'workbench.startupEditor': 'none',
+          'workbench.tips.enabled': false,
+          'security.workspace.trust.startupPrompt': 'never',
+          'security.workspace.trust.enabled': true,
+          'terminal.integrated.enablePersistentSessions': false,
+          'terminal.integrated.defaultProfile.linux': 'bash',
+          'window.dialogStyle': 'custom',
+          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': false,
+          'chat.disableAIFeatures': true,
+          'workbench.secondarySideBar.defaultVisibility': 'hidden',
+          'telemetry.telemetryLevel': 'off',
+        }),
+      );
+      w.port = await freePort();
+      const args = [codeServerEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${w.port}`, '--user-data-dir', w.userData, '--extensions-dir', extensions, '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override'];
+      if (opts.trusted !== false) args.push('--disable-workspace-trust');
+      args.push(w.folder);
+      w.server = spawn(node24, args, {
+        env: { ...cleanEnv(), ...opts.env, PI_CODING_AGENT_DIR: w.piDir, HOME: join(root, 'home') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      mkdirSync(join(root, 'home'), { recursive: true });
+      w.serverOutput = '';
+      w.server.stdout.on('data', (d) => (w.serverOutput += d));
+      w.server.stderr.on('data', (d) => (w.serverOutput += d));
+      await waitForHttp(`http://127.0.0.1:${w.port}/healthz`, 30_000);
+      w.browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      });
+      const context = await w.browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+      w.page = await context.newPage();
+      await w.page.goto(`http://127.0.0.1:${w.port}/?folder=${encodeURIComponent(w.folder)}`);
+      await w.page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60_000 });
+      return w;
+    } catch (e) {
+      await w.stop();
+      throw e;
+    }
+  }
+
+  constructor(root) {
+    this.root = root;
+  }
+
+  get authPath() {
+    return join(this.piDir, 'auth.json');
+  }
+
+  /** Runs a command from the palette by its title, like a person typing it. */
+  async runCommand(title) {
+    const p = this.page;
+    await p.keyboard.press('Escape');
+    await p.keyboard.press('F1');
+    const input = p.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await p.keyboard.press('Enter');
+  }
+
+  /** Types into the open quick pick / input box and presses Enter. */
+  async answer(text, { pick } = {}) {
+    const p = this.page;
+    const input = p.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(text);
+    if (pick) await p.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor();
+    await p.keyboard.press('Enter');
+  }
+
+  async quickInputTitle() {
+    return (await this.page.locator('.quick-input-widget .quick-input-title').textContent())?.trim();
+  }
+
+  async validationMessage() {
+    const m = this.page.locator('.quick-input-widget .quick-input-message');
+    await m.waitFor({ state: 'visible' });
+    return (await m.textContent())?.trim();
+  }
+
+  async notification(match, timeout = 20_000) {
+    const toast = this.page.locator('.notification-toast', { hasText: match }).first();
+    await toast.waitFor({ timeout });
+    return toast;
+  }
+
+  async openAccountsView() {
+    await this.page.locator('.activitybar .action-item a[aria-label^="Pi Accounts"]').click();
+    // A container with one view hides the view's own header; its title is the sidebar's.
+    await this.page.locator('.part.sidebar .composite.title', { hasText: 'Pi Accounts' }).waitFor();
+  }
+
+  treeRow(label) {
+    return this.page.locator('.pane-body .monaco-list-row', { hasText: label }).first();
+  }
+
+  /** A new integrated terminal runs `command`; its output goes to a file we read back. */
+  async terminalOutput(command, { afterCreate } = {}) {
+    const out = join(this.root, `term-${Date.now()}.txt`);
+    await this.runCommand('Terminal: Create New Terminal');
+    await afterCreate?.();
+    await this.page.locator('.terminal-wrapper.active .xterm').waitFor({ timeout: 30_000 });
+    await this.page.waitForTimeout(1500); // let the shell print its prompt
+    await this.page.keyboard.type(`${command} > ${out} 2>&1; echo done >> ${out}.done\n`);
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(`${out}.done`)) {
+      if (Date.now() > deadline) throw new Error(`terminal did not run: ${command}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return readFileSync(out, 'utf8').trim();
+  }
+
+  /** The extension host log and the extension's own log channel, for artifacts and timing. */
+  logs() {
+    const found = {};
+    const walk = (dir) => {
+      for (const e of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/remoteexthost\.log$|exthost\.log$|Pi Accounts\.log$/.test(e.name)) found[e.name] = (found[e.name] ?? '') + readFileSync(p, 'utf8');
+      }
+    };
+    walk(join(this.userData, 'logs'));
+    return found;
+  }
+
+  async saveArtifacts(name) {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_');
+    if (this.page) await this.page.screenshot({ path: join(ARTIFACTS, `${safe}.png`) }).catch(() => undefined);
+    for (const [file, text] of Object.entries(this.logs())) writeFileSync(join(ARTIFACTS, `${safe}.${file}`), text);
+    writeFileSync(join(ARTIFACTS, `${safe}.server.log`), this.serverOutput ?? '');
+  }
+
+  async stop() {
+    await this.browser?.close().catch(() => undefined);
+    if (this.server && this.server.exitCode === null) {
+      try {
+        process.kill(-this.server.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          try {
+            process.kill(-this.server.pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+          r();
+        }, 5000);
+        this.server.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

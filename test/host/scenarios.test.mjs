@@ -1,0 +1,213 @@
+// Host scenarios (issue 3): the packaged .vsix in a real VS Code, driven through a real browser.
+// Each test starts from a clean user-data dir and its own PI_CODING_AGENT_DIR.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuthStorage } from '@mariozechner/pi-coding-agent';
+import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
+
+const KEY_WORK = 'sk-ant-api03-hostWORK-0123456789abcdefXYZ';
+const KEY_PERSONAL = 'sk-ant-api03-hostPERSONAL-9876543210zyxwv';
+const KEY_OPENAI = 'sk-proj-hostOPENAI-0123456789abcdefghij';
+const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
+
+let extensions;
+let w;
+
+function packageConsumer() {
+  const out = join(mkdtempSync(join(tmpdir(), 'pi-accounts-consumer-')), 'consumer.vsix');
+  execFileSync(join(process.cwd(), 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', out], { cwd: join(process.cwd(), 'test/host/fixtures/consumer'), stdio: 'pipe' });
+  return out;
+}
+
+async function start(opts = {}) {
+  w = await Workbench.start({ extensionsTemplate: extensions, ...opts });
+  return w;
+}
+
+/** Palette → Sign In… → provider → account name → key, as a person types it. */
+async function signIn(provider, account, key) {
+  await w.runCommand('Pi Accounts: Sign In…');
+  const input = w.page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(provider);
+  const row = w.page.locator('.quick-input-list .monaco-list-row').filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${provider}$`) }) }).first();
+  await row.click();
+  await w.page.waitForFunction(() => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('(2/3)'));
+  await w.answer(account);
+  await w.page.waitForFunction(() => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('(3/3)'));
+  await w.answer(key);
+  await w.notification(`as "${account}"`);
+}
+
+const readAuth = () => JSON.parse(readFileSync(w.authPath, 'utf8'));
+
+describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function () {
+  this.timeout(240_000);
+
+  before(function () {
+    this.timeout(300_000);
+    extensions = prepareExtensions([VSIX, packageConsumer()]);
+  });
+
+  afterEach(async function () {
+    if (w && this.currentTest?.state !== 'passed') await w.saveArtifacts(this.currentTest.title);
+    await w?.stop();
+    w = undefined;
+  });
+
+  it('1. fresh install: activates and the Accounts view welcomes with a Sign In button', async () => {
+    await start();
+    await w.openAccountsView();
+    await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
+    const log = w.logs()['remoteexthost.log'] ?? w.logs()['exthost.log'] ?? '';
+    assert.match(log, /ExtensionService#_doActivateExtension pi-accounts\.pi-accounts/);
+    await waitFor(() => /Activated in \d+ ms/.test(w.logs()['Pi Accounts.log'] ?? ''));
+    const ms = Number(/Activated in (\d+) ms/.exec(w.logs()['Pi Accounts.log'])[1]);
+    assert.ok(ms > 0 && ms < 5000, `activation took ${ms} ms`);
+    console.log(`      activation: ${ms} ms (Pi Accounts log)`);
+  });
+
+  it('2. palette sign-in reaches the view, a new terminal, auth.json (0600) and the real pi', async () => {
+    await start();
+    await w.openAccountsView();
+    await signIn('Anthropic', 'work', KEY_WORK);
+    await w.treeRow('Anthropic').waitFor();
+    const row = w.treeRow('work');
+    await row.waitFor();
+    assert.match(await row.textContent(), /default · api key/);
+    assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_WORK);
+    assert.equal(statSync(w.authPath).mode & 0o777, 0o600);
+    assert.deepEqual(readAuth(), { anthropic: { type: 'api_key', key: KEY_WORK } });
+    assert.equal(await AuthStorage.create(w.authPath).getApiKey('anthropic'), KEY_WORK);
+    assert.ok(!(w.logs()['Pi Accounts.log'] ?? '').includes(KEY_WORK), 'the key never reaches the log');
+  });
+
+  it('3. a second account made default from the context menu: terminal and auth.json follow', async () => {
+    await start();
+    await w.openAccountsView();
+    await signIn('Anthropic', 'work', KEY_WORK);
+    await signIn('Anthropic', 'personal', KEY_PERSONAL);
+    await w.treeRow('personal').click({ button: 'right' });
+    await w.page.getByRole('menuitem', { name: /Set Default Account/ }).click();
+    await w.notification('"personal" is now the default');
+    await w.page.waitForFunction(() => [...document.querySelectorAll('.pane-body .monaco-list-row')].some((r) => /personal\s*default/.test(r.textContent)));
+    assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_PERSONAL);
+    assert.equal(readAuth().anthropic.key, KEY_PERSONAL);
+    // Two providers, for a person to look at.
+    await signIn('OpenAI', 'ci', KEY_OPENAI);
+    await w.treeRow('OpenAI').waitFor();
+    await w.page.keyboard.press('Escape');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await w.page.screenshot({ path: join(ARTIFACTS, 'accounts-view.png') });
+    console.log(`      screenshot: ${join(ARTIFACTS, 'accounts-view.png')}`);
+  });
+
+  it('4. bad keys get a clear error and Escape half-way stores nothing', async () => {
+    await start();
+    await w.openAccountsView();
+    await w.runCommand('Pi Accounts: Sign In…');
+    await w.answer('Anthropic', { pick: 'Anthropic' });
+    await w.answer('work');
+    const input = w.page.locator('.quick-input-widget input');
+    await input.fill('abcde');
+    await w.page.waitForFunction(() => /too short/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.page.keyboard.press('Enter'); // refused while invalid: the box stays open
+    assert.match(await w.quickInputTitle(), /\(3\/3\)/);
+    await input.fill('your-api-key-goes-here-000000');
+    await w.page.waitForFunction(() => /placeholder/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.page.keyboard.press('Escape');
+    // Escape at step 2
+    await w.runCommand('Pi Accounts: Sign In…');
+    await w.answer('OpenAI', { pick: 'OpenAI' });
+    await w.page.waitForFunction(() => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('(2/3)'));
+    await w.page.keyboard.press('Escape');
+    await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
+    assert.equal(existsSync(w.authPath), false, 'no auth.json written');
+    assert.equal(await w.terminalOutput('echo "[$ANTHROPIC_API_KEY$OPENAI_API_KEY]"'), '[]');
+  });
+
+  it("5. sign out from the view: gone from view, terminals and auth.json; others' entries stay", async () => {
+    const foreign = { type: 'api_key', key: 'gsk_someone-elses-groq-key-0000' };
+    await start({ files: { 'pi-agent/auth.json': JSON.stringify({ groq: foreign }, null, 2) } });
+    await w.openAccountsView();
+    await signIn('Anthropic', 'work', KEY_WORK);
+    assert.equal(readAuth().anthropic.key, KEY_WORK);
+    await w.treeRow('work').click({ button: 'right' });
+    await w.page.getByRole('menuitem', { name: /Sign Out/ }).first().click();
+    await w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Sign Out' }).click();
+    await w.notification('Signed out of Anthropic / work');
+    await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
+    assert.equal(await w.terminalOutput('echo "[$ANTHROPIC_API_KEY]"'), '[]');
+    assert.deepEqual(readAuth(), { groq: foreign });
+  });
+
+  it('6. a corrupt auth.json: the person is told, can open it, and it stays byte-for-byte', async () => {
+    const corrupt = '{"anthropic": {"type": "api_key", "key": "sk-ant-trunc';
+    await start({ files: { 'pi-agent/auth.json': corrupt } });
+    await w.openAccountsView();
+    await signIn('Anthropic', 'work', KEY_WORK);
+    const toast = await w.notification('cannot be read');
+    await toast.getByRole('button', { name: 'Open auth.json' }).click();
+    await w.page.locator('.tabs-container .tab', { hasText: 'auth.json' }).waitFor();
+    assert.equal(readFileSync(w.authPath, 'utf8'), corrupt);
+    // The account itself is safe in VS Code and still reaches terminals.
+    assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_WORK);
+  });
+
+  it('7. another extension gets the key through vscode.authentication after consent, and hears the sign-out', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
+    await start({ env: { PI_CONSUMER_OUT: outDir } });
+    await w.openAccountsView();
+    await signIn('Anthropic', 'work', KEY_WORK);
+    await w.runCommand('Pi Accounts Consumer: Get Anthropic Session');
+    await w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Allow' }).click();
+    // supportsMultipleAccounts: VS Code then asks which account to hand over.
+    await w.answer('work', { pick: 'work' });
+    const sessionFile = join(outDir, 'session.jsonl');
+    await waitFor(() => existsSync(sessionFile));
+    assert.deepEqual(JSON.parse(readFileSync(sessionFile, 'utf8').trim()), { accessToken: KEY_WORK, account: 'work' });
+    const eventsBefore = linesOf(join(outDir, 'events.jsonl'));
+    await w.treeRow('work').click({ button: 'right' });
+    await w.page.getByRole('menuitem', { name: /Sign Out/ }).first().click();
+    await w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Sign Out' }).click();
+    await waitFor(() => linesOf(join(outDir, 'events.jsonl')) > eventsBefore);
+  });
+
+  // VS Code itself creates no terminal in Restricted Mode without asking for trust first, so
+  // "no key in new terminals" is checked as: nothing exported while restricted, Cancel creates
+  // no terminal, and the key reaches terminals only once the person trusts the folder.
+  it('8. untrusted workspace: no key exported until the folder is trusted', async () => {
+    await start({ trusted: false });
+    await w.openAccountsView();
+    await signIn('Anthropic', 'work', KEY_WORK);
+    assert.equal(readAuth().anthropic.key, KEY_WORK, 'auth.json is not workspace content: still mirrored');
+    assert.match(w.logs()['Pi Accounts.log'], /Restricted Mode: no keys are exported/);
+    assert.doesNotMatch(w.logs()['Pi Accounts.log'], /Terminal environment: ANTHROPIC_API_KEY/);
+    const trustDialog = w.page.locator('.monaco-dialog-box', { hasText: 'Do you trust the authors' });
+    await w.runCommand('Terminal: Create New Terminal');
+    await trustDialog.getByRole('button', { name: 'Cancel' }).click();
+    await w.page.waitForTimeout(1000);
+    assert.doesNotMatch(w.logs()['Pi Accounts.log'], /Terminal environment: ANTHROPIC_API_KEY/, 'still nothing exported');
+    await w.runCommand('Terminal: Kill All Terminals').catch(() => undefined);
+    const output = await w.terminalOutput('echo "[$ANTHROPIC_API_KEY]"', {
+      afterCreate: () => trustDialog.getByRole('button', { name: 'Trust Folder & Continue' }).click(),
+    });
+    assert.equal(output, `[${KEY_WORK}]`, 'after trust is granted, new terminals get the key');
+  });
+});
+
+function linesOf(file) {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+}
+
+async function waitFor(cond, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
