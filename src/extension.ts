@@ -16,7 +16,7 @@ import { secretStoreFrom } from './vscode/secret-store';
 import { RecentProviders } from './vscode/sign-in-ui';
 import { TerminalBridge } from './vscode/terminal-env';
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const started = Date.now();
   const redactor = new Redactor();
   const log = createLog(redactor);
@@ -25,21 +25,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log);
   context.subscriptions.push(log, vault, terminal);
 
-  // Keys first, before anything else that awaits: terminals opened from now on get them.
-  let loaded = true;
-  try {
-    await vault.load();
-  } catch (e) {
-    loaded = false;
-    void showFault(e, log);
-  }
-  redactor.setSecrets(vault.secrets());
-  terminal.apply();
-
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
   const mirror = new MirrorSync(new AuthMirror(vault, new MirrorStateStore(store), authPath), authPath, log, context.globalState);
-  const view = new AccountsView(vault);
-  const commands = new Commands({ vault, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh() });
+  // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
+  // first answer can wait on the very view that is activating us. Everything that needs the
+  // accounts awaits `ready` instead.
+  const ready = loadVault(vault, log);
+  const view = new AccountsView(vault, ready);
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh() });
   const auth = new AuthProviders(
     vault,
     log,
@@ -65,10 +58,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (e.affectsConfiguration('piAccounts.mirror')) void mirror.run();
     }),
   );
-  auth.update();
-  log.info(`Activated in ${Date.now() - started} ms: ${vault.accounts().length} account(s), auth.json at ${authPath()}.`);
+  log.info(`Activated in ${Date.now() - started} ms; auth.json at ${authPath()}.`);
 
-  if (loaded) void mirror.run().then(() => mirror.offerImportOnce()).catch((e) => log.error(describe(e)));
+  // The vault's "load" event already updated the redactor, terminals, view and auth providers.
+  void ready.then(async (loaded) => {
+    log.info(`Accounts loaded ${Date.now() - started} ms after activation began: ${vault.accounts().length} account(s).`);
+    if (loaded) await mirror.run().then(() => mirror.offerImportOnce());
+  }).catch((e) => log.error(describe(e)));
+}
+
+/** Resolves true once the accounts are read, false when they cannot be (already reported). */
+async function loadVault(vault: Vault, log: ReturnType<typeof createLog>): Promise<boolean> {
+  const slow = setTimeout(() => log.warn("VS Code's secret storage has not answered for 10 s; accounts appear once it does."), 10_000);
+  try {
+    await vault.load();
+    return true;
+  } catch (e) {
+    void showFault(e, log);
+    return false;
+  } finally {
+    clearTimeout(slow);
+  }
 }
 
 export function deactivate(): void {

@@ -20,13 +20,17 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly vault: Vault) {}
+  constructor(
+    private readonly vault: Vault,
+    private readonly ready: Promise<unknown>,
+  ) {}
 
   refresh(): void {
     this.changed.fire(undefined);
   }
 
-  getChildren(node?: Node): Node[] {
+  async getChildren(node?: Node): Promise<Node[]> {
+    await this.ready; // the view shows its progress bar meanwhile, not a misleading "Sign in"
     if (!node) {
       return this.vault
         .providers()

@@ -16,6 +16,8 @@ const accountArgs = z.object({ provider: z.string(), account: z.optional(z.strin
 
 export interface CommandDeps {
   readonly vault: Vault;
+  /** Settles once the accounts are loaded from secret storage. */
+  readonly ready: Promise<unknown>;
   readonly recent: RecentProviders;
   readonly mirror: MirrorSync;
   readonly authPath: () => string;
@@ -37,6 +39,7 @@ export class Commands {
     const c = (id: string, fn: (arg: unknown) => Promise<unknown>) =>
       vscode.commands.registerCommand(id, async (arg: unknown) => {
         try {
+          await this.d.ready;
           return await fn(arg);
         } catch (e) {
           const fromCode = arg !== undefined && !(arg instanceof ProviderNode) && !(arg instanceof AccountNode);
@@ -65,13 +68,8 @@ export class Commands {
   /** Returns the new account (never its key); a cancelled prompt throws `aborted`. */
   async signIn(arg?: unknown): Promise<AccountInfo> {
     const args = parseArgs(signInArgs, arg, 'Sign In');
-    let req;
-    if (args?.key !== undefined) {
-      const provider = requireProvider(args.provider);
-      req = { provider: provider.id, account: requireAccountName(args.account ?? 'default'), key: requireApiKey(args.key, provider.label) };
-    } else {
-      req = await promptApiKeySignIn(this.d.vault, this.d.recent, args?.provider);
-    }
+    // With a key in the arguments there are no prompts; either way the same checks apply below.
+    const req = args?.key !== undefined ? { provider: args.provider, account: args.account ?? 'default', key: args.key } : await promptApiKeySignIn(this.d.vault, this.d.recent, args?.provider);
     const provider = requireProvider(req.provider);
     const key = requireApiKey(req.key, provider.label);
     const account = await this.d.vault.add(provider.id, requireAccountName(req.account), { type: 'api_key', key });

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { isFault } from '../core/faults';
 import type { Logger } from '../core/log';
 import type { AuthMirror } from '../core/mirror/mirror';
 import { findProvider } from '../core/providers/directory';
@@ -48,27 +47,31 @@ export class MirrorSync {
       });
   }
 
-  /** On first activation only: offer the keys pi already has. */
+  /** On first activation only: a notification (never a picker that steals focus) offers pi's keys. */
   async offerImportOnce(): Promise<void> {
     if (!this.enabled() || this.memento.get<boolean>(IMPORT_OFFERED)) return;
-    await this.memento.update(IMPORT_OFFERED, true);
-    await this.importFromPi(true);
+    await this.memento.update(IMPORT_OFFERED, true); // a "no" is remembered: we ask once
+    const scan = await this.mirror.scanImports().catch(() => undefined); // a corrupt file was reported by run()
+    if (!scan?.candidates.length) return;
+    const names = scan.candidates.map((c) => label(c.provider)).join(', ');
+    const choice = await vscode.window.showInformationMessage(`pi's auth.json has API keys for ${names}. Import them as Pi Accounts accounts?`, 'Import…', 'Not Now');
+    if (choice === 'Import…') await this.importFromPi();
   }
 
-  async importFromPi(quietWhenEmpty = false): Promise<void> {
+  async importFromPi(): Promise<void> {
     let scan;
     try {
       scan = await this.mirror.scanImports();
     } catch (e) {
-      if (!(quietWhenEmpty && isFault(e, 'mirror-corrupt'))) await showFault(e, this.log);
+      await showFault(e, this.log);
       return;
     }
     for (const s of scan.skipped) this.log.info(`Not importing ${s.provider} from auth.json: ${s.why}.`);
-    if (scan.skipped.length && !quietWhenEmpty) {
+    if (scan.skipped.length) {
       void vscode.window.showInformationMessage(`Not imported: ${scan.skipped.map((s) => `${label(s.provider)} (${s.why})`).join('; ')}.`);
     }
     if (scan.candidates.length === 0) {
-      if (!quietWhenEmpty) void vscode.window.showInformationMessage(`pi's auth.json (${this.path()}) has no API keys that are not already accounts here.`);
+      void vscode.window.showInformationMessage(`pi's auth.json (${this.path()}) has no API keys that are not already accounts here.`);
       return;
     }
     const picked = await vscode.window.showQuickPick(

@@ -158,12 +158,6 @@ export class Workbench {
     return (await this.page.locator('.quick-input-widget .quick-input-title').textContent())?.trim();
   }
 
-  async validationMessage() {
-    const m = this.page.locator('.quick-input-widget .quick-input-message');
-    await m.waitFor({ state: 'visible' });
-    return (await m.textContent())?.trim();
-  }
-
   async notification(match, timeout = 20_000) {
     const toast = this.page.locator('.notification-toast', { hasText: match }).first();
     await toast.waitFor({ timeout });
@@ -174,6 +168,16 @@ export class Workbench {
     await this.page.locator('.activitybar .action-item a[aria-label^="Pi Accounts"]').click();
     // A container with one view hides the view's own header; its title is the sidebar's.
     await this.page.locator('.part.sidebar .composite.title', { hasText: 'Pi Accounts' }).waitFor();
+  }
+
+  /** Right-click `row` and choose `item`, as a person would from the context menu. */
+  async contextMenu(row, item) {
+    await row.click({ button: 'right' });
+    const entry = this.page.getByRole('menuitem', { name: item }).first();
+    await entry.waitFor();
+    await this.page.waitForTimeout(300); // the menu ignores clicks while it fades in
+    await entry.click();
+    await entry.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => entry.click());
   }
 
   treeRow(label) {

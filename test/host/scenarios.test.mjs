@@ -27,6 +27,11 @@ async function start(opts = {}) {
   return w;
 }
 
+/** Waits until the sign-in's quick input shows step `n` of 3. */
+async function waitForStep(n) {
+  await w.page.waitForFunction((step) => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes(`(${step}/3)`), n);
+}
+
 /** Palette → Sign In… → provider → account name → key, as a person types it. */
 async function signIn(provider, account, key) {
   await w.runCommand('Pi Accounts: Sign In…');
@@ -35,14 +40,26 @@ async function signIn(provider, account, key) {
   await input.fill(provider);
   const row = w.page.locator('.quick-input-list .monaco-list-row').filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${provider}$`) }) }).first();
   await row.click();
-  await w.page.waitForFunction(() => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('(2/3)'));
+  await waitForStep(2);
   await w.answer(account);
-  await w.page.waitForFunction(() => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('(3/3)'));
+  await waitForStep(3);
   await w.answer(key);
   await w.notification(`as "${account}"`);
 }
 
-const readAuth = () => JSON.parse(readFileSync(w.authPath, 'utf8'));
+/** auth.json once it satisfies `ready` (the mirror writes just after the vault changes). */
+async function authJson(ready = () => true) {
+  let data;
+  await waitFor(() => {
+    try {
+      data = JSON.parse(readFileSync(w.authPath, 'utf8'));
+      return ready(data);
+    } catch {
+      return false;
+    }
+  });
+  return data;
+}
 
 describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function () {
   this.timeout(240_000);
@@ -62,8 +79,8 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await start();
     await w.openAccountsView();
     await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
-    const log = w.logs()['remoteexthost.log'] ?? w.logs()['exthost.log'] ?? '';
-    assert.match(log, /ExtensionService#_doActivateExtension pi-accounts\.pi-accounts/);
+    // Logs reach disk a little after the fact: poll rather than read once.
+    await waitFor(() => /ExtensionService#_doActivateExtension pi-accounts\.pi-accounts/.test(w.logs()['remoteexthost.log'] ?? w.logs()['exthost.log'] ?? ''));
     await waitFor(() => /Activated in \d+ ms/.test(w.logs()['Pi Accounts.log'] ?? ''));
     const ms = Number(/Activated in (\d+) ms/.exec(w.logs()['Pi Accounts.log'])[1]);
     assert.ok(ms > 0 && ms < 5000, `activation took ${ms} ms`);
@@ -80,7 +97,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     assert.match(await row.textContent(), /default · api key/);
     assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_WORK);
     assert.equal(statSync(w.authPath).mode & 0o777, 0o600);
-    assert.deepEqual(readAuth(), { anthropic: { type: 'api_key', key: KEY_WORK } });
+    assert.deepEqual(await authJson(), { anthropic: { type: 'api_key', key: KEY_WORK } });
     assert.equal(await AuthStorage.create(w.authPath).getApiKey('anthropic'), KEY_WORK);
     assert.ok(!(w.logs()['Pi Accounts.log'] ?? '').includes(KEY_WORK), 'the key never reaches the log');
   });
@@ -90,12 +107,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await w.openAccountsView();
     await signIn('Anthropic', 'work', KEY_WORK);
     await signIn('Anthropic', 'personal', KEY_PERSONAL);
-    await w.treeRow('personal').click({ button: 'right' });
-    await w.page.getByRole('menuitem', { name: /Set Default Account/ }).click();
+    await w.contextMenu(w.treeRow('personal'), /Set Default Account/);
     await w.notification('"personal" is now the default');
     await w.page.waitForFunction(() => [...document.querySelectorAll('.pane-body .monaco-list-row')].some((r) => /personal\s*default/.test(r.textContent)));
     assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_PERSONAL);
-    assert.equal(readAuth().anthropic.key, KEY_PERSONAL);
+    await authJson((d) => d.anthropic?.key === KEY_PERSONAL);
     // Two providers, for a person to look at.
     await signIn('OpenAI', 'ci', KEY_OPENAI);
     await w.treeRow('OpenAI').waitFor();
@@ -110,7 +126,9 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await w.openAccountsView();
     await w.runCommand('Pi Accounts: Sign In…');
     await w.answer('Anthropic', { pick: 'Anthropic' });
+    await waitForStep(2);
     await w.answer('work');
+    await waitForStep(3);
     const input = w.page.locator('.quick-input-widget input');
     await input.fill('abcde');
     await w.page.waitForFunction(() => /too short/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
@@ -122,7 +140,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     // Escape at step 2
     await w.runCommand('Pi Accounts: Sign In…');
     await w.answer('OpenAI', { pick: 'OpenAI' });
-    await w.page.waitForFunction(() => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes('(2/3)'));
+    await waitForStep(2);
     await w.page.keyboard.press('Escape');
     await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
     assert.equal(existsSync(w.authPath), false, 'no auth.json written');
@@ -134,14 +152,13 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await start({ files: { 'pi-agent/auth.json': JSON.stringify({ groq: foreign }, null, 2) } });
     await w.openAccountsView();
     await signIn('Anthropic', 'work', KEY_WORK);
-    assert.equal(readAuth().anthropic.key, KEY_WORK);
-    await w.treeRow('work').click({ button: 'right' });
-    await w.page.getByRole('menuitem', { name: /Sign Out/ }).first().click();
+    await authJson((d) => d.anthropic?.key === KEY_WORK);
+    await w.contextMenu(w.treeRow('work'), /Sign Out/);
     await w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Sign Out' }).click();
     await w.notification('Signed out of Anthropic / work');
     await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
     assert.equal(await w.terminalOutput('echo "[$ANTHROPIC_API_KEY]"'), '[]');
-    assert.deepEqual(readAuth(), { groq: foreign });
+    assert.deepEqual(await authJson((d) => !d.anthropic), { groq: foreign });
   });
 
   it('6. a corrupt auth.json: the person is told, can open it, and it stays byte-for-byte', async () => {
@@ -170,8 +187,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await waitFor(() => existsSync(sessionFile));
     assert.deepEqual(JSON.parse(readFileSync(sessionFile, 'utf8').trim()), { accessToken: KEY_WORK, account: 'work' });
     const eventsBefore = linesOf(join(outDir, 'events.jsonl'));
-    await w.treeRow('work').click({ button: 'right' });
-    await w.page.getByRole('menuitem', { name: /Sign Out/ }).first().click();
+    await w.contextMenu(w.treeRow('work'), /Sign Out/);
     await w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Sign Out' }).click();
     await waitFor(() => linesOf(join(outDir, 'events.jsonl')) > eventsBefore);
   });
@@ -183,7 +199,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await start({ trusted: false });
     await w.openAccountsView();
     await signIn('Anthropic', 'work', KEY_WORK);
-    assert.equal(readAuth().anthropic.key, KEY_WORK, 'auth.json is not workspace content: still mirrored');
+    await authJson((d) => d.anthropic?.key === KEY_WORK); // auth.json is not workspace content: still mirrored
     assert.match(w.logs()['Pi Accounts.log'], /Restricted Mode: no keys are exported/);
     assert.doesNotMatch(w.logs()['Pi Accounts.log'], /Terminal environment: ANTHROPIC_API_KEY/);
     const trustDialog = w.page.locator('.monaco-dialog-box', { hasText: 'Do you trust the authors' });
