@@ -43,8 +43,9 @@ export class Commands {
           return await fn(arg);
         } catch (e) {
           const fromCode = arg !== undefined && !(arg instanceof ProviderNode) && !(arg instanceof AccountNode);
-          if (!isFault(e, 'aborted')) await showFault(e, this.d.log);
-          // Programmatic callers get the rejection; people got the notification.
+          // Not awaited: the notification stays until someone closes it, and a calling
+          // extension must get its rejection now, not then.
+          if (!isFault(e, 'aborted')) void showFault(e, this.d.log);
           if (fromCode) throw e;
           return undefined;
         }

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
-import type { AuthMirror } from '../core/mirror/mirror';
+import type { AuthMirror, ImportScan } from '../core/mirror/mirror';
 import { findProvider } from '../core/providers/directory';
 import { showFault } from './faults-ui';
 
 const IMPORT_OFFERED = 'piAccounts.importOffered';
 
 const label = (id: string) => findProvider(id)?.label ?? id;
+const skippedText = (skipped: ImportScan['skipped']) => skipped.map((s) => `${label(s.provider)} (${s.why})`).join('; ');
 
 /** Runs the auth.json mirror after vault changes and tells the person what it could not do. */
 export class MirrorSync {
@@ -31,7 +32,7 @@ export class MirrorSync {
       if (r.fixedMode) void vscode.window.showWarningMessage(`pi's auth.json (${r.path}) was readable by other users; Pi Accounts set it to 0600 (owner only).`);
       for (const provider of r.conflicts) this.warnConflict(provider, r.path);
     } catch (e) {
-      await showFault(e, this.log);
+      void showFault(e, this.log);
     }
   }
 
@@ -52,9 +53,14 @@ export class MirrorSync {
     if (!this.enabled() || this.memento.get<boolean>(IMPORT_OFFERED)) return;
     await this.memento.update(IMPORT_OFFERED, true); // a "no" is remembered: we ask once
     const scan = await this.mirror.scanImports().catch(() => undefined); // a corrupt file was reported by run()
-    if (!scan?.candidates.length) return;
+    if (!scan) return;
+    const notLiteral = scan.skipped.length ? ` Left as they are: ${skippedText(scan.skipped)}.` : '';
+    if (!scan.candidates.length) {
+      if (notLiteral) void vscode.window.showInformationMessage(`pi's auth.json has entries Pi Accounts does not import.${notLiteral}`);
+      return;
+    }
     const names = scan.candidates.map((c) => label(c.provider)).join(', ');
-    const choice = await vscode.window.showInformationMessage(`pi's auth.json has API keys for ${names}. Import them as Pi Accounts accounts?`, 'Import…', 'Not Now');
+    const choice = await vscode.window.showInformationMessage(`pi's auth.json has API keys for ${names}. Import them as Pi Accounts accounts?${notLiteral}`, 'Import…', 'Not Now');
     if (choice === 'Import…') await this.importFromPi();
   }
 
@@ -63,12 +69,12 @@ export class MirrorSync {
     try {
       scan = await this.mirror.scanImports();
     } catch (e) {
-      await showFault(e, this.log);
+      void showFault(e, this.log);
       return;
     }
     for (const s of scan.skipped) this.log.info(`Not importing ${s.provider} from auth.json: ${s.why}.`);
     if (scan.skipped.length) {
-      void vscode.window.showInformationMessage(`Not imported: ${scan.skipped.map((s) => `${label(s.provider)} (${s.why})`).join('; ')}.`);
+      void vscode.window.showInformationMessage(`Not imported: ${skippedText(scan.skipped)}.`);
     }
     if (scan.candidates.length === 0) {
       void vscode.window.showInformationMessage(`pi's auth.json (${this.path()}) has no API keys that are not already accounts here.`);
@@ -83,7 +89,7 @@ export class MirrorSync {
       const names = await this.mirror.import(picked.map((p) => p.candidate));
       void vscode.window.showInformationMessage(`Imported ${names.length} key${names.length > 1 ? 's' : ''} from pi: ${names.join(', ')}.`);
     } catch (e) {
-      await showFault(e, this.log);
+      void showFault(e, this.log);
     }
   }
 }

@@ -87,6 +87,7 @@ export class Workbench {
           'security.workspace.trust.enabled': true,
           'terminal.integrated.enablePersistentSessions': false,
           'terminal.integrated.defaultProfile.linux': 'bash',
+          'terminal.integrated.gpuAcceleration': 'off', // DOM renderer: the prompt is readable text
           'window.dialogStyle': 'custom',
           'extensions.autoCheckUpdates': false,
           'extensions.autoUpdate': false,
@@ -116,7 +117,8 @@ export class Workbench {
       const context = await w.browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
       w.page = await context.newPage();
       await w.page.goto(`http://127.0.0.1:${w.port}/?folder=${encodeURIComponent(w.folder)}`);
-      await w.page.waitForSelector('.monaco-workbench .part.activitybar', { timeout: 60_000 });
+      // Ready when extension contributions are in: our container's icon shows in the activity bar.
+      await w.page.waitForSelector('.activitybar .action-item a[aria-label^="Pi Accounts"]', { timeout: 60_000 });
       return w;
     } catch (e) {
       await w.stop();
@@ -190,7 +192,10 @@ export class Workbench {
     await this.runCommand('Terminal: Create New Terminal');
     await afterCreate?.();
     await this.page.locator('.terminal-wrapper.active .xterm').waitFor({ timeout: 30_000 });
-    await this.page.waitForTimeout(1500); // let the shell print its prompt
+    // Type only once the shell shows its prompt and the terminal has focus: keys sent earlier
+    // are lost, and half a command is worse than none.
+    await this.page.waitForFunction(() => /[$#]$/.test(document.querySelector('.terminal-wrapper.active .xterm-rows')?.textContent?.trim() ?? ''), null, { timeout: 30_000 });
+    await this.page.locator('.terminal-wrapper.active .xterm').click();
     await this.page.keyboard.type(`${command} > ${out} 2>&1; echo done >> ${out}.done\n`);
     const deadline = Date.now() + 20_000;
     while (!existsSync(`${out}.done`)) {

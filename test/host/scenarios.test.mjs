@@ -213,6 +213,31 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     });
     assert.equal(output, `[${KEY_WORK}]`, 'after trust is granted, new terminals get the key');
   });
+
+  it('9. the in-host API suite (test/host/suite, also run by @vscode/test-electron) passes inside the host', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'pi-suite-out-'));
+    await start({ env: { PI_CONSUMER_OUT: outDir, PI_ACCOUNTS_SUITE: join(process.cwd(), 'test/host/suite/index.js'), PI_ACCOUNTS_REPO: process.cwd() } });
+    await w.runCommand('Pi Accounts Consumer: Run In-Host Suite');
+    const file = join(outDir, 'suite.jsonl');
+    await waitFor(() => existsSync(file), 90_000);
+    const results = JSON.parse(readFileSync(file, 'utf8').trim());
+    for (const t of results.passed) console.log(`      in host ✔ ${t}`);
+    assert.deepEqual(results.failed, []);
+    assert.equal(results.passed.length, 3);
+  });
+
+  it("10. a key already in VS Code's environment is offered instead of typing it", async () => {
+    await start({ env: { OPENAI_API_KEY: KEY_OPENAI } });
+    await w.openAccountsView();
+    await w.runCommand('Pi Accounts: Sign In…');
+    await w.answer('OpenAI', { pick: 'OpenAI' });
+    await waitForStep(2);
+    await w.answer('from-env');
+    await waitForStep(3);
+    await w.answer('', { pick: 'Use $OPENAI_API_KEY' });
+    await w.notification('as "from-env"');
+    await authJson((d) => d.openai?.key === KEY_OPENAI);
+  });
 });
 
 function linesOf(file) {
