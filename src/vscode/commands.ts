@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { requireAccountName, requireApiKey } from '../core/credentials';
@@ -61,9 +62,18 @@ export class Commands {
         this.d.refreshView();
       }),
       c('piAccounts.importFromPi', () => this.d.mirror.importFromPi()),
-      c('piAccounts.openAuthFile', async () => vscode.window.showTextDocument(vscode.Uri.file(this.d.authPath()))),
+      c('piAccounts.openAuthFile', () => this.openAuthFile()),
       c('piAccounts.showLog', async () => this.d.log.show()),
     ];
+  }
+
+  private async openAuthFile(): Promise<void> {
+    const path = this.d.authPath();
+    if (!existsSync(path)) {
+      void vscode.window.showInformationMessage(`pi's auth.json does not exist yet (${path}). It is created when you sign in, or when you run pi's /login.`);
+      return;
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(path));
   }
 
   /** Returns the new account (never its key); a cancelled prompt throws `aborted`. */
