@@ -10,7 +10,13 @@ export type FaultCode =
   | 'aborted'
   | 'mirror-corrupt'
   | 'mirror-io'
-  | 'mirror-locked';
+  | 'mirror-locked'
+  | 'network'
+  | 'denied'
+  | 'oauth'
+  | 'expired'
+  | 'needs-sign-in'
+  | 'port-in-use';
 
 export class Fault extends Error {
   constructor(
