@@ -1,0 +1,47 @@
+import { isFault } from '../faults';
+import { startLoopback } from './loopback';
+import { parsePastedCode } from './paste';
+import { createPkce, type Pkce } from './pkce';
+import type { LoginUi } from './provider';
+
+export interface BrowserFlowOptions {
+  readonly port: number;
+  readonly path: string;
+  /** Builds the authorize URL for the redirect URI actually bound, the PKCE pair and state. */
+  authorizeUrl(redirectUri: string, pkce: Pkce, state: string): string;
+  /** State to send; some providers use the verifier itself (Anthropic). */
+  state(pkce: Pkce): string;
+}
+
+export interface BrowserFlowResult {
+  readonly code: string;
+  readonly verifier: string;
+  readonly state: string;
+  readonly redirectUri: string;
+}
+
+/**
+ * Authorization code + PKCE: the browser hands the code back to a loopback server, or the
+ * person pastes it (whichever comes first). A taken port leaves paste as the only way, never
+ * a dead end.
+ */
+export async function browserCodeFlow(ui: LoginUi, opts: BrowserFlowOptions): Promise<BrowserFlowResult> {
+  const pkce = createPkce();
+  const state = opts.state(pkce);
+  let loopback: Awaited<ReturnType<typeof startLoopback>> | undefined;
+  try {
+    loopback = await startLoopback({ port: opts.port, path: opts.path, state, signal: ui.signal, timeoutMs: 10 * 60_000 });
+  } catch (e) {
+    if (!isFault(e, 'port-in-use')) throw e;
+  }
+  const redirectUri = `http://localhost:${loopback?.port ?? opts.port}${opts.path}`;
+  try {
+    await ui.openBrowser(opts.authorizeUrl(redirectUri, pkce, state));
+    const pasted = ui.pasteCode(loopback ? 'Or paste the code the browser shows' : 'Paste the code the browser shows after you sign in').then((text) => parsePastedCode(text, state).code);
+    const code = loopback ? await Promise.race([loopback.code, pasted]) : await pasted;
+    pasted.catch(() => undefined);
+    return { code, verifier: pkce.verifier, state, redirectUri };
+  } finally {
+    await loopback?.close();
+  }
+}
