@@ -25,13 +25,7 @@ export function anthropic(endpoints: Partial<typeof ANTHROPIC> = {}, now = Date.
   return {
     id: 'anthropic',
     async login(ui: LoginUi, http?: HttpOptions) {
-      const flow = await browserCodeFlow(ui, {
-        port: e.port,
-        path: e.path,
-        state: (pkce) => pkce.verifier,
-        authorizeUrl: (redirectUri, pkce, state) =>
-          `${e.authorizeUrl}?${new URLSearchParams({ code: 'true', client_id: e.clientId, response_type: 'code', redirect_uri: redirectUri, scope: e.scopes, code_challenge: pkce.challenge, code_challenge_method: 'S256', state })}`,
-      });
+      const flow = await browserCodeFlow(ui, { ...e, params: { code: 'true', scope: e.scopes }, state: (pkce) => pkce.verifier });
       const res = await postJson(e.tokenUrl, { grant_type: 'authorization_code', client_id: e.clientId, code: flow.code, state: flow.state, redirect_uri: flow.redirectUri, code_verifier: flow.verifier }, { ...http, signal: ui.signal });
       return toCredential(parseTokenResponse(res, 'Signing in to Anthropic'));
     },

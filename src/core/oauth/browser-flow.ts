@@ -5,10 +5,12 @@ import { createPkce, type Pkce } from './pkce';
 import type { LoginUi } from './provider';
 
 export interface BrowserFlowOptions {
+  readonly authorizeUrl: string;
+  readonly clientId: string;
   readonly port: number;
   readonly path: string;
-  /** Builds the authorize URL for the redirect URI actually bound, the PKCE pair and state. */
-  authorizeUrl(redirectUri: string, pkce: Pkce, state: string): string;
+  /** Provider-specific authorize parameters (scope, flags), added to the standard ones. */
+  readonly params: Readonly<Record<string, string>>;
   /** State to send; some providers use the verifier itself (Anthropic). */
   state(pkce: Pkce): string;
 }
@@ -36,7 +38,8 @@ export async function browserCodeFlow(ui: LoginUi, opts: BrowserFlowOptions): Pr
   }
   const redirectUri = `http://localhost:${loopback?.port ?? opts.port}${opts.path}`;
   try {
-    await ui.openBrowser(opts.authorizeUrl(redirectUri, pkce, state));
+    const query = new URLSearchParams({ ...opts.params, response_type: 'code', client_id: opts.clientId, redirect_uri: redirectUri, code_challenge: pkce.challenge, code_challenge_method: 'S256', state });
+    await ui.openBrowser(`${opts.authorizeUrl}?${query}`);
     const pasted = ui.pasteCode(loopback ? 'Or paste the code the browser shows' : 'Paste the code the browser shows after you sign in').then((text) => parsePastedCode(text, state).code);
     const code = loopback ? await Promise.race([loopback.code, pasted]) : await pasted;
     pasted.catch(() => undefined);

@@ -37,11 +37,9 @@ export function openaiCodex(endpoints: Partial<typeof OPENAI_CODEX> = {}, now = 
     id: 'openai-codex',
     async login(ui: LoginUi, http?: HttpOptions) {
       const flow = await browserCodeFlow(ui, {
-        port: e.port,
-        path: e.path,
+        ...e,
+        params: { scope: e.scope, id_token_add_organizations: 'true', codex_cli_simplified_flow: 'true', originator: e.originator },
         state: () => randomState(),
-        authorizeUrl: (redirectUri, pkce, state) =>
-          `${e.authorizeUrl}?${new URLSearchParams({ response_type: 'code', client_id: e.clientId, redirect_uri: redirectUri, scope: e.scope, code_challenge: pkce.challenge, code_challenge_method: 'S256', state, id_token_add_organizations: 'true', codex_cli_simplified_flow: 'true', originator: e.originator })}`,
       });
       const res = await postForm(e.tokenUrl, { grant_type: 'authorization_code', client_id: e.clientId, code: flow.code, code_verifier: flow.verifier, redirect_uri: flow.redirectUri }, { ...http, signal: ui.signal });
       return toCredential(parseTokenResponse(res, 'Signing in to ChatGPT'), 'Signing in to ChatGPT');
