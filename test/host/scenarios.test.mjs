@@ -32,8 +32,8 @@ async function waitForStep(n) {
   await w.page.waitForFunction((step) => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes(`(${step}/3)`), n);
 }
 
-/** Palette → Sign In… → provider → account name → key, as a person types it. */
-async function signIn(provider, account, key) {
+/** Palette → Sign In… → provider → account name; leaves the flow at step 3 (the key). */
+async function startSignIn(provider, account) {
   await w.runCommand('Pi Accounts: Sign In…');
   const input = w.page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
@@ -43,6 +43,11 @@ async function signIn(provider, account, key) {
   await waitForStep(2);
   await w.answer(account);
   await waitForStep(3);
+}
+
+/** The whole sign-in, as a person types it. */
+async function signIn(provider, account, key) {
+  await startSignIn(provider, account);
   await w.answer(key);
   await w.notification(`as "${account}"`);
 }
@@ -124,11 +129,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
   it('4. bad keys get a clear error and Escape half-way stores nothing', async () => {
     await start();
     await w.openAccountsView();
-    await w.runCommand('Pi Accounts: Sign In…');
-    await w.answer('Anthropic', { pick: 'Anthropic' });
-    await waitForStep(2);
-    await w.answer('work');
-    await waitForStep(3);
+    await startSignIn('Anthropic', 'work');
     const input = w.page.locator('.quick-input-widget input');
     await input.fill('abcde');
     await w.page.waitForFunction(() => /too short/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
@@ -229,11 +230,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
   it("10. a key already in VS Code's environment is offered instead of typing it", async () => {
     await start({ env: { OPENAI_API_KEY: KEY_OPENAI } });
     await w.openAccountsView();
-    await w.runCommand('Pi Accounts: Sign In…');
-    await w.answer('OpenAI', { pick: 'OpenAI' });
-    await waitForStep(2);
-    await w.answer('from-env');
-    await waitForStep(3);
+    await startSignIn('OpenAI', 'from-env');
     await w.answer('', { pick: 'Use $OPENAI_API_KEY' });
     await w.notification('as "from-env"');
     await authJson((d) => d.openai?.key === KEY_OPENAI);
