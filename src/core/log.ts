@@ -5,5 +5,3 @@ export interface Logger {
   warn(message: string): void;
   error(message: string): void;
 }
-
-export const silentLogger: Logger = { trace() {}, info() {}, warn() {}, error() {} };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
-import { requireAccountName, requireApiKey } from '../core/credentials';
+import { requireApiKey } from '../core/credentials';
 import { aborted, Fault, isFault } from '../core/faults';
 import type { Logger } from '../core/log';
 import { requireProvider } from '../core/providers/directory';
@@ -83,7 +83,7 @@ export class Commands {
     const req = args?.key !== undefined ? { provider: args.provider, account: args.account ?? 'default', key: args.key } : await promptApiKeySignIn(this.d.vault, this.d.recent, args?.provider);
     const provider = requireProvider(req.provider);
     const key = requireApiKey(req.key, provider.label);
-    const account = await this.d.vault.add(provider.id, requireAccountName(req.account), { type: 'api_key', key });
+    const account = await this.d.vault.add(provider.id, req.account, { type: 'api_key', key }); // the vault checks the name
     await this.d.recent.touch(provider.id);
     this.d.log.info(`Signed in: ${provider.id}/${account.name} (api key ${account.keyTail})${account.isDefault ? ', default' : ''}.`);
     void vscode.window.showInformationMessage(
