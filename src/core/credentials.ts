@@ -6,10 +6,30 @@ export const MIN_KEY_LENGTH = 20;
 
 export const apiKeyCredentialSchema = z.object({ type: z.literal('api_key'), key: z.string().check(z.minLength(1)) });
 export type ApiKeyCredential = z.infer<typeof apiKeyCredentialSchema>;
-/** Browser/device credentials join this union when OAuth lands. */
-export const credentialSchema = apiKeyCredentialSchema;
-export type Credential = ApiKeyCredential;
-export type AccountKind = 'api_key';
+/**
+ * pi's OAuth credential: refresh, access, expires (epoch ms), plus whatever extra fields the
+ * provider keeps (accountId, enterpriseUrl…). Loose so that those extras survive a round trip.
+ */
+export const oauthCredentialSchema = z.looseObject({
+  type: z.literal('oauth'),
+  refresh: z.string(),
+  access: z.string().check(z.minLength(1)),
+  expires: z.number(),
+});
+export type OAuthCredential = z.infer<typeof oauthCredentialSchema>;
+export const credentialSchema = z.discriminatedUnion('type', [apiKeyCredentialSchema, oauthCredentialSchema]);
+export type Credential = ApiKeyCredential | OAuthCredential;
+export type AccountKind = Credential['type'];
+
+/** The value a tool sends as its key: the API key, or the OAuth access token. */
+export function keyOf(credential: Credential): string {
+  return credential.type === 'api_key' ? credential.key : credential.access;
+}
+
+/** Every secret a credential holds, for the redactor. */
+export function secretsOf(credential: Credential): string[] {
+  return credential.type === 'api_key' ? [credential.key] : [credential.access, credential.refresh].filter(Boolean);
+}
 
 /** Returns the reason an account name is unusable, or undefined when it is fine. */
 export function accountNameProblem(name: string): string | undefined {

@@ -1,3 +1,4 @@
+import { keyOf } from './credentials';
 import { exportVarOf, PROVIDERS } from './providers/directory';
 import type { Vault } from './vault';
 
@@ -16,11 +17,11 @@ export interface ExportedVar {
 export function terminalVariables(vault: Vault): ExportedVar[] {
   const out = new Map<string, ExportedVar>();
   for (const p of PROVIDERS) {
-    const variable = exportVarOf(p);
     const account = vault.defaultAccount(p.id);
-    if (!variable || !account || out.has(variable)) continue;
-    const cred = vault.credential(p.id, account.name);
-    if (cred) out.set(variable, { variable, value: cred.key, provider: p.id, account: account.name });
+    const cred = account && !account.needsSignIn ? vault.credential(p.id, account.name) : undefined;
+    const variable = cred && exportVarOf(p, cred.type);
+    if (!cred || !variable || out.has(variable)) continue;
+    out.set(variable, { variable, value: keyOf(cred), provider: p.id, account: account!.name });
   }
   return [...out.values()];
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { credentialSchema, keyTail, requireAccountName, type AccountKind, type Credential } from './credentials';
+import { credentialSchema, keyOf, keyTail, requireAccountName, secretsOf, type AccountKind, type Credential } from './credentials';
 import { Emitter } from './events';
 import { Fault } from './faults';
 import { requireProvider } from './providers/directory';
@@ -13,10 +13,14 @@ export interface AccountInfo {
   readonly isDefault: boolean;
   readonly createdAt: number;
   readonly keyTail: string;
+  /** OAuth accounts: when the access token expires (epoch ms, pi's convention). */
+  readonly expires?: number;
+  /** The refresh token was refused: the account is kept until the person signs in again. */
+  readonly needsSignIn: boolean;
 }
 
 export interface VaultChange {
-  readonly reason: 'load' | 'add' | 'remove' | 'default' | 'external';
+  readonly reason: 'load' | 'add' | 'remove' | 'default' | 'external' | 'refresh' | 'status';
 }
 
 // All accounts live in ONE secret, so a write is all-or-nothing (a half-finished sign-in stores
@@ -27,6 +31,7 @@ const storedAccountSchema = z.object({
   name: z.string(),
   createdAt: z.number(),
   credential: credentialSchema,
+  needsSignIn: z.optional(z.boolean()),
 });
 const storedProviderSchema = z.object({ default: z.string(), accounts: z.array(storedAccountSchema) });
 const storedVaultSchema = z.object({ version: z.literal(1), providers: z.record(z.string(), storedProviderSchema) });
@@ -83,9 +88,15 @@ export class Vault {
     return this.data.providers[provider]?.accounts.find((a) => a.name === name)?.credential;
   }
 
+  /** Re-reads secret storage first: another window may have refreshed the token meanwhile. */
+  async freshCredential(provider: string, name: string): Promise<Credential | undefined> {
+    await this.load('external');
+    return this.credential(provider, name);
+  }
+
   /** Every secret held, for the redactor. */
   secrets(): string[] {
-    return Object.values(this.data.providers).flatMap((p) => p.accounts.map((a) => a.credential.key));
+    return Object.values(this.data.providers).flatMap((p) => p.accounts.flatMap((a) => secretsOf(a.credential)));
   }
 
   async add(provider: string, name: string, credential: Credential): Promise<AccountInfo> {
@@ -117,6 +128,22 @@ export class Vault {
       if (n === 0) throw notFound(provider);
       delete d.providers[provider];
       return n;
+    });
+  }
+
+  /** New tokens for an existing account (a refresh, or signing in again): clears "needs sign-in". */
+  async updateCredential(provider: string, name: string, credential: Credential): Promise<void> {
+    await this.mutate('refresh', (d) => {
+      const account = requireAccountIn(d, provider, name).accounts.find((a) => a.name === name)!;
+      account.credential = credential;
+      delete account.needsSignIn;
+    });
+  }
+
+  /** The refresh token was refused: keep the account, flag it for the person. */
+  async markNeedsSignIn(provider: string, name: string): Promise<void> {
+    await this.mutate('status', (d) => {
+      requireAccountIn(d, provider, name).accounts.find((a) => a.name === name)!.needsSignIn = true;
     });
   }
 
@@ -173,7 +200,8 @@ function parse(raw: string | undefined): StoredVault {
 }
 
 function info(provider: string, a: StoredAccount, isDefault: boolean): AccountInfo {
-  return { provider, name: a.name, kind: a.credential.type, isDefault, createdAt: a.createdAt, keyTail: keyTail(a.credential.key) };
+  const c = a.credential;
+  return { provider, name: a.name, kind: c.type, isDefault, createdAt: a.createdAt, keyTail: keyTail(keyOf(c)), expires: c.type === 'oauth' ? c.expires : undefined, needsSignIn: a.needsSignIn === true };
 }
 
 function notFound(provider: string, name?: string): Fault {

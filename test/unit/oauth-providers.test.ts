@@ -1,37 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request } from 'node:http';
 import { isFault } from '../../src/core/faults';
 import { anthropic } from '../../src/core/oauth/anthropic';
 import type { DeviceCode } from '../../src/core/oauth/device';
 import { COPILOT_HEADERS, copilotBaseUrl, githubCopilot, normalizeDomain } from '../../src/core/oauth/github-copilot';
 import { openaiCodex } from '../../src/core/oauth/openai-codex';
 import type { LoginUi } from '../../src/core/oauth/provider';
-
-interface Seen {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-type Reply = { status?: number; json?: unknown; raw?: string };
-
-/** A provider's wire format on 127.0.0.1: records every request, answers from `route`. */
-async function emulator(route: (r: Seen) => Reply | Promise<Reply>) {
-  const seen: Seen[] = [];
-  const server: Server = createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    const r: Seen = { method: req.method!, path: req.url!, headers: req.headers, body };
-    seen.push(r);
-    const reply = await route(r);
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-    res.end(reply.raw ?? JSON.stringify(reply.json ?? {}));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { base, seen, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
-}
+import { emulator, s256, type Reply, type Seen } from './emulator';
 
 /** The person's browser: checks the authorize URL, then is redirected back with a code. */
 function browserUi(onAuthorize: (url: URL) => { code?: string; error?: string; state?: string }, extra: Partial<LoginUi> = {}): LoginUi & { opened: URL[] } {
@@ -50,6 +25,7 @@ function browserUi(onAuthorize: (url: URL) => { code?: string; error?: string; s
       // Deliver the redirect the way a browser would, to localhost:<port>.
       setTimeout(() => request({ host: '127.0.0.1', port: Number(back.port), path: back.pathname + back.search, headers: { host: back.host } }, (r) => r.resume()).end(), 10);
     },
+    loopbackReachable: async () => true,
     pasteCode: () => new Promise(() => undefined), // nobody pastes unless a test says so
     showDeviceCode: async () => undefined,
     ask: async () => '',
@@ -57,7 +33,6 @@ function browserUi(onAuthorize: (url: URL) => { code?: string; error?: string; s
   };
 }
 
-const s256 = (v: string) => createHash('sha256').update(v).digest('base64url');
 const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
 describe('OAuth providers against emulators of their wire formats', function () {
@@ -126,6 +101,31 @@ describe('OAuth providers against emulators of their wire formats', function () 
       const wrong = browserUi(() => ({}), { openBrowser: async () => undefined, pasteCode: async () => 'auth-code-1#not-this-attempt' });
       await assert.rejects(p.login(wrong), (e) => isFault(e, 'oauth') && /state mismatch/.test(e.message));
       blocker.close();
+      await em.close();
+    });
+
+    it('asks only for a paste when the browser cannot reach the loopback (remote editor), and withdraws the paste box when the loopback wins', async () => {
+      const em = await emulator(route);
+      const p = anthropic({ tokenUrl: `${em.base}/t`, port: 0 });
+      let state = '';
+      const remote = browserUi(() => ({}), {
+        loopbackReachable: async (uri) => (assert.equal(uri, 'http://localhost:0/callback'), false),
+        async openBrowser(raw) {
+          const url = new URL(raw);
+          challenge = url.searchParams.get('code_challenge')!;
+          redirect = url.searchParams.get('redirect_uri')!;
+          state = url.searchParams.get('state')!;
+        },
+        pasteCode: async (message) => (assert.match(message, /^Paste the code/), `http://localhost:0/callback?code=auth-code-1&state=${state}`),
+      });
+      assert.equal((await p.login(remote)).access, 'sk-ant-oat01-access-1');
+      let withdrawn = false;
+      const local = browserUi(
+        (url) => ((challenge = url.searchParams.get('code_challenge')!), (redirect = url.searchParams.get('redirect_uri')!), { code: 'auth-code-1' }),
+        { pasteCode: (_m, signal) => new Promise((_r, reject) => signal.addEventListener('abort', () => ((withdrawn = true), reject(new Error('withdrawn'))))) },
+      );
+      assert.equal((await p.login(local)).access, 'sk-ant-oat01-access-1');
+      assert.equal(withdrawn, true, 'the paste box closes once the browser came back');
       await em.close();
     });
 

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { OAuthCredential } from '../../src/core/credentials';
 import { AuthMirror } from '../../src/core/mirror/mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { anthropic } from '../../src/core/oauth/anthropic';
 import { providersWithApiKeys } from '../../src/core/providers/directory';
+import { KeyResolver, lockedRun } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
+import { anthropicTokenServer } from './emulator';
 import { MemorySecretStore, tempDir } from './helpers';
 
 interface PiAuthStorage {
@@ -82,4 +86,65 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     const piRetries = results.filter((r) => r.kind === 'pi').reduce((n, r) => n + r.retries, 0);
     console.log(`      8 writers x ${perWriter} entries: ${Object.keys(data).length}/${expected} present, 0 lost, ${Date.now() - started} ms, pi lock-busy retries: ${piRetries}`);
   });
+
+  it("pi's AuthStorage and the extension refreshing the same expired account at once: 1 refresh, same tokens", async function () {
+    this.timeout(120_000);
+    const path = join(t.dir, 'auth.json');
+    const server = await anthropicTokenServer({ latencyMs: 150 });
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    const oauth = (id: string) => (id === 'anthropic' ? anthropic({ tokenUrl: server.tokenUrl }) : undefined);
+    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, oauth);
+    const quiet = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const resolver = new KeyResolver({ vault, oauth, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(t.dir, 'private.lock') }), log: quiet });
+    await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
+    await mirror.sync();
+    const rounds = 3;
+    const piPerRound = 3;
+    let piWon = 0;
+    for (let round = 0; round < rounds; round++) {
+      if (round > 0) {
+        // Hours pass: the current tokens expire, in auth.json and in the vault alike.
+        const stale = { ...vault.credential('anthropic', 'max')!, expires: Date.now() - 1000 } as OAuthCredential;
+        writeFileSync(path, JSON.stringify({ anthropic: stale }, null, 2));
+        await vault.updateCredential('anthropic', 'max', stale);
+        await mirror.sync();
+      }
+      const before = server.stats.refreshes;
+      const pis = Array.from({ length: piPerRound }, () => racer(path, server.base));
+      await Promise.all(pis.map((p) => p.ready));
+      // Alternate who starts first, so both orders of the race happen.
+      const ours = round % 2 ? (pis.forEach((p) => p.go()), resolver.key('anthropic')) : resolver.key('anthropic').finally(() => undefined);
+      if (round % 2 === 0) pis.forEach((p) => p.go());
+      const [mine, ...theirs] = await Promise.all([ours, ...pis.map((p) => p.result)]);
+      assert.equal(server.stats.refreshes - before, 1, `round ${round}: exactly one refresh`);
+      for (const r of theirs) assert.deepEqual(r, { key: mine, errors: [] }, `round ${round}: pi got the same key`);
+      const file = JSON.parse(readFileSync(path, 'utf8')).anthropic;
+      const fresh = await vault.freshCredential('anthropic', 'max');
+      assert.deepEqual(file, fresh, `round ${round}: auth.json and the vault hold the same tokens`);
+      if (server.seen.at(-1)?.headers['user-agent'] !== undefined) piWon++;
+    }
+    assert.equal(server.stats.reused, 0, 'no refresh token was spent twice');
+    assert.equal(vault.accounts('anthropic')[0].needsSignIn, false);
+    console.log(`      ${rounds} rounds x (${piPerRound} pi processes + the extension): ${server.stats.refreshes} refreshes, 0 reused; pi refreshed first in ${piWon}, the extension in ${rounds - piWon}`);
+    await server.close();
+  });
 });
+
+function racer(path: string, emulatorBase: string) {
+  const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/pi-refresh.mjs'), path, emulatorBase], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let onReady: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  const result = new Promise<{ key: string; errors: string[] }>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.startsWith('ready\n')) onReady();
+      const line = out.split('\n')[1];
+      if (line) resolve(JSON.parse(line));
+    });
+    child.on('exit', (code) => (code ? reject(new Error(`pi racer exited with ${code}`)) : undefined));
+  });
+  return { ready, result, go: () => child.stdin.write('go\n') };
+}

@@ -69,14 +69,11 @@ export interface UpdateResult {
 /**
  * Locked read-merge-write, the way pi does it: take pi's lock, re-read, let `change` edit the
  * parsed object (returning false when nothing changed), write atomically with mode 0600.
- * An unparseable file is never written.
+ * An unparseable file is never written. `change` may await (a token refresh): the lock is kept
+ * fresh meanwhile, and pi waits for it as it does for its own refreshes.
  */
-export async function updateAuthFile(path: string, change: (data: AuthData) => boolean): Promise<UpdateResult> {
-  const dir = dirname(path);
-  let release: (() => Promise<void>) | undefined;
-  try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    release = await lockfile.lock(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
+export function updateAuthFile(path: string, change: (data: AuthData) => boolean | Promise<boolean>): Promise<UpdateResult> {
+  return withFileLock(path, async () => {
     const target = await realTarget(path);
     let raw: string | undefined;
     let mode: number | undefined;
@@ -88,12 +85,22 @@ export async function updateAuthFile(path: string, change: (data: AuthData) => b
     }
     const data = raw === undefined ? {} : parseAuthJson(raw, path);
     const fixedMode = mode !== undefined && (mode & 0o077) !== 0;
-    if (!change(data)) {
+    if (!(await change(data))) {
       if (fixedMode) await fs.chmod(target, 0o600);
       return { written: false, fixedMode };
     }
     await writeAtomic(target, JSON.stringify(data, null, 2));
     return { written: true, fixedMode };
+  });
+}
+
+/** Holds pi's lock on `path` (creating its folder, 0700) while `fn` runs. */
+export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  let release: (() => Promise<void>) | undefined;
+  try {
+    await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    release = await lockfile.lock(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
+    return await fn();
   } catch (e) {
     if (e instanceof Fault) throw e;
     throw ioFault(path, e);

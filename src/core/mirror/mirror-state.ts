@@ -5,7 +5,10 @@ import type { SecretStore } from '../secret-store';
 // Which auth.json entries we wrote, as a fingerprint of the exact entry, per file. An entry whose
 // fingerprint no longer matches was changed by someone else and is theirs again. Kept in
 // SecretStorage: a hash of a key is not the key, but it has no business in plain settings either.
-const stateSchema = z.object({ owned: z.record(z.string(), z.record(z.string(), z.string())) });
+// `accounts` says which account each owned entry was written for, so tokens pi refreshed in that
+// entry are only ever adopted by that same account.
+const perFile = z.record(z.string(), z.record(z.string(), z.string()));
+const stateSchema = z.object({ owned: perFile, accounts: z.optional(perFile) });
 export type MirrorState = z.infer<typeof stateSchema>;
 export const MIRROR_STATE_KEY = 'piAccounts.mirror.v1';
 

@@ -1,8 +1,9 @@
-import { apiKeyProblem, keyTail } from '../credentials';
+import { apiKeyProblem, keyTail, oauthCredentialSchema, type Credential, type OAuthCredential } from '../credentials';
+import type { OAuthProvider } from '../oauth/provider';
 import { findProvider } from '../providers/directory';
 import type { Vault } from '../vault';
-import { asApiKeyEntry, readAuthFile, updateAuthFile, type ApiKeyEntry } from './auth-file';
-import { fingerprint, type MirrorStateStore } from './mirror-state';
+import { asApiKeyEntry, readAuthFile, updateAuthFile } from './auth-file';
+import { fingerprint, type MirrorState, type MirrorStateStore } from './mirror-state';
 
 export interface SyncReport {
   readonly path: string;
@@ -11,6 +12,27 @@ export interface SyncReport {
   /** Providers whose auth.json entry belongs to someone else and was left as it is. */
   readonly conflicts: readonly string[];
   readonly removed: readonly string[];
+  /** Accounts whose tokens pi refreshed in auth.json; the vault now holds pi's tokens. */
+  readonly adopted: readonly string[];
+}
+
+/** What a step run under pi's lock decided: its result, and the entry to write, if any. */
+export interface LockedStep<T> {
+  readonly result: T;
+  readonly write?: Credential;
+  /** The entry found was adopted as is: record it as ours without writing. */
+  readonly adopted?: boolean;
+}
+
+/**
+ * pi refreshed our account in auth.json when the entry there is an OAuth credential of the same
+ * account with a later expiry. Its tokens are then the live ones: ours may already be spent.
+ */
+export function refreshedByPi(ours: Credential, found: unknown, oauth: OAuthProvider | undefined): OAuthCredential | undefined {
+  if (ours.type !== 'oauth' || !oauth) return undefined;
+  const r = oauthCredentialSchema.safeParse(found);
+  if (!r.success || r.data.expires <= ours.expires || !oauth.sameAccount(ours, r.data)) return undefined;
+  return r.data;
 }
 
 export interface ImportCandidate {
@@ -41,21 +63,56 @@ export class AuthMirror {
     private readonly vault: Vault,
     private readonly state: MirrorStateStore,
     private readonly path: () => string,
+    private readonly oauth: (provider: string) => OAuthProvider | undefined = () => undefined,
   ) {}
 
-  desired(): Record<string, ApiKeyEntry> {
-    const out: Record<string, ApiKeyEntry> = {};
+  /** The entry each provider should have: its default account's credential, in pi's format. */
+  desired(): Record<string, { account: string; credential: Credential }> {
+    const out: Record<string, { account: string; credential: Credential }> = {};
     for (const provider of this.vault.providers()) {
       const def = this.vault.defaultAccount(provider);
-      const cred = def && this.vault.credential(provider, def.name);
-      if (cred) out[provider] = { type: 'api_key', key: cred.key };
+      const credential = def && this.vault.credential(provider, def.name);
+      if (credential) out[provider] = { account: def.name, credential };
     }
     return out;
   }
 
   /** `takeOver`: providers whose foreign entry the person chose to replace. */
   sync(takeOver: readonly string[] = []): Promise<SyncReport> {
-    const run = this.queue.then(() => this.syncNow(takeOver));
+    return this.enqueue(() => this.syncNow(takeOver));
+  }
+
+  /**
+   * Runs `step` holding pi's lock on auth.json, with the entry pi may have refreshed for this
+   * account (undefined unless the entry is one we wrote for it and it has changed since). The
+   * credential `step` returns is written when the entry is ours or absent.
+   */
+  underLock<T>(provider: string, account: string, step: (piVersion: unknown) => Promise<LockedStep<T>>): Promise<T> {
+    return this.enqueue(async () => {
+      const path = this.path();
+      const state = await this.state.read();
+      const { owned, accounts } = filePart(state, path);
+      let out!: T;
+      await updateAuthFile(path, async (data) => {
+        const cur = data[provider];
+        const curFp = cur === undefined ? undefined : fingerprint(cur);
+        const ourEntryChanged = cur !== undefined && accounts[provider] === account && owned[provider] !== undefined && curFp !== owned[provider];
+        const r = await step(ourEntryChanged ? cur : undefined);
+        out = r.result;
+        if (r.adopted && curFp) owned[provider] = curFp;
+        if (!r.write || (cur !== undefined && curFp !== owned[provider])) return false;
+        data[provider] = r.write;
+        owned[provider] = fingerprint(r.write);
+        accounts[provider] = account;
+        return true;
+      });
+      await this.state.write(withFilePart(state, path, owned, accounts));
+      return out;
+    });
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -63,20 +120,26 @@ export class AuthMirror {
   private async syncNow(takeOver: readonly string[]): Promise<SyncReport> {
     const path = this.path();
     const state = await this.state.read();
-    const owned = { ...(state.owned[path] ?? {}) };
+    const { owned, accounts } = filePart(state, path);
     const want = this.desired();
     const conflicts: string[] = [];
     const removed: string[] = [];
+    const adoptions: { provider: string; account: string; credential: OAuthCredential }[] = [];
     const result = await updateAuthFile(path, (data) => {
       let changed = false;
       for (const provider of new Set([...Object.keys(want), ...Object.keys(owned)])) {
         const cur = data[provider];
         const curFp = cur === undefined ? undefined : fingerprint(cur);
-        const entry = want[provider];
-        if (entry) {
+        const wanted = want[provider];
+        if (wanted) {
+          const entry = wanted.credential;
           const fp = fingerprint(entry);
+          const piVersion = owned[provider] !== undefined && accounts[provider] === wanted.account ? refreshedByPi(entry, cur, this.oauth(provider)) : undefined;
           if (curFp === fp) {
             owned[provider] = fp;
+          } else if (piVersion) {
+            adoptions.push({ provider, account: wanted.account, credential: piVersion });
+            owned[provider] = curFp!;
           } else if (cur === undefined || curFp === owned[provider] || takeOver.includes(provider)) {
             data[provider] = entry;
             owned[provider] = fp;
@@ -85,6 +148,7 @@ export class AuthMirror {
             conflicts.push(provider);
             delete owned[provider];
           }
+          if (owned[provider]) accounts[provider] = wanted.account;
         } else {
           if (curFp !== undefined && curFp === owned[provider]) {
             delete data[provider];
@@ -93,11 +157,13 @@ export class AuthMirror {
           }
           delete owned[provider];
         }
+        if (!owned[provider]) delete accounts[provider];
       }
       return changed;
     });
-    await this.state.write({ owned: { ...state.owned, [path]: owned } });
-    return { path, ...result, conflicts, removed };
+    await this.state.write(withFilePart(state, path, owned, accounts));
+    for (const a of adoptions) await this.vault.updateCredential(a.provider, a.account, a.credential);
+    return { path, ...result, conflicts, removed, adopted: adoptions.map((a) => `${a.provider}/${a.account}`) };
   }
 
   /** api-key entries in auth.json that are not yet accounts here. */
@@ -121,16 +187,25 @@ export class AuthMirror {
   async import(candidates: readonly ImportCandidate[]): Promise<string[]> {
     const path = this.path();
     const state = await this.state.read();
-    const owned = { ...(state.owned[path] ?? {}) };
+    const { owned, accounts } = filePart(state, path);
     const names: string[] = [];
     for (const c of candidates) {
       const taken = new Set(this.vault.accounts(c.provider).map((a) => a.name));
       const name = ['default', 'pi', ...Array.from({ length: 48 }, (_, i) => `pi-${i + 2}`)].find((n) => !taken.has(n))!;
       await this.vault.add(c.provider, name, { type: 'api_key', key: c.key });
       owned[c.provider] = c.fingerprint;
+      accounts[c.provider] = name;
       names.push(`${c.provider}/${name}`);
     }
-    await this.state.write({ owned: { ...state.owned, [path]: owned } });
+    await this.state.write(withFilePart(state, path, owned, accounts));
     return names;
   }
+}
+
+function filePart(state: MirrorState, path: string) {
+  return { owned: { ...(state.owned[path] ?? {}) }, accounts: { ...(state.accounts?.[path] ?? {}) } };
+}
+
+function withFilePart(state: MirrorState, path: string, owned: Record<string, string>, accounts: Record<string, string>): MirrorState {
+  return { owned: { ...state.owned, [path]: owned }, accounts: { ...state.accounts, [path]: accounts } };
 }

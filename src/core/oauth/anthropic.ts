@@ -34,5 +34,7 @@ export function anthropic(endpoints: Partial<typeof ANTHROPIC> = {}, now = Date.
       return toCredential(parseTokenResponse(res, 'Refreshing the Anthropic sign-in'), credential.refresh);
     },
     apiKey: (credential) => credential.access,
+    // Anthropic tokens carry no account id: an OAuth entry pi refreshed looks like a new login.
+    sameAccount: () => true,
   };
 }

@@ -24,27 +24,35 @@ export interface BrowserFlowResult {
 
 /**
  * Authorization code + PKCE: the browser hands the code back to a loopback server, or the
- * person pastes it (whichever comes first). A taken port leaves paste as the only way, never
- * a dead end.
+ * person pastes it (whichever comes first). A taken port, or a remote editor whose browser
+ * cannot reach the loopback, leaves paste as the only way, never a dead end.
  */
 export async function browserCodeFlow(ui: LoginUi, opts: BrowserFlowOptions): Promise<BrowserFlowResult> {
   const pkce = createPkce();
   const state = opts.state(pkce);
+  // The registered redirect is always localhost:<fixed port>; providers reject any other.
   let loopback: Awaited<ReturnType<typeof startLoopback>> | undefined;
-  try {
-    loopback = await startLoopback({ port: opts.port, path: opts.path, state, signal: ui.signal, timeoutMs: 10 * 60_000 });
-  } catch (e) {
-    if (!isFault(e, 'port-in-use')) throw e;
+  if (await ui.loopbackReachable(`http://localhost:${opts.port}${opts.path}`)) {
+    try {
+      loopback = await startLoopback({ port: opts.port, path: opts.path, state, signal: ui.signal, timeoutMs: 10 * 60_000 });
+    } catch (e) {
+      if (!isFault(e, 'port-in-use')) throw e;
+    }
   }
-  const redirectUri = `http://localhost:${loopback?.port ?? opts.port}${opts.path}`;
+  const redirectUri = `http://localhost:${loopback?.port ?? opts.port}${opts.path}`; // tests bind port 0
+  const withdraw = new AbortController();
   try {
     const query = new URLSearchParams({ ...opts.params, response_type: 'code', client_id: opts.clientId, redirect_uri: redirectUri, code_challenge: pkce.challenge, code_challenge_method: 'S256', state });
     await ui.openBrowser(`${opts.authorizeUrl}?${query}`);
-    const pasted = ui.pasteCode(loopback ? 'Or paste the code the browser shows' : 'Paste the code the browser shows after you sign in').then((text) => parsePastedCode(text, state).code);
-    const code = loopback ? await Promise.race([loopback.code, pasted]) : await pasted;
+    ui.progress?.(loopback ? 'Finish signing in in your browser…' : 'Finish signing in in your browser, then paste the code it shows…');
+    const pasted = ui
+      .pasteCode(loopback ? 'If the browser cannot return to VS Code, paste the code or the whole address it shows here' : 'Paste the code (or the whole address) the browser shows after you sign in', withdraw.signal)
+      .then((text) => parsePastedCode(text, state).code);
     pasted.catch(() => undefined);
+    const code = loopback ? await Promise.race([loopback.code, pasted]) : await pasted;
     return { code, verifier: pkce.verifier, state, redirectUri };
   } finally {
+    withdraw.abort();
     await loopback?.close();
   }
 }

@@ -79,5 +79,7 @@ export function githubCopilot(endpoints: Partial<typeof GITHUB_COPILOT> = {}): O
     },
     refresh: (credential, http) => exchange(credential.refresh, typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined, http),
     apiKey: (credential) => credential.access,
+    // The GitHub token is the identity: a Copilot "refresh" never changes it.
+    sameAccount: (ours, candidate) => ours.refresh === candidate.refresh && ours.enterpriseUrl === candidate.enterpriseUrl,
   };
 }

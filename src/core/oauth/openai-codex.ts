@@ -49,5 +49,6 @@ export function openaiCodex(endpoints: Partial<typeof OPENAI_CODEX> = {}, now = 
       return toCredential(parseTokenResponse(res, 'Refreshing the ChatGPT sign-in'), 'Refreshing the ChatGPT sign-in');
     },
     apiKey: (credential) => credential.access,
+    sameAccount: (ours, candidate) => ours.accountId === candidate.accountId,
   };
 }

@@ -1,6 +1,6 @@
 import { Fault } from '../faults';
 
-/** How a person can sign in to a provider. Only `apiKey` is wired up so far. */
+/** How a person can sign in to a provider: a pasted key, a browser (PKCE) or a device code. */
 export type SignInKind = 'apiKey' | 'browser' | 'device';
 
 export interface ProviderInfo {
@@ -11,6 +11,8 @@ export interface ProviderInfo {
   readonly envVars: readonly string[];
   /** The variable we export to terminals; defaults to envVars[0]. */
   readonly exportVar?: string;
+  /** Where a browser/device sign-in's access token goes instead, when pi reads it elsewhere. */
+  readonly oauthExportVar?: string;
   /** Where to create a key. Pages marked unverified in providers.md are vendor console pages. */
   readonly keyUrl?: string;
   readonly signIn: readonly SignInKind[];
@@ -21,7 +23,7 @@ const apiKey: readonly SignInKind[] = ['apiKey'];
 // Ids and variables follow pi 0.73.1 (`@mariozechner/pi-ai` env-api-keys.js). Adding a provider
 // is one entry here.
 export const PROVIDERS: readonly ProviderInfo[] = [
-  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'] },
+  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'] },
   { id: 'openai', label: 'OpenAI', envVars: ['OPENAI_API_KEY'], keyUrl: 'https://platform.openai.com/api-keys', signIn: apiKey },
   { id: 'openai-codex', label: 'ChatGPT Plus/Pro (Codex)', envVars: [], signIn: ['browser'] },
   { id: 'github-copilot', label: 'GitHub Copilot', envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'], keyUrl: 'https://github.com/settings/tokens', signIn: ['device', 'apiKey'] },
@@ -68,8 +70,8 @@ export function requireProvider(id: unknown): ProviderInfo {
   return p;
 }
 
-export function exportVarOf(p: ProviderInfo): string | undefined {
-  return p.exportVar ?? p.envVars[0];
+export function exportVarOf(p: ProviderInfo, kind: 'api_key' | 'oauth' = 'api_key'): string | undefined {
+  return (kind === 'oauth' ? p.oauthExportVar : undefined) ?? p.exportVar ?? p.envVars[0];
 }
 
 /** Providers a person can sign in to with what is built so far. */

@@ -1,0 +1,41 @@
+import * as z from 'zod/mini';
+import { Fault } from '../faults';
+import { anthropic } from './anthropic';
+import { githubCopilot } from './github-copilot';
+import { openaiCodex } from './openai-codex';
+import type { OAuthProvider } from './provider';
+
+/**
+ * Endpoint overrides for testing against local emulators. Only loopback addresses are taken,
+ * so nothing (a hostile environment included) can send a token to another machine this way.
+ */
+const loopbackUrl = z.string().check(z.refine((u) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(u), 'must be a loopback URL'));
+const overridesSchema = z.record(z.string(), z.record(z.string(), loopbackUrl));
+export type EndpointOverrides = z.infer<typeof overridesSchema>;
+
+export const ENDPOINTS_ENV = 'PI_ACCOUNTS_OAUTH_ENDPOINTS';
+
+export function parseEndpointOverrides(raw: string | undefined): EndpointOverrides {
+  if (!raw) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  const r = overridesSchema.safeParse(json);
+  if (!r.success) throw new Fault('oauth', `${ENDPOINTS_ENV} is set but is not a JSON map of loopback URLs; it is ignored.`, `Unset ${ENDPOINTS_ENV}.`);
+  return r.data;
+}
+
+const FACTORIES: Readonly<Record<string, (o: Record<string, string>) => OAuthProvider>> = {
+  anthropic: (o) => anthropic(o),
+  'openai-codex': (o) => openaiCodex(o),
+  // GitHub hosts depend on the Enterprise domain; an override pins both to the emulator.
+  'github-copilot': (o) => githubCopilot({ ...(o.web ? { webBase: () => o.web } : {}), ...(o.api ? { apiBase: () => o.api } : {}) }),
+};
+
+/** The OAuth implementation for a provider id, if it has one. */
+export function oauthProvider(id: string, overrides: EndpointOverrides = {}): OAuthProvider | undefined {
+  return FACTORIES[id]?.(overrides[id] ?? {});
+}

@@ -1,0 +1,118 @@
+import { keyOf, type Credential, type OAuthCredential } from './credentials';
+import { Fault, isFault } from './faults';
+import type { HttpOptions } from './http';
+import type { Logger } from './log';
+import { withFileLock } from './mirror/auth-file';
+import { refreshedByPi, type AuthMirror, type LockedStep } from './mirror/mirror';
+import { FIVE_MINUTES, type OAuthProvider } from './oauth/provider';
+import { requireProvider } from './providers/directory';
+import { withRetry, type RetryOptions } from './retry';
+import type { Vault } from './vault';
+
+/**
+ * Runs a refresh step holding a lock other refreshers honour: pi's auth.json lock for the account
+ * the mirror writes (handing over the entry pi may have refreshed), a private lock otherwise.
+ */
+export type LockedRun = <T>(provider: string, account: string, step: (piVersion: unknown) => Promise<LockedStep<T>>) => Promise<T>;
+
+/**
+ * The account the mirror writes refreshes under pi's auth.json lock; any other account (or all,
+ * with the mirror off) under a private lock file, so two windows still never refresh at once.
+ */
+export function lockedRun(o: { vault: Vault; mirror: () => AuthMirror | undefined; privateLock: string }): LockedRun {
+  return (provider, account, step) => {
+    const mirror = o.mirror();
+    if (mirror && o.vault.defaultAccount(provider)?.name === account) return mirror.underLock(provider, account, step);
+    return withFileLock(o.privateLock, async () => (await step(undefined)).result);
+  };
+}
+
+export interface ResolverDeps {
+  readonly vault: Vault;
+  readonly oauth: (provider: string) => OAuthProvider | undefined;
+  readonly locked: LockedRun;
+  readonly log: Logger;
+  readonly http?: () => HttpOptions;
+  readonly retry?: RetryOptions;
+  readonly now?: () => number;
+}
+
+/** Refresh when less than this is left: a key handed out must outlive the request it is for. */
+export const REFRESH_MARGIN = FIVE_MINUTES;
+
+/**
+ * The one place that hands out usable keys. OAuth tokens close to expiry are refreshed first,
+ * one refresh per account at a time however many callers wait, under a lock shared with pi and
+ * other windows, adopting tokens pi already refreshed instead of spending a refresh token twice.
+ */
+export class KeyResolver {
+  private readonly inflight = new Map<string, Promise<OAuthCredential>>();
+  private readonly now: () => number;
+
+  constructor(private readonly d: ResolverDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  /** The key to send for the account (the provider's default when `account` is omitted). */
+  async key(provider: string, account?: string): Promise<string> {
+    const name = account ?? this.d.vault.defaultAccount(provider)?.name;
+    const info = name === undefined ? undefined : this.d.vault.accounts(provider).find((a) => a.name === name);
+    const cred = info && this.d.vault.credential(provider, info.name);
+    if (!info || !cred) throw new Fault('not-found', `${requireProvider(provider).label} has no account${account ? ` named "${account}"` : ''}.`, 'Run "Pi Accounts: Sign In…".');
+    if (info.needsSignIn) throw needsSignIn(provider, info.name);
+    if (cred.type === 'api_key') return cred.key;
+    const impl = this.d.oauth(provider);
+    const usable = this.isFresh(cred) ? cred : await this.refresh(provider, info.name);
+    return impl ? impl.apiKey(usable) : keyOf(usable);
+  }
+
+  isFresh(cred: Credential): boolean {
+    return cred.type === 'api_key' || cred.expires - this.now() > REFRESH_MARGIN;
+  }
+
+  /** Single-flight: every caller during one refresh gets that refresh's result. */
+  refresh(provider: string, account: string): Promise<OAuthCredential> {
+    const id = `${provider}/${account}`;
+    let run = this.inflight.get(id);
+    if (!run) {
+      run = this.refreshNow(provider, account).finally(() => this.inflight.delete(id));
+      this.inflight.set(id, run);
+    }
+    return run;
+  }
+
+  private refreshNow(provider: string, account: string): Promise<OAuthCredential> {
+    const impl = this.d.oauth(provider);
+    if (!impl) return Promise.reject(new Fault('oauth', `Pi Accounts cannot refresh ${provider} sign-ins.`, 'Sign in again.'));
+    const id = `${provider}/${account}`;
+    return this.d.locked(provider, account, async (piVersion): Promise<LockedStep<OAuthCredential>> => {
+      // Re-read under the lock: another window, or pi, may have refreshed while we waited.
+      const current = await this.d.vault.freshCredential(provider, account);
+      if (!current || current.type !== 'oauth') throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
+      if (this.isFresh(current)) return { result: current };
+      const adopted = refreshedByPi(current, piVersion, impl);
+      if (adopted) {
+        await this.d.vault.updateCredential(provider, account, adopted);
+        this.d.log.info(`${id}: pi already refreshed this sign-in in auth.json; using its tokens.`);
+        if (this.isFresh(adopted)) return { result: adopted, adopted: true };
+      }
+      let next: OAuthCredential;
+      try {
+        next = await withRetry(() => impl.refresh(adopted ?? current, this.d.http?.()), this.d.retry);
+      } catch (e) {
+        if (!isFault(e, 'needs-sign-in')) throw e;
+        await this.d.vault.markNeedsSignIn(provider, account); // kept: only the person can fix it
+        this.d.log.warn(`${id}: the provider refused the refresh token; the account needs a new sign-in.`);
+        throw needsSignIn(provider, account);
+      }
+      // Stored before anyone sees the access token: a rotated refresh token must never be lost.
+      await this.d.vault.updateCredential(provider, account, next);
+      this.d.log.info(`${id}: token refreshed; valid until ${new Date(next.expires).toISOString()}.`);
+      return { result: next, write: next, adopted: adopted !== undefined };
+    });
+  }
+}
+
+export function needsSignIn(provider: string, account: string): Fault {
+  return new Fault('needs-sign-in', `${requireProvider(provider).label} / ${account}: the sign-in has expired or was revoked.`, 'Sign in to this account again; it is kept until you do.', { provider, account });
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OAuthCredential } from '../../src/core/credentials';
+import { isFault } from '../../src/core/faults';
+import type { Logger } from '../../src/core/log';
+import { AuthMirror } from '../../src/core/mirror/mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { anthropic } from '../../src/core/oauth/anthropic';
+import { KeyResolver, lockedRun } from '../../src/core/resolver';
+import { Vault } from '../../src/core/vault';
+import { anthropicTokenServer } from './emulator';
+import { MemorySecretStore, tempDir } from './helpers';
+
+const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const expired = (refresh = 'rt-0'): OAuthCredential => ({ type: 'oauth', refresh, access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
+
+/** One VS Code window: its vault over `store`, the mirror, and the resolver, on one auth.json. */
+async function window(store: MemorySecretStore, dir: string, tokenUrl: string) {
+  const vault = new Vault(store);
+  await vault.load();
+  const oauth = (id: string) => (id === 'anthropic' ? anthropic({ tokenUrl }) : undefined);
+  const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(dir, 'auth.json'), oauth);
+  const resolver = new KeyResolver({ vault, oauth, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(dir, 'private.lock') }), log: quiet, retry: { baseMs: 1 } });
+  return { vault, mirror, resolver };
+}
+
+describe('key resolver: refresh before use, once, under the lock, never losing an account', function () {
+  this.timeout(30_000);
+  let t: ReturnType<typeof tempDir>;
+  let server: Awaited<ReturnType<typeof anthropicTokenServer>>;
+  const authJson = () => JSON.parse(readFileSync(join(t.dir, 'auth.json'), 'utf8'));
+
+  beforeEach(async () => {
+    t = tempDir();
+    server = await anthropicTokenServer();
+  });
+  afterEach(async () => {
+    await server.close();
+    t.cleanup();
+  });
+
+  it('1,000 concurrent key requests on an expired token make exactly 1 refresh request', async () => {
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', expired());
+    await w.mirror.sync();
+    const keys = await Promise.all(Array.from({ length: 1000 }, () => w.resolver.key('anthropic')));
+    assert.equal(server.stats.refreshes, 1);
+    assert.equal(server.seen.length, 1, 'one request reached the token endpoint');
+    assert.deepEqual(new Set(keys), new Set(['sk-ant-oat01-access-1']));
+    const stored = w.vault.credential('anthropic', 'max') as OAuthCredential;
+    assert.equal(stored.refresh, 'rt-1', 'the rotated refresh token is stored');
+    assert.deepEqual(authJson().anthropic, stored, "auth.json carries the new tokens in pi's format");
+    console.log(`      1000 concurrent requests → ${server.seen.length} refresh request`);
+  });
+
+  it('hands out a token with more than 5 minutes left as it is, and refreshes one with less', async () => {
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', { ...expired(), expires: Date.now() + 10 * 60_000 });
+    assert.equal(await w.resolver.key('anthropic'), 'sk-ant-oat01-access-0');
+    assert.equal(server.seen.length, 0);
+    await w.vault.updateCredential('anthropic', 'max', { ...expired(), expires: Date.now() + 4 * 60_000 });
+    assert.equal(await w.resolver.key('anthropic'), 'sk-ant-oat01-access-1');
+  });
+
+  it('two windows refreshing the same account at once spend its refresh token once', async () => {
+    const store = new MemorySecretStore();
+    const a = await window(store, t.dir, server.tokenUrl);
+    await a.vault.add('anthropic', 'max', expired());
+    await a.vault.add('anthropic', 'second', expired('rt-second')); // not mirrored: the private lock
+    await a.mirror.sync();
+    const b = await window(store.sibling(), t.dir, server.tokenUrl);
+    const all = await Promise.all([
+      ...Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).resolver.key('anthropic')),
+      ...Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).resolver.key('anthropic', 'second')),
+    ]);
+    assert.equal(server.stats.reused, 0, 'no refresh token was spent twice');
+    assert.equal(server.stats.refreshes, 2, 'one refresh per account');
+    assert.equal(new Set(all.slice(0, 50)).size, 1);
+    assert.equal(new Set(all.slice(50)).size, 1);
+  });
+
+  it("adopts the tokens pi refreshed in auth.json instead of spending the old refresh token", async () => {
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', expired());
+    await w.mirror.sync();
+    const pis = { type: 'oauth', refresh: 'rt-from-pi', access: 'sk-ant-oat01-from-pi', expires: Date.now() + 3_600_000 };
+    writeFileSync(join(t.dir, 'auth.json'), JSON.stringify({ ...authJson(), anthropic: pis }, null, 2));
+    assert.equal(await w.resolver.key('anthropic'), 'sk-ant-oat01-from-pi');
+    assert.equal(server.seen.length, 0, 'no refresh request');
+    assert.deepEqual(w.vault.credential('anthropic', 'max'), pis);
+    const report = await w.mirror.sync();
+    assert.deepEqual(report.conflicts, [], 'the adopted entry is ours again, not a conflict');
+  });
+
+  it('the mirror adopts what pi refreshed too, instead of writing the older tokens back', async () => {
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', expired());
+    await w.mirror.sync();
+    const pis = { type: 'oauth', refresh: 'rt-from-pi', access: 'sk-ant-oat01-from-pi', expires: Date.now() + 3_600_000 };
+    writeFileSync(join(t.dir, 'auth.json'), JSON.stringify({ anthropic: pis }, null, 2));
+    const report = await w.mirror.sync();
+    assert.deepEqual(report.adopted, ['anthropic/max']);
+    assert.deepEqual(authJson().anthropic, pis);
+    assert.deepEqual(w.vault.credential('anthropic', 'max'), pis);
+  });
+
+  it('invalid_grant marks the account "needs sign-in" and keeps it, in the vault and in auth.json', async () => {
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', expired('rt-revoked'));
+    await w.mirror.sync();
+    const before = authJson();
+    await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'needs-sign-in') && e.details.account === 'max' && !e.message.includes('rt-revoked'));
+    const info = w.vault.accounts('anthropic')[0];
+    assert.equal(info.needsSignIn, true);
+    assert.equal((w.vault.credential('anthropic', 'max') as OAuthCredential).refresh, 'rt-revoked', 'nothing deleted');
+    assert.deepEqual(authJson(), before);
+    const requests = server.seen.length;
+    await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'needs-sign-in'));
+    assert.equal(server.seen.length, requests, 'a refused token is not tried again');
+    await w.vault.updateCredential('anthropic', 'max', expired());
+    assert.equal(w.vault.accounts('anthropic')[0].needsSignIn, false, 'signing in again clears it');
+  });
+
+  it('retries 5xx with backoff, then surfaces a typed fault and keeps the old tokens', async () => {
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', expired());
+    server.stats.failures.push(500, 502);
+    assert.equal(await w.resolver.key('anthropic'), 'sk-ant-oat01-access-1');
+    assert.equal(server.seen.length, 3, 'two failures, then success');
+    await w.vault.updateCredential('anthropic', 'max', expired('rt-1'));
+    server.stats.failures.push(500, 503, 500);
+    await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'network'));
+    assert.equal(w.vault.accounts('anthropic')[0].needsSignIn, false, 'a server outage is not a revoked sign-in');
+    assert.equal((w.vault.credential('anthropic', 'max') as OAuthCredential).refresh, 'rt-1');
+    assert.equal(await w.resolver.key('anthropic'), 'sk-ant-oat01-access-2', 'works once the server is back');
+  });
+
+  it('an unreachable token endpoint is a network fault after the retries, account untouched', async () => {
+    await server.close();
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', expired());
+    await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'network') && /127\.0\.0\.1/.test(e.message));
+    assert.equal(w.vault.accounts('anthropic').length, 1);
+    server = await anthropicTokenServer(); // for afterEach
+  });
+});
