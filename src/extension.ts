@@ -1,15 +1,20 @@
 // Composition root: builds the objects and wires the vault's change event to its listeners.
 import * as vscode from 'vscode';
+import { join } from 'node:path';
 import { describe } from './core/faults';
+import { KeepFresh } from './core/keep-fresh';
 import { resolveAuthPath } from './core/mirror/auth-path';
 import { AuthMirror } from './core/mirror/mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
+import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { Redactor } from './core/redact';
+import { KeyResolver, lockedRun } from './core/resolver';
 import { Vault } from './core/vault';
 import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
 import { Commands } from './vscode/commands';
 import { showFault } from './vscode/faults-ui';
+import { httpOptions } from './vscode/http-options';
 import { createLog } from './vscode/log';
 import { MirrorSync } from './vscode/mirror-sync';
 import { secretStoreFrom } from './vscode/secret-store';
@@ -26,22 +31,34 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log, vault, terminal);
 
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
-  const mirror = new MirrorSync(new AuthMirror(vault, new MirrorStateStore(store), authPath), authPath, log, context.globalState);
+  const overrides = endpointOverrides(log);
+  const oauth = (provider: string) => oauthProvider(provider, overrides);
+  const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth);
+  const mirror = new MirrorSync(authMirror, authPath, log, context.globalState);
+  const resolver = new KeyResolver({
+    vault,
+    oauth,
+    log,
+    http: httpOptions,
+    locked: lockedRun({ vault, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
+  });
+  const keepFresh = new KeepFresh(vault, resolver, log);
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the
   // accounts awaits `ready` instead.
   const ready = loadVault(vault, log);
   const view = new AccountsView(vault, ready);
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh() });
-  const auth = new AuthProviders(
-    vault,
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions });
+  const auth = new AuthProviders(vault, {
     log,
-    (provider) => commands.signIn({ provider }),
-    (provider, account) => commands.signOut({ provider, account }),
-  );
+    key: (provider, account) => resolver.key(provider, account),
+    signIn: (provider) => commands.signIn({ provider }),
+    signOut: (provider, account) => commands.signOut({ provider, account }),
+  });
 
   context.subscriptions.push(
     auth,
+    keepFresh,
     vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view }),
     ...commands.register(),
     vault.watch(),
@@ -50,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): void {
       terminal.apply();
       view.refresh();
       auth.update();
+      keepFresh.schedule();
       if (change.reason !== 'load') void mirror.run();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => terminal.apply()),
@@ -65,6 +83,18 @@ export function activate(context: vscode.ExtensionContext): void {
     log.info(`Accounts loaded ${Date.now() - started} ms after activation began: ${vault.accounts().length} account(s).`);
     if (loaded) await mirror.run().then(() => mirror.offerImportOnce());
   }).catch((e) => log.error(describe(e)));
+}
+
+/** Test builds point the OAuth endpoints at local emulators; only loopback URLs are accepted. */
+function endpointOverrides(log: ReturnType<typeof createLog>): EndpointOverrides {
+  try {
+    const o = parseEndpointOverrides(process.env[ENDPOINTS_ENV]);
+    if (Object.keys(o).length) log.warn(`${ENDPOINTS_ENV} is set: sign-in for ${Object.keys(o).join(', ')} goes to local test servers.`);
+    return o;
+  } catch (e) {
+    log.error(describe(e));
+    return {};
+  }
 }
 
 /** Resolves true once the accounts are read, false when they cannot be (already reported). */

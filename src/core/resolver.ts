@@ -32,7 +32,7 @@ export interface ResolverDeps {
   readonly oauth: (provider: string) => OAuthProvider | undefined;
   readonly locked: LockedRun;
   readonly log: Logger;
-  readonly http?: () => HttpOptions;
+  readonly http?: () => HttpOptions | undefined;
   readonly retry?: RetryOptions;
   readonly now?: () => number;
 }

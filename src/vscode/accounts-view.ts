@@ -14,7 +14,9 @@ export class AccountNode {
 }
 export type Node = ProviderNode | AccountNode;
 
-const kindLabel = { api_key: 'api key' } as const;
+// "browser" covers device sign-ins too: both are a subscription signed in through GitHub's or the
+// provider's own page rather than a pasted key.
+const kindLabel = { api_key: 'api key', oauth: 'browser' } as const;
 
 export class AccountsView implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
@@ -62,9 +64,9 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
     const item = new vscode.TreeItem(node.account, vscode.TreeItemCollapsibleState.None);
     item.id = `account:${node.provider}/${node.account}`;
     if (!a) return item;
-    item.description = [a.isDefault ? 'default' : undefined, kindLabel[a.kind]].filter(Boolean).join(' · ');
-    item.contextValue = a.isDefault ? 'piAccounts.account.default' : 'piAccounts.account';
-    item.iconPath = new vscode.ThemeIcon(a.isDefault ? 'star-full' : 'key');
+    item.description = [a.needsSignIn ? 'needs sign-in' : undefined, a.isDefault ? 'default' : undefined, kindLabel[a.kind]].filter(Boolean).join(' · ');
+    item.contextValue = `piAccounts.account${a.isDefault ? '.default' : ''}${a.needsSignIn ? '.needsSignIn' : ''}`;
+    item.iconPath = a.needsSignIn ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon(a.isDefault ? 'star-full' : a.kind === 'oauth' ? 'globe' : 'key');
     item.tooltip = tooltip(a);
     item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}` };
     return item;
@@ -76,9 +78,11 @@ function tooltip(a: AccountInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${a.name}** · ${p.label}\n\n`);
   md.appendMarkdown(`- Kind: ${kindLabel[a.kind]}\n`);
-  md.appendMarkdown(`- Key: \`${a.keyTail}\`\n`);
+  md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
+  if (a.expires !== undefined) md.appendMarkdown(`- ${a.expires > Date.now() ? 'Expires' : 'Expired'}: ${new Date(a.expires).toLocaleString()} (refreshed automatically before use)\n`);
+  if (a.needsSignIn) md.appendMarkdown(`- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`);
   md.appendMarkdown(`- Added: ${new Date(a.createdAt).toLocaleString()}\n`);
-  const variable = exportVarOf(p);
+  const variable = exportVarOf(p, a.kind);
   if (a.isDefault) md.appendMarkdown(`- Default: exported as \`${variable ?? '—'}\` and written to pi's auth.json\n`);
   return md;
 }

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { keyOf } from '../core/credentials';
+import { describe } from '../core/faults';
 import type { Logger } from '../core/log';
 import { PROVIDERS, requireProvider } from '../core/providers/directory';
 import type { AccountInfo, Vault } from '../core/vault';
@@ -16,28 +18,29 @@ class ProviderSessions implements vscode.AuthenticationProvider {
   constructor(
     private readonly provider: string,
     private readonly vault: Vault,
-    private readonly signIn: (provider: string) => Promise<AccountInfo>,
-    private readonly signOut: (provider: string, account: string) => Promise<void>,
+    private readonly d: SessionDeps,
   ) {
     this.last = this.tokens();
   }
 
   async getSessions(scopes?: readonly string[]): Promise<Session[]> {
-    // Default account first: it is the one a consumer should prefer.
-    return this.vault
+    // Default account first: it is the one a consumer should prefer. Accounts that need a new
+    // sign-in have no usable token, so they are not offered.
+    const accounts = this.vault
       .accounts(this.provider)
-      .sort((a, b) => Number(b.isDefault) - Number(a.isDefault))
-      .map((a) => this.session(a, scopes ?? []));
+      .filter((a) => !a.needsSignIn)
+      .sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+    return Promise.all(accounts.map((a) => this.session(a, scopes ?? [])));
   }
 
   async createSession(scopes: readonly string[]): Promise<Session> {
-    const account = await this.signIn(this.provider);
+    const account = await this.d.signIn(this.provider);
     return this.session(account, scopes);
   }
 
   async removeSession(sessionId: string): Promise<void> {
     const account = this.vault.accounts(this.provider).find((a) => sessionIdOf(a) === sessionId);
-    if (account) await this.signOut(this.provider, account.name);
+    if (account) await this.d.signOut(this.provider, account.name);
   }
 
   /** Called after every vault change: tells VS Code (and consumers) what moved. */
@@ -59,13 +62,31 @@ class ProviderSessions implements vscode.AuthenticationProvider {
   }
 
   private tokens(): Map<string, string> {
-    return new Map(this.vault.accounts(this.provider).map((a) => [sessionIdOf(a), this.vault.credential(a.provider, a.name)?.key ?? '']));
+    return new Map(this.vault.accounts(this.provider).map((a) => [sessionIdOf(a), this.stored(a)]));
   }
 
-  private session(a: AccountInfo, scopes: readonly string[]): Session {
-    const id = sessionIdOf(a);
-    return { id, accessToken: this.vault.credential(a.provider, a.name)?.key ?? '', account: { id, label: a.name }, scopes };
+  private stored(a: AccountInfo): string {
+    const cred = this.vault.credential(a.provider, a.name);
+    return cred ? keyOf(cred) : '';
   }
+
+  /** A session's token is refreshed first when it is about to expire. */
+  private async session(a: AccountInfo, scopes: readonly string[]): Promise<Session> {
+    const id = sessionIdOf(a);
+    const accessToken = await this.d.key(a.provider, a.name).catch((e) => {
+      this.d.log.warn(`Session ${id}: ${describe(e)} Handing out the stored token.`);
+      return this.stored(a);
+    });
+    return { id, accessToken, account: { id, label: a.name }, scopes };
+  }
+}
+
+export interface SessionDeps {
+  readonly log: Logger;
+  /** A usable key for the account (refreshing OAuth tokens first). */
+  readonly key: (provider: string, account: string) => Promise<string>;
+  readonly signIn: (provider: string) => Promise<AccountInfo>;
+  readonly signOut: (provider: string, account: string) => Promise<void>;
 }
 
 const sessionIdOf = (a: AccountInfo) => `${a.provider}/${a.name}`;
@@ -76,9 +97,7 @@ export class AuthProviders implements vscode.Disposable {
 
   constructor(
     private readonly vault: Vault,
-    private readonly log: Logger,
-    private readonly signIn: (provider: string) => Promise<AccountInfo>,
-    private readonly signOut: (provider: string, account: string) => Promise<void>,
+    private readonly d: SessionDeps,
   ) {}
 
   update(): void {
@@ -93,14 +112,14 @@ export class AuthProviders implements vscode.Disposable {
     }
     for (const id of withAccounts) {
       if (this.live.has(id) || !PROVIDERS.some((p) => p.id === id)) continue;
-      const sessions = new ProviderSessions(id, this.vault, this.signIn, this.signOut);
+      const sessions = new ProviderSessions(id, this.vault, this.d);
       try {
         const registration = vscode.authentication.registerAuthenticationProvider(authProviderId(id), `${requireProvider(id).label} (Pi Accounts)`, sessions, {
           supportsMultipleAccounts: true,
         });
         this.live.set(id, { sessions, registration });
       } catch (e) {
-        this.log.error(`Could not register the authentication provider for ${id}: ${(e as Error).message}`);
+        this.d.log.error(`Could not register the authentication provider for ${id}: ${(e as Error).message}`);
       }
     }
   }

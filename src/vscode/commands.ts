@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
-import { requireApiKey } from '../core/credentials';
+import { requireApiKey, type Credential } from '../core/credentials';
+import type { HttpOptions } from '../core/http';
 import { aborted, Fault, isFault } from '../core/faults';
 import type { Logger } from '../core/log';
-import { requireProvider } from '../core/providers/directory';
+import type { OAuthProvider } from '../core/oauth/provider';
+import { requireProvider, type ProviderInfo } from '../core/providers/directory';
 import type { AccountInfo, Vault } from '../core/vault';
 import { AccountNode, ProviderNode } from './accounts-view';
 import { showFault } from './faults-ui';
 import type { MirrorSync } from './mirror-sync';
-import { promptApiKeySignIn, type RecentProviders } from './sign-in-ui';
+import { runLogin } from './login-ui';
+import { promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 
 // Argument objects let keybindings, other extensions and tests run the commands without prompts.
 const signInArgs = z.object({ provider: z.string(), account: z.optional(z.string()), key: z.optional(z.string()) });
@@ -24,6 +27,8 @@ export interface CommandDeps {
   readonly authPath: () => string;
   readonly log: Logger & { show(): void };
   readonly refreshView: () => void;
+  readonly oauth: (provider: string) => OAuthProvider | undefined;
+  readonly http: () => HttpOptions | undefined;
 }
 
 function parseArgs<T>(schema: z.ZodMiniType<T>, arg: unknown, command: string): T | undefined {
@@ -57,6 +62,7 @@ export class Commands {
       c('piAccounts.signOut', (arg) => this.signOut(arg)),
       c('piAccounts.signOutAll', (arg) => this.signOut(arg instanceof ProviderNode ? { provider: arg.provider } : arg)),
       c('piAccounts.setDefault', (arg) => this.setDefault(arg)),
+      c('piAccounts.signInAgain', (arg) => this.signInAgain(arg)),
       c('piAccounts.refresh', async () => {
         await this.d.vault.load('external');
         this.d.refreshView();
@@ -80,16 +86,36 @@ export class Commands {
   async signIn(arg?: unknown): Promise<AccountInfo> {
     const args = parseArgs(signInArgs, arg, 'Sign In');
     // With a key in the arguments there are no prompts; either way the same checks apply below.
-    const req = args?.key !== undefined ? { provider: args.provider, account: args.account ?? 'default', key: args.key } : await promptApiKeySignIn(this.d.vault, this.d.recent, args?.provider);
+    const req: SignInRequest = args?.key !== undefined ? { kind: 'apiKey', provider: args.provider, account: args.account ?? 'default', key: args.key } : await promptSignIn(this.d.vault, this.d.recent, args?.provider);
     const provider = requireProvider(req.provider);
-    const key = requireApiKey(req.key, provider.label);
-    const account = await this.d.vault.add(provider.id, req.account, { type: 'api_key', key }); // the vault checks the name
+    // Everything the person is asked for, and the whole browser/device flow, comes before the
+    // vault is touched: a sign-in cancelled or failed half-way stores nothing.
+    const credential: Credential = req.kind === 'apiKey' ? { type: 'api_key', key: requireApiKey(req.key, provider.label) } : await this.login(provider);
+    const account = await this.d.vault.add(provider.id, req.account, credential); // the vault checks the name
     await this.d.recent.touch(provider.id);
-    this.d.log.info(`Signed in: ${provider.id}/${account.name} (api key ${account.keyTail})${account.isDefault ? ', default' : ''}.`);
+    const how = credential.type === 'oauth' ? 'browser sign-in' : `api key ${account.keyTail}`;
+    this.d.log.info(`Signed in: ${provider.id}/${account.name} (${how})${account.isDefault ? ', default' : ''}.`);
     void vscode.window.showInformationMessage(
-      `Signed in to ${provider.label} as "${account.name}"${account.isDefault ? ' (default)' : ''}.`,
+      `Signed in to ${req.kind === 'apiKey' ? provider.label : (provider.signInLabels?.[req.kind] ?? provider.label)} as "${account.name}"${account.isDefault ? ' (default)' : ''}.`,
     );
     return account;
+  }
+
+  /** New tokens for an account whose sign-in expired or was revoked; the account keeps its name. */
+  async signInAgain(arg?: unknown): Promise<void> {
+    const args = arg instanceof AccountNode ? { provider: arg.provider, account: arg.account } : parseArgs(accountArgs, arg, 'Sign In Again');
+    const target = args?.account ? { provider: args.provider, account: args.account } : await this.pickAccount('Sign in again', args?.provider, (a) => a.kind === 'oauth');
+    const provider = requireProvider(target.provider);
+    const credential = await this.login(provider);
+    await this.d.vault.updateCredential(provider.id, target.account, credential);
+    this.d.log.info(`Signed in again: ${provider.id}/${target.account}.`);
+    void vscode.window.showInformationMessage(`${provider.label} / ${target.account} is signed in again.`);
+  }
+
+  private login(provider: ProviderInfo) {
+    const oauth = this.d.oauth(provider.id);
+    if (!oauth) throw new Fault('unknown-provider', `${provider.label} has no browser sign-in.`, 'Sign in with an API key instead.');
+    return runLogin(oauth, provider.signInLabels?.browser ?? provider.label, this.d.http());
   }
 
   async signOut(arg?: unknown): Promise<void> {
@@ -127,7 +153,7 @@ export class Commands {
       const p = requireProvider(id);
       const accounts = this.d.vault.accounts(id);
       items.push({ label: p.label, kind: vscode.QuickPickItemKind.Separator });
-      for (const a of accounts) items.push({ label: a.name, description: a.isDefault ? 'default' : undefined, detail: `${p.label} · api key ${a.keyTail}`, provider: id, account: a.name });
+      for (const a of accounts) items.push({ label: a.name, description: a.isDefault ? 'default' : undefined, detail: `${p.label} · ${a.kind === 'oauth' ? 'browser sign-in' : `api key ${a.keyTail}`}`, provider: id, account: a.name });
       if (accounts.length > 1) items.push({ label: `$(trash) All ${p.label} accounts`, provider: id });
     }
     if (!items.length) throw new Fault('not-found', 'You are not signed in to any provider.', 'Run "Pi Accounts: Sign In…" first.');
@@ -138,9 +164,9 @@ export class Commands {
 
   private async pickAccount(title: string, provider: string | undefined, filter: (a: AccountInfo) => boolean) {
     const accounts = this.d.vault.accounts(provider).filter(filter);
-    if (!accounts.length) throw new Fault('not-found', 'There is no other account to make the default.', 'Sign in with a second account first.');
+    if (!accounts.length) throw new Fault('not-found', 'There is no account to choose from.', 'Sign in to an account first.');
     const picked = await vscode.window.showQuickPick(
-      accounts.map((a) => ({ label: a.name, description: requireProvider(a.provider).label, detail: `api key ${a.keyTail}`, a })),
+      accounts.map((a) => ({ label: a.name, description: requireProvider(a.provider).label, detail: a.kind === 'oauth' ? 'browser sign-in' : `api key ${a.keyTail}`, a })),
       { title: `Pi Accounts: ${title}`, matchOnDescription: true },
     );
     if (!picked) throw aborted();

@@ -29,6 +29,7 @@ export class MirrorSync {
     try {
       const r = await this.mirror.sync(takeOver);
       if (r.written || r.removed.length) this.log.info(`auth.json updated (${r.path})${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}.`);
+      if (r.adopted.length) this.log.info(`pi refreshed ${r.adopted.join(', ')} in auth.json; Pi Accounts now uses those tokens.`);
       if (r.fixedMode) void vscode.window.showWarningMessage(`pi's auth.json (${r.path}) was readable by other users; Pi Accounts set it to 0600 (owner only).`);
       for (const provider of r.conflicts) this.warnConflict(provider, r.path);
     } catch (e) {

@@ -1,14 +1,13 @@
 import * as vscode from 'vscode';
 import { accountNameProblem, apiKeyProblem, keyTail } from '../core/credentials';
 import { aborted } from '../core/faults';
-import { providersWithApiKeys, requireProvider, type ProviderInfo } from '../core/providers/directory';
+import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '../core/providers/directory';
 import type { Vault } from '../core/vault';
 
-export interface ApiKeySignIn {
-  readonly provider: string;
-  readonly account: string;
-  readonly key: string;
-}
+/** What the palette flow gathered: an API key, or the go-ahead for a browser/device sign-in. */
+export type SignInRequest =
+  | { readonly kind: 'apiKey'; readonly provider: string; readonly account: string; readonly key: string }
+  | { readonly kind: 'browser' | 'device'; readonly provider: string; readonly account: string };
 
 const RECENT_KEY = 'piAccounts.recentProviders';
 
@@ -27,39 +26,53 @@ export class RecentProviders {
 
 interface ProviderItem extends vscode.QuickPickItem {
   provider?: ProviderInfo;
+  way?: SignInKind;
 }
 
-/** The palette flow: provider → account name → key. Escape at any step throws `aborted`. */
-export async function promptApiKeySignIn(vault: Vault, recent: RecentProviders, presetProvider?: string): Promise<ApiKeySignIn> {
-  const provider = presetProvider ? requireProvider(presetProvider) : await pickProvider(vault, recent);
+const KIND_TEXT: Record<SignInKind, string> = { apiKey: '', browser: '$(globe) sign in with the browser', device: '$(device-mobile) sign in with a device code' };
+
+/**
+ * The palette flow: provider and way of signing in (one item each, so "claude" finds the
+ * subscription sign-in at once) → account name → key. Escape at any step throws `aborted`;
+ * a browser/device sign-in runs after this, with nothing stored until it succeeds.
+ */
+export async function promptSignIn(vault: Vault, recent: RecentProviders, presetProvider?: string): Promise<SignInRequest> {
+  const preset = presetProvider ? requireProvider(presetProvider) : undefined;
+  const [provider, kind] = preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
   const account = await askAccountName(vault, provider);
+  if (kind !== 'apiKey') return { kind, provider: provider.id, account };
   const key = (await keyFromEnvironment(provider)) ?? (await askKey(provider));
-  return { provider: provider.id, account, key };
+  return { kind, provider: provider.id, account, key };
 }
 
-async function pickProvider(vault: Vault, recent: RecentProviders): Promise<ProviderInfo> {
-  const all = providersWithApiKeys();
-  const recentIds = recent.list().filter((id) => all.some((p) => p.id === id));
-  const item = (p: ProviderInfo): ProviderItem => {
+async function pickProvider(vault: Vault, recent: RecentProviders, only?: ProviderInfo): Promise<[ProviderInfo, SignInKind]> {
+  const all = only ? [only] : PROVIDERS;
+  const recentIds = only ? [] : recent.list().filter((id) => all.some((p) => p.id === id));
+  const items = (p: ProviderInfo): ProviderItem[] => {
     const n = vault.accounts(p.id).length;
-    const browser = p.signIn.some((k) => k !== 'apiKey') ? '  $(globe) browser sign-in' : '';
-    return { label: p.label, description: `${p.id}${browser}`, detail: n ? `${n} account${n > 1 ? 's' : ''} signed in` : undefined, provider: p };
+    return p.signIn.map((kind) => ({
+      label: p.signInLabels?.[kind] ?? p.label,
+      description: [p.id, KIND_TEXT[kind]].filter(Boolean).join('  '),
+      detail: n ? `${n} account${n > 1 ? 's' : ''} signed in` : undefined,
+      provider: p,
+      way: kind,
+    }));
   };
-  const items: ProviderItem[] = [];
+  const list: ProviderItem[] = [];
   if (recentIds.length) {
-    items.push({ label: 'recently used', kind: vscode.QuickPickItemKind.Separator });
-    items.push(...recentIds.map((id) => item(requireProvider(id))));
-    items.push({ label: 'all providers', kind: vscode.QuickPickItemKind.Separator });
+    list.push({ label: 'recently used', kind: vscode.QuickPickItemKind.Separator });
+    list.push(...recentIds.flatMap((id) => items(requireProvider(id))));
+    list.push({ label: 'all providers', kind: vscode.QuickPickItemKind.Separator });
   }
-  items.push(...all.filter((p) => !recentIds.includes(p.id)).map(item));
-  const picked = await vscode.window.showQuickPick(items, {
-    title: 'Pi Accounts: Sign In (1/3)',
-    placeHolder: 'Choose a provider (type to search by name or id)',
+  list.push(...all.filter((p) => !recentIds.includes(p.id)).flatMap(items));
+  const picked = await vscode.window.showQuickPick(list, {
+    title: only ? `Pi Accounts: Sign In to ${only.label} (1/3)` : 'Pi Accounts: Sign In (1/3)',
+    placeHolder: only ? 'Choose how to sign in' : 'Choose a provider (type to search by name or id)',
     matchOnDescription: true,
     ignoreFocusOut: true,
   });
-  if (!picked?.provider) throw aborted();
-  return picked.provider;
+  if (!picked?.provider || !picked.way) throw aborted();
+  return [picked.provider, picked.way];
 }
 
 async function askAccountName(vault: Vault, provider: ProviderInfo): Promise<string> {

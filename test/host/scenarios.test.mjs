@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthStorage } from '@mariozechner/pi-coding-agent';
+import { startCopilotEmulator } from './copilot-emulator.mjs';
 import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
 
 const KEY_WORK = 'sk-ant-api03-hostWORK-0123456789abcdefXYZ';
@@ -234,6 +235,73 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await w.answer('', { pick: 'Use $OPENAI_API_KEY' });
     await w.notification('as "from-env"');
     await authJson((d) => d.openai?.key === KEY_OPENAI);
+  });
+
+  it('11. GitHub Copilot device flow in the editor: modal, Copy & Open, progress, cancel, then success', async () => {
+    const emu = await startCopilotEmulator();
+    try {
+      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: emu.env() } });
+      await w.openAccountsView();
+      const deviceSignIn = async (account) => {
+        await w.runCommand('Pi Accounts: Sign In…');
+        await w.answer('GitHub Copilot', { pick: 'sign in with a device code' });
+        await waitForStep(2);
+        await w.answer(account);
+        await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Sign in to GitHub Copilot' }).waitFor();
+        await w.answer(''); // blank: github.com (here, the emulator)
+        const modal = w.page.locator('.monaco-dialog-box');
+        await modal.locator('text=/Your GitHub Copilot sign-in code: ABCD-\\d{4}/').waitFor();
+        return { modal, code: /ABCD-\d{4}/.exec(await modal.textContent())[0] };
+      };
+
+      // First attempt: the code is shown, copied and the page opened, but never entered → Cancel.
+      const first = await deviceSignIn('work');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await w.page.screenshot({ path: join(ARTIFACTS, 'copilot-device-code-modal.png') });
+      const popup = w.page.context().waitForEvent('page');
+      await first.modal.getByRole('button', { name: 'Copy & Open' }).click();
+      const opened = await popup;
+      await opened.waitForLoadState();
+      // code-server serves loopback pages through its own /proxy/<port>/ path: still the same page.
+      assert.match(new URL(opened.url()).pathname, /^(\/proxy\/\d+)?\/login\/device$/, 'the verification page was opened');
+      await waitFor(() => emu.stats.visits.length === 1);
+      assert.equal(await w.page.evaluate(() => navigator.clipboard.readText()), first.code, 'the code is on the clipboard');
+      await opened.close();
+      const progress = await w.notification(`Waiting for you to enter ${first.code}`);
+      await w.page.screenshot({ path: join(ARTIFACTS, 'copilot-device-progress.png') });
+      await waitFor(() => emu.stats.polls >= 1);
+      await progress.hover();
+      await progress.getByRole('button', { name: 'Cancel' }).click();
+      await progress.waitFor({ state: 'hidden' });
+      const polls = emu.stats.polls;
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.ok(emu.stats.polls <= polls + 1, 'polling stopped on cancel');
+      assert.equal(existsSync(w.authPath), false, 'a cancelled sign-in stores nothing');
+      await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
+
+      // Second attempt: the person enters the code on the page → signed in.
+      emu.approveOnVisit();
+      const second = await deviceSignIn('work');
+      const popup2 = w.page.context().waitForEvent('page');
+      await second.modal.getByRole('button', { name: 'Copy & Open' }).click();
+      await (await popup2).waitForLoadState();
+      await w.notification('Signed in to GitHub Copilot as "work"', 30_000);
+      const row = w.treeRow('work');
+      await row.waitFor();
+      assert.match(await row.textContent(), /default · browser/);
+      const entry = (await authJson((d) => d['github-copilot']))['github-copilot'];
+      assert.equal(entry.type, 'oauth');
+      assert.match(entry.refresh, /^gho_hostEmulatorToken/);
+      assert.match(entry.access, /^tid=host\d+;.*proxy-ep=/);
+      assert.ok(Math.abs(entry.expires - (Date.now() + 25 * 60_000)) < 60_000, 'expires_at·1000 − 5 min');
+      assert.equal(await AuthStorage.create(w.authPath).getApiKey('github-copilot'), entry.access, "pi's AuthStorage reads the same token");
+      assert.equal(await w.terminalOutput('echo $COPILOT_GITHUB_TOKEN'), entry.access);
+      const log = w.logs()['Pi Accounts.log'] ?? '';
+      assert.ok(!log.includes(entry.refresh) && !log.includes(entry.access), 'no token in the log');
+      console.log(`      device flow: ${emu.stats.polls} polls, ${emu.stats.exchanges} Copilot token exchange(s); modal screenshot test-results/host/copilot-device-code-modal.png`);
+    } finally {
+      await emu.close();
+    }
   });
 });
 

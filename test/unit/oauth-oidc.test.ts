@@ -4,7 +4,14 @@ import { postForm } from '../../src/core/http';
 import { parseDeviceCode, pollDeviceToken } from '../../src/core/oauth/device';
 import { startLoopback } from '../../src/core/oauth/loopback';
 import { createPkce, randomState } from '../../src/core/oauth/pkce';
-import { parseTokenResponse } from '../../src/core/oauth/tokens';
+import type { OAuthProvider } from '../../src/core/oauth/provider';
+import { expiresAt, parseTokenResponse } from '../../src/core/oauth/tokens';
+import { AuthMirror } from '../../src/core/mirror/mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { KeyResolver, lockedRun } from '../../src/core/resolver';
+import { Vault } from '../../src/core/vault';
+import { join } from 'node:path';
+import { MemorySecretStore, tempDir } from './helpers';
 
 interface OidcServer {
   issuer: string;
@@ -62,6 +69,67 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
     const reused = await refresh(tokens.refresh_token!);
     assert.throws(() => parseTokenResponse(reused, 'Refreshing'), (e) => isFault(e, 'needs-sign-in'));
   });
+
+  it('the key resolver in two windows never spends a rotating refresh token twice (the server would revoke the grant)', async () => {
+    await lb.close(); // the first test's loopback; the registered redirect needs its port again
+    const signedIn = await signInWithCode();
+    // The same OAuth client as the real providers use: form refresh, rotation, reuse detection.
+    const provider: OAuthProvider = {
+      id: 'anthropic',
+      login: () => Promise.reject(new Error('not used')),
+      refresh: async (c) => {
+        const r = parseTokenResponse(await postForm(server.tokenUrl, { grant_type: 'refresh_token', client_id: f.CLIENT_ID, refresh_token: c.refresh }), 'Refreshing');
+        return { type: 'oauth', refresh: r.refresh_token ?? c.refresh, access: r.access_token, expires: expiresAt(r.expires_in, Date.now(), 0) };
+      },
+      apiKey: (c) => c.access,
+      sameAccount: () => true,
+    };
+    const t = tempDir();
+    try {
+      const store = new MemorySecretStore();
+      const quiet = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+      const win = async (s: MemorySecretStore) => {
+        const vault = new Vault(s);
+        await vault.load();
+        vault.watch(); // like a window: hears the other window's writes
+        const mirror = new AuthMirror(vault, new MirrorStateStore(s), () => join(t.dir, 'auth.json'), () => provider);
+        return { vault, resolver: new KeyResolver({ vault, oauth: () => provider, log: quiet, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(t.dir, 'p.lock') }) }) };
+      };
+      const a = await win(store);
+      const b = await win(store.sibling());
+      await a.vault.add('anthropic', 'oidc', { type: 'oauth', refresh: signedIn.refresh_token!, access: signedIn.access_token, expires: 0 });
+      const spent: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const cur = (await a.vault.freshCredential('anthropic', 'oidc'))!;
+        if (cur.type !== 'oauth') throw new Error('oauth expected');
+        spent.push(cur.refresh);
+        if (round > 0) await a.vault.updateCredential('anthropic', 'oidc', { ...cur, expires: 0 });
+        const keys = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).resolver.key('anthropic')));
+        assert.equal(new Set(keys).size, 1, `round ${round}: one refresh, one new token for everyone`);
+      }
+      assert.equal(a.vault.accounts('anthropic')[0].needsSignIn, false, 'the grant was never revoked');
+      // The server does detect reuse: spending the first (spent) token now is refused.
+      const reused = await postForm(server.tokenUrl, { grant_type: 'refresh_token', client_id: f.CLIENT_ID, refresh_token: spent[0] });
+      assert.throws(() => parseTokenResponse(reused, 'Refreshing'), (e) => isFault(e, 'needs-sign-in'));
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  /** A whole code + PKCE sign-in through a loopback on the registered port. */
+  async function signInWithCode() {
+    const pkce = createPkce();
+    const st = randomState();
+    const loop = await startLoopback({ port: lb.port, path: '/callback', state: st, timeoutMs: 30_000 });
+    const redirectUri = `http://localhost:${lb.port}/callback`;
+    const url = new URL(server.authorizeUrl);
+    for (const [k, v] of Object.entries({ client_id: f.CLIENT_ID, response_type: 'code', redirect_uri: redirectUri, scope: 'openid offline_access', code_challenge: pkce.challenge, code_challenge_method: 'S256', state: st, prompt: 'consent' })) {
+      url.searchParams.set(k, v);
+    }
+    await f.approve(url.toString(), { issuer: server.issuer });
+    const code = await loop.code;
+    return parseTokenResponse(await postForm(server.tokenUrl, { grant_type: 'authorization_code', client_id: f.CLIENT_ID, code, code_verifier: pkce.verifier, redirect_uri: redirectUri }), 'Signing in');
+  }
 
   it('device grant: polls while pending, gets tokens once the person approves', async () => {
     const code = parseDeviceCode(await postForm(server.deviceUrl, { client_id: f.CLIENT_ID, scope: 'openid offline_access' }));

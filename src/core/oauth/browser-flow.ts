@@ -49,10 +49,14 @@ export async function browserCodeFlow(ui: LoginUi, opts: BrowserFlowOptions): Pr
       .pasteCode(loopback ? 'If the browser cannot return to VS Code, paste the code or the whole address it shows here' : 'Paste the code (or the whole address) the browser shows after you sign in', withdraw.signal)
       .then((text) => parsePastedCode(text, state).code);
     pasted.catch(() => undefined);
-    const code = loopback ? await Promise.race([loopback.code, pasted]) : await pasted;
+    // With the loopback listening, dismissing the paste box is not giving up: the browser may
+    // still come back. Only the flow's own signal (Cancel on the progress) ends it then.
+    const code = loopback ? await Promise.race([loopback.code, pasted.catch((e) => (isFault(e, 'aborted') && !ui.signal.aborted ? never() : Promise.reject(e)))]) : await pasted;
     return { code, verifier: pkce.verifier, state, redirectUri };
   } finally {
     withdraw.abort();
     await loopback?.close();
   }
 }
+
+const never = () => new Promise<never>(() => undefined);

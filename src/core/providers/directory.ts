@@ -16,6 +16,8 @@ export interface ProviderInfo {
   /** Where to create a key. Pages marked unverified in providers.md are vendor console pages. */
   readonly keyUrl?: string;
   readonly signIn: readonly SignInKind[];
+  /** How a sign-in kind is named in the picker when it is not just the provider's label. */
+  readonly signInLabels?: Readonly<Partial<Record<SignInKind, string>>>;
 }
 
 const apiKey: readonly SignInKind[] = ['apiKey'];
@@ -23,10 +25,10 @@ const apiKey: readonly SignInKind[] = ['apiKey'];
 // Ids and variables follow pi 0.73.1 (`@mariozechner/pi-ai` env-api-keys.js). Adding a provider
 // is one entry here.
 export const PROVIDERS: readonly ProviderInfo[] = [
-  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'] },
+  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'], signInLabels: { browser: 'Claude Pro/Max' } },
   { id: 'openai', label: 'OpenAI', envVars: ['OPENAI_API_KEY'], keyUrl: 'https://platform.openai.com/api-keys', signIn: apiKey },
   { id: 'openai-codex', label: 'ChatGPT Plus/Pro (Codex)', envVars: [], signIn: ['browser'] },
-  { id: 'github-copilot', label: 'GitHub Copilot', envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'], keyUrl: 'https://github.com/settings/tokens', signIn: ['device', 'apiKey'] },
+  { id: 'github-copilot', label: 'GitHub Copilot', envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'], keyUrl: 'https://github.com/settings/tokens', signIn: ['device', 'apiKey'], signInLabels: { apiKey: 'GitHub Copilot (GitHub token)' } },
   { id: 'google', label: 'Google Gemini', envVars: ['GEMINI_API_KEY'], keyUrl: 'https://aistudio.google.com/apikey', signIn: apiKey },
   { id: 'google-vertex', label: 'Google Vertex AI', envVars: ['GOOGLE_CLOUD_API_KEY'], keyUrl: 'https://console.cloud.google.com/apis/credentials', signIn: apiKey },
   { id: 'azure-openai-responses', label: 'Azure OpenAI', envVars: ['AZURE_OPENAI_API_KEY'], keyUrl: 'https://portal.azure.com/', signIn: apiKey },
@@ -74,7 +76,7 @@ export function exportVarOf(p: ProviderInfo, kind: 'api_key' | 'oauth' = 'api_ke
   return (kind === 'oauth' ? p.oauthExportVar : undefined) ?? p.exportVar ?? p.envVars[0];
 }
 
-/** Providers a person can sign in to with what is built so far. */
+/** Providers that take a pasted API key. */
 export function providersWithApiKeys(): ProviderInfo[] {
   return PROVIDERS.filter((p) => p.signIn.includes('apiKey'));
 }
