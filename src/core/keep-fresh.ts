@@ -20,7 +20,7 @@ export class KeepFresh {
     private readonly vault: Vault,
     private readonly resolver: KeyResolver,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
+    private readonly o: { now?: () => number; minDelayMs?: number } = {},
   ) {}
 
   /** Call after every vault change: re-plans one timer per default OAuth account. */
@@ -29,7 +29,7 @@ export class KeepFresh {
     for (const provider of this.vault.providers()) {
       const a = this.vault.defaultAccount(provider);
       if (!a || a.expires === undefined || a.needsSignIn) continue;
-      this.plan(provider, a.name, a.expires - REFRESH_MARGIN - this.now());
+      this.plan(provider, a.name, a.expires - REFRESH_MARGIN - (this.o.now ?? Date.now)());
     }
   }
 
@@ -41,7 +41,7 @@ export class KeepFresh {
         this.log.warn(`Keeping ${id} signed in failed: ${describe(e)}`);
         if (!isFault(e, 'needs-sign-in')) this.plan(provider, account, RETRY_AFTER_FAILURE);
       });
-    }, Math.min(Math.max(inMs, MIN_DELAY), MAX_TIMER));
+    }, Math.min(Math.max(inMs, this.o.minDelayMs ?? MIN_DELAY), MAX_TIMER));
     timer.unref?.();
     this.timers.set(id, timer);
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, request } from 'node:http';
+import { postForm } from '../../src/core/http';
 import { isFault } from '../../src/core/faults';
 import type { HttpResponse } from '../../src/core/http';
 import { pollDeviceToken, type DeviceCode } from '../../src/core/oauth/device';
@@ -145,6 +146,17 @@ describe('OAuth primitives', () => {
       assert.throws(() => parseTokenResponse({ status: 200, headers: {}, text: '<html>', json: undefined }, 'Refreshing'), (e) => isFault(e, 'oauth'));
       assert.throws(() => parseTokenResponse(res(200, { token_type: 'bearer' }), 'Refreshing'), (e) => isFault(e, 'oauth'));
       assert.equal(parseTokenResponse(res(200, { access_token: 'a', refresh_token: 'r', expires_in: 60 }), 'x').access_token, 'a');
+    });
+
+    it('a token endpoint that never answers is a network fault once the timeout passes', async () => {
+      const silent = createServer(() => undefined); // accepts, never answers
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}/token?code=SECRET_CODE`;
+      const started = Date.now();
+      await assert.rejects(postForm(url, { refresh_token: 'rt_SECRET' }, { timeoutMs: 300 }), (e) => isFault(e, 'network') && /no answer within/.test(e.message) && !/SECRET/.test(e.message));
+      assert.ok(Date.now() - started < 5000);
+      silent.closeAllConnections();
+      silent.close();
     });
   });
 });

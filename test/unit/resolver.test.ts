@@ -7,6 +7,7 @@ import type { Logger } from '../../src/core/log';
 import { AuthMirror } from '../../src/core/mirror/mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { anthropic } from '../../src/core/oauth/anthropic';
+import { KeepFresh } from '../../src/core/keep-fresh';
 import { KeyResolver, lockedRun } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
@@ -143,5 +144,20 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
     await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'network') && /127\.0\.0\.1/.test(e.message));
     assert.equal(w.vault.accounts('anthropic').length, 1);
     server = await anthropicTokenServer(); // for afterEach
+  });
+
+  it('keeps the default account fresh in the background, a little before the 5-minute margin', async () => {
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', { ...expired(), expires: Date.now() + 5 * 60_000 + 200 });
+    await w.vault.add('anthropic', 'other', { ...expired('rt-second'), expires: Date.now() + 5 * 60_000 + 200 });
+    const keep = new KeepFresh(w.vault, w.resolver, quiet, { minDelayMs: 0 });
+    const sub = w.vault.onDidChange(() => keep.schedule());
+    keep.schedule();
+    await new Promise((r) => setTimeout(r, 800));
+    keep.dispose();
+    sub.dispose();
+    assert.equal(server.stats.refreshes, 1, 'only the default account (what terminals and auth.json carry)');
+    assert.equal((w.vault.credential('anthropic', 'max') as OAuthCredential).refresh, 'rt-1');
+    assert.equal(authJson().anthropic.refresh, 'rt-1');
   });
 });
