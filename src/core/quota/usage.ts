@@ -1,0 +1,87 @@
+import * as z from 'zod/mini';
+import type { OAuthCredential } from '../credentials';
+import { isFault } from '../faults';
+import type { HttpOptions, HttpResponse } from '../http';
+
+/** One quota window, normalised across providers. */
+export interface UsageWindow {
+  /** Short label for the view: "5h", "7d", "month", "chat"… */
+  readonly label: string;
+  /** 0–100, rounded and clamped. */
+  readonly usedPercent: number;
+  readonly windowMinutes?: number;
+  /** Epoch ms. */
+  readonly resetsAt?: number;
+}
+
+export interface UsageSnapshot {
+  readonly windows: readonly UsageWindow[];
+  readonly plan?: string;
+  readonly fetchedAt: number;
+}
+
+/** Why there is no fresh figure; each is shown to the person as it is, never a crash. */
+export type UsageProblem = 'unauthorized' | 'forbidden' | 'rate-limited' | 'server-error' | 'malformed' | 'network';
+
+export class UsageError extends Error {
+  constructor(
+    readonly problem: UsageProblem,
+    message: string,
+    /** Epoch ms before which asking again is pointless (Retry-After). */
+    readonly retryAt?: number,
+  ) {
+    super(message);
+    this.name = `UsageError(${problem})`;
+  }
+}
+
+/** One per provider that exposes usage: fetches and parses, or throws a UsageError. */
+export interface UsageClient {
+  readonly provider: string;
+  fetch(credential: OAuthCredential, http?: HttpOptions): Promise<UsageSnapshot>;
+}
+
+export const clampPercent = (n: number) => Math.max(0, Math.min(100, Math.round(n)));
+
+/** PMA's rule: timestamps up to 1e12 are seconds. */
+export const toEpochMs = (t: number) => (t <= 1e12 ? t * 1000 : t);
+
+/** Retry-After as seconds or an HTTP date, as epoch ms. */
+export function retryAfter(res: HttpResponse, now: number): number | undefined {
+  const raw = res.headers['retry-after'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return now + Math.max(0, seconds) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : date;
+}
+
+/** The status of a usage answer as a typed error, or the body parsed by `schema`. */
+export function parseUsage<T>(res: HttpResponse, schema: z.ZodMiniType<T>, what: string, now: number): T {
+  if (res.status === 401) throw new UsageError('unauthorized', `${what}: the token was refused (401).`);
+  if (res.status === 403) throw new UsageError('forbidden', `${what}: access denied (403).`);
+  if (res.status === 429) throw new UsageError('rate-limited', `${what}: too many requests (429).`, retryAfter(res, now));
+  if (res.status >= 500) throw new UsageError('server-error', `${what}: the server answered ${res.status}.`, retryAfter(res, now));
+  const parsed = schema.safeParse(res.json);
+  if (res.status !== 200 || !parsed.success) throw new UsageError('malformed', `${what}: the answer (status ${res.status}) is not in the expected shape.`);
+  return parsed.data;
+}
+
+/** "5h", "7d", "30d" from a window length. */
+export function windowLabel(minutes: number | undefined, fallback: string): string {
+  if (!minutes) return fallback;
+  if (minutes % 1440 === 0) return `${minutes / 1440}d`;
+  if (minutes % 60 === 0) return `${minutes / 60}h`;
+  return `${minutes}m`;
+}
+
+/** Transport failures become a usage problem like any other answer; cancellation stays as it is. */
+export async function usageRequest<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isFault(e, 'aborted')) throw e;
+    throw new UsageError('network', isFault(e) ? e.message : 'the request failed');
+  }
+}

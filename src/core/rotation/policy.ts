@@ -1,0 +1,85 @@
+// Which account of a provider is active: pure functions over accounts, usage and cooldowns, so
+// every rule is a row in a table test. The bridge (terminals, auth.json, sessions) exports the
+// active account.
+import type { UsageSnapshot } from '../quota/usage';
+
+export type RotationMode = 'manual' | 'round-robin' | 'usage-based';
+
+export interface Candidate {
+  readonly name: string;
+  readonly isDefault: boolean;
+  readonly needsSignIn?: boolean;
+  readonly usage?: UsageSnapshot;
+  /** Epoch ms until which the account rests (429, threshold, exhausted window). */
+  readonly cooldownUntil?: number;
+}
+
+export interface Decision {
+  readonly active: string | undefined;
+  /** Cooldowns to record (account → until), e.g. the active account that crossed the threshold. */
+  readonly cooldowns: Readonly<Record<string, number>>;
+  /** Why the active account is what it is; logged when it changes. */
+  readonly reason: string;
+  /** Every account is exhausted or resting: the one that resets first stays active. */
+  readonly allExhausted: boolean;
+}
+
+/** The highest use over the account's windows; undefined without figures. */
+export function usedPercent(usage: UsageSnapshot | undefined): number | undefined {
+  if (!usage || usage.windows.length === 0) return undefined;
+  return Math.max(...usage.windows.map((w) => w.usedPercent));
+}
+
+/** When an account over `threshold` has headroom again: the latest reset among its full windows. */
+export function restUntil(usage: UsageSnapshot | undefined, threshold: number, now: number): number | undefined {
+  const over = usage?.windows.filter((w) => w.usedPercent >= threshold) ?? [];
+  if (over.length === 0) return undefined;
+  const resets = over.map((w) => w.resetsAt ?? now + 60 * 60_000); // unknown reset: try again in an hour
+  return Math.max(...resets);
+}
+
+const resting = (c: Candidate, now: number) => (c.cooldownUntil ?? 0) > now;
+const usable = (c: Candidate, now: number) => !c.needsSignIn && !resting(c, now);
+
+/**
+ * Decides the active account.
+ * - manual: the default account, always; nothing switches by itself.
+ * - round-robin: the current active account until it rests, then the next usable one in order.
+ * - usage-based: the current one until it crosses `threshold` (it then rests until its window
+ *   resets), then the usable account with the most headroom.
+ * When nobody is usable, the account that becomes usable first stays active.
+ */
+export function decide(mode: RotationMode, threshold: number, candidates: readonly Candidate[], current: string | undefined, now: number): Decision {
+  const fallback = candidates.find((c) => c.isDefault)?.name ?? candidates[0]?.name;
+  if (mode === 'manual' || candidates.length === 0) return { active: fallback, cooldowns: {}, reason: 'the default account', allExhausted: false };
+
+  const cooldowns: Record<string, number> = {};
+  const list = candidates.map((c) => {
+    if (mode !== 'usage-based' || resting(c, now)) return c;
+    const until = restUntil(c.usage, threshold, now);
+    if (until === undefined || until <= now) return c;
+    cooldowns[c.name] = until;
+    return { ...c, cooldownUntil: until };
+  });
+  const cur = list.find((c) => c.name === (current ?? fallback));
+  if (cur && usable(cur, now)) return { active: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
+
+  const ok = list.filter((c) => usable(c, now));
+  if (ok.length === 0) {
+    const signedIn = list.filter((c) => !c.needsSignIn);
+    const first = [...(signedIn.length ? signedIn : list)].sort((a, b) => (a.cooldownUntil ?? 0) - (b.cooldownUntil ?? 0))[0];
+    return { active: first.name, cooldowns, reason: 'every account is exhausted; this one resets first', allExhausted: true };
+  }
+  const why = cur ? (cur.needsSignIn ? `${cur.name} needs a new sign-in` : `${cur.name} is resting${cur.cooldownUntil ? ` until ${new Date(cur.cooldownUntil).toISOString()}` : ''}`) : 'no account was active';
+  if (mode === 'round-robin') {
+    return { active: nextInTurn(list, cur?.name, now), cooldowns, reason: `${why}; next in turn`, allExhausted: false };
+  }
+  const best = [...ok].sort((a, b) => (usedPercent(a.usage) ?? 50) - (usedPercent(b.usage) ?? 50) || Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name))[0];
+  return { active: best.name, cooldowns, reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used)`, allExhausted: false };
+}
+
+/** Round-robin as a stream of picks (the language-model bridge takes one per request). */
+export function nextInTurn(candidates: readonly Candidate[], after: string | undefined, now: number): string | undefined {
+  const start = candidates.findIndex((c) => c.name === after);
+  return [...candidates.slice(start + 1), ...candidates.slice(0, start + 1)].find((c) => usable(c, now))?.name;
+}
