@@ -3,6 +3,9 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { describe } from './core/faults';
 import { KeepFresh } from './core/keep-fresh';
+import { QuotaService, usageClient } from './core/quota/quota-service';
+import { requireProvider } from './core/providers/directory';
+import { Rotation } from './core/rotation/rotation';
 import { resolveAuthPath } from './core/mirror/auth-path';
 import { AuthMirror } from './core/mirror/mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
@@ -14,6 +17,8 @@ import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
 import { Commands } from './vscode/commands';
 import { showFault } from './vscode/faults-ui';
+import { QUOTA_INTERVAL_MS, rotationSettings } from './vscode/settings';
+import { StatusBar } from './vscode/status-bar';
 import { httpOptions } from './vscode/http-options';
 import { createLog } from './vscode/log';
 import { MirrorSync } from './vscode/mirror-sync';
@@ -27,53 +32,99 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = createLog(redactor);
   const store = secretStoreFrom(context.secrets);
   const vault = new Vault(store);
-  const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log);
-  context.subscriptions.push(log, vault, terminal);
+  context.subscriptions.push(log, vault);
 
-  const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
   const overrides = endpointOverrides(log);
   const oauth = (provider: string) => oauthProvider(provider, overrides);
-  const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth);
+  // Late-bound: rotation reads usage, and usage needs the resolver that rotation steers.
+  let quota: QuotaService | undefined;
+  const rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota?.entry(p, a), state: memento(context.globalState, 'piAccounts.rotation.v1'), log });
+  const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log, rotation);
+  const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
+  const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth, rotation);
   const mirror = new MirrorSync(authMirror, authPath, log, context.globalState);
   const resolver = new KeyResolver({
     vault,
     oauth,
     log,
     http: httpOptions,
-    locked: lockedRun({ vault, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
+    active: rotation,
+    locked: lockedRun({ vault, active: rotation, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
   });
-  const keepFresh = new KeepFresh(vault, resolver, log);
+  quota = new QuotaService({
+    vault,
+    resolver,
+    client: (p) => usageClient(p, overrides[p]?.usage),
+    http: httpOptions,
+    cache: memento(context.globalState, 'piAccounts.quotaCache.v1'),
+    onRateLimited: (p, a, until) => rotation.cooldown(p, a, until, 'the usage endpoint answered 429'),
+  });
+  const usage = quota;
+  const keepFresh = new KeepFresh(vault, resolver, log, { active: rotation });
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the
   // accounts awaits `ready` instead.
   const ready = loadVault(vault, log);
-  const view = new AccountsView(vault, ready);
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions });
+  const entry = (p: string, a: string) => usage.entry(p, a);
+  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p) });
+  const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota: usage });
   const auth = new AuthProviders(vault, {
     log,
+    active: rotation,
     key: (provider, account) => resolver.key(provider, account),
     signIn: (provider) => commands.signIn({ provider }),
     signOut: (provider, account) => commands.signOut({ provider, account }),
   });
 
+  // Everything that shows or exports the active account follows it.
+  const bridge = () => {
+    terminal.apply();
+    view.refresh();
+    auth.update();
+    keepFresh.schedule();
+    statusBar.update();
+  };
+  const refreshQuota = () => void usage.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
+  const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
+
   context.subscriptions.push(
+    terminal,
     auth,
     keepFresh,
+    rotation,
+    usage,
+    statusBar,
+    { dispose: () => clearInterval(timer) },
     vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view }),
     ...commands.register(),
     vault.watch(),
     vault.onDidChange((change) => {
       redactor.setSecrets(vault.secrets());
-      terminal.apply();
-      view.refresh();
-      auth.update();
-      keepFresh.schedule();
+      rotation.evaluate();
+      bridge();
       if (change.reason !== 'load') void mirror.run();
+      if (change.reason === 'add' || change.reason === 'load') refreshQuota();
+    }),
+    rotation.onDidChange((change) => {
+      bridge();
+      void mirror.run();
+      if (change.allExhausted) {
+        const label = requireProvider(change.provider).label;
+        void vscode.window.showWarningMessage(`Every ${label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`);
+      }
+    }),
+    usage.onDidChange((t) => {
+      rotation.evaluate(t.provider);
+      view.refresh();
+      statusBar.update();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => terminal.apply()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('piAccounts.terminal')) terminal.apply();
-      if (e.affectsConfiguration('piAccounts.mirror')) void mirror.run();
+      if (e.affectsConfiguration('piAccounts.rotation')) (rotation.evaluate(), bridge());
+      if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
+      if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) void mirror.run();
     }),
   );
   log.info(`Activated in ${Date.now() - started} ms; auth.json at ${authPath()}.`);
@@ -83,6 +134,11 @@ export function activate(context: vscode.ExtensionContext): void {
     log.info(`Accounts loaded ${Date.now() - started} ms after activation began: ${vault.accounts().length} account(s).`);
     if (loaded) await mirror.run().then(() => mirror.offerImportOnce());
   }).catch((e) => log.error(describe(e)));
+}
+
+/** A globalState key as the small get/set port core classes persist through (no secrets). */
+function memento(m: vscode.Memento, key: string) {
+  return { get: () => m.get(key), set: (value: unknown) => m.update(key, value) };
 }
 
 /** Test builds point the OAuth endpoints at local emulators; only loopback URLs are accepted. */

@@ -1,6 +1,7 @@
 import { describe, isFault } from './faults';
 import type { Logger } from './log';
 import { REFRESH_MARGIN, type KeyResolver } from './resolver';
+import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 
 const MAX_TIMER = 2 ** 31 - 1;
@@ -10,7 +11,7 @@ const RETRY_AFTER_FAILURE = 60_000;
 const MIN_DELAY = 30_000;
 
 /**
- * Refreshes the default OAuth account of each provider a little before its token expires, so
+ * Refreshes the active OAuth account of each provider a little before its token expires, so
  * what terminals and auth.json carry stays usable even when nothing asks for a key meanwhile.
  */
 export class KeepFresh {
@@ -20,14 +21,14 @@ export class KeepFresh {
     private readonly vault: Vault,
     private readonly resolver: KeyResolver,
     private readonly log: Logger,
-    private readonly o: { now?: () => number; minDelayMs?: number } = {},
+    private readonly o: { now?: () => number; minDelayMs?: number; active?: ActiveAccounts } = {},
   ) {}
 
-  /** Call after every vault change: re-plans one timer per default OAuth account. */
+  /** Call after every vault or rotation change: re-plans one timer per active OAuth account. */
   schedule(): void {
     this.dispose();
     for (const provider of this.vault.providers()) {
-      const a = this.vault.defaultAccount(provider);
+      const a = (this.o.active ?? defaultsOf(this.vault)).active(provider);
       if (!a || a.expires === undefined || a.needsSignIn) continue;
       this.plan(provider, a.name, a.expires - REFRESH_MARGIN - (this.o.now ?? Date.now)());
     }

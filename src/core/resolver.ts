@@ -6,6 +6,7 @@ import { withFileLock } from './mirror/auth-file';
 import { refreshedByPi, type AuthMirror, type LockedStep } from './mirror/mirror';
 import { FIVE_MINUTES, type OAuthProvider } from './oauth/provider';
 import { requireProvider } from './providers/directory';
+import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
 import { withRetry, type RetryOptions } from './retry';
 import type { Vault } from './vault';
 
@@ -16,13 +17,14 @@ import type { Vault } from './vault';
 export type LockedRun = <T>(provider: string, account: string, step: (piVersion: unknown) => Promise<LockedStep<T>>) => Promise<T>;
 
 /**
- * The account the mirror writes refreshes under pi's auth.json lock; any other account (or all,
+ * The account the mirror writes (the active one) refreshes under pi's auth.json lock; any other account (or all,
  * with the mirror off) under a private lock file, so two windows still never refresh at once.
  */
-export function lockedRun(o: { vault: Vault; mirror: () => AuthMirror | undefined; privateLock: string }): LockedRun {
+export function lockedRun(o: { vault: Vault; mirror: () => AuthMirror | undefined; privateLock: string; active?: ActiveAccounts }): LockedRun {
+  const active = o.active ?? defaultsOf(o.vault);
   return (provider, account, step) => {
     const mirror = o.mirror();
-    if (mirror && o.vault.defaultAccount(provider)?.name === account) return mirror.underLock(provider, account, step);
+    if (mirror && active.active(provider)?.name === account) return mirror.underLock(provider, account, step);
     return withFileLock(o.privateLock, async () => (await step(undefined)).result);
   };
 }
@@ -35,6 +37,8 @@ export interface ResolverDeps {
   readonly http?: () => HttpOptions | undefined;
   readonly retry?: RetryOptions;
   readonly now?: () => number;
+  /** Whose key `key(provider)` hands out when no account is named: the active one. */
+  readonly active?: ActiveAccounts;
 }
 
 /** Refresh when less than this is left: a key handed out must outlive the request it is for. */
@@ -53,17 +57,21 @@ export class KeyResolver {
     this.now = d.now ?? Date.now;
   }
 
-  /** The key to send for the account (the provider's default when `account` is omitted). */
+  /** The key to send for the account (the provider's active one when `account` is omitted). */
   async key(provider: string, account?: string): Promise<string> {
-    const name = account ?? this.d.vault.defaultAccount(provider)?.name;
+    const cred = await this.credential(provider, account);
+    const impl = cred.type === 'oauth' ? this.d.oauth(provider) : undefined;
+    return impl && cred.type === 'oauth' ? impl.apiKey(cred) : keyOf(cred);
+  }
+
+  /** The account's credential, refreshed first when its token is about to expire. */
+  async credential(provider: string, account?: string): Promise<Credential> {
+    const name = account ?? (this.d.active ?? defaultsOf(this.d.vault)).active(provider)?.name;
     const info = name === undefined ? undefined : this.d.vault.accounts(provider).find((a) => a.name === name);
     const cred = info && this.d.vault.credential(provider, info.name);
     if (!info || !cred) throw new Fault('not-found', `${requireProvider(provider).label} has no account${account ? ` named "${account}"` : ''}.`, 'Run "Pi Accounts: Sign In…".');
     if (info.needsSignIn) throw needsSignIn(provider, info.name);
-    if (cred.type === 'api_key') return cred.key;
-    const impl = this.d.oauth(provider);
-    const usable = this.isFresh(cred) ? cred : await this.refresh(provider, info.name);
-    return impl ? impl.apiKey(usable) : keyOf(usable);
+    return this.isFresh(cred) ? cred : this.refresh(provider, info.name);
   }
 
   isFresh(cred: Credential): boolean {

@@ -1,5 +1,6 @@
 import { keyOf } from './credentials';
 import { exportVarOf, PROVIDERS } from './providers/directory';
+import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 
 export interface ExportedVar {
@@ -10,14 +11,14 @@ export interface ExportedVar {
 }
 
 /**
- * The variables new terminals get: each provider's default key under its variable. Providers
+ * The variables new terminals get: each provider's active key under its variable. Providers
  * that share one (opencode / opencode-go, moonshotai / -cn, the two Cloudflare ids) cannot both
  * have it: the one listed first in the directory wins, so the choice never flips between runs.
  */
-export function terminalVariables(vault: Vault): ExportedVar[] {
+export function terminalVariables(vault: Vault, active: ActiveAccounts = defaultsOf(vault)): ExportedVar[] {
   const out = new Map<string, ExportedVar>();
   for (const p of PROVIDERS) {
-    const account = vault.defaultAccount(p.id);
+    const account = active.active(p.id);
     const cred = account && !account.needsSignIn ? vault.credential(p.id, account.name) : undefined;
     const variable = cred && exportVarOf(p, cred.type);
     if (!cred || !variable || out.has(variable)) continue;

@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
+import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/format';
+import type { QuotaEntry } from '../core/quota/scheduler';
 import { exportVarOf, requireProvider } from '../core/providers/directory';
+import type { Rotation } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 
 // Tree nodes double as command arguments for the view's menus, so they carry provider/account.
@@ -18,31 +21,39 @@ export type Node = ProviderNode | AccountNode;
 // provider's own page rather than a pasted key.
 const kindLabel = { api_key: 'api key', oauth: 'browser' } as const;
 
+export interface ViewDeps {
+  readonly vault: Vault;
+  readonly ready: Promise<unknown>;
+  readonly rotation: Rotation;
+  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
+  readonly mode: (provider: string) => string;
+}
+
+const time = (t: number) => new Date(t).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
+
 export class AccountsView implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(
-    private readonly vault: Vault,
-    private readonly ready: Promise<unknown>,
-  ) {}
+  constructor(private readonly d: ViewDeps) {}
 
   refresh(): void {
     this.changed.fire(undefined);
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    await this.ready; // the view shows its progress bar meanwhile, not a misleading "Sign in"
+    await this.d.ready; // the view shows its progress bar meanwhile, not a misleading "Sign in"
     if (!node) {
-      return this.vault
+      return this.d.vault
         .providers()
         .sort((a, b) => requireProvider(a).label.localeCompare(requireProvider(b).label))
         .map((p) => new ProviderNode(p));
     }
     if (node instanceof ProviderNode) {
-      return this.vault
+      const active = this.d.rotation.active(node.provider)?.name;
+      return this.d.vault
         .accounts(node.provider)
-        .sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name))
+        .sort((a, b) => Number(b.name === active) - Number(a.name === active) || Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name))
         .map((a) => new AccountNode(a.provider, a.name));
     }
     return [];
@@ -51,38 +62,62 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
   getTreeItem(node: Node): vscode.TreeItem {
     const provider = requireProvider(node.provider);
     if (node instanceof ProviderNode) {
-      const n = this.vault.accounts(node.provider).length;
+      const n = this.d.vault.accounts(node.provider).length;
+      const mode = this.d.mode(node.provider);
       const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `provider:${provider.id}`;
-      item.description = `${n} account${n === 1 ? '' : 's'}`;
+      item.description = `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}`;
       item.contextValue = 'piAccounts.provider';
       item.iconPath = new vscode.ThemeIcon('organization');
-      item.tooltip = `${provider.label} (${provider.id})`;
+      item.tooltip = `${provider.label} (${provider.id})${mode !== 'manual' ? `, rotation: ${mode}` : ''}`;
       return item;
     }
-    const a = this.vault.accounts(node.provider).find((x) => x.name === node.account);
+    const a = this.d.vault.accounts(node.provider).find((x) => x.name === node.account);
     const item = new vscode.TreeItem(node.account, vscode.TreeItemCollapsibleState.None);
     item.id = `account:${node.provider}/${node.account}`;
     if (!a) return item;
-    item.description = [a.needsSignIn ? 'needs sign-in' : undefined, a.isDefault ? 'default' : undefined, kindLabel[a.kind]].filter(Boolean).join(' · ');
-    item.contextValue = `piAccounts.account${a.isDefault ? '.default' : ''}${a.needsSignIn ? '.needsSignIn' : ''}`;
-    item.iconPath = a.needsSignIn ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon(a.isDefault ? 'star-full' : a.kind === 'oauth' ? 'globe' : 'key');
-    item.tooltip = tooltip(a);
+    const now = Date.now();
+    const q = this.d.quota(a.provider, a.name);
+    const cooling = this.d.rotation.cooldownOf(a.provider, a.name);
+    const active = this.d.mode(a.provider) !== 'manual' && this.d.rotation.active(a.provider)?.name === a.name;
+    const state = a.needsSignIn ? 'needs sign-in' : isExhausted(q?.snapshot) ? 'exhausted' : cooling ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : undefined;
+    const usage = compactUsage(q?.snapshot);
+    item.description = [state, active ? 'active' : undefined, a.isDefault ? 'default' : undefined, kindLabel[a.kind], usage && `${usage}${isStale(q, now) ? ' (stale)' : ''}`].filter(Boolean).join(' · ');
+    item.contextValue = `piAccounts.account${a.isDefault ? '.default' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
+    item.iconPath = icon(a, { exhausted: isExhausted(q?.snapshot), cooling: cooling !== undefined, stale: isStale(q, now), active });
+    item.tooltip = tooltip(a, q, cooling, this.d.rotation.active(a.provider)?.name === a.name);
     item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}` };
     return item;
   }
 }
 
-function tooltip(a: AccountInfo): vscode.MarkdownString {
+function icon(a: AccountInfo, s: { exhausted: boolean; cooling: boolean; stale: boolean; active: boolean }): vscode.ThemeIcon {
+  const colored = (id: string, color: string) => new vscode.ThemeIcon(id, new vscode.ThemeColor(color));
+  if (a.needsSignIn) return colored('warning', 'problemsWarningIcon.foreground');
+  if (s.exhausted) return colored('error', 'problemsErrorIcon.foreground');
+  if (s.cooling) return colored('watch', 'charts.yellow');
+  if (s.stale) return new vscode.ThemeIcon('history');
+  if (s.active || a.isDefault) return new vscode.ThemeIcon('star-full');
+  return new vscode.ThemeIcon(a.kind === 'oauth' ? 'globe' : 'key');
+}
+
+function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | undefined, exported: boolean): vscode.MarkdownString {
   const p = requireProvider(a.provider);
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${a.name}** · ${p.label}\n\n`);
+  md.appendMarkdown(`**${a.name}** · ${p.label}${q?.snapshot?.plan ? ` · ${q.snapshot.plan}` : ''}\n\n`);
+  if (q?.snapshot?.windows.length) {
+    const rows = q.snapshot.windows.map((w) => `${w.label.padEnd(11)} ${usageBar(w.usedPercent)} ${String(w.usedPercent).padStart(3)} %${w.resetsAt ? `  resets ${time(w.resetsAt)}` : ''}`);
+    md.appendCodeblock(rows.join('\n'), 'text');
+    md.appendMarkdown(`Fetched ${time(q.snapshot.fetchedAt)}\n\n`);
+  }
+  if (q?.problem) md.appendMarkdown(`- Usage: ${q.problem.message} (${time(q.problem.at)})\n`);
+  if (cooling) md.appendMarkdown(`- Resting until ${time(cooling)}; another account is used meanwhile\n`);
   md.appendMarkdown(`- Kind: ${kindLabel[a.kind]}\n`);
   md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
-  if (a.expires !== undefined) md.appendMarkdown(`- ${a.expires > Date.now() ? 'Expires' : 'Expired'}: ${new Date(a.expires).toLocaleString()} (refreshed automatically before use)\n`);
+  if (a.expires !== undefined) md.appendMarkdown(`- ${a.expires > Date.now() ? 'Expires' : 'Expired'}: ${time(a.expires)} (refreshed automatically before use)\n`);
   if (a.needsSignIn) md.appendMarkdown(`- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`);
-  md.appendMarkdown(`- Added: ${new Date(a.createdAt).toLocaleString()}\n`);
+  md.appendMarkdown(`- Added: ${time(a.createdAt)}\n`);
   const variable = exportVarOf(p, a.kind);
-  if (a.isDefault) md.appendMarkdown(`- Default: exported as \`${variable ?? '—'}\` and written to pi's auth.json\n`);
+  if (exported) md.appendMarkdown(`- In use: exported as \`${variable ?? '—'}\` and written to pi's auth.json\n`);
   return md;
 }

@@ -3,6 +3,7 @@ import { keyOf } from '../core/credentials';
 import { describe } from '../core/faults';
 import type { Logger } from '../core/log';
 import { PROVIDERS, requireProvider } from '../core/providers/directory';
+import type { ActiveAccounts } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 
 /** The id other extensions pass to `vscode.authentication.getSession`. */
@@ -24,12 +25,13 @@ class ProviderSessions implements vscode.AuthenticationProvider {
   }
 
   async getSessions(scopes?: readonly string[]): Promise<Session[]> {
-    // Default account first: it is the one a consumer should prefer. Accounts that need a new
+    // The active account first: it is the one a consumer should prefer. Accounts that need a new
     // sign-in have no usable token, so they are not offered.
+    const active = this.d.active.active(this.provider)?.name;
     const accounts = this.vault
       .accounts(this.provider)
       .filter((a) => !a.needsSignIn)
-      .sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+      .sort((a, b) => Number(b.name === active) - Number(a.name === active));
     return Promise.all(accounts.map((a) => this.session(a, scopes ?? [])));
   }
 
@@ -83,6 +85,7 @@ class ProviderSessions implements vscode.AuthenticationProvider {
 
 export interface SessionDeps {
   readonly log: Logger;
+  readonly active: ActiveAccounts;
   /** A usable key for the account (refreshing OAuth tokens first). */
   readonly key: (provider: string, account: string) => Promise<string>;
   readonly signIn: (provider: string) => Promise<AccountInfo>;

@@ -6,6 +6,8 @@ import type { HttpOptions } from '../core/http';
 import { aborted, Fault, isFault } from '../core/faults';
 import type { Logger } from '../core/log';
 import type { OAuthProvider } from '../core/oauth/provider';
+import type { QuotaService } from '../core/quota/quota-service';
+import type { Rotation } from '../core/rotation/rotation';
 import { requireProvider, type ProviderInfo } from '../core/providers/directory';
 import type { AccountInfo, Vault } from '../core/vault';
 import { AccountNode, ProviderNode } from './accounts-view';
@@ -29,6 +31,8 @@ export interface CommandDeps {
   readonly refreshView: () => void;
   readonly oauth: (provider: string) => OAuthProvider | undefined;
   readonly http: () => HttpOptions | undefined;
+  readonly rotation: Rotation;
+  readonly quota: QuotaService;
 }
 
 function parseArgs<T>(schema: z.ZodMiniType<T>, arg: unknown, command: string): T | undefined {
@@ -63,6 +67,9 @@ export class Commands {
       c('piAccounts.signOutAll', (arg) => this.signOut(arg instanceof ProviderNode ? { provider: arg.provider } : arg)),
       c('piAccounts.setDefault', (arg) => this.setDefault(arg)),
       c('piAccounts.signInAgain', (arg) => this.signInAgain(arg)),
+      c('piAccounts.useAccount', (arg) => this.useAccount(arg)),
+      c('piAccounts.nextAccount', (arg) => this.nextAccount(arg)),
+      c('piAccounts.refreshQuota', (arg) => this.refreshQuota(arg)),
       c('piAccounts.refresh', async () => {
         await this.d.vault.load('external');
         this.d.refreshView();
@@ -110,6 +117,40 @@ export class Commands {
     await this.d.vault.updateCredential(provider.id, target.account, credential);
     this.d.log.info(`Signed in again: ${provider.id}/${target.account}.`);
     void vscode.window.showInformationMessage(`${provider.label} / ${target.account} is signed in again.`);
+  }
+
+  /** By hand: make this account the one terminals, auth.json and sessions use. */
+  async useAccount(arg?: unknown): Promise<void> {
+    const args = arg instanceof AccountNode ? { provider: arg.provider, account: arg.account } : parseArgs(accountArgs, arg, 'Use Account');
+    const active = (p: string) => this.d.rotation.active(p)?.name;
+    const target = args?.account ? { provider: args.provider, account: args.account } : await this.pickAccount('Use which account?', args?.provider, (a) => a.name !== active(a.provider));
+    const provider = requireProvider(target.provider);
+    if (!this.d.vault.accounts(provider.id).some((a) => a.name === target.account)) throw new Fault('not-found', `${provider.label} has no account named "${target.account}".`, 'Open the Accounts view to see which accounts exist.');
+    await this.d.rotation.use(provider.id, target.account);
+    void vscode.window.showInformationMessage(`${provider.label}: now using "${target.account}".`);
+  }
+
+  async nextAccount(arg?: unknown): Promise<void> {
+    const args = arg instanceof ProviderNode ? { provider: arg.provider } : parseArgs(accountArgs, arg, 'Next Account');
+    const id = args?.provider ?? (await this.pickProviderWithAccounts());
+    const provider = requireProvider(id);
+    const name = await this.d.rotation.next(provider.id);
+    if (!name) throw new Fault('not-found', `${provider.label} has no other usable account.`, 'Sign in with another account, or wait until one is no longer resting.');
+    void vscode.window.showInformationMessage(`${provider.label}: now using "${name}".`);
+  }
+
+  async refreshQuota(arg?: unknown): Promise<void> {
+    const args = arg instanceof AccountNode || arg instanceof ProviderNode ? { provider: arg.provider, account: arg instanceof AccountNode ? arg.account : undefined } : parseArgs(accountArgs, arg, 'Refresh Quota');
+    await vscode.window.withProgress({ location: { viewId: 'piAccounts.accounts' }, title: 'Refreshing quota' }, () => this.d.quota.refresh({ force: true, provider: args?.provider, account: args?.account }));
+  }
+
+  private async pickProviderWithAccounts(): Promise<string> {
+    const ids = this.d.vault.providers().filter((p) => this.d.vault.accounts(p).length > 1);
+    if (!ids.length) throw new Fault('not-found', 'No provider has more than one account.', 'Sign in with a second account first.');
+    if (ids.length === 1) return ids[0];
+    const picked = await vscode.window.showQuickPick(ids.map((id) => ({ label: requireProvider(id).label, description: `using ${this.d.rotation.active(id)?.name ?? '—'}`, id })), { title: 'Pi Accounts: Next Account' });
+    if (!picked) throw aborted();
+    return picked.id;
   }
 
   private login(provider: ProviderInfo) {

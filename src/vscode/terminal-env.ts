@@ -2,16 +2,18 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
 import { findProvider } from '../core/providers/directory';
 import { terminalVariables } from '../core/terminal-env';
+import type { ActiveAccounts } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
 
 type Collection = vscode.ExtensionContext['environmentVariableCollection'];
 
-/** Puts each provider's default key into new integrated terminals. */
+/** Puts each provider's active key into new integrated terminals. */
 export class TerminalBridge {
   constructor(
     private readonly collection: Collection,
     private readonly vault: Vault,
     private readonly log: Logger,
+    private readonly active: ActiveAccounts,
   ) {
     // Must come before the first replace(): a persistent collection is written to workspace
     // storage in plain text, and a cached persistent copy would be restored next start.
@@ -20,7 +22,7 @@ export class TerminalBridge {
 
   apply(): void {
     const enabled = vscode.workspace.getConfiguration('piAccounts').get<boolean>('terminal.exportKeys', true);
-    const vars = enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault) : [];
+    const vars = enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault, this.active) : [];
     const wanted = new Map(vars.map((v) => [v.variable, v.value]));
     // Touch only what changed, so open terminals are not flagged "relaunch needed" for nothing.
     const stale: string[] = [];

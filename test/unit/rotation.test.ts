@@ -1,4 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../src/core/log';
+import { AuthMirror } from '../../src/core/mirror/mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { Rotation, type RotationDeps } from '../../src/core/rotation/rotation';
+import { terminalVariables } from '../../src/core/terminal-env';
+import { Vault } from '../../src/core/vault';
+import { MemorySecretStore, tempDir } from './helpers';
 import type { UsageSnapshot } from '../../src/core/quota/usage';
 import { decide, nextInTurn, type Candidate, type RotationMode } from '../../src/core/rotation/policy';
 
@@ -48,5 +57,57 @@ describe('rotation policy', () => {
     }
     assert.deepEqual(Object.keys(count).sort(), ['a', 'b', 'd']);
     for (const n of Object.values(count)) assert.ok(n === 333 || n === 334, JSON.stringify(count));
+  });
+});
+
+describe('rotation: the active account that terminals and auth.json follow', () => {
+  it('usage-based: the first account crosses the threshold → the second becomes active, terminal vars and auth.json follow, the log says why', async () => {
+    const t = tempDir();
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    const oauth = (access: string) => ({ type: 'oauth' as const, refresh: `rt-${access}`, access, expires: NOW + 8 * H });
+    await vault.add('anthropic', 'max-1', oauth('sk-ant-oat01-one'));
+    await vault.add('anthropic', 'max-2', oauth('sk-ant-oat01-two'));
+    const usages: Record<string, UsageSnapshot> = { 'max-1': usage(30), 'max-2': usage(10) };
+    let saved: unknown;
+    const logs: string[] = [];
+    const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const deps = (mode: 'usage-based' | 'manual', set: (v: unknown) => void = () => undefined): RotationDeps => ({
+      vault,
+      settings: { mode: () => mode, threshold: () => 80 },
+      quota: (_p: string, a: string) => ({ snapshot: usages[a] }),
+      state: { get: () => saved, set },
+      log: quiet,
+      now: () => NOW,
+    });
+    const rotation = new Rotation({ ...deps('usage-based', (v) => void (saved = v)), log: { ...quiet, info: (m: string) => void logs.push(m) } });
+    const changes: string[] = [];
+    rotation.onDidChange((c) => void changes.push(`${c.from}→${c.to}`));
+    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(t.dir, 'auth.json'), () => undefined, rotation);
+    rotation.evaluate();
+    assert.equal(rotation.active('anthropic')?.name, 'max-1', 'the default starts');
+    usages['max-1'] = usage(85, 20);
+    rotation.evaluate('anthropic');
+    assert.equal(rotation.active('anthropic')?.name, 'max-2');
+    assert.deepEqual(changes, ['max-1→max-2']);
+    assert.equal(rotation.cooldownOf('anthropic', 'max-1'), NOW + 2 * H, 'rests until its 5h window resets');
+    assert.match(logs.join('\n'), /max-1 → max-2 \(max-1 is resting until .*max-2 has the most headroom \(10 % used\)\)/);
+    assert.deepEqual(terminalVariables(vault, rotation).map((v) => [v.variable, v.value]), [['ANTHROPIC_OAUTH_TOKEN', 'sk-ant-oat01-two']]);
+    await mirror.sync();
+    assert.equal(JSON.parse(readFileSync(join(t.dir, 'auth.json'), 'utf8')).anthropic.access, 'sk-ant-oat01-two');
+    // Reloaded (a new window): the state persisted, so the same account is active.
+    const again = new Rotation(deps('usage-based'));
+    assert.equal(again.active('anthropic')?.name, 'max-2');
+    // By hand, and next in turn.
+    await rotation.use('anthropic', 'max-1');
+    assert.equal(rotation.active('anthropic')?.name, 'max-1');
+    assert.equal(rotation.cooldownOf('anthropic', 'max-1'), undefined, 'choosing by hand lifts the rest');
+    assert.equal(await rotation.next('anthropic'), 'max-2');
+    // Manual mode: the default, whatever the usage says.
+    const manual = new Rotation(deps('manual'));
+    manual.evaluate();
+    assert.equal(manual.active('anthropic')?.name, 'max-1');
+    t.cleanup();
   });
 });

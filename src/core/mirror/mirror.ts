@@ -1,6 +1,7 @@
 import { apiKeyProblem, keyTail, oauthCredentialSchema, type Credential, type OAuthCredential } from '../credentials';
 import type { OAuthProvider } from '../oauth/provider';
 import { findProvider } from '../providers/directory';
+import { defaultsOf, type ActiveAccounts } from '../rotation/rotation';
 import type { Vault } from '../vault';
 import { asApiKeyEntry, readAuthFile, updateAuthFile } from './auth-file';
 import { fingerprint, type MirrorState, type MirrorStateStore } from './mirror-state';
@@ -53,7 +54,7 @@ export interface ImportScan {
 const ENV_REFERENCE = /^[A-Z_][A-Z0-9_]*$/;
 
 /**
- * Keeps pi's auth.json in step with the vault: the default account of each provider is written
+ * Keeps pi's auth.json in step with the vault: the active account of each provider is written
  * there; entries someone else wrote or changed are never touched.
  */
 export class AuthMirror {
@@ -64,13 +65,14 @@ export class AuthMirror {
     private readonly state: MirrorStateStore,
     private readonly path: () => string,
     private readonly oauth: (provider: string) => OAuthProvider | undefined = () => undefined,
+    private readonly accounts: ActiveAccounts = defaultsOf(vault),
   ) {}
 
-  /** The entry each provider should have: its default account's credential, in pi's format. */
+  /** The entry each provider should have: its active account's credential, in pi's format. */
   desired(): Record<string, { account: string; credential: Credential }> {
     const out: Record<string, { account: string; credential: Credential }> = {};
     for (const provider of this.vault.providers()) {
-      const def = this.vault.defaultAccount(provider);
+      const def = this.accounts.active(provider);
       const credential = def && this.vault.credential(provider, def.name);
       if (credential) out[provider] = { account: def.name, credential };
     }

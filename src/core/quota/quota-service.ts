@@ -1,0 +1,82 @@
+import { describe, isFault } from '../faults';
+import type { HttpOptions } from '../http';
+import type { KeyResolver } from '../resolver';
+import type { Vault } from '../vault';
+import { anthropicUsage } from './anthropic-usage';
+import { codexUsage } from './codex-usage';
+import { copilotUsage } from './copilot-usage';
+import { QuotaScheduler, type QuotaCachePort, type QuotaEntry, type QuotaTarget } from './scheduler';
+import { UsageError, type UsageClient, type UsageSnapshot } from './usage';
+
+const CLIENTS: Readonly<Record<string, (url?: string) => UsageClient>> = {
+  anthropic: (url) => anthropicUsage({ url }),
+  'openai-codex': (url) => codexUsage({ url }),
+  'github-copilot': (url) => copilotUsage({ url }),
+};
+
+/** The usage client of a provider, if it has one; `url` points it at a test server. */
+export function usageClient(provider: string, url?: string): UsageClient | undefined {
+  return CLIENTS[provider]?.(url);
+}
+
+export interface QuotaServiceDeps {
+  readonly vault: Vault;
+  readonly resolver: KeyResolver;
+  readonly client: (provider: string) => UsageClient | undefined;
+  readonly http?: () => HttpOptions | undefined;
+  readonly cache?: QuotaCachePort;
+  /** A 429 from a usage endpoint puts that account in cooldown. */
+  readonly onRateLimited: (provider: string, account: string, until: number) => void;
+  readonly concurrency?: number;
+  readonly now?: () => number;
+}
+
+/** Usage of every browser-signed-in account whose provider reports it. */
+export class QuotaService {
+  readonly scheduler: QuotaScheduler;
+  readonly onDidChange;
+
+  constructor(private readonly d: QuotaServiceDeps) {
+    this.scheduler = new QuotaScheduler({ fetch: (t) => this.fetch(t), cache: d.cache, concurrency: d.concurrency, now: d.now });
+    this.onDidChange = this.scheduler.onDidChange;
+  }
+
+  targets(provider?: string): QuotaTarget[] {
+    return this.d.vault
+      .accounts(provider)
+      .filter((a) => a.kind === 'oauth' && !a.needsSignIn && this.d.client(a.provider))
+      .map((a) => ({ provider: a.provider, account: a.name }));
+  }
+
+  entry(provider: string, account: string): QuotaEntry | undefined {
+    return this.scheduler.entry({ provider, account });
+  }
+
+  /** Refreshes what is due (everything with `force`), for one account, one provider or all. */
+  async refresh(opts: { force?: boolean; provider?: string; account?: string } = {}): Promise<void> {
+    const targets = this.targets(opts.provider).filter((t) => opts.account === undefined || t.account === opts.account);
+    await this.scheduler.refresh(targets, { force: opts.force });
+    if (!opts.provider) this.scheduler.forget(this.targets());
+  }
+
+  dispose(): void {
+    this.scheduler.dispose();
+  }
+
+  private async fetch(t: QuotaTarget): Promise<UsageSnapshot> {
+    const client = this.d.client(t.provider)!;
+    let credential;
+    try {
+      credential = await this.d.resolver.credential(t.provider, t.account);
+    } catch (e) {
+      throw new UsageError(isFault(e, 'needs-sign-in') ? 'unauthorized' : 'network', describe(e));
+    }
+    if (credential.type !== 'oauth') throw new UsageError('unauthorized', 'Usage needs a browser sign-in.');
+    try {
+      return await client.fetch(credential, this.d.http?.());
+    } catch (e) {
+      if (e instanceof UsageError && e.problem === 'rate-limited') this.d.onRateLimited(t.provider, t.account, e.retryAt ?? (this.d.now ?? Date.now)() + 60_000);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import * as z from 'zod/mini';
+import { Emitter } from '../events';
+import type { Logger } from '../log';
+import type { QuotaEntry } from '../quota/scheduler';
+import type { AccountInfo, Vault } from '../vault';
+import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
+
+/** Which account of a provider the bridge exports. Everything that exports asks this. */
+export interface ActiveAccounts {
+  active(provider: string): AccountInfo | undefined;
+}
+
+/** Without rotation the active account is simply the default. */
+export const defaultsOf = (vault: Vault): ActiveAccounts => ({ active: (provider) => vault.defaultAccount(provider) });
+
+export interface RotationSettings {
+  mode(provider: string): RotationMode;
+  /** Percent used at which usage-based rotation moves on. */
+  threshold(): number;
+}
+
+export interface ActiveChange {
+  readonly provider: string;
+  readonly from: string | undefined;
+  readonly to: string | undefined;
+  readonly reason: string;
+  /** Set the first time every account of the provider is exhausted. */
+  readonly allExhausted: boolean;
+}
+
+/** Persisted per provider: the active account and cooldowns (names and times only). */
+const stateSchema = z.record(z.string(), z.object({ active: z.optional(z.string()), cooldowns: z.record(z.string(), z.number()), exhaustedTold: z.optional(z.boolean()) }));
+type State = z.infer<typeof stateSchema>;
+
+export interface StatePort {
+  get(): unknown;
+  set(value: unknown): PromiseLike<void> | void;
+}
+
+export interface RotationDeps {
+  readonly vault: Vault;
+  readonly settings: RotationSettings;
+  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
+  readonly state: StatePort;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+/** Keeps the active account of each provider, switching when the policy says so, and says why. */
+export class Rotation implements ActiveAccounts {
+  private state: State;
+  private readonly changed = new Emitter<ActiveChange>();
+  readonly onDidChange = this.changed.event;
+  private readonly now: () => number;
+
+  constructor(private readonly d: RotationDeps) {
+    this.now = d.now ?? Date.now;
+    const parsed = stateSchema.safeParse(d.state.get());
+    this.state = parsed.success ? parsed.data : {};
+  }
+
+  active(provider: string): AccountInfo | undefined {
+    const accounts = this.d.vault.accounts(provider);
+    const name = this.d.settings.mode(provider) === 'manual' ? undefined : this.state[provider]?.active;
+    return accounts.find((a) => a.name === name) ?? accounts.find((a) => a.isDefault);
+  }
+
+  /** Epoch ms until which the account rests, if it does. */
+  cooldownOf(provider: string, account: string): number | undefined {
+    const until = this.state[provider]?.cooldowns[account];
+    return until !== undefined && until > this.now() ? until : undefined;
+  }
+
+  /** Re-decides every provider (or one): call after usage, accounts or settings changed. */
+  evaluate(provider?: string): void {
+    const providers = provider ? [provider] : this.d.vault.providers();
+    let dirty = false;
+    for (const id of Object.keys(this.state)) {
+      if (!this.d.vault.providers().includes(id)) (delete this.state[id], (dirty = true));
+    }
+    for (const p of providers) dirty = this.evaluateOne(p) || dirty;
+    if (dirty) void this.d.state.set(this.state);
+  }
+
+  /** A 429 (or Retry-After) seen by one of our own requests: the account rests until `until`. */
+  cooldown(provider: string, account: string, until: number, why: string): void {
+    const s = this.entry(provider);
+    s.cooldowns[account] = Math.max(s.cooldowns[account] ?? 0, until);
+    this.d.log.info(`${provider}/${account} rests until ${new Date(until).toISOString()}: ${why}.`);
+    this.evaluate(provider);
+  }
+
+  /** By hand: this account becomes the active one (in manual mode, the default). */
+  async use(provider: string, account: string): Promise<void> {
+    if (this.d.settings.mode(provider) === 'manual') {
+      await this.d.vault.setDefault(provider, account);
+      return;
+    }
+    const s = this.entry(provider);
+    delete s.cooldowns[account]; // the person's choice wins over a rest we imposed
+    this.switchTo(provider, account, 'chosen by hand', false);
+    await this.d.state.set(this.state);
+  }
+
+  /** By hand: the next usable account in order after the active one. */
+  async next(provider: string): Promise<string | undefined> {
+    const name = nextInTurn(this.candidates(provider), this.active(provider)?.name, this.now());
+    if (name) await this.use(provider, name);
+    return name;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  private evaluateOne(provider: string): boolean {
+    const before = JSON.stringify(this.state[provider]);
+    const s = this.entry(provider);
+    const mode = this.d.settings.mode(provider);
+    const d = decide(mode, this.d.settings.threshold(), this.candidates(provider), this.active(provider)?.name, this.now());
+    for (const [name, until] of Object.entries(d.cooldowns)) s.cooldowns[name] = Math.max(s.cooldowns[name] ?? 0, until);
+    for (const [name, until] of Object.entries(s.cooldowns)) if (until <= this.now()) delete s.cooldowns[name];
+    const tell = d.allExhausted && !s.exhaustedTold;
+    s.exhaustedTold = d.allExhausted;
+    if (mode !== 'manual' && d.active !== this.active(provider)?.name) this.switchTo(provider, d.active, d.reason, tell);
+    else if (tell) this.changed.fire({ provider, from: d.active, to: d.active, reason: d.reason, allExhausted: true });
+    if (mode !== 'manual') s.active = d.active;
+    return JSON.stringify(this.state[provider]) !== before;
+  }
+
+  private switchTo(provider: string, to: string | undefined, reason: string, allExhausted: boolean): void {
+    const from = this.active(provider)?.name;
+    this.entry(provider).active = to;
+    if (from === to) return;
+    this.d.log.info(`Active ${provider} account: ${from ?? '(none)'} → ${to ?? '(none)'} (${reason}).`);
+    this.changed.fire({ provider, from, to, reason, allExhausted });
+  }
+
+  private candidates(provider: string): Candidate[] {
+    const cooldowns = this.state[provider]?.cooldowns ?? {};
+    return this.d.vault
+      .accounts(provider)
+      .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name))
+      .map((a) => ({ name: a.name, isDefault: a.isDefault, needsSignIn: a.needsSignIn, usage: this.d.quota(provider, a.name)?.snapshot, cooldownUntil: cooldowns[a.name] }));
+  }
+
+  private entry(provider: string) {
+    return (this.state[provider] ??= { cooldowns: {} });
+  }
+}
