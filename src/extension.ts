@@ -36,9 +36,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const overrides = endpointOverrides(log);
   const oauth = (provider: string) => oauthProvider(provider, overrides);
-  // Late-bound: rotation reads usage, and usage needs the resolver that rotation steers.
-  let quota: QuotaService | undefined;
-  const rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota?.entry(p, a), state: memento(context.globalState, 'piAccounts.rotation.v1'), log });
+  // Rotation reads usage (`quota`, built below: it needs the resolver that rotation steers).
+  const rotation: Rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota.entry(p, a), state: memento(context.globalState, 'piAccounts.rotation.v1'), log });
   const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log, rotation);
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
   const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth, rotation);
@@ -51,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
     active: rotation,
     locked: lockedRun({ vault, active: rotation, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
   });
-  quota = new QuotaService({
+  const quota: QuotaService = new QuotaService({
     vault,
     resolver,
     client: (p) => usageClient(p, overrides[p]?.usage),
@@ -59,16 +58,15 @@ export function activate(context: vscode.ExtensionContext): void {
     cache: memento(context.globalState, 'piAccounts.quotaCache.v1'),
     onRateLimited: (p, a, until) => rotation.cooldown(p, a, until, 'the usage endpoint answered 429'),
   });
-  const usage = quota;
   const keepFresh = new KeepFresh(vault, resolver, log, { active: rotation });
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the
   // accounts awaits `ready` instead.
   const ready = loadVault(vault, log);
-  const entry = (p: string, a: string) => usage.entry(p, a);
+  const entry = (p: string, a: string) => quota.entry(p, a);
   const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p) });
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota: usage });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,
@@ -85,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): void {
     keepFresh.schedule();
     statusBar.update();
   };
-  const refreshQuota = () => void usage.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
+  const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
 
   context.subscriptions.push(
@@ -93,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
     auth,
     keepFresh,
     rotation,
-    usage,
+    quota,
     statusBar,
     { dispose: () => clearInterval(timer) },
     vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view }),
@@ -114,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): void {
         void vscode.window.showWarningMessage(`Every ${label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`);
       }
     }),
-    usage.onDidChange((t) => {
+    quota.onDidChange((t) => {
       rotation.evaluate(t.provider);
       view.refresh();
       statusBar.update();

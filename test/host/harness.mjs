@@ -61,7 +61,7 @@ async function waitForHttp(url, ms) {
 }
 
 export class Workbench {
-  /** @param {{ extensionsTemplate: string, trusted?: boolean, env?: Record<string,string>, files?: Record<string,string> }} opts */
+  /** @param {{ extensionsTemplate: string, trusted?: boolean, env?: Record<string,string>, files?: Record<string,string>, settings?: Record<string,unknown> }} opts */
   static async start(opts) {
     const { node24, codeServerEntry, chromium: chromiumPath } = paths();
     const root = mkdtempSync(join(tmpdir(), 'pi-accounts-host-'));
@@ -94,6 +94,7 @@ export class Workbench {
           'chat.disableAIFeatures': true,
           'workbench.secondarySideBar.defaultVisibility': 'hidden',
           'telemetry.telemetryLevel': 'off',
+          ...opts.settings,
         }),
       );
       w.port = await freePort();

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthStorage } from '@mariozechner/pi-coding-agent';
+import { startAnthropicEmulator } from './anthropic-emulator.mjs';
 import { startCopilotEmulator } from './copilot-emulator.mjs';
 import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
 
@@ -299,6 +300,73 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       const log = w.logs()['Pi Accounts.log'] ?? '';
       assert.ok(!log.includes(entry.refresh) && !log.includes(entry.access), 'no token in the log');
       console.log(`      device flow: ${emu.stats.polls} polls, ${emu.stats.exchanges} Copilot token exchange(s); modal screenshot test-results/host/copilot-device-code-modal.png`);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('12. usage-based rotation: two Claude Pro/Max accounts; the first crosses the threshold → view, terminal and auth.json switch', async () => {
+    const emu = await startAnthropicEmulator();
+    try {
+      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: emu.env() }, settings: { 'piAccounts.rotation.mode': 'usage-based', 'piAccounts.rotation.threshold': 80 } });
+      await w.openAccountsView();
+      emu.setUsage(1, 30, 12);
+      emu.setUsage(2, 10, 5);
+      const browserSignIn = async (account) => {
+        await w.runCommand('Pi Accounts: Sign In…');
+        await w.answer('Claude Pro/Max', { pick: 'sign in with the browser' });
+        await waitForStep(2);
+        const popup = w.page.context().waitForEvent('page');
+        await w.answer(account);
+        const page = await popup;
+        // The emulator approves at once and redirects to localhost:53692. code-server is a remote
+        // window to VS Code (remoteName is set, and asExternalUri maps that port to its /proxy/
+        // path), so the extension does not count on the loopback and asks for a paste: the person
+        // copies the address the browser ended on, as here.
+        await page.waitForLoadState().catch(() => undefined);
+        const done = w.notification(`Signed in to Claude Pro/Max as "${account}"`, 30_000);
+        const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'Paste the code (or the whole address)' });
+        const how = await Promise.race([done.then(() => 'loopback'), pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste')]);
+        if (how === 'paste') await w.answer(emu.stats.lastRedirect);
+        await done;
+        await page.close();
+        ways.push(how);
+      };
+      const ways = [];
+      await browserSignIn('max-1');
+      await browserSignIn('max-2');
+      const row1 = w.treeRow('max-1');
+      await w.page.waitForFunction(() => /5h 30%/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
+      assert.match(await row1.textContent(), /active · default · browser · 5h 30% · 7d 12%/);
+      assert.equal(emu.tokenOf(1) !== undefined && emu.tokenOf(2) !== undefined, true);
+      assert.equal((await authJson((d) => d.anthropic?.access === emu.tokenOf(1))).anthropic.type, 'oauth');
+
+      // The first account crosses the threshold.
+      emu.setUsage(1, 85, 40);
+      await w.runCommand('Pi Accounts: Refresh Quota');
+      await w.page.waitForFunction(() => /max-2.*active/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
+      assert.match(await w.treeRow('max-1').textContent(), /resting until .* · default · browser · 5h 85% · 7d 40%/);
+      await authJson((d) => d.anthropic?.access === emu.tokenOf(2));
+      assert.equal(await AuthStorage.create(w.authPath).getApiKey('anthropic'), emu.tokenOf(2), "pi's AuthStorage now gets the second account");
+      assert.equal(await w.terminalOutput('echo $ANTHROPIC_OAUTH_TOKEN'), emu.tokenOf(2));
+      await waitFor(() => /Active anthropic account: max-1 → max-2 \(max-1 is resting until .*; max-2 has the most headroom \(10 % used\)\)/.test(w.logs()['Pi Accounts.log'] ?? ''));
+      const log = w.logs()['Pi Accounts.log'];
+      assert.ok(!log.includes(emu.tokenOf(1)) && !log.includes(emu.tokenOf(2)), 'no token in the log');
+      const status = w.page.locator('.statusbar-item', { hasText: 'max-2' });
+      await status.waitFor();
+      assert.match(await status.textContent(), /max-2 · 90% left/);
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      // Widen the sidebar so the rows' usage figures are readable in the screenshot.
+      const sash = await w.page.locator('.part.sidebar').boundingBox();
+      await w.page.mouse.move(sash.x + sash.width + 1, sash.y + 200);
+      await w.page.mouse.down();
+      await w.page.mouse.move(sash.x + sash.width + 300, sash.y + 200, { steps: 5 });
+      await w.page.mouse.up();
+      await w.treeRow('max-1').hover();
+      await w.page.locator('.monaco-hover, .workbench-hover').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+      await w.page.screenshot({ path: join(ARTIFACTS, 'accounts-view-quota.png') });
+      console.log(`      sign-ins completed by ${ways.join(', ')}; rotation: max-1 (85 %) → max-2 (10 %); ${emu.stats.usage} usage requests; screenshot test-results/host/accounts-view-quota.png`);
     } finally {
       await emu.close();
     }

@@ -5,7 +5,7 @@ import { anthropicUsage } from '../../src/core/quota/anthropic-usage';
 import { codexUsage } from '../../src/core/quota/codex-usage';
 import { copilotUsage } from '../../src/core/quota/copilot-usage';
 import { QuotaScheduler, type QuotaTarget } from '../../src/core/quota/scheduler';
-import { UsageError, type UsageClient } from '../../src/core/quota/usage';
+import { retryAfter, UsageError, type UsageClient } from '../../src/core/quota/usage';
 import { emulator, type Reply } from './emulator';
 
 const NOW = 1_800_000_000_000;
@@ -89,12 +89,18 @@ describe('usage clients against emulators of their endpoints', () => {
     await assert.rejects(clients[0].fetch(cred()), (e) => e instanceof UsageError && e.problem === 'network');
   });
 
-  it('429 with Retry-After says when to ask again', async () => {
+  it('429 with Retry-After or a provider reset header says when to ask again', async () => {
     const srv = createServer((_q, res) => (res.writeHead(429, { 'retry-after': '120' }), res.end('{}')));
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
     await assert.rejects(anthropicUsage({ url, now: () => NOW }).fetch(cred()), (e) => e instanceof UsageError && e.retryAt === NOW + 120_000);
     srv.close();
+    const at = (headers: Record<string, string>) => retryAfter({ status: 429, headers, text: '', json: undefined }, NOW);
+    assert.equal(at({ 'retry-after': new Date(NOW + 60_000).toUTCString() }), NOW + 60_000);
+    assert.equal(at({ 'anthropic-ratelimit-requests-reset': new Date(NOW + 30_000).toISOString() }), NOW + 30_000);
+    assert.equal(at({ 'x-ratelimit-reset-requests': '1.5' }), NOW + 1500, 'Codex: relative seconds');
+    assert.equal(at({ 'x-ratelimit-reset': String((NOW + 90_000) / 1000) }), NOW + 90_000, 'Copilot: epoch seconds');
+    assert.equal(at({}), undefined);
   });
 });
 

@@ -46,15 +46,29 @@ export const clampPercent = (n: number) => Math.max(0, Math.min(100, Math.round(
 /** PMA's rule: timestamps up to 1e12 are seconds. */
 export const toEpochMs = (t: number) => (t <= 1e12 ? t * 1000 : t);
 
-/** Retry-After as seconds or an HTTP date, as epoch ms. */
+const header = (res: HttpResponse, name: string) => {
+  const raw = res.headers[name];
+  return Array.isArray(raw) ? raw[0] : raw;
+};
+
+/**
+ * When a rate-limited account may ask again, as epoch ms: Retry-After (seconds or an HTTP date),
+ * else the providers' reset headers (Anthropic's RFC 3339 time; x-ratelimit-reset as relative
+ * seconds, or an epoch in seconds or ms, which is what Copilot sends).
+ */
 export function retryAfter(res: HttpResponse, now: number): number | undefined {
-  const raw = res.headers['retry-after'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return now + Math.max(0, seconds) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : date;
+  const after = header(res, 'retry-after');
+  if (after) {
+    const seconds = Number(after);
+    if (Number.isFinite(seconds)) return now + Math.max(0, seconds) * 1000;
+    const date = Date.parse(after);
+    if (!Number.isNaN(date)) return date;
+  }
+  const anthropic = header(res, 'anthropic-ratelimit-requests-reset');
+  if (anthropic && !Number.isNaN(Date.parse(anthropic))) return Date.parse(anthropic);
+  const reset = Number(header(res, 'x-ratelimit-reset-requests') ?? header(res, 'x-ratelimit-reset'));
+  if (!Number.isFinite(reset) || reset <= 0) return undefined;
+  return reset < 1e9 ? now + reset * 1000 : toEpochMs(reset);
 }
 
 /** The status of a usage answer as a typed error, or the body parsed by `schema`. */
