@@ -26,12 +26,16 @@ const LOCK_OPTIONS: lockfile.LockOptions = {
   retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true },
 };
 
-export function parseAuthJson(raw: string, path: string): AuthData {
+// Strict: bytes that are not UTF-8 would come back as U+FFFD and be written back altered, and a
+// byte-order mark is something pi itself cannot read. Either makes the file unreadable to us.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function parseAuthJson(raw: string | Uint8Array, path: string): AuthData {
   let json: unknown;
   try {
-    json = JSON.parse(raw);
+    json = JSON.parse(typeof raw === 'string' ? raw : UTF8.decode(raw));
   } catch (e) {
-    throw corrupt(path, (e as Error).message);
+    throw corrupt(path, e instanceof TypeError ? 'it is not valid UTF-8 text' : (e as Error).message);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw corrupt(path, 'the top level is not a JSON object');
   return json as AuthData;
@@ -50,9 +54,9 @@ function ioFault(path: string, e: unknown): Fault {
 }
 
 export async function readAuthFile(path: string): Promise<AuthData | undefined> {
-  let raw: string;
+  let raw: Uint8Array;
   try {
-    raw = await fs.readFile(path, 'utf8');
+    raw = await fs.readFile(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw ioFault(path, e);
@@ -75,10 +79,10 @@ export interface UpdateResult {
 export function updateAuthFile(path: string, change: (data: AuthData) => boolean | Promise<boolean>): Promise<UpdateResult> {
   return withFileLock(path, async () => {
     const target = await realTarget(path);
-    let raw: string | undefined;
+    let raw: Uint8Array | undefined;
     let mode: number | undefined;
     try {
-      raw = await fs.readFile(target, 'utf8');
+      raw = await fs.readFile(target);
       mode = (await fs.stat(target)).mode & 0o777;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;

@@ -1,11 +1,23 @@
 // Claude Pro/Max usage: GET /api/oauth/usage with the OAuth token and the oauth beta header.
 // utilization is already a percentage; resets_at is ISO. Facts: providers.md §4.
 import * as z from 'zod/mini';
-import { getJson } from '../http';
-import { clampPercent, parseUsage, usageRequest, type UsageClient, type UsageWindow } from './usage';
+import { getJson, type HttpResponse } from '../http';
+import { clampPercent, parseUsage, usageRequest, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
 
 const windowSchema = z.nullish(z.object({ utilization: z.nullish(z.number()), resets_at: z.nullish(z.string()) }));
 const schema = z.object({ five_hour: windowSchema, seven_day: windowSchema });
+
+/** The usage answer as a snapshot, or a UsageError. */
+export function parseAnthropicUsage(res: HttpResponse, now: number): UsageSnapshot {
+  const body = parseUsage(res, schema, 'Claude usage', now);
+  const windows: UsageWindow[] = [];
+  const add = (label: string, minutes: number, w: z.infer<typeof windowSchema>) => {
+    if (w && typeof w.utilization === 'number') windows.push({ label, usedPercent: clampPercent(w.utilization), windowMinutes: minutes, resetsAt: w.resets_at ? Date.parse(w.resets_at) || undefined : undefined });
+  };
+  add('5h', 300, body.five_hour);
+  add('7d', 10080, body.seven_day);
+  return { windows, fetchedAt: now };
+}
 
 export function anthropicUsage(o: { url?: string; now?: () => number } = {}): UsageClient {
   const url = o.url ?? 'https://api.anthropic.com/api/oauth/usage';
@@ -14,14 +26,7 @@ export function anthropicUsage(o: { url?: string; now?: () => number } = {}): Us
     provider: 'anthropic',
     async fetch(credential, http) {
       const res = await usageRequest(() => getJson(url, { timeoutMs: 10_000, ...http, headers: { Authorization: `Bearer ${credential.access}`, 'anthropic-beta': 'oauth-2025-04-20' } }));
-      const body = parseUsage(res, schema, 'Claude usage', now());
-      const windows: UsageWindow[] = [];
-      const add = (label: string, minutes: number, w: z.infer<typeof windowSchema>) => {
-        if (w && typeof w.utilization === 'number') windows.push({ label, usedPercent: clampPercent(w.utilization), windowMinutes: minutes, resetsAt: w.resets_at ? Date.parse(w.resets_at) || undefined : undefined });
-      };
-      add('5h', 300, body.five_hour);
-      add('7d', 10080, body.seven_day);
-      return { windows, fetchedAt: now() };
+      return parseAnthropicUsage(res, now());
     },
   };
 }

@@ -1,8 +1,8 @@
 // ChatGPT Plus/Pro (Codex) usage: GET /backend-api/wham/usage with the account id header.
 // used_percent is a percentage; reset_at is unix seconds. Facts: providers.md §4.
 import * as z from 'zod/mini';
-import { getJson } from '../http';
-import { clampPercent, parseUsage, toEpochMs, usageRequest, windowLabel, type UsageClient, type UsageWindow } from './usage';
+import { getJson, type HttpResponse } from '../http';
+import { clampPercent, parseUsage, toEpochMs, usageRequest, windowLabel, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
 
 const windowSchema = z.nullish(z.object({ used_percent: z.number(), limit_window_seconds: z.nullish(z.number()), reset_at: z.nullish(z.number()) }));
 const schema = z.object({
@@ -12,6 +12,21 @@ const schema = z.object({
 
 const PLANS: Record<string, string> = { plus: 'ChatGPT Plus', pro: 'ChatGPT Pro', team: 'ChatGPT Team', enterprise: 'ChatGPT Enterprise' };
 
+/** The usage answer as a snapshot, or a UsageError. */
+export function parseCodexUsage(res: HttpResponse, now: number): UsageSnapshot {
+  const body = parseUsage(res, schema, 'ChatGPT usage', now);
+  const windows: UsageWindow[] = [];
+  for (const [w, fallback] of [[body.rate_limit?.primary_window, 'primary'], [body.rate_limit?.secondary_window, 'secondary']] as const) {
+    if (!w) continue;
+    const minutes = w.limit_window_seconds ? Math.round(w.limit_window_seconds / 60) : undefined;
+    windows.push({ label: windowLabel(minutes, fallback), usedPercent: clampPercent(w.used_percent), windowMinutes: minutes, resetsAt: w.reset_at ? toEpochMs(w.reset_at) : undefined });
+  }
+  // "limit reached" with no window at 100 % still means exhausted.
+  if (body.rate_limit?.limit_reached && !windows.some((w) => w.usedPercent >= 100)) windows.push({ label: 'limit', usedPercent: 100 });
+  const plan = body.plan_type ? (PLANS[body.plan_type] ?? body.plan_type) : undefined;
+  return { windows, plan, fetchedAt: now };
+}
+
 export function codexUsage(o: { url?: string; now?: () => number } = {}): UsageClient {
   const url = o.url ?? 'https://chatgpt.com/backend-api/wham/usage';
   const now = o.now ?? Date.now;
@@ -20,17 +35,7 @@ export function codexUsage(o: { url?: string; now?: () => number } = {}): UsageC
     async fetch(credential, http) {
       const accountId: Record<string, string> = typeof credential.accountId === 'string' ? { 'ChatGPT-Account-Id': credential.accountId } : {};
       const res = await usageRequest(() => getJson(url, { timeoutMs: 10_000, ...http, headers: { Authorization: `Bearer ${credential.access}`, ...accountId } }));
-      const body = parseUsage(res, schema, 'ChatGPT usage', now());
-      const windows: UsageWindow[] = [];
-      for (const [w, fallback] of [[body.rate_limit?.primary_window, 'primary'], [body.rate_limit?.secondary_window, 'secondary']] as const) {
-        if (!w) continue;
-        const minutes = w.limit_window_seconds ? Math.round(w.limit_window_seconds / 60) : undefined;
-        windows.push({ label: windowLabel(minutes, fallback), usedPercent: clampPercent(w.used_percent), windowMinutes: minutes, resetsAt: w.reset_at ? toEpochMs(w.reset_at) : undefined });
-      }
-      // "limit reached" with no window at 100 % still means exhausted.
-      if (body.rate_limit?.limit_reached && !windows.some((w) => w.usedPercent >= 100)) windows.push({ label: 'limit', usedPercent: 100 });
-      const plan = body.plan_type ? (PLANS[body.plan_type] ?? body.plan_type) : undefined;
-      return { windows, plan, fetchedAt: now() };
+      return parseCodexUsage(res, now());
     },
   };
 }

@@ -3,9 +3,9 @@
 // completion counts (PMA scales the free totals: chat 500 → 50, completions 4000 → 2000).
 // Facts: providers.md §3.3.
 import * as z from 'zod/mini';
-import { getJson } from '../http';
+import { getJson, type HttpResponse } from '../http';
 import { COPILOT_HEADERS } from '../oauth/github-copilot';
-import { clampPercent, parseUsage, usageRequest, type UsageClient, type UsageWindow } from './usage';
+import { clampPercent, parseUsage, usageRequest, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
 
 const schema = z.object({
   copilot_plan: z.nullish(z.string()),
@@ -21,6 +21,30 @@ const schema = z.object({
   ),
 });
 
+/** The quota answer as a snapshot, or a UsageError. */
+export function parseCopilotUsage(res: HttpResponse, now: number): UsageSnapshot {
+  const body = parseUsage(res, schema, 'Copilot quota', now);
+  const windows: UsageWindow[] = [];
+  const limited = body.limited_user_quotas;
+  if (limited && typeof limited.chat === 'number') {
+    const resetsAt = body.limited_user_reset_date ? Date.parse(body.limited_user_reset_date) || undefined : undefined;
+    const bucket = (label: string, remaining: number | null | undefined, total: number | null | undefined, scale: [number, number]) => {
+      if (typeof remaining !== 'number' || !total) return;
+      const t = total === scale[0] ? total / scale[1] : total;
+      windows.push({ label, usedPercent: clampPercent(((t - remaining) / t) * 100), resetsAt });
+    };
+    bucket('chat', limited.chat, body.monthly_quotas?.chat, [500, 10]);
+    bucket('completions', limited.completions, body.monthly_quotas?.completions, [4000, 2]);
+  } else {
+    const premium = body.quota_snapshots?.premium_interactions;
+    if (premium && !premium.unlimited && typeof premium.percent_remaining === 'number') {
+      windows.push({ label: 'month', usedPercent: clampPercent(100 - premium.percent_remaining), resetsAt: body.quota_reset_date ? Date.parse(body.quota_reset_date) || undefined : undefined });
+    }
+  }
+  const plan = body.copilot_plan ?? body.access_type_sku ?? (body.quota_snapshots?.premium_interactions?.unlimited ? 'Copilot Unlimited' : undefined);
+  return { windows, plan: plan ?? undefined, fetchedAt: now };
+}
+
 export function copilotUsage(o: { url?: string; now?: () => number } = {}): UsageClient {
   const url = o.url ?? 'https://api.github.com/copilot_internal/user';
   const now = o.now ?? Date.now;
@@ -29,26 +53,7 @@ export function copilotUsage(o: { url?: string; now?: () => number } = {}): Usag
     async fetch(credential, http) {
       // The GitHub token (stored as `refresh`) is what this endpoint takes, as "token <t>".
       const res = await usageRequest(() => getJson(url, { timeoutMs: 10_000, ...http, headers: { ...COPILOT_HEADERS, Authorization: `token ${credential.refresh}` } }));
-      const body = parseUsage(res, schema, 'Copilot quota', now());
-      const windows: UsageWindow[] = [];
-      const limited = body.limited_user_quotas;
-      if (limited && typeof limited.chat === 'number') {
-        const resetsAt = body.limited_user_reset_date ? Date.parse(body.limited_user_reset_date) || undefined : undefined;
-        const bucket = (label: string, remaining: number | null | undefined, total: number | null | undefined, scale: [number, number]) => {
-          if (typeof remaining !== 'number' || !total) return;
-          const t = total === scale[0] ? total / scale[1] : total;
-          windows.push({ label, usedPercent: clampPercent(((t - remaining) / t) * 100), resetsAt });
-        };
-        bucket('chat', limited.chat, body.monthly_quotas?.chat, [500, 10]);
-        bucket('completions', limited.completions, body.monthly_quotas?.completions, [4000, 2]);
-      } else {
-        const premium = body.quota_snapshots?.premium_interactions;
-        if (premium && !premium.unlimited && typeof premium.percent_remaining === 'number') {
-          windows.push({ label: 'month', usedPercent: clampPercent(100 - premium.percent_remaining), resetsAt: body.quota_reset_date ? Date.parse(body.quota_reset_date) || undefined : undefined });
-        }
-      }
-      const plan = body.copilot_plan ?? body.access_type_sku ?? (body.quota_snapshots?.premium_interactions?.unlimited ? 'Copilot Unlimited' : undefined);
-      return { windows, plan: plan ?? undefined, fetchedAt: now() };
+      return parseCopilotUsage(res, now());
     },
   };
 }

@@ -1,0 +1,184 @@
+// Property tests (fast-check): whatever bytes, bodies or pasted text come in, the answer is a
+// value or a typed Fault, never a crash, and a file we cannot parse is never written.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { apiKeyProblem, requireApiKey } from '../../src/core/credentials';
+import { isFault } from '../../src/core/faults';
+import type { HttpResponse } from '../../src/core/http';
+import { AuthMirror } from '../../src/core/mirror/mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { parseDeviceCode } from '../../src/core/oauth/device';
+import { normalizeDomain } from '../../src/core/oauth/github-copilot';
+import { parsePastedCode } from '../../src/core/oauth/paste';
+import { parseTokenResponse } from '../../src/core/oauth/tokens';
+import { parseAnthropicUsage } from '../../src/core/quota/anthropic-usage';
+import { parseCodexUsage } from '../../src/core/quota/codex-usage';
+import { parseCopilotUsage } from '../../src/core/quota/copilot-usage';
+import { UsageError } from '../../src/core/quota/usage';
+import { Vault } from '../../src/core/vault';
+import { MemorySecretStore, tempDir } from './helpers';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
+const counts: Record<string, number> = {};
+const count = (target: string) => (counts[target] = (counts[target] ?? 0) + 1);
+
+/** Only a typed Fault may come out; anything else is a crash. */
+function typedOrValue<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (!isFault(e)) throw e;
+    return undefined;
+  }
+}
+
+const res = (status: number, json: unknown, text = JSON.stringify(json) ?? ''): HttpResponse => ({ status, headers: {}, text, json });
+const anyJson = fc.oneof(fc.jsonValue(), fc.object(), fc.anything());
+const statuses = fc.oneof(fc.constantFrom(200, 400, 401, 403, 429, 500, 503), fc.integer({ min: 100, max: 599 }));
+
+/** auth.json contents: JSON of any shape, broken JSON, BOMs, duplicate keys, bad UTF-8, big. */
+const authBytes = fc.oneof(
+  fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
+  fc.dictionary(fc.string(), anyJson.map((v) => v ?? null)).map((o) => Buffer.from(JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) ?? '{}')),
+  fc.string().map((s) => Buffer.from(s)),
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+  fc.jsonValue().map((v) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(v) ?? '')])),
+  fc.tuple(fc.string(), fc.jsonValue(), fc.jsonValue()).map(([k, a, b]) => Buffer.from(`{${JSON.stringify(k)}: ${JSON.stringify(a)}, ${JSON.stringify(k)}: ${JSON.stringify(b)}}`)),
+  fc.tuple(fc.string(), fc.uint8Array({ minLength: 1, maxLength: 4 })).map(([k, bad]) => Buffer.concat([Buffer.from(`{"groq":{"type":"api_key","key":"${k.replace(/["\\\\]/g, '')}`), Buffer.from(bad.map((x) => 0x80 | (x & 0x3f))), Buffer.from('"}}')])),
+  fc.integer({ min: 500, max: 3000 }).map((n) => Buffer.from(JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { type: 'api_key', key: `k${i}` }]))))),
+);
+
+describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
+  this.timeout(300_000);
+  after(() => console.log(`      cases run: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}; crashes 0`));
+
+  it('auth.json: any content is merged or refused with a typed fault; unparseable files stay byte for byte', async () => {
+    const t = tempDir();
+    const path = join(t.dir, 'auth.json');
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    await vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-fuzzFUZZfuzzFUZZ0123' });
+    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path);
+    let refused = 0;
+    let merged = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(authBytes, async (bytes) => {
+          count('auth.json');
+          writeFileSync(path, bytes);
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
+          } catch {
+            parsed = undefined;
+          }
+          const isObject = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+          try {
+            await mirror.sync();
+          } catch (e) {
+            assert.ok(isFault(e, 'mirror-corrupt'), `unexpected ${String(e)}`);
+            assert.ok(!isObject, 'a readable object was refused');
+            assert.deepEqual(readFileSync(path), bytes, 'an unparseable file was written');
+            refused++;
+            return;
+          }
+          assert.ok(isObject, 'an unreadable file was accepted');
+          const after = JSON.parse(readFileSync(path, 'utf8'));
+          for (const [k, v] of Object.entries(parsed as object)) if (k !== 'anthropic') assert.deepEqual(after[k], v, `foreign entry ${k} changed`);
+          merged++;
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      t.cleanup();
+    }
+    console.log(`      auth.json: ${merged} merged, ${refused} refused and left untouched`);
+  });
+
+  it('token responses: a token or a typed fault, and no body text in the message', () => {
+    fc.assert(
+      fc.property(statuses, anyJson, fc.string(), (status, json, text) => {
+        count('token responses');
+        const body = json && typeof json === 'object' ? json : { error: text, error_description: `secret-${text}` };
+        typedOrValue(() => parseTokenResponse(res(status, body), 'Refreshing'));
+        try {
+          parseTokenResponse(res(status, { error: 'invalid_request', error_description: 'SECRET-DESCRIPTION' }), 'x');
+        } catch (e) {
+          assert.ok(isFault(e) && !e.message.includes('SECRET-DESCRIPTION'));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('device-code responses: a device code or a typed fault', () => {
+    fc.assert(
+      fc.property(statuses, anyJson, (status, json) => {
+        count('device codes');
+        const r = typedOrValue(() => parseDeviceCode(res(status, json)));
+        if (r) assert.equal(typeof r.deviceCode, 'string');
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('usage bodies of Claude, ChatGPT and Copilot: a snapshot with percentages in 0–100, or a typed usage problem', () => {
+    const parsers = [parseAnthropicUsage, parseCodexUsage, parseCopilotUsage];
+    const usageLike = fc.oneof(
+      anyJson,
+      fc.record({ five_hour: fc.option(fc.record({ utilization: fc.oneof(fc.double(), fc.integer()), resets_at: fc.string() })), seven_day: anyJson }),
+      fc.record({ plan_type: fc.string(), rate_limit: fc.record({ primary_window: fc.option(fc.record({ used_percent: fc.double(), limit_window_seconds: fc.integer(), reset_at: fc.integer() })), limit_reached: fc.boolean() }) }),
+      fc.record({ limited_user_quotas: fc.record({ chat: fc.integer(), completions: fc.integer() }), monthly_quotas: fc.record({ chat: fc.integer(), completions: fc.integer() }), quota_snapshots: anyJson }),
+    );
+    fc.assert(
+      fc.property(statuses, usageLike, fc.nat(2), (status, json, which) => {
+        count('usage bodies');
+        try {
+          const s = parsers[which](res(status, json), 0);
+          for (const w of s.windows) assert.ok(w.usedPercent >= 0 && w.usedPercent <= 100 && Number.isInteger(w.usedPercent), JSON.stringify(w));
+        } catch (e) {
+          assert.ok(e instanceof UsageError, String(e));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('pasted redirect URLs, code#state and bare codes: a code or a typed fault; a wrong state never passes', () => {
+    const pasted = fc.oneof(
+      fc.string(),
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.tuple(fc.string(), fc.string()).map(([c, s]) => `${c}#${s}`),
+      fc.tuple(fc.string(), fc.string()).map(([c, s]) => `code=${encodeURIComponent(c)}&state=${encodeURIComponent(s)}`),
+      fc.tuple(fc.string({ minLength: 1 }), fc.string()).map(([c, s]) => `http://localhost:53692/callback?code=${encodeURIComponent(c)}&state=${encodeURIComponent(s)}`),
+    );
+    fc.assert(
+      fc.property(pasted, fc.string({ minLength: 8, maxLength: 64 }), (text, state) => {
+        count('pasted codes');
+        const r = typedOrValue(() => parsePastedCode(text, state));
+        if (r) {
+          assert.ok(r.code.length > 0);
+          assert.ok(r.state === undefined || r.state === state, 'a foreign state was accepted');
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('keys and Enterprise hosts: a value or a typed fault; an accepted key has no spaces and is never a placeholder', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('your-api-key', 'sk-...', '<key>', '!rm -rf /', ' sk-ant-api03-0123456789abcdefXYZ ')), (text) => {
+        count('keys');
+        const problem = apiKeyProblem(text);
+        const key = typedOrValue(() => requireApiKey(text, 'Anthropic'));
+        assert.equal(key === undefined, problem !== undefined);
+        if (key) assert.ok(!/\s/.test(key) && !key.startsWith('!'));
+        typedOrValue(() => normalizeDomain(text));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
