@@ -79,6 +79,7 @@ export interface UpdateResult {
 export function updateAuthFile(path: string, change: (data: AuthData) => boolean | Promise<boolean>): Promise<UpdateResult> {
   return withFileLock(path, async () => {
     const target = await realTarget(path);
+    await sweepDeadTemps(target);
     let raw: Uint8Array | undefined;
     let mode: number | undefined;
     try {
@@ -122,9 +123,33 @@ async function realTarget(path: string): Promise<string> {
   }
 }
 
+const tempPrefix = (target: string) => `.${basename(target)}.`;
+
+/**
+ * A writer killed between writing its temp file and renaming it leaves the temp file behind.
+ * Under the lock, ours whose process is gone are removed; anything else is left alone.
+ */
+async function sweepDeadTemps(target: string): Promise<void> {
+  const prefix = tempPrefix(target);
+  const names = await fs.readdir(dirname(target)).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) await fs.rm(join(dirname(target), name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half. */
 export async function writeAtomic(target: string, text: string): Promise<void> {
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'wx', 0o600);
   try {
     await handle.writeFile(text, 'utf8');

@@ -1,4 +1,5 @@
 import { apiKeyProblem, keyTail, oauthCredentialSchema, type Credential, type OAuthCredential } from '../credentials';
+import { isFault } from '../faults';
 import type { OAuthProvider } from '../oauth/provider';
 import { findProvider } from '../providers/directory';
 import { defaultsOf, type ActiveAccounts } from '../rotation/rotation';
@@ -94,22 +95,29 @@ export class AuthMirror {
       const path = this.path();
       const state = await this.state.read();
       const { owned, accounts } = filePart(state, path);
-      let out!: T;
-      await updateAuthFile(path, async (data) => {
-        const cur = data[provider];
-        const curFp = cur === undefined ? undefined : fingerprint(cur);
-        const ourEntryChanged = cur !== undefined && accounts[provider] === account && owned[provider] !== undefined && curFp !== owned[provider];
-        const r = await step(ourEntryChanged ? cur : undefined);
-        out = r.result;
-        if (r.adopted && curFp) owned[provider] = curFp;
-        if (!r.write || (cur !== undefined && curFp !== owned[provider])) return false;
-        data[provider] = r.write;
-        owned[provider] = fingerprint(r.write);
-        accounts[provider] = account;
-        return true;
-      });
+      let done: { result: T } | undefined;
+      try {
+        await updateAuthFile(path, async (data) => {
+          const cur = data[provider];
+          const curFp = cur === undefined ? undefined : fingerprint(cur);
+          const ourEntryChanged = cur !== undefined && accounts[provider] === account && owned[provider] !== undefined && curFp !== owned[provider];
+          const r = await step(ourEntryChanged ? cur : undefined);
+          done = { result: r.result };
+          if (r.adopted && curFp) owned[provider] = curFp;
+          if (!r.write || (cur !== undefined && curFp !== owned[provider])) return false;
+          data[provider] = r.write;
+          owned[provider] = fingerprint(r.write);
+          accounts[provider] = account;
+          return true;
+        });
+      } catch (e) {
+        // The step's tokens are already in the vault: a disk that refuses auth.json must not
+        // keep the key from its caller. The next sync tries the file again and reports it.
+        if (!done || !isFault(e) || e.code !== 'mirror-io') throw e;
+        return done.result;
+      }
       await this.state.write(withFilePart(state, path, owned, accounts));
-      return out;
+      return done!.result;
     });
   }
 

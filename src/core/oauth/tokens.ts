@@ -30,6 +30,8 @@ export function parseTokenResponse(res: HttpResponse, what: string): TokenRespon
     throw new Fault('needs-sign-in', `${what} was refused (${error}): the saved sign-in is no longer valid.`, 'Sign in again; the account is kept until you do.');
   }
   if (error === 'access_denied') throw new Fault('denied', `${what} was refused (access_denied).`, 'Start the sign-in again and approve access.');
+  // Not retried at once: hammering a rate-limited token endpoint only extends the wait.
+  if (res.status === 429) throw new Fault('oauth', `${what} was rate-limited by the provider (429).`, 'Wait a minute, then try again; the account is kept.');
   if (res.status >= 500) throw new Fault('network', `${what} failed: the server answered ${res.status}.`, 'The provider has a problem; try again in a moment.');
   if (res.status !== 200 || error) throw new Fault('oauth', `${what} failed: the server answered ${res.status}${error ? ` (${error})` : ''}.`, 'Try signing in again; if it keeps failing, see the log.');
   const parsed = tokenSchema.safeParse(res.json);
