@@ -9,6 +9,7 @@ import { Rotation } from './core/rotation/rotation';
 import { resolveAuthPath } from './core/mirror/auth-path';
 import { AuthMirror } from './core/mirror/mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
+import { watchFile } from './core/mirror/watch-file';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { Redactor } from './core/redact';
 import { KeyResolver, lockedRun } from './core/resolver';
@@ -37,11 +38,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const overrides = endpointOverrides(log);
   const oauth = (provider: string) => oauthProvider(provider, overrides);
   // Rotation reads usage (`quota`, built below: it needs the resolver that rotation steers).
-  const rotation: Rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota.entry(p, a), state: memento(context.globalState, 'piAccounts.rotation.v1'), log });
+  const rotation: Rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota.entry(p, a), store, log });
   const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log, rotation);
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
   const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth, rotation);
-  const mirror = new MirrorSync(authMirror, authPath, log, context.globalState);
+  const mirror = new MirrorSync(authMirror, authPath, log, context.globalState, (p, a) => rotation.use(p, a));
   const resolver = new KeyResolver({
     vault,
     oauth,
@@ -62,7 +63,11 @@ export function activate(context: vscode.ExtensionContext): void {
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the
   // accounts awaits `ready` instead.
-  const ready = loadVault(vault, log);
+  // The shared active accounts first: deciding before reading them would overwrite them.
+  const ready = rotation
+    .load()
+    .catch((e) => log.warn(`Could not read the active accounts: ${describe(e)}`))
+    .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
   const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p) });
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
@@ -97,6 +102,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view }),
     ...commands.register(),
     vault.watch(),
+    rotation.watch(),
+    watchFile(authPath, () => void mirror.onFileChanged()),
     vault.onDidChange((change) => {
       redactor.setSecrets(vault.secrets());
       rotation.evaluate();

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
 import type { AuthMirror, ImportScan } from '../core/mirror/mirror';
 import { findProvider } from '../core/providers/directory';
+import { isFault } from '../core/faults';
 import { showFault } from './faults-ui';
 
 const IMPORT_OFFERED = 'piAccounts.importOffered';
@@ -9,44 +10,98 @@ const IMPORT_OFFERED = 'piAccounts.importOffered';
 const label = (id: string) => findProvider(id)?.label ?? id;
 const skippedText = (skipped: ImportScan['skipped']) => skipped.map((s) => `${label(s.provider)} (${s.why})`).join('; ');
 
+const KEPT_KEY = 'piAccounts.keptForeignEntries';
+// More watch-triggered writes than this in the window means something keeps undoing ours.
+const LOOP_WRITES = 5;
+const LOOP_WINDOW_MS = 10_000;
+const LOOP_PAUSE_MS = 60_000;
+
 /** Runs the auth.json mirror after vault changes and tells the person what it could not do. */
 export class MirrorSync {
   private warnedConflicts = new Set<string>();
+  private watchWrites: number[] = [];
+  private pausedUntil = 0;
 
   constructor(
     private readonly mirror: AuthMirror,
     private readonly path: () => string,
     private readonly log: Logger & { show(): void },
     private readonly memento: vscode.Memento,
+    /** Makes an imported account the one in use. */
+    private readonly use: (provider: string, account: string) => Promise<void>,
   ) {}
 
   enabled(): boolean {
     return vscode.workspace.getConfiguration('piAccounts').get<boolean>('mirror.enabled', true);
   }
 
-  async run(takeOver: readonly string[] = []): Promise<void> {
-    if (!this.enabled()) return;
-    try {
-      const r = await this.mirror.sync(takeOver);
-      if (r.written || r.removed.length) this.log.info(`auth.json updated (${r.path})${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}.`);
-      if (r.adopted.length) this.log.info(`pi refreshed ${r.adopted.join(', ')} in auth.json; Pi Accounts now uses those tokens.`);
-      if (r.fixedMode) void vscode.window.showWarningMessage(`pi's auth.json (${r.path}) was readable by other users; Pi Accounts set it to 0600 (owner only).`);
-      for (const provider of r.conflicts) this.warnConflict(provider, r.path);
-    } catch (e) {
-      void showFault(e, this.log);
+  /** After auth.json changed on disk (pi, another window, a person). */
+  async onFileChanged(): Promise<void> {
+    if (Date.now() < this.pausedUntil) return;
+    const wrote = await this.run([], true);
+    if (!wrote) return;
+    const now = Date.now();
+    this.watchWrites = [...this.watchWrites.filter((t) => now - t < LOOP_WINDOW_MS), now];
+    if (this.watchWrites.length >= LOOP_WRITES) {
+      this.pausedUntil = now + LOOP_PAUSE_MS;
+      this.watchWrites = [];
+      this.log.warn(`auth.json was rewritten ${LOOP_WRITES} times in ${LOOP_WINDOW_MS / 1000} s after changes by someone else; not following its changes for a minute.`);
+      void vscode.window.showWarningMessage("pi's auth.json keeps changing right after Pi Accounts writes it (another program, or another VS Code window with different settings?). Pi Accounts stops following it for a minute.", 'Show Log').then((c) => c && this.log.show());
     }
   }
 
-  private warnConflict(provider: string, path: string): void {
-    this.log.warn(`auth.json already has a ${provider} entry that Pi Accounts did not write; it was left as it is.`);
-    if (this.warnedConflicts.has(provider)) return;
-    this.warnedConflicts.add(provider);
+  /** Returns whether auth.json was written. */
+  async run(takeOver: readonly string[] = [], fromWatch = false): Promise<boolean> {
+    if (!this.enabled()) return false;
+    try {
+      const r = await this.mirror.sync(takeOver);
+      if (r.written || r.removed.length) this.log.info(`auth.json updated (${r.path})${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}${fromWatch ? ' after it changed on disk' : ''}.`);
+      if (r.adopted.length) this.log.info(`pi refreshed ${r.adopted.join(', ')} in auth.json; Pi Accounts now uses those tokens.`);
+      if (r.fixedMode) void vscode.window.showWarningMessage(`pi's auth.json (${r.path}) was readable by other users; Pi Accounts set it to 0600 (owner only).`);
+      for (const provider of r.conflicts) this.warnConflict(provider, r.foreign[provider]);
+      return r.written;
+    } catch (e) {
+      if (!fromWatch || !isFault(e, 'mirror-corrupt') || !this.warnedConflicts.has('corrupt')) void showFault(e, this.log);
+      if (isFault(e, 'mirror-corrupt')) this.warnedConflicts.add('corrupt'); // once per session from the watcher
+      return false;
+    }
+  }
+
+  private warnConflict(provider: string, fingerprint: string | undefined): void {
+    const kept = this.memento.get<string[]>(KEPT_KEY, []);
+    this.log.warn(`auth.json has a ${provider} entry that Pi Accounts did not write; it was left as it is.`);
+    if ((fingerprint && kept.includes(fingerprint)) || this.warnedConflicts.has(`${provider}:${fingerprint}`)) return;
+    this.warnedConflicts.add(`${provider}:${fingerprint}`);
     void vscode.window
-      .showWarningMessage(`pi's auth.json already has a ${label(provider)} credential that Pi Accounts did not write, so pi still uses that one.`, 'Replace It', 'Open auth.json')
+      .showWarningMessage(
+        `pi's auth.json has a ${label(provider)} credential that Pi Accounts did not write (from pi's /login, or edited by hand), so pi uses that one.`,
+        'Import It',
+        'Replace It',
+        'Leave It',
+      )
       .then(async (choice) => {
         if (choice === 'Replace It') await this.run([provider]);
-        if (choice === 'Open auth.json') await vscode.window.showTextDocument(vscode.Uri.file(path));
+        if (choice === 'Import It') await this.importOne(provider, fingerprint);
+        if (choice === 'Leave It' && fingerprint) await this.memento.update(KEPT_KEY, [...kept, fingerprint].slice(-50)); // asked once per content
       });
+  }
+
+  private async importOne(provider: string, fingerprint: string | undefined): Promise<void> {
+    try {
+      const scan = await this.mirror.scanImports();
+      const candidate = scan.candidates.find((c) => c.provider === provider && (!fingerprint || c.fingerprint === fingerprint));
+      if (!candidate) {
+        const why = scan.skipped.find((s) => s.provider === provider)?.why ?? 'it changed meanwhile';
+        void vscode.window.showInformationMessage(`The ${label(provider)} entry in auth.json cannot be imported: ${why}.`);
+        return;
+      }
+      const [added] = await this.mirror.import([candidate]);
+      await this.use(added.provider, added.account);
+      this.log.info(`Imported ${added.provider}/${added.account} from auth.json; it is now in use.`);
+      void vscode.window.showInformationMessage(`Imported ${label(provider)} from pi's auth.json as "${added.account}"; it is now the account in use.`);
+    } catch (e) {
+      void showFault(e, this.log);
+    }
   }
 
   /** On first activation only: a notification (never a picker that steals focus) offers pi's keys. */
@@ -61,7 +116,7 @@ export class MirrorSync {
       return;
     }
     const names = scan.candidates.map((c) => label(c.provider)).join(', ');
-    const choice = await vscode.window.showInformationMessage(`pi's auth.json has API keys for ${names}. Import them as Pi Accounts accounts?${notLiteral}`, 'Import…', 'Not Now');
+    const choice = await vscode.window.showInformationMessage(`pi's auth.json has credentials for ${names}. Import them as Pi Accounts accounts?${notLiteral}`, 'Import…', 'Not Now');
     if (choice === 'Import…') await this.importFromPi();
   }
 
@@ -78,17 +133,17 @@ export class MirrorSync {
       void vscode.window.showInformationMessage(`Not imported: ${skippedText(scan.skipped)}.`);
     }
     if (scan.candidates.length === 0) {
-      void vscode.window.showInformationMessage(`pi's auth.json (${this.path()}) has no API keys that are not already accounts here.`);
+      void vscode.window.showInformationMessage(`pi's auth.json (${this.path()}) has no credentials that are not already accounts here.`);
       return;
     }
     const picked = await vscode.window.showQuickPick(
       scan.candidates.map((c) => ({ label: label(c.provider), description: c.keyTail, picked: true, candidate: c })),
-      { canPickMany: true, title: `Import API keys from pi's auth.json`, placeHolder: 'pi already has these keys. Import them as Pi Accounts accounts?', ignoreFocusOut: true },
+      { canPickMany: true, title: `Import from pi's auth.json`, placeHolder: 'pi already has these. Import them as Pi Accounts accounts?', ignoreFocusOut: true },
     );
     if (!picked?.length) return;
     try {
-      const names = await this.mirror.import(picked.map((p) => p.candidate));
-      void vscode.window.showInformationMessage(`Imported ${names.length} key${names.length > 1 ? 's' : ''} from pi: ${names.join(', ')}.`);
+      const added = await this.mirror.import(picked.map((p) => p.candidate));
+      void vscode.window.showInformationMessage(`Imported ${added.length} account${added.length > 1 ? 's' : ''} from pi: ${added.map((a) => `${a.provider}/${a.account}`).join(', ')}.`);
     } catch (e) {
       void showFault(e, this.log);
     }

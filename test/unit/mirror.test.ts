@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isFault } from '../../src/core/faults';
 import { AuthMirror } from '../../src/core/mirror/mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { oauthProvider } from '../../src/core/oauth/registry';
 import { Vault } from '../../src/core/vault';
 import { KEY_A, KEY_B, KEY_OPENAI, MemorySecretStore, tempDir } from './helpers';
 
@@ -14,12 +15,13 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
   let path: string;
   let vault: Vault;
   let mirror: AuthMirror;
+  let store: MemorySecretStore;
   const read = () => JSON.parse(readFileSync(path, 'utf8'));
 
   beforeEach(async () => {
     t = tempDir();
     path = join(t.dir, 'auth.json');
-    const store = new MemorySecretStore();
+    store = new MemorySecretStore();
     vault = new Vault(store);
     await vault.load();
     mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path);
@@ -100,13 +102,17 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
         'not-a-provider': { type: 'api_key', key: KEY_B },
       }),
     );
+    assert.deepEqual((await mirror.scanImports()).skipped.map((s) => s.provider).sort(), ['github-copilot', 'groq', 'mistral', 'openai'], 'without an OAuth implementation a sign-in is not imported');
+    // With the OAuth providers known, the Copilot sign-in pi's /login wrote is offered too.
+    mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, (id) => oauthProvider(id));
     const scan = await mirror.scanImports();
-    assert.deepEqual(scan.candidates.map((c) => [c.provider, c.keyTail]), [['anthropic', '…1111']]);
+    assert.deepEqual(scan.candidates.map((c) => [c.provider, c.keyTail]), [['anthropic', '…1111'], ['github-copilot', '…']]);
     assert.deepEqual(scan.skipped.map((s) => s.provider).sort(), ['groq', 'mistral', 'openai']);
     const before = readFileSync(path, 'utf8');
     const names = await mirror.import(scan.candidates);
-    assert.deepEqual(names, ['anthropic/default']);
-    assert.equal(vault.credential('anthropic', 'default')?.key, KEY_A);
+    assert.deepEqual(names, [{ provider: 'anthropic', account: 'default' }, { provider: 'github-copilot', account: 'default' }]);
+    assert.deepEqual(vault.credential('anthropic', 'default'), { type: 'api_key', key: KEY_A });
+    assert.equal(vault.accounts('github-copilot')[0].kind, 'oauth');
     assert.equal((await mirror.sync()).written, false);
     assert.equal(readFileSync(path, 'utf8'), before, 'the commands and references were not touched');
     // Imported entries are managed from now on: signing out removes it

@@ -70,18 +70,18 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     await vault.add('anthropic', 'max-1', oauth('sk-ant-oat01-one'));
     await vault.add('anthropic', 'max-2', oauth('sk-ant-oat01-two'));
     const usages: Record<string, UsageSnapshot> = { 'max-1': usage(30), 'max-2': usage(10) };
-    let saved: unknown;
     const logs: string[] = [];
     const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-    const deps = (mode: 'usage-based' | 'manual', set: (v: unknown) => void = () => undefined): RotationDeps => ({
+    const deps = (mode: 'usage-based' | 'manual', s: MemorySecretStore = store): RotationDeps => ({
       vault,
       settings: { mode: () => mode, threshold: () => 80 },
       quota: (_p: string, a: string) => ({ snapshot: usages[a] }),
-      state: { get: () => saved, set },
+      store: s,
       log: quiet,
       now: () => NOW,
     });
-    const rotation = new Rotation({ ...deps('usage-based', (v) => void (saved = v)), log: { ...quiet, info: (m: string) => void logs.push(m) } });
+    const rotation = new Rotation({ ...deps('usage-based'), log: { ...quiet, info: (m: string) => void logs.push(m) } });
+    await rotation.load();
     const changes: string[] = [];
     rotation.onDidChange((c) => void changes.push(`${c.from}→${c.to}`));
     const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(t.dir, 'auth.json'), () => undefined, rotation);
@@ -96,16 +96,24 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     assert.deepEqual(terminalVariables(vault, rotation).map((v) => [v.variable, v.value]), [['ANTHROPIC_OAUTH_TOKEN', 'sk-ant-oat01-two']]);
     await mirror.sync();
     assert.equal(JSON.parse(readFileSync(join(t.dir, 'auth.json'), 'utf8')).anthropic.access, 'sk-ant-oat01-two');
-    // Reloaded (a new window): the state persisted, so the same account is active.
-    const again = new Rotation(deps('usage-based'));
+    // Another window shares the state, so the same account is active there.
+    await new Promise((r) => setTimeout(r, 10));
+    const again = new Rotation(deps('usage-based', store.sibling()));
+    await again.load();
     assert.equal(again.active('anthropic')?.name, 'max-2');
+    const followed: string[] = [];
+    again.watch();
+    again.onDidChange((c) => void followed.push(`${c.from}→${c.to} (${c.reason})`));
     // By hand, and next in turn.
     await rotation.use('anthropic', 'max-1');
     assert.equal(rotation.active('anthropic')?.name, 'max-1');
     assert.equal(rotation.cooldownOf('anthropic', 'max-1'), undefined, 'choosing by hand lifts the rest');
     assert.equal(await rotation.next('anthropic'), 'max-2');
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(followed, ['max-2→max-1 (chosen in another window)', 'max-1→max-2 (chosen in another window)'], 'the other window follows');
     // Manual mode: the default, whatever the usage says.
     const manual = new Rotation(deps('manual'));
+    await manual.load();
     manual.evaluate();
     assert.equal(manual.active('anthropic')?.name, 'max-1');
     t.cleanup();

@@ -14,6 +14,8 @@ export interface SyncReport {
   /** Providers whose auth.json entry belongs to someone else and was left as it is. */
   readonly conflicts: readonly string[];
   readonly removed: readonly string[];
+  /** Fingerprints of the foreign entries behind `conflicts`, so a "keep pi's" can be remembered. */
+  readonly foreign: Readonly<Record<string, string>>;
   /** Accounts whose tokens pi refreshed in auth.json; the vault now holds pi's tokens. */
   readonly adopted: readonly string[];
 }
@@ -40,7 +42,8 @@ export function refreshedByPi(ours: Credential, found: unknown, oauth: OAuthProv
 export interface ImportCandidate {
   readonly provider: string;
   readonly keyTail: string;
-  readonly key: string;
+  /** An API key, or an OAuth credential pi's /login wrote (for providers Pi Accounts can refresh). */
+  readonly credential: Credential;
   /** Of the entry as found, extra fields included, so the mirror recognises it as managed. */
   readonly fingerprint: string;
 }
@@ -133,6 +136,7 @@ export class AuthMirror {
     const { owned, accounts } = filePart(state, path);
     const want = this.desired();
     const conflicts: string[] = [];
+    const foreign: Record<string, string> = {};
     const removed: string[] = [];
     const adoptions: { provider: string; account: string; credential: OAuthCredential }[] = [];
     const result = await updateAuthFile(path, (data) => {
@@ -156,6 +160,7 @@ export class AuthMirror {
             changed = true;
           } else {
             conflicts.push(provider);
+            foreign[provider] = curFp!;
             delete owned[provider];
           }
           if (owned[provider]) accounts[provider] = wanted.account;
@@ -173,39 +178,50 @@ export class AuthMirror {
     });
     await this.state.write(withFilePart(state, path, owned, accounts));
     for (const a of adoptions) await this.vault.updateCredential(a.provider, a.account, a.credential);
-    return { path, ...result, conflicts, removed, adopted: adoptions.map((a) => `${a.provider}/${a.account}`) };
+    return { path, ...result, conflicts, foreign, removed, adopted: adoptions.map((a) => `${a.provider}/${a.account}`) };
   }
 
-  /** api-key entries in auth.json that are not yet accounts here. */
+  /** Entries in auth.json (literal API keys, and OAuth sign-ins pi made) that are not yet accounts here. */
   async scanImports(): Promise<ImportScan> {
     const data = (await readAuthFile(this.path())) ?? {};
     const known = new Set(this.vault.secrets());
     const candidates: ImportCandidate[] = [];
     const skipped: { provider: string; why: string }[] = [];
     for (const [provider, value] of Object.entries(data)) {
+      if (!findProvider(provider)) continue;
+      const oauth = oauthCredentialSchema.safeParse(value);
+      if (oauth.success) {
+        if (known.has(oauth.data.refresh) || known.has(oauth.data.access)) continue;
+        if (this.oauth(provider)) candidates.push({ provider, credential: oauth.data, keyTail: keyTail(oauth.data.access), fingerprint: fingerprint(value) });
+        else skipped.push({ provider, why: 'Pi Accounts cannot refresh this kind of sign-in yet' });
+        continue;
+      }
       const entry = asApiKeyEntry(value);
-      if (!entry || !findProvider(provider) || known.has(entry.key)) continue;
+      if (!entry || known.has(entry.key)) continue;
       if (entry.key.startsWith('!')) skipped.push({ provider, why: 'its key is a shell command, which Pi Accounts never runs' });
       else if (ENV_REFERENCE.test(entry.key)) skipped.push({ provider, why: `its key names the environment variable ${entry.key}, not a key` });
       else if (apiKeyProblem(entry.key)) skipped.push({ provider, why: apiKeyProblem(entry.key)! });
-      else candidates.push({ provider, key: entry.key, keyTail: keyTail(entry.key), fingerprint: fingerprint(value) });
+      else candidates.push({ provider, credential: { type: 'api_key', key: entry.key }, keyTail: keyTail(entry.key), fingerprint: fingerprint(value) });
     }
     return { candidates, skipped };
   }
 
-  /** Adds the chosen entries as accounts; from then on the mirror manages those entries. */
-  async import(candidates: readonly ImportCandidate[]): Promise<string[]> {
+  /**
+   * Adds the chosen entries as accounts; from then on the mirror manages those entries. Returns
+   * provider and account name of each, so the caller can make them the ones in use.
+   */
+  async import(candidates: readonly ImportCandidate[]): Promise<{ provider: string; account: string }[]> {
     const path = this.path();
     const state = await this.state.read();
     const { owned, accounts } = filePart(state, path);
-    const names: string[] = [];
+    const names: { provider: string; account: string }[] = [];
     for (const c of candidates) {
       const taken = new Set(this.vault.accounts(c.provider).map((a) => a.name));
       const name = ['default', 'pi', ...Array.from({ length: 48 }, (_, i) => `pi-${i + 2}`)].find((n) => !taken.has(n))!;
-      await this.vault.add(c.provider, name, { type: 'api_key', key: c.key });
+      await this.vault.add(c.provider, name, c.credential);
       owned[c.provider] = c.fingerprint;
       accounts[c.provider] = name;
-      names.push(`${c.provider}/${name}`);
+      names.push({ provider: c.provider, account: name });
     }
     await this.state.write(withFilePart(state, path, owned, accounts));
     return names;

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { Emitter } from '../events';
 import type { Logger } from '../log';
 import type { QuotaEntry } from '../quota/scheduler';
+import type { SecretStore } from '../secret-store';
 import type { AccountInfo, Vault } from '../vault';
 import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
 
@@ -28,20 +29,19 @@ export interface ActiveChange {
   readonly allExhausted: boolean;
 }
 
-/** Persisted per provider: the active account and cooldowns (names and times only). */
+/** Shared per provider: the active account and cooldowns (names and times only). */
 const stateSchema = z.record(z.string(), z.object({ active: z.optional(z.string()), cooldowns: z.record(z.string(), z.number()), exhaustedTold: z.optional(z.boolean()) }));
 type State = z.infer<typeof stateSchema>;
 
-export interface StatePort {
-  get(): unknown;
-  set(value: unknown): PromiseLike<void> | void;
-}
+// In secret storage, like the vault, not in globalState: every window must agree on the active
+// account, or two windows would take turns rewriting auth.json with their own choice.
+export const ROTATION_KEY = 'piAccounts.rotation.v1';
 
 export interface RotationDeps {
   readonly vault: Vault;
   readonly settings: RotationSettings;
   readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
-  readonly state: StatePort;
+  readonly store: SecretStore;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -53,10 +53,37 @@ export class Rotation implements ActiveAccounts {
   readonly onDidChange = this.changed.event;
   private readonly now: () => number;
 
+  private saved: string | undefined;
+
   constructor(private readonly d: RotationDeps) {
     this.now = d.now ?? Date.now;
-    const parsed = stateSchema.safeParse(d.state.get());
+    this.state = {};
+  }
+
+  /** Reads the shared state; call once, and again when another window wrote it (`watch`). */
+  async load(): Promise<void> {
+    const raw = await this.d.store.get(ROTATION_KEY);
+    if (raw === this.saved) return;
+    const before = new Map(this.d.vault.providers().map((p) => [p, this.active(p)?.name]));
+    let json: unknown;
+    try {
+      json = raw === undefined ? {} : JSON.parse(raw);
+    } catch {
+      json = {};
+    }
+    const parsed = stateSchema.safeParse(json);
     this.state = parsed.success ? parsed.data : {};
+    this.saved = raw;
+    for (const [provider, from] of before) {
+      const to = this.active(provider)?.name;
+      if (to !== from) this.changed.fire({ provider, from, to, reason: 'chosen in another window', allExhausted: false });
+    }
+  }
+
+  watch(): { dispose(): void } {
+    return this.d.store.onDidChange((key) => {
+      if (key === ROTATION_KEY) void this.load().catch(() => undefined);
+    });
   }
 
   active(provider: string): AccountInfo | undefined {
@@ -79,7 +106,7 @@ export class Rotation implements ActiveAccounts {
       if (!this.d.vault.providers().includes(id)) (delete this.state[id], (dirty = true));
     }
     for (const p of providers) dirty = this.evaluateOne(p) || dirty;
-    if (dirty) void this.d.state.set(this.state);
+    if (dirty) void this.save();
   }
 
   /** A 429 (or Retry-After) seen by one of our own requests: the account rests until `until`. */
@@ -99,7 +126,7 @@ export class Rotation implements ActiveAccounts {
     const s = this.entry(provider);
     delete s.cooldowns[account]; // the person's choice wins over a rest we imposed
     this.switchTo(provider, account, 'chosen by hand', false);
-    await this.d.state.set(this.state);
+    await this.save();
   }
 
   /** By hand: the next usable account in order after the active one. */
@@ -111,6 +138,12 @@ export class Rotation implements ActiveAccounts {
 
   dispose(): void {
     this.changed.dispose();
+  }
+
+  private async save(): Promise<void> {
+    const text = JSON.stringify(this.state);
+    this.saved = text;
+    await this.d.store.store(ROTATION_KEY, text).catch((e: Error) => this.d.log.warn(`Could not save the active accounts: ${e.message}`));
   }
 
   private evaluateOne(provider: string): boolean {
