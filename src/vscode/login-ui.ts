@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { aborted, Fault } from '../core/faults';
+import { aborted } from '../core/faults';
+import { requireExternalUrl } from '../core/oauth/external-url';
 import type { DeviceCode } from '../core/oauth/device';
 import type { LoginUi, OAuthCredential, OAuthProvider } from '../core/oauth/provider';
 import type { HttpOptions } from '../core/http';
@@ -39,11 +40,8 @@ function editorLoginUi(signal: AbortSignal, label: string, report: (message: str
   };
 }
 
-/** Only https pages, and http on this machine, are ever opened for a sign-in. */
 export async function openExternal(url: string): Promise<void> {
-  const uri = vscode.Uri.parse(url, true);
-  const loopback = uri.scheme === 'http' && /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(uri.authority);
-  if (uri.scheme !== 'https' && !loopback) throw new Fault('oauth', `Refused to open ${uri.scheme}://${uri.authority}: sign-in pages must use https.`, 'Report this to the provider.');
+  const uri = vscode.Uri.parse(requireExternalUrl(url).toString(), true);
   if (!(await vscode.env.openExternal(uri))) {
     await vscode.env.clipboard.writeText(url);
     void vscode.window.showWarningMessage('VS Code could not open your browser. The sign-in address is on the clipboard: paste it into a browser.');

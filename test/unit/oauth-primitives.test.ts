@@ -5,6 +5,7 @@ import { postForm } from '../../src/core/http';
 import { isFault } from '../../src/core/faults';
 import type { HttpResponse } from '../../src/core/http';
 import { pollDeviceToken, type DeviceCode } from '../../src/core/oauth/device';
+import { requireExternalUrl } from '../../src/core/oauth/external-url';
 import { startLoopback } from '../../src/core/oauth/loopback';
 import { parsePastedCode } from '../../src/core/oauth/paste';
 import { challengeOf, createPkce } from '../../src/core/oauth/pkce';
@@ -51,6 +52,15 @@ describe('OAuth primitives', () => {
       assert.throws(() => parsePastedCode('http://localhost:1455/auth/callback?error=access_denied&state=st8', 'st8'), (e) => isFault(e, 'denied'));
       assert.throws(() => parsePastedCode('   ', 'st8'), (e) => isFault(e, 'oauth'));
       assert.throws(() => parsePastedCode('two words', 'st8'), (e) => isFault(e, 'oauth'));
+    });
+  });
+
+  describe('what a sign-in may open in the browser', () => {
+    const allowed = ['https://claude.ai/oauth/authorize?x=1', 'https://github.com/login/device', 'http://127.0.0.1:8080/login/device', 'http://localhost:53692/callback', 'http://[::1]:1455/x'];
+    const refused = ['http://github.com/login/device', 'javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,hi', 'command:workbench.action.terminal.new', 'vscode://x', 'http://127.0.0.1.evil.com/', 'http://localhost.evil.com/', 'https://', 'not a url'];
+    for (const url of allowed) it(`opens ${url}`, () => assert.equal(requireExternalUrl(url).href.length > 0, true));
+    it(`refuses ${refused.length} others (plain http elsewhere, javascript:, file:, data:, command:, look-alike hosts)`, () => {
+      for (const url of refused) assert.throws(() => requireExternalUrl(url), (e) => isFault(e, 'oauth'), url);
     });
   });
 
