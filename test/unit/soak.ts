@@ -1,0 +1,105 @@
+// The pi concurrency soak, shared by the unit test (a few seconds) and `npm run bench` (60 s):
+// pi processes running the real AuthStorage (set, remove, refresh against the emulator) while
+// this process runs the extension's vault, mirror and resolver on the same auth.json.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { OAuthCredential } from '../../src/core/credentials';
+import type { Logger } from '../../src/core/log';
+import { AuthMirror } from '../../src/core/mirror/mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { anthropic } from '../../src/core/oauth/anthropic';
+import { KeyResolver, lockedRun } from '../../src/core/resolver';
+import { Vault } from '../../src/core/vault';
+import { anthropicTokenServer } from './emulator';
+import { MemorySecretStore, tempDir } from './helpers';
+
+const root = resolve(__dirname, '../../..');
+const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface SoakFigures {
+  seconds: number;
+  piProcesses: number;
+  piOps: number;
+  piLockRetries: number;
+  extensionOps: number;
+  refreshes: number;
+  invalidGrant: number;
+  lostUpdates: number;
+  fileParses: boolean;
+  tokensAgree: boolean;
+}
+
+export async function runSoak(o: { seconds: number; piProcesses?: number }): Promise<SoakFigures> {
+  const n = o.piProcesses ?? 4;
+  const t = tempDir();
+  // expires_in 301 s: pi stores now + 1 s (it subtracts 5 minutes), so pi refreshes every
+  // second, and the extension (which refreshes with less than 5 minutes left) on every request.
+  const server = await anthropicTokenServer({ expiresIn: 301, latencyMs: 20 });
+  try {
+    const path = join(t.dir, 'auth.json');
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    const oauth = () => anthropic({ tokenUrl: server.tokenUrl });
+    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, oauth);
+    const resolver = new KeyResolver({ vault, oauth, log: quiet, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(t.dir, 'private.lock') }) });
+    await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: 0 });
+    await mirror.sync();
+
+    const children = Array.from({ length: n }, (_, i) => {
+      const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/soak-pi.mjs'), path, server.base, `pi${i}`, String(o.seconds)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      return new Promise<{ prefix: string; figures: Record<string, number>; expected: Record<string, string> }>((res, rej) => child.on('exit', (code) => (code ? rej(new Error(`pi soak process exited with ${code}`)) : res(JSON.parse(out)))));
+    });
+
+    // The extension: keys (refreshing under pi's lock), syncs, and its own accounts coming and going.
+    let extensionOps = 0;
+    let groq: string | undefined;
+    const deadline = Date.now() + o.seconds * 1000;
+    while (Date.now() < deadline) {
+      const roll = Math.random();
+      if (roll < 0.5) await resolver.key('anthropic');
+      else if (roll < 0.75) {
+        if (groq) await vault.remove('groq', 'soak');
+        else await vault.add('groq', 'soak', { type: 'api_key', key: `gsk_soak_${Date.now()}_0123456789` });
+        groq = groq ? undefined : (vault.credential('groq', 'soak') as { key: string }).key;
+        await mirror.sync();
+      } else await mirror.sync();
+      extensionOps++;
+      await new Promise((r) => setTimeout(r, Math.random() * 10));
+    }
+    const results = await Promise.all(children);
+    await mirror.sync(); // adopt whatever pi refreshed last
+    const text = readFileSync(path, 'utf8');
+    let data: Record<string, { key?: string }> = {};
+    let fileParses = true;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      fileParses = false;
+    }
+    let lost = 0;
+    for (const r of results) {
+      for (let k = 0; k < 8; k++) if (data[`${r.prefix}-${k}`]?.key !== r.expected[`${r.prefix}-${k}`]) lost++;
+    }
+    if ((data.groq?.key ?? undefined) !== groq) lost++;
+    const ours = vault.credential('anthropic', 'max') as OAuthCredential;
+    return {
+      seconds: o.seconds,
+      piProcesses: n,
+      piOps: results.reduce((s, r) => s + r.figures.sets + r.figures.removes + r.figures.keys + r.figures.refreshErrors, 0),
+      piLockRetries: results.reduce((s, r) => s + r.figures.lockRetries, 0),
+      extensionOps,
+      refreshes: server.stats.refreshes,
+      invalidGrant: server.stats.reused,
+      lostUpdates: lost,
+      fileParses,
+      tokensAgree: JSON.stringify(data.anthropic) === JSON.stringify(ours),
+    };
+  } finally {
+    await server.close();
+    t.cleanup();
+  }
+}
