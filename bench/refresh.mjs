@@ -10,30 +10,20 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const out = resolve(import.meta.dirname, '../out');
-const { Vault } = require(join(out, 'src/core/vault.js'));
-const { AuthMirror } = require(join(out, 'src/core/mirror/mirror.js'));
-const { MirrorStateStore } = require(join(out, 'src/core/mirror/mirror-state.js'));
-const { anthropic } = require(join(out, 'src/core/oauth/anthropic.js'));
-const { KeyResolver, lockedRun } = require(join(out, 'src/core/resolver.js'));
 const { anthropicTokenServer } = require(join(out, 'test/unit/emulator.js'));
 const { MemorySecretStore } = require(join(out, 'test/unit/helpers.js'));
+const { openWindow } = require(join(out, 'test/unit/window.js'));
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1000);
 const LATENCY_MS = 50;
-const quiet = { trace() {}, info() {}, warn() {}, error() {} };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function oneRun() {
   const dir = mkdtempSync(join(tmpdir(), 'pi-accounts-bench-'));
   const server = await anthropicTokenServer({ latencyMs: LATENCY_MS });
   try {
-    const store = new MemorySecretStore();
-    const vault = new Vault(store);
-    await vault.load();
-    const oauth = (id) => (id === 'anthropic' ? anthropic({ tokenUrl: server.tokenUrl }) : undefined);
-    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(dir, 'auth.json'), oauth);
-    const resolver = new KeyResolver({ vault, oauth, log: quiet, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(dir, 'private.lock') }) });
+    const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), dir, server.tokenUrl);
     await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
     await mirror.sync();
 

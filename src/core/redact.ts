@@ -14,7 +14,10 @@ const TOKEN_SHAPES: readonly RegExp[] = [
 ];
 
 const SECRET_FIELD = /("(?:key|access|refresh|token|api_key|apiKey|access_token|refresh_token|secret)"\s*:\s*")([^"]+)(")/gi;
-const AUTH_HEADER = /\b(Bearer|token|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+// GitHub's "Authorization: token <t>"; "token" is also an English word ("token refreshed"), so
+// only a long run with a digit in it counts as a credential.
+const TOKEN_HEADER = /\b(token)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}/g;
 
 export class Redactor {
   private readonly secrets = new Set<string>();
@@ -39,7 +42,7 @@ export class Redactor {
     }
     for (const shape of TOKEN_SHAPES) out = out.replace(shape, MASK);
     out = out.replace(SECRET_FIELD, `$1${MASK}$3`);
-    out = out.replace(AUTH_HEADER, `$1 ${MASK}`);
+    out = out.replace(AUTH_HEADER, `$1 ${MASK}`).replace(TOKEN_HEADER, `$1 ${MASK}`);
     return out;
   }
 }

@@ -5,11 +5,23 @@ import { createServer } from 'node:http';
 
 const CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 
-export async function startAnthropicEmulator() {
+export async function startAnthropicEmulator(opts = {}) {
   let n = 0;
   const codes = new Map(); // code → { challenge, redirectUri, account }
   const accounts = new Map(); // access token → account number
   const usage = new Map(); // account number → { five, seven }
+  const refreshTokens = new Map(); // live refresh token → account number (single use)
+  const revoked = new Set();
+  const issued = []; // every token handed out, for the secrets audit
+  let generation = 0;
+  const mint = (account) => {
+    const access = `sk-ant-oat01-hostAccount${account}-g${++generation}-${Date.now()}`;
+    const refresh = `rt-host-${account}-g${generation}-${Math.random().toString(36).slice(2)}`;
+    accounts.set(access, account);
+    refreshTokens.set(refresh, account);
+    issued.push(access, refresh);
+    return { access_token: access, refresh_token: refresh, expires_in: opts.expiresIn ?? 28800 };
+  };
   const stats = { authorizes: 0, tokens: 0, usage: 0, errors: [], lastRedirect: '' };
   const server = createServer(async (req, res) => {
     let body = '';
@@ -37,11 +49,16 @@ export async function startAnthropicEmulator() {
         const c = codes.get(b.code);
         codes.delete(b.code);
         if (!c || createHash('sha256').update(b.code_verifier ?? '').digest('base64url') !== c.challenge || b.redirect_uri !== c.redirectUri) return json(400, { error: 'invalid_grant' });
-        const access = `sk-ant-oat01-hostAccount${c.account}-${Date.now()}`;
-        accounts.set(access, c.account);
-        return json(200, { access_token: access, refresh_token: `rt-host-${c.account}`, expires_in: 28800 });
+        return json(200, mint(c.account));
       }
-      return json(400, { error: 'invalid_grant' });
+      if (b.grant_type === 'refresh_token') {
+        const account = refreshTokens.get(b.refresh_token);
+        refreshTokens.delete(b.refresh_token); // rotating, single use
+        if (!account || revoked.has(account)) return json(400, { error: 'invalid_grant', error_description: `refresh token ${b.refresh_token} is not valid` });
+        stats.refreshes = (stats.refreshes ?? 0) + 1;
+        return json(200, mint(account));
+      }
+      return json(400, { error: 'unsupported_grant_type' });
     }
     if (req.method === 'GET' && url.pathname === '/api/oauth/usage') {
       stats.usage++;
@@ -61,7 +78,10 @@ export async function startAnthropicEmulator() {
     stats,
     /** Sets what the usage endpoint reports for the n-th account signed in (1-based). */
     setUsage: (account, five, seven) => usage.set(account, { five, seven }),
-    tokenOf: (account) => [...accounts].find(([, a]) => a === account)?.[0],
+    /** The newest access token of the n-th account. */
+    tokenOf: (account) => [...accounts].filter(([, a]) => a === account).at(-1)?.[0],
+    issued,
+    revoke: (account) => revoked.add(account),
     env: () => JSON.stringify({ anthropic: { authorizeUrl: `${base}/oauth/authorize`, tokenUrl: `${base}/v1/oauth/token`, usage: `${base}/api/oauth/usage` } }),
     close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
   };

@@ -9,7 +9,7 @@ export async function startCopilotEmulator() {
   let n = 0;
   let autoApprove = false;
   const codes = new Map(); // device_code → { userCode, approved }
-  const stats = { visits: [], polls: 0, exchanges: 0, errors: [] };
+  const stats = { visits: [], polls: 0, exchanges: 0, errors: [], issued: [] };
   const server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
@@ -36,12 +36,16 @@ export async function startCopilotEmulator() {
       const c = codes.get(form.device_code);
       if (!c) return json(200, { error: 'expired_token' });
       if (!c.approved) return json(200, { error: 'authorization_pending' });
-      return json(200, { access_token: `gho_hostEmulatorToken${c.deviceCode.replace('-', '')}0123`, token_type: 'bearer', scope: 'read:user' });
+      const github = `gho_hostEmulatorToken${c.deviceCode.replace('-', '')}0123`;
+      stats.issued.push(github);
+      return json(200, { access_token: github, token_type: 'bearer', scope: 'read:user' });
     }
     if (req.method === 'GET' && url.pathname === '/copilot_internal/v2/token') {
       if (req.headers['editor-version'] !== 'vscode/1.107.0' || req.headers['copilot-integration-id'] !== 'vscode-chat' || !/^Bearer gho_/.test(req.headers.authorization ?? '')) return json(401, { message: 'Bad credentials' });
       stats.exchanges++;
-      return json(200, { token: `tid=host${stats.exchanges};exp=${Math.floor(Date.now() / 1000) + 1800};proxy-ep=proxy.individual.githubcopilot.com;`, expires_at: Math.floor(Date.now() / 1000) + 1800, refresh_in: 1500 });
+      const token = `tid=host${stats.exchanges};exp=${Math.floor(Date.now() / 1000) + 1800};proxy-ep=proxy.individual.githubcopilot.com;`;
+      stats.issued.push(token);
+      return json(200, { token, expires_at: Math.floor(Date.now() / 1000) + 1800, refresh_in: 1500 });
     }
     json(404, { message: 'Not Found' });
   });

@@ -220,6 +220,50 @@ export class Workbench {
     return found;
   }
 
+  /**
+   * Everything the workbench keeps that is not secret storage: the browser's localStorage and
+   * IndexedDB (where code-server keeps globalState and workspaceState), as [where, key, value].
+   * `secrets.provider` is VS Code's encrypted secret store and is left out.
+   */
+  async browserStorage() {
+    return this.page.evaluate(async () => {
+      const out = [];
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        if (key !== 'secrets.provider') out.push(['localStorage', key, localStorage.getItem(key) ?? '']);
+      }
+      for (const info of await indexedDB.databases()) {
+        const db = await new Promise((resolve, reject) => {
+          const r = indexedDB.open(info.name);
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+        for (const store of db.objectStoreNames) {
+          const tx = db.transaction(store, 'readonly');
+          const get = (what) => new Promise((resolve) => { const r = tx.objectStore(store)[what](); r.onsuccess = () => resolve(r.result); });
+          const [keys, values] = [await get('getAllKeys'), await get('getAll')];
+          keys.forEach((k, i) => out.push([`indexedDB ${info.name}/${store}`, String(k), typeof values[i] === 'string' ? values[i] : JSON.stringify(values[i]) ?? '']));
+        }
+        db.close();
+      }
+      return out;
+    });
+  }
+
+  /** Every file under this workbench's root (user data, logs, settings, home, workspace). */
+  files() {
+    const found = [];
+    const walk = (dir) => {
+      for (const e of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.isFile()) found.push(p);
+      }
+    };
+    walk(this.root);
+    return found;
+  }
+
   async saveArtifacts(name) {
     mkdirSync(ARTIFACTS, { recursive: true });
     const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_');

@@ -54,6 +54,44 @@ async function signIn(provider, account, key) {
   await w.notification(`as "${account}"`);
 }
 
+/** Palette → Sign In → GitHub Copilot (device) → name → blank host; leaves the code modal open. */
+async function deviceSignIn(account) {
+  await w.runCommand('Pi Accounts: Sign In…');
+  await w.answer('GitHub Copilot', { pick: 'sign in with a device code' });
+  await waitForStep(2);
+  await w.answer(account);
+  await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Sign in to GitHub Copilot' }).waitFor();
+  await w.answer(''); // blank: github.com (here, the emulator)
+  const modal = w.page.locator('.monaco-dialog-box');
+  await modal.locator('text=/Your GitHub Copilot sign-in code: ABCD-\\d{4}/').waitFor();
+  return { modal, code: /ABCD-\d{4}/.exec(await modal.textContent())[0] };
+}
+
+/**
+ * Palette → Sign In → Claude Pro/Max → name, against the Anthropic emulator; returns how it
+ * finished ('loopback' or 'paste').
+ */
+async function browserSignIn(emu, account) {
+  await w.runCommand('Pi Accounts: Sign In…');
+  await w.answer('Claude Pro/Max', { pick: 'sign in with the browser' });
+  await waitForStep(2);
+  const popup = w.page.context().waitForEvent('page');
+  await w.answer(account);
+  const page = await popup;
+  // The emulator approves at once and redirects to localhost:53692. code-server is a remote
+  // window to VS Code (remoteName is set, and asExternalUri maps that port to its /proxy/
+  // path), so the extension does not count on the loopback and asks for a paste: the person
+  // copies the address the browser ended on, as here.
+  await page.waitForLoadState().catch(() => undefined);
+  const done = w.notification(`Signed in to Claude Pro/Max as "${account}"`, 30_000);
+  const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'Paste the code (or the whole address)' });
+  const how = await Promise.race([done.then(() => 'loopback'), pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste')]);
+  if (how === 'paste') await w.answer(emu.stats.lastRedirect);
+  await done;
+  await page.close();
+  return how;
+}
+
 /** auth.json once it satisfies `ready` (the mirror writes just after the vault changes). */
 async function authJson(ready = () => true) {
   let data;
@@ -243,17 +281,6 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     try {
       await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: emu.env() } });
       await w.openAccountsView();
-      const deviceSignIn = async (account) => {
-        await w.runCommand('Pi Accounts: Sign In…');
-        await w.answer('GitHub Copilot', { pick: 'sign in with a device code' });
-        await waitForStep(2);
-        await w.answer(account);
-        await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Sign in to GitHub Copilot' }).waitFor();
-        await w.answer(''); // blank: github.com (here, the emulator)
-        const modal = w.page.locator('.monaco-dialog-box');
-        await modal.locator('text=/Your GitHub Copilot sign-in code: ABCD-\\d{4}/').waitFor();
-        return { modal, code: /ABCD-\d{4}/.exec(await modal.textContent())[0] };
-      };
 
       // First attempt: the code is shown, copied and the page opened, but never entered → Cancel.
       const first = await deviceSignIn('work');
@@ -312,29 +339,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       await w.openAccountsView();
       emu.setUsage(1, 30, 12);
       emu.setUsage(2, 10, 5);
-      const browserSignIn = async (account) => {
-        await w.runCommand('Pi Accounts: Sign In…');
-        await w.answer('Claude Pro/Max', { pick: 'sign in with the browser' });
-        await waitForStep(2);
-        const popup = w.page.context().waitForEvent('page');
-        await w.answer(account);
-        const page = await popup;
-        // The emulator approves at once and redirects to localhost:53692. code-server is a remote
-        // window to VS Code (remoteName is set, and asExternalUri maps that port to its /proxy/
-        // path), so the extension does not count on the loopback and asks for a paste: the person
-        // copies the address the browser ended on, as here.
-        await page.waitForLoadState().catch(() => undefined);
-        const done = w.notification(`Signed in to Claude Pro/Max as "${account}"`, 30_000);
-        const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'Paste the code (or the whole address)' });
-        const how = await Promise.race([done.then(() => 'loopback'), pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste')]);
-        if (how === 'paste') await w.answer(emu.stats.lastRedirect);
-        await done;
-        await page.close();
-        ways.push(how);
-      };
-      const ways = [];
-      await browserSignIn('max-1');
-      await browserSignIn('max-2');
+      const ways = [await browserSignIn(emu, 'max-1'), await browserSignIn(emu, 'max-2')];
       const row1 = w.treeRow('max-1');
       await w.page.waitForFunction(() => /5h 30%/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
       assert.match(await row1.textContent(), /active · default · browser · 5h 30% · 7d 12%/);
@@ -369,6 +374,69 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       console.log(`      sign-ins completed by ${ways.join(', ')}; rotation: max-1 (85 %) → max-2 (10 %); ${emu.stats.usage} usage requests; screenshot test-results/host/accounts-view-quota.png`);
     } finally {
       await emu.close();
+    }
+  });
+
+  it('13. secrets audit: after every flow, no secret in logs, globalState/workspaceState, settings or any file but auth.json', async () => {
+    const claude = await startAnthropicEmulator({ expiresIn: 301 }); // pi-style expiry: now + 1 s, so every use refreshes
+    const copilot = await startCopilotEmulator();
+    try {
+      const env = JSON.stringify({ ...JSON.parse(claude.env()), ...JSON.parse(copilot.env()) });
+      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: env }, settings: { 'piAccounts.rotation.mode': 'usage-based' } });
+      await w.openAccountsView();
+      // API key, with a refused key first.
+      await startSignIn('OpenAI', 'key');
+      await w.page.locator('.quick-input-widget input').fill('sk-short');
+      await w.page.waitForFunction(() => /too short/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+      await w.answer(KEY_OPENAI);
+      await w.notification('as "key"');
+      // Device flow.
+      copilot.approveOnVisit();
+      const device = await deviceSignIn('gh');
+      const popup = w.page.context().waitForEvent('page');
+      await device.modal.getByRole('button', { name: 'Copy & Open' }).click();
+      await (await popup).close();
+      await w.notification('Signed in to GitHub Copilot as "gh"', 30_000);
+      // Browser sign-in twice, refreshes (every quota fetch refreshes these short tokens), rotation.
+      claude.setUsage(1, 90, 10);
+      claude.setUsage(2, 5, 5);
+      await browserSignIn(claude, 'max-1');
+      await browserSignIn(claude, 'max-2');
+      await w.runCommand('Pi Accounts: Refresh Quota');
+      await waitFor(() => (claude.stats.refreshes ?? 0) >= 2 && /Active anthropic account: .* → max-2/.test(w.logs()['Pi Accounts.log'] ?? ''), 30_000);
+      // An error path: the provider revokes max-2, the next refresh is refused.
+      claude.revoke(2);
+      // A refresh already under way when the revocation happened still succeeds; ask until the
+      // next one is refused (a minimum interval applies to usage, not to forced refreshes).
+      for (let i = 0; ; i++) {
+        await w.runCommand('Pi Accounts: Refresh Quota');
+        const shown = await w.page.waitForFunction(() => /needs sign-in/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 5000 }).then(() => true, () => false);
+        if (shown) break;
+        if (i === 5) throw new Error('the revoked account was never marked "needs sign-in"');
+      }
+      // Sign out of the key account.
+      await w.runCommand('Pi Accounts: Sign Out…');
+      await w.answer('key', { pick: 'key' });
+      await w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Sign Out' }).click();
+      await w.notification('Signed out of OpenAI / key');
+      await new Promise((r) => setTimeout(r, 3000)); // logs and state reach disk late
+
+      const secrets = [KEY_OPENAI, ...claude.issued, ...copilot.stats.issued];
+      const storage = await w.browserStorage();
+      const files = w.files().filter((f) => f !== w.authPath); // auth.json holds them on purpose, 0600
+      const hits = [];
+      for (const secret of secrets) {
+        for (const [where, key, value] of storage) if (value.includes(secret) || key.includes(secret)) hits.push(`${where} ${key}`);
+        for (const f of files) if (readFileSync(f).includes(secret)) hits.push(f);
+      }
+      const ours = storage.filter(([, key]) => key === 'pi-accounts.pi-accounts').map(([, , v]) => v).join('');
+      assert.ok(ours.length > 0, 'our globalState was found and scanned');
+      assert.ok(files.some((f) => f.endsWith('Pi Accounts.log')), 'our log was found and scanned');
+      assert.deepEqual(hits, []);
+      console.log(`      secrets audit: ${secrets.length} secrets (API key, ${claude.issued.length} Claude tokens incl. ${claude.stats.refreshes} refreshes, ${copilot.stats.issued.length} GitHub/Copilot tokens) x ${storage.length} browser-storage entries and ${files.length} files: 0 hits`);
+    } finally {
+      await claude.close();
+      await copilot.close();
     }
   });
 });

@@ -7,7 +7,6 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { OAuthCredential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
-import type { Logger } from '../../src/core/log';
 import { updateAuthFile } from '../../src/core/mirror/auth-file';
 import { AuthMirror } from '../../src/core/mirror/mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
@@ -16,9 +15,9 @@ import { KeyResolver, lockedRun } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
 import { MemorySecretStore, tempDir } from './helpers';
+import { openWindow, quiet } from './window';
 
 const root = resolve(__dirname, '../../..');
-const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const KILLS = Number(process.env.CRASH_RUNS ?? 200);
 
 describe('fault injection', function () {
@@ -93,14 +92,9 @@ describe('fault injection', function () {
     it('a refresh whose auth.json write fails still hands out the new key; the vault keeps the rotated token', async () => {
       const server = await anthropicTokenServer();
       const path = join(t.dir, 'auth.json');
-      const store = new MemorySecretStore();
-      const vault = new Vault(store);
-      await vault.load();
-      const oauth = () => anthropic({ tokenUrl: server.tokenUrl });
-      const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, oauth);
+      const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), t.dir, server.tokenUrl);
       await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: 0 });
       await mirror.sync();
-      const resolver = new KeyResolver({ vault, oauth, log: quiet, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(t.dir, 'p') }) });
       const open = fsp.open;
       fsp.open = (async () => {
         throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
@@ -161,11 +155,11 @@ describe('fault injection', function () {
     for (const mode of Object.keys(expected) as Mode[]) {
       it(mode, async () => {
         const m = await misbehaving(mode);
-        const store = new MemorySecretStore();
-        const vault = new Vault(store);
+        const vault = new Vault(new MemorySecretStore());
         await vault.load();
         const oauth = () => anthropic({ tokenUrl: m.url });
         await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-old', expires: 0 });
+        // Short timeouts: the stalled and trickling servers would otherwise hold for 30 s per try.
         const resolver = new KeyResolver({ vault, oauth, log: quiet, http: () => ({ timeoutMs: 300 }), retry: { baseMs: 10 }, locked: lockedRun({ vault, mirror: () => undefined, privateLock: join(t.dir, 'p') }) });
         const started = Date.now();
         try {

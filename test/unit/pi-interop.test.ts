@@ -6,12 +6,11 @@ import { promisify } from 'node:util';
 import type { OAuthCredential } from '../../src/core/credentials';
 import { AuthMirror } from '../../src/core/mirror/mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { anthropic } from '../../src/core/oauth/anthropic';
 import { providersWithApiKeys } from '../../src/core/providers/directory';
-import { KeyResolver, lockedRun } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
 import { MemorySecretStore, tempDir } from './helpers';
+import { openWindow } from './window';
 
 interface PiAuthStorage {
   getApiKey(provider: string): Promise<string | undefined>;
@@ -91,13 +90,7 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     this.timeout(120_000);
     const path = join(t.dir, 'auth.json');
     const server = await anthropicTokenServer({ latencyMs: 150 });
-    const store = new MemorySecretStore();
-    const vault = new Vault(store);
-    await vault.load();
-    const oauth = (id: string) => (id === 'anthropic' ? anthropic({ tokenUrl: server.tokenUrl }) : undefined);
-    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, oauth);
-    const quiet = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-    const resolver = new KeyResolver({ vault, oauth, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(t.dir, 'private.lock') }), log: quiet });
+    const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), t.dir, server.tokenUrl);
     await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
     await mirror.sync();
     const rounds = 3;

@@ -24,6 +24,10 @@ describe('redact: the one redaction helper', () => {
     const r = new Redactor();
     r.setSecrets(['abc']);
     assert.equal(r.redact('Signed in: anthropic/work (api key …1111), default.'), 'Signed in: anthropic/work (api key …1111), default.');
+    // Found by the host secrets audit: "token" is also a word.
+    assert.equal(r.redact('anthropic/max: token refreshed; valid until 2026-11-23T11:36:33Z.'), 'anthropic/max: token refreshed; valid until 2026-11-23T11:36:33Z.');
+    assert.equal(r.redact('Authorization: token gho_x9y8z7w6v5u4t3s2r1q0'), 'Authorization: token [redacted]');
+    assert.equal(r.redact('Authorization: token 0123456789abcdef0123'), 'Authorization: token [redacted]');
   });
 
   it('forgets secrets that were removed', () => {

@@ -3,28 +3,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OAuthCredential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
-import type { Logger } from '../../src/core/log';
-import { AuthMirror } from '../../src/core/mirror/mirror';
-import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { anthropic } from '../../src/core/oauth/anthropic';
 import { KeepFresh } from '../../src/core/keep-fresh';
-import { KeyResolver, lockedRun } from '../../src/core/resolver';
-import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
 import { MemorySecretStore, tempDir } from './helpers';
+import { openWindow, quiet } from './window';
 
-const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const expired = (refresh = 'rt-0'): OAuthCredential => ({ type: 'oauth', refresh, access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
 
-/** One VS Code window: its vault over `store`, the mirror, and the resolver, on one auth.json. */
-async function window(store: MemorySecretStore, dir: string, tokenUrl: string) {
-  const vault = new Vault(store);
-  await vault.load();
-  const oauth = (id: string) => (id === 'anthropic' ? anthropic({ tokenUrl }) : undefined);
-  const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(dir, 'auth.json'), oauth);
-  const resolver = new KeyResolver({ vault, oauth, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(dir, 'private.lock') }), log: quiet, retry: { baseMs: 1 } });
-  return { vault, mirror, resolver };
-}
+const window = (store: MemorySecretStore, dir: string, tokenUrl: string) => openWindow(store, dir, tokenUrl, { retry: { baseMs: 1 } });
 
 describe('key resolver: refresh before use, once, under the lock, never losing an account', function () {
   this.timeout(30_000);

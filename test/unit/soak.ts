@@ -5,17 +5,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { OAuthCredential } from '../../src/core/credentials';
-import type { Logger } from '../../src/core/log';
-import { AuthMirror } from '../../src/core/mirror/mirror';
-import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { anthropic } from '../../src/core/oauth/anthropic';
-import { KeyResolver, lockedRun } from '../../src/core/resolver';
-import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
 import { MemorySecretStore, tempDir } from './helpers';
+import { openWindow } from './window';
 
 const root = resolve(__dirname, '../../..');
-const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export interface SoakFigures {
   seconds: number;
@@ -38,12 +32,7 @@ export async function runSoak(o: { seconds: number; piProcesses?: number }): Pro
   const server = await anthropicTokenServer({ expiresIn: 301, latencyMs: 20 });
   try {
     const path = join(t.dir, 'auth.json');
-    const store = new MemorySecretStore();
-    const vault = new Vault(store);
-    await vault.load();
-    const oauth = () => anthropic({ tokenUrl: server.tokenUrl });
-    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, oauth);
-    const resolver = new KeyResolver({ vault, oauth, log: quiet, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(t.dir, 'private.lock') }) });
+    const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), t.dir, server.tokenUrl);
     await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: 0 });
     await mirror.sync();
 
