@@ -98,6 +98,6 @@ async function showDeviceCode(code: DeviceCode, label: string, signal: AbortSign
   );
   if (choice !== 'Copy & Open' || signal.aborted) throw aborted();
   await vscode.env.clipboard.writeText(code.userCode);
-  await openExternal(code.verificationUri);
+  await openExternal(code.verificationUriComplete ?? code.verificationUri); // with the code filled in, where offered
   report(`Waiting for you to enter ${code.userCode} on ${vscode.Uri.parse(code.verificationUri).authority} (the code is on the clipboard)…`);
 }

@@ -18,7 +18,7 @@ describe('provider directory', () => {
     const { getEnvApiKey } = (await import('@mariozechner/pi-ai')) as { getEnvApiKey(p: string): string | undefined };
     const saved = { ...process.env };
     try {
-      for (const p of PROVIDERS) {
+      for (const p of PROVIDERS.filter((x) => !x.piExtension)) {
         for (const v of PROVIDERS.flatMap((x) => x.envVars)) delete process.env[v];
         const variable = exportVarOf(p);
         if (!variable) {

@@ -8,7 +8,7 @@ export interface Seen {
   headers: IncomingMessage['headers'];
   body: string;
 }
-export type Reply = { status?: number; json?: unknown; raw?: string };
+export type Reply = { status?: number; json?: unknown; raw?: string; headers?: Record<string, string> };
 
 /** A provider's wire format on 127.0.0.1: records every request, answers from `route`. */
 export async function emulator(route: (r: Seen) => Reply | Promise<Reply>) {
@@ -24,7 +24,7 @@ export async function emulator(route: (r: Seen) => Reply | Promise<Reply>) {
     } catch (e) {
       reply = { status: 599, json: { error: 'emulator_assertion', error_description: (e as Error).message } };
     }
-    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+    res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(reply.raw ?? JSON.stringify(reply.json ?? {}));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,5 +1,5 @@
 import { isFault } from '../faults';
-import { startLoopback } from './loopback';
+import { startLoopback, type Loopback } from './loopback';
 import { parsePastedCode } from './paste';
 import { createPkce, type Pkce } from './pkce';
 import type { LoginUi } from './provider';
@@ -40,19 +40,27 @@ export async function browserCodeFlow(ui: LoginUi, opts: BrowserFlowOptions): Pr
     }
   }
   const redirectUri = `http://localhost:${loopback?.port ?? opts.port}${opts.path}`; // tests bind port 0
+  const query = new URLSearchParams({ ...opts.params, response_type: 'code', client_id: opts.clientId, redirect_uri: redirectUri, code_challenge: pkce.challenge, code_challenge_method: 'S256', state });
+  const code = await codeFromBrowser(ui, loopback, `${opts.authorizeUrl}?${query}`, (text) => parsePastedCode(text, state).code);
+  return { code, verifier: pkce.verifier, state, redirectUri };
+}
+
+/**
+ * Opens `url`, then takes the code from whichever comes first: the loopback (when there is
+ * one) or what the person pastes (`parse` turns the pasted text into the code). Closes both.
+ */
+export async function codeFromBrowser(ui: LoginUi, loopback: Loopback | undefined, url: string, parse: (pasted: string) => string): Promise<string> {
   const withdraw = new AbortController();
   try {
-    const query = new URLSearchParams({ ...opts.params, response_type: 'code', client_id: opts.clientId, redirect_uri: redirectUri, code_challenge: pkce.challenge, code_challenge_method: 'S256', state });
-    await ui.openBrowser(`${opts.authorizeUrl}?${query}`);
+    await ui.openBrowser(url);
     ui.progress?.(loopback ? 'Finish signing in in your browser…' : 'Finish signing in in your browser, then paste the code it shows…');
     const pasted = ui
       .pasteCode(loopback ? 'If the browser cannot return to VS Code, paste the code or the whole address it shows here' : 'Paste the code (or the whole address) the browser shows after you sign in', withdraw.signal)
-      .then((text) => parsePastedCode(text, state).code);
+      .then(parse);
     pasted.catch(() => undefined);
     // With the loopback listening, dismissing the paste box is not giving up: the browser may
     // still come back. Only the flow's own signal (Cancel on the progress) ends it then.
-    const code = loopback ? await Promise.race([loopback.code, pasted.catch((e) => (isFault(e, 'aborted') && !ui.signal.aborted ? never() : Promise.reject(e)))]) : await pasted;
-    return { code, verifier: pkce.verifier, state, redirectUri };
+    return loopback ? await Promise.race([loopback.code, pasted.catch((e) => (isFault(e, 'aborted') && !ui.signal.aborted ? never() : Promise.reject(e)))]) : await pasted;
   } finally {
     withdraw.abort();
     await loopback?.close();

@@ -21,19 +21,21 @@ export interface DeviceCode {
   readonly interval: number;
 }
 
-export function parseDeviceCode(res: HttpResponse): DeviceCode {
+export function parseDeviceCode(res: HttpResponse, defaultInterval = 5): DeviceCode {
   const parsed = deviceSchema.safeParse(res.json);
   if (res.status !== 200 || !parsed.success) {
     throw new Fault('oauth', `Could not start the device sign-in: the server answered ${res.status}${oauthErrorCode(res) ? ` (${oauthErrorCode(res)})` : ''}.`, 'Try again in a moment.');
   }
   const d = parsed.data;
-  return { deviceCode: d.device_code, userCode: d.user_code, verificationUri: d.verification_uri, verificationUriComplete: d.verification_uri_complete, expiresIn: d.expires_in, interval: d.interval ?? 5 };
+  return { deviceCode: d.device_code, userCode: d.user_code, verificationUri: d.verification_uri, verificationUriComplete: d.verification_uri_complete, expiresIn: d.expires_in, interval: d.interval ?? defaultInterval };
 }
 
 export interface PollOptions {
   readonly signal?: AbortSignal;
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Some servers cap how far slow_down may push the interval (Qwen: 10 s). */
+  readonly maxIntervalMs?: number;
 }
 
 const SLOW_DOWN_STEP_MS = 5000;
@@ -63,7 +65,7 @@ export async function pollDeviceToken(code: DeviceCode, poll: () => Promise<Http
         continue;
       case 'slow_down': {
         const asked = z.object({ interval: z.number() }).safeParse(res.json);
-        interval = Math.max(interval + SLOW_DOWN_STEP_MS, asked.success ? asked.data.interval * 1000 : 0);
+        interval = Math.min(Math.max(interval + SLOW_DOWN_STEP_MS, asked.success ? asked.data.interval * 1000 : 0), opts.maxIntervalMs ?? Infinity);
         slowed = true;
         continue;
       }
@@ -82,7 +84,7 @@ function expired(code: DeviceCode, slowed: boolean): Fault {
   return new Fault('expired', `The code ${code.userCode} expired before it was approved.${drift}`, 'Start the sign-in again and enter the new code.');
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(aborted());
     const t = setTimeout(() => {

@@ -6,7 +6,10 @@ export interface LoopbackOptions {
   readonly port: number;
   /** The redirect path, e.g. `/callback`. */
   readonly path: string;
-  readonly state: string;
+  /** Checked on every callback; undefined only for a provider that sends none (Cline). */
+  readonly state: string | undefined;
+  /** Query parameters that may carry the code, first present wins (default: `code`). */
+  readonly codeParams?: readonly string[];
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
   /** Only ever loopback; pi honours PI_OAUTH_CALLBACK_HOST, so may a caller. */
@@ -43,7 +46,7 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
     if (!allowedHosts.has(req.headers.host ?? '')) return reply(400, 'Wrong address', 'This page only answers on localhost.');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (req.method !== 'GET' || url.pathname !== opts.path) return reply(404, 'Not found', 'Nothing here.');
-    if (url.searchParams.get('state') !== opts.state) {
+    if (opts.state !== undefined && url.searchParams.get('state') !== opts.state) {
       return reply(400, 'Sign-in not recognised', 'This answer belongs to another sign-in attempt. Return to VS Code and try again.');
     }
     const error = url.searchParams.get('error');
@@ -51,7 +54,7 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
       reply(200, 'Sign-in cancelled', 'You can close this tab and return to VS Code.');
       return finish(new Fault('denied', `The provider refused the sign-in (${error}).`, 'Start the sign-in again and approve access in the browser.'));
     }
-    const value = url.searchParams.get('code');
+    const value = (opts.codeParams ?? ['code']).map((k) => url.searchParams.get(k)).find(Boolean);
     if (!value) return reply(400, 'No code', 'The provider sent no authorization code. Return to VS Code and try again.');
     reply(200, 'Signed in', 'You can close this tab and return to VS Code.');
     finish(undefined, value);

@@ -1,8 +1,12 @@
 import * as z from 'zod/mini';
 import { Fault } from '../faults';
 import { anthropic } from './anthropic';
+import { cline } from './cline';
 import { githubCopilot } from './github-copilot';
+import { kilo } from './kilo';
+import { kimi } from './kimi';
 import { openaiCodex } from './openai-codex';
+import { qwen } from './qwen';
 import type { OAuthProvider } from './provider';
 
 /**
@@ -33,6 +37,10 @@ const FACTORIES: Readonly<Record<string, (o: Record<string, string>) => OAuthPro
   'openai-codex': (o) => openaiCodex(o),
   // GitHub hosts depend on the Enterprise domain; an override pins both to the emulator.
   'github-copilot': (o) => githubCopilot({ ...(o.web ? { webBase: () => o.web } : {}), ...(o.api ? { apiBase: () => o.api } : {}) }),
+  'qwen-cli': (o) => qwen(o),
+  'kimi-coding': (o) => kimi(o),
+  kilo: (o) => kilo(o),
+  cline: (o) => cline(o),
 };
 
 /** The OAuth implementation for a provider id, if it has one. */

@@ -16,6 +16,11 @@ export interface ProviderInfo {
   /** Where to create a key. Pages marked unverified in providers.md are vendor console pages. */
   readonly keyUrl?: string;
   readonly signIn: readonly SignInKind[];
+  /**
+   * Set for providers stock pi does not know: the pi extension that teaches pi this id. pi
+   * ignores their auth.json entries without it.
+   */
+  readonly piExtension?: string;
   /** How a sign-in kind is named in the picker when it is not just the provider's label. */
   readonly signInLabels?: Readonly<Partial<Record<SignInKind, string>>>;
 }
@@ -47,7 +52,7 @@ export const PROVIDERS: readonly ProviderInfo[] = [
   { id: 'minimax-cn', label: 'MiniMax (China)', envVars: ['MINIMAX_CN_API_KEY'], keyUrl: 'https://platform.minimaxi.com', signIn: apiKey },
   { id: 'moonshotai', label: 'Moonshot AI', envVars: ['MOONSHOT_API_KEY'], keyUrl: 'https://platform.moonshot.ai/console/api-keys', signIn: apiKey },
   { id: 'moonshotai-cn', label: 'Moonshot AI (China)', envVars: ['MOONSHOT_API_KEY'], keyUrl: 'https://platform.moonshot.cn/console/api-keys', signIn: apiKey },
-  { id: 'kimi-coding', label: 'Kimi For Coding', envVars: ['KIMI_API_KEY'], keyUrl: 'https://www.kimi.com/', signIn: apiKey },
+  { id: 'kimi-coding', label: 'Kimi For Coding', envVars: ['KIMI_API_KEY'], keyUrl: 'https://www.kimi.com/', signIn: ['apiKey', 'device'], signInLabels: { device: 'Kimi For Coding (Kimi Code sign-in)' } },
   { id: 'opencode', label: 'OpenCode Zen', envVars: ['OPENCODE_API_KEY'], keyUrl: 'https://opencode.ai/auth', signIn: apiKey },
   { id: 'opencode-go', label: 'OpenCode Go', envVars: ['OPENCODE_API_KEY'], keyUrl: 'https://opencode.ai/auth', signIn: apiKey },
   { id: 'cloudflare-workers-ai', label: 'Cloudflare Workers AI', envVars: ['CLOUDFLARE_API_KEY'], keyUrl: 'https://dash.cloudflare.com/profile/api-tokens', signIn: apiKey },
@@ -56,6 +61,10 @@ export const PROVIDERS: readonly ProviderInfo[] = [
   { id: 'xiaomi-token-plan-cn', label: 'Xiaomi MiMo Token Plan (China)', envVars: ['XIAOMI_TOKEN_PLAN_CN_API_KEY'], signIn: apiKey },
   { id: 'xiaomi-token-plan-ams', label: 'Xiaomi MiMo Token Plan (Amsterdam)', envVars: ['XIAOMI_TOKEN_PLAN_AMS_API_KEY'], signIn: apiKey },
   { id: 'xiaomi-token-plan-sgp', label: 'Xiaomi MiMo Token Plan (Singapore)', envVars: ['XIAOMI_TOKEN_PLAN_SGP_API_KEY'], signIn: apiKey },
+  // Sign-ins pi learns from extensions (pi's qwen-cli example, pi-multi-auth).
+  { id: 'qwen-cli', label: 'Qwen', envVars: ['QWEN_CLI_API_KEY'], signIn: ['device'], piExtension: 'custom-provider-qwen-cli (pi example)' },
+  { id: 'kilo', label: 'Kilo', envVars: [], signIn: ['device'], piExtension: 'pi-multi-auth' },
+  { id: 'cline', label: 'Cline', envVars: [], signIn: ['browser'], piExtension: 'pi-multi-auth' },
 ];
 
 const byId = new Map(PROVIDERS.map((p) => [p.id, p]));
