@@ -4,8 +4,17 @@ import { Fault } from './faults';
 export const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,50}$/;
 export const MIN_KEY_LENGTH = 20;
 
-export const apiKeyCredentialSchema = z.object({ type: z.literal('api_key'), key: z.string().check(z.minLength(1)) });
+const envSchema = z.record(z.string().check(z.regex(/^[A-Z_][A-Z0-9_]*$/)), z.string());
+/**
+ * An API key; `env` holds the other values some providers need beside it (region, project,
+ * resource, API version, Cloudflare account id), exported to terminals with the key. Only
+ * `type` and `key` ever reach auth.json: they are what pi reads there.
+ */
+export const apiKeyCredentialSchema = z.object({ type: z.literal('api_key'), key: z.string().check(z.minLength(1)), env: z.optional(envSchema) });
 export type ApiKeyCredential = z.infer<typeof apiKeyCredentialSchema>;
+/** Values only, no single key (Bedrock with an AWS profile or key pair, Vertex with ADC): pi reads these from the environment. */
+export const envCredentialSchema = z.object({ type: z.literal('env'), vars: envSchema });
+export type EnvCredential = z.infer<typeof envCredentialSchema>;
 /**
  * pi's OAuth credential: refresh, access, expires (epoch ms), plus whatever extra fields the
  * provider keeps (accountId, enterpriseUrl…). Loose so that those extras survive a round trip.
@@ -17,18 +26,31 @@ export const oauthCredentialSchema = z.looseObject({
   expires: z.number(),
 });
 export type OAuthCredential = z.infer<typeof oauthCredentialSchema>;
-export const credentialSchema = z.discriminatedUnion('type', [apiKeyCredentialSchema, oauthCredentialSchema]);
-export type Credential = ApiKeyCredential | OAuthCredential;
+export const credentialSchema = z.discriminatedUnion('type', [apiKeyCredentialSchema, oauthCredentialSchema, envCredentialSchema]);
+export type Credential = ApiKeyCredential | OAuthCredential | EnvCredential;
 export type AccountKind = Credential['type'];
 
-/** The value a tool sends as its key: the API key, or the OAuth access token. */
+/** The value a tool sends as its key: the API key, or the OAuth access token ('' for values only). */
 export function keyOf(credential: Credential): string {
-  return credential.type === 'api_key' ? credential.key : credential.access;
+  if (credential.type === 'api_key') return credential.key;
+  return credential.type === 'oauth' ? credential.access : '';
 }
+
+/** Variable names whose values are secrets (the rest, like a region, are not). */
+export const SECRET_VAR = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIALS_JSON/;
 
 /** Every secret a credential holds, for the redactor. */
 export function secretsOf(credential: Credential): string[] {
-  return credential.type === 'api_key' ? [credential.key] : [credential.access, credential.refresh].filter(Boolean);
+  const fromEnv = (env: Record<string, string> = {}) => Object.entries(env).filter(([k]) => SECRET_VAR.test(k)).map(([, v]) => v);
+  if (credential.type === 'api_key') return [credential.key, ...fromEnv(credential.env)];
+  if (credential.type === 'env') return fromEnv(credential.vars);
+  return [credential.access, credential.refresh].filter(Boolean);
+}
+
+/** The variables a credential adds to terminals besides its key variable. */
+export function extraVarsOf(credential: Credential): Record<string, string> {
+  if (credential.type === 'api_key') return credential.env ?? {};
+  return credential.type === 'env' ? credential.vars : {};
 }
 
 /** Returns the reason an account name is unusable, or undefined when it is fine. */

@@ -75,7 +75,7 @@ export class KeyResolver {
   }
 
   isFresh(cred: Credential): boolean {
-    return cred.type === 'api_key' || cred.expires - this.now() > REFRESH_MARGIN;
+    return cred.type !== 'oauth' || cred.expires - this.now() > REFRESH_MARGIN;
   }
 
   /** Single-flight: every caller during one refresh gets that refresh's result. */

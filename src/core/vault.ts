@@ -17,6 +17,15 @@ export interface AccountInfo {
   readonly expires?: number;
   /** The refresh token was refused: the account is kept until the person signs in again. */
   readonly needsSignIn: boolean;
+  /** Per-account overrides: the base URL, and the names (never the values) of extra headers. */
+  readonly baseUrl?: string;
+  readonly headerNames: readonly string[];
+}
+
+/** Where this account's requests go, and what they carry besides the key. */
+export interface RequestOverrides {
+  readonly baseUrl?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface VaultChange {
@@ -32,6 +41,7 @@ const storedAccountSchema = z.object({
   createdAt: z.number(),
   credential: credentialSchema,
   needsSignIn: z.optional(z.boolean()),
+  request: z.optional(z.object({ baseUrl: z.optional(z.string()), headers: z.optional(z.record(z.string(), z.string())) })),
 });
 const storedProviderSchema = z.object({ default: z.string(), accounts: z.array(storedAccountSchema) });
 const storedVaultSchema = z.object({ version: z.literal(1), providers: z.record(z.string(), storedProviderSchema) });
@@ -94,9 +104,13 @@ export class Vault {
     return this.credential(provider, name);
   }
 
-  /** Every secret held, for the redactor. */
+  request(provider: string, name: string): RequestOverrides | undefined {
+    return this.data.providers[provider]?.accounts.find((a) => a.name === name)?.request;
+  }
+
+  /** Every secret held, for the redactor. Header values count: they often carry credentials. */
   secrets(): string[] {
-    return Object.values(this.data.providers).flatMap((p) => p.accounts.flatMap((a) => secretsOf(a.credential)));
+    return Object.values(this.data.providers).flatMap((p) => p.accounts.flatMap((a) => [...secretsOf(a.credential), ...Object.values(a.request?.headers ?? {})]));
   }
 
   async add(provider: string, name: string, credential: Credential): Promise<AccountInfo> {
@@ -137,6 +151,15 @@ export class Vault {
       const account = requireAccountIn(d, provider, name).accounts.find((a) => a.name === name)!;
       account.credential = credential;
       delete account.needsSignIn;
+    });
+  }
+
+  /** Sets (or with undefined, clears) the account's base URL and headers. Validate first. */
+  async setRequest(provider: string, name: string, request: RequestOverrides | undefined): Promise<void> {
+    await this.mutate('status', (d) => {
+      const account = requireAccountIn(d, provider, name).accounts.find((a) => a.name === name)!;
+      if (request && (request.baseUrl || Object.keys(request.headers ?? {}).length)) account.request = { ...request, headers: request.headers ? { ...request.headers } : undefined };
+      else delete account.request;
     });
   }
 
@@ -201,7 +224,18 @@ function parse(raw: string | undefined): StoredVault {
 
 function info(provider: string, a: StoredAccount, isDefault: boolean): AccountInfo {
   const c = a.credential;
-  return { provider, name: a.name, kind: c.type, isDefault, createdAt: a.createdAt, keyTail: keyTail(keyOf(c)), expires: c.type === 'oauth' ? c.expires : undefined, needsSignIn: a.needsSignIn === true };
+  return {
+    provider,
+    name: a.name,
+    kind: c.type,
+    isDefault,
+    createdAt: a.createdAt,
+    keyTail: keyTail(keyOf(c)),
+    expires: c.type === 'oauth' ? c.expires : undefined,
+    needsSignIn: a.needsSignIn === true,
+    baseUrl: a.request?.baseUrl,
+    headerNames: Object.keys(a.request?.headers ?? {}),
+  };
 }
 
 function notFound(provider: string, name?: string): Fault {

@@ -19,7 +19,7 @@ export type Node = ProviderNode | AccountNode;
 
 // "browser" covers device sign-ins too: both are a subscription signed in through GitHub's or the
 // provider's own page rather than a pasted key.
-const kindLabel = { api_key: 'api key', oauth: 'browser' } as const;
+const kindLabel = { api_key: 'api key', oauth: 'browser', env: 'settings' } as const;
 
 export interface ViewDeps {
   readonly vault: Vault;
@@ -113,7 +113,9 @@ function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | un
   if (q?.problem) md.appendMarkdown(`- Usage: ${q.problem.message} (${time(q.problem.at)})\n`);
   if (cooling) md.appendMarkdown(`- Resting until ${time(cooling)}; another account is used meanwhile\n`);
   md.appendMarkdown(`- Kind: ${kindLabel[a.kind]}\n`);
-  md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
+  if (a.kind !== 'env') md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
+  if (a.baseUrl) md.appendMarkdown(`- Base URL: ${a.baseUrl}\n`);
+  if (a.headerNames.length) md.appendMarkdown(`- Headers: ${a.headerNames.map((h) => `\`${h}: ••••\``).join(', ')}\n`);
   if (a.expires !== undefined) md.appendMarkdown(`- ${a.expires > Date.now() ? 'Expires' : 'Expired'}: ${time(a.expires)} (refreshed automatically before use)\n`);
   if (a.needsSignIn) md.appendMarkdown(`- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`);
   md.appendMarkdown(`- Added: ${time(a.createdAt)}\n`);

@@ -30,7 +30,7 @@ class ProviderSessions implements vscode.AuthenticationProvider {
     const active = this.d.active.active(this.provider)?.name;
     const accounts = this.vault
       .accounts(this.provider)
-      .filter((a) => !a.needsSignIn)
+      .filter((a) => !a.needsSignIn && a.kind !== 'env') // values-only accounts have no token to hand out
       .sort((a, b) => Number(b.name === active) - Number(a.name === active));
     return Promise.all(accounts.map((a) => this.session(a, scopes ?? [])));
   }

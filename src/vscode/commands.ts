@@ -13,12 +13,16 @@ import type { AccountInfo, Vault } from '../core/vault';
 import { AccountNode, ProviderNode } from './accounts-view';
 import { showFault } from './faults-ui';
 import type { MirrorSync } from './mirror-sync';
+import { importFromEnvironment } from './env-import';
 import { runLogin } from './login-ui';
 import { promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
+import { requireOverrides, parseHeaders } from '../core/overrides';
+import { credentialFromForm, FORMS, httpsUrlProblem } from '../core/providers/forms';
 
 // Argument objects let keybindings, other extensions and tests run the commands without prompts.
-const signInArgs = z.object({ provider: z.string(), account: z.optional(z.string()), key: z.optional(z.string()) });
+const signInArgs = z.object({ provider: z.string(), account: z.optional(z.string()), key: z.optional(z.string()), values: z.optional(z.record(z.string(), z.string())), form: z.optional(z.number()) });
 const accountArgs = z.object({ provider: z.string(), account: z.optional(z.string()), confirm: z.optional(z.boolean()) });
+const overrideArgs = z.object({ provider: z.string(), account: z.optional(z.string()), baseUrl: z.optional(z.string()), headers: z.optional(z.record(z.string(), z.string())) });
 
 export interface CommandDeps {
   readonly vault: Vault;
@@ -68,6 +72,7 @@ export class Commands {
       c('piAccounts.setDefault', (arg) => this.setDefault(arg)),
       c('piAccounts.signInAgain', (arg) => this.signInAgain(arg)),
       c('piAccounts.useAccount', (arg) => this.useAccount(arg)),
+      c('piAccounts.setOverrides', (arg) => this.setOverrides(arg)),
       c('piAccounts.nextAccount', (arg) => this.nextAccount(arg)),
       c('piAccounts.refreshQuota', (arg) => this.refreshQuota(arg)),
       c('piAccounts.refresh', async () => {
@@ -75,6 +80,7 @@ export class Commands {
         this.d.refreshView();
       }),
       c('piAccounts.importFromPi', () => this.d.mirror.importFromPi()),
+      c('piAccounts.importFromEnvironment', () => importFromEnvironment(this.d.vault, this.d.log)),
       c('piAccounts.openAuthFile', () => this.openAuthFile()),
       c('piAccounts.showLog', async () => this.d.log.show()),
     ];
@@ -93,17 +99,17 @@ export class Commands {
   async signIn(arg?: unknown): Promise<AccountInfo> {
     const args = parseArgs(signInArgs, arg, 'Sign In');
     // With a key in the arguments there are no prompts; either way the same checks apply below.
-    const req: SignInRequest = args?.key !== undefined ? { kind: 'apiKey', provider: args.provider, account: args.account ?? 'default', key: args.key } : await promptSignIn(this.d.vault, this.d.recent, args?.provider);
+    const req: SignInRequest = args?.key !== undefined ? { kind: 'apiKey', provider: args.provider, account: args.account ?? 'default', key: args.key } : args?.values ? { kind: 'form', provider: args.provider, account: args.account ?? 'default', credential: credentialFromForm(formOf(args.provider, args.form ?? 0), args.values) } : await promptSignIn(this.d.vault, this.d.recent, args?.provider);
     const provider = requireProvider(req.provider);
     // Everything the person is asked for, and the whole browser/device flow, comes before the
     // vault is touched: a sign-in cancelled or failed half-way stores nothing.
-    const credential: Credential = req.kind === 'apiKey' ? { type: 'api_key', key: requireApiKey(req.key, provider.label) } : await this.login(provider);
+    const credential: Credential = req.kind === 'apiKey' ? { type: 'api_key', key: requireApiKey(req.key, provider.label) } : req.kind === 'form' ? req.credential : await this.login(provider);
     const account = await this.d.vault.add(provider.id, req.account, credential); // the vault checks the name
     await this.d.recent.touch(provider.id);
-    const how = credential.type === 'oauth' ? 'browser sign-in' : `api key ${account.keyTail}`;
+    const how = credential.type === 'oauth' ? 'browser sign-in' : credential.type === 'env' ? `settings ${Object.keys(credential.vars).join(', ')}` : `api key ${account.keyTail}`;
     this.d.log.info(`Signed in: ${provider.id}/${account.name} (${how})${account.isDefault ? ', default' : ''}.`);
     void vscode.window.showInformationMessage(
-      `Signed in to ${req.kind === 'apiKey' ? provider.label : (provider.signInLabels?.[req.kind] ?? provider.label)} as "${account.name}"${account.isDefault ? ' (default)' : ''}.`,
+      `Signed in to ${req.kind === 'apiKey' || req.kind === 'form' ? provider.label : (provider.signInLabels?.[req.kind] ?? provider.label)} as "${account.name}"${account.isDefault ? ' (default)' : ''}.`,
     );
     return account;
   }
@@ -128,6 +134,36 @@ export class Commands {
     if (!this.d.vault.accounts(provider.id).some((a) => a.name === target.account)) throw new Fault('not-found', `${provider.label} has no account named "${target.account}".`, 'Open the Accounts view to see which accounts exist.');
     await this.d.rotation.use(provider.id, target.account);
     void vscode.window.showInformationMessage(`${provider.label}: now using "${target.account}".`);
+  }
+
+  /** Base URL and extra headers for one account; blank clears them. */
+  async setOverrides(arg?: unknown): Promise<void> {
+    const args = arg instanceof AccountNode ? { provider: arg.provider, account: arg.account } : parseArgs(overrideArgs, arg, 'Set Base URL and Headers');
+    const target = args?.account ? { provider: args.provider, account: args.account } : await this.pickAccount('Set base URL and headers for', args?.provider, () => true);
+    const provider = requireProvider(target.provider);
+    const given = args && 'baseUrl' in args ? args : undefined;
+    const current = this.d.vault.request(provider.id, target.account);
+    const baseUrl = given ? (given.baseUrl ?? '') : await vscode.window.showInputBox({
+      title: `Pi Accounts: ${provider.label} / ${target.account} (1/2)`,
+      prompt: `Base URL for this account's requests (blank: the provider's own)${provider.baseUrlVar ? `; new terminals get it as ${provider.baseUrlVar}` : ''}`,
+      value: current?.baseUrl ?? '',
+      placeHolder: 'https://gateway.example.com/v1',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? httpsUrlProblem(v) : undefined),
+    });
+    if (baseUrl === undefined) throw aborted();
+    const headers = given ? Object.entries(given.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('; ') : await vscode.window.showInputBox({
+      title: `Pi Accounts: ${provider.label} / ${target.account} (2/2)`,
+      prompt: 'Extra headers, "Name: value" separated by ";" (blank: none). Values are kept in secret storage.',
+      value: Object.entries(current?.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('; '),
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => { const r = parseHeaders(v); return 'problem' in r ? r.problem : undefined; },
+    });
+    if (headers === undefined) throw aborted();
+    await this.d.vault.setRequest(provider.id, target.account, requireOverrides(baseUrl, headers));
+    this.d.log.info(`Overrides of ${provider.id}/${target.account}: base URL ${baseUrl.trim() || 'none'}, ${Object.keys(parseHeadersOk(headers)).length} header(s).`);
+    void vscode.window.showInformationMessage(`${provider.label} / ${target.account}: base URL and headers saved.`);
   }
 
   async nextAccount(arg?: unknown): Promise<void> {
@@ -194,7 +230,7 @@ export class Commands {
       const p = requireProvider(id);
       const accounts = this.d.vault.accounts(id);
       items.push({ label: p.label, kind: vscode.QuickPickItemKind.Separator });
-      for (const a of accounts) items.push({ label: a.name, description: a.isDefault ? 'default' : undefined, detail: `${p.label} · ${a.kind === 'oauth' ? 'browser sign-in' : `api key ${a.keyTail}`}`, provider: id, account: a.name });
+      for (const a of accounts) items.push({ label: a.name, description: a.isDefault ? 'default' : undefined, detail: `${p.label} · ${kindText(a)}`, provider: id, account: a.name });
       if (accounts.length > 1) items.push({ label: `$(trash) All ${p.label} accounts`, provider: id });
     }
     if (!items.length) throw new Fault('not-found', 'You are not signed in to any provider.', 'Run "Pi Accounts: Sign In…" first.');
@@ -207,12 +243,22 @@ export class Commands {
     const accounts = this.d.vault.accounts(provider).filter(filter);
     if (!accounts.length) throw new Fault('not-found', 'There is no account to choose from.', 'Sign in to an account first.');
     const picked = await vscode.window.showQuickPick(
-      accounts.map((a) => ({ label: a.name, description: requireProvider(a.provider).label, detail: a.kind === 'oauth' ? 'browser sign-in' : `api key ${a.keyTail}`, a })),
+      accounts.map((a) => ({ label: a.name, description: requireProvider(a.provider).label, detail: kindText(a), a })),
       { title: `Pi Accounts: ${title}`, matchOnDescription: true },
     );
     if (!picked) throw aborted();
     return { provider: picked.a.provider, account: picked.a.name };
   }
+}
+
+const parseHeadersOk = (text: string) => { const r = parseHeaders(text); return 'headers' in r ? r.headers : {}; };
+
+const kindText = (a: AccountInfo) => (a.kind === 'oauth' ? 'browser sign-in' : a.kind === 'env' ? 'settings' : `api key ${a.keyTail}`);
+
+function formOf(provider: string, index: number) {
+  const form = FORMS[provider]?.[index];
+  if (!form) throw new Fault('invalid-account', `${requireProvider(provider).label} has no sign-in form ${index}.`, 'Pass { provider, account, key } for providers with a single key.');
+  return form;
 }
 
 async function confirm(message: string, detail: string): Promise<void> {

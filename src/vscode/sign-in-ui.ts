@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { accountNameProblem, apiKeyProblem, keyTail } from '../core/credentials';
+import { accountNameProblem, apiKeyProblem, keyTail, type Credential } from '../core/credentials';
+import { credentialFromForm, FORMS, type SignInForm } from '../core/providers/forms';
 import { aborted } from '../core/faults';
 import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '../core/providers/directory';
 import type { Vault } from '../core/vault';
@@ -7,6 +8,7 @@ import type { Vault } from '../core/vault';
 /** What the palette flow gathered: an API key, or the go-ahead for a browser/device sign-in. */
 export type SignInRequest =
   | { readonly kind: 'apiKey'; readonly provider: string; readonly account: string; readonly key: string }
+  | { readonly kind: 'form'; readonly provider: string; readonly account: string; readonly credential: Credential }
   | { readonly kind: 'browser' | 'device'; readonly provider: string; readonly account: string };
 
 const RECENT_KEY = 'piAccounts.recentProviders';
@@ -41,6 +43,8 @@ export async function promptSignIn(vault: Vault, recent: RecentProviders, preset
   const [provider, kind] = preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
   const account = await askAccountName(vault, provider);
   if (kind !== 'apiKey') return { kind, provider: provider.id, account };
+  const forms = FORMS[provider.id];
+  if (forms) return { kind: 'form', provider: provider.id, account, credential: await askForm(provider, forms) };
   const key = (await keyFromEnvironment(provider)) ?? (await askKey(provider));
   return { kind, provider: provider.id, account, key };
 }
@@ -102,6 +106,34 @@ async function keyFromEnvironment(provider: ProviderInfo): Promise<string | unde
   const picked = await vscode.window.showQuickPick(items, { title: `Pi Accounts: Sign In to ${provider.label} (3/3)`, ignoreFocusOut: true });
   if (!picked) throw aborted();
   return picked.value;
+}
+
+/** Several values (Bedrock, Vertex, Azure, Cloudflare): which kind, then each value, checked as typed. */
+async function askForm(provider: ProviderInfo, forms: readonly SignInForm[]): Promise<Credential> {
+  const title = `Pi Accounts: Sign In to ${provider.label} (3/3)`;
+  let form = forms[0];
+  if (forms.length > 1) {
+    const picked = await vscode.window.showQuickPick(
+      forms.map((f) => ({ label: f.label, detail: f.detail, f })),
+      { title, placeHolder: 'How do you sign in?', ignoreFocusOut: true },
+    );
+    if (!picked) throw aborted();
+    form = picked.f;
+  }
+  const answers: Record<string, string> = {};
+  for (const field of [...(form.key ? [form.key] : []), ...form.fields]) {
+    const value = await vscode.window.showInputBox({
+      title: `${title}: ${form.label}`,
+      prompt: `${field.label}${field.secret ? ' (kept in VS Code\'s secret storage)' : ''}`,
+      placeHolder: field.placeholder,
+      password: field.secret,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.length === 0 ? undefined : field.check?.(v)),
+    });
+    if (value === undefined) throw aborted();
+    answers[field.variable] = value;
+  }
+  return credentialFromForm(form, answers);
 }
 
 async function askKey(provider: ProviderInfo): Promise<string> {

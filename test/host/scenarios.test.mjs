@@ -439,6 +439,46 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       await copilot.close();
     }
   });
+
+  it('14. several values through the palette (Bedrock profile, Cloudflare from a dashboard URL) and keys imported from the environment', async () => {
+    const CF = '0123456789abcdef0123456789abcdef';
+    const GROQ = 'gsk_hostImportFromEnv_0123456789abcdef';
+    const AZURE = 'azure-key-hostImport-0123456789abcdef';
+    await start({ env: { GROQ_API_KEY: GROQ, AZURE_OPENAI_API_KEY: AZURE, AZURE_OPENAI_RESOURCE_NAME: 'my-resource' } });
+    await w.openAccountsView();
+    const prompt = async (label, text) => {
+      await w.page.locator('.quick-input-widget .quick-input-message', { hasText: label }).waitFor();
+      await w.answer(text);
+    };
+    // Amazon Bedrock with an AWS profile: values only, nothing for auth.json.
+    await startSignIn('Amazon Bedrock', 'work');
+    await w.answer('AWS profile', { pick: 'AWS profile' });
+    await prompt('Profile name', 'work-sso');
+    await w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'AWS region' }).waitFor();
+    await w.page.locator('.quick-input-widget input').fill('mars-1');
+    await w.page.waitForFunction(() => /region like us-east-1/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.answer('eu-west-1');
+    await w.notification('Signed in to Amazon Bedrock as "work"');
+    // Cloudflare Workers AI: the account id comes from a pasted dashboard URL.
+    await startSignIn('Cloudflare Workers AI', 'cf');
+    await prompt('API token', 'cf-token-hostScenario-0123456789');
+    await prompt('Account id, dashboard URL or base URL', `https://dash.cloudflare.com/${CF}/ai/workers-ai`);
+    await w.notification('Signed in to Cloudflare Workers AI as "cf"');
+    // Keys already in the environment.
+    await w.runCommand('Pi Accounts: Import Keys from the Environment…');
+    await w.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Groq' }).waitFor({ timeout: 20_000 });
+    const rows = await w.page.locator('.quick-input-list .monaco-list-row').allTextContents();
+    assert.ok(rows.some((r) => /Azure OpenAI.*\$AZURE_OPENAI_API_KEY.*cdef \+ AZURE_OPENAI_RESOURCE_NAME/.test(r)), rows.join(' | '));
+    assert.ok(!rows.join('').includes(GROQ), 'only a masked tail is shown');
+    await w.page.keyboard.press('Enter');
+    await w.notification('Imported 2 keys from the environment');
+    const data = await authJson((d) => d.groq && d['azure-openai-responses'] && d['cloudflare-workers-ai']);
+    assert.deepEqual(data.groq, { type: 'api_key', key: GROQ });
+    assert.deepEqual(data['azure-openai-responses'], { type: 'api_key', key: AZURE });
+    assert.equal(data['amazon-bedrock'], undefined, 'a profile is not an auth.json credential');
+    assert.equal(await w.terminalOutput('echo "$AWS_PROFILE $AWS_REGION $CLOUDFLARE_ACCOUNT_ID $AZURE_OPENAI_RESOURCE_NAME"'), `work-sso eu-west-1 ${CF} my-resource`);
+    console.log('      Bedrock (profile + region) and Cloudflare (account from a dashboard URL) via the palette; Groq and Azure (+ resource name) imported from the environment');
+  });
 });
 
 function linesOf(file) {

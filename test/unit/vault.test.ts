@@ -58,7 +58,7 @@ describe('vault', () => {
     await vault.add('anthropic', 'work', apiKey(KEY_A));
     const again = new Vault(store.sibling());
     await again.load();
-    assert.equal(again.credential('anthropic', 'work')?.key, KEY_A);
+    assert.deepEqual(again.credential('anthropic', 'work'), apiKey(KEY_A));
   });
 
   it("sees another window's change through the store's change event", async () => {

@@ -78,7 +78,9 @@ export class AuthMirror {
     for (const provider of this.vault.providers()) {
       const def = this.accounts.active(provider);
       const credential = def && this.vault.credential(provider, def.name);
-      if (credential) out[provider] = { account: def.name, credential };
+      // What pi reads there, and only that: values-only accounts live in the environment.
+      if (credential?.type === 'api_key') out[provider] = { account: def!.name, credential: { type: 'api_key', key: credential.key } };
+      else if (credential?.type === 'oauth') out[provider] = { account: def!.name, credential };
     }
     return out;
   }

@@ -13,6 +13,8 @@ export interface ProviderInfo {
   readonly exportVar?: string;
   /** Where a browser/device sign-in's access token goes instead, when pi reads it elsewhere. */
   readonly oauthExportVar?: string;
+  /** The variable pi or the provider's SDK reads a base URL from, for per-account overrides. */
+  readonly baseUrlVar?: string;
   /** Where to create a key. Pages marked unverified in providers.md are vendor console pages. */
   readonly keyUrl?: string;
   readonly signIn: readonly SignInKind[];
@@ -30,13 +32,13 @@ const apiKey: readonly SignInKind[] = ['apiKey'];
 // Ids and variables follow pi 0.73.1 (`@mariozechner/pi-ai` env-api-keys.js). Adding a provider
 // is one entry here.
 export const PROVIDERS: readonly ProviderInfo[] = [
-  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'], signInLabels: { browser: 'Claude Pro/Max' } },
-  { id: 'openai', label: 'OpenAI', envVars: ['OPENAI_API_KEY'], keyUrl: 'https://platform.openai.com/api-keys', signIn: apiKey },
+  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN', baseUrlVar: 'ANTHROPIC_BASE_URL', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'], signInLabels: { browser: 'Claude Pro/Max' } },
+  { id: 'openai', label: 'OpenAI', envVars: ['OPENAI_API_KEY'], baseUrlVar: 'OPENAI_BASE_URL', keyUrl: 'https://platform.openai.com/api-keys', signIn: apiKey },
   { id: 'openai-codex', label: 'ChatGPT Plus/Pro (Codex)', envVars: [], signIn: ['browser'] },
   { id: 'github-copilot', label: 'GitHub Copilot', envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'], keyUrl: 'https://github.com/settings/tokens', signIn: ['device', 'apiKey'], signInLabels: { apiKey: 'GitHub Copilot (GitHub token)' } },
   { id: 'google', label: 'Google Gemini', envVars: ['GEMINI_API_KEY'], keyUrl: 'https://aistudio.google.com/apikey', signIn: apiKey },
   { id: 'google-vertex', label: 'Google Vertex AI', envVars: ['GOOGLE_CLOUD_API_KEY'], keyUrl: 'https://console.cloud.google.com/apis/credentials', signIn: apiKey },
-  { id: 'azure-openai-responses', label: 'Azure OpenAI', envVars: ['AZURE_OPENAI_API_KEY'], keyUrl: 'https://portal.azure.com/', signIn: apiKey },
+  { id: 'azure-openai-responses', label: 'Azure OpenAI', envVars: ['AZURE_OPENAI_API_KEY'], baseUrlVar: 'AZURE_OPENAI_BASE_URL', keyUrl: 'https://portal.azure.com/', signIn: apiKey },
   { id: 'amazon-bedrock', label: 'Amazon Bedrock', envVars: ['AWS_BEARER_TOKEN_BEDROCK'], keyUrl: 'https://console.aws.amazon.com/bedrock/', signIn: apiKey },
   { id: 'openrouter', label: 'OpenRouter', envVars: ['OPENROUTER_API_KEY'], keyUrl: 'https://openrouter.ai/keys', signIn: apiKey },
   { id: 'groq', label: 'Groq', envVars: ['GROQ_API_KEY'], keyUrl: 'https://console.groq.com/keys', signIn: apiKey },
@@ -81,7 +83,7 @@ export function requireProvider(id: unknown): ProviderInfo {
   return p;
 }
 
-export function exportVarOf(p: ProviderInfo, kind: 'api_key' | 'oauth' = 'api_key'): string | undefined {
+export function exportVarOf(p: ProviderInfo, kind: 'api_key' | 'oauth' | 'env' = 'api_key'): string | undefined {
   return (kind === 'oauth' ? p.oauthExportVar : undefined) ?? p.exportVar ?? p.envVars[0];
 }
 
