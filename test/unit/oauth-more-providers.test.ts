@@ -64,6 +64,21 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
     await em.close();
   });
 
+  it('Qwen: denied consent, an expired code and a 500 are typed faults', async () => {
+    let answer: { status?: number; json: unknown } = { json: {} };
+    const em = await emulator((r) =>
+      r.path === '/device' ? { json: { device_code: 'd', user_code: 'U', verification_uri: 'https://chat.qwen.ai/authorize', expires_in: 300, interval: 1 } } : answer,
+    );
+    const p = qwen({ deviceUrl: `${em.base}/device`, tokenUrl: `${em.base}/token` });
+    answer = { status: 400, json: { error: 'access_denied' } };
+    await assert.rejects(p.login(ui()), (e) => isFault(e, 'denied'));
+    answer = { status: 400, json: { error: 'expired_token' } };
+    await assert.rejects(p.login(ui()), (e) => isFault(e, 'expired'));
+    answer = { status: 500, json: {} };
+    await assert.rejects(p.login(ui()), (e) => isFault(e, 'network'));
+    await em.close();
+  });
+
   it("Kimi: device authorization with kimi-cli's headers, pending as HTTP 400, rotating refresh, unshortened expiry; 401 means sign in again", async () => {
     let polls = 0;
     const em = await emulator((r) => {
