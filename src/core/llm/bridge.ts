@@ -1,0 +1,86 @@
+import { Fault, isFault } from '../faults';
+import type { HttpOptions } from '../http';
+import type { Logger } from '../log';
+import { requireProvider } from '../providers/directory';
+import type { KeyResolver } from '../resolver';
+import type { Rotation } from '../rotation/rotation';
+import type { Vault } from '../vault';
+import { streamAnthropic } from './anthropic-messages';
+import { CATALOG } from './catalog';
+import type { ChatRequest, Endpoint, StreamEvent } from './chat';
+import { ModelError } from './errors';
+import { streamOpenAI } from './openai-chat';
+
+export interface BridgeDeps {
+  readonly vault: Vault;
+  readonly resolver: KeyResolver;
+  readonly rotation: Pick<Rotation, 'active' | 'cooldownOf' | 'cooldown'>;
+  readonly log: Logger;
+  readonly http?: () => HttpOptions | undefined;
+  /** Test servers for a provider's API (loopback only, like the OAuth overrides). */
+  readonly baseUrlOverride?: (provider: string) => string | undefined;
+  readonly onUsage?: (provider: string, account: string, input: number, output: number) => void;
+}
+
+/**
+ * Sends a chat request with the provider's active account and streams the answer. When the
+ * account is rate-limited or overloaded (it then rests until Retry-After) or refuses the key
+ * (it is marked for a new sign-in), and nothing has streamed yet, the request goes once more to
+ * the next account with headroom.
+ */
+export class ModelBridge {
+  constructor(private readonly d: BridgeDeps) {}
+
+  /** Accounts a request may use, the active one first; values-only accounts cannot chat. */
+  candidates(provider: string): string[] {
+    const now = Date.now();
+    const active = this.d.rotation.active(provider)?.name;
+    return this.d.vault
+      .accounts(provider)
+      .filter((a) => a.kind !== 'env' && !a.needsSignIn && !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now))
+      .sort((a, b) => Number(b.name === active) - Number(a.name === active))
+      .map((a) => a.name);
+  }
+
+  async *chat(provider: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
+    const accounts = this.candidates(provider);
+    if (!accounts.length) throw new Fault('not-found', `No usable ${requireProvider(provider).label} account for this model.`, 'Sign in, or wait until an account is no longer resting.');
+    for (let attempt = 0; attempt < Math.min(2, accounts.length); attempt++) {
+      const account = accounts[attempt];
+      let streamed = false;
+      try {
+        for await (const ev of this.send(provider, account, req, signal)) {
+          if (!streamed) this.d.log.info(`Language model request for ${provider} served by ${provider}/${account} (${req.model}).`);
+          streamed = true;
+          if (ev.type === 'usage') this.d.onUsage?.(provider, account, ev.input, ev.output);
+          yield ev;
+        }
+        return;
+      } catch (e) {
+        if (streamed || !(e instanceof ModelError) || signal?.aborted) throw e;
+        if (e.kind === 'rate-limited') this.d.rotation.cooldown(provider, account, e.retryAt ?? Date.now() + 60_000, e.message);
+        else if (e.kind === 'unauthorized') await this.d.vault.markNeedsSignIn(provider, account).catch(() => undefined);
+        else throw e;
+        this.d.log.warn(`${provider}/${account}: ${e.message}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`);
+        if (attempt + 1 >= Math.min(2, accounts.length)) throw e;
+      }
+    }
+  }
+
+  private async *send(provider: string, account: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
+    const entry = CATALOG[provider];
+    if (!entry) throw new Fault('unknown-provider', `${provider} has no language models in Pi Accounts.`);
+    let key: string;
+    try {
+      key = await this.d.resolver.key(provider, account);
+    } catch (e) {
+      if (isFault(e, 'needs-sign-in')) throw new ModelError('unauthorized', `${provider}/${account} needs a new sign-in.`);
+      throw e;
+    }
+    const request = this.d.vault.request(provider, account);
+    const credential = this.d.vault.credential(provider, account);
+    const endpoint: Endpoint = { baseUrl: this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? entry.baseUrl, key, oauth: credential?.type === 'oauth', headers: request?.headers };
+    const http = { ...this.d.http?.(), signal };
+    yield* entry.wire === 'anthropic' ? streamAnthropic(req, endpoint, http) : streamOpenAI(req, endpoint, requireProvider(provider).label, http);
+  }
+}
