@@ -13,6 +13,8 @@ import { watchFile } from './core/mirror/watch-file';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { Redactor } from './core/redact';
 import { KeyResolver, lockedRun } from './core/resolver';
+import { ModelBridge } from './core/llm/bridge';
+import { UsageLedger } from './core/llm/ledger';
 import { Vault } from './core/vault';
 import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
@@ -21,6 +23,7 @@ import { showFault } from './vscode/faults-ui';
 import { QUOTA_INTERVAL_MS, rotationSettings } from './vscode/settings';
 import { StatusBar } from './vscode/status-bar';
 import { httpOptions } from './vscode/http-options';
+import { PiLanguageModels, VENDOR } from './vscode/language-models';
 import { createLog } from './vscode/log';
 import { MirrorSync } from './vscode/mirror-sync';
 import { secretStoreFrom } from './vscode/secret-store';
@@ -69,7 +72,18 @@ export function activate(context: vscode.ExtensionContext): void {
     .catch((e) => log.warn(`Could not read the active accounts: ${describe(e)}`))
     .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
-  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p) });
+  const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
+  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a) });
+  const bridgeToModels = new ModelBridge({
+    vault,
+    resolver,
+    rotation,
+    log,
+    http: httpOptions,
+    baseUrlOverride: (p) => overrides[p]?.models,
+    onUsage: (p, a, input, output) => (ledger.add(p, a, input, output), view.refresh()),
+  });
+  const models = new PiLanguageModels(bridgeToModels, log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
   const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota });
   const auth = new AuthProviders(vault, {
@@ -87,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): void {
     auth.update();
     keepFresh.schedule();
     statusBar.update();
+    models.refresh();
   };
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
@@ -99,6 +114,8 @@ export function activate(context: vscode.ExtensionContext): void {
     quota,
     statusBar,
     { dispose: () => clearInterval(timer) },
+    models,
+    vscode.lm.registerLanguageModelChatProvider(VENDOR, models),
     vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view }),
     ...commands.register(),
     vault.watch(),

@@ -27,6 +27,8 @@ export interface ViewDeps {
   readonly rotation: Rotation;
   readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
   readonly mode: (provider: string) => string;
+  /** Tokens the model bridge used today with the account. */
+  readonly tokens?: (provider: string, account: string) => { input: number; output: number; requests: number } | undefined;
 }
 
 const time = (t: number) => new Date(t).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
@@ -85,7 +87,7 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
     item.description = [state, active ? 'active' : undefined, a.isDefault ? 'default' : undefined, kindLabel[a.kind], usage && `${usage}${isStale(q, now) ? ' (stale)' : ''}`].filter(Boolean).join(' · ');
     item.contextValue = `piAccounts.account${a.isDefault ? '.default' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
     item.iconPath = icon(a, { exhausted: isExhausted(q?.snapshot), cooling: cooling !== undefined, stale: isStale(q, now), active });
-    item.tooltip = tooltip(a, q, cooling, this.d.rotation.active(a.provider)?.name === a.name);
+    item.tooltip = tooltip(a, q, cooling, this.d.rotation.active(a.provider)?.name === a.name, this.d.tokens?.(a.provider, a.name));
     item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}` };
     return item;
   }
@@ -101,7 +103,7 @@ function icon(a: AccountInfo, s: { exhausted: boolean; cooling: boolean; stale: 
   return new vscode.ThemeIcon(a.kind === 'oauth' ? 'globe' : 'key');
 }
 
-function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | undefined, exported: boolean): vscode.MarkdownString {
+function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | undefined, exported: boolean, tokens?: { input: number; output: number; requests: number }): vscode.MarkdownString {
   const p = requireProvider(a.provider);
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${a.name}** · ${p.label}${q?.snapshot?.plan ? ` · ${q.snapshot.plan}` : ''}\n\n`);
@@ -118,6 +120,7 @@ function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | un
   if (a.headerNames.length) md.appendMarkdown(`- Headers: ${a.headerNames.map((h) => `\`${h}: ••••\``).join(', ')}\n`);
   if (a.expires !== undefined) md.appendMarkdown(`- ${a.expires > Date.now() ? 'Expires' : 'Expired'}: ${time(a.expires)} (refreshed automatically before use)\n`);
   if (a.needsSignIn) md.appendMarkdown(`- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`);
+  if (tokens) md.appendMarkdown(`- Today as a VS Code model: ${tokens.input.toLocaleString()} tokens in, ${tokens.output.toLocaleString()} out (${tokens.requests} request${tokens.requests === 1 ? '' : 's'})\n`);
   md.appendMarkdown(`- Added: ${time(a.createdAt)}\n`);
   const variable = exportVarOf(p, a.kind);
   if (exported) md.appendMarkdown(`- In use: exported as \`${variable ?? '—'}\` and written to pi's auth.json\n`);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthStorage } from '@mariozechner/pi-coding-agent';
@@ -478,6 +479,65 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     assert.equal(data['amazon-bedrock'], undefined, 'a profile is not an auth.json credential');
     assert.equal(await w.terminalOutput('echo "$AWS_PROFILE $AWS_REGION $CLOUDFLARE_ACCOUNT_ID $AZURE_OPENAI_RESOURCE_NAME"'), `work-sso eu-west-1 ${CF} my-resource`);
     console.log('      Bedrock (profile + region) and Cloudflare (account from a dashboard URL) via the palette; Groq and Azure (+ resource name) imported from the environment');
+  });
+
+  it('15. language models: another extension picks a Pi Accounts model with vscode.lm and gets the streamed reply', async () => {
+    const RUNS = 20;
+    const reply = ['Hello', ' from', ' the', ' emulator', '.'];
+    let requests = 0;
+    const seenKeys = new Set();
+    // Groq's wire format (OpenAI Chat Completions, streamed), 40 ms before the first chunk.
+    const emu = createServer(async (req, res) => {
+      for await (const _ of req) void _;
+      requests++;
+      seenKeys.add(req.headers.authorization);
+      await new Promise((r) => setTimeout(r, 40));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const [i, part] of reply.entries()) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: part }, finish_reason: i === reply.length - 1 ? 'stop' : null }] })}\n\n`);
+      res.end(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 11, completion_tokens: 5 } })}\n\ndata: [DONE]\n\n`);
+    });
+    await new Promise((r) => emu.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${emu.address().port}`;
+    try {
+      const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
+      await start({ env: { PI_CONSUMER_OUT: outDir, PI_CONSUMER_CHAT_RUNS: String(RUNS), PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ groq: { models: base } }) }, settings: { 'chat.disableAIFeatures': false } });
+      await w.openAccountsView();
+      await signIn('Groq', 'work', 'gsk_hostLanguageModel_0123456789abcdef');
+      await w.runCommand('Pi Accounts Consumer: Chat With a Pi Accounts Model');
+      const chatFile = join(outDir, 'chat.jsonl');
+      // VS Code asks once whether the extension may use these models.
+      const allow = w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Allow' });
+      await Promise.race([allow.click({ timeout: 15_000 }).catch(() => undefined), waitFor(() => existsSync(chatFile), 15_000).catch(() => undefined)]);
+      await waitFor(() => existsSync(chatFile), 60_000);
+      const chat = JSON.parse(readFileSync(chatFile, 'utf8').trim());
+      assert.equal(chat.error, undefined, chat.error);
+      assert.equal(chat.text, 'Hello from the emulator.');
+      const models = JSON.parse(readFileSync(join(outDir, 'models.jsonl'), 'utf8').trim());
+      assert.ok(models.some((m) => m.family === 'groq' && /Llama/.test(m.name)), JSON.stringify(models));
+      assert.equal(requests, RUNS);
+      assert.deepEqual([...seenKeys], ['Bearer gsk_hostLanguageModel_0123456789abcdef'], 'served with the signed-in key');
+      await waitFor(() => /served by groq\/work/.test(w.logs()['Pi Accounts.log'] ?? ''));
+      // The same request straight to the emulator, for the bridge's overhead.
+      const direct = [];
+      for (let i = 0; i < RUNS; i++) {
+        const started = Date.now();
+        const res = await fetch(`${base}/chat/completions`, { method: 'POST', body: '{}' });
+        const reader = res.body.getReader();
+        await reader.read();
+        direct.push(Date.now() - started);
+        while (!(await reader.read()).done);
+      }
+      const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const bridged = median(chat.firstTokenMs);
+      console.log(`      time to first token, median of ${RUNS}: through vscode.lm and Pi Accounts ${bridged} ms, emulator directly ${median(direct)} ms → overhead ${bridged - median(direct)} ms`);
+      await w.treeRow('work').hover();
+      await w.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Today as a VS Code model' }).first().waitFor({ timeout: 10_000 });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await w.page.screenshot({ path: join(ARTIFACTS, 'language-model-usage.png') });
+    } finally {
+      emu.closeAllConnections();
+      emu.close();
+    }
   });
 });
 

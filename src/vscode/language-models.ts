@@ -1,0 +1,102 @@
+import * as vscode from 'vscode';
+import { describe, isFault } from '../core/faults';
+import type { Logger } from '../core/log';
+import type { ModelBridge } from '../core/llm/bridge';
+import { CATALOG, estimateTokens } from '../core/llm/catalog';
+import type { ChatMessage, ChatPart, ChatRequest } from '../core/llm/chat';
+import { requireProvider } from '../core/providers/directory';
+
+export const VENDOR = 'pi-accounts';
+
+type ModelInfo = vscode.LanguageModelChatInformation & { readonly provider: string; readonly modelId: string };
+
+/**
+ * The signed-in accounts as models in VS Code's picker and `vscode.lm`: one entry per model of
+ * each provider with a usable account, served through the bridge (active account, rotation).
+ */
+export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelInfo> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeLanguageModelChatInformation = this.changed.event;
+
+  constructor(
+    private readonly bridge: ModelBridge,
+    private readonly log: Logger,
+    private readonly showThinking: () => boolean,
+  ) {}
+
+  /** Call when accounts, rotation or settings changed. */
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  async provideLanguageModelChatInformation(options: vscode.PrepareLanguageModelChatModelOptions): Promise<ModelInfo[]> {
+    const models: ModelInfo[] = [];
+    for (const [provider, entry] of Object.entries(CATALOG)) {
+      const accounts = this.bridge.candidates(provider);
+      if (!accounts.length) continue;
+      const label = requireProvider(provider).label;
+      for (const m of entry.models) {
+        models.push({
+          id: `${provider}/${m.id}`,
+          name: m.name,
+          family: provider,
+          version: m.id,
+          detail: `${label} · ${accounts[0]}`,
+          tooltip: `${m.name} through Pi Accounts, with the ${label} account "${accounts[0]}"${accounts.length > 1 ? ` (${accounts.length - 1} more to rotate to)` : ''}.`,
+          maxInputTokens: m.maxInputTokens,
+          maxOutputTokens: m.maxOutputTokens,
+          capabilities: { toolCalling: m.tools },
+          provider,
+          modelId: m.id,
+        });
+      }
+    }
+    if (!models.length && !options.silent) {
+      const choice = await vscode.window.showInformationMessage('Sign in to a provider (Anthropic, OpenAI, Groq, Mistral, OpenRouter…) to use its models through Pi Accounts.', 'Sign In…');
+      if (choice) await vscode.commands.executeCommand('piAccounts.signIn');
+    }
+    return models;
+  }
+
+  async provideLanguageModelChatResponse(model: ModelInfo, messages: readonly vscode.LanguageModelChatRequestMessage[], options: vscode.ProvideLanguageModelChatResponseOptions, progress: vscode.Progress<vscode.LanguageModelResponsePart>, token: vscode.CancellationToken): Promise<void> {
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    const request: ChatRequest = {
+      model: model.modelId,
+      messages: messages.map(toChatMessage),
+      tools: options.tools?.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema ?? { type: 'object', properties: {} } })),
+      maxTokens: Math.min(model.maxOutputTokens, 8192),
+    };
+    try {
+      for await (const ev of this.bridge.chat(model.provider, request, abort.signal)) {
+        if (ev.type === 'text') progress.report(new vscode.LanguageModelTextPart(ev.text));
+        else if (ev.type === 'thinking' && this.showThinking()) progress.report(new vscode.LanguageModelTextPart(ev.text));
+        else if (ev.type === 'tool_call') progress.report(new vscode.LanguageModelToolCallPart(ev.id, ev.name, (ev.input ?? {}) as object));
+      }
+    } catch (e) {
+      if (token.isCancellationRequested) return;
+      this.log.error(`Language model ${model.id}: ${describe(e)}`);
+      throw new Error(isFault(e) ? describe(e) : String(e));
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  async provideTokenCount(_model: ModelInfo, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
+    return estimateTokens(typeof text === 'string' ? text : toChatMessage(text).parts.map((p) => (p.type === 'text' ? p.text : JSON.stringify(p))).join(''));
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+function toChatMessage(m: vscode.LanguageModelChatRequestMessage): ChatMessage {
+  const parts: ChatPart[] = [];
+  for (const p of m.content) {
+    if (p instanceof vscode.LanguageModelTextPart) parts.push({ type: 'text', text: p.value });
+    else if (p instanceof vscode.LanguageModelToolCallPart) parts.push({ type: 'tool_call', id: p.callId, name: p.name, input: p.input });
+    else if (p instanceof vscode.LanguageModelToolResultPart) parts.push({ type: 'tool_result', callId: p.callId, content: p.content.map((c) => (c instanceof vscode.LanguageModelTextPart ? c.value : JSON.stringify(c))).join('') });
+  }
+  return { role: m.role === vscode.LanguageModelChatMessageRole.Assistant ? 'assistant' : 'user', parts };
+}
