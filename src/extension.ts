@@ -15,6 +15,7 @@ import { Redactor } from './core/redact';
 import { KeyResolver, lockedRun } from './core/resolver';
 import { ModelBridge } from './core/llm/bridge';
 import { UsageLedger } from './core/llm/ledger';
+import { ModelList } from './core/llm/model-list';
 import { Vault } from './core/vault';
 import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
@@ -83,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): void {
     baseUrlOverride: (p) => overrides[p]?.models,
     onUsage: (p, a, input, output) => (ledger.add(p, a, input, output), view.refresh()),
   });
-  const models = new PiLanguageModels(bridgeToModels, log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
+  const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
   const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota });
   const auth = new AuthProviders(vault, {

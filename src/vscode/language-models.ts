@@ -3,6 +3,7 @@ import { describe, isFault } from '../core/faults';
 import type { Logger } from '../core/log';
 import type { ModelBridge } from '../core/llm/bridge';
 import { CATALOG, estimateTokens } from '../core/llm/catalog';
+import type { ModelList } from '../core/llm/model-list';
 import type { ChatMessage, ChatPart, ChatRequest } from '../core/llm/chat';
 import { requireProvider } from '../core/providers/directory';
 
@@ -20,6 +21,7 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
 
   constructor(
     private readonly bridge: ModelBridge,
+    private readonly list: ModelList,
     private readonly log: Logger,
     private readonly showThinking: () => boolean,
   ) {}
@@ -31,11 +33,12 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
 
   async provideLanguageModelChatInformation(options: vscode.PrepareLanguageModelChatModelOptions): Promise<ModelInfo[]> {
     const models: ModelInfo[] = [];
-    for (const [provider, entry] of Object.entries(CATALOG)) {
+    for (const provider of Object.keys(CATALOG)) {
       const accounts = this.bridge.candidates(provider);
       if (!accounts.length) continue;
+      this.updateList(provider, accounts[0]);
       const label = requireProvider(provider).label;
-      for (const m of entry.models) {
+      for (const m of this.list.models(provider)) {
         models.push({
           id: `${provider}/${m.id}`,
           name: m.name,
@@ -56,6 +59,15 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
       if (choice) await vscode.commands.executeCommand('piAccounts.signIn');
     }
     return models;
+  }
+
+  /** In the background: the provider's own model list, at most daily; the picker updates if it changed. */
+  private updateList(provider: string, account: string): void {
+    void this.bridge
+      .endpoint(provider, account)
+      .then((e) => this.list.refresh(provider, e.baseUrl, e.key, this.bridge.httpOptions()))
+      .then((changed) => changed && this.refresh())
+      .catch((e) => this.log.warn(`Model list of ${provider}: ${describe(e)}`));
   }
 
   async provideLanguageModelChatResponse(model: ModelInfo, messages: readonly vscode.LanguageModelChatRequestMessage[], options: vscode.ProvideLanguageModelChatResponseOptions, progress: vscode.Progress<vscode.LanguageModelResponsePart>, token: vscode.CancellationToken): Promise<void> {

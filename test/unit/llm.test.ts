@@ -5,6 +5,7 @@ import { streamAnthropic } from '../../src/core/llm/anthropic-messages';
 import { ModelBridge } from '../../src/core/llm/bridge';
 import type { ChatRequest, StreamEvent } from '../../src/core/llm/chat';
 import { ModelError } from '../../src/core/llm/errors';
+import { ModelList } from '../../src/core/llm/model-list';
 import { streamOpenAI } from '../../src/core/llm/openai-chat';
 import { readSse } from '../../src/core/llm/sse';
 import { Rotation } from '../../src/core/rotation/rotation';
@@ -157,6 +158,27 @@ describe('language-model bridge: streaming wire formats and rotation', function 
     assert.deepEqual(got, ['partial']);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(em.seen[0].closedEarly, true, 'the server saw the request go away');
+    await em.close();
+  });
+
+  it("model lists: the provider's /models added to the built-in ones, fetched at most daily, a failure changes nothing", async () => {
+    let calls = 0;
+    let fail = false;
+    const em = await sseServer((req) => (calls++, assert.equal(req.headers.authorization, 'Bearer gsk_list'), fail ? { status: 500, body: '{}' } : { body: JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b-versatile' }, { id: 'qwen/qwen3-32b' }] }) }));
+    let saved: unknown;
+    let now = 1_000_000;
+    const list = new ModelList({ get: () => saved, set: (v) => void (saved = v) }, () => now);
+    assert.deepEqual(list.models('groq').map((m) => m.id), ['llama-3.3-70b-versatile']);
+    assert.equal(await list.refresh('groq', em.base, 'gsk_list'), true);
+    assert.deepEqual(list.models('groq').map((m) => m.id), ['llama-3.3-70b-versatile', 'qwen/qwen3-32b']);
+    assert.equal(await list.refresh('groq', em.base, 'gsk_list'), false, 'cached for a day');
+    assert.equal(calls, 1);
+    assert.deepEqual(new ModelList({ get: () => saved, set: () => undefined }, () => now).models('groq').length, 2, 'the cache survives a reload');
+    now += 25 * 3_600_000;
+    fail = true;
+    assert.equal(await list.refresh('groq', em.base, 'gsk_list'), false);
+    assert.equal(list.models('groq').length, 2, 'a failing endpoint keeps what was known');
+    assert.ok(!JSON.stringify(saved).includes('gsk_list'), 'no key in the cache');
     await em.close();
   });
 

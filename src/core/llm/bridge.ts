@@ -67,7 +67,13 @@ export class ModelBridge {
     }
   }
 
-  private async *send(provider: string, account: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
+  /** The HTTP options (proxy) requests use. */
+  httpOptions(): HttpOptions {
+    return this.d.http?.() ?? {};
+  }
+
+  /** Where the account's requests go, with its key (refreshed first when needed). */
+  async endpoint(provider: string, account: string): Promise<Endpoint> {
     const entry = CATALOG[provider];
     if (!entry) throw new Fault('unknown-provider', `${provider} has no language models in Pi Accounts.`);
     let key: string;
@@ -79,8 +85,12 @@ export class ModelBridge {
     }
     const request = this.d.vault.request(provider, account);
     const credential = this.d.vault.credential(provider, account);
-    const endpoint: Endpoint = { baseUrl: this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? entry.baseUrl, key, oauth: credential?.type === 'oauth', headers: request?.headers };
+    return { baseUrl: this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? entry.baseUrl, key, oauth: credential?.type === 'oauth', headers: request?.headers };
+  }
+
+  private async *send(provider: string, account: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
+    const endpoint = await this.endpoint(provider, account);
     const http = { ...this.d.http?.(), signal };
-    yield* entry.wire === 'anthropic' ? streamAnthropic(req, endpoint, http) : streamOpenAI(req, endpoint, requireProvider(provider).label, http);
+    yield* CATALOG[provider].wire === 'anthropic' ? streamAnthropic(req, endpoint, http) : streamOpenAI(req, endpoint, requireProvider(provider).label, http);
   }
 }

@@ -1,0 +1,69 @@
+import * as z from 'zod/mini';
+import { getJson, type HttpOptions } from '../http';
+import { CATALOG, type CatalogModel } from './catalog';
+
+export interface ModelCachePort {
+  get(): unknown;
+  set(value: unknown): PromiseLike<void> | void;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+const cacheSchema = z.record(z.string(), z.object({ at: z.number(), ids: z.array(z.string()) }));
+const listSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
+
+/**
+ * The models of a provider: the built-in list, plus what its OpenAI-compatible /models endpoint
+ * lists (fetched at most once a day, cached without secrets). A failing endpoint changes nothing.
+ */
+export class ModelList {
+  private cache: z.infer<typeof cacheSchema>;
+  private readonly inflight = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly port: ModelCachePort,
+    private readonly now: () => number = Date.now,
+  ) {
+    const parsed = cacheSchema.safeParse(port.get());
+    this.cache = parsed.success ? parsed.data : {};
+  }
+
+  models(provider: string): CatalogModel[] {
+    const entry = CATALOG[provider];
+    if (!entry) return [];
+    const builtIn = entry.models;
+    const limits = builtIn[0];
+    const extra = (this.cache[provider]?.ids ?? [])
+      .filter((id) => !builtIn.some((m) => m.id === id))
+      .slice(0, 50)
+      .map((id) => ({ id, name: id, maxInputTokens: limits?.maxInputTokens ?? 128_000, maxOutputTokens: limits?.maxOutputTokens ?? 8192, tools: true }));
+    return [...builtIn, ...extra];
+  }
+
+  /** Fetches the provider's list when the cached one is older than a day; resolves true if it changed. */
+  refresh(provider: string, baseUrl: string, key: string, http: HttpOptions = {}): Promise<boolean> {
+    const entry = CATALOG[provider];
+    const at = this.cache[provider]?.at;
+    if (!entry || entry.wire !== 'openai' || (at !== undefined && this.now() - at < DAY)) return Promise.resolve(false);
+    let run = this.inflight.get(provider);
+    if (!run) {
+      run = this.fetch(provider, baseUrl, key, http).finally(() => this.inflight.delete(provider));
+      this.inflight.set(provider, run);
+    }
+    return run;
+  }
+
+  private async fetch(provider: string, baseUrl: string, key: string, http: HttpOptions): Promise<boolean> {
+    try {
+      const res = await getJson(`${baseUrl.replace(/\/+$/, '')}/models`, { timeoutMs: 10_000, ...http, headers: { authorization: `Bearer ${key}` } });
+      const parsed = listSchema.safeParse(res.json);
+      if (res.status !== 200 || !parsed.success) return false;
+      const ids = parsed.data.data.map((m) => m.id).sort();
+      const changed = JSON.stringify(ids) !== JSON.stringify(this.cache[provider]?.ids);
+      this.cache[provider] = { at: this.now(), ids };
+      await this.port.set(this.cache);
+      return changed;
+    } catch {
+      return false;
+    }
+  }
+}
