@@ -489,6 +489,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     // Groq's wire format (OpenAI Chat Completions, streamed), 40 ms before the first chunk.
     const emu = createServer(async (req, res) => {
       for await (const _ of req) void _;
+      if (req.method === 'GET' && req.url === '/models') {
+        // The provider's own list, which Pi Accounts adds to its built-in models once a day.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b-versatile' }, { id: 'qwen/qwen3-32b' }] }));
+      }
       requests++;
       seenKeys.add(req.headers.authorization);
       await new Promise((r) => setTimeout(r, 40));
