@@ -15,9 +15,10 @@ import { showFault } from './faults-ui';
 import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
 import { runLogin } from './login-ui';
+import { askOverrides, formatHeaders } from './overrides-ui';
 import { promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
-import { requireOverrides, parseHeaders } from '../core/overrides';
-import { credentialFromForm, FORMS, httpsUrlProblem } from '../core/providers/forms';
+import { requireOverrides } from '../core/overrides';
+import { credentialFromForm, FORMS } from '../core/providers/forms';
 
 // Argument objects let keybindings, other extensions and tests run the commands without prompts.
 const signInArgs = z.object({ provider: z.string(), account: z.optional(z.string()), key: z.optional(z.string()), values: z.optional(z.record(z.string(), z.string())), form: z.optional(z.number()) });
@@ -141,28 +142,12 @@ export class Commands {
     const args = arg instanceof AccountNode ? { provider: arg.provider, account: arg.account } : parseArgs(overrideArgs, arg, 'Set Base URL and Headers');
     const target = args?.account ? { provider: args.provider, account: args.account } : await this.pickAccount('Set base URL and headers for', args?.provider, () => true);
     const provider = requireProvider(target.provider);
-    const given = args && 'baseUrl' in args ? args : undefined;
-    const current = this.d.vault.request(provider.id, target.account);
-    const baseUrl = given ? (given.baseUrl ?? '') : await vscode.window.showInputBox({
-      title: `Pi Accounts: ${provider.label} / ${target.account} (1/2)`,
-      prompt: `Base URL for this account's requests (blank: the provider's own)${provider.baseUrlVar ? `; new terminals get it as ${provider.baseUrlVar}` : ''}`,
-      value: current?.baseUrl ?? '',
-      placeHolder: 'https://gateway.example.com/v1',
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? httpsUrlProblem(v) : undefined),
-    });
-    if (baseUrl === undefined) throw aborted();
-    const headers = given ? Object.entries(given.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('; ') : await vscode.window.showInputBox({
-      title: `Pi Accounts: ${provider.label} / ${target.account} (2/2)`,
-      prompt: 'Extra headers, "Name: value" separated by ";" (blank: none). Values are kept in secret storage.',
-      value: Object.entries(current?.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('; '),
-      password: true,
-      ignoreFocusOut: true,
-      validateInput: (v) => { const r = parseHeaders(v); return 'problem' in r ? r.problem : undefined; },
-    });
-    if (headers === undefined) throw aborted();
-    await this.d.vault.setRequest(provider.id, target.account, requireOverrides(baseUrl, headers));
-    this.d.log.info(`Overrides of ${provider.id}/${target.account}: base URL ${baseUrl.trim() || 'none'}, ${Object.keys(parseHeadersOk(headers)).length} header(s).`);
+    // With baseUrl in the arguments there are no prompts; either way the same checks apply.
+    const given = args && 'baseUrl' in args ? { baseUrl: args.baseUrl ?? '', headers: formatHeaders(args.headers) } : undefined;
+    const { baseUrl, headers } = given ?? (await askOverrides(provider, target.account, this.d.vault.request(provider.id, target.account)));
+    const overrides = requireOverrides(baseUrl, headers);
+    await this.d.vault.setRequest(provider.id, target.account, overrides);
+    this.d.log.info(`Overrides of ${provider.id}/${target.account}: base URL ${overrides?.baseUrl ?? 'none'}, ${Object.keys(overrides?.headers ?? {}).length} header(s).`);
     void vscode.window.showInformationMessage(`${provider.label} / ${target.account}: base URL and headers saved.`);
   }
 
@@ -250,8 +235,6 @@ export class Commands {
     return { provider: picked.a.provider, account: picked.a.name };
   }
 }
-
-const parseHeadersOk = (text: string) => { const r = parseHeaders(text); return 'headers' in r ? r.headers : {}; };
 
 const kindText = (a: AccountInfo) => (a.kind === 'oauth' ? 'browser sign-in' : a.kind === 'env' ? 'settings' : `api key ${a.keyTail}`);
 

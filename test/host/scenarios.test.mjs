@@ -265,7 +265,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     const results = JSON.parse(readFileSync(file, 'utf8').trim());
     for (const t of results.passed) console.log(`      in host ✔ ${t}`);
     assert.deepEqual(results.failed, []);
-    assert.equal(results.passed.length, 3);
+    assert.equal(results.passed.length, 4);
   });
 
   it("10. a key already in VS Code's environment is offered instead of typing it", async () => {
