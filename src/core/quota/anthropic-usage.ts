@@ -1,8 +1,8 @@
 // Claude Pro/Max usage: GET /api/oauth/usage with the OAuth token and the oauth beta header.
 // utilization is already a percentage; resets_at is ISO. Facts: providers.md §4.
 import * as z from 'zod/mini';
-import { getJson, type HttpResponse } from '../http';
-import { clampPercent, parseUsage, usageRequest, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
+import type { HttpResponse } from '../http';
+import { clampPercent, parseUsage, usageClientFor, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
 
 const windowSchema = z.nullish(z.object({ utilization: z.nullish(z.number()), resets_at: z.nullish(z.string()) }));
 const schema = z.object({ five_hour: windowSchema, seven_day: windowSchema });
@@ -19,14 +19,5 @@ export function parseAnthropicUsage(res: HttpResponse, now: number): UsageSnapsh
   return { windows, fetchedAt: now };
 }
 
-export function anthropicUsage(o: { url?: string; now?: () => number } = {}): UsageClient {
-  const url = o.url ?? 'https://api.anthropic.com/api/oauth/usage';
-  const now = o.now ?? Date.now;
-  return {
-    provider: 'anthropic',
-    async fetch(credential, http) {
-      const res = await usageRequest(() => getJson(url, { timeoutMs: 10_000, ...http, headers: { Authorization: `Bearer ${credential.access}`, 'anthropic-beta': 'oauth-2025-04-20' } }));
-      return parseAnthropicUsage(res, now());
-    },
-  };
-}
+export const anthropicUsage = (o: { url?: string; now?: () => number } = {}): UsageClient =>
+  usageClientFor({ provider: 'anthropic', url: 'https://api.anthropic.com/api/oauth/usage', headers: (c) => ({ Authorization: `Bearer ${c.access}`, 'anthropic-beta': 'oauth-2025-04-20' }), parse: parseAnthropicUsage }, o);

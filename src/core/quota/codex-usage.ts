@@ -1,8 +1,8 @@
 // ChatGPT Plus/Pro (Codex) usage: GET /backend-api/wham/usage with the account id header.
 // used_percent is a percentage; reset_at is unix seconds. Facts: providers.md §4.
 import * as z from 'zod/mini';
-import { getJson, type HttpResponse } from '../http';
-import { clampPercent, parseUsage, toEpochMs, usageRequest, windowLabel, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
+import type { HttpResponse } from '../http';
+import { clampPercent, parseUsage, toEpochMs, usageClientFor, windowLabel, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
 
 const windowSchema = z.nullish(z.object({ used_percent: z.number(), limit_window_seconds: z.nullish(z.number()), reset_at: z.nullish(z.number()) }));
 const schema = z.object({
@@ -27,15 +27,5 @@ export function parseCodexUsage(res: HttpResponse, now: number): UsageSnapshot {
   return { windows, plan, fetchedAt: now };
 }
 
-export function codexUsage(o: { url?: string; now?: () => number } = {}): UsageClient {
-  const url = o.url ?? 'https://chatgpt.com/backend-api/wham/usage';
-  const now = o.now ?? Date.now;
-  return {
-    provider: 'openai-codex',
-    async fetch(credential, http) {
-      const accountId: Record<string, string> = typeof credential.accountId === 'string' ? { 'ChatGPT-Account-Id': credential.accountId } : {};
-      const res = await usageRequest(() => getJson(url, { timeoutMs: 10_000, ...http, headers: { Authorization: `Bearer ${credential.access}`, ...accountId } }));
-      return parseCodexUsage(res, now());
-    },
-  };
-}
+export const codexUsage = (o: { url?: string; now?: () => number } = {}): UsageClient =>
+  usageClientFor({ provider: 'openai-codex', url: 'https://chatgpt.com/backend-api/wham/usage', headers: (c) => ({ Authorization: `Bearer ${c.access}`, ...(typeof c.accountId === 'string' ? { 'ChatGPT-Account-Id': c.accountId } : {}) }), parse: parseCodexUsage }, o);

@@ -3,9 +3,9 @@
 // completion counts (PMA scales the free totals: chat 500 → 50, completions 4000 → 2000).
 // Facts: providers.md §3.3.
 import * as z from 'zod/mini';
-import { getJson, type HttpResponse } from '../http';
+import type { HttpResponse } from '../http';
 import { COPILOT_HEADERS } from '../oauth/github-copilot';
-import { clampPercent, parseUsage, usageRequest, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
+import { clampPercent, parseUsage, usageClientFor, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
 
 const schema = z.object({
   copilot_plan: z.nullish(z.string()),
@@ -45,15 +45,6 @@ export function parseCopilotUsage(res: HttpResponse, now: number): UsageSnapshot
   return { windows, plan: plan ?? undefined, fetchedAt: now };
 }
 
-export function copilotUsage(o: { url?: string; now?: () => number } = {}): UsageClient {
-  const url = o.url ?? 'https://api.github.com/copilot_internal/user';
-  const now = o.now ?? Date.now;
-  return {
-    provider: 'github-copilot',
-    async fetch(credential, http) {
-      // The GitHub token (stored as `refresh`) is what this endpoint takes, as "token <t>".
-      const res = await usageRequest(() => getJson(url, { timeoutMs: 10_000, ...http, headers: { ...COPILOT_HEADERS, Authorization: `token ${credential.refresh}` } }));
-      return parseCopilotUsage(res, now());
-    },
-  };
-}
+// This endpoint takes the GitHub token (stored as `refresh`), as "token <t>".
+export const copilotUsage = (o: { url?: string; now?: () => number } = {}): UsageClient =>
+  usageClientFor({ provider: 'github-copilot', url: 'https://api.github.com/copilot_internal/user', headers: (c) => ({ ...COPILOT_HEADERS, Authorization: `token ${c.refresh}` }), parse: parseCopilotUsage }, o);

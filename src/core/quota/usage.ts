@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { OAuthCredential } from '../credentials';
 import { isFault } from '../faults';
-import type { HttpOptions, HttpResponse } from '../http';
+import { getJson, type HttpOptions, type HttpResponse } from '../http';
 
 /** One quota window, normalised across providers. */
 export interface UsageWindow {
@@ -98,4 +98,25 @@ export async function usageRequest<T>(fn: () => Promise<T>): Promise<T> {
     if (isFault(e, 'aborted')) throw e;
     throw new UsageError('network', isFault(e) ? e.message : 'the request failed');
   }
+}
+
+/** What differs between the providers' usage endpoints; `usageClient` does the rest. */
+export interface UsageEndpoint {
+  readonly provider: string;
+  readonly url: string;
+  headers(credential: OAuthCredential): Record<string, string>;
+  parse(res: HttpResponse, now: number): UsageSnapshot;
+}
+
+/** A usage client for `endpoint`; `url` and `now` are for tests (an emulator, a fixed clock). */
+export function usageClientFor(endpoint: UsageEndpoint, o: { url?: string; now?: () => number } = {}): UsageClient {
+  const url = o.url ?? endpoint.url;
+  const now = o.now ?? Date.now;
+  return {
+    provider: endpoint.provider,
+    async fetch(credential, http) {
+      const res = await usageRequest(() => getJson(url, { timeoutMs: 10_000, ...http, headers: endpoint.headers(credential) }));
+      return endpoint.parse(res, now());
+    },
+  };
 }
