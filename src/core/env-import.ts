@@ -57,9 +57,3 @@ export function scanEnvironment(sources: readonly EnvSource[], vault: Vault): En
   }
   return { candidates, skipped };
 }
-
-/** A free account name for an import: "env", then "env-2", "env-3"… */
-export function importName(vault: Vault, provider: string): string {
-  const taken = new Set(vault.accounts(provider).map((a) => a.name));
-  return ['env', ...Array.from({ length: 48 }, (_, i) => `env-${i + 2}`)].find((n) => !taken.has(n))!;
-}

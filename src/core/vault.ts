@@ -90,6 +90,13 @@ export class Vault {
     return Object.keys(this.data.providers);
   }
 
+  /** For imports: the first of `preferred` not taken, then `<last>-2`, `<last>-3`… */
+  freeName(provider: string, preferred: readonly string[]): string {
+    const taken = new Set(this.accounts(provider).map((a) => a.name));
+    const stem = preferred[preferred.length - 1];
+    return [...preferred, ...Array.from({ length: 48 }, (_, i) => `${stem}-${i + 2}`)].find((n) => !taken.has(n))!;
+  }
+
   defaultAccount(provider: string): AccountInfo | undefined {
     return this.accounts(provider).find((a) => a.isDefault);
   }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
-import { importName, scanEnvironment } from '../core/env-import';
+import { scanEnvironment } from '../core/env-import';
 import { aborted } from '../core/faults';
 import type { Logger } from '../core/log';
 import { requireProvider } from '../core/providers/directory';
@@ -48,7 +48,7 @@ export async function importFromEnvironment(vault: Vault, log: Logger): Promise<
   if (!picked) throw aborted();
   const added: string[] = [];
   for (const { c } of picked) {
-    const account = await vault.add(c.provider, importName(vault, c.provider), c.credential);
+    const account = await vault.add(c.provider, vault.freeName(c.provider, ['env']), c.credential);
     added.push(`${c.provider}/${account.name}`);
     log.info(`Imported $${c.variable} as ${c.provider}/${account.name} (${c.keyTail}).`);
   }

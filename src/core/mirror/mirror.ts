@@ -218,8 +218,7 @@ export class AuthMirror {
     const { owned, accounts } = filePart(state, path);
     const names: { provider: string; account: string }[] = [];
     for (const c of candidates) {
-      const taken = new Set(this.vault.accounts(c.provider).map((a) => a.name));
-      const name = ['default', 'pi', ...Array.from({ length: 48 }, (_, i) => `pi-${i + 2}`)].find((n) => !taken.has(n))!;
+      const name = this.vault.freeName(c.provider, ['default', 'pi']);
       await this.vault.add(c.provider, name, c.credential);
       owned[c.provider] = c.fingerprint;
       accounts[c.provider] = name;
