@@ -2,11 +2,10 @@
 // thinking blocks, usage; an `error` event mid-stream is a typed failure. Subscription (OAuth)
 // tokens are sent the way pi sends them (Bearer, the claude-code and oauth betas, Claude Code's
 // user agent and first system line). Facts: pi-ai providers/anthropic.js (0.73.1).
-import { isFault } from '../faults';
 import { postJsonStream, type HttpOptions } from '../http';
 import { parseToolInput, type ChatPart, type ChatRequest, type Endpoint, type StreamEvent } from './chat';
-import { modelError, ModelError } from './errors';
-import { readSse } from './sse';
+import { ModelError, streamBroke, streamRefused } from './errors';
+import { sseJson } from './sse';
 
 const CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI for Claude.";
 
@@ -35,17 +34,11 @@ export function anthropicBody(req: ChatRequest, oauth: boolean) {
 
 export async function* streamAnthropic(req: ChatRequest, e: Endpoint, http: HttpOptions = {}): AsyncGenerator<StreamEvent> {
   const res = await postJsonStream(`${e.baseUrl.replace(/\/+$/, '')}/v1/messages`, anthropicBody(req, e.oauth === true), { ...http, headers: headersFor(e) });
-  if (res.status !== 200) throw modelError({ status: res.status, headers: res.headers, text: await res.text().catch(() => ''), json: undefined }, 'Anthropic');
+  if (res.status !== 200) throw await streamRefused(res, 'Anthropic');
   const blocks = new Map<number, { type: string; id?: string; name?: string; json: string }>();
   let input = 0;
   try {
-    for await (const ev of readSse(res.body)) {
-      let d: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      try {
-        d = JSON.parse(ev.data);
-      } catch {
-        continue; // not JSON (a ping, a comment): nothing to take from it
-      }
+    for await (const d of sseJson(res.body)) {
       switch (d.type) {
         case 'message_start':
           input = d.message?.usage?.input_tokens ?? 0;
@@ -80,8 +73,6 @@ export async function* streamAnthropic(req: ChatRequest, e: Endpoint, http: Http
       }
     }
   } catch (err) {
-    if (err instanceof ModelError || isFault(err)) throw err;
-    if (http.signal?.aborted) throw new ModelError('stream', 'Cancelled.');
-    throw new ModelError('stream', `The answer from Anthropic broke off: ${(err as Error).message}`);
+    streamBroke(err, 'Anthropic', http.signal);
   }
 }

@@ -1,5 +1,5 @@
-import { Fault } from '../faults';
-import type { HttpResponse } from '../http';
+import { Fault, isFault } from '../faults';
+import type { HttpResponse, StreamResponse } from '../http';
 import { retryAfter } from '../quota/usage';
 
 /** A failed model request, typed for rotation: rate limits rest the account, 401 marks it. */
@@ -33,4 +33,16 @@ export function modelError(res: HttpResponse, provider: string, now = Date.now()
   if (res.status === 401 || res.status === 403) return new ModelError('unauthorized', what);
   if (res.status >= 500) return new ModelError('server', what);
   return new ModelError('request', what);
+}
+
+/** A streamed answer whose status is not 200, as a ModelError (the body read for its summary). */
+export async function streamRefused(res: StreamResponse, provider: string): Promise<ModelError> {
+  return modelError({ status: res.status, headers: res.headers, text: await res.text().catch(() => ''), json: undefined }, provider);
+}
+
+/** What broke a stream that had started: typed faults as they are, anything else a stream error. */
+export function streamBroke(err: unknown, provider: string, signal: AbortSignal | undefined): never {
+  if (err instanceof ModelError || isFault(err)) throw err;
+  if (signal?.aborted) throw new ModelError('stream', 'Cancelled.');
+  throw new ModelError('stream', `The answer from ${provider} broke off: ${(err as Error).message}`);
 }

@@ -1,11 +1,10 @@
 // OpenAI-compatible Chat Completions, streaming (OpenAI, OpenRouter, Groq, Mistral, xAI,
 // Cerebras, DeepSeek, Fireworks and the rest of the compatible providers): content deltas, tool
 // calls assembled from indexed argument deltas, usage from the last chunk, `[DONE]` at the end.
-import { isFault } from '../faults';
 import { postJsonStream, type HttpOptions } from '../http';
 import { parseToolInput, type ChatRequest, type Endpoint, type StreamEvent } from './chat';
-import { modelError, ModelError } from './errors';
-import { readSse } from './sse';
+import { ModelError, streamBroke, streamRefused } from './errors';
+import { sseJson } from './sse';
 
 export function openaiBody(req: ChatRequest) {
   const messages: object[] = req.system ? [{ role: 'system', content: req.system }] : [];
@@ -27,17 +26,10 @@ export function openaiBody(req: ChatRequest) {
 
 export async function* streamOpenAI(req: ChatRequest, e: Endpoint, providerLabel: string, http: HttpOptions = {}): AsyncGenerator<StreamEvent> {
   const res = await postJsonStream(`${e.baseUrl.replace(/\/+$/, '')}/chat/completions`, openaiBody(req), { ...http, headers: { authorization: `Bearer ${e.key}`, ...e.headers } });
-  if (res.status !== 200) throw modelError({ status: res.status, headers: res.headers, text: await res.text().catch(() => ''), json: undefined }, providerLabel);
+  if (res.status !== 200) throw await streamRefused(res, providerLabel);
   const calls = new Map<number, { id: string; name: string; args: string }>();
   try {
-    for await (const ev of readSse(res.body)) {
-      if (ev.data === '[DONE]') break;
-      let d: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      try {
-        d = JSON.parse(ev.data);
-      } catch {
-        continue;
-      }
+    for await (const d of sseJson(res.body)) {
       if (d.error) throw new ModelError(d.error.code === 429 || /rate|overload/i.test(String(d.error.message ?? d.error.type)) ? 'rate-limited' : 'stream', `${providerLabel} stopped mid-answer: ${String(d.error.message ?? d.error.type ?? 'error').slice(0, 200)}`);
       const choice = d.choices?.[0];
       const delta = choice?.delta ?? {};
@@ -57,8 +49,6 @@ export async function* streamOpenAI(req: ChatRequest, e: Endpoint, providerLabel
       if (d.usage) yield { type: 'usage', input: d.usage.prompt_tokens ?? 0, output: d.usage.completion_tokens ?? 0 };
     }
   } catch (err) {
-    if (err instanceof ModelError || isFault(err)) throw err;
-    if (http.signal?.aborted) throw new ModelError('stream', 'Cancelled.');
-    throw new ModelError('stream', `The answer from ${providerLabel} broke off: ${(err as Error).message}`);
+    streamBroke(err, providerLabel, http.signal);
   }
 }

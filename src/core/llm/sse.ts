@@ -45,3 +45,15 @@ export async function* readSse(chunks: AsyncIterable<Uint8Array | string>): Asyn
   if (buffer) yield* take(buffer);
   yield* take('');
 }
+
+/** The JSON payload of each event (`[DONE]` ends it; events that are not JSON, like pings, are skipped). */
+export async function* sseJson(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for await (const ev of readSse(chunks)) {
+    if (ev.data === '[DONE]') return;
+    try {
+      yield JSON.parse(ev.data);
+    } catch {
+      // not JSON: nothing to take from it
+    }
+  }
+}
