@@ -1,6 +1,7 @@
 // Composition root: builds the objects and wires the vault's change event to its listeners.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
+import { coalesced } from './core/events';
 import { describe } from './core/faults';
 import { KeepFresh } from './core/keep-fresh';
 import { QuotaService, usageClient } from './core/quota/quota-service';
@@ -95,15 +96,18 @@ export function activate(context: vscode.ExtensionContext): void {
     signOut: (provider, account) => commands.signOut({ provider, account }),
   });
 
-  // Everything that shows or exports the active account follows it.
-  const bridge = () => {
+  // Everything that shows or exports the active account follows it, once per change however
+  // many paths the change came by.
+  const bridge = coalesced(() => {
     terminal.apply();
     view.refresh();
     auth.update();
     keepFresh.schedule();
     statusBar.update();
     models.refresh();
-  };
+  });
+  const syncMirror = coalesced(() => void mirror.run());
+  const showUsage = coalesced(() => (view.refresh(), statusBar.update()));
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
 
@@ -126,12 +130,12 @@ export function activate(context: vscode.ExtensionContext): void {
       redactor.setSecrets(vault.secrets());
       rotation.evaluate();
       bridge();
-      if (change.reason !== 'load') void mirror.run();
+      if (change.reason !== 'load') syncMirror();
       if (change.reason === 'add' || change.reason === 'load') refreshQuota();
     }),
     rotation.onDidChange((change) => {
       bridge();
-      void mirror.run();
+      syncMirror();
       if (change.allExhausted) {
         const label = requireProvider(change.provider).label;
         void vscode.window.showWarningMessage(`Every ${label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`);
@@ -139,15 +143,14 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     quota.onDidChange((t) => {
       rotation.evaluate(t.provider);
-      view.refresh();
-      statusBar.update();
+      showUsage();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => terminal.apply()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('piAccounts.terminal')) terminal.apply();
       if (e.affectsConfiguration('piAccounts.rotation')) (rotation.evaluate(), bridge());
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
-      if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) void mirror.run();
+      if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();
     }),
   );
   log.info(`Activated in ${Date.now() - started} ms; auth.json at ${authPath()}.`);

@@ -27,3 +27,19 @@ export class Emitter<T> {
     this.listeners.clear();
   }
 }
+
+/**
+ * `fn` once for any number of calls in the same turn: one change often arrives through two
+ * paths (a vault change that also switches the active account), and the work is the same.
+ */
+export function coalesced(fn: () => void): () => void {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      fn();
+    });
+  };
+}

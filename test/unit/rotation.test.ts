@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { coalesced } from '../../src/core/events';
 import type { Logger } from '../../src/core/log';
 import { AuthMirror } from '../../src/core/mirror/mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
@@ -117,5 +118,21 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     manual.evaluate();
     assert.equal(manual.active('anthropic')?.name, 'max-1');
     t.cleanup();
+  });
+});
+
+describe('coalesced', () => {
+  it('runs once for calls in the same turn, and again in the next', async () => {
+    let runs = 0;
+    const f = coalesced(() => void runs++);
+    f();
+    f();
+    f();
+    assert.equal(runs, 0, 'deferred to the end of the turn');
+    await Promise.resolve();
+    assert.equal(runs, 1);
+    f();
+    await Promise.resolve();
+    assert.equal(runs, 2);
   });
 });
