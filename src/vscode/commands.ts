@@ -16,7 +16,7 @@ import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
 import { runLogin } from './login-ui';
 import { askOverrides, formatHeaders } from './overrides-ui';
-import { promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
+import { askKey, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireOverrides } from '../core/overrides';
 import { credentialFromForm, FORMS } from '../core/providers/forms';
 
@@ -118,9 +118,12 @@ export class Commands {
   /** New tokens for an account whose sign-in expired or was revoked; the account keeps its name. */
   async signInAgain(arg?: unknown): Promise<void> {
     const args = arg instanceof AccountNode ? { provider: arg.provider, account: arg.account } : parseArgs(accountArgs, arg, 'Sign In Again');
-    const target = args?.account ? { provider: args.provider, account: args.account } : await this.pickAccount('Sign in again', args?.provider, (a) => a.kind === 'oauth');
+    const target = args?.account ? { provider: args.provider, account: args.account } : await this.pickAccount('Sign in again', args?.provider, (a) => a.kind === 'oauth' || a.needsSignIn);
     const provider = requireProvider(target.provider);
-    const credential = await this.login(provider);
+    // A key the provider refused (the model bridge marks those) is replaced by a new key, keeping
+    // the values stored beside it; a browser or device account signs in again.
+    const current = this.d.vault.credential(provider.id, target.account);
+    const credential: Credential = current?.type === 'api_key' ? { ...current, key: requireApiKey(await askKey(provider, `Pi Accounts: New Key for ${provider.label} / ${target.account}`), provider.label) } : await this.login(provider);
     await this.d.vault.updateCredential(provider.id, target.account, credential);
     this.d.log.info(`Signed in again: ${provider.id}/${target.account}.`);
     void vscode.window.showInformationMessage(`${provider.label} / ${target.account} is signed in again.`);

@@ -136,10 +136,10 @@ async function askForm(provider: ProviderInfo, forms: readonly SignInForm[]): Pr
   return credentialFromForm(form, answers);
 }
 
-async function askKey(provider: ProviderInfo): Promise<string> {
+export async function askKey(provider: ProviderInfo, title = `Pi Accounts: Sign In to ${provider.label} (3/3)`): Promise<string> {
   const where = provider.keyUrl ? ` (create one at ${provider.keyUrl})` : '';
   const key = await vscode.window.showInputBox({
-    title: `Pi Accounts: Sign In to ${provider.label} (3/3)`,
+    title,
     prompt: `Paste your ${provider.label} API key${where}. It is kept in VS Code's secret storage.`,
     password: true,
     ignoreFocusOut: true,
