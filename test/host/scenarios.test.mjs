@@ -481,10 +481,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     console.log('      Bedrock (profile + region) and Cloudflare (account from a dashboard URL) via the palette; Groq and Azure (+ resource name) imported from the environment');
   });
 
-  it('15. language models: another extension picks a Pi Accounts model with vscode.lm and gets the streamed reply', async () => {
+  it('15. language models: another extension picks a Pi Accounts model with vscode.lm and gets the streamed reply; a revoked key is replaced with Sign In Again', async () => {
     const RUNS = 20;
     const reply = ['Hello', ' from', ' the', ' emulator', '.'];
     let requests = 0;
+    let validKey; // once set, other keys get 401, as when a provider revokes a key
     const seenKeys = new Set();
     // Groq's wire format (OpenAI Chat Completions, streamed), 40 ms before the first chunk.
     const emu = createServer(async (req, res) => {
@@ -496,6 +497,10 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       }
       requests++;
       seenKeys.add(req.headers.authorization);
+      if (validKey && req.headers.authorization !== `Bearer ${validKey}`) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: { message: 'Invalid API Key', type: 'invalid_request_error' } }));
+      }
       await new Promise((r) => setTimeout(r, 40));
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const [i, part] of reply.entries()) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: part }, finish_reason: i === reply.length - 1 ? 'stop' : null }] })}\n\n`);
@@ -539,6 +544,24 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       await w.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Today as a VS Code model' }).first().waitFor({ timeout: 10_000 });
       mkdirSync(ARTIFACTS, { recursive: true });
       await w.page.screenshot({ path: join(ARTIFACTS, 'language-model-usage.png') });
+
+      // The provider revokes the key: the account is marked, and Sign In Again takes a new key.
+      const lastChat = () => JSON.parse(readFileSync(chatFile, 'utf8').trim().split('\n').at(-1));
+      const NEW_KEY = 'gsk_hostReplacedKey_0123456789abcdef';
+      validKey = NEW_KEY;
+      const lines = readFileSync(chatFile, 'utf8').trim().split('\n').length;
+      await w.runCommand('Pi Accounts Consumer: Chat With a Pi Accounts Model');
+      await waitFor(() => readFileSync(chatFile, 'utf8').trim().split('\n').length > lines, 30_000);
+      assert.match(lastChat().error, /401|Invalid API Key/);
+      await w.page.waitForFunction(() => /work.*needs sign-in/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 20_000 });
+      await w.contextMenu(w.treeRow('work'), /Sign In Again/);
+      await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Key for Groq / work' }).waitFor();
+      await w.answer(NEW_KEY);
+      await w.notification('Groq / work is signed in again');
+      await w.runCommand('Pi Accounts Consumer: Chat With a Pi Accounts Model');
+      await waitFor(() => readFileSync(chatFile, 'utf8').trim().split('\n').length > lines + 1, 30_000);
+      assert.equal(lastChat().text, 'Hello from the emulator.', 'the new key serves');
+      assert.equal((await authJson((d) => d.groq?.key === NEW_KEY)).groq.key, NEW_KEY);
     } finally {
       emu.closeAllConnections();
       emu.close();
