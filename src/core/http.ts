@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { parseJson } from './json';
 import { Fault } from './faults';
 
 export interface HttpOptions {
@@ -71,14 +72,6 @@ export const postJson = (url: string, body: unknown, opts: HttpOptions = {}) =>
   http('POST', url, JSON.stringify(body), { ...opts, headers: { 'content-type': 'application/json', accept: 'application/json', ...opts.headers } });
 
 export const getJson = (url: string, opts: HttpOptions = {}) => http('GET', url, undefined, { ...opts, headers: { accept: 'application/json', ...opts.headers } });
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 function safeHost(url: string): string {
   try {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { parseJson } from './json';
 import { credentialSchema, keyOf, keyTail, requireAccountName, secretsOf, type AccountKind, type Credential } from './credentials';
 import { Emitter } from './events';
 import { Fault } from './faults';
@@ -215,13 +216,7 @@ export class Vault {
 
 function parse(raw: string | undefined): StoredVault {
   if (raw === undefined) return empty();
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    json = undefined;
-  }
-  const parsed = storedVaultSchema.safeParse(json);
+  const parsed = storedVaultSchema.safeParse(parseJson(raw));
   if (!parsed.success) {
     // Refuse to work on (and so overwrite) accounts we cannot read.
     throw new Fault('vault', 'The accounts saved in VS Code\'s secret storage cannot be read.', 'Nothing was changed. Run "Pi Accounts: Show Log" and report the problem.');

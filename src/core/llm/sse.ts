@@ -1,3 +1,5 @@
+import { parseJson } from '../json';
+
 /** One server-sent event: its `event:` name (if any) and its joined `data:` lines. */
 export interface SseEvent {
   readonly event?: string;
@@ -50,10 +52,7 @@ export async function* readSse(chunks: AsyncIterable<Uint8Array | string>): Asyn
 export async function* sseJson(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   for await (const ev of readSse(chunks)) {
     if (ev.data === '[DONE]') return;
-    try {
-      yield JSON.parse(ev.data);
-    } catch {
-      // not JSON: nothing to take from it
-    }
+    const json = parseJson(ev.data);
+    if (json && typeof json === 'object') yield json as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseJson } from '../json';
 import * as z from 'zod/mini';
 import type { SecretStore } from '../secret-store';
 
@@ -17,14 +18,9 @@ export class MirrorStateStore {
 
   async read(): Promise<MirrorState> {
     const raw = await this.store.get(MIRROR_STATE_KEY);
-    if (raw === undefined) return { owned: {} };
-    try {
-      const parsed = stateSchema.safeParse(JSON.parse(raw));
-      if (parsed.success) return parsed.data;
-    } catch {
-      // fall through: unreadable ownership means we own nothing, the safe side
-    }
-    return { owned: {} };
+    const parsed = stateSchema.safeParse(parseJson(raw));
+    // Unreadable ownership means we own nothing: the safe side.
+    return parsed.success ? parsed.data : { owned: {} };
   }
 
   async write(state: MirrorState): Promise<void> {

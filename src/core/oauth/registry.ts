@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { parseJson } from '../json';
 import { Fault } from '../faults';
 import { anthropic } from './anthropic';
 import { cline } from './cline';
@@ -21,13 +22,7 @@ export const ENDPOINTS_ENV = 'PI_ACCOUNTS_OAUTH_ENDPOINTS';
 
 export function parseEndpointOverrides(raw: string | undefined): EndpointOverrides {
   if (!raw) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    json = undefined;
-  }
-  const r = overridesSchema.safeParse(json);
+  const r = overridesSchema.safeParse(parseJson(raw));
   if (!r.success) throw new Fault('oauth', `${ENDPOINTS_ENV} is set but is not a JSON map of loopback URLs; it is ignored.`, `Unset ${ENDPOINTS_ENV}.`);
   return r.data;
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { parseJson } from '../json';
 import { Fault } from '../faults';
 import type { HttpResponse } from '../http';
 
@@ -48,10 +49,6 @@ export function expiresAt(expiresInSeconds: number | undefined, now: number, ear
 export function jwtClaims(token: string): Record<string, unknown> | undefined {
   const part = token.split('.')[1];
   if (!part) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const claims = parseJson(Buffer.from(part, 'base64url').toString('utf8'));
+  return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
 }

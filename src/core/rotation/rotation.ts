@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { parseJson } from '../json';
 import { Emitter } from '../events';
 import type { Logger } from '../log';
 import type { QuotaEntry } from '../quota/scheduler';
@@ -65,13 +66,7 @@ export class Rotation implements ActiveAccounts {
     const raw = await this.d.store.get(ROTATION_KEY);
     if (raw === this.saved) return;
     const before = new Map(this.d.vault.providers().map((p) => [p, this.active(p)?.name]));
-    let json: unknown;
-    try {
-      json = raw === undefined ? {} : JSON.parse(raw);
-    } catch {
-      json = {};
-    }
-    const parsed = stateSchema.safeParse(json);
+    const parsed = stateSchema.safeParse(parseJson(raw));
     this.state = parsed.success ? parsed.data : {};
     this.saved = raw;
     for (const [provider, from] of before) {
