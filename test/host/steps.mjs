@@ -1,0 +1,89 @@
+// Steps a person takes in the workbench, shared by the host scenario files. Each takes the
+// running Workbench first.
+import { readFileSync } from 'node:fs';
+
+/** Waits until the sign-in's quick input shows step `n` of 3. */
+export async function waitForStep(w, n) {
+  await w.page.waitForFunction((step) => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes(`(${step}/3)`), n);
+}
+
+/** Palette → Sign In… → provider → account name; leaves the flow at step 3 (the key). */
+export async function startSignIn(w, provider, account) {
+  await w.runCommand('Pi Accounts: Sign In…');
+  const input = w.page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(provider);
+  const row = w.page.locator('.quick-input-list .monaco-list-row').filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${provider}$`) }) }).first();
+  await row.click();
+  await waitForStep(w, 2);
+  await w.answer(account);
+  await waitForStep(w, 3);
+}
+
+/** The whole sign-in, as a person types it. */
+export async function signIn(w, provider, account, key) {
+  await startSignIn(w, provider, account);
+  await w.answer(key);
+  await w.notification(`as "${account}"`);
+}
+
+/** Palette → Sign In → GitHub Copilot (device) → name → blank host; leaves the code modal open. */
+export async function deviceSignIn(w, account) {
+  await w.runCommand('Pi Accounts: Sign In…');
+  await w.answer('GitHub Copilot', { pick: 'sign in with a device code' });
+  await waitForStep(w, 2);
+  await w.answer(account);
+  await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Sign in to GitHub Copilot' }).waitFor();
+  await w.answer(''); // blank: github.com (here, the emulator)
+  const modal = w.page.locator('.monaco-dialog-box');
+  await modal.locator('text=/Your GitHub Copilot sign-in code: ABCD-\\d{4}/').waitFor();
+  return { modal, code: /ABCD-\d{4}/.exec(await modal.textContent())[0] };
+}
+
+/**
+ * Palette → Sign In → Claude Pro/Max → name, against the Anthropic emulator; returns how it
+ * finished ('loopback' or 'paste').
+ */
+export async function browserSignIn(w, emu, account) {
+  await w.runCommand('Pi Accounts: Sign In…');
+  await w.answer('Claude Pro/Max', { pick: 'sign in with the browser' });
+  await waitForStep(w, 2);
+  const popup = w.page.context().waitForEvent('page');
+  await w.answer(account);
+  const page = await popup;
+  // The emulator approves at once and redirects to localhost:53692. code-server is a remote
+  // window to VS Code (remoteName is set, and asExternalUri maps that port to its /proxy/
+  // path), so the extension does not count on the loopback and asks for a paste: the person
+  // copies the address the browser ended on, as here.
+  await page.waitForLoadState().catch(() => undefined);
+  const done = w.notification(`Signed in to Claude Pro/Max as "${account}"`, 30_000);
+  const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'Paste the code (or the whole address)' });
+  const how = await Promise.race([done.then(() => 'loopback'), pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste')]);
+  if (how === 'paste') await w.answer(emu.stats.lastRedirect);
+  await done;
+  await page.close();
+  return how;
+}
+
+/** auth.json once it satisfies `ready` (the mirror writes just after the vault changes). */
+export async function authJson(w, ready = () => true) {
+  let data;
+  await waitFor(() => {
+    try {
+      data = JSON.parse(readFileSync(w.authPath, 'utf8'));
+      return ready(data);
+    } catch {
+      return false;
+    }
+  });
+  return data;
+}
+
+export async function waitFor(cond, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
