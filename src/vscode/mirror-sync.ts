@@ -3,6 +3,7 @@ import type { Logger } from '../core/log';
 import type { AuthMirror, ImportScan } from '../core/mirror/mirror';
 import { findProvider } from '../core/providers/directory';
 import { isFault } from '../core/faults';
+import { ConflictMemory, LoopGuard } from '../core/mirror/sync-policy';
 import { showFault } from './faults-ui';
 
 const IMPORT_OFFERED = 'piAccounts.importOffered';
@@ -11,16 +12,12 @@ const label = (id: string) => findProvider(id)?.label ?? id;
 const skippedText = (skipped: ImportScan['skipped']) => skipped.map((s) => `${label(s.provider)} (${s.why})`).join('; ');
 
 const KEPT_KEY = 'piAccounts.keptForeignEntries';
-// More watch-triggered writes than this in the window means something keeps undoing ours.
-const LOOP_WRITES = 5;
-const LOOP_WINDOW_MS = 10_000;
-const LOOP_PAUSE_MS = 60_000;
 
 /** Runs the auth.json mirror after vault changes and tells the person what it could not do. */
 export class MirrorSync {
-  private warnedConflicts = new Set<string>();
-  private watchWrites: number[] = [];
-  private pausedUntil = 0;
+  private readonly loop = new LoopGuard();
+  private readonly conflicts: ConflictMemory;
+  private corruptReported = false;
 
   constructor(
     private readonly mirror: AuthMirror,
@@ -29,7 +26,9 @@ export class MirrorSync {
     private readonly memento: vscode.Memento,
     /** Makes an imported account the one in use. */
     private readonly use: (provider: string, account: string) => Promise<void>,
-  ) {}
+  ) {
+    this.conflicts = new ConflictMemory({ get: () => memento.get<string[]>(KEPT_KEY, []), set: (v) => memento.update(KEPT_KEY, v) });
+  }
 
   enabled(): boolean {
     return vscode.workspace.getConfiguration('piAccounts').get<boolean>('mirror.enabled', true);
@@ -37,17 +36,12 @@ export class MirrorSync {
 
   /** After auth.json changed on disk (pi, another window, a person). */
   async onFileChanged(): Promise<void> {
-    if (Date.now() < this.pausedUntil) return;
+    if (this.loop.paused(Date.now())) return;
     const wrote = await this.run([], true);
-    if (!wrote) return;
-    const now = Date.now();
-    this.watchWrites = [...this.watchWrites.filter((t) => now - t < LOOP_WINDOW_MS), now];
-    if (this.watchWrites.length >= LOOP_WRITES) {
-      this.pausedUntil = now + LOOP_PAUSE_MS;
-      this.watchWrites = [];
-      this.log.warn(`auth.json was rewritten ${LOOP_WRITES} times in ${LOOP_WINDOW_MS / 1000} s after changes by someone else; not following its changes for a minute.`);
-      void vscode.window.showWarningMessage("pi's auth.json keeps changing right after Pi Accounts writes it (another program, or another VS Code window with different settings?). Pi Accounts stops following it for a minute.", 'Show Log').then((c) => c && this.log.show());
-    }
+    if (!wrote || !this.loop.wrote(Date.now())) return;
+    const { writesLimit, windowMs } = this.loop;
+    this.log.warn(`auth.json was rewritten ${writesLimit} times in ${windowMs / 1000} s after changes by someone else; not following its changes for a minute.`);
+    void vscode.window.showWarningMessage("pi's auth.json keeps changing right after Pi Accounts writes it (another program, or another VS Code window with different settings?). Pi Accounts stops following it for a minute.", 'Show Log').then((c) => c && this.log.show());
   }
 
   /** Returns whether auth.json was written. */
@@ -61,17 +55,15 @@ export class MirrorSync {
       for (const provider of r.conflicts) this.warnConflict(provider, r.foreign[provider]);
       return r.written;
     } catch (e) {
-      if (!fromWatch || !isFault(e, 'mirror-corrupt') || !this.warnedConflicts.has('corrupt')) void showFault(e, this.log);
-      if (isFault(e, 'mirror-corrupt')) this.warnedConflicts.add('corrupt'); // once per session from the watcher
+      if (!fromWatch || !isFault(e, 'mirror-corrupt') || !this.corruptReported) void showFault(e, this.log);
+      if (isFault(e, 'mirror-corrupt')) this.corruptReported = true; // once per session from the watcher
       return false;
     }
   }
 
   private warnConflict(provider: string, fingerprint: string | undefined): void {
-    const kept = this.memento.get<string[]>(KEPT_KEY, []);
     this.log.warn(`auth.json has a ${provider} entry that Pi Accounts did not write; it was left as it is.`);
-    if ((fingerprint && kept.includes(fingerprint)) || this.warnedConflicts.has(`${provider}:${fingerprint}`)) return;
-    this.warnedConflicts.add(`${provider}:${fingerprint}`);
+    if (!this.conflicts.shouldAsk(provider, fingerprint)) return;
     void vscode.window
       .showWarningMessage(
         `pi's auth.json has a ${label(provider)} credential that Pi Accounts did not write (from pi's /login, or edited by hand), so pi uses that one.`,
@@ -82,7 +74,7 @@ export class MirrorSync {
       .then(async (choice) => {
         if (choice === 'Replace It') await this.run([provider]);
         if (choice === 'Import It') await this.importOne(provider, fingerprint);
-        if (choice === 'Leave It' && fingerprint) await this.memento.update(KEPT_KEY, [...kept, fingerprint].slice(-50)); // asked once per content
+        if (choice === 'Leave It') await this.conflicts.keep(fingerprint); // asked once per content
       });
   }
 
