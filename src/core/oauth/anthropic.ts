@@ -1,5 +1,5 @@
 // Anthropic (Claude Pro/Max): authorization code + PKCE, JSON token requests, rotating refresh
-// tokens, expiry 5 minutes early. Facts: providers.md §3.1 (pi 0.73.1).
+// tokens, expiry 5 minutes early. Facts: @mariozechner/pi-ai 0.73.1, dist/utils/oauth/anthropic.js.
 import { postJson, type HttpOptions } from '../http';
 import { browserCodeFlow } from './browser-flow';
 import { FIVE_MINUTES, type LoginUi, type OAuthCredential, type OAuthProvider } from './provider';

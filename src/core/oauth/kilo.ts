@@ -1,6 +1,7 @@
 // Kilo: a custom device authorization (not RFC 8628): POST creates a code, GET polls it; the
 // token never expires on its own, so there is no refresh endpoint and pi-multi-auth stores it
-// as both access and refresh with a year's lifetime. Facts: providers.md §3.8 (PMA oauth-kilo).
+// as both access and refresh with a year's lifetime. Facts: pi-multi-auth 0.7.0
+// (github.com/MasuRii/pi-multi-auth), its Kilo OAuth provider.
 import * as z from 'zod/mini';
 import { aborted, Fault } from '../faults';
 import { getJson, postJson, type HttpOptions } from '../http';

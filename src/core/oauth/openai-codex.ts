@@ -1,6 +1,7 @@
 // OpenAI Codex (ChatGPT Plus/Pro): authorization code + PKCE on localhost:1455, form-encoded
 // token requests, rotating refresh tokens, expiry NOT shortened (pi's rule for this provider),
-// account id from the access token's claims. Facts: providers.md §3.2.
+// account id from the access token's claims. Facts: @mariozechner/pi-ai 0.73.1,
+// dist/utils/oauth/openai-codex.js.
 import { Fault } from '../faults';
 import { postForm, type HttpOptions } from '../http';
 import { browserCodeFlow } from './browser-flow';

@@ -1,6 +1,7 @@
 // Qwen (qwen-cli): device code WITH PKCE, form bodies, optional refresh-token rotation, and the
 // account's API host in `resource_url` (stored as enterpriseUrl, as pi's example extension
-// does). Facts: providers.md §3.6, from pi's examples/extensions/custom-provider-qwen-cli.
+// does). Facts: pi's example extension custom-provider-qwen-cli
+// (github.com/badlogic/pi-mono, packages/coding-agent/examples/extensions, before 0.71).
 // Client id overridable with QWEN_OAUTH_CLIENT_ID, as pi-multi-auth honours.
 import { postForm, type HttpOptions } from '../http';
 import { parseDeviceCode, pollDeviceToken } from './device';

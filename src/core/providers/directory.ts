@@ -15,7 +15,7 @@ export interface ProviderInfo {
   readonly oauthExportVar?: string;
   /** The variable pi or the provider's SDK reads a base URL from, for per-account overrides. */
   readonly baseUrlVar?: string;
-  /** Where to create a key. Pages marked unverified in providers.md are vendor console pages. */
+  /** Where to create a key: the provider's own console page. */
   readonly keyUrl?: string;
   readonly signIn: readonly SignInKind[];
   /**

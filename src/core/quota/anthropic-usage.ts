@@ -1,5 +1,6 @@
 // Claude Pro/Max usage: GET /api/oauth/usage with the OAuth token and the oauth beta header.
-// utilization is already a percentage; resets_at is ISO. Facts: providers.md §4.
+// utilization is already a percentage; resets_at is ISO. Facts: pi-multi-auth 0.7.0
+// (github.com/MasuRii/pi-multi-auth), src/usage/anthropic.ts.
 import * as z from 'zod/mini';
 import type { HttpResponse } from '../http';
 import { clampPercent, parseUsage, usageClientFor, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';
