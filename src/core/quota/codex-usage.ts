@@ -1,5 +1,6 @@
 // ChatGPT Plus/Pro (Codex) usage: GET /backend-api/wham/usage with the account id header.
-// used_percent is a percentage; reset_at is unix seconds. Facts: providers.md §4.
+// used_percent is a percentage; reset_at is unix seconds. Facts: pi-multi-auth
+// 0.7.0 (github.com/MasuRii/pi-multi-auth), src/usage/codex.ts.
 import * as z from 'zod/mini';
 import type { HttpResponse } from '../http';
 import { clampPercent, parseUsage, toEpochMs, usageClientFor, windowLabel, type UsageClient, type UsageSnapshot, type UsageWindow } from './usage';

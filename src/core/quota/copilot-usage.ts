@@ -1,7 +1,7 @@
 // GitHub Copilot quota: GET api.github.com/copilot_internal/user with the GitHub token and the
 // editor headers. Paid plans report premium interactions; free/limited plans report chat and
 // completion counts (PMA scales the free totals: chat 500 → 50, completions 4000 → 2000).
-// Facts: providers.md §3.3.
+// Facts: pi-multi-auth 0.7.0 (github.com/MasuRii/pi-multi-auth), src/usage/copilot.ts.
 import * as z from 'zod/mini';
 import type { HttpResponse } from '../http';
 import { COPILOT_HEADERS } from '../oauth/github-copilot';
