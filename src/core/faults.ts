@@ -16,6 +16,7 @@ export type FaultCode =
   | 'oauth'
   | 'expired'
   | 'needs-sign-in'
+  | 'usage'
   | 'port-in-use';
 
 export class Fault extends Error {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { OAuthCredential } from '../credentials';
-import { isFault } from '../faults';
+import { Fault, isFault } from '../faults';
 import { getJson, type HttpOptions, type HttpResponse } from '../http';
 
 /** One quota window, normalised across providers. */
@@ -23,14 +23,24 @@ export interface UsageSnapshot {
 /** Why there is no fresh figure; each is shown to the person as it is, never a crash. */
 export type UsageProblem = 'unauthorized' | 'forbidden' | 'rate-limited' | 'server-error' | 'malformed' | 'network';
 
-export class UsageError extends Error {
+const NEXT_STEP: Readonly<Record<UsageProblem, string>> = {
+  unauthorized: 'Sign in to this account again to see its usage.',
+  forbidden: 'This account may not have a plan that reports usage.',
+  'rate-limited': 'Pi Accounts asks again after the wait the provider asked for.',
+  'server-error': 'Pi Accounts tries again later.',
+  malformed: 'The provider may have changed its usage answer; see the "Pi Accounts" log.',
+  network: 'Check your connection and proxy settings (http.proxy), then refresh the quota.',
+};
+
+/** A usage figure that could not be had: a Fault like any other, with the provider's problem. */
+export class UsageError extends Fault {
   constructor(
     readonly problem: UsageProblem,
     message: string,
     /** Epoch ms before which asking again is pointless (Retry-After). */
     readonly retryAt?: number,
   ) {
-    super(message);
+    super('usage', message, NEXT_STEP[problem]);
     this.name = `UsageError(${problem})`;
   }
 }
