@@ -11,6 +11,7 @@ import { resolveAuthPath } from './core/mirror/auth-path';
 import { AuthMirror } from './core/mirror/mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
 import { watchFile } from './core/mirror/watch-file';
+import { CopilotModelEnabler } from './core/oauth/copilot-models';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { Redactor } from './core/redact';
 import { KeyResolver, lockedRun } from './core/resolver';
@@ -75,7 +76,8 @@ export function activate(context: vscode.ExtensionContext): void {
     .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
-  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a) });
+  const copilotModels = new CopilotModelEnabler({ log, http: httpOptions, base: overrides['github-copilot']?.models, changed: () => view.refresh() });
+  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a), problem: (p, a) => copilotModels.problem(p, a) });
   const bridgeToModels = new ModelBridge({
     vault,
     resolver,
@@ -87,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => copilotModels.afterSignIn(p, a, c) });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,

@@ -29,6 +29,8 @@ export interface ViewDeps {
   readonly mode: (provider: string) => string;
   /** Tokens the model bridge used today with the account. */
   readonly tokens?: (provider: string, account: string) => { input: number; output: number; requests: number } | undefined;
+  /** Something that went wrong for the account besides its sign-in (Copilot models not enabled). */
+  readonly problem?: (provider: string, account: string) => string | undefined;
 }
 
 const time = (t: number) => new Date(t).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
@@ -88,6 +90,8 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
     item.contextValue = `piAccounts.account${a.isDefault ? '.default' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
     item.iconPath = icon(a, { exhausted: isExhausted(q?.snapshot), cooling: cooling !== undefined, stale: isStale(q, now), active });
     item.tooltip = tooltip(a, q, cooling, this.d.rotation.active(a.provider)?.name === a.name, this.d.tokens?.(a.provider, a.name));
+    const problem = this.d.problem?.(a.provider, a.name);
+    if (problem) item.tooltip.appendMarkdown(`- **Problem**: ${problem}\n`);
     item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}` };
     return item;
   }
