@@ -69,8 +69,9 @@ export const PROVIDERS: readonly ProviderInfo[] = [
   { id: 'xiaomi-token-plan-cn', label: 'Xiaomi MiMo Token Plan (China)', envVars: ['XIAOMI_TOKEN_PLAN_CN_API_KEY'], signIn: apiKey },
   { id: 'xiaomi-token-plan-ams', label: 'Xiaomi MiMo Token Plan (Amsterdam)', envVars: ['XIAOMI_TOKEN_PLAN_AMS_API_KEY'], signIn: apiKey },
   { id: 'xiaomi-token-plan-sgp', label: 'Xiaomi MiMo Token Plan (Singapore)', envVars: ['XIAOMI_TOKEN_PLAN_SGP_API_KEY'], signIn: apiKey },
-  // Sign-ins pi learns from extensions (pi's qwen-cli example, pi-multi-auth).
-  { id: 'qwen-cli', label: 'Qwen', envVars: ['QWEN_CLI_API_KEY'], signIn: ['device'], piExtension: 'custom-provider-qwen-cli (pi example)' },
+  // Sign-ins pi learns from extensions (pi-multi-auth; pi removed its discontinued qwen-cli
+  // example in 0.71: @mariozechner/pi-coding-agent CHANGELOG.md, 0.71.0).
+  { id: 'qwen-cli', label: 'Qwen', envVars: ['QWEN_CLI_API_KEY'], signIn: ['device'], piExtension: 'an extension that registers qwen-cli (pi removed its example in 0.71)' },
   { id: 'kilo', label: 'Kilo', envVars: [], signIn: ['device'], piExtension: 'pi-multi-auth' },
   { id: 'cline', label: 'Cline', envVars: [], signIn: ['browser'], piExtension: 'pi-multi-auth' },
 ];
