@@ -134,7 +134,8 @@ export class ModelsMirror {
         throw e;
       }
     }
-    await this.store.store(MODELS_STATE_KEY, JSON.stringify({ ...state, [path]: owned }));
+    // Only on a change: every window hears each write to secret storage.
+    if (JSON.stringify(owned) !== JSON.stringify(state[path] ?? {})) await this.store.store(MODELS_STATE_KEY, JSON.stringify({ ...state, [path]: owned }));
     this.last = { path, written, conflicts, owned: Object.keys(owned), refused };
     return this.last;
   }
