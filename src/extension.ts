@@ -166,7 +166,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => terminal.apply()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('piAccounts.terminal')) terminal.apply();
+      if (e.affectsConfiguration('piAccounts.terminal')) (terminal.apply(), view.refresh());
       if (e.affectsConfiguration('piAccounts.rotation')) (rotation.evaluate(), bridge());
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();
