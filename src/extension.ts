@@ -10,7 +10,9 @@ import { Rotation } from './core/rotation/rotation';
 import { resolveAuthPath } from './core/mirror/auth-path';
 import { AuthMirror } from './core/mirror/mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
+import { ModelsMirror, modelsPathBeside } from './core/mirror/models-file';
 import { watchFile } from './core/mirror/watch-file';
+import { CopilotModelEnabler } from './core/oauth/copilot-models';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { Redactor } from './core/redact';
 import { KeyResolver, lockedRun } from './core/resolver';
@@ -48,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
   const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth, rotation);
   const mirror = new MirrorSync(authMirror, authPath, log, context.globalState, (p, a) => rotation.use(p, a));
+  const modelsMirror = new ModelsMirror(vault, store, () => modelsPathBeside(authPath()), rotation);
   const resolver = new KeyResolver({
     vault,
     oauth,
@@ -75,7 +78,8 @@ export function activate(context: vscode.ExtensionContext): void {
     .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
-  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a) });
+  const copilotModels = new CopilotModelEnabler({ log, http: httpOptions, base: overrides['github-copilot']?.models, changed: () => view.refresh() });
+  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a), problem: (p, a) => copilotModels.problem(p, a), exported: () => terminal.exported(), piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem) });
   const bridgeToModels = new ModelBridge({
     vault,
     resolver,
@@ -87,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => copilotModels.afterSignIn(p, a, c) });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,
@@ -106,7 +110,22 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar.update();
     models.refresh();
   });
-  const syncMirror = coalesced(() => void mirror.run());
+  let modelsProblem: string | undefined;
+  const syncModels = async () => {
+    if (!mirror.enabled()) return;
+    try {
+      const r = await modelsMirror.sync();
+      modelsProblem = undefined;
+      if (r.written) log.info(`models.json updated (${r.path}): pi gets the base URL and headers of ${r.owned.join(', ') || 'no account'}.`);
+      if (r.conflicts.length) log.warn(`models.json sets its own base URL or headers for ${r.conflicts.join(', ')}; left as they are.`);
+      if (r.refused.length) log.warn(`Headers not written to models.json because pi would run them as commands ("!…"): ${r.refused.join(', ')}.`);
+    } catch (e) {
+      modelsProblem = describe(e);
+      log.warn(modelsProblem);
+    }
+    view.refresh();
+  };
+  const syncMirror = coalesced(() => (void mirror.run(), void syncModels()));
   const showUsage = coalesced(() => (view.refresh(), statusBar.update()));
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
@@ -147,7 +166,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => terminal.apply()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('piAccounts.terminal')) terminal.apply();
+      if (e.affectsConfiguration('piAccounts.terminal')) (terminal.apply(), view.refresh());
       if (e.affectsConfiguration('piAccounts.rotation')) (rotation.evaluate(), bridge());
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();
@@ -158,8 +177,17 @@ export function activate(context: vscode.ExtensionContext): void {
   // The vault's "load" event already updated the redactor, terminals, view and auth providers.
   void ready.then(async (loaded) => {
     log.info(`Accounts loaded ${Date.now() - started} ms after activation began: ${vault.accounts().length} account(s).`);
-    if (loaded) await mirror.run().then(() => mirror.offerImportOnce());
+    if (loaded) await mirror.run().then(() => (void syncModels(), mirror.offerImportOnce()));
   }).catch((e) => log.error(describe(e)));
+}
+
+/** For the account's tooltip: whether pi gets the account's base URL and headers through its models.json. */
+function piOverridesText(models: ModelsMirror, provider: string, problem: string | undefined): string | undefined {
+  const r = models.report();
+  if (problem) return `pi does not get this account's base URL and headers: ${problem}`;
+  if (r?.owned.includes(provider)) return `pi gets this account's base URL and headers from its models.json (${r.path})`;
+  if (r?.conflicts.includes(provider)) return `pi's models.json (${r.path}) sets its own base URL or headers for this provider, so pi uses those (left as they are)`;
+  return undefined;
 }
 
 /** A globalState key as the small get/set port core classes persist through (no secrets). */

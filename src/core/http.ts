@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { version } from '../../package.json';
 import { parseJson } from './json';
 import { Fault } from './faults';
 
@@ -21,6 +22,17 @@ export interface HttpResponse {
 const DEFAULT_TIMEOUT = 30_000;
 
 /**
+ * Who we are, on every request unless a provider sends its own client identity (Copilot's
+ * editor headers, Cline's, Kimi's). undici adds no User-Agent, and Anthropic's token endpoint
+ * refuses an empty one (as well as Claude Code's own, claude-cli/… or claude-code/…).
+ */
+export const USER_AGENT = `pi-accounts/${version}`;
+
+function withUserAgent(headers: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent') ? { ...headers } : { 'user-agent': USER_AGENT, ...headers };
+}
+
+/**
  * One HTTP exchange. Transport failures become a `network` fault that names the host and the
  * cause, never the URL's query or a body: those can carry codes and tokens.
  */
@@ -29,7 +41,7 @@ export async function http(method: 'GET' | 'POST', url: string, body: string | u
   const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   const host = safeHost(url);
   try {
-    const res = await request(url, { method, body, headers: { ...opts.headers }, dispatcher: opts.dispatcher, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const res = await request(url, { method, body, headers: withUserAgent(opts.headers), dispatcher: opts.dispatcher, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text, json: parseJson(text) };
   } catch (e) {
@@ -56,7 +68,7 @@ export interface StreamResponse {
 export async function postJsonStream(url: string, body: unknown, opts: HttpOptions = {}): Promise<StreamResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT;
   try {
-    const res = await request(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...opts.headers }, dispatcher: opts.dispatcher, signal: opts.signal, headersTimeout: timeoutMs, bodyTimeout: 0 });
+    const res = await request(url, { method: 'POST', body: JSON.stringify(body), headers: withUserAgent({ 'content-type': 'application/json', accept: 'text/event-stream', ...opts.headers }), dispatcher: opts.dispatcher, signal: opts.signal, headersTimeout: timeoutMs, bodyTimeout: 0 });
     return { status: res.statusCode, headers: res.headers, body: res.body, text: () => res.body.text() };
   } catch (e) {
     if (opts.signal?.aborted) throw new Fault('aborted', 'Cancelled.');

@@ -1,5 +1,6 @@
 import { extraVarsOf, keyOf } from './credentials';
 import { exportVarOf, PROVIDERS } from './providers/directory';
+import { deploymentMap } from './providers/forms';
 import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 
@@ -10,22 +11,38 @@ export interface ExportedVar {
   readonly account: string;
 }
 
+/** Variable → the provider whose account it goes to when several have one (a setting). */
+export type SharedChoice = Readonly<Record<string, string>>;
+
+/** Variables two providers read (MOONSHOT_API_KEY, OPENCODE_API_KEY, CLOUDFLARE_API_KEY) → those providers, in directory order. */
+export function sharedVariables(): Record<string, string[]> {
+  const by: Record<string, string[]> = {};
+  for (const p of PROVIDERS) for (const v of new Set([...p.envVars, ...(p.exportVar ? [p.exportVar] : [])])) (by[v] ??= []).push(p.id);
+  return Object.fromEntries(Object.entries(by).filter(([, ids]) => ids.length > 1));
+}
+
 /**
  * The variables new terminals get: each provider's active key under its variable, with the
  * values it needs beside it and its base URL where pi or the SDK reads one. Providers
  * that share one (opencode / opencode-go, moonshotai / -cn, the two Cloudflare ids) cannot both
- * have it: the one listed first in the directory wins, so the choice never flips between runs.
+ * have it: the one `choice` names wins (with all its values), else the one listed first in the directory, so the
+ * choice never flips between runs.
  */
-export function terminalVariables(vault: Vault, active: ActiveAccounts = defaultsOf(vault)): ExportedVar[] {
+export function terminalVariables(vault: Vault, active: ActiveAccounts = defaultsOf(vault), choice: SharedChoice = {}): ExportedVar[] {
   const out = new Map<string, ExportedVar>();
-  for (const p of PROVIDERS) {
+  // A chosen provider goes first, so it gets all its values, not its key beside another's account id.
+  const chosen = new Set(Object.values(choice));
+  for (const p of [...PROVIDERS.filter((x) => chosen.has(x.id)), ...PROVIDERS.filter((x) => !chosen.has(x.id))]) {
     const account = active.active(p.id);
     const cred = account && !account.needsSignIn ? vault.credential(p.id, account.name) : undefined;
     if (!account || !cred) continue;
     const vars: Record<string, string> = { ...extraVarsOf(cred) };
-    const keyVar = cred.type === 'env' ? undefined : exportVarOf(p, cred.type);
+    const keyVar = cred.type === 'env' ? undefined : exportVarOf(p, cred.type, keyOf(cred));
     if (keyVar && keyOf(cred)) vars[keyVar] = keyOf(cred);
     if (p.baseUrlVar && account.baseUrl) vars[p.baseUrlVar] = account.baseUrl;
+    // pi reads "model=deployment,model2=deployment2" (pi-ai 0.73.1 azure-openai-responses.js
+    // parseDeploymentNameMap); accounts saved before stored JSON, which pi reads as no map at all.
+    if (vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP) vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP = deploymentMap(vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP) ?? vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP;
     for (const [variable, value] of Object.entries(vars)) {
       if (!out.has(variable)) out.set(variable, { variable, value, provider: p.id, account: account.name });
     }

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/format';
 import type { QuotaEntry } from '../core/quota/scheduler';
-import { exportVarOf, requireProvider } from '../core/providers/directory';
+import { requireProvider } from '../core/providers/directory';
+import { sharedVariables, type ExportedVar } from '../core/terminal-env';
 import type { Rotation } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 
@@ -29,6 +30,12 @@ export interface ViewDeps {
   readonly mode: (provider: string) => string;
   /** Tokens the model bridge used today with the account. */
   readonly tokens?: (provider: string, account: string) => { input: number; output: number; requests: number } | undefined;
+  /** Something that went wrong for the account besides its sign-in (Copilot models not enabled). */
+  readonly problem?: (provider: string, account: string) => string | undefined;
+  /** What new terminals get now. */
+  readonly exported?: () => readonly ExportedVar[];
+  /** How the active account's base URL and headers reach pi (its models.json), if it has any. */
+  readonly piOverrides?: (provider: string) => string | undefined;
 }
 
 const time = (t: number) => new Date(t).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
@@ -88,6 +95,9 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
     item.contextValue = `piAccounts.account${a.isDefault ? '.default' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
     item.iconPath = icon(a, { exhausted: isExhausted(q?.snapshot), cooling: cooling !== undefined, stale: isStale(q, now), active });
     item.tooltip = tooltip(a, q, cooling, this.d.rotation.active(a.provider)?.name === a.name, this.d.tokens?.(a.provider, a.name));
+    const problem = this.d.problem?.(a.provider, a.name);
+    if (problem) item.tooltip.appendMarkdown(`- **Problem**: ${problem}\n`);
+    if (this.d.rotation.active(a.provider)?.name === a.name) inUseLines(item.tooltip, a, this.d.exported?.() ?? [], a.baseUrl || a.headerNames.length ? this.d.piOverrides?.(a.provider) : undefined);
     item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}` };
     return item;
   }
@@ -122,7 +132,21 @@ function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | un
   if (a.needsSignIn) md.appendMarkdown(`- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`);
   if (tokens) md.appendMarkdown(`- Today as a VS Code model: ${tokens.input.toLocaleString()} tokens in, ${tokens.output.toLocaleString()} out (${tokens.requests} request${tokens.requests === 1 ? '' : 's'})\n`);
   md.appendMarkdown(`- Added: ${time(a.createdAt)}\n`);
-  const variable = exportVarOf(p, a.kind);
-  if (exported) md.appendMarkdown(`- In use: exported as \`${variable ?? '—'}\` and written to pi's auth.json\n`);
+  if (exported && a.kind === 'env') md.appendMarkdown(`- In use: its values are exported to new terminals\n`);
   return md;
+}
+
+/** Which variables the account in use gives terminals, which shared one goes to another provider, and how pi gets its overrides. */
+function inUseLines(md: vscode.MarkdownString, a: AccountInfo, exported: readonly ExportedVar[], overrides: string | undefined): void {
+  if (a.kind !== 'env') {
+    const mine = exported.filter((v) => v.provider === a.provider && v.account === a.name).map((v) => `\`${v.variable}\``);
+    md.appendMarkdown(`- In use: ${mine.length ? `exported as ${mine.join(', ')} and ` : ''}written to pi's auth.json\n`);
+  }
+  for (const [variable, ids] of Object.entries(sharedVariables())) {
+    const owner = ids.includes(a.provider) ? exported.find((v) => v.variable === variable) : undefined;
+    if (owner && owner.provider !== a.provider) {
+      md.appendMarkdown(`- Terminals get \`${variable}\` from ${requireProvider(owner.provider).label} / ${owner.account}, not this account (choose with the setting \`piAccounts.terminal.sharedVariables\`)\n`);
+    }
+  }
+  if (overrides) md.appendMarkdown(`- ${overrides}\n`);
 }

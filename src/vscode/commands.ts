@@ -38,6 +38,8 @@ export interface CommandDeps {
   readonly http: () => HttpOptions | undefined;
   readonly rotation: Rotation;
   readonly quota: QuotaService;
+  /** Background work after a browser/device sign-in (Copilot: enabling its models). Never throws. */
+  readonly afterSignIn?: (provider: string, account: string, credential: Credential) => Promise<void>;
 }
 
 function parseArgs<T>(schema: z.ZodMiniType<T>, arg: unknown, command: string): T | undefined {
@@ -106,6 +108,7 @@ export class Commands {
     // vault is touched: a sign-in cancelled or failed half-way stores nothing.
     const credential: Credential = req.kind === 'apiKey' ? { type: 'api_key', key: requireApiKey(req.key, provider.label) } : req.kind === 'form' ? req.credential : await this.login(provider);
     const account = await this.d.vault.add(provider.id, req.account, credential); // the vault checks the name
+    void this.d.afterSignIn?.(provider.id, account.name, credential);
     await this.d.recent.touch(provider.id);
     const how = credential.type === 'oauth' ? 'browser sign-in' : credential.type === 'env' ? `settings ${Object.keys(credential.vars).join(', ')}` : `api key ${account.keyTail}`;
     this.d.log.info(`Signed in: ${provider.id}/${account.name} (${how})${account.isDefault ? ', default' : ''}.`);
@@ -125,6 +128,7 @@ export class Commands {
     const current = this.d.vault.credential(provider.id, target.account);
     const credential: Credential = current?.type === 'api_key' ? { ...current, key: requireApiKey(await askKey(provider, `Pi Accounts: New Key for ${provider.label} / ${target.account}`), provider.label) } : await this.login(provider);
     await this.d.vault.updateCredential(provider.id, target.account, credential);
+    void this.d.afterSignIn?.(provider.id, target.account, credential);
     this.d.log.info(`Signed in again: ${provider.id}/${target.account}.`);
     void vscode.window.showInformationMessage(`${provider.label} / ${target.account} is signed in again.`);
   }

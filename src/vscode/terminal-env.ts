@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
 import { findProvider } from '../core/providers/directory';
-import { terminalVariables } from '../core/terminal-env';
+import { sharedVariables, terminalVariables, type ExportedVar, type SharedChoice } from '../core/terminal-env';
 import type { ActiveAccounts } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
 
@@ -9,6 +9,8 @@ type Collection = vscode.ExtensionContext['environmentVariableCollection'];
 
 /** Puts each provider's active key into new integrated terminals. */
 export class TerminalBridge {
+  private vars: ExportedVar[] = [];
+
   constructor(
     private readonly collection: Collection,
     private readonly vault: Vault,
@@ -22,7 +24,8 @@ export class TerminalBridge {
 
   apply(): void {
     const enabled = vscode.workspace.getConfiguration('piAccounts').get<boolean>('terminal.exportKeys', true);
-    const vars = enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault, this.active) : [];
+    const vars = enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault, this.active, sharedChoice()) : [];
+    this.vars = vars;
     const wanted = new Map(vars.map((v) => [v.variable, v.value]));
     // Touch only what changed, so open terminals are not flagged "relaunch needed" for nothing.
     const stale: string[] = [];
@@ -40,7 +43,19 @@ export class TerminalBridge {
     else this.log.info(`Terminal environment: ${vars.length ? vars.map((v) => v.variable).join(', ') : 'nothing exported'}.`);
   }
 
+  /** What new terminals get now (names and owners; the view shows them). */
+  exported(): readonly ExportedVar[] {
+    return this.vars;
+  }
+
   dispose(): void {
     this.collection.clear();
   }
+}
+
+/** piAccounts.terminal.sharedVariables, keeping only a provider that reads the variable. */
+function sharedChoice(): SharedChoice {
+  const raw = vscode.workspace.getConfiguration('piAccounts').get<unknown>('terminal.sharedVariables', {});
+  const shared = sharedVariables();
+  return Object.fromEntries(Object.entries(raw && typeof raw === 'object' ? raw : {}).filter(([v, id]) => typeof id === 'string' && shared[v]?.includes(id)));
 }

@@ -41,6 +41,9 @@ export async function startAnthropicEmulator(opts = {}) {
       return res.end();
     }
     if (req.method === 'POST' && url.pathname === '/v1/oauth/token') {
+      // Like the real endpoint: no User-Agent, or Claude Code's own, is refused.
+      const ua = req.headers['user-agent'];
+      if (!ua || /^claude-(cli|code)\//i.test(ua)) return (stats.errors.push('user-agent'), json(403, { error: { type: 'permission_error', message: 'Request not allowed' } }));
       if (req.headers['content-type'] !== 'application/json') return fail('token requests are JSON');
       const b = JSON.parse(body || '{}');
       if (b.client_id !== CLIENT_ID) return fail('client id');

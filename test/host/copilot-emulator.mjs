@@ -4,12 +4,13 @@
 import { createServer } from 'node:http';
 
 const CLIENT_ID = 'Iv1.b507a08c87ecfe98';
+const MODELS = ['gpt-4.1', 'claude-sonnet-4.5'];
 
 export async function startCopilotEmulator() {
   let n = 0;
   let autoApprove = false;
   const codes = new Map(); // device_code → { userCode, approved }
-  const stats = { visits: [], polls: 0, exchanges: 0, errors: [], issued: [] };
+  const stats = { visits: [], polls: 0, exchanges: 0, errors: [], issued: [], policies: [] };
   const server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
@@ -47,6 +48,18 @@ export async function startCopilotEmulator() {
       stats.issued.push(token);
       return json(200, { token, expires_at: Math.floor(Date.now() / 1000) + 1800, refresh_in: 1500 });
     }
+    // The Copilot API: the account's models, and enabling one (what pi's /login does after signing in).
+    const copilot = /^Bearer tid=/.test(req.headers.authorization ?? '') && req.headers['editor-version'] === 'vscode/1.107.0';
+    if (req.method === 'GET' && url.pathname === '/models') {
+      if (!copilot) return json(401, { message: 'unauthorized' });
+      return json(200, { data: MODELS.map((id) => ({ id })) });
+    }
+    const policy = /^\/models\/([^/]+)\/policy$/.exec(url.pathname);
+    if (req.method === 'POST' && policy) {
+      if (!copilot || req.headers['openai-intent'] !== 'chat-policy' || JSON.parse(body || '{}').state !== 'enabled') return fail('policy shape');
+      stats.policies.push(decodeURIComponent(policy[1]));
+      return json(200, {});
+    }
     json(404, { message: 'Not Found' });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -58,7 +71,7 @@ export async function startCopilotEmulator() {
     approveOnVisit() {
       autoApprove = true;
     },
-    env: () => JSON.stringify({ 'github-copilot': { web: base, api: base } }),
+    env: () => JSON.stringify({ 'github-copilot': { web: base, api: base, models: base } }),
     close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }

@@ -37,6 +37,12 @@ export const s256 = (v: string) => createHash('sha256').update(v).digest('base64
 export const ANTHROPIC_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 
 /**
+ * Anthropic's token endpoint refuses a request with no User-Agent, and one that claims to be
+ * Claude Code (claude-cli/…, claude-code/…), with 403: what its users report of the real one.
+ */
+export const refusedAnthropicAgent = (ua: string | undefined) => !ua || /^claude-(cli|code)\//i.test(ua);
+
+/**
  * Anthropic's token endpoint as far as refresh goes, strict like the real one: JSON body,
  * our client id, every refresh token good for ONE use (a reused one is invalid_grant, the way
  * rotating servers treat theft). `stats.failures` are statuses answered before the next success.
@@ -46,6 +52,7 @@ export async function anthropicTokenServer(opts: { latencyMs?: number; expiresIn
   const live = new Set(opts.refreshTokens ?? ['rt-0', 'rt-second']);
   const stats = { refreshes: 0, reused: 0, failures: [] as number[] };
   const em = await emulator(async (r) => {
+    if (refusedAnthropicAgent(r.headers['user-agent'])) return { status: 403, json: { error: { type: 'permission_error', message: 'Request not allowed' } } };
     assert.equal(r.headers['content-type'], 'application/json');
     const b = JSON.parse(r.body);
     assert.equal(b.client_id, ANTHROPIC_CLIENT_ID);

@@ -26,8 +26,8 @@ describe('providers with several values, per-account overrides, import from the 
     ];
     for (const [input, want] of cf) assert.equal(cloudflareAccountId(input), want, input);
     assert.equal(cloudflareBaseUrl(CF), `https://api.cloudflare.com/client/v4/accounts/${CF}/ai/v1`);
-    assert.equal(deploymentMap('gpt-5=my-gpt5, gpt-4.1 = prod-41'), '{"gpt-5":"my-gpt5","gpt-4.1":"prod-41"}');
-    assert.equal(deploymentMap('{"a":"b"}'), '{"a":"b"}');
+    assert.equal(deploymentMap('gpt-5=my-gpt5, gpt-4.1 = prod-41'), 'gpt-5=my-gpt5,gpt-4.1=prod-41');
+    assert.equal(deploymentMap('{"a":"b"}'), 'a=b', "JSON becomes pi's form");
     for (const bad of ['a=', '=b', 'nonsense', '{"a":1}']) assert.equal(deploymentMap(bad), undefined, bad);
     assert.deepEqual(parseHeaders('X-Team: core; X-Trace: on'), { headers: { 'X-Team': 'core', 'X-Trace': 'on' } });
     for (const bad of ['Authorization: Bearer x', 'Bad Header: x', 'X-Empty:', 'no colon']) assert.ok('problem' in parseHeaders(bad), bad);
@@ -45,7 +45,7 @@ describe('providers with several values, per-account overrides, import from the 
     assert.deepEqual(credentialFromForm(azure, { AZURE_OPENAI_API_KEY: KEY, AZURE_OPENAI_RESOURCE_NAME: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_API_VERSION: '', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-5=dep' }), {
       type: 'api_key',
       key: KEY,
-      env: { AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: '{"gpt-5":"dep"}' },
+      env: { AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-5=dep' },
     });
     const vertex = FORMS['google-vertex'][1];
     assert.deepEqual(credentialFromForm(vertex, { GOOGLE_APPLICATION_CREDENTIALS: '', GOOGLE_CLOUD_PROJECT: 'my-project-1', GOOGLE_CLOUD_LOCATION: 'global' }), { type: 'env', vars: { GOOGLE_CLOUD_PROJECT: 'my-project-1', GOOGLE_CLOUD_LOCATION: 'global' } });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { isFault } from '../../src/core/faults';
-import { cline, clineCodeFromPaste } from '../../src/core/oauth/cline';
+import { cline, clineCallbackFromPaste } from '../../src/core/oauth/cline';
 import type { DeviceCode } from '../../src/core/oauth/device';
 import { kilo } from '../../src/core/oauth/kilo';
 import { kimi } from '../../src/core/oauth/kimi';
@@ -82,7 +82,10 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
   it("Kimi: device authorization with kimi-cli's headers, pending as HTTP 400, rotating refresh, unshortened expiry; 401 means sign in again", async () => {
     let polls = 0;
     const em = await emulator((r) => {
+      // The identity kimi-cli 1.49.0 sends (src/kimi_cli/auth/oauth.py `_common_headers`).
       assert.equal(r.headers['x-msh-platform'], 'kimi_cli');
+      for (const h of ['x-msh-version', 'x-msh-device-name', 'x-msh-device-model', 'x-msh-os-version', 'x-msh-device-id']) assert.ok(r.headers[h], h);
+      assert.match(r.headers['user-agent'] ?? '', /^KimiCLI\/\d+\.\d+\.\d+$/);
       const b = form(r.body);
       assert.equal(b.client_id, '17e5f671-d194-4dfb-9706-5516cb48c098');
       if (r.path === '/api/oauth/device_authorization') {
@@ -148,7 +151,9 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
       const b = JSON.parse(r.body);
       assert.equal(r.headers['content-type'], 'application/json');
       if (r.path === '/api/v1/auth/token') {
-        assert.deepEqual(b, { grant_type: 'authorization_code', code: 'cline-code-1', client_type: 'extension', redirect_uri: callback });
+        // Cline's token exchange carries the identity provider the callback named, as Cline's client sends it.
+        if (!b.provider) return { status: 400, json: { error: 'invalid_request', error_description: 'provider is required' } };
+        assert.deepEqual(b, { grant_type: 'authorization_code', code: 'cline-code-1', client_type: 'extension', redirect_uri: callback, provider: 'github' });
         return { json: { success: true, data: { accessToken: 'cline-access-1', refreshToken: 'cline-rt-1', tokenType: 'Bearer', expiresAt: '2030-01-01T00:00:00Z', userInfo: { subject: 'sub-1', email: 'a@b.c', clineUserId: 'user-1', accounts: [] } } } };
       }
       assert.equal(r.path, '/api/v1/auth/refresh');
@@ -164,6 +169,7 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
           assert.match(url, /^https:\/\/app\.cline\.bot\/login/);
           const back = new URL(new URL(url).searchParams.get('cb')!);
           back.searchParams.set('refreshToken', 'cline-code-1');
+          back.searchParams.set('provider', 'github');
           setTimeout(() => request({ host: '127.0.0.1', port: Number(back.port), path: back.pathname + back.search, headers: { host: back.host } }, (r) => r.resume()).end(), 10);
         },
       }),
@@ -172,9 +178,9 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
     assert.equal(p.apiKey(cred), 'workos:cline-access-1');
     assert.equal((await p.refresh(cred)).refresh, 'cline-rt-2');
     await assert.rejects(p.refresh({ ...cred, refresh: 'spent' }), (e) => isFault(e, 'needs-sign-in'));
-    assert.equal(clineCodeFromPaste('http://127.0.0.1:48801/auth?idToken=abc&provider=google'), 'abc');
-    assert.equal(clineCodeFromPaste('  bare-code  '), 'bare-code');
-    assert.throws(() => clineCodeFromPaste('http://127.0.0.1:48801/auth?nothing=1'), (e) => isFault(e, 'oauth'));
+    assert.deepEqual(clineCallbackFromPaste('http://127.0.0.1:48801/auth?idToken=abc&provider=google'), { code: 'abc', provider: 'google' });
+    assert.deepEqual(clineCallbackFromPaste('  bare-code  '), { code: 'bare-code' });
+    assert.throws(() => clineCallbackFromPaste('http://127.0.0.1:48801/auth?nothing=1'), (e) => isFault(e, 'oauth'));
     await em.close();
   });
 });

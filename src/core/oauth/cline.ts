@@ -1,7 +1,11 @@
 // Cline: a browser callback to 127.0.0.1 on the first free port of 48801–48811 (no PKCE, no
 // state: the code arrives as refreshToken, idToken or code), JSON token and refresh calls with
 // camelCase fields, rotating refresh tokens, and keys sent as "workos:<access>".
-// Facts: providers.md §3.9 (pi-multi-auth oauth-cline).
+// Facts: providers.md §3.9 (pi-multi-auth oauth-cline). The callback may also name the identity
+// provider the person chose (`provider=google`…); the token exchange carries it back, as Cline's
+// own client does: https://github.com/cline/cline sdk/packages/core/src/auth/cline.ts
+// (exchangeAuthorizationCode: grant_type, code, client_type, redirect_uri, provider) and
+// sdk/packages/core/src/auth/server.ts (provider read from the callback's query).
 import * as z from 'zod/mini';
 import { Fault, isFault } from '../faults';
 import { getJson, postJson, type HttpOptions, type HttpResponse } from '../http';
@@ -33,17 +37,18 @@ const tokenSchema = z.object({
   }),
 });
 
-/** The pasted callback address (or a bare code), read like the callback itself. */
-export function clineCodeFromPaste(text: string): string {
+/** The pasted callback address (or a bare code), read like the callback itself: the code and, when the address names one, the identity provider. */
+export function clineCallbackFromPaste(text: string): { code: string; provider?: string } {
   const trimmed = text.trim();
   if (/^https?:\/\//i.test(trimmed)) {
     const url = new URL(trimmed);
     const code = CODE_PARAMS.map((k) => url.searchParams.get(k)).find(Boolean);
-    if (code) return code;
+    const provider = url.searchParams.get('provider');
+    if (code) return { code, ...(provider ? { provider } : {}) };
     throw new Fault('oauth', 'That address has no sign-in code in it.', 'Paste the whole address the browser shows after you sign in to Cline.');
   }
   if (!trimmed || /\s/.test(trimmed)) throw new Fault('oauth', 'Nothing usable was pasted.', 'Paste the whole address the browser shows after you sign in to Cline.');
-  return trimmed;
+  return { code: trimmed };
 }
 
 export function cline(endpoints: Partial<typeof CLINE> = {}, now = Date.now): OAuthProvider {
@@ -70,8 +75,14 @@ export function cline(endpoints: Partial<typeof CLINE> = {}, now = Date.now): OA
         const location = auth.headers.location;
         const redirect = (Array.isArray(location) ? location[0] : location) ?? (auth.json as { redirect_url?: string } | undefined)?.redirect_url;
         if (typeof redirect !== 'string' || !redirect) throw new Fault(auth.status >= 500 ? 'network' : 'oauth', `Could not start the Cline sign-in: the server answered ${auth.status}.`, 'Try again in a moment.');
-        const code = await codeFromBrowser(ui, loopback, redirect, clineCodeFromPaste);
-        const res = await postJson(`${e.api}/api/v1/auth/token`, { grant_type: 'authorization_code', code, client_type: 'extension', redirect_uri: callback }, opts);
+        let provider: string | undefined;
+        const code = await codeFromBrowser(ui, loopback, redirect, (text) => {
+          const pasted = clineCallbackFromPaste(text);
+          provider = pasted.provider;
+          return pasted.code;
+        });
+        provider ??= loopback?.query()?.get('provider') ?? undefined;
+        const res = await postJson(`${e.api}/api/v1/auth/token`, { grant_type: 'authorization_code', code, client_type: 'extension', redirect_uri: callback, ...(provider ? { provider } : {}) }, opts);
         return toCredential(res, 'Signing in to Cline', () => false);
       } finally {
         await loopback?.close();

@@ -1,8 +1,12 @@
 // Kimi For Coding (kimi-coding): plain RFC 8628 device authorization (no PKCE, no scope),
 // form bodies, rotating refresh tokens, expiry NOT shortened (the pi extension's rule), and the
-// platform headers kimi-cli sends. Facts: providers.md §3.7 (kimi-cli and the pi extension).
-// Host overridable with KIMI_CODE_OAUTH_HOST / KIMI_OAUTH_HOST, client id with
-// KIMI_CODING_OAUTH_CLIENT_ID, as pi-multi-auth honours.
+// client-identity headers the official Kimi Code client sends. Facts: providers.md §3.7
+// (kimi-cli and the pi extension). Host overridable with KIMI_CODE_OAUTH_HOST /
+// KIMI_OAUTH_HOST, client id with KIMI_CODING_OAUTH_CLIENT_ID, as pi-multi-auth honours.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
 import { Fault } from '../faults';
 import { postForm, type HttpOptions } from '../http';
 import { parseDeviceCode, pollDeviceToken } from './device';
@@ -14,9 +18,43 @@ export const KIMI = {
   clientId: process.env.KIMI_CODING_OAUTH_CLIENT_ID || '17e5f671-d194-4dfb-9706-5516cb48c098',
 };
 
-const HEADERS = { 'User-Agent': 'KimiCLI/1.44.0', 'X-Msh-Platform': 'kimi_cli' };
+// The official client's identity, from https://github.com/MoonshotAI/kimi-cli (1.49.0):
+// src/kimi_cli/constant.py (User-Agent "KimiCLI/<version>") and src/kimi_cli/auth/oauth.py
+// `_common_headers` (X-Msh-Platform "kimi_cli", X-Msh-Version, and the device headers: host name,
+// "<OS> <release> <arch>" with Darwin named macOS, the OS version string, a stable device id that
+// it keeps in ~/.kimi/device_id; values reduced to ASCII).
+export const KIMI_CLI_VERSION = '1.49.0';
 
-export function kimi(endpoints: Partial<typeof KIMI> = {}, now = Date.now): OAuthProvider {
+/** The headers kimi-cli sends on its device authorization, token and refresh requests. */
+export function kimiHeaders(home = os.homedir()): Record<string, string> {
+  const system = os.type() === 'Darwin' ? 'macOS' : os.type() === 'Windows_NT' ? 'Windows' : os.type();
+  const headers = {
+    'User-Agent': `KimiCLI/${KIMI_CLI_VERSION}`,
+    'X-Msh-Platform': 'kimi_cli',
+    'X-Msh-Version': KIMI_CLI_VERSION,
+    'X-Msh-Device-Name': os.hostname(),
+    'X-Msh-Device-Model': `${system} ${os.release()} ${os.machine()}`,
+    'X-Msh-Os-Version': os.version(),
+    'X-Msh-Device-Id': deviceId(home),
+  };
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(/[^\x20-\x7e]/g, '').trim() || 'unknown']));
+}
+
+/**
+ * kimi-cli's own device id when it is installed (so both count as one device), otherwise a
+ * stable id derived from this machine and user: never written, so nothing of kimi-cli's is touched.
+ */
+function deviceId(home: string): string {
+  try {
+    const id = readFileSync(join(home, '.kimi', 'device_id'), 'utf8').trim();
+    if (/^[0-9a-f]{32}$/i.test(id)) return id;
+  } catch {
+    // no kimi-cli here
+  }
+  return createHash('sha256').update(`pi-accounts:${os.hostname()}:${home}`).digest('hex').slice(0, 32);
+}
+
+export function kimi(endpoints: Partial<typeof KIMI> = {}, now = Date.now, headers = kimiHeaders()): OAuthProvider {
   const e = { ...KIMI, ...endpoints };
   const token = `${e.host}/api/oauth/token`;
   const toCredential = (r: TokenResponse, what: string): OAuthCredential => {
@@ -26,7 +64,7 @@ export function kimi(endpoints: Partial<typeof KIMI> = {}, now = Date.now): OAut
   return {
     id: 'kimi-coding',
     async login(ui: LoginUi, http?: HttpOptions) {
-      const opts = { ...http, signal: ui.signal, headers: HEADERS };
+      const opts = { ...http, signal: ui.signal, headers };
       const code = parseDeviceCode(await postForm(`${e.host}/api/oauth/device_authorization`, { client_id: e.clientId }, opts));
       await ui.showDeviceCode(code);
       // Kimi answers "pending" with HTTP 400 and the RFC error code; the poller reads the code.
@@ -34,7 +72,7 @@ export function kimi(endpoints: Partial<typeof KIMI> = {}, now = Date.now): OAut
       return toCredential(parseTokenResponse(done, 'Signing in to Kimi'), 'Signing in to Kimi');
     },
     async refresh(credential, http) {
-      const res = await postForm(token, { client_id: e.clientId, grant_type: 'refresh_token', refresh_token: credential.refresh }, { ...http, headers: HEADERS });
+      const res = await postForm(token, { client_id: e.clientId, grant_type: 'refresh_token', refresh_token: credential.refresh }, { ...http, headers });
       // 401/403 from Kimi's token endpoint mean the sign-in is gone, like invalid_grant.
       if (res.status === 401 || res.status === 403) throw new Fault('needs-sign-in', `Refreshing the Kimi sign-in was refused (${res.status}).`, 'Sign in again; the account is kept until you do.');
       return toCredential(parseTokenResponse(res, 'Refreshing the Kimi sign-in'), 'Refreshing the Kimi sign-in');

@@ -19,6 +19,8 @@ export interface LoopbackOptions {
 export interface Loopback {
   /** Resolves with the authorization code of the first callback whose state matches. */
   readonly code: Promise<string>;
+  /** The whole query of that callback, once it came (Cline's also names the identity provider). */
+  readonly query: () => URLSearchParams | undefined;
   readonly port: number;
   close(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
   const code = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
   code.catch(() => undefined); // the caller may stop listening after a cancel
 
+  let query: URLSearchParams | undefined;
   let allowedHosts = new Set<string>(); // filled once the port is known (0 = any free port)
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const reply = (status: number, title: string, body: string) => {
@@ -57,6 +60,7 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
     const value = (opts.codeParams ?? ['code']).map((k) => url.searchParams.get(k)).find(Boolean);
     if (!value) return reply(400, 'No code', 'The provider sent no authorization code. Return to VS Code and try again.');
     reply(200, 'Signed in', 'You can close this tab and return to VS Code.');
+    query = url.searchParams;
     finish(undefined, value);
   });
 
@@ -94,5 +98,5 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
   if (opts.timeoutMs) {
     timer = setTimeout(() => finish(new Fault('expired', 'The sign-in timed out waiting for the browser.', 'Start the sign-in again.')), opts.timeoutMs);
   }
-  return { code, port, close };
+  return { code, query: () => query, port, close };
 }

@@ -13,6 +13,12 @@ export interface ProviderInfo {
   readonly exportVar?: string;
   /** Where a browser/device sign-in's access token goes instead, when pi reads it elsewhere. */
   readonly oauthExportVar?: string;
+  /**
+   * Keys that are subscription tokens by their shape, wherever they were stored: they go out
+   * under `oauthExportVar` too, the variable meant for them (a tool that reads the API-key
+   * variable would send them as a plain key).
+   */
+  readonly subscriptionKey?: RegExp;
   /** The variable pi or the provider's SDK reads a base URL from, for per-account overrides. */
   readonly baseUrlVar?: string;
   /** Where to create a key: the provider's own console page. */
@@ -32,7 +38,7 @@ const apiKey: readonly SignInKind[] = ['apiKey'];
 // Ids and variables follow pi 0.73.1 (`@mariozechner/pi-ai` env-api-keys.js). Adding a provider
 // is one entry here.
 export const PROVIDERS: readonly ProviderInfo[] = [
-  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN', baseUrlVar: 'ANTHROPIC_BASE_URL', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'], signInLabels: { browser: 'Claude Pro/Max' } },
+  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN', subscriptionKey: /sk-ant-oat/, baseUrlVar: 'ANTHROPIC_BASE_URL', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'], signInLabels: { browser: 'Claude Pro/Max' } },
   { id: 'openai', label: 'OpenAI', envVars: ['OPENAI_API_KEY'], baseUrlVar: 'OPENAI_BASE_URL', keyUrl: 'https://platform.openai.com/api-keys', signIn: apiKey },
   { id: 'openai-codex', label: 'ChatGPT Plus/Pro (Codex)', envVars: [], signIn: ['browser'] },
   { id: 'github-copilot', label: 'GitHub Copilot', envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'], keyUrl: 'https://github.com/settings/tokens', signIn: ['device', 'apiKey'], signInLabels: { apiKey: 'GitHub Copilot (GitHub token)' } },
@@ -63,8 +69,9 @@ export const PROVIDERS: readonly ProviderInfo[] = [
   { id: 'xiaomi-token-plan-cn', label: 'Xiaomi MiMo Token Plan (China)', envVars: ['XIAOMI_TOKEN_PLAN_CN_API_KEY'], signIn: apiKey },
   { id: 'xiaomi-token-plan-ams', label: 'Xiaomi MiMo Token Plan (Amsterdam)', envVars: ['XIAOMI_TOKEN_PLAN_AMS_API_KEY'], signIn: apiKey },
   { id: 'xiaomi-token-plan-sgp', label: 'Xiaomi MiMo Token Plan (Singapore)', envVars: ['XIAOMI_TOKEN_PLAN_SGP_API_KEY'], signIn: apiKey },
-  // Sign-ins pi learns from extensions (pi's qwen-cli example, pi-multi-auth).
-  { id: 'qwen-cli', label: 'Qwen', envVars: ['QWEN_CLI_API_KEY'], signIn: ['device'], piExtension: 'custom-provider-qwen-cli (pi example)' },
+  // Sign-ins pi learns from extensions (pi-multi-auth; pi removed its discontinued qwen-cli
+  // example in 0.71: @mariozechner/pi-coding-agent CHANGELOG.md, 0.71.0).
+  { id: 'qwen-cli', label: 'Qwen', envVars: ['QWEN_CLI_API_KEY'], signIn: ['device'], piExtension: 'an extension that registers qwen-cli (pi removed its example in 0.71)' },
   { id: 'kilo', label: 'Kilo', envVars: [], signIn: ['device'], piExtension: 'pi-multi-auth' },
   { id: 'cline', label: 'Cline', envVars: [], signIn: ['browser'], piExtension: 'pi-multi-auth' },
 ];
@@ -83,8 +90,13 @@ export function requireProvider(id: unknown): ProviderInfo {
   return p;
 }
 
-export function exportVarOf(p: ProviderInfo, kind: 'api_key' | 'oauth' | 'env' = 'api_key'): string | undefined {
-  return (kind === 'oauth' ? p.oauthExportVar : undefined) ?? p.exportVar ?? p.envVars[0];
+// pi-ai 0.73.1 sends any Anthropic key containing "sk-ant-oat" as a Claude subscription token
+// (dist/providers/anthropic.js isOAuthToken: Bearer, the oauth beta headers, Claude Code's first
+// system line), whichever variable or auth.json entry it came from; ANTHROPIC_OAUTH_TOKEN is
+// the variable for such tokens and wins over ANTHROPIC_API_KEY (dist/env-api-keys.js).
+export function exportVarOf(p: ProviderInfo, kind: 'api_key' | 'oauth' | 'env' = 'api_key', key?: string): string | undefined {
+  const subscription = kind === 'oauth' || (key !== undefined && p.subscriptionKey?.test(key) === true);
+  return (subscription ? p.oauthExportVar : undefined) ?? p.exportVar ?? p.envVars[0];
 }
 
 /** Providers that take a pasted API key. */

@@ -1,5 +1,5 @@
 // Providers whose credential is several values (Bedrock, Vertex, Azure OpenAI, Cloudflare
-// Workers AI): the exact values the sign-in asks for, checked, and the variables pi reads them
+// Workers AI and AI Gateway): the exact values the sign-in asks for, checked, and the variables pi reads them
 // from (pi-ai env-api-keys.js and its providers, 0.73.1).
 import { apiKeyProblem, type Credential } from '../credentials';
 import { Fault } from '../faults';
@@ -51,20 +51,35 @@ export function cloudflareAccountId(input: string): string | undefined {
 
 export const cloudflareBaseUrl = (accountId: string) => `https://api.cloudflare.com/client/v4/accounts/${accountId}/ai/v1`;
 
-/** "model=deployment, other=dep2" or JSON → pi's deployment map (JSON). */
+/**
+ * "model=deployment, other=dep2" or a JSON object → the form pi reads,
+ * "model=deployment,other=dep2" (pi-ai 0.73.1 azure-openai-responses.js parseDeploymentNameMap:
+ * comma-separated, split at the first "="; JSON there reads as an empty map).
+ */
 export function deploymentMap(input: string): string | undefined {
   const text = input.trim();
   if (!text) return undefined;
+  let pairs: string[][];
   try {
     const json: unknown = JSON.parse(text);
-    if (json && typeof json === 'object' && !Array.isArray(json) && Object.values(json).every((v) => typeof v === 'string')) return JSON.stringify(json);
-    return undefined;
+    if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
+    pairs = Object.entries(json).map(([k, v]) => [k.trim(), typeof v === 'string' ? v.trim() : '']);
   } catch {
-    const pairs = text.split(',').map((p) => p.split('=').map((x) => x.trim()));
-    if (pairs.some((p) => p.length !== 2 || !p[0] || !p[1])) return undefined;
-    return JSON.stringify(Object.fromEntries(pairs));
+    pairs = text.split(',').map((p) => p.split('=').map((x) => x.trim()));
   }
+  // Neither side may hold the separators pi splits at, or pi would read another map.
+  if (!pairs.length || pairs.some((p) => p.length !== 2 || !p[0] || !p[1] || /[,=]/.test(p[0] + p[1]))) return undefined;
+  return pairs.map(([m, d]) => `${m}=${d}`).join(',');
 }
+
+/** The account id field of both Cloudflare forms: an id, a dashboard URL or a base URL. */
+const cloudflareAccount: FormField = {
+  variable: 'CLOUDFLARE_ACCOUNT_ID',
+  label: 'Account id, dashboard URL or base URL',
+  placeholder: 'https://dash.cloudflare.com/<account id>/ai/workers-ai',
+  check: (v) => (cloudflareAccountId(v) ? undefined : 'Enter the 32-character account id, or a URL that contains it.'),
+  derive: (v) => ({ CLOUDFLARE_ACCOUNT_ID: cloudflareAccountId(v)! }),
+};
 
 export const FORMS: Readonly<Record<string, readonly SignInForm[]>> = {
   'amazon-bedrock': [
@@ -107,7 +122,7 @@ export const FORMS: Readonly<Record<string, readonly SignInForm[]>> = {
           label: 'Deployments (optional): model=deployment, …',
           placeholder: 'gpt-5=my-gpt5, gpt-4.1=prod-41',
           optional: true,
-          check: (v) => (!v.trim() || deploymentMap(v) ? undefined : 'Write model=deployment pairs separated by commas, or a JSON object.'),
+          check: (v) => (!v.trim() || deploymentMap(v) ? undefined : 'Write model=deployment pairs separated by commas (or a JSON object), with no "," or "=" inside a name.'),
           derive: (v): Record<string, string> => (v.trim() ? { AZURE_OPENAI_DEPLOYMENT_NAME_MAP: deploymentMap(v)! } : {}),
         },
       ],
@@ -118,14 +133,19 @@ export const FORMS: Readonly<Record<string, readonly SignInForm[]>> = {
       label: 'API token and account',
       detail: 'A Workers AI token, and the account id, a dashboard URL or the base URL',
       key: { variable: 'CLOUDFLARE_API_KEY', label: 'API token', secret: true, check: keyCheck },
+      fields: [cloudflareAccount],
+    },
+  ],
+  // pi builds the gateway's URL from both ids and refuses the provider without them
+  // (pi-ai 0.73.1 providers/cloudflare.js: gateway.ai.cloudflare.com/v1/{CLOUDFLARE_ACCOUNT_ID}/{CLOUDFLARE_GATEWAY_ID}/…).
+  'cloudflare-ai-gateway': [
+    {
+      label: 'API token, account and gateway',
+      detail: 'An AI Gateway token, the account id (or a dashboard URL) and the gateway id',
+      key: { variable: 'CLOUDFLARE_API_KEY', label: 'API token', secret: true, check: keyCheck },
       fields: [
-        {
-          variable: 'CLOUDFLARE_ACCOUNT_ID',
-          label: 'Account id, dashboard URL or base URL',
-          placeholder: 'https://dash.cloudflare.com/<account id>/ai/workers-ai',
-          check: (v) => (cloudflareAccountId(v) ? undefined : 'Enter the 32-character account id, or a URL that contains it.'),
-          derive: (v) => ({ CLOUDFLARE_ACCOUNT_ID: cloudflareAccountId(v)! }),
-        },
+        cloudflareAccount,
+        { variable: 'CLOUDFLARE_GATEWAY_ID', label: 'Gateway id', placeholder: 'my-gateway', check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(v.trim()) ? undefined : 'Enter the gateway id as the dashboard shows it (letters, digits, "-" and "_").') },
       ],
     },
   ],

@@ -1,0 +1,208 @@
+// Every setting we export, read by pi's OWN code (@mariozechner/pi-ai and
+// @mariozechner/pi-coding-agent 0.73.1 from node_modules): its env-key resolution, its Azure
+// deployment map, its Cloudflare URLs, its AuthStorage and its ModelRegistry loading models.json.
+// Where pi would go to the network, its requests are captured at fetch: the URL, headers and body
+// it would send are what the test checks.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { credentialFromForm, FORMS } from '../../src/core/providers/forms';
+import { AuthMirror } from '../../src/core/mirror/mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { ModelsMirror } from '../../src/core/mirror/models-file';
+import { PROVIDERS } from '../../src/core/providers/directory';
+import { sharedVariables, terminalVariables } from '../../src/core/terminal-env';
+import { Vault } from '../../src/core/vault';
+import { isFault } from '../../src/core/faults';
+import { MemorySecretStore, tempDir } from './helpers';
+
+type Model = { id: string; provider: string; baseUrl: string; headers?: Record<string, string> };
+interface PiAi {
+  getEnvApiKey(provider: string): string | undefined;
+  getModels(provider: string): Model[];
+  stream(model: Model, context: unknown, options: { apiKey?: string; headers?: Record<string, string> }): { result(): Promise<{ errorMessage?: string }> };
+}
+interface PiAgent {
+  AuthStorage: { create(path: string): { getApiKey(provider: string): Promise<string | undefined> } };
+  ModelRegistry: {
+    create(auth: unknown, modelsPath: string): { find(provider: string, id: string): Model | undefined; getError(): string | undefined; getApiKeyAndHeaders(m: Model): Promise<{ ok: boolean; apiKey?: string; headers?: Record<string, string> }> };
+  };
+}
+const piAi = async () => (await import('@mariozechner/pi-ai')) as unknown as PiAi;
+const piAgent = async () => (await import('@mariozechner/pi-coding-agent')) as unknown as PiAgent;
+
+const KEY = 'key-0123456789abcdefghij';
+const CONTEXT = { messages: [{ role: 'user', content: 'hi', timestamp: 0 }] };
+
+/** Runs `fn` with `vars` as the process environment's values (the terminal's), restoring it after. */
+async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const names = new Set([...Object.keys(vars), ...PROVIDERS.flatMap((p) => p.envVars), 'ANTHROPIC_OAUTH_TOKEN', 'CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_GATEWAY_ID', 'AZURE_OPENAI_BASE_URL', 'AZURE_OPENAI_RESOURCE_NAME', 'AZURE_OPENAI_DEPLOYMENT_NAME_MAP', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'GOOGLE_CLOUD_PROJECT', 'GOOGLE_APPLICATION_CREDENTIALS']);
+  const saved = new Map([...names].map((n) => [n, process.env[n]]));
+  for (const n of names) delete process.env[n];
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const [n, v] of saved) if (v === undefined) delete process.env[n];
+    else process.env[n] = v;
+  }
+}
+
+/** What pi would send for one chat turn: its requests, captured at fetch and answered 400. */
+async function piRequests(model: Model, apiKey: string | undefined, headers?: Record<string, string>) {
+  const { stream } = await piAi();
+  const seen: { url: string; headers: Headers; body: Record<string, unknown> }[] = [];
+  const real = globalThis.fetch;
+  globalThis.fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+    seen.push({ url: String(url), headers: new Headers(init?.headers), body: JSON.parse(String(init?.body ?? '{}')) });
+    return new Response(JSON.stringify({ error: { message: 'captured' } }), { status: 400, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+  try {
+    const result = await stream(model, CONTEXT, { apiKey, ...(headers ? { headers } : {}) }).result();
+    return { seen, error: result.errorMessage };
+  } finally {
+    globalThis.fetch = real;
+  }
+}
+
+async function vaultWith(accounts: [string, string, Parameters<Vault['add']>[2]][]) {
+  const store = new MemorySecretStore();
+  const vault = new Vault(store);
+  await vault.load();
+  for (const [p, name, c] of accounts) await vault.add(p, name, c);
+  return { vault, store };
+}
+
+const asEnv = (vars: ReturnType<typeof terminalVariables>) => Object.fromEntries(vars.map((v) => [v.variable, v.value]));
+
+describe("pi reads what we export (pi 0.73.1's own code)", function () {
+  this.timeout(30_000);
+  let t: ReturnType<typeof tempDir>;
+  beforeEach(() => (t = tempDir()));
+  afterEach(() => t.cleanup());
+
+  it("API keys: pi's getEnvApiKey finds each provider's key in the variables a terminal gets", async () => {
+    const { getEnvApiKey } = await piAi();
+    const shared = new Set(Object.values(sharedVariables()).flatMap((ids) => ids.slice(1)));
+    const keyed = PROVIDERS.filter((p) => p.signIn.includes('apiKey') && !shared.has(p.id));
+    const { vault } = await vaultWith(keyed.map((p) => [p.id, 'default', { type: 'api_key', key: `${KEY}-${p.id}` }]));
+    const env = asEnv(terminalVariables(vault));
+    // Bedrock's key is read by the AWS SDK itself; pi only reports that it is there.
+    const found = (id: string) => getEnvApiKey(id) === `${KEY}-${id}` || (id === 'amazon-bedrock' && getEnvApiKey(id) === '<authenticated>' && process.env.AWS_BEARER_TOKEN_BEDROCK === `${KEY}-${id}`);
+    const missed = await withEnv(env, async () => keyed.filter((p) => !found(p.id)).map((p) => p.id));
+    assert.deepEqual(missed, []);
+    console.log(`      pi resolved ${keyed.length}/${keyed.length} providers' keys from the exported variables`);
+  });
+
+  it('shared variables: the provider the person chose gets MOONSHOT_API_KEY / OPENCODE_API_KEY / CLOUDFLARE_API_KEY, with all its values', async () => {
+    const { getEnvApiKey } = await piAi();
+    const { vault } = await vaultWith([
+      ['moonshotai', 'intl', { type: 'api_key', key: `${KEY}-intl` }],
+      ['moonshotai-cn', 'cn', { type: 'api_key', key: `${KEY}-cn` }],
+      ['cloudflare-workers-ai', 'w', { type: 'api_key', key: `${KEY}-w`, env: { CLOUDFLARE_ACCOUNT_ID: 'a'.repeat(32) } }],
+      ['cloudflare-ai-gateway', 'g', { type: 'api_key', key: `${KEY}-g`, env: { CLOUDFLARE_ACCOUNT_ID: 'b'.repeat(32), CLOUDFLARE_GATEWAY_ID: 'gw' } }],
+    ]);
+    assert.deepEqual(sharedVariables(), { MOONSHOT_API_KEY: ['moonshotai', 'moonshotai-cn'], OPENCODE_API_KEY: ['opencode', 'opencode-go'], CLOUDFLARE_API_KEY: ['cloudflare-workers-ai', 'cloudflare-ai-gateway'] });
+    const byDefault = terminalVariables(vault);
+    assert.equal(byDefault.find((v) => v.variable === 'MOONSHOT_API_KEY')?.provider, 'moonshotai', 'unset: the first listed');
+    const chosen = terminalVariables(vault, undefined, { MOONSHOT_API_KEY: 'moonshotai-cn', CLOUDFLARE_API_KEY: 'cloudflare-ai-gateway' });
+    const env = asEnv(chosen);
+    assert.equal(chosen.find((v) => v.variable === 'MOONSHOT_API_KEY')?.account, 'cn');
+    assert.equal(env.CLOUDFLARE_ACCOUNT_ID, 'b'.repeat(32), "the gateway's account id beside the gateway's key");
+    await withEnv(env, async () => {
+      assert.equal(getEnvApiKey('moonshotai-cn'), `${KEY}-cn`);
+      assert.equal(getEnvApiKey('cloudflare-ai-gateway'), `${KEY}-g`);
+    });
+  });
+
+  it("Azure: the deployment map in pi's model=deployment form; pi sends the deployment (JSON stored by older versions too)", async () => {
+    const { getModels } = await piAi();
+    const model = getModels('azure-openai-responses')[0];
+    const form = FORMS['azure-openai-responses'][0];
+    const fresh = credentialFromForm(form, { AZURE_OPENAI_API_KEY: KEY, AZURE_OPENAI_RESOURCE_NAME: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: `${model.id}=prod-dep, other=x` });
+    const old = { type: 'api_key' as const, key: KEY, env: { AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: JSON.stringify({ [model.id]: 'prod-dep' }) } };
+    for (const credential of [fresh, old]) {
+      const { vault } = await vaultWith([['azure-openai-responses', 'default', credential]]);
+      const env = asEnv(terminalVariables(vault));
+      assert.match(env.AZURE_OPENAI_DEPLOYMENT_NAME_MAP, new RegExp(`^${model.id.replace(/\./g, '\\.')}=prod-dep`));
+      const { seen } = await withEnv(env, () => piRequests(model, KEY));
+      assert.equal(seen[0].body.model, 'prod-dep', 'pi maps the model to the deployment');
+      assert.match(seen[0].url, /^https:\/\/res\.openai\.azure\.com\/openai\/v1\//);
+    }
+  });
+
+  it('Cloudflare AI Gateway: the sign-in asks for the account and gateway ids, and pi builds its gateway URL from them', async () => {
+    const { getModels } = await piAi();
+    const model = getModels('cloudflare-ai-gateway')[0];
+    const account = 'c'.repeat(32);
+    const credential = credentialFromForm(FORMS['cloudflare-ai-gateway'][0], { CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${account}/ai/ai-gateway`, CLOUDFLARE_GATEWAY_ID: 'my-gateway' });
+    const { vault } = await vaultWith([['cloudflare-ai-gateway', 'default', credential]]);
+    const env = asEnv(terminalVariables(vault));
+    assert.deepEqual(Object.keys(env).sort(), ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_GATEWAY_ID']);
+    const without = await withEnv({ CLOUDFLARE_API_KEY: KEY }, () => piRequests(model, KEY));
+    assert.match(without.error ?? '', /CLOUDFLARE_ACCOUNT_ID is required/, 'pi refuses the provider without them');
+    const { seen } = await withEnv(env, () => piRequests(model, KEY));
+    assert.ok(seen[0].url.startsWith(`https://gateway.ai.cloudflare.com/v1/${account}/my-gateway/`), seen[0].url);
+  });
+
+  it('a Claude subscription token stored as an API key: terminals get ANTHROPIC_OAUTH_TOKEN, auth.json keeps it, and pi sends it as a subscription', async () => {
+    const { getModels, getEnvApiKey } = await piAi();
+    const { AuthStorage } = await piAgent();
+    const token = 'sk-ant-oat01-subscription-0123456789';
+    const { vault, store } = await vaultWith([['anthropic', 'imported', { type: 'api_key', key: token }]]);
+    const env = asEnv(terminalVariables(vault));
+    assert.deepEqual(env, { ANTHROPIC_OAUTH_TOKEN: token });
+    assert.equal(await withEnv(env, async () => getEnvApiKey('anthropic')), token);
+    const authPath = join(t.dir, 'auth.json');
+    await new AuthMirror(vault, new MirrorStateStore(store), () => authPath).sync();
+    const fromFile = await AuthStorage.create(authPath).getApiKey('anthropic');
+    assert.equal(fromFile, token);
+    const model = getModels('anthropic').find((m) => m.id.startsWith('claude-sonnet-4-5'))!;
+    const { seen } = await withEnv({}, () => piRequests(model, fromFile));
+    const h = seen[0].headers;
+    assert.equal(h.get('authorization'), `Bearer ${token}`);
+    assert.equal(h.get('x-api-key'), null);
+    assert.match(h.get('anthropic-beta') ?? '', /oauth-2025-04-20/);
+    assert.match(JSON.stringify(seen[0].body.system), /Claude Code/);
+  });
+
+  it("base URL and headers: written to pi's models.json, which pi's ModelRegistry loads; foreign content kept, ours removed when cleared", async () => {
+    const { AuthStorage, ModelRegistry } = await piAgent();
+    const { getModels } = await piAi();
+    const authPath = join(t.dir, 'auth.json');
+    const modelsPath = join(t.dir, 'models.json');
+    writeFileSync(modelsPath, JSON.stringify({ providers: { openai: { baseUrl: 'https://proxy.example.com/v1' }, anthropic: { modelOverrides: { 'claude-sonnet-4-5': { name: 'Mine' } } } } }));
+    const { vault, store } = await vaultWith([
+      ['anthropic', 'work', { type: 'api_key', key: `${KEY}-a` }],
+      ['openai', 'work', { type: 'api_key', key: `${KEY}-o` }],
+    ]);
+    await vault.setRequest('anthropic', 'work', { baseUrl: 'https://gw.example.com/anthropic', headers: { 'X-Team': 'blue', 'X-Cmd': '!echo no' } });
+    await vault.setRequest('openai', 'work', { baseUrl: 'https://ours.example.com/v1' });
+    const models = new ModelsMirror(vault, store, () => modelsPath);
+    const r = await models.sync();
+    assert.deepEqual(r.owned, ['anthropic']);
+    assert.deepEqual(r.conflicts, ['openai'], "someone else's openai baseUrl is left as it is");
+    assert.deepEqual(r.refused, ['anthropic: X-Cmd'], 'pi would run "!…" as a command');
+
+    const registry = ModelRegistry.create(AuthStorage.create(authPath), modelsPath);
+    assert.equal(registry.getError(), undefined);
+    const id = getModels('anthropic').find((m) => m.id.startsWith('claude-sonnet-4-5'))!.id;
+    const model = registry.find('anthropic', id)!;
+    assert.equal(model.baseUrl, 'https://gw.example.com/anthropic');
+    const auth = await registry.getApiKeyAndHeaders(model);
+    assert.equal(auth.headers?.['X-Team'], 'blue');
+    assert.equal(registry.find('openai', getModels('openai')[0].id)!.baseUrl, 'https://proxy.example.com/v1');
+
+    await vault.setRequest('anthropic', 'work', undefined);
+    await models.sync();
+    assert.deepEqual(JSON.parse(readFileSync(modelsPath, 'utf8')), { providers: { openai: { baseUrl: 'https://proxy.example.com/v1' }, anthropic: { modelOverrides: { 'claude-sonnet-4-5': { name: 'Mine' } } } } });
+    assert.equal(ModelRegistry.create(AuthStorage.create(authPath), modelsPath).getError(), undefined);
+
+    // A models.json with comments (pi reads it; we could not keep them) is never written.
+    const commented = '// mine\n{ "providers": {} }\n';
+    writeFileSync(modelsPath, commented);
+    await vault.setRequest('anthropic', 'work', { baseUrl: 'https://gw.example.com/anthropic' });
+    await assert.rejects(models.sync(), (e) => isFault(e, 'mirror-corrupt') && /models\.json/.test(e.message));
+    assert.equal(readFileSync(modelsPath, 'utf8'), commented);
+  });
+});
