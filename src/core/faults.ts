@@ -16,7 +16,9 @@ export type FaultCode =
   | 'oauth'
   | 'expired'
   | 'needs-sign-in'
-  | 'port-in-use';
+  | 'port-in-use'
+  /** Not one of ours (a bug, or a library's error): shown with a pointer to the log. */
+  | 'unexpected';
 
 export class Fault extends Error {
   constructor(

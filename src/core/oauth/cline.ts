@@ -7,8 +7,9 @@ import { Fault, isFault } from '../faults';
 import { getJson, postJson, type HttpOptions, type HttpResponse } from '../http';
 import { codeFromBrowser } from './browser-flow';
 import { startLoopback, type Loopback } from './loopback';
+import { parseUrl } from './paste';
 import type { LoginUi, OAuthCredential, OAuthProvider } from './provider';
-import { jwtClaims } from './tokens';
+import { clampExpiry, jwtClaims } from './tokens';
 
 export const CLINE = { api: 'https://api.cline.bot', firstPort: 48801, lastPort: 48811 };
 
@@ -37,7 +38,7 @@ const tokenSchema = z.object({
 export function clineCodeFromPaste(text: string): string {
   const trimmed = text.trim();
   if (/^https?:\/\//i.test(trimmed)) {
-    const url = new URL(trimmed);
+    const url = parseUrl(trimmed);
     const code = CODE_PARAMS.map((k) => url.searchParams.get(k)).find(Boolean);
     if (code) return code;
     throw new Fault('oauth', 'That address has no sign-in code in it.', 'Paste the whole address the browser shows after you sign in to Cline.');
@@ -55,7 +56,7 @@ export function cline(endpoints: Partial<typeof CLINE> = {}, now = Date.now): OA
     if (res.status !== 200 || !parsed.success) throw new Fault('oauth', `${what} failed: the server answered ${res.status}.`, 'Try signing in again; if it keeps failing, see the log.');
     const d = parsed.data.data;
     const exp = jwtClaims(d.accessToken)?.exp;
-    const expires = (d.expiresAt && Date.parse(d.expiresAt)) || (typeof exp === 'number' ? exp * 1000 : now() + 3_600_000);
+    const expires = clampExpiry((d.expiresAt && Date.parse(d.expiresAt)) || (typeof exp === 'number' ? exp * 1000 : now() + 3_600_000), now());
     const accountId = d.userInfo?.clineUserId ?? d.userInfo?.subject;
     return { type: 'oauth', access: d.accessToken, refresh: d.refreshToken, expires, provider: 'cline', ...(accountId ? { accountId } : {}), ...(d.userInfo?.email ? { email: d.userInfo.email } : {}) };
   };

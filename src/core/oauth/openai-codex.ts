@@ -29,9 +29,14 @@ export function accountIdOf(accessToken: string): string {
 
 export function openaiCodex(endpoints: Partial<typeof OPENAI_CODEX> = {}, now = Date.now): OAuthProvider {
   const e = { ...OPENAI_CODEX, ...endpoints };
-  const toCredential = (r: TokenResponse, what: string): OAuthCredential => {
-    if (!r.refresh_token || typeof r.expires_in !== 'number') throw new Fault('oauth', `${what} failed: the answer lacks a refresh token or expiry.`, 'Try signing in again.');
-    return { type: 'oauth', refresh: r.refresh_token, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0), accountId: accountIdOf(r.access_token) };
+  // A refresh keeps what the answer leaves out (the refresh token, the account id): the old
+  // refresh token may be spent, so refusing a usable answer would lose the account.
+  const toCredential = (r: TokenResponse, what: string, previous?: OAuthCredential): OAuthCredential => {
+    const refresh = r.refresh_token ?? previous?.refresh;
+    if (!refresh) throw new Fault('oauth', `${what} failed: the answer lacks a refresh token.`, 'Try signing in again.');
+    const kept = typeof previous?.accountId === 'string' && !jwtClaims(r.access_token)?.[AUTH_CLAIM] ? previous.accountId : undefined;
+    const accountId = kept ?? accountIdOf(r.access_token);
+    return { type: 'oauth', refresh, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0), accountId };
   };
   return {
     id: 'openai-codex',
@@ -46,7 +51,7 @@ export function openaiCodex(endpoints: Partial<typeof OPENAI_CODEX> = {}, now = 
     },
     async refresh(credential, http) {
       const res = await postForm(e.tokenUrl, { grant_type: 'refresh_token', refresh_token: credential.refresh, client_id: e.clientId }, http);
-      return toCredential(parseTokenResponse(res, 'Refreshing the ChatGPT sign-in'), 'Refreshing the ChatGPT sign-in');
+      return toCredential(parseTokenResponse(res, 'Refreshing the ChatGPT sign-in'), 'Refreshing the ChatGPT sign-in', credential);
     },
     apiKey: (credential) => credential.access,
     sameAccount: (ours, candidate) => ours.accountId === candidate.accountId,
