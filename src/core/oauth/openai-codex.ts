@@ -6,7 +6,7 @@ import { postForm, type HttpOptions } from '../http';
 import { browserCodeFlow } from './browser-flow';
 import { randomState } from './pkce';
 import type { LoginUi, OAuthCredential, OAuthProvider } from './provider';
-import { expiresAt, jwtClaims, parseTokenResponse, type TokenResponse } from './tokens';
+import { expiresAt, IssuedRefresh, jwtClaims, parseTokenResponse, type TokenResponse } from './tokens';
 
 export const OPENAI_CODEX = {
   authorizeUrl: 'https://auth.openai.com/oauth/authorize',
@@ -29,13 +29,17 @@ export function accountIdOf(accessToken: string): string {
 
 export function openaiCodex(endpoints: Partial<typeof OPENAI_CODEX> = {}, now = Date.now): OAuthProvider {
   const e = { ...OPENAI_CODEX, ...endpoints };
-  // A refresh keeps what the answer leaves out (the refresh token, the account id): the old
-  // refresh token may be spent, so refusing a usable answer would lose the account.
+  // A refresh keeps the refresh token when the answer leaves it out; an answer refused for naming
+  // no account still hands its new refresh token on (the old one may be spent).
   const toCredential = (r: TokenResponse, what: string, previous?: OAuthCredential): OAuthCredential => {
     const refresh = r.refresh_token ?? previous?.refresh;
     if (!refresh) throw new Fault('oauth', `${what} failed: the answer lacks a refresh token.`, 'Try signing in again.');
-    const kept = typeof previous?.accountId === 'string' && !jwtClaims(r.access_token)?.[AUTH_CLAIM] ? previous.accountId : undefined;
-    const accountId = kept ?? accountIdOf(r.access_token);
+    let accountId: string;
+    try {
+      accountId = accountIdOf(r.access_token);
+    } catch (e) {
+      throw r.refresh_token && e instanceof Fault ? new IssuedRefresh(e, r.refresh_token) : e;
+    }
     return { type: 'oauth', refresh, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0), accountId };
   };
   return {

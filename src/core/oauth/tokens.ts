@@ -98,7 +98,9 @@ export function expiresAt(expiresIn: unknown, now: number, earlyMs: number): num
 
 /** An absolute expiry (epoch ms) a server sent, kept within the same bounds as lifetimes. */
 export function clampExpiry(expires: number, now: number): number {
-  return expiresAt(Number.isNaN(expires) ? undefined : (expires - now) / 1000, now, 0);
+  const lifetime = (expires - now) / 1000;
+  const seconds = lifetimeSeconds(lifetime);
+  return seconds === lifetime ? expires : now + seconds * 1000;
 }
 
 /** The claims of a JWT, unverified: only for reading ids the server put there. */
