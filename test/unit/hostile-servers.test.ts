@@ -10,6 +10,7 @@ import type { OAuthCredential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import { postForm } from '../../src/core/http';
 import { KeepFresh } from '../../src/core/keep-fresh';
+import { QuotaService } from '../../src/core/quota/quota-service';
 import { modelError } from '../../src/core/llm/errors';
 import { clineCodeFromPaste } from '../../src/core/oauth/cline';
 import { parseDeviceCode, pollDeviceToken } from '../../src/core/oauth/device';
@@ -338,8 +339,8 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     assert.throws(() => parseTokenResponse({ status: 200, headers: {}, text: '', json: { error: 'x'.repeat(10_000) } }, 'Refreshing'), (e) => isFault(e) && e.message.length < 200);
   });
 
-  it('the same checks on every refresh path: keep-fresh, quota and the model bridge go through the resolver', async () => {
-    const server = await tokenServer(() => ({ access_token: 'sk-ant-oat01-kf', refresh_token: 'rt-kf', expires_in: 1e306 }));
+  it('the same checks on every refresh path: keep-fresh and quota refresh through the resolver', async () => {
+    const server = await tokenServer((_r, n) => ({ access_token: `sk-ant-oat01-kf-${n}`, refresh_token: `rt-kf-${n}`, expires_in: 1e306 }));
     servers.push(server);
     const store = new MemorySecretStore();
     const w = await openWindow(store, t.dir, server.tokenUrl);
@@ -350,8 +351,16 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     await delay(100);
     keep.dispose();
     const stored = w.vault.credential('anthropic', 'max') as OAuthCredential;
-    assert.equal(stored.refresh, 'rt-kf');
+    assert.equal(stored.refresh, 'rt-kf-1');
     assert.ok(Number.isFinite(stored.expires));
+    // Quota asks the resolver for the credential it sends to the usage endpoint.
+    await w.vault.updateCredential('anthropic', 'max', { ...stored, expires: Date.now() - 1000 });
+    const used: OAuthCredential[] = [];
+    const quota = new QuotaService({ vault: w.vault, resolver: w.resolver, client: () => ({ provider: 'anthropic', fetch: async (c) => (used.push(c), { windows: [], fetchedAt: Date.now() }) }), onRateLimited: () => undefined });
+    await quota.refresh({ force: true });
+    quota.dispose();
+    assert.equal(used[0]?.refresh, 'rt-kf-2');
+    assert.ok(Number.isFinite(used[0].expires) && used[0].expires <= Date.now() + MAX_LIFETIME_S * 1000);
     const again = new Vault(store);
     await again.load();
     assert.equal(again.accounts().length, 1);

@@ -211,7 +211,7 @@ async function writeInPlace(target: string, text: string): Promise<void> {
     await handle.truncate(0);
     await handle.write(text, 0, 'utf8');
     await handle.sync();
-    await handle.chmod(0o600);
+    await handle.chmod(0o600).catch(() => undefined); // only the owner may; the text is written either way
   } finally {
     await handle.close();
   }
