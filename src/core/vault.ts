@@ -145,6 +145,7 @@ export class Vault {
     requireAccountName(name);
     return this.mutate('add', (d) => {
       const p = (d.providers[provider] ??= { default: name, accounts: [] });
+      if (!p.accounts.length) p.default = name; // only unreadable entries before it
       if (p.accounts.some((a) => a.name === name) || this.kept.some((k) => k.provider === provider && k.name === name)) {
         throw new Fault('name-collision', `${requireProvider(provider).label} already has an account named "${name}".`, 'Choose another name, or sign out of that account first.');
       }
@@ -252,7 +253,8 @@ function parse(raw: string | undefined): { data: StoredVault; unreadable: Unread
       if (a.success) accounts.push(a.data);
       else unreadable.push({ provider, name: typeof (entry as { name?: unknown })?.name === 'string' ? (entry as { name: string }).name : undefined, raw: entry });
     }
-    data.providers[provider] = { default: p.default, accounts };
+    // A default that names an unreadable entry moves to a readable account, as a sign-out does.
+    data.providers[provider] = { default: accounts.some((a) => a.name === p.default) ? p.default : (accounts[0]?.name ?? p.default), accounts };
   }
   return { data, unreadable };
 }

@@ -297,17 +297,18 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const figures: string[] = [];
     let worst = 0;
     for (const [name, text] of Object.entries(hostile)) {
-      // Best of five: the figure is the work, not the scheduler of a shared machine.
+      // CPU time, best of five: the figure is the work, not the scheduler of a shared machine.
       let ms = Infinity;
       for (let i = 0; i < 5; i++) {
-        const started = performance.now();
+        const started = process.cpuUsage();
         r.redact(text);
-        ms = Math.min(ms, performance.now() - started);
+        const used = process.cpuUsage(started);
+        ms = Math.min(ms, (used.user + used.system) / 1000);
       }
       worst = Math.max(worst, ms);
       figures.push(`${name} ${ms.toFixed(1)}`);
     }
-    console.log(`      1 MB hostile inputs (ms): ${figures.join(', ')}; worst ${worst.toFixed(1)} ms`);
+    console.log(`      1 MB hostile inputs (CPU ms, best of 5): ${figures.join(', ')}; worst ${worst.toFixed(1)} ms`);
     assert.ok(worst < 50, `worst ${worst.toFixed(1)} ms`);
   });
 
