@@ -14,6 +14,7 @@ import { ModelsMirror, modelsPathBeside } from './core/mirror/models-file';
 import { watchFile } from './core/mirror/watch-file';
 import { CopilotModelEnabler } from './core/oauth/copilot-models';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
+import { lifetimeNotices } from './core/oauth/tokens';
 import { Redactor } from './core/redact';
 import { KeyResolver, lockedRun } from './core/resolver';
 import { ModelBridge } from './core/llm/bridge';
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log, vault);
 
   const overrides = endpointOverrides(log);
+  context.subscriptions.push(lifetimeNotices.event((m) => log.warn(m)));
   const oauth = (provider: string) => oauthProvider(provider, overrides);
   // Rotation reads usage (`quota`, built below: it needs the resolver that rotation steers).
   const rotation: Rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota.entry(p, a), store, log });
@@ -96,7 +98,8 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     active: rotation,
     key: (provider, account) => resolver.key(provider, account),
-    signIn: (provider) => commands.signIn({ provider }),
+    // A consumer's getSession({ createIfNone }) receives this error: redacted and bounded.
+    signIn: (provider) => commands.signIn({ provider }).catch((e) => Promise.reject(log.redactor.fault(e))),
     signOut: (provider, account) => commands.signOut({ provider, account }),
   });
 
@@ -212,6 +215,12 @@ async function loadVault(vault: Vault, log: ReturnType<typeof createLog>): Promi
   const slow = setTimeout(() => log.warn("VS Code's secret storage has not answered for 10 s; accounts appear once it does."), 10_000);
   try {
     await vault.load();
+    const unreadable = vault.unreadable();
+    if (unreadable.length) {
+      const which = unreadable.map((u) => `${u.provider}/${u.name ?? '?'}`).join(', ');
+      log.error(`${unreadable.length} saved account(s) cannot be read and are kept as they are: ${which}. The other accounts work.`);
+      void vscode.window.showWarningMessage(`Pi Accounts cannot read ${unreadable.length === 1 ? 'the saved account' : 'these saved accounts'} ${which}; the others work. Sign in to ${unreadable.length === 1 ? 'it' : 'them'} again under another name, or report the problem.`, 'Show Log').then((c) => c && log.show());
+    }
     return true;
   } catch (e) {
     void showFault(e, log);

@@ -17,7 +17,9 @@ export type FaultCode =
   | 'expired'
   | 'needs-sign-in'
   | 'usage'
-  | 'port-in-use';
+  | 'port-in-use'
+  /** Not one of ours (a bug, or a library's error): shown with a pointer to the log. */
+  | 'unexpected';
 
 export class Fault extends Error {
   constructor(

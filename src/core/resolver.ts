@@ -5,6 +5,7 @@ import type { Logger } from './log';
 import { withFileLock } from './mirror/auth-file';
 import { refreshedByPi, type AuthMirror, type LockedStep } from './mirror/mirror';
 import { FIVE_MINUTES, type OAuthProvider } from './oauth/provider';
+import { IssuedRefresh } from './oauth/tokens';
 import { requireProvider } from './providers/directory';
 import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
 import { withRetry, type RetryOptions } from './retry';
@@ -89,35 +90,67 @@ export class KeyResolver {
     return run;
   }
 
+  /**
+   * One refresh request per hold of the lock, as pi's own refresh does (pi-coding-agent 0.73.1,
+   * AuthStorage.refreshOAuthTokenWithLock): a failed attempt releases the lock, so a pi starting
+   * meanwhile reads its credentials and its /login is saved; the retry waits outside the lock and
+   * re-checks under it, where another window or pi may have finished the job meanwhile.
+   */
   private refreshNow(provider: string, account: string): Promise<OAuthCredential> {
     const impl = this.d.oauth(provider);
     if (!impl) return Promise.reject(new Fault('oauth', `Pi Accounts cannot refresh ${provider} sign-ins.`, 'Sign in again.'));
+    const attempt = async () => {
+      const outcome = await this.d.locked(provider, account, (piVersion) => this.attempt(impl, provider, account, piVersion));
+      if (outcome instanceof Fault) throw outcome;
+      return outcome;
+    };
+    return withRetry(attempt, this.d.retry);
+  }
+
+  /** Under the lock: re-read, adopt what pi refreshed, else send one refresh request. */
+  private async attempt(impl: OAuthProvider, provider: string, account: string, piVersion: unknown): Promise<LockedStep<OAuthCredential | Fault>> {
     const id = `${provider}/${account}`;
-    return this.d.locked(provider, account, async (piVersion): Promise<LockedStep<OAuthCredential>> => {
-      // Re-read under the lock: another window, or pi, may have refreshed while we waited.
-      const current = await this.d.vault.freshCredential(provider, account);
-      if (!current || current.type !== 'oauth') throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
-      if (this.isFresh(current)) return { result: current };
-      const adopted = refreshedByPi(current, piVersion, impl);
-      if (adopted) {
-        await this.d.vault.updateCredential(provider, account, adopted);
-        this.d.log.info(`${id}: pi already refreshed this sign-in in auth.json; using its tokens.`);
-        if (this.isFresh(adopted)) return { result: adopted, adopted: true };
+    // Re-read under the lock: another window, or pi, may have refreshed while we waited.
+    const current = await this.d.vault.freshCredential(provider, account);
+    if (!current || current.type !== 'oauth') throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
+    if (this.isFresh(current)) return { result: current };
+    const adopted = refreshedByPi(current, piVersion, impl);
+    if (adopted) {
+      await this.d.vault.updateCredential(provider, account, adopted);
+      this.d.log.info(`${id}: pi already refreshed this sign-in in auth.json; using its tokens.`);
+      if (this.isFresh(adopted)) return { result: adopted, adopted: true };
+    }
+    const sent = adopted ?? current;
+    try {
+      await this.d.vault.updateCredential(provider, account, await impl.refresh(sent, this.d.http?.()));
+    } catch (e) {
+      if (e instanceof IssuedRefresh) {
+        // The answer is refused, but the server issued a refresh token and the one we sent may be
+        // spent: keep the new one (in auth.json too, for pi), then report.
+        const kept = { ...sent, refresh: e.refresh };
+        await this.d.vault.updateCredential(provider, account, kept);
+        this.d.log.warn(`${id}: the refresh answer was refused (${e.message}); its new refresh token is kept.`);
+        return { result: e, write: kept, adopted: adopted !== undefined };
       }
-      let next: OAuthCredential;
-      try {
-        next = await withRetry(() => impl.refresh(adopted ?? current, this.d.http?.()), this.d.retry);
-      } catch (e) {
-        if (!isFault(e, 'needs-sign-in')) throw e;
-        await this.d.vault.markNeedsSignIn(provider, account); // kept: only the person can fix it
-        this.d.log.warn(`${id}: the provider refused the refresh token; the account needs a new sign-in.`);
-        throw needsSignIn(provider, account);
+      if (!isFault(e, 'needs-sign-in')) throw e;
+      // Another machine sharing these secrets may have refreshed while our request was out: then
+      // the refused token is just old, and the account is fine.
+      const now = await this.d.vault.freshCredential(provider, account);
+      if (now?.type === 'oauth' && now.refresh !== sent.refresh) {
+        this.d.log.info(`${id}: the provider refused an old refresh token; another window already stored newer tokens.`);
+        if (this.isFresh(now)) return { result: now, write: now };
+        // Retried (outside the lock) with the newer tokens.
+        throw new Fault('network', `${id}: the sign-in changed while it was being refreshed.`, 'Try again in a moment.');
       }
-      // Stored before anyone sees the access token: a rotated refresh token must never be lost.
-      await this.d.vault.updateCredential(provider, account, next);
-      this.d.log.info(`${id}: token refreshed; valid until ${new Date(next.expires).toISOString()}.`);
-      return { result: next, write: next, adopted: adopted !== undefined };
-    });
+      await this.d.vault.markNeedsSignIn(provider, account); // kept: only the person can fix it
+      this.d.log.warn(`${id}: the provider refused the refresh token; the account needs a new sign-in.`);
+      throw needsSignIn(provider, account);
+    }
+    // Stored before anyone sees the access token: a rotated refresh token must never be lost. What
+    // auth.json gets is what the vault stored (its expiry made finite).
+    const next = this.d.vault.credential(provider, account) as OAuthCredential;
+    this.d.log.info(`${id}: token refreshed; valid until ${new Date(next.expires).toISOString()}.`);
+    return { result: next, write: next, adopted: adopted !== undefined };
   }
 }
 

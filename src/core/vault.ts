@@ -3,6 +3,7 @@ import { parseJson } from './json';
 import { credentialSchema, keyOf, keyTail, requireAccountName, secretsOf, type AccountKind, type Credential } from './credentials';
 import { Emitter } from './events';
 import { Fault } from './faults';
+import { clampExpiry } from './oauth/tokens';
 import { requireProvider } from './providers/directory';
 import type { SecretStore } from './secret-store';
 
@@ -44,15 +45,28 @@ const storedAccountSchema = z.object({
   needsSignIn: z.optional(z.boolean()),
   request: z.optional(z.object({ baseUrl: z.optional(z.string()), headers: z.optional(z.record(z.string(), z.string())) })),
 });
-const storedProviderSchema = z.object({ default: z.string(), accounts: z.array(storedAccountSchema) });
-const storedVaultSchema = z.object({ version: z.literal(1), providers: z.record(z.string(), storedProviderSchema) });
-type StoredVault = z.infer<typeof storedVaultSchema>;
+// Accounts are checked one by one: one unreadable entry (an older build stored an expiry of
+// Infinity as null) must not hide the others. It is kept as it is and reported.
+const storedVaultSchema = z.object({ version: z.literal(1), providers: z.record(z.string(), z.object({ default: z.string(), accounts: z.array(z.unknown()) })) });
 type StoredAccount = z.infer<typeof storedAccountSchema>;
+interface StoredVault {
+  version: 1;
+  providers: Record<string, { default: string; accounts: StoredAccount[] }>;
+}
+
+/** An account entry the vault cannot read: kept byte for byte, never shown or overwritten. */
+export interface UnreadableAccount {
+  readonly provider: string;
+  /** Its name, when that much is readable. */
+  readonly name?: string;
+  readonly raw: unknown;
+}
 
 const empty = (): StoredVault => ({ version: 1, providers: {} });
 
 export class Vault {
   private data: StoredVault = empty();
+  private kept: readonly UnreadableAccount[] = [];
   private raw: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly changed = new Emitter<VaultChange>();
@@ -65,7 +79,7 @@ export class Vault {
     await this.serialize(async () => {
       const raw = await this.store.get(VAULT_KEY);
       if (raw === this.raw && reason !== 'load') return;
-      this.data = parse(raw);
+      ({ data: this.data, unreadable: this.kept } = parse(raw));
       this.raw = raw;
       this.changed.fire({ reason });
     });
@@ -88,7 +102,12 @@ export class Vault {
   }
 
   providers(): string[] {
-    return Object.keys(this.data.providers);
+    return Object.keys(this.data.providers).filter((p) => this.data.providers[p].accounts.length > 0);
+  }
+
+  /** Entries that could not be read (kept as they are); the others load as usual. */
+  unreadable(): readonly UnreadableAccount[] {
+    return this.kept;
   }
 
   /** For imports: the first of `preferred` not taken, then `<last>-2`, `<last>-3`… */
@@ -126,10 +145,11 @@ export class Vault {
     requireAccountName(name);
     return this.mutate('add', (d) => {
       const p = (d.providers[provider] ??= { default: name, accounts: [] });
-      if (p.accounts.some((a) => a.name === name)) {
+      if (!p.accounts.length) p.default = name; // only unreadable entries before it
+      if (p.accounts.some((a) => a.name === name) || this.kept.some((k) => k.provider === provider && k.name === name)) {
         throw new Fault('name-collision', `${requireProvider(provider).label} already has an account named "${name}".`, 'Choose another name, or sign out of that account first.');
       }
-      const account = { name, createdAt: Date.now(), credential };
+      const account = { name, createdAt: Date.now(), credential: storable(credential) };
       p.accounts.push(account);
       return info(provider, account, p.default === name);
     });
@@ -157,7 +177,7 @@ export class Vault {
   async updateCredential(provider: string, name: string, credential: Credential): Promise<void> {
     await this.mutate('refresh', (d) => {
       const account = requireAccountIn(d, provider, name).accounts.find((a) => a.name === name)!;
-      account.credential = credential;
+      account.credential = storable(credential);
       delete account.needsSignIn;
     });
   }
@@ -192,15 +212,18 @@ export class Vault {
   private mutate<T>(reason: VaultChange['reason'], change: (d: StoredVault) => T): Promise<T> {
     return this.serialize(async () => {
       const raw = await this.store.get(VAULT_KEY);
-      const next = parse(raw);
+      const { data: next, unreadable } = parse(raw);
       const result = change(next);
-      const text = JSON.stringify(next);
+      const text = serialize(next, unreadable);
+      // What we store must read back: never trade a readable account for an unreadable one.
+      if (parse(text).unreadable.length > unreadable.length) throw new Fault('vault', 'Pi Accounts refused to save an account it could not read back.', 'Nothing was changed. Run "Pi Accounts: Show Log" and report the problem.');
       try {
         await this.store.store(VAULT_KEY, text);
       } catch (e) {
         throw new Fault('vault', `Could not save to VS Code's secret storage: ${(e as Error).message}.`, 'Nothing was changed. Check that your OS keyring is unlocked, then try again.');
       }
       this.data = next;
+      this.kept = unreadable;
       this.raw = text;
       this.changed.fire({ reason });
       return result;
@@ -214,14 +237,39 @@ export class Vault {
   }
 }
 
-function parse(raw: string | undefined): StoredVault {
-  if (raw === undefined) return empty();
+function parse(raw: string | undefined): { data: StoredVault; unreadable: UnreadableAccount[] } {
+  const data = empty();
+  const unreadable: UnreadableAccount[] = [];
+  if (raw === undefined) return { data, unreadable };
   const parsed = storedVaultSchema.safeParse(parseJson(raw));
   if (!parsed.success) {
     // Refuse to work on (and so overwrite) accounts we cannot read.
     throw new Fault('vault', 'The accounts saved in VS Code\'s secret storage cannot be read.', 'Nothing was changed. Run "Pi Accounts: Show Log" and report the problem.');
   }
-  return parsed.data;
+  for (const [provider, p] of Object.entries(parsed.data.providers)) {
+    const accounts: StoredAccount[] = [];
+    for (const entry of p.accounts) {
+      const a = storedAccountSchema.safeParse(entry);
+      if (a.success) accounts.push(a.data);
+      else unreadable.push({ provider, name: typeof (entry as { name?: unknown })?.name === 'string' ? (entry as { name: string }).name : undefined, raw: entry });
+    }
+    // A default that names an unreadable entry moves to a readable account, as a sign-out does.
+    data.providers[provider] = { default: accounts.some((a) => a.name === p.default) ? p.default : (accounts[0]?.name ?? p.default), accounts };
+  }
+  return { data, unreadable };
+}
+
+/** The vault as stored: the unreadable entries go back where they were, unchanged. */
+function serialize(d: StoredVault, unreadable: readonly UnreadableAccount[]): string {
+  const out: { version: 1; providers: Record<string, { default: string; accounts: unknown[] }> } = { version: 1, providers: {} };
+  for (const [id, p] of Object.entries(d.providers)) if (p.accounts.length) out.providers[id] = { default: p.default, accounts: [...p.accounts] };
+  for (const u of unreadable) (out.providers[u.provider] ??= { default: d.providers[u.provider]?.default ?? u.name ?? '', accounts: [] }).accounts.push(u.raw);
+  return JSON.stringify(out);
+}
+
+/** JSON has no Infinity (it becomes null, which no longer reads back): an expiry is always a finite time. */
+function storable(c: Credential): Credential {
+  return c.type === 'oauth' && !Number.isFinite(c.expires) ? { ...c, expires: clampExpiry(c.expires, Date.now()) } : c;
 }
 
 function info(provider: string, a: StoredAccount, isDefault: boolean): AccountInfo {

@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import { requireApiKey, type Credential } from '../core/credentials';
 import type { HttpOptions } from '../core/http';
 import { aborted, Fault, isFault } from '../core/faults';
-import type { Logger } from '../core/log';
+import type { Log } from './log';
 import type { OAuthProvider } from '../core/oauth/provider';
 import type { QuotaService } from '../core/quota/quota-service';
 import type { Rotation } from '../core/rotation/rotation';
@@ -32,7 +32,7 @@ export interface CommandDeps {
   readonly recent: RecentProviders;
   readonly mirror: MirrorSync;
   readonly authPath: () => string;
-  readonly log: Logger & { show(): void };
+  readonly log: Log;
   readonly refreshView: () => void;
   readonly oauth: (provider: string) => OAuthProvider | undefined;
   readonly http: () => HttpOptions | undefined;
@@ -63,7 +63,7 @@ export class Commands {
           // Not awaited: the notification stays until someone closes it, and a calling
           // extension must get its rejection now, not then.
           if (!isFault(e, 'aborted')) void showFault(e, this.d.log);
-          if (fromCode) throw e;
+          if (fromCode) throw this.d.log.redactor.fault(e); // another extension gets it: redacted, bounded
           return undefined;
         }
       });

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { describe, isFault } from '../core/faults';
-import type { Logger } from '../core/log';
+import { describe } from '../core/faults';
+import type { Log } from './log';
 import type { ModelBridge } from '../core/llm/bridge';
 import { CATALOG, estimateTokens } from '../core/llm/catalog';
 import type { ModelList } from '../core/llm/model-list';
@@ -22,7 +22,7 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
   constructor(
     private readonly bridge: ModelBridge,
     private readonly list: ModelList,
-    private readonly log: Logger,
+    private readonly log: Log,
     private readonly showThinking: () => boolean,
   ) {}
 
@@ -87,8 +87,10 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
       }
     } catch (e) {
       if (token.isCancellationRequested) return;
-      this.log.error(`Language model ${model.id}: ${describe(e)}`);
-      throw new Error(isFault(e) ? describe(e) : String(e));
+      // What other extensions receive passes the redactor: a provider's 401 may echo the key.
+      const text = this.log.redactor.describe(e);
+      this.log.error(`Language model ${model.id}: ${text}`);
+      throw new Error(text);
     } finally {
       sub.dispose();
     }

@@ -2,8 +2,14 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
 import type { Redactor } from '../core/redact';
 
+/**
+ * The log channel, and the redactor everything else that leaves toward a person or another
+ * extension passes (notifications, errors handed to `vscode.lm` callers and command callers).
+ */
+export type Log = Logger & { show(): void; readonly redactor: Redactor };
+
 /** The "Pi Accounts" log channel. Every line passes the redactor first: no exceptions. */
-export function createLog(redactor: Redactor): Logger & vscode.Disposable & { show(): void } {
+export function createLog(redactor: Redactor): Log & vscode.Disposable {
   const channel = vscode.window.createOutputChannel('Pi Accounts', { log: true });
   const clean = (m: string) => redactor.redact(m);
   return {
@@ -12,6 +18,7 @@ export function createLog(redactor: Redactor): Logger & vscode.Disposable & { sh
     warn: (m) => channel.warn(clean(m)),
     error: (m) => channel.error(clean(m)),
     show: () => channel.show(true),
+    redactor,
     dispose: () => channel.dispose(),
   };
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Logger } from '../core/log';
+import type { Log } from './log';
 import type { AuthMirror, ImportScan } from '../core/mirror/mirror';
 import { findProvider } from '../core/providers/directory';
 import { isFault } from '../core/faults';
@@ -22,7 +22,7 @@ export class MirrorSync {
   constructor(
     private readonly mirror: AuthMirror,
     private readonly path: () => string,
-    private readonly log: Logger & { show(): void },
+    private readonly log: Log,
     private readonly memento: vscode.Memento,
     /** Makes an imported account the one in use. */
     private readonly use: (provider: string, account: string) => Promise<void>,

@@ -9,10 +9,13 @@ import { isFault } from '../../src/core/faults';
 import type { HttpResponse } from '../../src/core/http';
 import { AuthMirror } from '../../src/core/mirror/mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { parseDeviceCode } from '../../src/core/oauth/device';
+import { credentialSchema } from '../../src/core/credentials';
+import { clineCallbackFromPaste } from '../../src/core/oauth/cline';
+import { parseDeviceCode, pollDeviceToken } from '../../src/core/oauth/device';
 import { normalizeDomain } from '../../src/core/oauth/github-copilot';
 import { parsePastedCode } from '../../src/core/oauth/paste';
-import { parseTokenResponse } from '../../src/core/oauth/tokens';
+import { expiresAt, MAX_LIFETIME_S, parseTokenResponse } from '../../src/core/oauth/tokens';
+import { Redactor } from '../../src/core/redact';
 import { parseAnthropicUsage } from '../../src/core/quota/anthropic-usage';
 import { parseCodexUsage } from '../../src/core/quota/codex-usage';
 import { parseCopilotUsage } from '../../src/core/quota/copilot-usage';
@@ -163,6 +166,70 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
           assert.ok(r.code.length > 0);
           assert.ok(r.state === undefined || r.state === state, 'a foreign state was accepted');
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('token lifetimes: any JSON value as expires_in gives a finite expiry within 60 s … 1 year that stores and reads back', () => {
+    const lifetimes = fc.oneof(fc.jsonValue(), fc.double(), fc.constantFrom(1e306, -1e306, 8.7e12, '3600', ' 60 ', '1e3', '', 'Infinity', null, true, [], {}), fc.integer().map(String));
+    fc.assert(
+      fc.property(lifetimes, (expiresIn) => {
+        count('token lifetimes');
+        const now = Date.now();
+        const r = parseTokenResponse(res(200, { access_token: 'at', refresh_token: 'rt', expires_in: expiresIn }), 'Refreshing');
+        const expires = expiresAt(r.expires_in, now, 5 * 60_000);
+        assert.ok(Number.isFinite(expires) && expires >= now + 60_000 - 5 * 60_000 && expires <= now + MAX_LIFETIME_S * 1000, String(expires));
+        const stored = JSON.parse(JSON.stringify({ type: 'oauth', refresh: r.refresh_token, access: r.access_token, expires }));
+        assert.ok(credentialSchema.safeParse(stored).success, 'the credential reads back');
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('device intervals: any interval or lifetime polls at 1–60 s and stops at the code\'s expiry', async () => {
+    const seconds = fc.oneof(fc.jsonValue(), fc.double(), fc.constantFrom(0, -1, 2 ** 31, 3e6, 1e306, '5', '1e9', 'NaN'));
+    await fc.assert(
+      fc.asyncProperty(seconds, seconds, fc.option(seconds), async (interval, expiresIn, slowDown) => {
+        count('device intervals');
+        const code = typedOrValue(() => parseDeviceCode(res(200, { device_code: 'd', user_code: 'U', verification_uri: 'https://x', expires_in: expiresIn, interval })));
+        if (!code) return;
+        assert.ok(code.interval >= 1 && code.interval <= 60 && code.expiresIn >= 10 && code.expiresIn <= 3600, JSON.stringify(code));
+        let now = 0;
+        let polls = 0;
+        const slept: number[] = [];
+        const poll = async () => (polls++, res(400, slowDown !== null && polls % 2 ? { error: 'slow_down', interval: slowDown } : { error: 'authorization_pending' }));
+        await assert.rejects(pollDeviceToken(code, poll, { now: () => now, sleep: async (ms) => (slept.push(ms), void (now += ms)) }), (e) => isFault(e, 'expired'));
+        assert.ok(slept.every((ms) => ms >= 0 && ms <= 66_000), slept.join(','));
+        assert.ok(polls <= code.expiresIn + 1, `${polls} polls in ${code.expiresIn} s`);
+      }),
+      { numRuns: RUNS / 4 },
+    );
+  });
+
+  it('redaction input size: hostile text up to 256 KB keeps no secret and finishes (linear time)', () => {
+    const secret = 'q9Zr2LmN8vX4kP0wT7yB3cD6';
+    const r = new Redactor();
+    r.setSecrets([secret]);
+    const piece = fc.constantFrom('eyJ', '-', '.', 'a', '1', ' ', 'sk-', 'ghp_', 'token ', 'Bearer ', '"key":"', '"', 'AIza', '_', secret);
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 64 }), fc.integer({ min: 0, max: 12 }), (pieces, doublings) => {
+        count('redaction sizes');
+        let text = pieces.join('');
+        for (let i = 0; i < doublings && text.length < 128 * 1024; i++) text += text;
+        assert.ok(!r.redact(`${text}${secret}${text}`).includes(secret));
+      }),
+      { numRuns: RUNS / 4 },
+    );
+  });
+
+  it('pasted text that looks like an address: a code or a typed fault, never a TypeError', () => {
+    const pasted = fc.oneof(fc.string().map((s) => `http://${s}`), fc.string().map((s) => `https://${s}`), fc.string().map((s) => `HTTP://:${s}`), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(pasted, (text) => {
+        count('pasted addresses');
+        typedOrValue(() => parsePastedCode(text, 'state'));
+        typedOrValue(() => clineCallbackFromPaste(text));
       }),
       { numRuns: RUNS },
     );

@@ -138,6 +138,7 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
 
   it('Cline: authorize redirect, callback on the first free port with refreshToken, camelCase JSON, "workos:" keys, rotating refresh', async () => {
     let callback = '';
+    const soon = new Date(Date.now() + 86_400_000).toISOString(); // within a year: farther expiries are clamped
     const em = await emulator((r) => {
       for (const h of ['x-platform', 'x-client-type', 'x-client-version']) assert.ok(r.headers[h], h);
       if (r.path.startsWith('/api/v1/auth/authorize')) {
@@ -154,12 +155,12 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
         // Cline's token exchange carries the identity provider the callback named, as Cline's client sends it.
         if (!b.provider) return { status: 400, json: { error: 'invalid_request', error_description: 'provider is required' } };
         assert.deepEqual(b, { grant_type: 'authorization_code', code: 'cline-code-1', client_type: 'extension', redirect_uri: callback, provider: 'github' });
-        return { json: { success: true, data: { accessToken: 'cline-access-1', refreshToken: 'cline-rt-1', tokenType: 'Bearer', expiresAt: '2030-01-01T00:00:00Z', userInfo: { subject: 'sub-1', email: 'a@b.c', clineUserId: 'user-1', accounts: [] } } } };
+        return { json: { success: true, data: { accessToken: 'cline-access-1', refreshToken: 'cline-rt-1', tokenType: 'Bearer', expiresAt: soon, userInfo: { subject: 'sub-1', email: 'a@b.c', clineUserId: 'user-1', accounts: [] } } } };
       }
       assert.equal(r.path, '/api/v1/auth/refresh');
       if (b.refreshToken !== 'cline-rt-1') return { status: 401, json: { error: 'invalid_token' } };
       assert.deepEqual(b, { refreshToken: 'cline-rt-1', grantType: 'refresh_token' });
-      return { json: { success: true, data: { accessToken: 'cline-access-2', refreshToken: 'cline-rt-2', expiresAt: '2030-01-02T00:00:00Z' } } };
+      return { json: { success: true, data: { accessToken: 'cline-access-2', refreshToken: 'cline-rt-2', expiresAt: soon } } };
     });
     const p = cline({ api: em.base, firstPort: 0, lastPort: 0 });
     const cred = await p.login(
@@ -174,7 +175,7 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
         },
       }),
     );
-    assert.deepEqual(cred, { type: 'oauth', access: 'cline-access-1', refresh: 'cline-rt-1', expires: Date.parse('2030-01-01T00:00:00Z'), provider: 'cline', accountId: 'user-1', email: 'a@b.c' });
+    assert.deepEqual(cred, { type: 'oauth', access: 'cline-access-1', refresh: 'cline-rt-1', expires: Date.parse(soon), provider: 'cline', accountId: 'user-1', email: 'a@b.c' });
     assert.equal(p.apiKey(cred), 'workos:cline-access-1');
     assert.equal((await p.refresh(cred)).refresh, 'cline-rt-2');
     await assert.rejects(p.refresh({ ...cred, refresh: 'spent' }), (e) => isFault(e, 'needs-sign-in'));

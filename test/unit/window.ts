@@ -4,6 +4,7 @@ import { AuthMirror } from '../../src/core/mirror/mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { anthropic } from '../../src/core/oauth/anthropic';
 import { KeyResolver, lockedRun } from '../../src/core/resolver';
+import type { HttpOptions } from '../../src/core/http';
 import type { RetryOptions } from '../../src/core/retry';
 import { Vault } from '../../src/core/vault';
 import type { MemorySecretStore } from './helpers';
@@ -14,12 +15,12 @@ export const quiet: Logger = { trace: () => undefined, info: () => undefined, wa
  * What one VS Code window runs on a shared auth.json, wired like the extension does: its vault
  * over `store`, the mirror, and the key resolver refreshing Anthropic tokens at `tokenUrl`.
  */
-export async function openWindow(store: MemorySecretStore, dir: string, tokenUrl: string, o: { retry?: RetryOptions } = {}) {
+export async function openWindow(store: MemorySecretStore, dir: string, tokenUrl: string, o: { retry?: RetryOptions; http?: HttpOptions; log?: Logger } = {}) {
   const vault = new Vault(store);
   await vault.load();
   vault.watch();
   const oauth = (id: string) => (id === 'anthropic' ? anthropic({ tokenUrl }) : undefined);
   const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(dir, 'auth.json'), oauth);
-  const resolver = new KeyResolver({ vault, oauth, log: quiet, retry: o.retry, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(dir, 'private.lock') }) });
+  const resolver = new KeyResolver({ vault, oauth, log: o.log ?? quiet, retry: o.retry, http: () => o.http, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(dir, 'private.lock') }) });
   return { vault, mirror, resolver };
 }

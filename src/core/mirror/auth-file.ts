@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import * as z from 'zod/mini';
@@ -77,25 +77,38 @@ export interface UpdateResult {
  * fresh meanwhile, and pi waits for it as it does for its own refreshes.
  */
 export function updateAuthFile(path: string, change: (data: AuthData) => boolean | Promise<boolean>): Promise<UpdateResult> {
-  return withFileLock(path, async () => {
-    const target = await realTarget(path);
+  return withAuthLock(path, async (target) => {
     await sweepDeadTemps(target);
     let raw: Uint8Array | undefined;
-    let mode: number | undefined;
+    let stat: Stats | undefined;
     try {
       raw = await fs.readFile(target);
-      mode = (await fs.stat(target)).mode & 0o777;
+      stat = await fs.stat(target);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     const data = raw === undefined ? {} : parseAuthJson(raw, path);
-    const fixedMode = mode !== undefined && (mode & 0o077) !== 0;
+    const fixedMode = stat !== undefined && (stat.mode & 0o077) !== 0;
     if (!(await change(data))) {
       if (fixedMode) await fs.chmod(target, 0o600);
       return { written: false, fixedMode };
     }
-    await writeAtomic(target, JSON.stringify(data, null, 2));
+    await writeAtomic(target, JSON.stringify(data, null, 2), stat);
     return { written: true, fixedMode };
+  });
+}
+
+/**
+ * pi locks auth.json in two places (pi-coding-agent 0.73.1, FileAuthStorageBackend): its
+ * synchronous reads and writes (startup, /login) next to the path as given (`realpath: false`),
+ * its token refresh next to the resolved file (proper-lockfile's default, `realpath: true`). For
+ * a symlinked auth.json (dotfiles managers) those are two locks, so we hold both: the path's
+ * first, always in that order, so two of our writers never wait on each other crosswise.
+ */
+export function withAuthLock<T>(path: string, fn: (target: string) => Promise<T>): Promise<T> {
+  return withFileLock(path, async () => {
+    const target = await realTarget(path);
+    return target === path ? fn(target) : withFileLock(target, () => fn(target));
   });
 }
 
@@ -115,12 +128,23 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
 }
 
 // A symlinked auth.json (dotfile managers do this) must stay a symlink: write where it points.
+// A link to a file that does not exist yet gets its target created, as pi does (it writes "{}"
+// through the link), instead of being replaced by a regular file.
 async function realTarget(path: string): Promise<string> {
   try {
     return await fs.realpath(path);
-  } catch {
-    return path;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+  const link = await fs.lstat(path).catch(() => undefined);
+  if (!link?.isSymbolicLink()) return path;
+  const handle = await fs.open(path, 'a', 0o600); // follows the link; never truncates
+  try {
+    if ((await handle.stat()).size === 0) await handle.writeFile('{}', 'utf8');
+  } finally {
+    await handle.close();
+  }
+  return fs.realpath(path);
 }
 
 const tempPrefix = (target: string) => `.${basename(target)}.`;
@@ -147,15 +171,30 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half. */
-export async function writeAtomic(target: string, text: string): Promise<void> {
+/**
+ * Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never
+ * half. The file keeps the owner and group of `existing`: root (a devcontainer, sudo) must not
+ * take another user's auth.json away from their pi. Where they cannot be kept, the file is
+ * written in place, as pi always does (under the same lock).
+ */
+export async function writeAtomic(target: string, text: string, existing?: Stats): Promise<void> {
   const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'wx', 0o600);
+  let kept = true;
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
+    if (existing && (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.())) {
+      kept = await handle.chown(existing.uid, existing.gid).then(() => true, () => false);
+    }
+    if (kept) {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    }
   } finally {
     await handle.close();
+  }
+  if (!kept) {
+    await fs.rm(tmp, { force: true });
+    return writeInPlace(target, text);
   }
   try {
     await fs.chmod(tmp, 0o600); // the umask may have narrowed it further; never wider
@@ -163,5 +202,17 @@ export async function writeAtomic(target: string, text: string): Promise<void> {
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw e;
+  }
+}
+
+async function writeInPlace(target: string, text: string): Promise<void> {
+  const handle = await fs.open(target, 'r+');
+  try {
+    await handle.truncate(0);
+    await handle.write(text, 0, 'utf8');
+    await handle.sync();
+    await handle.chmod(0o600).catch(() => undefined); // only the owner may; the text is written either way
+  } finally {
+    await handle.close();
   }
 }

@@ -11,8 +11,9 @@ import { Fault, isFault } from '../faults';
 import { getJson, postJson, type HttpOptions, type HttpResponse } from '../http';
 import { codeFromBrowser } from './browser-flow';
 import { startLoopback, type Loopback } from './loopback';
+import { parseUrl } from './paste';
 import type { LoginUi, OAuthCredential, OAuthProvider } from './provider';
-import { jwtClaims } from './tokens';
+import { clampExpiry, jwtClaims } from './tokens';
 
 export const CLINE = { api: 'https://api.cline.bot', firstPort: 48801, lastPort: 48811 };
 
@@ -41,7 +42,7 @@ const tokenSchema = z.object({
 export function clineCallbackFromPaste(text: string): { code: string; provider?: string } {
   const trimmed = text.trim();
   if (/^https?:\/\//i.test(trimmed)) {
-    const url = new URL(trimmed);
+    const url = parseUrl(trimmed);
     const code = CODE_PARAMS.map((k) => url.searchParams.get(k)).find(Boolean);
     const provider = url.searchParams.get('provider');
     if (code) return { code, ...(provider ? { provider } : {}) };
@@ -60,7 +61,7 @@ export function cline(endpoints: Partial<typeof CLINE> = {}, now = Date.now): OA
     if (res.status !== 200 || !parsed.success) throw new Fault('oauth', `${what} failed: the server answered ${res.status}.`, 'Try signing in again; if it keeps failing, see the log.');
     const d = parsed.data.data;
     const exp = jwtClaims(d.accessToken)?.exp;
-    const expires = (d.expiresAt && Date.parse(d.expiresAt)) || (typeof exp === 'number' ? exp * 1000 : now() + 3_600_000);
+    const expires = clampExpiry((d.expiresAt && Date.parse(d.expiresAt)) || (typeof exp === 'number' ? exp * 1000 : now() + 3_600_000), now());
     const accountId = d.userInfo?.clineUserId ?? d.userInfo?.subject;
     return { type: 'oauth', access: d.accessToken, refresh: d.refreshToken, expires, provider: 'cline', ...(accountId ? { accountId } : {}), ...(d.userInfo?.email ? { email: d.userInfo.email } : {}) };
   };

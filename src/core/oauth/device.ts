@@ -1,16 +1,28 @@
 import * as z from 'zod/mini';
 import { aborted, Fault } from '../faults';
 import type { HttpResponse } from '../http';
-import { oauthErrorCode } from './tokens';
+import { codeText, oauthErrorCode } from './tokens';
 
+// Some servers send numbers as strings; pi's clients multiply them, which accepts both.
+const seconds = z.union([z.number(), z.string().check(z.regex(/^\d+(?:\.\d+)?$/))]);
 const deviceSchema = z.object({
   device_code: z.string(),
   user_code: z.string(),
   verification_uri: z.string(),
   verification_uri_complete: z.optional(z.string()),
-  expires_in: z.number(),
-  interval: z.optional(z.number()),
+  expires_in: seconds,
+  interval: z.optional(seconds),
 });
+
+/**
+ * RFC 8628 intervals are seconds; a huge one overflowed setTimeout (which then fires after 1 ms)
+ * and polled a thousand times a second, so intervals stay within 1–60 s and codes live 10 s–1 h.
+ */
+export const MIN_INTERVAL_S = 1;
+export const MAX_INTERVAL_S = 60;
+const MIN_CODE_LIFETIME_S = 10;
+const MAX_CODE_LIFETIME_S = 3600;
+const within = (n: number, min: number, max: number, fallback: number) => (Number.isNaN(n) ? fallback : Math.min(Math.max(n, min), max));
 
 export interface DeviceCode {
   readonly deviceCode: string;
@@ -24,10 +36,17 @@ export interface DeviceCode {
 export function parseDeviceCode(res: HttpResponse, defaultInterval = 5): DeviceCode {
   const parsed = deviceSchema.safeParse(res.json);
   if (res.status !== 200 || !parsed.success) {
-    throw new Fault('oauth', `Could not start the device sign-in: the server answered ${res.status}${oauthErrorCode(res) ? ` (${oauthErrorCode(res)})` : ''}.`, 'Try again in a moment.');
+    throw new Fault('oauth', `Could not start the device sign-in: the server answered ${res.status}${codeText(oauthErrorCode(res))}.`, 'Try again in a moment.');
   }
   const d = parsed.data;
-  return { deviceCode: d.device_code, userCode: d.user_code, verificationUri: d.verification_uri, verificationUriComplete: d.verification_uri_complete, expiresIn: d.expires_in, interval: d.interval ?? defaultInterval };
+  return {
+    deviceCode: d.device_code,
+    userCode: d.user_code,
+    verificationUri: d.verification_uri,
+    verificationUriComplete: d.verification_uri_complete,
+    expiresIn: within(Number(d.expires_in), MIN_CODE_LIFETIME_S, MAX_CODE_LIFETIME_S, 900),
+    interval: within(Number(d.interval ?? defaultInterval), MIN_INTERVAL_S, MAX_INTERVAL_S, defaultInterval),
+  };
 }
 
 export interface PollOptions {
@@ -51,10 +70,12 @@ export async function pollDeviceToken(code: DeviceCode, poll: () => Promise<Http
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? abortableSleep;
   const deadline = now() + code.expiresIn * 1000;
-  let interval = Math.max(1000, code.interval * 1000);
+  const maxInterval = Math.min(opts.maxIntervalMs ?? Infinity, MAX_INTERVAL_S * 1000);
+  let interval = within(code.interval * 1000, MIN_INTERVAL_S * 1000, maxInterval, MIN_INTERVAL_S * 1000);
   let slowed = false;
   for (;;) {
-    await sleep(interval * MARGIN, opts.signal);
+    // Never past the code's expiry: there is nothing to wait for after it.
+    await sleep(Math.max(0, Math.min(interval * MARGIN, deadline - now())), opts.signal);
     if (opts.signal?.aborted) throw aborted();
     if (now() >= deadline) throw expired(code, slowed);
     const res = await poll();
@@ -64,8 +85,8 @@ export async function pollDeviceToken(code: DeviceCode, poll: () => Promise<Http
       case 'authorization_pending':
         continue;
       case 'slow_down': {
-        const asked = z.object({ interval: z.number() }).safeParse(res.json);
-        interval = Math.min(Math.max(interval + SLOW_DOWN_STEP_MS, asked.success ? asked.data.interval * 1000 : 0), opts.maxIntervalMs ?? Infinity);
+        const asked = z.object({ interval: seconds }).safeParse(res.json);
+        interval = within(Math.max(interval + SLOW_DOWN_STEP_MS, asked.success ? Number(asked.data.interval) * 1000 : 0), MIN_INTERVAL_S * 1000, maxInterval, maxInterval);
         slowed = true;
         continue;
       }
@@ -74,7 +95,7 @@ export async function pollDeviceToken(code: DeviceCode, poll: () => Promise<Http
       case 'access_denied':
         throw new Fault('denied', 'The sign-in was declined in the browser.', 'Start the sign-in again and approve access.');
       default:
-        throw new Fault(res.status >= 500 ? 'network' : 'oauth', `The device sign-in failed: the server answered ${res.status}${error ? ` (${error})` : ''}.`, 'Start the sign-in again.');
+        throw new Fault(res.status >= 500 ? 'network' : 'oauth', `The device sign-in failed: the server answered ${res.status}${codeText(error)}.`, 'Start the sign-in again.');
     }
   }
 }
@@ -87,10 +108,11 @@ function expired(code: DeviceCode, slowed: boolean): Fault {
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(aborted());
+    // setTimeout takes at most 2^31-1 ms; anything longer fires after 1 ms.
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, Math.min(ms, 2 ** 31 - 1));
     const onAbort = () => {
       clearTimeout(t);
       reject(aborted());

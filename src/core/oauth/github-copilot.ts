@@ -7,7 +7,7 @@ import { Fault } from '../faults';
 import { getJson, postForm, type HttpOptions } from '../http';
 import { parseDeviceCode, pollDeviceToken } from './device';
 import { FIVE_MINUTES, type LoginUi, type OAuthCredential, type OAuthProvider } from './provider';
-import { parseTokenResponse } from './tokens';
+import { clampExpiry, parseTokenResponse } from './tokens';
 
 export const GITHUB_COPILOT = {
   clientId: 'Iv1.b507a08c87ecfe98',
@@ -23,7 +23,8 @@ export const COPILOT_HEADERS = {
   'Copilot-Integration-Id': 'vscode-chat',
 };
 
-const copilotTokenSchema = z.object({ token: z.string().check(z.minLength(1)), expires_at: z.number() });
+// pi reads expires_at as `expires_at * 1000` (pi-ai 0.73.1), so a numeric string works there too.
+const copilotTokenSchema = z.object({ token: z.string().check(z.minLength(1)), expires_at: z.union([z.number(), z.string().check(z.regex(/^\d+(?:\.\d+)?$/))]) });
 
 /** "company.ghe.com", "https://company.ghe.com/x" → "company.ghe.com"; blank → undefined (github.com). */
 export function normalizeDomain(input: string): string | undefined {
@@ -47,7 +48,7 @@ export function copilotBaseUrl(copilotToken: string, enterpriseDomain?: string):
   return enterpriseDomain ? `https://copilot-api.${enterpriseDomain}` : 'https://api.individual.githubcopilot.com';
 }
 
-export function githubCopilot(endpoints: Partial<typeof GITHUB_COPILOT> = {}): OAuthProvider {
+export function githubCopilot(endpoints: Partial<typeof GITHUB_COPILOT> = {}, now = Date.now): OAuthProvider {
   const e = { ...GITHUB_COPILOT, ...endpoints };
 
   async function exchange(githubToken: string, domain: string | undefined, http?: HttpOptions): Promise<OAuthCredential> {
@@ -58,7 +59,7 @@ export function githubCopilot(endpoints: Partial<typeof GITHUB_COPILOT> = {}): O
     if (res.status >= 500) throw new Fault('network', `GitHub answered ${res.status} for the Copilot token.`, 'Try again in a moment.');
     const parsed = copilotTokenSchema.safeParse(res.json);
     if (res.status !== 200 || !parsed.success) throw new Fault('oauth', `Getting the Copilot token failed: the server answered ${res.status}.`, 'Try again; if it keeps failing, see the log.');
-    return { type: 'oauth', refresh: githubToken, access: parsed.data.token, expires: parsed.data.expires_at * 1000 - FIVE_MINUTES, ...(domain ? { enterpriseUrl: domain } : {}) };
+    return { type: 'oauth', refresh: githubToken, access: parsed.data.token, expires: clampExpiry(Number(parsed.data.expires_at) * 1000, now()) - FIVE_MINUTES, ...(domain ? { enterpriseUrl: domain } : {}) };
   }
 
   return {

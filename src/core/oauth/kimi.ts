@@ -57,9 +57,10 @@ function deviceId(home: string): string {
 export function kimi(endpoints: Partial<typeof KIMI> = {}, now = Date.now, headers = kimiHeaders()): OAuthProvider {
   const e = { ...KIMI, ...endpoints };
   const token = `${e.host}/api/oauth/token`;
-  const toCredential = (r: TokenResponse, what: string): OAuthCredential => {
-    if (!r.refresh_token) throw new Fault('oauth', `${what} failed: the answer has no refresh token.`, 'Sign in again.');
-    return { type: 'oauth', refresh: r.refresh_token, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0) };
+  const toCredential = (r: TokenResponse, what: string, previousRefresh?: string): OAuthCredential => {
+    const refresh = r.refresh_token ?? previousRefresh;
+    if (!refresh) throw new Fault('oauth', `${what} failed: the answer has no refresh token.`, 'Sign in again.');
+    return { type: 'oauth', refresh, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0) };
   };
   return {
     id: 'kimi-coding',
@@ -75,7 +76,7 @@ export function kimi(endpoints: Partial<typeof KIMI> = {}, now = Date.now, heade
       const res = await postForm(token, { client_id: e.clientId, grant_type: 'refresh_token', refresh_token: credential.refresh }, { ...http, headers });
       // 401/403 from Kimi's token endpoint mean the sign-in is gone, like invalid_grant.
       if (res.status === 401 || res.status === 403) throw new Fault('needs-sign-in', `Refreshing the Kimi sign-in was refused (${res.status}).`, 'Sign in again; the account is kept until you do.');
-      return toCredential(parseTokenResponse(res, 'Refreshing the Kimi sign-in'), 'Refreshing the Kimi sign-in');
+      return toCredential(parseTokenResponse(res, 'Refreshing the Kimi sign-in'), 'Refreshing the Kimi sign-in', credential.refresh);
     },
     apiKey: (credential) => credential.access,
     // Kimi tokens name no account; like Anthropic, a newer entry of the same provider is taken as pi's refresh.

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { aborted, Fault } from '../faults';
+import { codeText } from './tokens';
 
 export interface LoopbackOptions {
   /** The port the provider's registered redirect URI names (e.g. 53692, 1455). */
@@ -55,7 +56,7 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
     const error = url.searchParams.get('error');
     if (error) {
       reply(200, 'Sign-in cancelled', 'You can close this tab and return to VS Code.');
-      return finish(new Fault('denied', `The provider refused the sign-in (${error}).`, 'Start the sign-in again and approve access in the browser.'));
+      return finish(new Fault('denied', `The provider refused the sign-in${codeText(error)}.`, 'Start the sign-in again and approve access in the browser.'));
     }
     const value = (opts.codeParams ?? ['code']).map((k) => url.searchParams.get(k)).find(Boolean);
     if (!value) return reply(400, 'No code', 'The provider sent no authorization code. Return to VS Code and try again.');

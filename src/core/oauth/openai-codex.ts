@@ -7,7 +7,7 @@ import { postForm, type HttpOptions } from '../http';
 import { browserCodeFlow } from './browser-flow';
 import { randomState } from './pkce';
 import type { LoginUi, OAuthCredential, OAuthProvider } from './provider';
-import { expiresAt, jwtClaims, parseTokenResponse, type TokenResponse } from './tokens';
+import { expiresAt, IssuedRefresh, jwtClaims, parseTokenResponse, type TokenResponse } from './tokens';
 
 export const OPENAI_CODEX = {
   authorizeUrl: 'https://auth.openai.com/oauth/authorize',
@@ -30,9 +30,18 @@ export function accountIdOf(accessToken: string): string {
 
 export function openaiCodex(endpoints: Partial<typeof OPENAI_CODEX> = {}, now = Date.now): OAuthProvider {
   const e = { ...OPENAI_CODEX, ...endpoints };
-  const toCredential = (r: TokenResponse, what: string): OAuthCredential => {
-    if (!r.refresh_token || typeof r.expires_in !== 'number') throw new Fault('oauth', `${what} failed: the answer lacks a refresh token or expiry.`, 'Try signing in again.');
-    return { type: 'oauth', refresh: r.refresh_token, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0), accountId: accountIdOf(r.access_token) };
+  // A refresh keeps the refresh token when the answer leaves it out; an answer refused for naming
+  // no account still hands its new refresh token on (the old one may be spent).
+  const toCredential = (r: TokenResponse, what: string, previous?: OAuthCredential): OAuthCredential => {
+    const refresh = r.refresh_token ?? previous?.refresh;
+    if (!refresh) throw new Fault('oauth', `${what} failed: the answer lacks a refresh token.`, 'Try signing in again.');
+    let accountId: string;
+    try {
+      accountId = accountIdOf(r.access_token);
+    } catch (e) {
+      throw r.refresh_token && e instanceof Fault ? new IssuedRefresh(e, r.refresh_token) : e;
+    }
+    return { type: 'oauth', refresh, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0), accountId };
   };
   return {
     id: 'openai-codex',
@@ -47,7 +56,7 @@ export function openaiCodex(endpoints: Partial<typeof OPENAI_CODEX> = {}, now = 
     },
     async refresh(credential, http) {
       const res = await postForm(e.tokenUrl, { grant_type: 'refresh_token', refresh_token: credential.refresh, client_id: e.clientId }, http);
-      return toCredential(parseTokenResponse(res, 'Refreshing the ChatGPT sign-in'), 'Refreshing the ChatGPT sign-in');
+      return toCredential(parseTokenResponse(res, 'Refreshing the ChatGPT sign-in'), 'Refreshing the ChatGPT sign-in', credential);
     },
     apiKey: (credential) => credential.access,
     sameAccount: (ours, candidate) => ours.accountId === candidate.accountId,
