@@ -14,7 +14,7 @@ import { watchFile } from './core/mirror/watch-file';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { Redactor } from './core/redact';
 import { KeyResolver, lockedRun } from './core/resolver';
-import { ModelBridge } from './core/llm/bridge';
+import { ModelBridge, type PiModels } from './core/llm/bridge';
 import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
 import { Vault } from './core/vault';
@@ -83,9 +83,11 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     http: httpOptions,
     baseUrlOverride: (p) => overrides[p]?.models,
-    onUsage: (p, a, input, output) => (ledger.add(p, a, input, output), view.refresh()),
+    // pi's provider layer is its own bundle (esbuild.mjs), required on the first model listing or request.
+    load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
+    onUsage: (p, a, input, output, cached) => (ledger.add(p, a, input, output, cached), view.refresh()),
   });
-  const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
+  const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false), (t) => redactor.redact(t));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
   const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota });
   const auth = new AuthProviders(vault, {
