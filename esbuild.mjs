@@ -15,7 +15,8 @@ const result = await esbuild.build({
   platform: 'node',
   target: 'node20',
   outdir: 'dist',
-  // @opentelemetry/api: an optional peer of the Mistral SDK, not installed; only Mistral requests need it.
+  // @opentelemetry/api: an optional peer of the Mistral SDK (not installed), which imports it in a
+  // try/catch and traces nothing without it (@mistralai/mistralai esm/hooks/tracing.js).
   external: ['vscode', './pi-ai.js', '@opentelemetry/api'],
   minify: production,
   sourcemap: !production,

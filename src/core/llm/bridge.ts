@@ -101,7 +101,8 @@ export class ModelBridge {
   }
 
   private pi(): Promise<PiModels> {
-    this.loaded ??= this.d.load().catch((e: unknown) => {
+    const started = Date.now();
+    this.loaded ??= this.d.load().then((m) => (this.d.log.info(`Loaded pi's model layer in ${Date.now() - started} ms.`), m)).catch((e: unknown) => {
       this.loaded = undefined;
       throw new Fault('not-found', `Pi Accounts could not load its model layer: ${(e as Error).message}`, 'Reinstall the extension; the log has the details.');
     });

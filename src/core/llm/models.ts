@@ -50,7 +50,7 @@ export function contextOf(req: ChatRequest, model: Model<Api>): Context {
     if (m.role === 'assistant') {
       const content: AssistantMessage['content'] = [];
       for (const p of m.parts) {
-        if (p.type === 'text') content.push({ type: 'text', text: p.text });
+        if (p.type === 'text' && p.text) content.push({ type: 'text', text: p.text });
         else if (p.type === 'tool_call') {
           names.set(p.id, p.name);
           content.push({ type: 'toolCall', id: p.id, name: p.name, arguments: (p.input ?? {}) as Record<string, unknown> });
@@ -68,7 +68,7 @@ export function contextOf(req: ChatRequest, model: Model<Api>): Context {
 }
 
 function userContent(m: ChatMessage): (TextContent | ImageContent)[] {
-  return m.parts.flatMap((p): (TextContent | ImageContent)[] => (p.type === 'text' ? [{ type: 'text', text: p.text }] : p.type === 'image' ? [{ type: 'image', data: p.data, mimeType: p.mimeType }] : []));
+  return m.parts.flatMap((p): (TextContent | ImageContent)[] => (p.type === 'text' && p.text ? [{ type: 'text', text: p.text }] : p.type === 'image' ? [{ type: 'image', data: p.data, mimeType: p.mimeType }] : []));
 }
 
 /**
