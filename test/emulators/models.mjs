@@ -6,7 +6,7 @@
 //                                 /copilot): Bearer; 400 "Unsupported parameter: 'max_tokens'" for
 //                                 gpt-5 / o-series models, as api.openai.com answers; Copilot's
 //                                 editor headers required on /copilot
-//   POST …/responses              OpenAI Responses: Bearer, `input`
+//   POST …/responses              OpenAI Responses: Bearer, `input`; Azure (/openai/v1/…): api-key
 //   POST …/codex/responses        ChatGPT (Codex) backend: Bearer JWT, chatgpt-account-id equal to
 //                                 the token's claim, OpenAI-Beta responses=experimental, store:false
 //   POST …/models/{m}:streamGenerateContent  Google Gemini: x-goog-api-key
@@ -40,7 +40,7 @@ export async function startModelEmulator() {
     const json = (status, value, headers = {}) => (res.writeHead(status, { 'content-type': 'application/json', ...headers }), res.end(JSON.stringify(value)));
     const refuse = (status, message, type = 'invalid_request_error') => json(status, { type: 'error', error: { type, message } });
     const bearer = String(h.authorization ?? '').replace(/^Bearer /, '');
-    const key = bearer || String(h['x-api-key'] ?? h['x-goog-api-key'] ?? '');
+    const key = bearer || String(h['x-api-key'] ?? h['x-goog-api-key'] ?? h['api-key'] ?? '');
     const queued = answers.get(key)?.shift();
     if (queued) return json(queued.status, queued.body ?? { error: { message: `status ${queued.status}` } }, queued.headers);
     const stream = async (text) => {
@@ -98,7 +98,7 @@ export async function startModelEmulator() {
     }
 
     if (req.method === 'POST' && p.endsWith('/responses')) {
-      if (!bearer) return refuse(401, 'You did not provide an API key.');
+      if (p.startsWith('/openai/') ? !h['api-key'] : !bearer) return refuse(401, 'You did not provide an API key.');
       if (p.endsWith('/codex/responses')) {
         const account = claim(bearer);
         if (!account || h['chatgpt-account-id'] !== account) return refuse(401, 'chatgpt-account-id does not match the token');

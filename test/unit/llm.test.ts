@@ -35,18 +35,18 @@ const answered = (model: string, callId: string): ChatRequest => ({
 });
 
 /** A bridge on pi-ai (the unbundled module, as tests load it) with accounts whose requests go to the emulator. */
-async function bridgeWith(em: Emulator, accounts: [provider: string, name: string, key: string, oauth?: boolean][], paths: Record<string, string>) {
+async function bridgeWith(em: Emulator, accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][], paths: Record<string, string>) {
   const t = tempDir();
   const store = new MemorySecretStore();
   const vault = new Vault(store);
   await vault.load();
-  for (const [provider, name, key, oauth] of accounts) await vault.add(provider, name, oauth ? { type: 'oauth', access: key, refresh: 'r', expires: Date.now() + 3_600_000 } : { type: 'api_key', key });
+  for (const [provider, name, key, oauth, env] of accounts) await vault.add(provider, name, oauth ? { type: 'oauth', access: key, refresh: 'r', expires: Date.now() + 3_600_000 } : { type: 'api_key', key, ...(env ? { env } : {}) });
   const rotation = new Rotation({ vault, settings: { mode: () => 'round-robin', threshold: () => 80 }, quota: () => undefined, store, log: quiet });
   await rotation.load();
   const resolver = new KeyResolver({ vault, oauth: () => undefined, log: quiet, locked: lockedRun({ vault, mirror: () => undefined, privateLock: `${t.dir}/p` }) });
   const served: string[] = [];
   const ledger = new UsageLedger({ get: () => undefined, set: () => undefined });
-  const bridge = new ModelBridge({ vault, resolver, rotation, log: { ...quiet, info: (m) => void served.push(m) }, load: async () => models, baseUrlOverride: (p) => `${em.base}${paths[p] ?? ''}`, onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c) });
+  const bridge = new ModelBridge({ vault, resolver, rotation, log: { ...quiet, info: (m) => void served.push(m) }, load: async () => models, baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined), onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c) });
   return { bridge, vault, rotation, served, ledger, t };
 }
 
@@ -162,6 +162,19 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
     assert.deepEqual(evs.filter((e) => e.type === 'tool_call').map((e) => e.type === 'tool_call' && [e.name, e.input]), [['weather', { city: 'Oslo' }]]);
     assert.equal(evs.at(-1)?.type, 'usage');
+    s.t.cleanup();
+  });
+
+  it("Azure OpenAI and Cloudflare: the account's values (base URL, deployment, account id) reach pi-ai per request, not through process.env", async () => {
+    const s = await bridgeWith(em, [['azure-openai-responses', 'prod', 'azure-key-0123456789', false, { AZURE_OPENAI_BASE_URL: `${em.base}/openai/v1`, AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-4.1=prod-41' }]], { none: '' });
+    const evs = await collect(s.bridge.chat('azure-openai-responses', ask('gpt-4.1')));
+    const { headers, body, path } = em.seen[0];
+    assert.equal(path, '/openai/v1/responses');
+    assert.equal(headers['api-key'], 'azure-key-0123456789');
+    assert.equal(body.model, 'prod-41', 'the deployment named for the model');
+    assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
+    assert.equal(models.baseUrlOf('https://api.cloudflare.com/client/v4/accounts/{CLOUDFLARE_ACCOUNT_ID}/ai/v1', { key: 'k', vars: { CLOUDFLARE_ACCOUNT_ID: '0123456789abcdef0123456789abcdef' } }), 'https://api.cloudflare.com/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1');
+    assert.deepEqual(models.valueOptions('google-vertex', 'gemini-2.5-pro', { GOOGLE_CLOUD_PROJECT: 'proj', GOOGLE_CLOUD_LOCATION: 'europe-west4' }), { project: 'proj', location: 'europe-west4' });
     s.t.cleanup();
   });
 

@@ -9,6 +9,10 @@ import type { Vault } from '../vault';
 import type { ChatRequest, Endpoint, ModelSpec, StreamEvent } from './chat';
 import { ModelError } from './errors';
 
+// Values-only accounts (no key) that pi can chat with: Vertex with Application Default
+// Credentials. Bedrock's (an AWS profile or key pair) need the AWS SDK, which is not bundled.
+const FROM_VALUES = new Set(['google-vertex']);
+
 /** pi's provider layer (src/core/llm/models.ts), its own bundle (dist/pi-ai.js), loaded on first use. */
 export type PiModels = Pick<typeof import('./models'), 'catalog' | 'streamModel'>;
 
@@ -36,13 +40,13 @@ export class ModelBridge {
 
   constructor(private readonly d: BridgeDeps) {}
 
-  /** Accounts a request may use, the active one first; values-only accounts cannot chat. */
+  /** Accounts a request may use, the active one first; values accounts only where pi chats from values. */
   candidates(provider: string): string[] {
     const now = Date.now();
     const active = this.d.rotation.active(provider)?.name;
     return this.d.vault
       .accounts(provider)
-      .filter((a) => a.kind !== 'env' && !a.needsSignIn && !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now))
+      .filter((a) => (a.kind !== 'env' || FROM_VALUES.has(provider)) && !a.needsSignIn && !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now))
       .sort((a, b) => Number(b.name === active) - Number(a.name === active))
       .map((a) => a.name);
   }
@@ -94,10 +98,12 @@ export class ModelBridge {
     }
     const request = this.d.vault.request(provider, account);
     const credential = this.d.vault.credential(provider, account);
+    // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
+    const vars = credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
     // Copilot serves each account from the host its token names (pi-ai's github-copilot modifyModels).
     const copilot = provider === 'github-copilot' && credential?.type === 'oauth' ? copilotBaseUrl(key, typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined) : undefined;
     const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? copilot;
-    return { ...(baseUrl ? { baseUrl } : {}), key, ...(request?.headers ? { headers: request.headers } : {}) };
+    return { ...(baseUrl ? { baseUrl } : {}), key, ...(vars ? { vars } : {}), ...(request?.headers ? { headers: request.headers } : {}) };
   }
 
   private pi(): Promise<PiModels> {

@@ -44,6 +44,8 @@ export interface Endpoint {
   readonly baseUrl?: string;
   readonly key: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A values account's settings (Azure resource, Vertex project, Cloudflare account…), which pi reads from its environment. */
+  readonly vars?: Readonly<Record<string, string>>;
 }
 
 /** A model as the picker shows it, from pi's registry (no secrets, plain data). */

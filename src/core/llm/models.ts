@@ -36,7 +36,38 @@ async function modelOf(provider: string, id: string, e: Endpoint, fail: Fail): P
   const all = (await piAi()).getModels(provider as never) as Model<Api>[];
   const m = all.find((x) => x.id === id) ?? (all[0] && { ...all[0], id, name: id });
   if (!m) throw fail('request', `pi has no models for ${provider}.`);
-  return e.baseUrl ? { ...m, baseUrl: e.baseUrl } : m;
+  return { ...m, baseUrl: baseUrlOf(m.baseUrl, e) };
+}
+
+/**
+ * The account's base URL, else pi's with its `{CLOUDFLARE_ACCOUNT_ID}`-style placeholders filled
+ * from the account's settings. pi-ai fills them from process.env (providers/cloudflare.js), which
+ * in the extension host is shared by every extension and never holds our accounts' values.
+ */
+export function baseUrlOf(registry: string, e: Endpoint): string {
+  return e.baseUrl ?? registry.replace(/\{([A-Z_][A-Z0-9_]*)\}/g, (all, name: string) => e.vars?.[name] ?? all);
+}
+
+/** The stream options pi-ai otherwise reads from process.env, from a values account's settings. */
+export function valueOptions(provider: string, modelId: string, vars: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+  if (!vars) return undefined;
+  const defined = (o: Record<string, string | undefined>) => Object.fromEntries(Object.entries(o).filter((kv): kv is [string, string] => !!kv[1]));
+  // Option names: pi-ai 0.73.1 AzureOpenAIResponsesOptions and GoogleVertexOptions.
+  if (provider === 'azure-openai-responses') return defined({ azureResourceName: vars.AZURE_OPENAI_RESOURCE_NAME, azureBaseUrl: vars.AZURE_OPENAI_BASE_URL, azureApiVersion: vars.AZURE_OPENAI_API_VERSION, azureDeploymentName: deployments(vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP)[modelId] });
+  if (provider === 'google-vertex') return defined({ project: vars.GOOGLE_CLOUD_PROJECT ?? vars.GCLOUD_PROJECT, location: vars.GOOGLE_CLOUD_LOCATION });
+  return undefined;
+}
+
+/** `model=deployment,model2=deployment2` (pi's form) or a JSON object. */
+function deployments(text: string | undefined): Record<string, string> {
+  if (!text?.trim()) return {};
+  try {
+    const j = JSON.parse(text) as unknown;
+    if (j && typeof j === 'object') return j as Record<string, string>;
+  } catch {
+    // pi's own form, below
+  }
+  return Object.fromEntries(text.split(',').map((p) => p.split('=').map((x) => x.trim())).filter((p) => p.length === 2 && p[0] && p[1]));
 }
 
 const ZERO = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
@@ -79,22 +110,25 @@ function userContent(m: ChatMessage): (TextContent | ImageContent)[] {
 export async function* streamModel(provider: string, req: ChatRequest, e: Endpoint, o: { readonly label: string; readonly fail: Fail; readonly signal?: AbortSignal }): AsyncGenerator<StreamEvent> {
   const { signal, fail } = o;
   const model = await modelOf(provider, req.model, e, fail);
-  const { streamSimple } = await piAi();
+  const { stream, streamSimple } = await piAi();
   let status = 0;
   let headers: Record<string, string> = {};
-  const events = streamSimple(model, contextOf(req, model), {
-    apiKey: e.key,
+  const base = {
+    apiKey: e.key || undefined,
     headers: e.headers ? { ...e.headers } : undefined,
     signal,
     maxTokens: Math.min(req.maxTokens, model.maxTokens || req.maxTokens),
     maxRetries: 0,
-    transport: 'sse',
-    ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}),
-    onResponse: (r) => {
+    transport: 'sse' as const,
+    onResponse: (r: { status: number; headers: Record<string, string> }) => {
       status = r.status;
       headers = r.headers;
     },
-  });
+  };
+  // streamSimple passes only the common options on; provider options need the provider's stream.
+  const extra = valueOptions(provider, model.id, e.vars);
+  const context = contextOf(req, model);
+  const events = extra ? stream(model, context, { ...base, ...extra }) : streamSimple(model, context, { ...base, ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}) });
   for await (const ev of events) {
     if (ev.type === 'text_delta') yield { type: 'text', text: ev.delta };
     else if (ev.type === 'thinking_delta') yield { type: 'thinking', text: ev.delta };
