@@ -2,23 +2,16 @@
 // another extension (test/host/fixtures/consumer) lists Pi Accounts' models with vscode.lm and
 // runs a tool-call round trip with each provider, against the loopback model emulators.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codexToken, startModelEmulator } from '../emulators/models.mjs';
-import { prepareExtensions, Workbench } from './harness.mjs';
+import { packageConsumer, prepareExtensions, Workbench } from './harness.mjs';
 import { waitFor } from './steps.mjs';
 
 const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
 let extensions;
 let w;
-
-function packageConsumer() {
-  const out = join(mkdtempSync(join(tmpdir(), 'pi-accounts-consumer-')), 'consumer.vsix');
-  execFileSync(join(process.cwd(), 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', out], { cwd: join(process.cwd(), 'test/host/fixtures/consumer'), stdio: 'pipe' });
-  return out;
-}
 
 const lines = (file) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 
