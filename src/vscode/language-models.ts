@@ -8,6 +8,9 @@ import { requireProvider } from '../core/providers/directory';
 
 export const VENDOR = 'pi-accounts';
 
+/** The most a request asks for, as pi-ai's streamSimple caps it (simple-options.js, 0.73.1). */
+const MAX_OUTPUT = 32_000;
+
 type ModelInfo = vscode.LanguageModelChatInformation & { readonly provider: string; readonly modelId: string };
 
 /**
@@ -53,7 +56,7 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
           version: m.id,
           detail: `${label} · ${accounts[0]}`,
           tooltip: `${m.name} through Pi Accounts, with the ${label} account "${accounts[0]}"${accounts.length > 1 ? ` (${accounts.length - 1} more to rotate to)` : ''}.`,
-          maxInputTokens: Math.max(1, m.contextWindow - m.maxTokens),
+          maxInputTokens: Math.max(1, m.contextWindow - Math.min(m.maxTokens, MAX_OUTPUT)),
           maxOutputTokens: m.maxTokens,
           capabilities: { toolCalling: true, imageInput: m.images },
           provider,
@@ -86,7 +89,7 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
       ...(system.length ? { system: system.join('\n\n') } : {}),
       messages: messages.filter((m) => !isSystem(m)).map(toChatMessage),
       tools: options.tools?.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema ?? { type: 'object', properties: {} } })),
-      maxTokens: Math.min(model.maxOutputTokens, 32_000),
+      maxTokens: Math.min(model.maxOutputTokens, MAX_OUTPUT),
       thinking: this.showThinking(),
     };
     try {
