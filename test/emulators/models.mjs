@@ -62,6 +62,7 @@ export async function startModelEmulator() {
       if (bearer && !String(h['anthropic-beta'] ?? '').includes('oauth-2025-04-20')) return refuse(401, 'OAuth authentication is currently not supported.', 'authentication_error');
       if (!bearer && !h['x-api-key']) return refuse(401, 'x-api-key header is required', 'authentication_error');
       if (typeof body.max_tokens !== 'number' || !body.model || !Array.isArray(body.messages)) return refuse(400, 'model, max_tokens and messages are required');
+      if (body.thinking?.type === 'enabled' && !(body.max_tokens > body.thinking.budget_tokens)) return refuse(400, '`max_tokens` must be greater than `thinking.budget_tokens`');
       const done = lastIsToolResult(body.messages, (m) => Array.isArray(m?.content) && m.content.some((c) => c.type === 'tool_result'));
       return stream(sse([
         ['message_start', { type: 'message_start', message: { id: 'msg_1', model: body.model, usage: { input_tokens: 12, cache_read_input_tokens: 4, output_tokens: 0 } } }],

@@ -81,6 +81,16 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     s.t.cleanup();
   });
 
+  it('thinking only when asked (the models.showThinking setting): Anthropic gets a thinking budget, and not otherwise', async () => {
+    const s = await bridgeWith(em, [['anthropic', 'work', 'sk-ant-api03-think']], {});
+    await collect(s.bridge.chat('anthropic', { ...ask('claude-sonnet-4-5'), thinking: true }));
+    await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')));
+    assert.equal(em.seen[0].body.thinking?.type, 'enabled');
+    assert.ok(em.seen[0].body.thinking.budget_tokens > 0);
+    assert.notEqual(em.seen[1].body.thinking?.type, 'enabled');
+    s.t.cleanup();
+  });
+
   it('Anthropic: an sk-ant-oat token stored as an API key goes out as a subscription token (Bearer, oauth beta, Claude Code system line), as pi decides by its shape', async () => {
     const s = await bridgeWith(em, [['anthropic', 'imported', 'sk-ant-oat01-imported-0123456789']], {});
     assert.equal(textOf(await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')))), 'Checking the weather in Oslo — °C?');
