@@ -1,17 +1,23 @@
-// Bundles the extension into one CommonJS file. `--production` minifies for packaging; the
-// metafile is kept (dist/meta.json) so bundle size can be reported and inspected.
+// Bundles the extension into CommonJS files. `--production` minifies for packaging; the
+// metafile is kept (dist/meta.json) so bundle sizes can be reported and inspected.
+//
+// Entry points: `extension` is what activation loads. `pi-ai` is pi's provider layer
+// (@mariozechner/pi-ai and its SDKs, src/core/llm/models.ts), required by the extension on the
+// first model listing or request; it is external to `extension` so it never loads at activation.
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const result = await esbuild.build({
-  entryPoints: ['src/extension.ts'],
+  entryPoints: { extension: 'src/extension.ts', 'pi-ai': 'src/core/llm/models.ts' },
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outfile: 'dist/extension.js',
-  external: ['vscode'],
+  outdir: 'dist',
+  // @opentelemetry/api: an optional peer of the Mistral SDK (not installed), which imports it in a
+  // try/catch and traces nothing without it (@mistralai/mistralai esm/hooks/tracing.js).
+  external: ['vscode', './pi-ai.js', '@opentelemetry/api'],
   minify: production,
   sourcemap: !production,
   metafile: true,
@@ -19,5 +25,6 @@ const result = await esbuild.build({
 });
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
-const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
-console.log(`dist/extension.js: ${(bytes / 1024).toFixed(1)} KiB${production ? ' (minified)' : ''}`);
+for (const [file, o] of Object.entries(result.metafile.outputs)) {
+  if (o.entryPoint) console.log(`${file}: ${(o.bytes / 1024).toFixed(1)} KiB${production ? ' (minified)' : ''}`);
+}

@@ -17,7 +17,7 @@ import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOver
 import { lifetimeNotices } from './core/oauth/tokens';
 import { Redactor } from './core/redact';
 import { KeyResolver, lockedRun } from './core/resolver';
-import { ModelBridge } from './core/llm/bridge';
+import { ModelBridge, type PiModels } from './core/llm/bridge';
 import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
 import { Vault } from './core/vault';
@@ -89,7 +89,9 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     http: httpOptions,
     baseUrlOverride: (p) => overrides[p]?.models,
-    onUsage: (p, a, input, output) => (ledger.add(p, a, input, output), view.refresh()),
+    // pi's provider layer is its own bundle (esbuild.mjs), required on the first model listing or request.
+    load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
+    onUsage: (p, a, input, output, cached) => (ledger.add(p, a, input, output, cached), view.refresh()),
   });
   const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });

@@ -53,30 +53,6 @@ export async function http(method: 'GET' | 'POST', url: string, body: string | u
   }
 }
 
-export interface StreamResponse {
-  readonly status: number;
-  readonly headers: HttpResponse['headers'];
-  /** The body as it arrives; read it, or call `text()` for an error body. */
-  readonly body: AsyncIterable<Uint8Array>;
-  text(): Promise<string>;
-}
-
-/**
- * A JSON POST whose answer is read as a stream (server-sent events). Only the wait for the
- * headers is timed; the body streams as long as it needs to, until `signal` cancels it.
- */
-export async function postJsonStream(url: string, body: unknown, opts: HttpOptions = {}): Promise<StreamResponse> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT;
-  try {
-    const res = await request(url, { method: 'POST', body: JSON.stringify(body), headers: withUserAgent({ 'content-type': 'application/json', accept: 'text/event-stream', ...opts.headers }), dispatcher: opts.dispatcher, signal: opts.signal, headersTimeout: timeoutMs, bodyTimeout: 0 });
-    return { status: res.statusCode, headers: res.headers, body: res.body, text: () => res.body.text() };
-  } catch (e) {
-    if (opts.signal?.aborted) throw new Fault('aborted', 'Cancelled.');
-    const err = e as Error & { code?: string };
-    throw new Fault('network', `Could not reach ${safeHost(url)}: ${err.code === 'UND_ERR_HEADERS_TIMEOUT' ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (err.code ?? err.name)}.`, 'Check your connection and proxy settings (http.proxy), then try again.');
-  }
-}
-
 export const postForm = (url: string, fields: Record<string, string>, opts: HttpOptions = {}) =>
   http('POST', url, new URLSearchParams(fields).toString(), { ...opts, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...opts.headers } });
 

@@ -29,7 +29,7 @@ export interface ViewDeps {
   readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
   readonly mode: (provider: string) => string;
   /** Tokens the model bridge used today with the account. */
-  readonly tokens?: (provider: string, account: string) => { input: number; output: number; requests: number } | undefined;
+  readonly tokens?: (provider: string, account: string) => { input: number; output: number; requests: number; cached?: number } | undefined;
   /** Something that went wrong for the account besides its sign-in (Copilot models not enabled). */
   readonly problem?: (provider: string, account: string) => string | undefined;
   /** What new terminals get now. */
@@ -113,7 +113,7 @@ function icon(a: AccountInfo, s: { exhausted: boolean; cooling: boolean; stale: 
   return new vscode.ThemeIcon(a.kind === 'oauth' ? 'globe' : 'key');
 }
 
-function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | undefined, exported: boolean, tokens?: { input: number; output: number; requests: number }): vscode.MarkdownString {
+function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | undefined, exported: boolean, tokens?: { input: number; output: number; requests: number; cached?: number }): vscode.MarkdownString {
   const p = requireProvider(a.provider);
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${a.name}** · ${p.label}${q?.snapshot?.plan ? ` · ${q.snapshot.plan}` : ''}\n\n`);
@@ -130,7 +130,7 @@ function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | un
   if (a.headerNames.length) md.appendMarkdown(`- Headers: ${a.headerNames.map((h) => `\`${h}: ••••\``).join(', ')}\n`);
   if (a.expires !== undefined) md.appendMarkdown(`- ${a.expires > Date.now() ? 'Expires' : 'Expired'}: ${time(a.expires)} (refreshed automatically before use)\n`);
   if (a.needsSignIn) md.appendMarkdown(`- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`);
-  if (tokens) md.appendMarkdown(`- Today as a VS Code model: ${tokens.input.toLocaleString()} tokens in, ${tokens.output.toLocaleString()} out (${tokens.requests} request${tokens.requests === 1 ? '' : 's'})\n`);
+  if (tokens) md.appendMarkdown(`- Today as a VS Code model: ${tokens.input.toLocaleString()} tokens in${tokens.cached ? ` (${tokens.cached.toLocaleString()} from cache)` : ''}, ${tokens.output.toLocaleString()} out (${tokens.requests} request${tokens.requests === 1 ? '' : 's'})\n`);
   md.appendMarkdown(`- Added: ${time(a.createdAt)}\n`);
   if (exported && a.kind === 'env') md.appendMarkdown(`- In use: its values are exported to new terminals\n`);
   return md;

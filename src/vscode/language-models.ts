@@ -2,12 +2,14 @@ import * as vscode from 'vscode';
 import { describe } from '../core/faults';
 import type { Log } from './log';
 import type { ModelBridge } from '../core/llm/bridge';
-import { CATALOG, estimateTokens } from '../core/llm/catalog';
 import type { ModelList } from '../core/llm/model-list';
 import type { ChatMessage, ChatPart, ChatRequest } from '../core/llm/chat';
 import { requireProvider } from '../core/providers/directory';
 
 export const VENDOR = 'pi-accounts';
+
+/** The most a request asks for, as pi-ai's streamSimple caps it (simple-options.js, 0.73.1). */
+const MAX_OUTPUT = 32_000;
 
 type ModelInfo = vscode.LanguageModelChatInformation & { readonly provider: string; readonly modelId: string };
 
@@ -33,12 +35,18 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
 
   async provideLanguageModelChatInformation(options: vscode.PrepareLanguageModelChatModelOptions): Promise<ModelInfo[]> {
     const models: ModelInfo[] = [];
-    for (const provider of Object.keys(CATALOG)) {
+    let catalog: Awaited<ReturnType<ModelBridge['models']>> = {};
+    try {
+      catalog = await this.bridge.models();
+    } catch (e) {
+      this.log.error(`Language models: ${describe(e)}`);
+    }
+    for (const [provider, builtIn] of Object.entries(catalog)) {
       const accounts = this.bridge.candidates(provider);
       if (!accounts.length) continue;
-      this.updateList(provider, accounts[0]);
+      this.updateList(provider, builtIn, accounts[0]);
       const label = requireProvider(provider).label;
-      for (const m of this.list.models(provider)) {
+      for (const m of this.list.models(provider, builtIn)) {
         models.push({
           id: `${provider}/${m.id}`,
           name: m.name,
@@ -46,26 +54,26 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
           version: m.id,
           detail: `${label} · ${accounts[0]}`,
           tooltip: `${m.name} through Pi Accounts, with the ${label} account "${accounts[0]}"${accounts.length > 1 ? ` (${accounts.length - 1} more to rotate to)` : ''}.`,
-          maxInputTokens: m.maxInputTokens,
-          maxOutputTokens: m.maxOutputTokens,
-          capabilities: { toolCalling: m.tools },
+          maxInputTokens: Math.max(1, m.contextWindow - Math.min(m.maxTokens, MAX_OUTPUT)),
+          maxOutputTokens: m.maxTokens,
+          capabilities: { toolCalling: true, imageInput: m.images },
           provider,
           modelId: m.id,
         });
       }
     }
     if (!models.length && !options.silent) {
-      const choice = await vscode.window.showInformationMessage('Sign in to a provider (Anthropic, OpenAI, Groq, Mistral, OpenRouter…) to use its models through Pi Accounts.', 'Sign In…');
+      const choice = await vscode.window.showInformationMessage('Sign in to a provider (Anthropic, OpenAI, ChatGPT, GitHub Copilot, Google…) to use its models through Pi Accounts.', 'Sign In…');
       if (choice) await vscode.commands.executeCommand('piAccounts.signIn');
     }
     return models;
   }
 
   /** In the background: the provider's own model list, at most daily; the picker updates if it changed. */
-  private updateList(provider: string, account: string): void {
+  private updateList(provider: string, builtIn: Parameters<ModelList['models']>[1], account: string): void {
     void this.bridge
       .endpoint(provider, account)
-      .then((e) => this.list.refresh(provider, e.baseUrl, e.key, this.bridge.httpOptions()))
+      .then((e) => this.list.refresh(provider, builtIn, e.baseUrl, e.key, this.bridge.httpOptions()))
       .then((changed) => changed && this.refresh())
       .catch((e) => this.log.warn(`Model list of ${provider}: ${describe(e)}`));
   }
@@ -73,11 +81,14 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
   async provideLanguageModelChatResponse(model: ModelInfo, messages: readonly vscode.LanguageModelChatRequestMessage[], options: vscode.ProvideLanguageModelChatResponseOptions, progress: vscode.Progress<vscode.LanguageModelResponsePart>, token: vscode.CancellationToken): Promise<void> {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
+    const system = messages.filter(isSystem).flatMap((m) => toChatMessage(m).parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])));
     const request: ChatRequest = {
       model: model.modelId,
-      messages: messages.map(toChatMessage),
+      ...(system.length ? { system: system.join('\n\n') } : {}),
+      messages: messages.filter((m) => !isSystem(m)).map(toChatMessage),
       tools: options.tools?.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema ?? { type: 'object', properties: {} } })),
-      maxTokens: Math.min(model.maxOutputTokens, 8192),
+      maxTokens: Math.min(model.maxOutputTokens, MAX_OUTPUT),
+      thinking: this.showThinking(),
     };
     try {
       for await (const ev of this.bridge.chat(model.provider, request, abort.signal)) {
@@ -105,10 +116,19 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
   }
 }
 
+/** A rough token count (about 4 characters per token), which is all the picker needs. */
+const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+// The System role (3) and LanguageModelDataPart are newer than the @types/vscode this extension
+// builds against (1.104); VS Code's chat sends them, so they are recognised by shape.
+const isSystem = (m: vscode.LanguageModelChatRequestMessage) => (m.role as number) === 3;
+const isImage = (p: unknown): p is { mimeType: string; data: Uint8Array } => typeof p === 'object' && p !== null && typeof (p as { mimeType?: unknown }).mimeType === 'string' && (p as { mimeType: string }).mimeType.startsWith('image/') && (p as { data?: unknown }).data instanceof Uint8Array;
+
 function toChatMessage(m: vscode.LanguageModelChatRequestMessage): ChatMessage {
   const parts: ChatPart[] = [];
   for (const p of m.content) {
     if (p instanceof vscode.LanguageModelTextPart) parts.push({ type: 'text', text: p.value });
+    else if (isImage(p)) parts.push({ type: 'image', mimeType: p.mimeType, data: Buffer.from(p.data).toString('base64') });
     else if (p instanceof vscode.LanguageModelToolCallPart) parts.push({ type: 'tool_call', id: p.callId, name: p.name, input: p.input });
     else if (p instanceof vscode.LanguageModelToolResultPart) parts.push({ type: 'tool_result', callId: p.callId, content: p.content.map((c) => (c instanceof vscode.LanguageModelTextPart ? c.value : JSON.stringify(c))).join('') });
   }

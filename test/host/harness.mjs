@@ -29,6 +29,13 @@ function freePort() {
 }
 
 /** Installs the given .vsix files once into a template extensions dir that every scenario copies. */
+/** The consumer fixture (test/host/fixtures/consumer) packaged as a .vsix, for prepareExtensions. */
+export function packageConsumer() {
+  const out = join(mkdtempSync(join(tmpdir(), 'pi-accounts-consumer-')), 'consumer.vsix');
+  execFileSync(join(process.cwd(), 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', out], { cwd: join(process.cwd(), 'test/host/fixtures/consumer'), stdio: 'pipe' });
+  return out;
+}
+
 export function prepareExtensions(vsixes) {
   const { node24, codeServerEntry } = paths();
   const dir = mkdtempSync(join(tmpdir(), 'pi-accounts-ext-'));

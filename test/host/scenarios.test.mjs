@@ -1,7 +1,6 @@
 // Host scenarios (issue 3): the packaged .vsix in a real VS Code, driven through a real browser.
 // Each test starts from a clean user-data dir and its own PI_CODING_AGENT_DIR.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import { join } from 'node:path';
 import { AuthStorage } from '@mariozechner/pi-coding-agent';
 import { startAnthropicEmulator } from './anthropic-emulator.mjs';
 import { startCopilotEmulator } from './copilot-emulator.mjs';
-import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
+import { ARTIFACTS, packageConsumer, prepareExtensions, Workbench } from './harness.mjs';
 import * as steps from './steps.mjs';
 
 const waitFor = steps.waitFor;
@@ -27,12 +26,6 @@ const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
 
 let extensions;
 let w;
-
-function packageConsumer() {
-  const out = join(mkdtempSync(join(tmpdir(), 'pi-accounts-consumer-')), 'consumer.vsix');
-  execFileSync(join(process.cwd(), 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', out], { cwd: join(process.cwd(), 'test/host/fixtures/consumer'), stdio: 'pipe' });
-  return out;
-}
 
 async function start(opts = {}) {
   w = await Workbench.start({ extensionsTemplate: extensions, ...opts });

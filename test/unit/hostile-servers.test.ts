@@ -11,7 +11,7 @@ import { isFault } from '../../src/core/faults';
 import { postForm } from '../../src/core/http';
 import { KeepFresh } from '../../src/core/keep-fresh';
 import { QuotaService } from '../../src/core/quota/quota-service';
-import { modelError } from '../../src/core/llm/errors';
+import { ModelError } from '../../src/core/llm/errors';
 import { clineCallbackFromPaste } from '../../src/core/oauth/cline';
 import { parseDeviceCode, pollDeviceToken } from '../../src/core/oauth/device';
 import { parsePastedCode } from '../../src/core/oauth/paste';
@@ -265,7 +265,7 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     assert.ok(isFault(refused, 'oauth'));
     assert.ok(!refused.message.includes(token), 'the echoed token is not quoted at the source');
     const long = `Incorrect API key provided: ${key}. ${'x'.repeat(5000)} ${key}`;
-    const unauthorized = modelError({ status: 401, headers: {}, text: JSON.stringify({ error: { message: long } }), json: undefined }, 'Mistral');
+    const unauthorized = new ModelError('unauthorized', `Mistral refused the request (401): ${long}`);
     for (const e of [refused, unauthorized, new Error(`socket hang up near ${key}`), `bare ${token}`]) {
       const text = redactor.describe(e);
       const fault = redactor.fault(e);

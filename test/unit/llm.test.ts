@@ -1,153 +1,233 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isFault } from '../../src/core/faults';
-import { streamAnthropic } from '../../src/core/llm/anthropic-messages';
 import { ModelBridge } from '../../src/core/llm/bridge';
-import type { ChatRequest, StreamEvent } from '../../src/core/llm/chat';
+import type { ChatRequest, ModelSpec, StreamEvent } from '../../src/core/llm/chat';
 import { ModelError } from '../../src/core/llm/errors';
+import { UsageLedger } from '../../src/core/llm/ledger';
 import { ModelList } from '../../src/core/llm/model-list';
-import { streamOpenAI } from '../../src/core/llm/openai-chat';
-import { readSse } from '../../src/core/llm/sse';
+import * as models from '../../src/core/llm/models';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { KeyResolver, lockedRun } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
 import { MemorySecretStore, tempDir } from './helpers';
 import { quiet } from './window';
 
-type Answer = { status?: number; headers?: Record<string, string>; sse?: string; body?: string; hangAfter?: boolean };
+// The model emulators are plain ESM shared with the host scenarios (test/emulators/models.mjs).
+type Seen = { path: string; headers: IncomingMessage['headers']; body: Record<string, any>; closedEarly: boolean }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Emulator = { base: string; seen: Seen[]; state: { hang: boolean; text: string }; answer(key: string, status: number, extra?: object): void; close(): Promise<void> };
+const emulators = () => import(pathToFileURL(resolve(__dirname, '../../../test/emulators/models.mjs')).href) as Promise<{ startModelEmulator(): Promise<Emulator>; codexToken(account: string): string }>;
 
-/** A streaming emulator: answers with SSE text written in random small chunks (split anywhere). */
-async function sseServer(route: (req: IncomingMessage, body: string) => Answer) {
-  const seen: { headers: IncomingMessage['headers']; body: string; closedEarly: boolean }[] = [];
-  const server = createServer(async (req, res) => {
-    let body = '';
-    for await (const c of req) body += c;
-    const rec = { headers: req.headers, body, closedEarly: false };
-    seen.push(rec);
-    res.on('close', () => (rec.closedEarly = !res.writableFinished));
-    const a = route(req, body);
-    res.writeHead(a.status ?? 200, { 'content-type': a.sse !== undefined ? 'text/event-stream' : 'application/json', ...a.headers });
-    if (a.sse === undefined) return res.end(a.body ?? '{}');
-    const bytes = Buffer.from(a.sse);
-    for (let i = 0; i < bytes.length; ) {
-      const n = 1 + Math.floor(Math.random() * 7);
-      res.write(bytes.subarray(i, i + n));
-      i += n;
-      await new Promise((r) => setTimeout(r, 0));
-      if (res.destroyed) return;
-    }
-    if (a.hangAfter) return; // keeps the stream open: only cancellation ends it
-    res.end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, seen, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
-}
-
-const sse = (events: [string | undefined, unknown][]) => events.map(([e, d]) => `${e ? `event: ${e}\r\n` : ''}data: ${typeof d === 'string' ? d : JSON.stringify(d)}\r\n\r\n`).join('');
 const collect = async (gen: AsyncIterable<StreamEvent>) => {
   const out: StreamEvent[] = [];
   for await (const e of gen) out.push(e);
   return out;
 };
 const textOf = (evs: StreamEvent[]) => evs.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
-const REQ: ChatRequest = { model: 'm', system: 'Be brief.', maxTokens: 100, messages: [{ role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] }], tools: [{ name: 'weather', description: 'Weather', inputSchema: { type: 'object' } }] };
+const WEATHER = [{ name: 'weather', description: 'Weather in a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+const ask = (model: string): ChatRequest => ({ model, system: 'Be brief.', maxTokens: 1000, messages: [{ role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] }], tools: WEATHER });
+/** The same conversation after the tool ran: the call and its result go back. */
+const answered = (model: string, callId: string): ChatRequest => ({
+  ...ask(model),
+  messages: [...ask(model).messages, { role: 'assistant', parts: [{ type: 'text', text: 'Checking.' }, { type: 'tool_call', id: callId, name: 'weather', input: { city: 'Oslo' } }] }, { role: 'user', parts: [{ type: 'tool_result', callId, content: '12 °C' }] }],
+});
 
-const ANTHROPIC_STREAM = sse([
-  ['message_start', { type: 'message_start', message: { usage: { input_tokens: 12 } } }],
-  ['ping', { type: 'ping' }],
-  ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } }],
-  ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Oslo… ' } }],
-  ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }],
-  ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Checking the weather ' } }],
-  ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'in Oslo — ønsker du °C?' } }],
-  ['content_block_stop', { type: 'content_block_stop', index: 1 }],
-  ['content_block_start', { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} } }],
-  ['content_block_delta', { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city": "Os' } }],
-  ['content_block_delta', { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: 'lo", "unit": "C"}' } }],
-  ['content_block_stop', { type: 'content_block_stop', index: 2 }],
-  ['message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 34 } }],
-  ['message_stop', { type: 'message_stop' }],
-]);
+/** A bridge on pi-ai (the unbundled module, as tests load it) with accounts whose requests go to the emulator. */
+async function bridgeWith(em: Emulator, accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][], paths: Record<string, string>) {
+  const t = tempDir();
+  const store = new MemorySecretStore();
+  const vault = new Vault(store);
+  await vault.load();
+  for (const [provider, name, key, oauth, env] of accounts) await vault.add(provider, name, oauth ? { type: 'oauth', access: key, refresh: 'r', expires: Date.now() + 3_600_000 } : { type: 'api_key', key, ...(env ? { env } : {}) });
+  const rotation = new Rotation({ vault, settings: { mode: () => 'round-robin', threshold: () => 80 }, quota: () => undefined, store, log: quiet });
+  await rotation.load();
+  const resolver = new KeyResolver({ vault, oauth: () => undefined, log: quiet, locked: lockedRun({ vault, mirror: () => undefined, privateLock: `${t.dir}/p` }) });
+  const served: string[] = [];
+  const ledger = new UsageLedger({ get: () => undefined, set: () => undefined });
+  const bridge = new ModelBridge({ vault, resolver, rotation, log: { ...quiet, info: (m) => void served.push(m) }, load: async () => models, baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined), onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c) });
+  return { bridge, vault, rotation, served, ledger, t };
+}
 
-const OPENAI_STREAM = sse([
-  [undefined, { choices: [{ index: 0, delta: { role: 'assistant', content: 'Checking ' } }] }],
-  [undefined, { choices: [{ index: 0, delta: { content: 'Oslo — °C' } }] }],
-  [undefined, { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"ci' } }] } }] }],
-  [undefined, { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ty":"Oslo"}' } }] } }] }],
-  [undefined, { choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }],
-  [undefined, { choices: [], usage: { prompt_tokens: 9, completion_tokens: 5 } }],
-  [undefined, '[DONE]'],
-]);
-
-describe('language-model bridge: streaming wire formats and rotation', function () {
-  this.timeout(20_000);
-
-  it('SSE: the same events however the bytes are split (inside lines, characters and \\r\\n)', async () => {
-    const text = `${ANTHROPIC_STREAM}: keep-alive\n\ndata: a\ndata: b\n\n`;
-    const whole = await collectSse([Buffer.from(text)]);
-    const bytes = Buffer.from(text);
-    for (let cut = 1; cut < bytes.length; cut += 3) assert.deepEqual(await collectSse([bytes.subarray(0, cut), bytes.subarray(cut)]), whole, `cut at ${cut}`);
-    assert.equal(whole.at(-1)?.data, 'a\nb');
+describe('language-model bridge on pi-ai: each wire API against its emulator, rotation, cancellation', function () {
+  this.timeout(30_000);
+  let em: Emulator;
+  let codexToken: (a: string) => string;
+  beforeEach(async () => {
+    const m = await emulators();
+    em = await m.startModelEmulator();
+    codexToken = m.codexToken;
   });
+  afterEach(() => em.close());
 
-  it('Anthropic Messages: request shape, text, thinking, a tool call from split JSON, usage', async () => {
-    const em = await sseServer(() => ({ sse: ANTHROPIC_STREAM }));
-    const evs = await collect(streamAnthropic(REQ, { baseUrl: em.base, key: 'sk-ant-api03-bridge-0123456789' }));
-    const { headers, body } = em.seen[0];
+  it('Anthropic Messages: an API key as x-api-key; text, a tool call, usage with cached tokens; the tool result goes back', async () => {
+    const s = await bridgeWith(em, [['anthropic', 'work', 'sk-ant-api03-bridge-0123456789']], {});
+    const evs = await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')));
+    const { headers, body, path } = em.seen[0];
+    assert.equal(path, '/v1/messages');
     assert.equal(headers['x-api-key'], 'sk-ant-api03-bridge-0123456789');
-    assert.equal(headers['anthropic-version'], '2023-06-01');
-    const b = JSON.parse(body);
-    assert.deepEqual([b.model, b.stream, b.max_tokens, b.system, b.messages, b.tools[0].input_schema], ['m', true, 100, [{ type: 'text', text: 'Be brief.' }], [{ role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] }], { type: 'object' }]);
-    assert.equal(textOf(evs), 'Checking the weather in Oslo — ønsker du °C?');
-    assert.deepEqual(evs.filter((e) => e.type !== 'text'), [{ type: 'thinking', text: 'Oslo… ' }, { type: 'tool_call', id: 'toolu_1', name: 'weather', input: { city: 'Oslo', unit: 'C' } }, { type: 'usage', input: 12, output: 34 }]);
-    // A subscription token: Bearer, Claude Code's betas and identity, its system line first.
-    await collect(streamAnthropic(REQ, { baseUrl: em.base, key: 'sk-ant-oat01-sub', oauth: true }));
-    const o = em.seen[1];
-    assert.equal(o.headers.authorization, 'Bearer sk-ant-oat01-sub');
-    assert.equal(o.headers['x-api-key'], undefined);
-    assert.match(String(o.headers['anthropic-beta']), /claude-code-20250219,oauth-2025-04-20/);
-    assert.equal(JSON.parse(o.body).system[0].text, "You are Claude Code, Anthropic's official CLI for Claude.");
-    await em.close();
+    assert.equal(body.model, 'claude-sonnet-4-5');
+    assert.ok(body.max_tokens > 0);
+    assert.equal(body.tools[0].name, 'weather');
+    assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
+    assert.deepEqual(evs.filter((e) => e.type === 'tool_call'), [{ type: 'tool_call', id: 'toolu_1', name: 'weather', input: { city: 'Oslo' } }]);
+    assert.deepEqual(evs.at(-1), { type: 'usage', input: 16, output: 34, cached: 4 });
+    assert.deepEqual(s.ledger.forToday('anthropic', 'work'), { day: new Date().toISOString().slice(0, 10), input: 16, output: 34, requests: 1, cached: 4 });
+    const next = await collect(s.bridge.chat('anthropic', answered('claude-sonnet-4-5', 'toolu_1')));
+    assert.equal(textOf(next), 'It is 12 °C in Oslo.');
+    const sent = em.seen[1].body.messages;
+    assert.deepEqual([sent.at(-1).content[0].type, sent.at(-1).content[0].tool_use_id, sent.at(-1).content[0].content], ['tool_result', 'toolu_1', '12 °C']);
+    s.t.cleanup();
   });
 
-  it('OpenAI Chat Completions: request shape, content, tool-call argument deltas, usage, [DONE]', async () => {
-    const em = await sseServer(() => ({ sse: OPENAI_STREAM }));
-    const evs = await collect(streamOpenAI(REQ, { baseUrl: `${em.base}/v1`, key: 'sk-proj-bridge', headers: { 'X-Team': 'core' } }, 'OpenAI'));
+  it('thinking only when asked (the models.showThinking setting): Anthropic gets a thinking budget, and not otherwise', async () => {
+    const s = await bridgeWith(em, [['anthropic', 'work', 'sk-ant-api03-think']], {});
+    await collect(s.bridge.chat('anthropic', { ...ask('claude-sonnet-4-5'), thinking: true }));
+    await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')));
+    assert.equal(em.seen[0].body.thinking?.type, 'enabled');
+    assert.ok(em.seen[0].body.thinking.budget_tokens > 0);
+    assert.notEqual(em.seen[1].body.thinking?.type, 'enabled');
+    s.t.cleanup();
+  });
+
+  it('Anthropic: an sk-ant-oat token stored as an API key goes out as a subscription token (Bearer, oauth beta, Claude Code system line), as pi decides by its shape', async () => {
+    const s = await bridgeWith(em, [['anthropic', 'imported', 'sk-ant-oat01-imported-0123456789']], {});
+    assert.equal(textOf(await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')))), 'Checking the weather in Oslo — °C?');
     const { headers, body } = em.seen[0];
-    assert.equal(headers.authorization, 'Bearer sk-proj-bridge');
-    assert.equal(headers['x-team'], 'core', 'per-account headers are sent');
-    const b = JSON.parse(body);
-    assert.deepEqual(b.messages, [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather in Oslo?' }]);
-    assert.equal(b.tools[0].function.name, 'weather');
-    assert.equal(textOf(evs), 'Checking Oslo — °C');
-    assert.deepEqual(evs.filter((e) => e.type !== 'text'), [{ type: 'tool_call', id: 'call_1', name: 'weather', input: { city: 'Oslo' } }, { type: 'usage', input: 9, output: 5 }]);
-    await em.close();
+    assert.equal(headers.authorization, 'Bearer sk-ant-oat01-imported-0123456789');
+    assert.equal(headers['x-api-key'], undefined);
+    assert.match(String(headers['anthropic-beta']), /oauth-2025-04-20/);
+    assert.match(JSON.stringify(body.system), /You are Claude Code/);
+    s.t.cleanup();
   });
 
-  it('errors: before the stream (429 with Retry-After, 529, 401, 400) and in the middle of it', async () => {
-    let answer: Answer = {};
-    const em = await sseServer(() => answer);
-    const cases: [Answer, string][] = [
-      [{ status: 429, headers: { 'retry-after': '20' }, body: '{"error":{"type":"rate_limit_error","message":"slow down"}}' }, 'rate-limited'],
-      [{ status: 529, body: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' }, 'rate-limited'],
-      [{ status: 401, body: '{"error":{"message":"invalid x-api-key"}}' }, 'unauthorized'],
-      [{ status: 400, body: '{"error":{"message":"max_tokens too large"}}' }, 'request'],
-      [{ sse: sse([['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } }], ['error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]]) }, 'rate-limited'],
+  it("OpenAI Chat Completions: gpt-5 gets max_completion_tokens (the emulator refuses max_tokens) and the developer role; text, tool call, usage", async () => {
+    const s = await bridgeWith(em, [['openrouter', 'main', 'sk-or-v1-bridge']], { openrouter: '/v1' });
+    const evs = await collect(s.bridge.chat('openrouter', ask('openai/gpt-5')));
+    const { headers, body, path } = em.seen[0];
+    assert.equal(path, '/v1/chat/completions');
+    assert.equal(headers.authorization, 'Bearer sk-or-v1-bridge');
+    assert.equal('max_tokens' in body, false);
+    assert.ok(body.max_completion_tokens > 0);
+    assert.deepEqual(body.messages[0], { role: 'developer', content: 'Be brief.' });
+    assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
+    assert.deepEqual(evs.filter((e) => e.type !== 'text'), [{ type: 'tool_call', id: 'call_1', name: 'weather', input: { city: 'Oslo' } }, { type: 'usage', input: 9, output: 5, cached: 2 }]);
+    const next = await collect(s.bridge.chat('openrouter', answered('openai/gpt-5', 'call_1')));
+    assert.equal(textOf(next), 'It is 12 °C in Oslo.');
+    assert.deepEqual(em.seen[1].body.messages.find((m: { role: string }) => m.role === 'tool'), { role: 'tool', content: '12 °C', tool_call_id: 'call_1' });
+    s.t.cleanup();
+  });
+
+  it('OpenAI (api.openai.com models): the Responses API with max_output_tokens; text, tool call, cached usage', async () => {
+    const s = await bridgeWith(em, [['openai', 'proj', 'sk-proj-bridge']], { openai: '/v1' });
+    const evs = await collect(s.bridge.chat('openai', ask('gpt-5')));
+    const { body, path } = em.seen[0];
+    assert.equal(path, '/v1/responses');
+    assert.ok(body.max_output_tokens > 0);
+    assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
+    const call = evs.find((e) => e.type === 'tool_call');
+    assert.deepEqual(call && { ...call, id: call.id.split('|')[0] }, { type: 'tool_call', id: 'call_1', name: 'weather', input: { city: 'Oslo' } });
+    assert.deepEqual(evs.at(-1), { type: 'usage', input: 20, output: 7, cached: 8 });
+    assert.equal(textOf(await collect(s.bridge.chat('openai', answered('gpt-5', call && call.type === 'tool_call' ? call.id : '')))), 'It is 12 °C in Oslo.');
+    s.t.cleanup();
+  });
+
+  it('ChatGPT Plus/Pro (Codex): the backend gets the account id from the token, store:false and instructions', async () => {
+    const token = codexToken('acct-1234');
+    const s = await bridgeWith(em, [['openai-codex', 'personal', token, true]], { 'openai-codex': '/backend-api' });
+    const evs = await collect(s.bridge.chat('openai-codex', ask('gpt-5.1')));
+    const { headers, body, path } = em.seen[0];
+    assert.equal(path, '/backend-api/codex/responses');
+    assert.equal(headers['chatgpt-account-id'], 'acct-1234');
+    assert.equal(body.store, false);
+    assert.equal(body.instructions, 'Be brief.');
+    assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
+    assert.equal(evs.filter((e) => e.type === 'tool_call').length, 1);
+    s.t.cleanup();
+  });
+
+  it("GitHub Copilot: the editor headers pi sends, the token as Bearer; its API base comes from the token's proxy-ep", async () => {
+    const s = await bridgeWith(em, [['github-copilot', 'octo', 'tid=1;exp=9999999999;proxy-ep=proxy.individual.githubcopilot.com;sku=x', true]], { 'github-copilot': '/copilot' });
+    const evs = await collect(s.bridge.chat('github-copilot', ask('gpt-4.1')));
+    const { headers, path } = em.seen[0];
+    assert.equal(path, '/copilot/chat/completions');
+    assert.match(String(headers.authorization), /^Bearer tid=1;/);
+    assert.match(String(headers['editor-version']), /^vscode\//);
+    assert.equal(headers['copilot-integration-id'], 'vscode-chat');
+    assert.equal(headers['x-initiator'], 'user');
+    assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
+    const plain = new ModelBridge({ vault: s.vault, resolver: new KeyResolver({ vault: s.vault, oauth: () => undefined, log: quiet, locked: lockedRun({ vault: s.vault, mirror: () => undefined, privateLock: `${s.t.dir}/q` }) }), rotation: s.rotation, log: quiet, load: async () => models });
+    assert.equal((await plain.endpoint('github-copilot', 'octo')).baseUrl, 'https://api.individual.githubcopilot.com');
+    s.t.cleanup();
+  });
+
+  it('Google Gemini: x-goog-api-key; text, a function call, usage', async () => {
+    const s = await bridgeWith(em, [['google', 'studio', 'AIza-bridge-0123456789']], { google: '/v1beta' });
+    const evs = await collect(s.bridge.chat('google', ask('gemini-2.5-flash')));
+    const { headers, path, body } = em.seen[0];
+    assert.equal(path, '/v1beta/models/gemini-2.5-flash:streamGenerateContent');
+    assert.equal(headers['x-goog-api-key'], 'AIza-bridge-0123456789');
+    assert.equal(body.contents[0].parts[0].text, 'Weather in Oslo?');
+    assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
+    assert.deepEqual(evs.filter((e) => e.type === 'tool_call').map((e) => e.type === 'tool_call' && [e.name, e.input]), [['weather', { city: 'Oslo' }]]);
+    assert.equal(evs.at(-1)?.type, 'usage');
+    s.t.cleanup();
+  });
+
+  it("Azure OpenAI and Cloudflare: the account's values (base URL, deployment, account id) reach pi-ai per request, not through process.env", async () => {
+    const s = await bridgeWith(em, [['azure-openai-responses', 'prod', 'azure-key-0123456789', false, { AZURE_OPENAI_BASE_URL: `${em.base}/openai/v1`, AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-4.1=prod-41' }]], { none: '' });
+    const evs = await collect(s.bridge.chat('azure-openai-responses', ask('gpt-4.1')));
+    const { headers, body, path } = em.seen[0];
+    assert.equal(path, '/openai/v1/responses');
+    assert.equal(headers['api-key'], 'azure-key-0123456789');
+    assert.equal(body.model, 'prod-41', 'the deployment named for the model');
+    assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
+    assert.equal(models.baseUrlOf('https://api.cloudflare.com/client/v4/accounts/{CLOUDFLARE_ACCOUNT_ID}/ai/v1', { key: 'k', vars: { CLOUDFLARE_ACCOUNT_ID: '0123456789abcdef0123456789abcdef' } }), 'https://api.cloudflare.com/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1');
+    assert.deepEqual(models.valueOptions('google-vertex', 'gemini-2.5-pro', { GOOGLE_CLOUD_PROJECT: 'proj', GOOGLE_CLOUD_LOCATION: 'europe-west4' }), { project: 'proj', location: 'europe-west4' });
+    s.t.cleanup();
+  });
+
+  it('images from VS Code (LanguageModelDataPart) reach the model as image content', async () => {
+    const s = await bridgeWith(em, [['anthropic', 'work', 'sk-ant-api03-img']], {});
+    const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
+    await collect(s.bridge.chat('anthropic', { ...ask('claude-sonnet-4-5'), messages: [{ role: 'user', parts: [{ type: 'text', text: 'What is this?' }, { type: 'image', data: png, mimeType: 'image/png' }] }] }));
+    assert.deepEqual(em.seen[0].body.messages[0].content[1].source, { type: 'base64', media_type: 'image/png', data: png });
+    s.t.cleanup();
+  });
+
+  it('the catalog: pi names and limits for every provider with an account; Bedrock is left out', async () => {
+    const c = await models.catalog(['anthropic', 'openai-codex', 'github-copilot', 'google', 'groq', 'amazon-bedrock', 'no-such']);
+    assert.deepEqual(Object.keys(c).sort(), ['anthropic', 'github-copilot', 'google', 'groq', 'openai-codex']);
+    const sonnet = c.anthropic.find((m) => m.id === 'claude-sonnet-4-5');
+    assert.ok(sonnet && sonnet.name.includes('Sonnet') && sonnet.contextWindow >= 200_000 && sonnet.images && sonnet.reasoning);
+  });
+
+  it('errors: 429 with Retry-After, 529, 401 and 400 become typed ModelErrors with the provider\'s reason', async () => {
+    const s = await bridgeWith(em, [['groq', 'only', 'gsk_only']], { groq: '/v1' });
+    const cases: [number, object, string][] = [
+      [429, { 'retry-after': '20' }, 'rate-limited'],
+      [401, {}, 'unauthorized'],
+      [400, {}, 'request'],
     ];
-    for (const [a, kind] of cases) {
-      answer = a;
+    for (const [status, headers, kind] of cases) {
+      em.answer('gsk_only', status, { headers, body: { error: { message: `reason ${status}` } } });
+      await s.vault.add('groq', 'only', { type: 'api_key', key: 'gsk_only' }).catch(() => undefined);
       const started = Date.now();
-      await assert.rejects(collect(streamAnthropic(REQ, { baseUrl: em.base, key: 'k' })), (e) => e instanceof ModelError && e.kind === kind && (kind !== 'rate-limited' || (e.retryAt ?? 0) > started), `${a.status ?? 'stream'} → ${kind}`);
+      await assert.rejects(collect(models.streamModel('groq', ask('llama-3.3-70b-versatile'), { key: 'gsk_only', baseUrl: `${em.base}/v1` }, { label: 'Groq', fail: (k, m, r) => new ModelError(k, m, r) })), (e) => e instanceof ModelError && e.kind === kind && e.message.includes(`reason ${status}`) && (kind !== 'rate-limited' || (e.retryAt ?? 0) >= started + 19_000), `${status} → ${kind}`);
     }
-    await em.close();
+    const overloaded = models.failure((k, m, r) => new ModelError(k, m, r), 'Anthropic', '529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', 0, {});
+    assert.ok(overloaded instanceof ModelError && overloaded.kind === 'rate-limited');
+    s.t.cleanup();
   });
 
   it('cancellation ends the stream at once and closes the connection', async () => {
-    const em = await sseServer(() => ({ sse: sse([[undefined, { choices: [{ delta: { content: 'partial' } }] }]]), hangAfter: true }));
+    em.state.hang = true;
+    const s = await bridgeWith(em, [['groq', 'only', 'gsk_only']], { groq: '/v1' });
     const ac = new AbortController();
     const got: string[] = [];
     const run = (async () => {
-      for await (const e of streamOpenAI(REQ, { baseUrl: em.base, key: 'k' }, 'OpenAI', { signal: ac.signal })) {
+      for await (const e of s.bridge.chat('groq', ask('llama-3.3-70b-versatile'), ac.signal)) {
         if (e.type === 'text') {
           got.push(e.text);
           ac.abort();
@@ -155,81 +235,67 @@ describe('language-model bridge: streaming wire formats and rotation', function 
       }
     })();
     await assert.rejects(run, (e) => isFault(e));
-    assert.deepEqual(got, ['partial']);
-    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(got, ['Checking the weather in Oslo — °C?']);
+    await new Promise((r) => setTimeout(r, 100));
     assert.equal(em.seen[0].closedEarly, true, 'the server saw the request go away');
-    await em.close();
+    s.t.cleanup();
   });
 
-  it("model lists: the provider's /models added to the built-in ones, fetched at most daily, a failure changes nothing", async () => {
+  it('a model layer that fails to load is a typed fault, and the next request tries again', async () => {
+    let calls = 0;
+    const s = await bridgeWith(em, [['groq', 'only', 'gsk_only']], { groq: '/v1' });
+    const bridge = new ModelBridge({ vault: s.vault, resolver: new KeyResolver({ vault: s.vault, oauth: () => undefined, log: quiet, locked: lockedRun({ vault: s.vault, mirror: () => undefined, privateLock: `${s.t.dir}/q` }) }), rotation: s.rotation, log: quiet, load: async () => (++calls === 1 ? Promise.reject(new Error('Cannot find module')) : models), baseUrlOverride: () => `${em.base}/v1` });
+    await assert.rejects(bridge.models(), (e) => isFault(e, 'not-found') && /model layer/.test((e as Error).message));
+    assert.ok((await bridge.models()).groq.length > 0);
+    s.t.cleanup();
+  });
+
+  it("model lists: the provider's /models added to pi's, fetched at most daily, a failure changes nothing", async () => {
     let calls = 0;
     let fail = false;
-    const em = await sseServer((req) => (calls++, assert.equal(req.headers.authorization, 'Bearer gsk_list'), fail ? { status: 500, body: '{}' } : { body: JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b-versatile' }, { id: 'qwen/qwen3-32b' }] }) }));
+    const server = createServer((req, res) => (calls++, assert.equal(req.headers.authorization, 'Bearer gsk_list'), res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json' }), res.end(fail ? '{}' : JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b-versatile' }, { id: 'qwen/qwen3-32b-new' }] }))));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const builtIn: ModelSpec[] = [{ id: 'llama-3.3-70b-versatile', name: 'Llama 3.3 70B', api: 'openai-completions', baseUrl: 'https://api.groq.com/openai/v1', contextWindow: 131072, maxTokens: 32768, reasoning: false, images: false }];
     let saved: unknown;
     let now = 1_000_000;
     const list = new ModelList({ get: () => saved, set: (v) => void (saved = v) }, () => now);
-    assert.deepEqual(list.models('groq').map((m) => m.id), ['llama-3.3-70b-versatile']);
-    assert.equal(await list.refresh('groq', em.base, 'gsk_list'), true);
-    assert.deepEqual(list.models('groq').map((m) => m.id), ['llama-3.3-70b-versatile', 'qwen/qwen3-32b']);
-    assert.equal(await list.refresh('groq', em.base, 'gsk_list'), false, 'cached for a day');
+    assert.deepEqual(list.models('groq', builtIn).map((m) => m.id), ['llama-3.3-70b-versatile']);
+    assert.equal(await list.refresh('groq', builtIn, base, 'gsk_list'), true);
+    assert.deepEqual(list.models('groq', builtIn).map((m) => [m.id, m.contextWindow]), [['llama-3.3-70b-versatile', 131072], ['qwen/qwen3-32b-new', 131072]]);
+    assert.equal(await list.refresh('groq', builtIn, base, 'gsk_list'), false, 'cached for a day');
     assert.equal(calls, 1);
-    assert.deepEqual(new ModelList({ get: () => saved, set: () => undefined }, () => now).models('groq').length, 2, 'the cache survives a reload');
+    assert.equal(new ModelList({ get: () => saved, set: () => undefined }, () => now).models('groq', builtIn).length, 2, 'the cache survives a reload');
     now += 25 * 3_600_000;
     fail = true;
-    assert.equal(await list.refresh('groq', em.base, 'gsk_list'), false);
-    assert.equal(list.models('groq').length, 2, 'a failing endpoint keeps what was known');
+    assert.equal(await list.refresh('groq', builtIn, base, 'gsk_list'), false);
+    assert.equal(list.models('groq', builtIn).length, 2, 'a failing endpoint keeps what was known');
     assert.ok(!JSON.stringify(saved).includes('gsk_list'), 'no key in the cache');
-    await em.close();
+    assert.equal(await list.refresh('anthropic', [{ ...builtIn[0], api: 'anthropic-messages' }], base, 'k'), false, 'only Chat Completions providers list models this way');
+    await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
   });
 
   describe('rotation', () => {
-    async function setup(route: (key: string) => Answer) {
-      const em = await sseServer((req) => route(String(req.headers.authorization).replace('Bearer ', '')));
-      const t = tempDir();
-      const store = new MemorySecretStore();
-      const vault = new Vault(store);
-      await vault.load();
-      await vault.add('groq', 'first', { type: 'api_key', key: 'gsk_first_0123456789abcdef' });
-      await vault.add('groq', 'second', { type: 'api_key', key: 'gsk_second_0123456789abcdef' });
-      const rotation = new Rotation({ vault, settings: { mode: () => 'round-robin', threshold: () => 80 }, quota: () => undefined, store, log: quiet });
-      await rotation.load();
-      const resolver = new KeyResolver({ vault, oauth: () => undefined, log: quiet, locked: lockedRun({ vault, mirror: () => undefined, privateLock: `${t.dir}/p` }) });
-      const served: string[] = [];
-      const bridge = new ModelBridge({ vault, resolver, rotation, log: { ...quiet, info: (m) => void served.push(m) }, baseUrlOverride: () => em.base });
-      return { em, vault, rotation, bridge, served, t };
-    }
-    const ok: Answer = { sse: sse([[undefined, { choices: [{ delta: { content: 'from second' }, finish_reason: 'stop' }] }], [undefined, '[DONE]']]) };
-
     it('429 on the first account: it rests until Retry-After, the second account serves, nothing streamed twice', async () => {
-      const s = await setup((key) => (key.includes('first') ? { status: 429, headers: { 'retry-after': '30' }, body: '{"error":{"message":"Rate limit reached"}}' } : ok));
+      const s = await bridgeWith(em, [['groq', 'first', 'gsk_first_0123456789abcdef'], ['groq', 'second', 'gsk_second_0123456789abcdef']], { groq: '/v1' });
+      em.answer('gsk_first_0123456789abcdef', 429, { headers: { 'retry-after': '30' }, body: { error: { message: 'Rate limit reached' } } });
       const started = Date.now();
-      const evs = await collect(s.bridge.chat('groq', { ...REQ, model: 'llama-3.3-70b-versatile' }));
-      assert.equal(textOf(evs), 'from second');
+      const evs = await collect(s.bridge.chat('groq', ask('llama-3.3-70b-versatile')));
+      assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
       assert.ok((s.rotation.cooldownOf('groq', 'first') ?? 0) >= started + 29_000, 'resting for Retry-After');
       assert.equal(s.rotation.active('groq')?.name, 'second', 'rotation moved on');
       assert.match(s.served.join('\n'), /served by groq\/second/);
-      assert.equal(s.em.seen.length, 2);
-      await s.em.close();
+      assert.equal(em.seen.length, 2, 'no retries inside the SDK');
       s.t.cleanup();
     });
 
-    it('401 marks the account for a new sign-in and the next one serves; a failure after streaming began is not retried', async () => {
-      const s = await setup((key) => (key.includes('first') ? { status: 401, body: '{"error":{"message":"Invalid API Key"}}' } : ok));
-      assert.equal(textOf(await collect(s.bridge.chat('groq', REQ))), 'from second');
-      assert.equal(s.vault.accounts('groq').find((a) => a.name === 'first')?.needsSignIn, true);
-      await s.em.close();
-      const mid = await setup(() => ({ sse: sse([[undefined, { choices: [{ delta: { content: 'half' } }] }], [undefined, { error: { message: 'Rate limit reached', code: 429 } }]]) }));
-      await assert.rejects(collect(mid.bridge.chat('groq', REQ)), (e) => e instanceof ModelError && e.kind === 'rate-limited');
-      assert.equal(mid.em.seen.length, 1, 'not sent again once text had reached the person');
-      await mid.em.close();
+    it('401 marks the account for a new sign-in and the next one serves', async () => {
+      const s = await bridgeWith(em, [['anthropic', 'first', 'sk-ant-api03-first'], ['anthropic', 'second', 'sk-ant-api03-second']], {});
+      em.answer('sk-ant-api03-first', 401, { body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } } });
+      assert.equal(textOf(await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')))), 'Checking the weather in Oslo — °C?');
+      assert.equal(s.vault.accounts('anthropic').find((a) => a.name === 'first')?.needsSignIn, true);
+      assert.equal(em.seen.length, 2);
       s.t.cleanup();
-      mid.t.cleanup();
     });
   });
 });
-
-async function collectSse(chunks: Uint8Array[]) {
-  const out = [];
-  for await (const e of readSse((async function* () { yield* chunks; })())) out.push(e);
-  return out;
-}

@@ -1,25 +1,32 @@
 import { Fault, isFault } from '../faults';
 import type { HttpOptions } from '../http';
 import type { Logger } from '../log';
-import { requireProvider } from '../providers/directory';
+import { copilotBaseUrl } from '../oauth/github-copilot';
+import { PROVIDERS, requireProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Rotation } from '../rotation/rotation';
 import type { Vault } from '../vault';
-import { streamAnthropic } from './anthropic-messages';
-import { CATALOG } from './catalog';
-import type { ChatRequest, Endpoint, StreamEvent } from './chat';
+import type { ChatRequest, Endpoint, ModelSpec, StreamEvent } from './chat';
 import { ModelError } from './errors';
-import { streamOpenAI } from './openai-chat';
+
+// Values-only accounts (no key) that pi can chat with: Vertex with Application Default
+// Credentials. Bedrock's (an AWS profile or key pair) need the AWS SDK, which is not bundled.
+const FROM_VALUES = new Set(['google-vertex']);
+
+/** pi's provider layer (src/core/llm/models.ts), its own bundle (dist/pi-ai.js), loaded on first use. */
+export type PiModels = Pick<typeof import('./models'), 'catalog' | 'streamModel'>;
 
 export interface BridgeDeps {
   readonly vault: Vault;
   readonly resolver: KeyResolver;
   readonly rotation: Pick<Rotation, 'active' | 'cooldownOf' | 'cooldown'>;
   readonly log: Logger;
+  /** Loads pi's provider layer; called once, on the first listing or request. */
+  readonly load: () => Promise<PiModels>;
   readonly http?: () => HttpOptions | undefined;
   /** Test servers for a provider's API (loopback only, like the OAuth overrides). */
   readonly baseUrlOverride?: (provider: string) => string | undefined;
-  readonly onUsage?: (provider: string, account: string, input: number, output: number) => void;
+  readonly onUsage?: (provider: string, account: string, input: number, output: number, cached: number) => void;
 }
 
 /**
@@ -29,17 +36,25 @@ export interface BridgeDeps {
  * the next account with headroom.
  */
 export class ModelBridge {
+  private loaded?: Promise<PiModels>;
+
   constructor(private readonly d: BridgeDeps) {}
 
-  /** Accounts a request may use, the active one first; values-only accounts cannot chat. */
+  /** Accounts a request may use, the active one first; values accounts only where pi chats from values. */
   candidates(provider: string): string[] {
     const now = Date.now();
     const active = this.d.rotation.active(provider)?.name;
     return this.d.vault
       .accounts(provider)
-      .filter((a) => a.kind !== 'env' && !a.needsSignIn && !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now))
+      .filter((a) => (a.kind !== 'env' || FROM_VALUES.has(provider)) && !a.needsSignIn && !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now))
       .sort((a, b) => Number(b.name === active) - Number(a.name === active))
       .map((a) => a.name);
+  }
+
+  /** pi's models of every provider that has a usable account (loads pi's provider layer). */
+  async models(): Promise<Record<string, ModelSpec[]>> {
+    const usable = PROVIDERS.map((p) => p.id).filter((id) => this.candidates(id).length);
+    return usable.length ? (await this.pi()).catalog(usable) : {};
   }
 
   async *chat(provider: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
@@ -52,7 +67,7 @@ export class ModelBridge {
         for await (const ev of this.send(provider, account, req, signal)) {
           if (!streamed) this.d.log.info(`Language model request for ${provider} served by ${provider}/${account} (${req.model}).`);
           streamed = true;
-          if (ev.type === 'usage') this.d.onUsage?.(provider, account, ev.input, ev.output);
+          if (ev.type === 'usage') this.d.onUsage?.(provider, account, ev.input, ev.output, ev.cached ?? 0);
           yield ev;
         }
         return;
@@ -74,8 +89,6 @@ export class ModelBridge {
 
   /** Where the account's requests go, with its key (refreshed first when needed). */
   async endpoint(provider: string, account: string): Promise<Endpoint> {
-    const entry = CATALOG[provider];
-    if (!entry) throw new Fault('unknown-provider', `${provider} has no language models in Pi Accounts.`);
     let key: string;
     try {
       key = await this.d.resolver.key(provider, account);
@@ -85,12 +98,26 @@ export class ModelBridge {
     }
     const request = this.d.vault.request(provider, account);
     const credential = this.d.vault.credential(provider, account);
-    return { baseUrl: this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? entry.baseUrl, key, oauth: credential?.type === 'oauth', headers: request?.headers };
+    // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
+    const vars = credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
+    // Copilot serves each account from the host its token names (pi-ai's github-copilot modifyModels).
+    const copilot = provider === 'github-copilot' && credential?.type === 'oauth' ? copilotBaseUrl(key, typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined) : undefined;
+    const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? copilot;
+    return { ...(baseUrl ? { baseUrl } : {}), key, ...(vars ? { vars } : {}), ...(request?.headers ? { headers: request.headers } : {}) };
+  }
+
+  private pi(): Promise<PiModels> {
+    const started = Date.now();
+    this.loaded ??= this.d.load().then((m) => (this.d.log.info(`Loaded pi's model layer in ${Date.now() - started} ms.`), m)).catch((e: unknown) => {
+      this.loaded = undefined;
+      throw new Fault('not-found', `Pi Accounts could not load its model layer: ${(e as Error).message}`, 'Reinstall the extension; the log has the details.');
+    });
+    return this.loaded;
   }
 
   private async *send(provider: string, account: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
     const endpoint = await this.endpoint(provider, account);
-    const http = { ...this.d.http?.(), signal };
-    yield* CATALOG[provider].wire === 'anthropic' ? streamAnthropic(req, endpoint, http) : streamOpenAI(req, endpoint, requireProvider(provider).label, http);
+    const pi = await this.pi();
+    yield* pi.streamModel(provider, req, endpoint, { label: requireProvider(provider).label, signal, fail: (kind, message, retryAt) => new ModelError(kind, message, retryAt) });
   }
 }

@@ -3,6 +3,8 @@
 
 export type ChatPart =
   | { readonly type: 'text'; readonly text: string }
+  /** Base64 bytes, from VS Code's LanguageModelDataPart (images only). */
+  | { readonly type: 'image'; readonly data: string; readonly mimeType: string }
   | { readonly type: 'tool_call'; readonly id: string; readonly name: string; readonly input: unknown }
   | { readonly type: 'tool_result'; readonly callId: string; readonly content: string };
 
@@ -23,29 +25,37 @@ export interface ChatRequest {
   readonly messages: readonly ChatMessage[];
   readonly tools?: readonly ChatTool[];
   readonly maxTokens: number;
+  /** Ask a model that can reason to think first (shown per the models.showThinking setting). */
+  readonly thinking?: boolean;
 }
 
 export type StreamEvent =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'thinking'; readonly text: string }
   | { readonly type: 'tool_call'; readonly id: string; readonly name: string; readonly input: unknown }
-  | { readonly type: 'usage'; readonly input: number; readonly output: number };
+  | { readonly type: 'usage'; readonly input: number; readonly output: number; readonly cached?: number };
 
-/** Where and how one account's requests go. */
+/**
+ * Where and how one account's requests go. Which headers a key needs (an Anthropic `sk-ant-oat`
+ * subscription token, Codex's account id, Copilot's editor headers) pi-ai decides from the key.
+ */
 export interface Endpoint {
-  readonly baseUrl: string;
+  /** Only when it differs from pi's: a per-account override, a test server, Copilot's from its token. */
+  readonly baseUrl?: string;
   readonly key: string;
-  /** Anthropic subscription (OAuth) tokens need Claude Code's headers and system line. */
-  readonly oauth?: boolean;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A values account's settings (Azure resource, Vertex project, Cloudflare account…), which pi reads from its environment. */
+  readonly vars?: Readonly<Record<string, string>>;
 }
 
-/** Parses a tool call's streamed JSON arguments; a model that sends broken JSON gets it back raw. */
-export function parseToolInput(json: string): unknown {
-  if (!json.trim()) return {};
-  try {
-    return JSON.parse(json);
-  } catch {
-    return { _raw: json };
-  }
+/** A model as the picker shows it, from pi's registry (no secrets, plain data). */
+export interface ModelSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly api: string;
+  readonly baseUrl: string;
+  readonly contextWindow: number;
+  readonly maxTokens: number;
+  readonly reasoning: boolean;
+  readonly images: boolean;
 }

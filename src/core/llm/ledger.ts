@@ -5,10 +5,10 @@ export interface LedgerPort {
   set(value: unknown): PromiseLike<void> | void;
 }
 
-const schema = z.record(z.string(), z.object({ day: z.string(), input: z.number(), output: z.number(), requests: z.number() }));
+const schema = z.record(z.string(), z.object({ day: z.string(), input: z.number(), output: z.number(), requests: z.number(), cached: z.optional(z.number()) }));
 type Entries = z.infer<typeof schema>;
 
-/** Tokens in and out per account for today, as the model bridge counted them (no secrets). */
+/** Tokens in and out per account for today, as the model bridge counted them (no secrets); `cached`: input read from the provider's prompt cache. */
 export class UsageLedger {
   private entries: Entries;
 
@@ -20,15 +20,15 @@ export class UsageLedger {
     this.entries = parsed.success ? parsed.data : {};
   }
 
-  add(provider: string, account: string, input: number, output: number): void {
+  add(provider: string, account: string, input: number, output: number, cached = 0): void {
     const id = `${provider}/${account}`;
     const day = this.today();
     const cur = this.entries[id]?.day === day ? this.entries[id] : { day, input: 0, output: 0, requests: 0 };
-    this.entries[id] = { day, input: cur.input + input, output: cur.output + output, requests: cur.requests + 1 };
+    this.entries[id] = { day, input: cur.input + input, output: cur.output + output, requests: cur.requests + 1, cached: (cur.cached ?? 0) + cached };
     void this.port.set(this.entries);
   }
 
-  forToday(provider: string, account: string): { input: number; output: number; requests: number } | undefined {
+  forToday(provider: string, account: string): { input: number; output: number; requests: number; cached?: number } | undefined {
     const e = this.entries[`${provider}/${account}`];
     return e && e.day === this.today() ? e : undefined;
   }

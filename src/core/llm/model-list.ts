@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { getJson, type HttpOptions } from '../http';
-import { CATALOG, type CatalogModel } from './catalog';
+import type { ModelSpec } from './chat';
 
 export interface ModelCachePort {
   get(): unknown;
@@ -12,8 +12,8 @@ const cacheSchema = z.record(z.string(), z.object({ at: z.number(), ids: z.array
 const listSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 
 /**
- * The models of a provider: the built-in list, plus what its OpenAI-compatible /models endpoint
- * lists (fetched at most once a day, cached without secrets). A failing endpoint changes nothing.
+ * The models of a provider: pi's registry, plus what its OpenAI-compatible /models endpoint lists
+ * (fetched at most once a day, cached without secrets). A failing endpoint changes nothing.
  */
 export class ModelList {
   private cache: z.infer<typeof cacheSchema>;
@@ -27,26 +27,26 @@ export class ModelList {
     this.cache = parsed.success ? parsed.data : {};
   }
 
-  models(provider: string): CatalogModel[] {
-    const entry = CATALOG[provider];
-    if (!entry) return [];
-    const builtIn = entry.models;
-    const limits = builtIn[0];
+  /** pi's models (`builtIn`), then ids only the provider's list names, with the first model's limits. */
+  models(provider: string, builtIn: readonly ModelSpec[]): ModelSpec[] {
+    const first = builtIn[0];
+    if (!first) return [];
     const extra = (this.cache[provider]?.ids ?? [])
       .filter((id) => !builtIn.some((m) => m.id === id))
       .slice(0, 50)
-      .map((id) => ({ id, name: id, maxInputTokens: limits?.maxInputTokens ?? 128_000, maxOutputTokens: limits?.maxOutputTokens ?? 8192, tools: true }));
+      .map((id) => ({ ...first, id, name: id }));
     return [...builtIn, ...extra];
   }
 
-  /** Fetches the provider's list when the cached one is older than a day; resolves true if it changed. */
-  refresh(provider: string, baseUrl: string, key: string, http: HttpOptions = {}): Promise<boolean> {
-    const entry = CATALOG[provider];
+  /** Fetches a Chat Completions provider's list when the cached one is older than a day; resolves true if it changed. */
+  refresh(provider: string, builtIn: readonly ModelSpec[], baseUrl: string | undefined, key: string, http: HttpOptions = {}): Promise<boolean> {
     const at = this.cache[provider]?.at;
-    if (!entry || entry.wire !== 'openai' || (at !== undefined && this.now() - at < DAY)) return Promise.resolve(false);
+    const first = builtIn[0];
+    if (first?.api !== 'openai-completions' || (at !== undefined && this.now() - at < DAY)) return Promise.resolve(false);
+    const url = baseUrl ?? first.baseUrl;
     let run = this.inflight.get(provider);
     if (!run) {
-      run = this.fetch(provider, baseUrl, key, http).finally(() => this.inflight.delete(provider));
+      run = this.fetch(provider, url, key, http).finally(() => this.inflight.delete(provider));
       this.inflight.set(provider, run);
     }
     return run;
