@@ -60,7 +60,7 @@ export class Commands {
           const fromCode = arg !== undefined && !(arg instanceof ProviderNode) && !(arg instanceof AccountNode);
           // Not awaited: the notification stays until someone closes it, and a calling
           // extension must get its rejection now, not then.
-          if (!isFault(e, 'aborted')) void showFault(e, this.d.log);
+          if (!isFault(e, 'aborted')) void showFault(e, this.d.log, () => vscode.commands.executeCommand(id, arg));
           if (fromCode) throw e;
           return undefined;
         }

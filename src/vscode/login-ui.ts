@@ -32,8 +32,8 @@ function editorLoginUi(signal: AbortSignal, label: string, report: (message: str
     loopbackReachable,
     pasteCode: (message, withdraw) => askPaste(label, message, AbortSignal.any([signal, withdraw])),
     showDeviceCode: (code) => showDeviceCode(code, label, signal, report),
-    async ask(message, placeholder) {
-      const answer = await vscode.window.showInputBox({ title: `Sign in to ${label}`, prompt: message, placeHolder: placeholder, ignoreFocusOut: true });
+    async ask(message, placeholder, problem) {
+      const answer = await vscode.window.showInputBox({ title: `Sign in to ${label}`, prompt: message, placeHolder: placeholder, ignoreFocusOut: true, validateInput: problem });
       if (answer === undefined) throw aborted();
       return answer;
     },
