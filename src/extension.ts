@@ -87,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota, selected: () => view.selected() });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,
@@ -121,7 +121,7 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => clearInterval(timer) },
     models,
     vscode.lm.registerLanguageModelChatProvider(VENDOR, models),
-    vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view }),
+    view.register(),
     ...commands.register(),
     vault.watch(),
     rotation.watch(),
@@ -134,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (change.reason === 'add' || change.reason === 'load') refreshQuota();
     }),
     rotation.onDidChange((change) => {
+      statusBar.noteChange(change);
       bridge();
       syncMirror();
       if (change.allExhausted) {
@@ -145,9 +146,9 @@ export function activate(context: vscode.ExtensionContext): void {
       rotation.evaluate(t.provider);
       showUsage();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => terminal.apply()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => (terminal.apply(), view.refresh())),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('piAccounts.terminal')) terminal.apply();
+      if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror')) (terminal.apply(), view.refresh());
       if (e.affectsConfiguration('piAccounts.rotation')) (rotation.evaluate(), bridge());
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();
