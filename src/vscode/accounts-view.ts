@@ -149,7 +149,7 @@ function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | un
     md.appendCodeblock(rows.join('\n'), 'text');
     md.appendMarkdown(`Fetched ${time(q.snapshot.fetchedAt)}\n\n`);
   }
-  if (q?.problem) md.appendMarkdown(`- **Usage could not be read**: ${q.problem.message} (${time(q.problem.at)}). [Refresh Quota](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`);
+  if (q?.problem) md.appendMarkdown(`- **Usage could not be read**: ${q.problem.message} (${time(q.problem.at)}). [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`);
   if (a.kind === 'api_key') md.appendMarkdown(`- Usage: none shown. Providers report usage figures only for subscription sign-ins; see ${p.label}'s dashboard for an API key's spend.\n`);
   if (cooling) md.appendMarkdown(`- Resting until ${time(cooling)}; another account is used meanwhile\n`);
   md.appendMarkdown(`- Kind: ${kindLabel(a)}\n`);
