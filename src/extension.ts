@@ -87,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota, selected: () => view.selected() });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota, selected: () => view.selected(), modelsBaseUrl: (p) => overrides[p]?.models });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { requireApiKey, type Credential } from '../core/credentials';
 import type { HttpOptions } from '../core/http';
 import { aborted, Fault, isFault } from '../core/faults';
+import { canCheckKey, checkKey } from '../core/key-check';
 import type { Logger } from '../core/log';
 import type { OAuthProvider } from '../core/oauth/provider';
 import type { QuotaService } from '../core/quota/quota-service';
@@ -38,6 +39,8 @@ export interface CommandDeps {
   readonly http: () => HttpOptions | undefined;
   readonly rotation: Rotation;
   readonly quota: QuotaService;
+  /** Where a provider's models endpoint is (tests: a loopback emulator); else the built-in one. */
+  readonly modelsBaseUrl?: (provider: string) => string | undefined;
   /** The Accounts view's selected row. */
   readonly selected: () => AccountNode | ProviderNode | undefined;
 }
@@ -129,10 +132,25 @@ export class Commands {
     await this.d.recent.touch(provider.id);
     const how = credential.type === 'oauth' ? 'browser sign-in' : credential.type === 'env' ? `settings ${Object.keys(credential.vars).join(', ')}` : `api key ${account.keyTail}`;
     this.d.log.info(`Signed in: ${provider.id}/${account.name} (${how})${account.isDefault ? ', in use' : ''}.`);
-    void vscode.window.showInformationMessage(
-      `Signed in to ${req.kind === 'apiKey' || req.kind === 'form' ? provider.label : (provider.signInLabels?.[req.kind] ?? provider.label)} as "${account.name}"${this.d.rotation.active(provider.id)?.name === account.name ? ' (in use)' : ''}.`,
-    );
+    // The key check is offered, never forced: saving does not wait on the network.
+    const check = credential.type === 'api_key' && canCheckKey(provider.id) ? ['Check Key'] : [];
+    void vscode.window
+      .showInformationMessage(`Signed in to ${req.kind === 'apiKey' || req.kind === 'form' ? provider.label : (provider.signInLabels?.[req.kind] ?? provider.label)} as "${account.name}"${this.d.rotation.active(provider.id)?.name === account.name ? ' (in use)' : ''}.`, ...check)
+      .then((choice) => (choice ? this.checkKey(provider, account.name) : undefined))
+      .then(undefined, (e) => showFault(e, this.d.log));
     return account;
+  }
+
+  /** Asks the provider's models endpoint whether it takes the stored key; logs only the outcome. */
+  private async checkKey(provider: ProviderInfo, account: string): Promise<void> {
+    const credential = this.d.vault.credential(provider.id, account);
+    if (credential?.type !== 'api_key') return;
+    const base = this.d.vault.request(provider.id, account)?.baseUrl ?? this.d.modelsBaseUrl?.(provider.id);
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking the ${provider.label} key of "${account}"…` }, () => checkKey(provider.id, credential.key, this.d.http(), base));
+    this.d.log.info(`Key check ${provider.id}/${account}: ${r.result}.`);
+    if (r.result !== 'refused') return void vscode.window.showInformationMessage(r.message);
+    const again = await vscode.window.showWarningMessage(r.message, 'Sign In Again');
+    if (again) await vscode.commands.executeCommand('piAccounts.signInAgain', { provider: provider.id, account }).then(undefined, () => undefined);
   }
 
   /** New tokens for an account whose sign-in expired or was revoked; the account keeps its name. */

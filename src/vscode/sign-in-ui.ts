@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { accountNameProblem, apiKeyProblem, keyTail, type Credential } from '../core/credentials';
 import { credentialFromForm, FORMS, type SignInForm } from '../core/providers/forms';
 import { aborted } from '../core/faults';
+import { keyShapeWarning } from '../core/key-check';
 import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '../core/providers/directory';
 import type { Vault } from '../core/vault';
 
@@ -143,7 +144,12 @@ export async function askKey(provider: ProviderInfo, title = `Pi Accounts: Sign 
     prompt: `Paste your ${provider.label} API key${where}. It is kept in VS Code's secret storage.`,
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v.length === 0 ? undefined : apiKeyProblem(v)),
+    // A key shaped like another provider's is a warning, not a refusal: it can still be saved.
+    validateInput: (v) => {
+      if (v.length === 0) return undefined;
+      const warning = keyShapeWarning(provider.id, v);
+      return apiKeyProblem(v) ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
+    },
   });
   if (key === undefined) throw aborted();
   return key;
