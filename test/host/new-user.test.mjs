@@ -3,6 +3,7 @@
 // README's from there.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startCopilotEmulator } from './copilot-emulator.mjs';
@@ -11,6 +12,7 @@ import * as steps from './steps.mjs';
 
 const KEY_WORK = 'sk-ant-api03-hostWORK-0123456789abcdefXYZ';
 const KEY_PERSONAL = 'sk-ant-api03-hostPERSONAL-9876543210zyxwv';
+const KEY_OPENAI = 'sk-proj-hostOPENAI-0123456789abcdefghij';
 const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
 
 let extensions;
@@ -90,7 +92,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await input.fill('not a host!');
     await w.page.waitForFunction(() => /is not a host name/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
     await w.page.keyboard.press('Enter'); // refused while invalid
-    assert.match(await w.quickInputTitle(), /Sign in to GitHub Copilot/);
+    assert.match(await w.quickInputTitle(), /Pi Accounts: Sign In to GitHub Copilot \(3\/3\)/);
     await input.fill('company.ghe.com:8443');
     await w.page.waitForFunction(() => /A port/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
     assert.match(await message(), /enter the host only, e\.g\. company\.ghe\.com/);
@@ -167,6 +169,61 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     assert.match(await picker.textContent(), /personal.*in use/s, 'the one in use is listed and marked');
     await shot('U5-use-this-account-picker');
     await w.page.keyboard.press('Escape');
+  });
+
+  it('U6. a key shaped like another provider\'s is warned about, still saved, and Check Key asks the models endpoint', async () => {
+    // Anthropic's models endpoint on loopback: like the real one, 401 for a key it does not know.
+    const seen = [];
+    const api = createHttpServer((req, res) => {
+      seen.push({ url: req.url, key: req.headers['x-api-key'], version: req.headers['anthropic-version'] });
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }));
+    });
+    await new Promise((r) => api.listen(0, '127.0.0.1', r));
+    const models = `http://127.0.0.1:${api.address().port}`;
+    try {
+      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ anthropic: { models } }) } });
+      await steps.startSignIn(w, 'Anthropic', 'work');
+      await w.page.locator('.quick-input-widget input').fill(KEY_OPENAI);
+      await w.page.waitForFunction(() => /an OpenAI key \(sk-proj-…\), not an Anthropic key/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+      await shot('U6-key-shape-warning');
+      await w.page.keyboard.press('Enter'); // a warning does not block
+      const toast = await w.notification('Signed in to Anthropic as "work"');
+      await toast.hover();
+      await toast.getByRole('button', { name: 'Check Key' }).click();
+      const refused = await w.notification('Anthropic refused the key (401)');
+      await refused.hover();
+      await refused.getByRole('button', { name: 'Sign In Again' }).waitFor();
+      await shot('U6-key-check-refused');
+      assert.deepEqual(seen.map((s) => [s.url, s.key === KEY_OPENAI, s.version]), [['/v1/models', true, '2023-06-01']]);
+      await steps.waitFor(() => /Key check anthropic\/work: refused/.test(w.logs()['Pi Accounts.log'] ?? ''));
+      assert.ok(!(w.logs()['Pi Accounts.log'] ?? '').includes(KEY_OPENAI), 'the key never reaches the log');
+    } finally {
+      api.close();
+    }
+  });
+
+  it('U7. labels: each way of signing in has its tag and its own count; the key page is a button; VS Code\'s Accounts menu without nested brackets', async () => {
+    await start();
+    await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+    await w.runCommand('Pi Accounts: Sign In…');
+    await w.page.locator('.quick-input-widget input').fill('anthropic');
+    const row = (label) => w.page.locator('.quick-input-list .monaco-list-row').filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+    await row('Anthropic').waitFor();
+    assert.match(await row('Anthropic').textContent(), /paste an API key.*1 account signed in/s);
+    assert.doesNotMatch(await row('Claude Pro/Max').textContent(), /signed in/, 'the browser sign-in has no account yet');
+    await shot('U7-provider-list-labels');
+    await row('Anthropic').click();
+    await steps.waitForStep(w, 2);
+    await w.answer('personal');
+    await steps.waitForStep(w, 3);
+    await w.page.locator('.quick-input-widget .quick-input-inline-actions a[aria-label^="Create a key at https://console.anthropic.com"], .quick-input-widget a[aria-label^="Create a key at https://console.anthropic.com"]').first().waitFor();
+    await shot('U7-key-page-button');
+    await w.page.keyboard.press('Escape');
+    await w.page.locator('.activitybar .action-item a[aria-label^="Accounts"]').first().click();
+    const menu = w.page.locator('.monaco-menu-container, .context-view');
+    await menu.first().waitFor().catch(() => undefined);
+    await shot('U7-accounts-menu');
   });
 
   it('U8. opening pi\'s auth.json warns first: the keys are in plain text', async () => {
