@@ -221,8 +221,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await shot('U7-key-page-button');
     await w.page.keyboard.press('Escape');
     await w.page.locator('.activitybar .action-item a[aria-label^="Accounts"]').first().click();
-    const menu = w.page.locator('.monaco-menu-container, .context-view');
-    await menu.first().waitFor().catch(() => undefined);
+    await w.page.getByRole('menuitem', { name: 'work (Anthropic · Pi Accounts)' }).waitFor();
     await shot('U7-accounts-menu');
   });
 
