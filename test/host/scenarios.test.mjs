@@ -20,10 +20,7 @@ const deviceSignIn = (account) => steps.deviceSignIn(w, account);
 const browserSignIn = (emu, account) => steps.browserSignIn(w, emu, account);
 const authJson = (ready) => steps.authJson(w, ready);
 
-const KEY_WORK = 'sk-ant-api03-hostWORK-0123456789abcdefXYZ';
-const KEY_PERSONAL = 'sk-ant-api03-hostPERSONAL-9876543210zyxwv';
-const KEY_OPENAI = 'sk-proj-hostOPENAI-0123456789abcdefghij';
-const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
+const { KEY_WORK, KEY_PERSONAL, KEY_OPENAI, VSIX } = steps;
 
 let extensions;
 let w;
