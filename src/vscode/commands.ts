@@ -131,11 +131,12 @@ export class Commands {
     const account = await this.d.vault.add(provider.id, req.account, credential); // the vault checks the name
     await this.d.recent.touch(provider.id);
     const how = credential.type === 'oauth' ? 'browser sign-in' : credential.type === 'env' ? `settings ${Object.keys(credential.vars).join(', ')}` : `api key ${account.keyTail}`;
-    this.d.log.info(`Signed in: ${provider.id}/${account.name} (${how})${account.isDefault ? ', in use' : ''}.`);
+    const inUse = this.d.rotation.active(provider.id)?.name === account.name;
+    this.d.log.info(`Signed in: ${provider.id}/${account.name} (${how})${inUse ? ', in use' : ''}.`);
     // The key check is offered, never forced: saving does not wait on the network.
     const check = credential.type === 'api_key' && canCheckKey(provider.id) ? ['Check Key'] : [];
     void vscode.window
-      .showInformationMessage(`Signed in to ${req.kind === 'apiKey' || req.kind === 'form' ? provider.label : (provider.signInLabels?.[req.kind] ?? provider.label)} as "${account.name}"${this.d.rotation.active(provider.id)?.name === account.name ? ' (in use)' : ''}.`, ...check)
+      .showInformationMessage(`Signed in to ${req.kind === 'apiKey' || req.kind === 'form' ? provider.label : (provider.signInLabels?.[req.kind] ?? provider.label)} as "${account.name}"${inUse ? ' (in use)' : ''}.`, ...check)
       .then((choice) => (choice ? this.checkKey(provider, account.name) : undefined))
       .then(undefined, (e) => showFault(e, this.d.log));
     return account;
@@ -291,7 +292,7 @@ export class Commands {
   }
 }
 
-const kindText = (a: AccountInfo) => (a.kind === 'api_key' ? `api key ${a.keyTail}` : `${kindLabel(a)} sign-in`.replace('settings sign-in', 'settings'));
+const kindText = (a: AccountInfo) => (a.kind === 'api_key' ? `api key ${a.keyTail}` : a.kind === 'env' ? 'settings' : `${kindLabel(a)} sign-in`);
 
 /** Nothing to act on: the error offers "Sign In" (faults-ui reads `signIn`). */
 function noAccounts(provider?: string): Fault {
