@@ -95,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => copilotModels.afterSignIn(p, a, c) });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => copilotModels.afterSignIn(p, a, c), selected: () => view.selected(), modelsBaseUrl: (p) => overrides[p]?.models });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,
@@ -145,7 +145,7 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => clearInterval(timer) },
     models,
     vscode.lm.registerLanguageModelChatProvider(VENDOR, models),
-    vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view }),
+    view.register(),
     ...commands.register(),
     vault.watch(),
     rotation.watch(),
@@ -158,6 +158,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (change.reason === 'add' || change.reason === 'load') refreshQuota();
     }),
     rotation.onDidChange((change) => {
+      statusBar.noteChange(change);
       bridge();
       syncMirror();
       if (change.allExhausted) {
@@ -169,9 +170,9 @@ export function activate(context: vscode.ExtensionContext): void {
       rotation.evaluate(t.provider);
       showUsage();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => terminal.apply()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => (terminal.apply(), view.refresh())),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('piAccounts.terminal')) (terminal.apply(), view.refresh());
+      if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror')) (terminal.apply(), view.refresh());
       if (e.affectsConfiguration('piAccounts.rotation')) (rotation.evaluate(), bridge());
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();

@@ -2,6 +2,7 @@ import { request, type Dispatcher } from 'undici';
 import { version } from '../../package.json';
 import { parseJson } from './json';
 import { Fault } from './faults';
+import { networkFault } from './network-words';
 
 export interface HttpOptions {
   /** A ProxyAgent built from VS Code's `http.proxy`, or a test's agent. */
@@ -48,8 +49,7 @@ export async function http(method: 'GET' | 'POST', url: string, body: string | u
     if (opts.signal?.aborted) throw new Fault('aborted', 'Cancelled.');
     const err = e as Error & { code?: string };
     const timedOut = err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
-    const why = timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (err.code ?? err.name);
-    throw new Fault('network', `Could not reach ${host}: ${why}.`, 'Check your connection and proxy settings (http.proxy), then try again.');
+    throw networkFault(host, err.code ?? err.name, timedOut ? timeoutMs : undefined);
   }
 }
 

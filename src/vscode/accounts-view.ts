@@ -18,9 +18,23 @@ export class AccountNode {
 }
 export type Node = ProviderNode | AccountNode;
 
-// "browser" covers device sign-ins too: both are a subscription signed in through GitHub's or the
-// provider's own page rather than a pasted key.
-const kindLabel = { api_key: 'api key', oauth: 'browser', env: 'settings' } as const;
+/** How the account signed in, in the words the sign-in used (a device code is not a browser). */
+export function kindLabel(a: Pick<AccountInfo, 'provider' | 'kind'>): string {
+  if (a.kind === 'api_key') return 'api key';
+  if (a.kind === 'env') return 'settings';
+  return requireProvider(a.provider).signIn.includes('device') ? 'device' : 'browser';
+}
+
+const KIND_ICON = { 'api key': 'key', browser: 'globe', device: 'device-mobile', settings: 'settings-gear' } as Record<string, string>;
+
+/** Why terminals or pi get nothing, if they do: Restricted Mode or a setting turned off. */
+export function exportBlock(): { terminals?: string; pi?: string } {
+  const config = vscode.workspace.getConfiguration('piAccounts');
+  return {
+    terminals: !vscode.workspace.isTrusted ? 'Restricted Mode: new terminals get no keys until you trust this folder' : !config.get<boolean>('terminal.exportKeys', true) ? 'terminals get no keys (piAccounts.terminal.exportKeys is off)' : undefined,
+    pi: !config.get<boolean>('mirror.enabled', true) ? "pi's auth.json is not written (piAccounts.mirror.enabled is off)" : undefined,
+  };
+}
 
 export interface ViewDeps {
   readonly vault: Vault;
@@ -40,14 +54,34 @@ export interface ViewDeps {
 
 const time = (t: number) => new Date(t).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
 
+export const VIEW_ID = 'piAccounts.accounts';
+
 export class AccountsView implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private tree?: vscode.TreeView<Node>;
 
   constructor(private readonly d: ViewDeps) {}
 
+  /** Creates the view; its message says when terminals get nothing (Restricted Mode). */
+  register(): vscode.Disposable {
+    this.tree = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this });
+    this.refresh();
+    return this.tree;
+  }
+
+  /** The row the person is on (keybindings act on it). */
+  selected(): Node | undefined {
+    return this.tree?.selection[0];
+  }
+
   refresh(): void {
     this.changed.fire(undefined);
+    const accounts = this.d.vault.accounts();
+    if (this.tree) this.tree.message = accounts.length ? exportBlock().terminals : undefined;
+    // For `when` clauses: the palette hides commands that could not act.
+    void vscode.commands.executeCommand('setContext', 'piAccounts.hasAccounts', accounts.length > 0);
+    void vscode.commands.executeCommand('setContext', 'piAccounts.canSwitch', this.d.vault.providers().some((p) => this.d.vault.accounts(p).length > 1));
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
@@ -59,10 +93,10 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
         .map((p) => new ProviderNode(p));
     }
     if (node instanceof ProviderNode) {
-      const active = this.d.rotation.active(node.provider)?.name;
+      // A stable order (by name): rows do not jump when another account comes into use.
       return this.d.vault
         .accounts(node.provider)
-        .sort((a, b) => Number(b.name === active) - Number(a.name === active) || Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name))
+        .sort((a, b) => a.name.localeCompare(b.name))
         .map((a) => new AccountNode(a.provider, a.name));
     }
     return [];
@@ -77,7 +111,7 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
       item.id = `provider:${provider.id}`;
       item.description = `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}`;
       item.contextValue = 'piAccounts.provider';
-      item.iconPath = new vscode.ThemeIcon('organization');
+      item.iconPath = new vscode.ThemeIcon(provider.id === 'github-copilot' ? 'github' : provider.signIn.some((k) => k !== 'apiKey') ? 'account' : 'key');
       item.tooltip = `${provider.label} (${provider.id})${mode !== 'manual' ? `, rotation: ${mode}` : ''}`;
       return item;
     }
@@ -88,43 +122,49 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
     const now = Date.now();
     const q = this.d.quota(a.provider, a.name);
     const cooling = this.d.rotation.cooldownOf(a.provider, a.name);
-    const active = this.d.mode(a.provider) !== 'manual' && this.d.rotation.active(a.provider)?.name === a.name;
+    const inUse = this.d.rotation.active(a.provider)?.name === a.name;
+    const usageFailed = q?.problem !== undefined && !a.needsSignIn;
     const state = a.needsSignIn ? 'needs sign-in' : isExhausted(q?.snapshot) ? 'exhausted' : cooling ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : undefined;
     const usage = compactUsage(q?.snapshot);
-    item.description = [state, active ? 'active' : undefined, a.isDefault ? 'default' : undefined, kindLabel[a.kind], usage && `${usage}${isStale(q, now) ? ' (stale)' : ''}`].filter(Boolean).join(' · ');
-    item.contextValue = `piAccounts.account${a.isDefault ? '.default' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
-    item.iconPath = icon(a, { exhausted: isExhausted(q?.snapshot), cooling: cooling !== undefined, stale: isStale(q, now), active });
-    item.tooltip = tooltip(a, q, cooling, this.d.rotation.active(a.provider)?.name === a.name, this.d.tokens?.(a.provider, a.name));
+    item.description = [state, inUse ? 'in use' : undefined, kindLabel(a), usage && `${usage}${isStale(q, now) ? ' (stale)' : ''}`, usageFailed ? 'usage unavailable' : undefined].filter(Boolean).join(' · ');
+    item.contextValue = `piAccounts.account${inUse ? '.inUse' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
+    item.iconPath = icon(a, { exhausted: isExhausted(q?.snapshot), cooling: cooling !== undefined, stale: isStale(q, now), usageFailed, inUse });
+    const mine = (this.d.exported?.() ?? []).filter((v) => v.provider === a.provider && v.account === a.name).map((v) => v.variable);
+    item.tooltip = tooltip(a, q, cooling, inUse, mine, this.d.tokens?.(a.provider, a.name));
     const problem = this.d.problem?.(a.provider, a.name);
     if (problem) item.tooltip.appendMarkdown(`- **Problem**: ${problem}\n`);
-    if (this.d.rotation.active(a.provider)?.name === a.name) inUseLines(item.tooltip, a, this.d.exported?.() ?? [], a.baseUrl || a.headerNames.length ? this.d.piOverrides?.(a.provider) : undefined);
+    if (inUse) inUseLines(item.tooltip, a, this.d.exported?.() ?? [], a.baseUrl || a.headerNames.length ? this.d.piOverrides?.(a.provider) : undefined);
+
     item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}` };
     return item;
   }
 }
 
-function icon(a: AccountInfo, s: { exhausted: boolean; cooling: boolean; stale: boolean; active: boolean }): vscode.ThemeIcon {
+function icon(a: AccountInfo, s: { exhausted: boolean; cooling: boolean; stale: boolean; usageFailed: boolean; inUse: boolean }): vscode.ThemeIcon {
   const colored = (id: string, color: string) => new vscode.ThemeIcon(id, new vscode.ThemeColor(color));
   if (a.needsSignIn) return colored('warning', 'problemsWarningIcon.foreground');
   if (s.exhausted) return colored('error', 'problemsErrorIcon.foreground');
   if (s.cooling) return colored('watch', 'charts.yellow');
+  if (s.usageFailed) return colored('warning', 'problemsWarningIcon.foreground');
   if (s.stale) return new vscode.ThemeIcon('history');
-  if (s.active || a.isDefault) return new vscode.ThemeIcon('star-full');
-  return new vscode.ThemeIcon(a.kind === 'oauth' ? 'globe' : 'key');
+  const kind = KIND_ICON[kindLabel(a)];
+  return s.inUse ? colored(kind, 'charts.green') : new vscode.ThemeIcon(kind);
 }
 
-function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | undefined, exported: boolean, tokens?: { input: number; output: number; requests: number; cached?: number }): vscode.MarkdownString {
+function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | undefined, inUse: boolean, exported: readonly string[], tokens?: { input: number; output: number; requests: number; cached?: number }): vscode.MarkdownString {
   const p = requireProvider(a.provider);
   const md = new vscode.MarkdownString(undefined, true);
+  md.isTrusted = { enabledCommands: ['workbench.trust.manage', 'piAccounts.refreshQuota', 'workbench.action.openSettings'] };
   md.appendMarkdown(`**${a.name}** · ${p.label}${q?.snapshot?.plan ? ` · ${q.snapshot.plan}` : ''}\n\n`);
   if (q?.snapshot?.windows.length) {
     const rows = q.snapshot.windows.map((w) => `${w.label.padEnd(11)} ${usageBar(w.usedPercent)} ${String(w.usedPercent).padStart(3)} %${w.resetsAt ? `  resets ${time(w.resetsAt)}` : ''}`);
     md.appendCodeblock(rows.join('\n'), 'text');
     md.appendMarkdown(`Fetched ${time(q.snapshot.fetchedAt)}\n\n`);
   }
-  if (q?.problem) md.appendMarkdown(`- Usage: ${q.problem.message} (${time(q.problem.at)})\n`);
+  if (q?.problem) md.appendMarkdown(`- **Usage could not be read**: ${q.problem.message} (${time(q.problem.at)}). [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`);
+  if (a.kind === 'api_key') md.appendMarkdown(`- Usage: none shown. Providers report usage figures only for subscription sign-ins; see ${p.label}'s dashboard for an API key's spend.\n`);
   if (cooling) md.appendMarkdown(`- Resting until ${time(cooling)}; another account is used meanwhile\n`);
-  md.appendMarkdown(`- Kind: ${kindLabel[a.kind]}\n`);
+  md.appendMarkdown(`- Kind: ${kindLabel(a)}\n`);
   if (a.kind !== 'env') md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
   if (a.baseUrl) md.appendMarkdown(`- Base URL: ${a.baseUrl}\n`);
   if (a.headerNames.length) md.appendMarkdown(`- Headers: ${a.headerNames.map((h) => `\`${h}: ••••\``).join(', ')}\n`);
@@ -132,16 +172,15 @@ function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | un
   if (a.needsSignIn) md.appendMarkdown(`- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`);
   if (tokens) md.appendMarkdown(`- Today as a VS Code model: ${tokens.input.toLocaleString()} tokens in${tokens.cached ? ` (${tokens.cached.toLocaleString()} from cache)` : ''}, ${tokens.output.toLocaleString()} out (${tokens.requests} request${tokens.requests === 1 ? '' : 's'})\n`);
   md.appendMarkdown(`- Added: ${time(a.createdAt)}\n`);
-  if (exported && a.kind === 'env') md.appendMarkdown(`- In use: its values are exported to new terminals\n`);
+  if (!inUse) return md;
+  const blocked = exportBlock();
+  const settings = `[Settings](command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify(['piAccounts']))})`;
+  md.appendMarkdown(`- In use: ${blocked.terminals ? `**not exported**: ${blocked.terminals} (${vscode.workspace.isTrusted ? settings : '[Manage Workspace Trust](command:workbench.trust.manage)'})` : (a.kind === 'env' ? 'its values are exported to new terminals' : exported.length ? `exported to new terminals as ${exported.map((v) => `\`${v}\``).join(', ')}` : 'no variable of its own in terminals')}; ${blocked.pi ?? "written to pi's auth.json"}\n`);
   return md;
 }
 
-/** Which variables the account in use gives terminals, which shared one goes to another provider, and how pi gets its overrides. */
+/** Which shared variable goes to another provider's account, and how pi gets this account's overrides. */
 function inUseLines(md: vscode.MarkdownString, a: AccountInfo, exported: readonly ExportedVar[], overrides: string | undefined): void {
-  if (a.kind !== 'env') {
-    const mine = exported.filter((v) => v.provider === a.provider && v.account === a.name).map((v) => `\`${v.variable}\``);
-    md.appendMarkdown(`- In use: ${mine.length ? `exported as ${mine.join(', ')} and ` : ''}written to pi's auth.json\n`);
-  }
   for (const [variable, ids] of Object.entries(sharedVariables())) {
     const owner = ids.includes(a.provider) ? exported.find((v) => v.variable === variable) : undefined;
     if (owner && owner.provider !== a.provider) {

@@ -117,7 +117,7 @@ export class AuthProviders implements vscode.Disposable {
       if (this.live.has(id) || !PROVIDERS.some((p) => p.id === id)) continue;
       const sessions = new ProviderSessions(id, this.vault, this.d);
       try {
-        const registration = vscode.authentication.registerAuthenticationProvider(authProviderId(id), `${requireProvider(id).label} (Pi Accounts)`, sessions, {
+        const registration = vscode.authentication.registerAuthenticationProvider(authProviderId(id), `${requireProvider(id).label} · Pi Accounts` /* VS Code's Accounts menu shows "account (label)": no nested brackets */, sessions, {
           supportsMultipleAccounts: true,
         });
         this.live.set(id, { sessions, registration });

@@ -32,8 +32,8 @@ function editorLoginUi(signal: AbortSignal, label: string, report: (message: str
     loopbackReachable,
     pasteCode: (message, withdraw) => askPaste(label, message, AbortSignal.any([signal, withdraw])),
     showDeviceCode: (code) => showDeviceCode(code, label, signal, report),
-    async ask(message, placeholder) {
-      const answer = await vscode.window.showInputBox({ title: `Sign in to ${label}`, prompt: message, placeHolder: placeholder, ignoreFocusOut: true });
+    async ask(message, placeholder, problem) {
+      const answer = await vscode.window.showInputBox({ title: `Pi Accounts: Sign In to ${label} (3/3)`, prompt: message, placeHolder: placeholder, ignoreFocusOut: true, validateInput: problem });
       if (answer === undefined) throw aborted();
       return answer;
     },
@@ -66,7 +66,7 @@ function askPaste(label: string, message: string, signal: AbortSignal): Promise<
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(aborted());
     const box = vscode.window.createInputBox();
-    box.title = `Sign in to ${label}`;
+    box.title = `Pi Accounts: Sign In to ${label}`;
     box.prompt = message;
     box.placeholder = 'code, code#state, or the address the browser shows';
     box.ignoreFocusOut = true;

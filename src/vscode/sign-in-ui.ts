@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { accountNameProblem, apiKeyProblem, keyTail, type Credential } from '../core/credentials';
 import { credentialFromForm, FORMS, type SignInForm } from '../core/providers/forms';
 import { aborted } from '../core/faults';
+import { keyShapeWarning } from '../core/key-check';
 import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '../core/providers/directory';
 import type { Vault } from '../core/vault';
 
@@ -31,7 +32,7 @@ interface ProviderItem extends vscode.QuickPickItem {
   way?: SignInKind;
 }
 
-const KIND_TEXT: Record<SignInKind, string> = { apiKey: '', browser: '$(globe) sign in with the browser', device: '$(device-mobile) sign in with a device code' };
+const KIND_TEXT: Record<SignInKind, string> = { apiKey: '$(key) paste an API key', browser: '$(globe) sign in with the browser', device: '$(device-mobile) sign in with a device code' };
 
 /**
  * The palette flow: provider and way of signing in (one item each, so "claude" finds the
@@ -53,14 +54,17 @@ async function pickProvider(vault: Vault, recent: RecentProviders, only?: Provid
   const all = only ? [only] : PROVIDERS;
   const recentIds = only ? [] : recent.list().filter((id) => all.some((p) => p.id === id));
   const items = (p: ProviderInfo): ProviderItem[] => {
-    const n = vault.accounts(p.id).length;
-    return p.signIn.map((kind) => ({
+    return p.signIn.map((kind) => {
+      // Counted per way of signing in: "1 account signed in" under both Anthropic items misleads.
+      const n = vault.accounts(p.id).filter((a) => (kind === 'apiKey') === (a.kind !== 'oauth')).length;
+      return {
       label: p.signInLabels?.[kind] ?? p.label,
       description: [p.id, KIND_TEXT[kind]].filter(Boolean).join('  '),
       detail: n ? `${n} account${n > 1 ? 's' : ''} signed in` : undefined,
       provider: p,
       way: kind,
-    }));
+      };
+    });
   };
   const list: ProviderItem[] = [];
   if (recentIds.length) {
@@ -137,14 +141,32 @@ async function askForm(provider: ProviderInfo, forms: readonly SignInForm[]): Pr
 }
 
 export async function askKey(provider: ProviderInfo, title = `Pi Accounts: Sign In to ${provider.label} (3/3)`): Promise<string> {
-  const where = provider.keyUrl ? ` (create one at ${provider.keyUrl})` : '';
-  const key = await vscode.window.showInputBox({
-    title,
-    prompt: `Paste your ${provider.label} API key${where}. It is kept in VS Code's secret storage.`,
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.length === 0 ? undefined : apiKeyProblem(v)),
-  });
-  if (key === undefined) throw aborted();
-  return key;
+  const box = vscode.window.createInputBox();
+  box.title = title;
+  box.prompt = `Paste your ${provider.label} API key. It is kept in VS Code's secret storage.`;
+  box.password = true;
+  box.ignoreFocusOut = true;
+  // The key page as a button: an address in a prompt cannot be clicked.
+  const keyPage = provider.keyUrl ? { iconPath: new vscode.ThemeIcon('link-external'), tooltip: `Create a key at ${provider.keyUrl}` } : undefined;
+  if (keyPage) box.buttons = [keyPage];
+  // A key shaped like another provider's is a warning, not a refusal: it can still be saved.
+  const check = (v: string) => {
+    const warning = v.length === 0 ? undefined : keyShapeWarning(provider.id, v);
+    const problem = v.length === 0 ? undefined : apiKeyProblem(v);
+    box.validationMessage = problem ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
+    return problem;
+  };
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      box.onDidChangeValue(check);
+      box.onDidTriggerButton(() => void vscode.env.openExternal(vscode.Uri.parse(provider.keyUrl!)));
+      box.onDidAccept(() => {
+        if (box.value.length > 0 && !check(box.value)) resolve(box.value);
+      });
+      box.onDidHide(() => reject(aborted()));
+      box.show();
+    });
+  } finally {
+    box.dispose();
+  }
 }

@@ -3,7 +3,7 @@ import { compactUsage, isExhausted } from '../core/quota/format';
 import type { QuotaEntry } from '../core/quota/scheduler';
 import { usedPercent } from '../core/rotation/policy';
 import { requireProvider } from '../core/providers/directory';
-import type { Rotation } from '../core/rotation/rotation';
+import type { ActiveChange, Rotation } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
 
 export interface StatusDeps {
@@ -13,35 +13,48 @@ export interface StatusDeps {
   readonly threshold: () => number;
 }
 
+// Rotation reasons that are a person's choice, not an automatic switch.
+const BY_HAND = new Set(['chosen by hand', 'chosen in another window']);
+
 /**
- * The active account of the provider the person cares about most (setting
- * `piAccounts.statusBar.provider`, else the first with usage figures), with its remaining quota;
- * warning colour near the threshold, error colour when exhausted. Click: switch account.
+ * Shown whenever there are accounts: the account in use of the provider the person cares about
+ * most (setting `piAccounts.statusBar.provider`, else the first with usage figures, else the
+ * first signed in), its place among the provider's accounts, "(rotated)" after an automatic
+ * switch (as pi-anthropic-oauth shows "🔑 2/3 (rotated)"), and its usage; warning colour near
+ * the threshold, error colour when exhausted. Click: the Accounts view.
  */
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('piAccounts.active', vscode.StatusBarAlignment.Right, 100);
+  private readonly rotated = new Set<string>();
 
   constructor(private readonly d: StatusDeps) {
-    this.item.name = 'Pi Accounts: active account';
-    this.item.command = 'piAccounts.useAccount';
+    this.item.name = 'Pi Accounts: account in use';
+    this.item.command = 'piAccounts.accounts.focus';
+  }
+
+  /** Remembers whether the provider's last switch was automatic. */
+  noteChange(change: ActiveChange): void {
+    if (BY_HAND.has(change.reason)) this.rotated.delete(change.provider);
+    else if (change.from !== change.to) this.rotated.add(change.provider);
   }
 
   update(): void {
     const provider = this.provider();
     const account = provider && this.d.rotation.active(provider);
     if (!provider || !account) return this.item.hide();
+    const names = this.d.vault.accounts(provider).map((a) => a.name).sort((a, b) => a.localeCompare(b)); // the view's order
+    const place = names.length > 1 ? ` ${names.indexOf(account.name) + 1}/${names.length}${this.rotated.has(provider) ? ' (rotated)' : ''}` : '';
     const usage = this.d.quota(provider, account.name)?.snapshot;
     const used = usedPercent(usage);
-    const label = requireProvider(provider).signInLabels?.browser ?? requireProvider(provider).label;
-    this.item.text = `$(account) ${account.name}${used !== undefined ? ` · ${100 - used}% left` : ''}`;
-    this.item.tooltip = `${label} / ${account.name}${compactUsage(usage) ? ` — used: ${compactUsage(usage)}` : ''}\nClick to switch account.`;
-    this.item.command = { title: 'Switch account', command: 'piAccounts.useAccount', arguments: [{ provider }] };
+    const label = requireProvider(provider).signInLabels?.browser && account.kind === 'oauth' ? requireProvider(provider).signInLabels!.browser! : requireProvider(provider).label;
+    this.item.text = `$(key) ${label}: ${account.name}${place}${used !== undefined ? ` · ${100 - used}% left` : ''}`;
+    this.item.tooltip = `${label} / ${account.name} is in use${place ? ` (account${place} of this provider)` : ''}${compactUsage(usage) ? ` — used: ${compactUsage(usage)}` : ''}\nClick to open the Accounts view.`;
     this.item.backgroundColor = isExhausted(usage)
       ? new vscode.ThemeColor('statusBarItem.errorBackground')
       : used !== undefined && used >= this.d.threshold() * 0.9
         ? new vscode.ThemeColor('statusBarItem.warningBackground')
         : undefined;
-    this.item.accessibilityInformation = { label: `${label} account ${account.name}${used !== undefined ? `, ${100 - used} percent left` : ''}` };
+    this.item.accessibilityInformation = { label: `${label} account ${account.name} in use${place ? `, ${names.indexOf(account.name) + 1} of ${names.length}` : ''}${used !== undefined ? `, ${100 - used} percent left` : ''}` };
     this.item.show();
   }
 
@@ -53,6 +66,6 @@ export class StatusBar implements vscode.Disposable {
     const chosen = vscode.workspace.getConfiguration('piAccounts').get<string>('statusBar.provider', '');
     const providers = this.d.vault.providers();
     if (chosen) return providers.includes(chosen) ? chosen : undefined;
-    return providers.find((p) => this.d.vault.accounts(p).some((a) => this.d.quota(p, a.name)?.snapshot)) ?? undefined;
+    return providers.find((p) => this.d.vault.accounts(p).some((a) => this.d.quota(p, a.name)?.snapshot)) ?? providers[0];
   }
 }

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codexToken, startModelEmulator } from '../emulators/models.mjs';
 import { packageConsumer, prepareExtensions, Workbench } from './harness.mjs';
-import { waitFor } from './steps.mjs';
+import { VSIX, waitFor } from './steps.mjs';
 
-const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
 let extensions;
 let w;
 

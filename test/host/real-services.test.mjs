@@ -5,9 +5,7 @@ import { AuthStorage } from '@mariozechner/pi-coding-agent';
 import { startCopilotEmulator } from './copilot-emulator.mjs';
 import { prepareExtensions, Workbench } from './harness.mjs';
 import * as steps from './steps.mjs';
-import { join } from 'node:path';
 
-const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
 let extensions;
 let w;
 
@@ -16,7 +14,7 @@ describe('Pi Accounts against the real services (host)', function () {
 
   before(function () {
     this.timeout(300_000);
-    extensions = prepareExtensions([VSIX]);
+    extensions = prepareExtensions([steps.VSIX]);
   });
 
   afterEach(async function () {

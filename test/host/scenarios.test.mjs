@@ -19,10 +19,7 @@ const deviceSignIn = (account) => steps.deviceSignIn(w, account);
 const browserSignIn = (emu, account) => steps.browserSignIn(w, emu, account);
 const authJson = (ready) => steps.authJson(w, ready);
 
-const KEY_WORK = 'sk-ant-api03-hostWORK-0123456789abcdefXYZ';
-const KEY_PERSONAL = 'sk-ant-api03-hostPERSONAL-9876543210zyxwv';
-const KEY_OPENAI = 'sk-proj-hostOPENAI-0123456789abcdefghij';
-const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
+const { KEY_WORK, KEY_PERSONAL, KEY_OPENAI, VSIX } = steps;
 
 let extensions;
 let w;
@@ -65,7 +62,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await w.treeRow('Anthropic').waitFor();
     const row = w.treeRow('work');
     await row.waitFor();
-    assert.match(await row.textContent(), /default · api key/);
+    assert.match(await row.textContent(), /in use · api key/);
     assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_WORK);
     assert.equal(statSync(w.authPath).mode & 0o777, 0o600);
     assert.deepEqual(await authJson(), { anthropic: { type: 'api_key', key: KEY_WORK } });
@@ -73,14 +70,14 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     assert.ok(!(w.logs()['Pi Accounts.log'] ?? '').includes(KEY_WORK), 'the key never reaches the log');
   });
 
-  it('3. a second account made default from the context menu: terminal and auth.json follow', async () => {
+  it('3. a second account put in use from the context menu: terminal and auth.json follow', async () => {
     await start();
     await w.openAccountsView();
     await signIn('Anthropic', 'work', KEY_WORK);
     await signIn('Anthropic', 'personal', KEY_PERSONAL);
-    await w.contextMenu(w.treeRow('personal'), /Set Default Account/);
-    await w.notification('"personal" is now the default');
-    await w.page.waitForFunction(() => [...document.querySelectorAll('.pane-body .monaco-list-row')].some((r) => /personal\s*default/.test(r.textContent)));
+    await w.contextMenu(w.treeRow('personal'), /Use This Account/);
+    await w.notification('now using "personal"');
+    await w.page.waitForFunction(() => [...document.querySelectorAll('.pane-body .monaco-list-row')].some((r) => /personal\s*in use/.test(r.textContent)));
     assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_PERSONAL);
     await authJson((d) => d.anthropic?.key === KEY_PERSONAL);
     // Two providers, for a person to look at.
@@ -242,7 +239,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       await w.notification('Signed in to GitHub Copilot as "work"', 30_000);
       const row = w.treeRow('work');
       await row.waitFor();
-      assert.match(await row.textContent(), /default · browser/);
+      assert.match(await row.textContent(), /in use · device/);
       const entry = (await authJson((d) => d['github-copilot']))['github-copilot'];
       assert.equal(entry.type, 'oauth');
       assert.match(entry.refresh, /^gho_hostEmulatorToken/);
@@ -268,15 +265,15 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       const ways = [await browserSignIn(emu, 'max-1'), await browserSignIn(emu, 'max-2')];
       const row1 = w.treeRow('max-1');
       await w.page.waitForFunction(() => /5h 30%/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
-      assert.match(await row1.textContent(), /active · default · browser · 5h 30% · 7d 12%/);
+      assert.match(await row1.textContent(), /in use · browser · 5h 30% · 7d 12%/);
       assert.equal(emu.tokenOf(1) !== undefined && emu.tokenOf(2) !== undefined, true);
       assert.equal((await authJson((d) => d.anthropic?.access === emu.tokenOf(1))).anthropic.type, 'oauth');
 
       // The first account crosses the threshold.
       emu.setUsage(1, 85, 40);
-      await w.runCommand('Pi Accounts: Refresh Quota');
-      await w.page.waitForFunction(() => /max-2.*active/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
-      assert.match(await w.treeRow('max-1').textContent(), /resting until .* · default · browser · 5h 85% · 7d 40%/);
+      await w.runCommand('Pi Accounts: Refresh Usage');
+      await w.page.waitForFunction(() => /max-2.*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
+      assert.match(await w.treeRow('max-1').textContent(), /resting until .* · browser · 5h 85% · 7d 40%/);
       await authJson((d) => d.anthropic?.access === emu.tokenOf(2));
       assert.equal(await AuthStorage.create(w.authPath).getApiKey('anthropic'), emu.tokenOf(2), "pi's AuthStorage now gets the second account");
       assert.equal(await w.terminalOutput('echo $ANTHROPIC_OAUTH_TOKEN'), emu.tokenOf(2));
@@ -285,7 +282,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       assert.ok(!log.includes(emu.tokenOf(1)) && !log.includes(emu.tokenOf(2)), 'no token in the log');
       const status = w.page.locator('.statusbar-item', { hasText: 'max-2' });
       await status.waitFor();
-      assert.match(await status.textContent(), /max-2 · 90% left/);
+      assert.match(await status.textContent(), /max-2 2\/2 \(rotated\) · 90% left/);
 
       mkdirSync(ARTIFACTS, { recursive: true });
       // Widen the sidebar so the rows' usage figures are readable in the screenshot.
@@ -328,14 +325,14 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       claude.setUsage(2, 5, 5);
       await browserSignIn(claude, 'max-1');
       await browserSignIn(claude, 'max-2');
-      await w.runCommand('Pi Accounts: Refresh Quota');
+      await w.runCommand('Pi Accounts: Refresh Usage');
       await waitFor(() => (claude.stats.refreshes ?? 0) >= 2 && /Active anthropic account: .* → max-2/.test(w.logs()['Pi Accounts.log'] ?? ''), 30_000);
       // An error path: the provider revokes max-2, the next refresh is refused.
       claude.revoke(2);
       // A refresh already under way when the revocation happened still succeeds; ask until the
       // next one is refused (a minimum interval applies to usage, not to forced refreshes).
       for (let i = 0; ; i++) {
-        await w.runCommand('Pi Accounts: Refresh Quota');
+        await w.runCommand('Pi Accounts: Refresh Usage');
         const shown = await w.page.waitForFunction(() => /needs sign-in/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 5000 }).then(() => true, () => false);
         if (shown) break;
         if (i === 5) throw new Error('the revoked account was never marked "needs sign-in"');

@@ -1,6 +1,13 @@
 // Steps a person takes in the workbench, shared by the host scenario files. Each takes the
 // running Workbench first.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The packaged extension every scenario file installs, and the keys they type. */
+export const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
+export const KEY_WORK = 'sk-ant-api03-hostWORK-0123456789abcdefXYZ';
+export const KEY_PERSONAL = 'sk-ant-api03-hostPERSONAL-9876543210zyxwv';
+export const KEY_OPENAI = 'sk-proj-hostOPENAI-0123456789abcdefghij';
 
 /** Waits until the sign-in's quick input shows step `n` of 3. */
 export async function waitForStep(w, n) {

@@ -28,17 +28,31 @@ const copilotTokenSchema = z.object({ token: z.string().check(z.minLength(1)), e
 
 /** "company.ghe.com", "https://company.ghe.com/x" → "company.ghe.com"; blank → undefined (github.com). */
 export function normalizeDomain(input: string): string | undefined {
+  const problem = domainProblem(input);
+  if (problem) throw new Fault('oauth', problem, 'Enter a host such as company.ghe.com, or leave it blank for github.com.');
   const text = input.trim();
-  if (!text) return undefined;
-  try {
-    return new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`).hostname || invalid(text);
-  } catch {
-    return invalid(text);
-  }
+  return text ? new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`).hostname : undefined;
 }
 
-function invalid(text: string): never {
-  throw new Fault('oauth', `"${text}" is not a GitHub Enterprise address.`, 'Enter a host such as company.ghe.com, or leave it blank for github.com.');
+// A host name's labels (RFC 1123 §2.1): letters, digits and inner hyphens, dot-separated.
+const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** Why the text is not a GitHub Enterprise host, for the input box as it is typed; blank is fine. */
+export function domainProblem(input: string): string | undefined {
+  const text = input.trim();
+  if (!text) return undefined;
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    return `"${text}" is not a host name.`;
+  }
+  if (!HOST.test(url.hostname)) return `"${text}" is not a host name: letters, digits, "-" and dots only.`;
+  // The device flow and the Copilot API are reached on the host's standard HTTPS port; a port
+  // given here would be ignored, so it is refused rather than dropped silently.
+  if (url.port) return `A port (":${url.port}") cannot be used: enter the host only, e.g. ${url.hostname}.`;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `"${url.protocol}" is not a web address: enter the host, e.g. company.ghe.com.`;
+  return undefined;
 }
 
 /** The API base pi derives from the token's proxy-ep (proxy.x → https://api.x). */
@@ -65,7 +79,7 @@ export function githubCopilot(endpoints: Partial<typeof GITHUB_COPILOT> = {}, no
   return {
     id: 'github-copilot',
     async login(ui: LoginUi, http?: HttpOptions) {
-      const domain = normalizeDomain(await ui.ask('GitHub Enterprise host (leave blank for github.com)', 'company.ghe.com'));
+      const domain = normalizeDomain(await ui.ask('GitHub Enterprise host (leave blank for github.com)', 'company.ghe.com', domainProblem));
       const web = e.webBase(domain ?? 'github.com');
       const opts = { ...http, signal: ui.signal, headers: { 'User-Agent': COPILOT_HEADERS['User-Agent'] } };
       const code = parseDeviceCode(await postForm(`${web}/login/device/code`, { client_id: e.clientId, scope: 'read:user' }, opts));

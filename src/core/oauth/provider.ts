@@ -18,7 +18,7 @@ export interface LoginUi {
   /** Device flows: show the code and offer Copy & Open; rejects with `aborted` when declined. */
   showDeviceCode(code: DeviceCode): Promise<void>;
   /** A free-text question (e.g. the GitHub Enterprise host); blank is allowed. */
-  ask(message: string, placeholder: string): Promise<string>;
+  ask(message: string, placeholder: string, problem?: (text: string) => string | undefined): Promise<string>;
   /** What the sign-in is waiting for now, for a progress notification. */
   progress?(message: string): void;
 }

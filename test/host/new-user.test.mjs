@@ -1,0 +1,273 @@
+// Host scenarios (issue 18): what a new user sees, from install to the tenth sign-in. Each
+// leaves a screenshot in test-results/host/U*.png; scripts/readme-screenshots.mjs copies the
+// README's from there.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { startCopilotEmulator } from './copilot-emulator.mjs';
+import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
+import * as steps from './steps.mjs';
+
+const { KEY_WORK, KEY_PERSONAL, KEY_OPENAI, VSIX } = steps;
+
+let extensions;
+let w;
+
+async function start(opts = {}) {
+  w = await Workbench.start({ extensionsTemplate: extensions, ...opts });
+  await w.openAccountsView();
+  return w;
+}
+
+async function shot(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await w.page.screenshot({ path });
+  console.log(`      screenshot: test-results/host/${name}.png`);
+}
+
+/** A loopback port nothing listens on: connections to it are refused. */
+async function closedPort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const paneText = () => w.page.locator('.part.sidebar').textContent();
+const paletteHas = async (title) => {
+  await w.page.keyboard.press('Escape');
+  await w.page.keyboard.press('F1');
+  const input = w.page.locator('.quick-input-widget input');
+  await input.fill(`>${title}`);
+  await w.page.waitForTimeout(500);
+  const n = await w.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).count();
+  await w.page.keyboard.press('Escape');
+  return n > 0;
+};
+
+describe('A new user in a real VS Code host (issue 18)', function () {
+  this.timeout(240_000);
+
+  before(function () {
+    this.timeout(300_000);
+    extensions = prepareExtensions([VSIX]);
+  });
+
+  afterEach(async function () {
+    if (w && this.currentTest?.state !== 'passed') await w.saveArtifacts(this.currentTest.title);
+    await w?.stop();
+    w = undefined;
+  });
+
+  it('U1. restricted mode is visible: the view and the tooltip say terminals get nothing, with Manage Workspace Trust', async () => {
+    await start({ trusted: false });
+    await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+    await w.page.locator('.part.sidebar', { hasText: 'Restricted Mode: new terminals get no keys' }).waitFor();
+    await w.page.locator('.part.sidebar .title-actions a[aria-label^="Manage Workspace Trust"]').waitFor();
+    await w.treeRow('work').hover();
+    const hover = w.page.locator('.monaco-hover', { hasText: 'not exported' });
+    await hover.waitFor();
+    assert.match(await hover.textContent(), /Restricted Mode.*Manage Workspace Trust/s);
+    await shot('U1-restricted-mode'); // that terminals really get nothing: scenario 8
+  });
+
+  it('U2. a network failure in words, with Try Again and Open Proxy Settings; the Enterprise host box refuses non-hosts and ports', async () => {
+    const port = await closedPort();
+    const dead = `http://127.0.0.1:${port}`;
+    await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ 'github-copilot': { web: dead, api: dead } }) } });
+    await w.runCommand('Pi Accounts: Sign In…');
+    await w.answer('GitHub Copilot', { pick: 'sign in with a device code' });
+    await steps.waitForStep(w, 2);
+    await w.answer('work');
+    await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Sign in to GitHub Copilot' }).waitFor();
+    const input = w.page.locator('.quick-input-widget input');
+    const message = () => w.page.locator('.quick-input-widget .quick-input-message').textContent();
+    await input.fill('not a host!');
+    await w.page.waitForFunction(() => /is not a host name/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.page.keyboard.press('Enter'); // refused while invalid
+    assert.match(await w.quickInputTitle(), /Pi Accounts: Sign In to GitHub Copilot \(3\/3\)/);
+    await input.fill('company.ghe.com:8443');
+    await w.page.waitForFunction(() => /A port/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    assert.match(await message(), /enter the host only, e\.g\. company\.ghe\.com/);
+    await shot('U2-enterprise-host-validation');
+    await w.answer(''); // github.com: here, the dead port
+    const toast = await w.notification(`Could not reach 127.0.0.1:${port}`);
+    const text = await toast.textContent();
+    assert.match(text, /it refused the connection/);
+    assert.doesNotMatch(text, /ECONNREFUSED/);
+    await toast.hover();
+    await toast.getByRole('button', { name: 'Try Again' }).waitFor();
+    await toast.getByRole('button', { name: 'Open Proxy Settings' }).waitFor();
+    await shot('U2-network-error-in-words');
+    await toast.getByRole('button', { name: 'Open Proxy Settings' }).click();
+    await w.page.locator('.settings-editor .setting-item-contents', { hasText: 'Proxy' }).first().waitFor();
+  });
+
+  it('U3. usage: a manual refresh explains API keys; a usage failure shows on the row', async () => {
+    const emu = await startCopilotEmulator();
+    const dead = `http://127.0.0.1:${await closedPort()}/usage`;
+    try {
+      const env = JSON.parse(emu.env());
+      env['github-copilot'].usage = dead;
+      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify(env) } });
+      await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+      await w.contextMenu(w.treeRow('Anthropic'), /Refresh Usage/);
+      await w.notification('no usage figures to read');
+      await shot('U3-usage-api-keys-explained');
+      emu.approveOnVisit();
+      const { modal } = await steps.deviceSignIn(w, 'copilot');
+      const popup = w.page.context().waitForEvent('page');
+      await modal.getByRole('button', { name: 'Copy & Open' }).click();
+      await (await popup).waitForLoadState();
+      await w.notification('Signed in to GitHub Copilot as "copilot"', 30_000);
+      await w.runCommand('Pi Accounts: Refresh Usage');
+      await w.notification('Usage could not be read for 1 of 1 account', 30_000);
+      await w.page.waitForFunction(() => /copilot.*usage unavailable/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 20_000 });
+      await shot('U3-usage-failure-on-row');
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('U4. no dead ends: commands that cannot act are not in the palette; Sign In Again offers a healthy account', async () => {
+    await start();
+    assert.equal(await paletteHas('Pi Accounts: Use This Account'), false, 'nothing to use yet');
+    assert.equal(await paletteHas('Pi Accounts: Sign Out…'), false, 'nothing to sign out of');
+    assert.equal(await paletteHas('Pi Accounts: Set Default Account'), false, 'one word: Use This Account');
+    await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+    assert.equal(await paletteHas('Pi Accounts: Sign Out…'), true);
+    assert.equal(await paletteHas('Pi Accounts: Use This Account'), false, 'one account: nothing to switch to');
+    await w.runCommand('Pi Accounts: Sign In Again…');
+    await w.page.locator('.quick-input-list .monaco-list-row', { hasText: 'work' }).waitFor();
+    await shot('U4-sign-in-again-picker');
+    await w.page.keyboard.press('Escape');
+  });
+
+  it('U5. one word, stable order: Use This Account from the context menu; the tree says "in use" and does not reorder', async () => {
+    await start();
+    await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+    await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
+    const order = () => w.page.locator('.pane-body .monaco-list-row .label-name').allTextContents();
+    const before = await order();
+    assert.deepEqual(before.slice(1), ['personal', 'work']);
+    assert.match(await w.treeRow('work').textContent(), /in use · api key/);
+    await w.contextMenu(w.treeRow('personal'), /Use This Account/);
+    await w.notification('Anthropic: now using "personal"');
+    await w.page.waitForFunction(() => /personal\s*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''));
+    assert.deepEqual(await order(), before, 'rows keep their place');
+    assert.doesNotMatch(await paneText(), /default/);
+    await w.runCommand('Pi Accounts: Use This Account');
+    const picker = w.page.locator('.quick-input-list');
+    await picker.locator('.monaco-list-row', { hasText: 'personal' }).waitFor();
+    assert.match(await picker.textContent(), /personal.*in use/s, 'the one in use is listed and marked');
+    await shot('U5-use-this-account-picker');
+    await w.page.keyboard.press('Escape');
+  });
+
+  it('U6. a key shaped like another provider\'s is warned about, still saved, and Check Key asks the models endpoint', async () => {
+    // Anthropic's models endpoint on loopback: like the real one, 401 for a key it does not know.
+    const seen = [];
+    const api = createHttpServer((req, res) => {
+      seen.push({ url: req.url, key: req.headers['x-api-key'], version: req.headers['anthropic-version'] });
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }));
+    });
+    await new Promise((r) => api.listen(0, '127.0.0.1', r));
+    const models = `http://127.0.0.1:${api.address().port}`;
+    try {
+      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ anthropic: { models } }) } });
+      await steps.startSignIn(w, 'Anthropic', 'work');
+      await w.page.locator('.quick-input-widget input').fill(KEY_OPENAI);
+      await w.page.waitForFunction(() => /an OpenAI key \(sk-proj-…\), not an Anthropic key/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+      await shot('U6-key-shape-warning');
+      await w.page.keyboard.press('Enter'); // a warning does not block
+      const toast = await w.notification('Signed in to Anthropic as "work"');
+      await toast.hover();
+      await toast.getByRole('button', { name: 'Check Key' }).click();
+      const refused = await w.notification('Anthropic refused the key (401)');
+      await refused.hover();
+      await refused.getByRole('button', { name: 'Sign In Again' }).waitFor();
+      await shot('U6-key-check-refused');
+      assert.deepEqual(seen.map((s) => [s.url, s.key === KEY_OPENAI, s.version]), [['/v1/models', true, '2023-06-01']]);
+      await steps.waitFor(() => /Key check anthropic\/work: refused/.test(w.logs()['Pi Accounts.log'] ?? ''));
+      assert.ok(!(w.logs()['Pi Accounts.log'] ?? '').includes(KEY_OPENAI), 'the key never reaches the log');
+    } finally {
+      api.close();
+    }
+  });
+
+  it('U7. labels: each way of signing in has its tag and its own count; the key page is a button; VS Code\'s Accounts menu without nested brackets', async () => {
+    await start();
+    await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+    await w.runCommand('Pi Accounts: Sign In…');
+    await w.page.locator('.quick-input-widget input').fill('anthropic');
+    const row = (label) => w.page.locator('.quick-input-list .monaco-list-row').filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+    await row('Anthropic').waitFor();
+    assert.match(await row('Anthropic').textContent(), /paste an API key.*1 account signed in/s);
+    assert.doesNotMatch(await row('Claude Pro/Max').textContent(), /signed in/, 'the browser sign-in has no account yet');
+    await shot('U7-provider-list-labels');
+    await row('Anthropic').click();
+    await steps.waitForStep(w, 2);
+    await w.answer('personal');
+    await steps.waitForStep(w, 3);
+    await w.page.locator('.quick-input-widget .quick-input-inline-actions a[aria-label^="Create a key at https://console.anthropic.com"], .quick-input-widget a[aria-label^="Create a key at https://console.anthropic.com"]').first().waitFor();
+    await shot('U7-key-page-button');
+    await w.page.keyboard.press('Escape');
+    await w.page.locator('.activitybar .action-item a[aria-label^="Accounts"]').first().click();
+    await w.page.getByRole('menuitem', { name: 'work (Anthropic · Pi Accounts)' }).waitFor();
+    await shot('U7-accounts-menu');
+  });
+
+  it('U8. opening pi\'s auth.json warns first: the keys are in plain text', async () => {
+    await start();
+    await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+    await steps.authJson(w, (d) => d.anthropic);
+    await w.runCommand("Pi Accounts: Open pi's auth.json");
+    const modal = w.page.locator('.monaco-dialog-box', { hasText: 'shows your keys in plain text' });
+    await modal.waitFor();
+    await shot('U8-auth-json-warning');
+    await modal.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await w.page.locator('.tab', { hasText: 'auth.json' }).count(), 0, 'not opened without consent');
+  });
+
+  it('U9. keyboard in the view: Enter uses the account, Delete signs it out after asking', async () => {
+    await start();
+    await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+    await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
+    await w.treeRow('personal').click();
+    await w.page.keyboard.press('Enter');
+    await w.notification('now using "personal"');
+    await w.treeRow('work').click();
+    await w.page.keyboard.press('Delete');
+    const modal = w.page.locator('.monaco-dialog-box', { hasText: 'Sign out of Anthropic / work?' });
+    await modal.waitFor();
+    await shot('U9-delete-asks-first');
+    await modal.getByRole('button', { name: 'Sign Out' }).click();
+    await w.notification('Signed out of Anthropic / work.');
+  });
+
+  it('U10. status bar: the account in use with its place among the provider\'s accounts; a click opens the view', async () => {
+    await start();
+    await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+    const item = w.page.locator('.statusbar-item', { hasText: 'Anthropic: work' });
+    await item.waitFor();
+    await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
+    await w.page.locator('.statusbar-item', { hasText: 'Anthropic: work 2/2' }).waitFor();
+    await shot('U10-status-bar');
+    await w.runCommand('View: Close Primary Side Bar');
+    await w.page.locator('.statusbar-item', { hasText: 'Anthropic: work 2/2' }).click();
+    await w.page.locator('.part.sidebar .composite.title', { hasText: 'Pi Accounts' }).waitFor();
+  });
+
+  it('U11. getting started: the walkthrough opens from the welcome page', async () => {
+    await start();
+    await w.runCommand('Welcome: Open Walkthrough...');
+    await w.answer('Get Started with Pi Accounts', { pick: 'Get Started with Pi Accounts' });
+    await w.page.locator('.gettingStartedContainer', { hasText: 'Sign in to a provider' }).waitFor({ timeout: 30_000 });
+    await shot('U11-walkthrough');
+  });
+});
