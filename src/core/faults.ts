@@ -16,7 +16,8 @@ export type FaultCode =
   | 'oauth'
   | 'expired'
   | 'needs-sign-in'
-  | 'port-in-use';
+  | 'port-in-use'
+  | 'pi-link';
 
 export class Fault extends Error {
   constructor(

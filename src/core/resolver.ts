@@ -78,18 +78,22 @@ export class KeyResolver {
     return cred.type !== 'oauth' || cred.expires - this.now() > REFRESH_MARGIN;
   }
 
-  /** Single-flight: every caller during one refresh gets that refresh's result. */
-  refresh(provider: string, account: string): Promise<OAuthCredential> {
+  /**
+   * Single-flight: every caller during one refresh gets that refresh's result. `refused` is an
+   * access token the provider answered 401 to: refreshed even if it looks fresh, unless the
+   * stored one already differs (someone refreshed meanwhile).
+   */
+  refresh(provider: string, account: string, refused?: string): Promise<OAuthCredential> {
     const id = `${provider}/${account}`;
     let run = this.inflight.get(id);
     if (!run) {
-      run = this.refreshNow(provider, account).finally(() => this.inflight.delete(id));
+      run = this.refreshNow(provider, account, refused).finally(() => this.inflight.delete(id));
       this.inflight.set(id, run);
     }
     return run;
   }
 
-  private refreshNow(provider: string, account: string): Promise<OAuthCredential> {
+  private refreshNow(provider: string, account: string, refused?: string): Promise<OAuthCredential> {
     const impl = this.d.oauth(provider);
     if (!impl) return Promise.reject(new Fault('oauth', `Pi Accounts cannot refresh ${provider} sign-ins.`, 'Sign in again.'));
     const id = `${provider}/${account}`;
@@ -97,7 +101,7 @@ export class KeyResolver {
       // Re-read under the lock: another window, or pi, may have refreshed while we waited.
       const current = await this.d.vault.freshCredential(provider, account);
       if (!current || current.type !== 'oauth') throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
-      if (this.isFresh(current)) return { result: current };
+      if (this.isFresh(current) && current.access !== refused) return { result: current };
       const adopted = refreshedByPi(current, piVersion, impl);
       if (adopted) {
         await this.d.vault.updateCredential(provider, account, adopted);
