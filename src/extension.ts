@@ -28,6 +28,7 @@ import { httpOptions } from './vscode/http-options';
 import { PiLanguageModels, VENDOR } from './vscode/language-models';
 import { createLog } from './vscode/log';
 import { MirrorSync } from './vscode/mirror-sync';
+import { PiLinkUi } from './vscode/pi-link';
 import { secretStoreFrom } from './vscode/secret-store';
 import { RecentProviders } from './vscode/sign-in-ui';
 import { TerminalBridge } from './vscode/terminal-env';
@@ -108,6 +109,8 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const syncMirror = coalesced(() => void mirror.run());
   const showUsage = coalesced(() => (view.refresh(), statusBar.update()));
+  const tree = vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view });
+  const piLink = new PiLinkUi({ context, vault, rotation, resolver, quota, mode: (p) => rotationSettings.mode(p), writeAuthFile: () => mirror.run(), authPath, log, quietMs: QUOTA_INTERVAL_MS, tree, refreshView: () => view.refresh() });
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
 
@@ -121,7 +124,9 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => clearInterval(timer) },
     models,
     vscode.lm.registerLanguageModelChatProvider(VENDOR, models),
-    vscode.window.createTreeView('piAccounts.accounts', { treeDataProvider: view }),
+    tree,
+    piLink,
+    ...piLink.register(),
     ...commands.register(),
     vault.watch(),
     rotation.watch(),
@@ -158,6 +163,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // The vault's "load" event already updated the redactor, terminals, view and auth providers.
   void ready.then(async (loaded) => {
     log.info(`Accounts loaded ${Date.now() - started} ms after activation began: ${vault.accounts().length} account(s).`);
+    piLink.start();
     if (loaded) await mirror.run().then(() => mirror.offerImportOnce());
   }).catch((e) => log.error(describe(e)));
 }
