@@ -9,6 +9,7 @@ import { COMPANION_FILE, inspect, install, piAgentDir, uninstall } from '../../s
 import { fingerprint, lineReader, MAX_LINE, type PiReport } from '../../src/core/pi-link/protocol';
 import { PiLinkServer } from '../../src/core/pi-link/server';
 import { durationMs, restUntil, usageFromHeaders } from '../../src/core/pi-link/usage-headers';
+import { QuotaScheduler } from '../../src/core/quota/scheduler';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
@@ -174,5 +175,24 @@ describe('pi link: installing the companion', () => {
     assert.equal(piAgentDir({}), join(homedir(), '.pi', 'agent'));
     assert.equal(piAgentDir({ PI_CODING_AGENT_DIR: '/tmp/pi-x' }), '/tmp/pi-x');
     assert.equal(piAgentDir({ PI_CODING_AGENT_DIR: '~/agent' }), join(homedir(), 'agent'));
+  });
+});
+
+describe("pi link: usage from pi's answers quiets polling", () => {
+  it('an observed snapshot is shown at once and the account is not polled until the quiet time passed (unless forced)', async () => {
+    let now = NOW;
+    let fetches = 0;
+    const s = new QuotaScheduler({ fetch: async () => (fetches++, { windows: [], fetchedAt: now }), now: () => now });
+    const t = { provider: 'anthropic', account: 'A' };
+    s.observe(t, { windows: [{ label: '5h', usedPercent: 42 }], fetchedAt: now }, 300_000);
+    assert.equal(s.entry(t)?.snapshot?.windows[0].usedPercent, 42);
+    now += 120_000;
+    await s.refresh([t]);
+    assert.equal(fetches, 0);
+    await s.refresh([t], { force: true });
+    assert.equal(fetches, 1);
+    now += 400_000;
+    await s.refresh([t]);
+    assert.equal(fetches, 2);
   });
 });
