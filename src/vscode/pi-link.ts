@@ -138,7 +138,9 @@ export class PiLinkUi implements vscode.Disposable {
   private showStatus(): void {
     const s = this.server.status();
     const installed = inspect(this.agentDir(), this.version).state === 'ours';
-    const last = s.last ? ` · last report ${new Date(s.last.at).toLocaleTimeString()}: ${s.last.provider} ${s.last.status} → ${s.last.summary}` : '';
+    const at = (t: number) => new Date(t).toLocaleTimeString();
+    const failure = s.lastFailure ? ` · ${at(s.lastFailure.at)}: ${s.lastFailure.provider} ${s.lastFailure.status} → ${s.lastFailure.summary}` : '';
+    const last = s.last ? ` · last report ${at(s.last.at)}${failure}` : '';
     const live = s.pids.length ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'})` : installed ? 'pi companion installed, no pi running' : undefined;
     this.d.tree.message = live ? `${live}${last}` : undefined;
   }

@@ -59,8 +59,9 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
     // (no extension sees those); pi's own retry, the first request after the report, has B.
     assert.deepEqual(keys, ['A', 'A', 'A', 'B']);
     await w.page.waitForFunction(() => /B.*active/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
-    assert.match(await w.treeRow('A').textContent(), /resting until/);
-    await w.page.locator('.pane-body', { hasText: /last report .*anthropic 429 → A rests until .*active A → B/ }).first().waitFor({ timeout: 10_000 });
+    const rowA = w.page.locator('.pane-body .monaco-list-row', { has: w.page.locator('.label-name', { hasText: /^A$/ }) });
+    assert.match(await rowA.textContent(), /resting until/);
+    await w.page.locator('.pane-body', { hasText: /last report .* · .*anthropic 429 → A rests until .*active A → B/ }).first().waitFor({ timeout: 10_000 });
     await steps.authJson(w, (d) => d.anthropic?.key === KEY_B);
     await steps.waitFor(() => /pi \d+ request #\d+ to anthropic\/claude-sonnet-4-5 with A: 429 .*active A → B; pi re-reads auth\.json/.test(w.logs()['Pi Accounts.log'] ?? ''));
     assert.ok(!w.logs()['Pi Accounts.log'].includes(KEY_A) && !w.logs()['Pi Accounts.log'].includes(KEY_B), 'no key in the log');

@@ -28,6 +28,8 @@ export interface LinkStatus {
   /** pi processes connected right now (their process ids). */
   readonly pids: readonly number[];
   readonly last?: LastReport;
+  /** The last failed request pi reported (429, 401…) and what it caused. */
+  readonly lastFailure?: LastReport;
 }
 
 export class PiLinkServer {
@@ -36,6 +38,7 @@ export class PiLinkServer {
   private readonly clients = new Map<Socket, { pid?: number }>();
   private queue: Promise<unknown> = Promise.resolve();
   private last?: LastReport;
+  private lastFailure?: LastReport;
   private readonly changed = new Emitter<void>();
   readonly onDidChange = this.changed.event;
 
@@ -66,7 +69,7 @@ export class PiLinkServer {
   }
 
   status(): LinkStatus {
-    return { pids: [...this.clients.values()].flatMap((c) => (c.pid ? [c.pid] : [])), last: this.last };
+    return { pids: [...this.clients.values()].flatMap((c) => (c.pid ? [c.pid] : [])), last: this.last, lastFailure: this.lastFailure };
   }
 
   /** Tells every connected pi to re-read auth.json (the active account or a token changed). */
@@ -119,6 +122,7 @@ export class PiLinkServer {
     if (d.reload) await this.beforeReload().catch((e: Error) => this.log.warn(`pi channel: could not update auth.json: ${e.message}`));
     if (r.wantsAck) this.send(socket, { v: PROTOCOL, type: 'ack', seq: r.seq, reload: d.reload });
     this.last = { at: this.now(), pid: r.pid, seq: r.seq, provider: r.provider, status: r.status, summary: d.summary };
+    if (r.status >= 400) this.lastFailure = this.last;
     this.changed.fire();
   }
 
