@@ -124,6 +124,25 @@ describe('pi companion inside the real pi', function () {
     }
   });
 
+  it('C6 two pi processes at once and two windows listening: each report is decided once, A → B happens once, both pi answer with B', async () => {
+    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'B again.' }));
+    const channel = join(t.dir, 'channel');
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } });
+    const w1 = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    const w2 = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    try {
+      const runs = await Promise.all([runPi(dir, channel, [...ANTHROPIC, 'One']), runPi(dir, channel, [...ANTHROPIC, 'Two'])]);
+      for (const run of runs) assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'B again.', err: '' });
+      const lines = [...w1.lines, ...w2.lines];
+      assert.equal(lines.filter((l) => /^pi \d+ request #1 .*: 429 /.test(l)).length, 2, lines.join('\n'));
+      assert.equal(lines.filter((l) => l.startsWith('Active anthropic account: A → B')).length, 1, lines.join('\n'));
+      assert.equal(letters().filter((k) => k === 'B').length, 2);
+    } finally {
+      w1.dispose();
+      w2.dispose();
+    }
+  });
+
   it("C2 an OpenAI-compatible provider (Groq) with pi's default retries: the SDK's own retries keep A, pi's retry carries B", async () => {
     em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '0' } } : { text: 'Groq via B.' }));
     const channel = join(t.dir, 'channel');
