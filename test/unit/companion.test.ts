@@ -14,7 +14,9 @@ import type { UsageSnapshot } from '../../src/core/quota/usage';
 import type { RotationMode } from '../../src/core/rotation/policy';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
+import { anthropicTokenServer } from './emulator';
 import { KEY_A, KEY_B, MemorySecretStore, tempDir } from './helpers';
+import { openWindow } from './window';
 
 const root = join(__dirname, '../../..');
 const PI = join(root, 'node_modules/@mariozechner/pi-coding-agent/dist/cli.js');
@@ -140,6 +142,38 @@ describe('pi companion inside the real pi', function () {
     } finally {
       w1.dispose();
       w2.dispose();
+    }
+  });
+
+  it('C7 a sign-in answered 401 in pi is refreshed exactly once, and pi then uses the new token', async () => {
+    const tokens = await anthropicTokenServer();
+    em = await startEmulator((key) => (key === 'sk-ant-oat01-access-0' ? { status: 401 } : { text: `with ${key}` }));
+    try {
+      const channel = join(t.dir, 'channel');
+      const dir = await agentDir(join(t.dir, 'agent'), em.base, true);
+      const store = new MemorySecretStore();
+      const w = await openWindow(store, dir, tokens.tokenUrl);
+      await w.vault.add('anthropic', 'max', { type: 'oauth', access: 'sk-ant-oat01-access-0', refresh: 'rt-0', expires: Date.now() + 3_600_000 });
+      await w.mirror.sync();
+      const { log, lines } = memoryLog();
+      const rotation = new Rotation({ vault: w.vault, settings: { mode: () => 'manual', threshold: () => 80 }, quota: () => undefined, store, log });
+      const feedback = new PiFeedback({ vault: w.vault, rotation, mode: () => 'manual', observeUsage: () => undefined, refresh: (p, a, refused) => w.resolver.refresh(p, a, refused), tellRateLimited: () => undefined, log });
+      const server = new PiLinkServer(channel, feedback, log, () => w.mirror.sync());
+      await server.listen();
+      try {
+        const first = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+        assert.equal(first.code, 1); // pi does not retry a 401 itself
+        const second = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+        assert.deepEqual({ code: second.code, out: second.out.trim() }, { code: 0, out: 'with sk-ant-oat01-access-1' });
+        assert.equal(tokens.stats.refreshes, 1);
+        assert.deepEqual(em.seen.map((x) => x.key), ['sk-ant-oat01-access-0', 'sk-ant-oat01-access-1']);
+        assert.ok(lines.some((l) => /with max: 401 .*sign-in refreshed once; pi re-reads auth\.json/.test(l)), lines.join('\n'));
+      } finally {
+        server.dispose();
+        rotation.dispose();
+      }
+    } finally {
+      await tokens.close();
     }
   });
 
