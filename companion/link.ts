@@ -5,13 +5,15 @@ import { readdir } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseJson } from '../src/core/json';
-import { ACK_TIMEOUT_MS, lineReader, PROTOCOL, toPiSchema, type PiHello, type PiReport } from '../src/core/pi-link/protocol';
+import { ACK_TIMEOUT_MS, lineReader, toPiSchema, type PiHello, type PiReport } from '../src/core/pi-link/protocol';
 
 /** A directory scan at most this often: a window that opens is found within this time. */
 const SCAN_MS = 3000;
 
 export class Link {
   private readonly sockets = new Map<string, Socket>();
+  /** Sockets whose connection is up: a report never waits on one that may turn out stale. */
+  private readonly ready = new Set<Socket>();
   private readonly waiting = new Map<number, (reload: boolean) => void>();
   private lastScan = 0;
   private closed = false;
@@ -30,12 +32,12 @@ export class Link {
       this.lastScan = now;
       void this.scan();
     }
-    return this.sockets.size > 0;
+    return this.ready.size > 0;
   }
 
   /** Sends to one window (the first connected): one decision per report, whatever the count of windows. */
   send(r: PiReport): Promise<boolean> {
-    const socket = this.sockets.values().next().value;
+    const socket = this.ready.values().next().value;
     if (!socket) return Promise.resolve(false);
     try {
       socket.write(`${JSON.stringify(r)}\n`);
@@ -54,6 +56,7 @@ export class Link {
     this.closed = true;
     for (const s of this.sockets.values()) s.destroy();
     this.sockets.clear();
+    this.ready.clear();
   }
 
   private async scan(): Promise<void> {
@@ -73,10 +76,10 @@ export class Link {
     const socket = connect(join(this.dir, name));
     socket.unref(); // pi exits when it is done, connected or not
     this.sockets.set(name, socket);
-    socket.on('connect', () => socket.write(`${JSON.stringify(this.hello)}\n`));
+    socket.on('connect', () => (this.ready.add(socket), socket.write(`${JSON.stringify(this.hello)}\n`)));
     socket.on('data', lineReader((line) => this.receive(line), () => undefined));
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.get(name) === socket && this.sockets.delete(name));
+    socket.on('close', () => (this.ready.delete(socket), this.sockets.get(name) === socket && this.sockets.delete(name)));
   }
 
   private receive(line: string): void {
@@ -89,5 +92,3 @@ export class Link {
     resolve?.(m.data.reload);
   }
 }
-
-export { PROTOCOL };
