@@ -119,8 +119,11 @@ export class PiLinkServer {
 
   private async handle(socket: Socket, r: PiReport): Promise<void> {
     const d = await this.feedback.report(r);
-    if (d.reload) await this.beforeReload().catch((e: Error) => this.log.warn(`pi channel: could not update auth.json: ${e.message}`));
-    if (r.wantsAck) this.send(socket, { v: PROTOCOL, type: 'ack', seq: r.seq, reload: d.reload });
+    // Only a failed request waits for an answer; a switch reaches the others by `reload()`.
+    if (r.wantsAck) {
+      if (d.reload) await this.beforeReload().catch((e: Error) => this.log.warn(`pi channel: could not update auth.json: ${e.message}`));
+      this.send(socket, { v: PROTOCOL, type: 'ack', seq: r.seq, reload: d.reload });
+    }
     this.last = { at: this.now(), pid: r.pid, seq: r.seq, provider: r.provider, status: r.status, summary: d.summary };
     if (r.status >= 400) this.lastFailure = this.last;
     this.changed.fire();
