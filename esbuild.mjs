@@ -23,6 +23,18 @@ const result = await esbuild.build({
   metafile: true,
   logLevel: 'warning',
 });
+// The pi companion (companion/index.ts) runs inside pi, not VS Code: its own ES module file,
+// which "Connect pi…" copies into pi's extensions folder.
+await esbuild.build({
+  entryPoints: ['companion/index.ts'],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outfile: 'dist/companion/pi-accounts-companion.js',
+  minify: production,
+  logLevel: 'warning',
+});
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
 for (const [file, o] of Object.entries(result.metafile.outputs)) {

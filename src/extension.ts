@@ -31,6 +31,7 @@ import { httpOptions } from './vscode/http-options';
 import { PiLanguageModels, VENDOR } from './vscode/language-models';
 import { createLog } from './vscode/log';
 import { MirrorSync } from './vscode/mirror-sync';
+import { PiLinkUi } from './vscode/pi-link';
 import { secretStoreFrom } from './vscode/secret-store';
 import { RecentProviders } from './vscode/sign-in-ui';
 import { TerminalBridge } from './vscode/terminal-env';
@@ -81,7 +82,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const entry = (p: string, a: string) => quota.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
   const copilotModels = new CopilotModelEnabler({ log, http: httpOptions, base: overrides['github-copilot']?.models, changed: () => view.refresh() });
-  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a), problem: (p, a) => copilotModels.problem(p, a), exported: () => terminal.exported(), piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem) });
+  const piLink = new PiLinkUi({ context, vault, rotation, resolver, quota, mode: (p) => rotationSettings.mode(p), writeAuthFile: () => mirror.run(), authPath, log, quietMs: QUOTA_INTERVAL_MS, refreshView: () => view.refresh() });
+  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a), problem: (p, a) => copilotModels.problem(p, a), exported: () => terminal.exported(), piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem), piStatus: () => piLink.status() });
   const bridgeToModels = new ModelBridge({
     vault,
     resolver,
@@ -146,6 +148,8 @@ export function activate(context: vscode.ExtensionContext): void {
     models,
     vscode.lm.registerLanguageModelChatProvider(VENDOR, models),
     view.register(),
+    piLink,
+    ...piLink.register(),
     ...commands.register(),
     vault.watch(),
     rotation.watch(),
@@ -183,6 +187,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // The vault's "load" event already updated the redactor, terminals, view and auth providers.
   void ready.then(async (loaded) => {
     log.info(`Accounts loaded ${Date.now() - started} ms after activation began: ${vault.accounts().length} account(s).`);
+    piLink.start();
     if (loaded) await mirror.run().then(() => (void syncModels(), mirror.offerImportOnce()));
   }).catch((e) => log.error(describe(e)));
 }

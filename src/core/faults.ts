@@ -18,6 +18,7 @@ export type FaultCode =
   | 'needs-sign-in'
   | 'usage'
   | 'port-in-use'
+  | 'pi-link'
   /** Not one of ours (a bug, or a library's error): shown with a pointer to the log. */
   | 'unexpected';
 

@@ -79,12 +79,16 @@ export class KeyResolver {
     return cred.type !== 'oauth' || cred.expires - this.now() > REFRESH_MARGIN;
   }
 
-  /** Single-flight: every caller during one refresh gets that refresh's result. */
-  refresh(provider: string, account: string): Promise<OAuthCredential> {
+  /**
+   * Single-flight: every caller during one refresh gets that refresh's result. `refused` is an
+   * access token the provider answered 401 to: refreshed even if it looks fresh, unless the
+   * stored one already differs (someone refreshed meanwhile).
+   */
+  refresh(provider: string, account: string, refused?: string): Promise<OAuthCredential> {
     const id = `${provider}/${account}`;
     let run = this.inflight.get(id);
     if (!run) {
-      run = this.refreshNow(provider, account).finally(() => this.inflight.delete(id));
+      run = this.refreshNow(provider, account, refused).finally(() => this.inflight.delete(id));
       this.inflight.set(id, run);
     }
     return run;
@@ -96,11 +100,11 @@ export class KeyResolver {
    * meanwhile reads its credentials and its /login is saved; the retry waits outside the lock and
    * re-checks under it, where another window or pi may have finished the job meanwhile.
    */
-  private refreshNow(provider: string, account: string): Promise<OAuthCredential> {
+  private refreshNow(provider: string, account: string, refused?: string): Promise<OAuthCredential> {
     const impl = this.d.oauth(provider);
     if (!impl) return Promise.reject(new Fault('oauth', `Pi Accounts cannot refresh ${provider} sign-ins.`, 'Sign in again.'));
     const attempt = async () => {
-      const outcome = await this.d.locked(provider, account, (piVersion) => this.attempt(impl, provider, account, piVersion));
+      const outcome = await this.d.locked(provider, account, (piVersion) => this.attempt(impl, provider, account, piVersion, refused));
       if (outcome instanceof Fault) throw outcome;
       return outcome;
     };
@@ -108,12 +112,13 @@ export class KeyResolver {
   }
 
   /** Under the lock: re-read, adopt what pi refreshed, else send one refresh request. */
-  private async attempt(impl: OAuthProvider, provider: string, account: string, piVersion: unknown): Promise<LockedStep<OAuthCredential | Fault>> {
+  private async attempt(impl: OAuthProvider, provider: string, account: string, piVersion: unknown, refused?: string): Promise<LockedStep<OAuthCredential | Fault>> {
     const id = `${provider}/${account}`;
     // Re-read under the lock: another window, or pi, may have refreshed while we waited.
     const current = await this.d.vault.freshCredential(provider, account);
     if (!current || current.type !== 'oauth') throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
-    if (this.isFresh(current)) return { result: current };
+    // A token the provider refused is refreshed even if it looks fresh, unless it changed meanwhile.
+    if (this.isFresh(current) && current.access !== refused) return { result: current };
     const adopted = refreshedByPi(current, piVersion, impl);
     if (adopted) {
       await this.d.vault.updateCredential(provider, account, adopted);

@@ -48,6 +48,8 @@ export interface ViewDeps {
   readonly problem?: (provider: string, account: string) => string | undefined;
   /** What new terminals get now. */
   readonly exported?: () => readonly ExportedVar[];
+  /** pi's connection through the companion (Connect pi…), for the view's message line. */
+  readonly piStatus?: () => string | undefined;
   /** How the active account's base URL and headers reach pi (its models.json), if it has any. */
   readonly piOverrides?: (provider: string) => string | undefined;
 }
@@ -78,7 +80,7 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
   refresh(): void {
     this.changed.fire(undefined);
     const accounts = this.d.vault.accounts();
-    if (this.tree) this.tree.message = accounts.length ? exportBlock().terminals : undefined;
+    if (this.tree) this.tree.message = [accounts.length ? exportBlock().terminals : undefined, this.d.piStatus?.()].filter(Boolean).join(' · ') || undefined;
     // For `when` clauses: the palette hides commands that could not act.
     void vscode.commands.executeCommand('setContext', 'piAccounts.hasAccounts', accounts.length > 0);
     void vscode.commands.executeCommand('setContext', 'piAccounts.canSwitch', this.d.vault.providers().some((p) => this.d.vault.accounts(p).length > 1));

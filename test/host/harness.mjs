@@ -195,7 +195,7 @@ export class Workbench {
   }
 
   /** A new integrated terminal runs `command`; its output goes to a file we read back. */
-  async terminalOutput(command, { afterCreate } = {}) {
+  async terminalOutput(command, { afterCreate, timeout = 20_000 } = {}) {
     const out = join(this.root, `term-${Date.now()}.txt`);
     await this.runCommand('Terminal: Create New Terminal');
     await afterCreate?.();
@@ -205,7 +205,7 @@ export class Workbench {
     await this.page.waitForFunction(() => /[$#]$/.test(document.querySelector('.terminal-wrapper.active .xterm-rows')?.textContent?.trim() ?? ''), null, { timeout: 30_000 });
     await this.page.locator('.terminal-wrapper.active .xterm').click();
     await this.page.keyboard.type(`${command} > ${out} 2>&1; echo done >> ${out}.done\n`);
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + timeout;
     while (!existsSync(`${out}.done`)) {
       if (Date.now() > deadline) throw new Error(`terminal did not run: ${command}`);
       await new Promise((r) => setTimeout(r, 200));

@@ -52,6 +52,11 @@ export class QuotaService {
     return this.scheduler.entry({ provider, account });
   }
 
+  /** Usage read off the headers of a pi request: shown at once, and polling waits `quietMs`. */
+  observe(provider: string, account: string, snapshot: UsageSnapshot, quietMs: number): void {
+    this.scheduler.observe({ provider, account }, snapshot, quietMs);
+  }
+
   /** Refreshes what is due (everything with `force`), for one account, one provider or all. */
   async refresh(opts: { force?: boolean; provider?: string; account?: string } = {}): Promise<void> {
     const targets = this.targets(opts.provider).filter((t) => opts.account === undefined || t.account === opts.account);

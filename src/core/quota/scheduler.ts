@@ -47,6 +47,8 @@ export class QuotaScheduler {
   private readonly entries = new Map<string, QuotaEntry>();
   private readonly lastAsked = new Map<string, number>();
   private readonly notBefore = new Map<string, number>();
+  /** Accounts whose figures pi's own answers brought: no poll for them until then (unless forced). */
+  private readonly quietUntil = new Map<string, number>();
   private readonly breakers = new Map<string, { failures: number; openUntil: number }>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly waiting: (() => void)[] = [];
@@ -73,6 +75,13 @@ export class QuotaScheduler {
     await this.persist();
   }
 
+  /** Figures that came without asking (headers of pi's answers): no poll for `quietMs`. */
+  observe(t: QuotaTarget, snapshot: UsageSnapshot, quietMs: number): void {
+    this.quietUntil.set(idOf(t), this.now() + quietMs);
+    this.set(t, { snapshot });
+    void this.persist();
+  }
+
   forget(keep: readonly QuotaTarget[]): void {
     const ids = new Set(keep.map(idOf));
     for (const id of [...this.entries.keys()]) if (!ids.has(id)) this.entries.delete(id);
@@ -90,6 +99,7 @@ export class QuotaScheduler {
     const now = this.now();
     if (!force && now - (this.lastAsked.get(id) ?? -Infinity) < (this.o.minIntervalMs ?? 60_000)) return Promise.resolve();
     if (now < (this.notBefore.get(id) ?? 0)) return Promise.resolve();
+    if (!force && now < (this.quietUntil.get(id) ?? 0)) return Promise.resolve();
     const breaker = this.breakers.get(t.provider);
     if (breaker && now < breaker.openUntil) {
       this.set(t, { ...this.entries.get(id), problem: { kind: 'circuit-open', message: `Usage for ${t.provider} failed ${breaker.failures} times in a row; not asking again until ${new Date(breaker.openUntil).toLocaleTimeString()}.`, at: now } });

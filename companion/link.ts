@@ -1,0 +1,94 @@
+// The companion's end of the channel: finds the Pi Accounts windows' sockets, keeps one
+// connection to each, sends reports and waits (bounded) for the decision on failed requests.
+// Never throws and never writes to pi's output: with no window listening it does nothing.
+import { readdir } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { parseJson } from '../src/core/json';
+import { ACK_TIMEOUT_MS, lineReader, toPiSchema, type PiHello, type PiReport } from '../src/core/pi-link/protocol';
+
+/** A directory scan at most this often: a window that opens is found within this time. */
+const SCAN_MS = 3000;
+
+export class Link {
+  private readonly sockets = new Map<string, Socket>();
+  /** Sockets whose connection is up: a report never waits on one that may turn out stale. */
+  private readonly ready = new Set<Socket>();
+  private readonly waiting = new Map<number, (reload: boolean) => void>();
+  private lastScan = 0;
+  private closed = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly hello: PiHello,
+    /** Pi Accounts changed what auth.json holds for pi. */
+    private readonly onReload: () => void,
+  ) {}
+
+  /** Whether some window is connected; looks for windows now and then, never blocking. */
+  connected(): boolean {
+    const now = Date.now();
+    if (now - this.lastScan > SCAN_MS) {
+      this.lastScan = now;
+      void this.scan();
+    }
+    return this.ready.size > 0;
+  }
+
+  /** Sends to one window (the first connected): one decision per report, whatever the count of windows. */
+  send(r: PiReport): Promise<boolean> {
+    const socket = this.ready.values().next().value;
+    if (!socket) return Promise.resolve(false);
+    try {
+      socket.write(`${JSON.stringify(r)}\n`);
+    } catch {
+      return Promise.resolve(false);
+    }
+    if (!r.wantsAck) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      // Not unref'd: this timer keeps pi alive while it waits (the socket does not, see open()).
+      const timer = setTimeout(() => (this.waiting.delete(r.seq), resolve(false)), ACK_TIMEOUT_MS);
+      this.waiting.set(r.seq, (reload) => (clearTimeout(timer), resolve(reload)));
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.sockets.values()) s.destroy();
+    this.sockets.clear();
+    this.ready.clear();
+  }
+
+  private async scan(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return; // no Pi Accounts on this machine (yet)
+    }
+    for (const name of names) {
+      if (this.closed || !name.endsWith('.sock') || this.sockets.has(name)) continue;
+      this.open(name);
+    }
+  }
+
+  private open(name: string): void {
+    const socket = connect(join(this.dir, name));
+    socket.unref(); // pi exits when it is done, connected or not
+    this.sockets.set(name, socket);
+    socket.on('connect', () => (this.ready.add(socket), socket.write(`${JSON.stringify(this.hello)}\n`)));
+    socket.on('data', lineReader((line) => this.receive(line), () => undefined));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => (this.ready.delete(socket), this.sockets.get(name) === socket && this.sockets.delete(name)));
+  }
+
+  private receive(line: string): void {
+    const m = toPiSchema.safeParse(parseJson(line));
+    if (!m.success) return;
+    if (m.data.type === 'reload') return this.onReload();
+    const resolve = this.waiting.get(m.data.seq);
+    this.waiting.delete(m.data.seq);
+    if (m.data.reload) this.onReload();
+    resolve?.(m.data.reload);
+  }
+}

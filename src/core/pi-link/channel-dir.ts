@@ -1,0 +1,54 @@
+// Where the channel lives: one Unix socket per Pi Accounts window in a directory only this user
+// can enter. Chosen over files in pi's agent directory because a socket carries answers back
+// (pi waits for the decision before retrying), needs no polling, and leaves nothing on disk but
+// an empty socket node; the 0700 directory keeps other users out (socket permissions alone are
+// not honoured everywhere, see unix(7)).
+import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Fault } from '../faults';
+
+/** Tests point both sides at their own directory. */
+export const CHANNEL_DIR_ENV = 'PI_ACCOUNTS_CHANNEL_DIR';
+
+export function channelDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env[CHANNEL_DIR_ENV]) return env[CHANNEL_DIR_ENV]!;
+  const uid = process.getuid?.() ?? 'user';
+  return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'pi-accounts') : join(tmpdir(), `pi-accounts-${uid}`);
+}
+
+/** Creates the directory 0700, or checks that an existing one is ours and private. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+    throw new Fault('pi-link', `The pi channel directory ${dir} is not a private directory of this user.`, 'Remove it (or fix it to mode 0700, owned by you) and reload the window.');
+  }
+}
+
+/** Socket name of one window: its process id says whether it is still alive. */
+export const socketName = (pid: number, nonce: string) => `window-${pid}-${nonce}.sock`;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Removes the sockets of windows that are gone (a crash leaves its socket behind). */
+export function removeStaleSockets(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = Number(/^window-(\d+)-/.exec(name)?.[1]);
+    if (pid && !alive(pid)) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // another window cleaned it first
+      }
+    }
+  }
+}

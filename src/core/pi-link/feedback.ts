@@ -1,0 +1,122 @@
+// The feedback port: what Pi Accounts does about one answer pi received. Everything the
+// companion reports enters here (`PiFeedback.report`), and nothing else reaches Rotation from pi.
+import { keyOf } from '../credentials';
+import { describe } from '../faults';
+import type { Logger } from '../log';
+import type { UsageSnapshot } from '../quota/usage';
+import type { RotationMode } from '../rotation/policy';
+import type { Rotation } from '../rotation/rotation';
+import type { AccountInfo, Vault } from '../vault';
+import { fingerprint, type PiReport } from './protocol';
+import { restUntil, usageFromHeaders } from './usage-headers';
+
+/** When a 429 names no reset, the account rests this long. */
+export const DEFAULT_REST_MS = 60_000;
+
+export interface PiFeedbackDeps {
+  readonly vault: Vault;
+  readonly rotation: Pick<Rotation, 'active' | 'cooldown' | 'evaluate' | 'cooldownOf'>;
+  readonly mode: (provider: string) => RotationMode;
+  /** Fresh usage figures pi's answer carried (the view, the status bar, less polling). */
+  readonly observeUsage: (provider: string, account: string, snapshot: UsageSnapshot) => void;
+  /** One refresh of a sign-in whose access token `refused` the provider turned away. */
+  readonly refresh: (provider: string, account: string, refused: string) => Promise<unknown>;
+  /** Manual mode: tell the person once that `account` is rate-limited (with a "Switch" action). */
+  readonly tellRateLimited: (provider: string, account: string, until: number) => void;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+export interface PiDecision {
+  /** The account the request used, when Pi Accounts knows it. */
+  readonly account?: string;
+  /** pi should re-read auth.json before its next request: the active account or its token changed. */
+  readonly reload: boolean;
+  /** In words, for the log and the view. */
+  readonly summary: string;
+}
+
+const secretOf = (c: ReturnType<Vault['credential']>) => (c ? keyOf(c) || undefined : undefined);
+
+export class PiFeedback {
+  private readonly now: () => number;
+  /** provider/account → the rest we already told the person about (manual mode tells once). */
+  private readonly told = new Map<string, number>();
+  /** Fingerprints of access tokens already refreshed after a 401: exactly one refresh each. */
+  private readonly refreshed = new Set<string>();
+
+  constructor(private readonly d: PiFeedbackDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  /** The feedback port: one provider answer pi received, and the decision it caused. */
+  async report(r: PiReport): Promise<PiDecision> {
+    const decision = await this.decide(r);
+    const what = `${r.status}${r.error ? ` (${r.error.slice(0, 80)})` : ''}`;
+    const line = `pi ${r.pid} request #${r.seq} to ${r.provider}${r.model ? `/${r.model}` : ''} with ${decision.account ?? 'a key Pi Accounts does not hold'}: ${what} → ${decision.summary}${decision.reload ? '; pi re-reads auth.json' : ''}.`;
+    if (r.status >= 400) this.d.log.info(line);
+    else this.d.log.trace(line);
+    return decision;
+  }
+
+  private async decide(r: PiReport): Promise<PiDecision> {
+    const account = this.accountOf(r);
+    if (!account) return { reload: false, summary: 'nothing to do' };
+    const name = account.name;
+    const now = this.now();
+    const usage = usageFromHeaders(r.headers, now);
+    if (usage) this.d.observeUsage(r.provider, name, usage);
+    const stale = this.d.rotation.active(r.provider)?.name !== name;
+    if (r.status === 429) return this.rateLimited(r, name, now, stale);
+    if (r.status === 401 || r.status === 403) return this.refused(r, account, stale);
+    if (stale) return { account: name, reload: true, summary: `${name} is no longer the active account` };
+    return { account: name, reload: false, summary: usage ? 'usage updated' : 'nothing to do' };
+  }
+
+  private rateLimited(r: PiReport, name: string, now: number, stale: boolean): PiDecision {
+    const until = restUntil(r.headers, now) ?? now + DEFAULT_REST_MS;
+    this.d.rotation.cooldown(r.provider, name, until, `pi ${r.pid} request #${r.seq} answered 429`);
+    const to = this.d.rotation.active(r.provider)?.name;
+    const rest = `${name} rests until ${new Date(until).toISOString()}`;
+    if (to && to !== name) return { account: name, reload: true, summary: `${rest}; active ${name} → ${to}` };
+    if (this.d.mode(r.provider) === 'manual' && !stale) {
+      const id = `${r.provider}/${name}`;
+      if ((this.told.get(id) ?? 0) < now) {
+        this.told.set(id, until);
+        this.d.tellRateLimited(r.provider, name, until);
+      }
+      return { account: name, reload: false, summary: `${rest}; manual mode: the person was told` };
+    }
+    return { account: name, reload: stale, summary: `${rest}; no other account to use` };
+  }
+
+  private async refused(r: PiReport, account: AccountInfo, stale: boolean): Promise<PiDecision> {
+    const name = account.name;
+    if (account.kind === 'oauth') {
+      const secret = secretOf(this.d.vault.credential(r.provider, name));
+      if (!r.key || this.refreshed.has(r.key) || !secret || fingerprint(secret) !== r.key) return { account: name, reload: true, summary: 'the sign-in was already refreshed' };
+      this.refreshed.add(r.key);
+      try {
+        await this.d.refresh(r.provider, name, secret);
+        return { account: name, reload: true, summary: 'sign-in refreshed once' };
+      } catch (e) {
+        this.d.rotation.evaluate(r.provider);
+        return { account: name, reload: true, summary: `the refresh failed: ${describe(e)}` };
+      }
+    }
+    if (!account.needsSignIn) await this.d.vault.markNeedsSignIn(r.provider, name);
+    this.d.rotation.evaluate(r.provider);
+    const to = this.d.rotation.active(r.provider)?.name;
+    return { account: name, reload: stale || (to !== undefined && to !== name), summary: `${name} marked refused (kept)${to && to !== name ? `; active ${name} → ${to}` : ''}` };
+  }
+
+  /** The account whose key the request carried: by fingerprint, else the active one. */
+  private accountOf(r: PiReport): AccountInfo | undefined {
+    const accounts = this.d.vault.accounts(r.provider);
+    if (!r.key) return this.d.rotation.active(r.provider);
+    return accounts.find((a) => {
+      const secret = secretOf(this.d.vault.credential(r.provider, a.name));
+      return secret !== undefined && fingerprint(secret) === r.key;
+    });
+  }
+}

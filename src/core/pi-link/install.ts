@@ -1,0 +1,56 @@
+// Installs the companion into pi's extensions folder, and removes it again, touching only the
+// file it wrote: the file starts with a marker line that holds the SHA-256 of the rest, so a
+// file someone else wrote (or edited since) is never overwritten or deleted.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { resolveAuthPath } from '../mirror/auth-path';
+import { Fault } from '../faults';
+
+export const COMPANION_FILE = 'pi-accounts-companion.js';
+const MARKER = /^\/\/ pi-accounts-companion (\S+) sha256:([0-9a-f]{64})\n/;
+
+/** pi's agent directory: $PI_CODING_AGENT_DIR, else ~/.pi/agent (where pi finds auth.json). */
+export const piAgentDir = (env: NodeJS.ProcessEnv = process.env): string => dirname(resolveAuthPath(undefined, env));
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export type Installed = { state: 'absent' } | { state: 'ours'; version: string; current: boolean } | { state: 'foreign' };
+
+/** What is at the companion's path now. */
+export function inspect(agentDir: string, version: string): Installed {
+  const path = join(agentDir, 'extensions', COMPANION_FILE);
+  if (!existsSync(path)) return { state: 'absent' };
+  const text = readFileSync(path, 'utf8');
+  const m = MARKER.exec(text);
+  if (!m || sha(text.slice(m[0].length)) !== m[2]) return { state: 'foreign' };
+  return { state: 'ours', version: m[1], current: m[1] === version };
+}
+
+/**
+ * Writes (or updates) the companion; `body` is the built companion, `version` the extension's.
+ * Returns false when it was already current.
+ */
+export function install(agentDir: string, body: string, version: string): boolean {
+  const now = inspect(agentDir, version);
+  const path = join(agentDir, 'extensions', COMPANION_FILE);
+  if (now.state === 'foreign') throw new Fault('pi-link', `${path} exists and was not written by Pi Accounts (or was edited since).`, 'Move it away and run "Connect pi…" again.');
+  if (now.state === 'ours' && now.current && inspectBody(path) === sha(body)) return false;
+  mkdirSync(join(agentDir, 'extensions'), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `// pi-accounts-companion ${version} sha256:${sha(body)}\n${body}`, { mode: 0o644 });
+  renameSync(tmp, path);
+  return true;
+}
+
+/** Removes the companion if it is ours and unchanged; returns whether it removed a file. */
+export function uninstall(agentDir: string): boolean {
+  const path = join(agentDir, 'extensions', COMPANION_FILE);
+  const now = inspect(agentDir, '');
+  if (now.state === 'absent') return false;
+  if (now.state === 'foreign') throw new Fault('pi-link', `${path} was not written by Pi Accounts (or was edited since); it is left as it is.`, 'Remove it yourself if you no longer want it.');
+  unlinkSync(path);
+  return true;
+}
+
+const inspectBody = (path: string) => MARKER.exec(readFileSync(path, 'utf8'))?.[2];

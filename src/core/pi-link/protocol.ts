@@ -1,0 +1,81 @@
+// The wire format between the pi companion (companion/index.ts, inside pi) and Pi Accounts:
+// newline-delimited JSON over a same-user Unix socket. Shared by both sides, so it imports
+// nothing but zod and node built-ins. No message ever carries a key: the companion names the
+// key it used by a short hash (`fingerprint`), and a switch travels as "re-read auth.json".
+import { createHash } from 'node:crypto';
+import * as z from 'zod/mini';
+
+export const PROTOCOL = 1;
+/** A line longer than this is dropped unread: a report is a status and a dozen headers. */
+export const MAX_LINE = 16 * 1024;
+/** The companion waits at most this long for the decision on a failed request. */
+export const ACK_TIMEOUT_MS = 1500;
+
+const headers = z.record(z.string().check(z.maxLength(100)), z.string().check(z.maxLength(500)));
+
+/** One provider answer pi received: the companion sends one per request. */
+export const reportSchema = z.object({
+  v: z.literal(PROTOCOL),
+  type: z.literal('report'),
+  /** pi's process id and its request counter: "pi 4711 #3" in the log. */
+  pid: z.number(),
+  seq: z.number(),
+  provider: z.string().check(z.maxLength(100)),
+  model: z.optional(z.string().check(z.maxLength(200))),
+  status: z.number(),
+  headers,
+  /** `fingerprint()` of the key pi sent, when pi read it from auth.json. */
+  key: z.optional(z.string().check(z.maxLength(16))),
+  /** pi's error text for a failed request (first 300 characters). */
+  error: z.optional(z.string().check(z.maxLength(300))),
+  /** The companion asks for an answer (failed requests): it holds pi's retry until then. */
+  wantsAck: z.optional(z.boolean()),
+});
+export type PiReport = z.infer<typeof reportSchema>;
+
+export const helloSchema = z.object({ v: z.literal(PROTOCOL), type: z.literal('hello'), pid: z.number(), piVersion: z.optional(z.string().check(z.maxLength(40))), companion: z.optional(z.string().check(z.maxLength(40))) });
+export type PiHello = z.infer<typeof helloSchema>;
+
+export const toPiSchema = z.union([
+  z.object({ v: z.literal(PROTOCOL), type: z.literal('ack'), seq: z.number(), reload: z.boolean() }),
+  z.object({ v: z.literal(PROTOCOL), type: z.literal('reload') }),
+]);
+export type ToPi = z.infer<typeof toPiSchema>;
+
+export const fromPiSchema = z.union([reportSchema, helloSchema]);
+export type FromPi = z.infer<typeof fromPiSchema>;
+
+/**
+ * Which key a request used, without the key: 12 hex digits of its SHA-256. Enough to tell the
+ * accounts of one person apart, far too little to recover or guess a key from.
+ */
+export const fingerprint = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 12);
+
+/** Rate-limit and usage headers worth sending; everything else a provider answers stays in pi. */
+export const isUsageHeader = (name: string): boolean => name === 'retry-after' || name === 'retry-after-ms' || name.startsWith('anthropic-ratelimit-') || name.startsWith('x-ratelimit-') || name.startsWith('x-codex-');
+
+/**
+ * Splits a byte stream into lines of at most MAX_LINE bytes; longer lines are skipped whole and
+ * reported once through `tooLong`. Each complete line goes to `line`.
+ */
+export function lineReader(line: (text: string) => void, tooLong: () => void): (chunk: Buffer) => void {
+  let buf = '';
+  let skipping = false;
+  return (chunk) => {
+    let text = chunk.toString('utf8');
+    for (;;) {
+      const nl = text.indexOf('\n');
+      if (nl < 0) {
+        if (!skipping) buf += text;
+        if (buf.length > MAX_LINE) (skipping = true, (buf = ''), tooLong());
+        return;
+      }
+      const part = text.slice(0, nl);
+      text = text.slice(nl + 1);
+      if (skipping) skipping = false;
+      else if (buf.length + part.length <= MAX_LINE) line(buf + part);
+      else tooLong();
+      buf = '';
+    }
+  };
+}

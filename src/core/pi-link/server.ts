@@ -1,0 +1,135 @@
+// Pi Accounts' end of the channel: a Unix socket server that hands each report of a connected
+// pi to the feedback port and answers with the decision. Several pi processes connect at once;
+// each window listens on its own socket in the shared private directory.
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { Emitter } from '../events';
+import { parseJson } from '../json';
+import type { Logger } from '../log';
+import type { PiDecision } from './feedback';
+import { ensurePrivateDir, removeStaleSockets, socketName } from './channel-dir';
+import { fromPiSchema, lineReader, PROTOCOL, type PiReport, type ToPi } from './protocol';
+
+/** More connections than this are refused: one per running pi is the expected load. */
+const MAX_CLIENTS = 64;
+
+export interface LastReport {
+  readonly at: number;
+  readonly pid: number;
+  readonly seq: number;
+  readonly provider: string;
+  readonly status: number;
+  readonly summary: string;
+}
+
+export interface LinkStatus {
+  /** pi processes connected right now (their process ids). */
+  readonly pids: readonly number[];
+  readonly last?: LastReport;
+  /** The last failed request pi reported (429, 401…) and what it caused. */
+  readonly lastFailure?: LastReport;
+}
+
+export class PiLinkServer {
+  private server?: Server;
+  private path?: string;
+  private readonly clients = new Map<Socket, { pid?: number }>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private last?: LastReport;
+  private lastFailure?: LastReport;
+  private readonly changed = new Emitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly dir: string,
+    private readonly feedback: { report(r: PiReport): Promise<PiDecision> },
+    private readonly log: Logger,
+    /** Runs before pi is told to re-read auth.json: writes the new account there. */
+    private readonly beforeReload: () => Promise<unknown> = async () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Starts listening; resolves with the socket path. */
+  async listen(): Promise<string> {
+    ensurePrivateDir(this.dir);
+    removeStaleSockets(this.dir);
+    const path = join(this.dir, socketName(process.pid, randomBytes(4).toString('hex')));
+    const server = createServer((socket) => this.accept(socket));
+    server.maxConnections = MAX_CLIENTS;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => (server.off('error', reject), resolve()));
+    });
+    server.on('error', (e) => this.log.warn(`pi channel: ${e.message}`));
+    this.server = server;
+    this.path = path;
+    return path;
+  }
+
+  status(): LinkStatus {
+    return { pids: [...this.clients.values()].flatMap((c) => (c.pid ? [c.pid] : [])), last: this.last, lastFailure: this.lastFailure };
+  }
+
+  /** Tells every connected pi to re-read auth.json (the active account or a token changed). */
+  reload(): void {
+    for (const socket of this.clients.keys()) this.send(socket, { v: PROTOCOL, type: 'reload' });
+  }
+
+  dispose(): void {
+    for (const socket of this.clients.keys()) socket.destroy();
+    this.server?.close();
+    if (this.path) {
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // already gone
+      }
+    }
+    this.changed.dispose();
+  }
+
+  private accept(socket: Socket): void {
+    const client: { pid?: number } = {};
+    this.clients.set(socket, client);
+    let complaints = 0;
+    const malformed = (why: string) => {
+      if (complaints++ < 3) this.log.warn(`pi channel: ignored a malformed message${client.pid ? ` from pi ${client.pid}` : ''} (${why}).`);
+    };
+    socket.on(
+      'data',
+      lineReader(
+        (line) => {
+          const parsed = fromPiSchema.safeParse(parseJson(line));
+          if (!parsed.success) return malformed(`${line.length} bytes that are not a report`);
+          const m = parsed.data;
+          client.pid = m.pid;
+          if (m.type === 'hello') return this.changed.fire();
+          // One decision at a time: two reports of the same 429 must not both rotate.
+          this.queue = this.queue.then(() => this.handle(socket, m)).catch((e: Error) => this.log.warn(`pi channel: ${e.message}`));
+        },
+        () => malformed('longer than the limit'),
+      ),
+    );
+    const gone = () => (this.clients.delete(socket) && this.changed.fire());
+    socket.on('close', gone);
+    socket.on('error', () => socket.destroy());
+  }
+
+  private async handle(socket: Socket, r: PiReport): Promise<void> {
+    const d = await this.feedback.report(r);
+    // Only a failed request waits for an answer; a switch reaches the others by `reload()`.
+    if (r.wantsAck) {
+      if (d.reload) await this.beforeReload().catch((e: Error) => this.log.warn(`pi channel: could not update auth.json: ${e.message}`));
+      this.send(socket, { v: PROTOCOL, type: 'ack', seq: r.seq, reload: d.reload });
+    }
+    this.last = { at: this.now(), pid: r.pid, seq: r.seq, provider: r.provider, status: r.status, summary: d.summary };
+    if (r.status >= 400) this.lastFailure = this.last;
+    this.changed.fire();
+  }
+
+  private send(socket: Socket, m: ToPi): void {
+    if (!socket.destroyed) socket.write(`${JSON.stringify(m)}\n`);
+  }
+}

@@ -1,0 +1,147 @@
+// Thin VS Code side of the pi link: the socket server with the feedback port behind it, the
+// "Connect pi…" / "Disconnect pi" commands, the one-time offer, the manual-mode "Switch"
+// notification, and pi's status above the Accounts view.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { describe } from '../core/faults';
+import type { Log } from './log';
+import { channelDir } from '../core/pi-link/channel-dir';
+import { PiFeedback } from '../core/pi-link/feedback';
+import { COMPANION_FILE, inspect, install, uninstall } from '../core/pi-link/install';
+import { PiLinkServer } from '../core/pi-link/server';
+import { requireProvider } from '../core/providers/directory';
+import type { QuotaService } from '../core/quota/quota-service';
+import type { KeyResolver } from '../core/resolver';
+import type { Rotation } from '../core/rotation/rotation';
+import type { Vault } from '../core/vault';
+import { showFault } from './faults-ui';
+
+const OFFERED = 'piAccounts.piLink.offered';
+
+export interface PiLinkDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly vault: Vault;
+  readonly rotation: Rotation;
+  readonly resolver: KeyResolver;
+  readonly quota: QuotaService;
+  readonly mode: (provider: string) => 'manual' | 'round-robin' | 'usage-based';
+  /** Writes the active accounts to auth.json (the mirror); pi re-reads it after. */
+  readonly writeAuthFile: () => Promise<unknown>;
+  readonly authPath: () => string;
+  readonly log: Log;
+  readonly quietMs: number;
+  /** Redraws the Accounts view, whose message line shows `status()`. */
+  readonly refreshView: () => void;
+}
+
+export class PiLinkUi implements vscode.Disposable {
+  private readonly server: PiLinkServer;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly version: string;
+
+  constructor(private readonly d: PiLinkDeps) {
+    this.version = String(d.context.extension.packageJSON.version ?? '0');
+    const feedback = new PiFeedback({
+      vault: d.vault,
+      rotation: d.rotation,
+      mode: d.mode,
+      observeUsage: (p, a, s) => d.quota.observe(p, a, s, d.quietMs),
+      refresh: (p, a, refused) => d.resolver.refresh(p, a, refused),
+      tellRateLimited: (p, a, until) => void this.tellRateLimited(p, a, until),
+      log: d.log,
+    });
+    this.server = new PiLinkServer(channelDir(), feedback, d.log, d.writeAuthFile);
+    this.server.onDidChange(() => d.refreshView());
+    // Other pi processes follow a switch made for one of them, or anywhere else.
+    const tell = () => void d.writeAuthFile().then(() => this.server.reload(), () => undefined);
+    this.subscriptions.push(d.rotation.onDidChange(tell), d.vault.onDidChange((c) => (c.reason === 'refresh' || c.reason === 'default') && tell()));
+    this.subscriptions.push(d.vault.onDidChange((c) => c.reason === 'add' && void this.offerOnce()));
+  }
+
+  /** Listens for pi, and brings an installed companion up to this version. */
+  start(): void {
+    this.server.listen().then(
+      (path) => this.d.log.info(`Listening for pi on ${path}.`),
+      (e) => this.d.log.warn(`pi cannot report to this window: ${describe(e)}`),
+    );
+    const installed = inspect(this.agentDir(), this.version);
+    if (installed.state === 'ours' && !installed.current) {
+      try {
+        install(this.agentDir(), this.body(), this.version);
+        this.d.log.info(`Updated the pi companion in ${this.target()} to ${this.version}.`);
+      } catch (e) {
+        this.d.log.warn(`Could not update the pi companion: ${describe(e)}`);
+      }
+    }
+    this.d.refreshView();
+  }
+
+  register(): vscode.Disposable[] {
+    return [vscode.commands.registerCommand('piAccounts.connectPi', () => this.connect()), vscode.commands.registerCommand('piAccounts.disconnectPi', () => this.disconnect())];
+  }
+
+  async connect(): Promise<boolean> {
+    try {
+      const wrote = install(this.agentDir(), this.body(), this.version);
+      this.d.log.info(`${wrote ? 'Installed' : 'Already installed:'} the pi companion at ${this.target()}.`);
+      void vscode.window.showInformationMessage(`pi is connected: the Pi Accounts companion is in ${this.target()}. pi sessions started from now on report to Pi Accounts (a running pi picks it up with /reload).`);
+      this.d.refreshView();
+      return true;
+    } catch (e) {
+      void showFault(e, this.d.log);
+      return false;
+    }
+  }
+
+  async disconnect(): Promise<boolean> {
+    try {
+      const removed = uninstall(this.agentDir());
+      this.d.log.info(removed ? `Removed the pi companion from ${this.target()}.` : 'The pi companion was not installed.');
+      void vscode.window.showInformationMessage(removed ? `pi is disconnected: removed ${this.target()}.` : 'pi was not connected.');
+      this.d.refreshView();
+      return removed;
+    } catch (e) {
+      void showFault(e, this.d.log);
+      return false;
+    }
+  }
+
+  dispose(): void {
+    this.server.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+
+  private agentDir = () => dirname(this.d.authPath());
+  private target = () => join(this.agentDir(), 'extensions', COMPANION_FILE);
+  private body = () => readFileSync(join(this.d.context.extensionPath, 'dist', 'companion', COMPANION_FILE), 'utf8');
+
+  /** After the first sign-in, once ever, when pi is on this machine and not yet connected. */
+  private async offerOnce(): Promise<void> {
+    const state = this.d.context.globalState;
+    if (state.get<boolean>(OFFERED) || !existsSync(this.agentDir()) || inspect(this.agentDir(), this.version).state !== 'absent') return;
+    await state.update(OFFERED, true);
+    const choice = await vscode.window.showInformationMessage("Connect pi? Pi Accounts then sees pi's own rate limits and refusals and switches pi's account without a restart.", 'Connect pi', 'Not Now');
+    if (choice === 'Connect pi') await this.connect();
+  }
+
+  private async tellRateLimited(provider: string, account: string, until: number): Promise<void> {
+    const label = requireProvider(provider).label;
+    const at = new Date(until).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    const choice = await vscode.window.showWarningMessage(`pi hit the rate limit of ${label} account "${account}" (until ${at}).`, 'Switch');
+    if (choice !== 'Switch') return;
+    const to = await this.d.rotation.next(provider);
+    this.d.log.info(to ? `Switched ${provider} to ${to} by hand after pi's 429.` : `No other ${provider} account to switch to.`);
+  }
+
+  /** One line for the Accounts view: whether pi is connected, and its last report. */
+  status(): string | undefined {
+    const s = this.server.status();
+    const installed = inspect(this.agentDir(), this.version).state === 'ours';
+    const at = (t: number) => new Date(t).toLocaleTimeString();
+    const failure = s.lastFailure ? ` · ${at(s.lastFailure.at)}: ${s.lastFailure.provider} ${s.lastFailure.status} → ${s.lastFailure.summary}` : '';
+    const last = s.last ? ` · last report ${at(s.last.at)}${failure}` : '';
+    const live = s.pids.length ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'})` : installed ? 'pi companion installed, no pi running' : undefined;
+    return live ? `${live}${last}` : undefined;
+  }
+}

@@ -1,0 +1,250 @@
+// The companion inside the real pi (@mariozechner/pi-coding-agent, print mode) against a
+// loopback model API, and Pi Accounts' side of the channel composed from the real core classes
+// (vault, rotation, auth.json mirror, feedback port, socket server).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../src/core/log';
+import { AuthMirror } from '../../src/core/mirror/mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
+import { PiFeedback } from '../../src/core/pi-link/feedback';
+import { PiLinkServer } from '../../src/core/pi-link/server';
+import type { UsageSnapshot } from '../../src/core/quota/usage';
+import type { RotationMode } from '../../src/core/rotation/policy';
+import { Rotation } from '../../src/core/rotation/rotation';
+import { Vault } from '../../src/core/vault';
+import { anthropicTokenServer } from './emulator';
+import { KEY_A, KEY_B, MemorySecretStore, tempDir } from './helpers';
+import { openWindow } from './window';
+
+const root = join(__dirname, '../../..');
+const PI = join(root, 'node_modules/@mariozechner/pi-coding-agent/dist/cli.js');
+const COMPANION = join(root, 'dist/companion/pi-accounts-companion.js');
+
+type Emulator = { base: string; seen: { api: string; key: string }[]; close(): Promise<void> };
+type Answer = (key: string, api: string) => { status?: number; headers?: Record<string, string>; text?: string } | undefined;
+const startEmulator = async (answer: Answer): Promise<Emulator> => (await import(join(root, 'test/host/llm-emulator.mjs'))).startLlmEmulator(answer);
+const modelsJson = async (base: string): Promise<unknown> => (await import(join(root, 'test/host/llm-emulator.mjs'))).modelsJson(base);
+
+export interface PiRun {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** One pi process in print mode: `pi -p --no-session --model … <prompt>`, stdin closed. */
+export function runPi(agentDir: string, channel: string, args: string[], extraEnv: Record<string, string> = {}): Promise<PiRun> {
+  return new Promise((resolve) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PI_CODING_AGENT_DIR: agentDir, PI_ACCOUNTS_CHANNEL_DIR: channel, ...extraEnv };
+    for (const v of ['ANTHROPIC_API_KEY', 'ANTHROPIC_OAUTH_TOKEN', 'GROQ_API_KEY']) if (!(v in extraEnv)) delete env[v];
+    const child = spawn(process.execPath, [PI, '-p', '--no-session', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** A pi agent directory: models.json at the emulator, optionally the companion installed. */
+export async function agentDir(dir: string, base: string, companion: boolean, settings?: unknown): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'models.json'), JSON.stringify(await modelsJson(base)));
+  if (settings) writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
+  if (companion) {
+    mkdirSync(join(dir, 'extensions'), { recursive: true });
+    copyFileSync(COMPANION, join(dir, 'extensions/pi-accounts-companion.js'));
+  }
+  return dir;
+}
+
+const memoryLog = () => {
+  const lines: string[] = [];
+  const log: Logger = { trace: (m) => lines.push(m), info: (m) => lines.push(m), warn: (m) => lines.push(`WARN ${m}`), error: (m) => lines.push(`ERROR ${m}`) };
+  return { log, lines };
+};
+
+/** Pi Accounts' window, as the extension composes it, over an in-memory secret store. */
+async function piAccountsWindow(o: { channel: string; authPath: string; mode?: RotationMode; provider?: string }) {
+  const store = new MemorySecretStore();
+  const vault = new Vault(store);
+  await vault.load();
+  const provider = o.provider ?? 'anthropic';
+  await vault.add(provider, 'A', { type: 'api_key', key: KEY_A });
+  await vault.add(provider, 'B', { type: 'api_key', key: KEY_B });
+  const { log, lines } = memoryLog();
+  const rotation = new Rotation({ vault, settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80 }, quota: () => undefined, store, log });
+  await rotation.load();
+  const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => o.authPath, () => undefined, rotation);
+  await mirror.sync();
+  const usage: { account: string; snapshot: UsageSnapshot }[] = [];
+  const told: string[] = [];
+  const feedback = new PiFeedback({
+    vault,
+    rotation,
+    mode: () => o.mode ?? 'round-robin',
+    observeUsage: (_p, account, snapshot) => usage.push({ account, snapshot }),
+    refresh: async () => undefined,
+    tellRateLimited: (_p, account) => told.push(account),
+    log,
+  });
+  const server = new PiLinkServer(o.channel, feedback, log, () => mirror.sync());
+  await server.listen();
+  return { vault, rotation, server, lines, usage, told, dispose: () => (server.dispose(), rotation.dispose()) };
+}
+
+const ANTHROPIC = ['--model', 'anthropic/claude-sonnet-4-5'];
+
+describe('pi companion inside the real pi', function () {
+  this.timeout(120_000);
+  let t: ReturnType<typeof tempDir>;
+  let em: Emulator;
+  beforeEach(() => (t = tempDir()));
+  afterEach(async () => {
+    await em?.close();
+    t.cleanup();
+  });
+  const letters = () => em.seen.map((s) => (s.key === KEY_A ? 'A' : s.key === KEY_B ? 'B' : '?'));
+
+  it('C1 a 429 for account A: Pi Accounts rests A and the same pi request is retried with B', async () => {
+    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'Answered with B.' }));
+    const channel = join(t.dir, 'channel');
+    // SDK retries off, so every request pi makes is one its extension hooks see.
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } });
+    const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    try {
+      assert.equal(JSON.parse(readFileSync(join(dir, 'auth.json'), 'utf8')).anthropic.key, KEY_A);
+      const run = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+      assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'Answered with B.', err: '' }, w.lines.join('\n'));
+      assert.deepEqual(letters(), ['A', 'B']); // requests until the switch: 1
+      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.ok(w.rotation.cooldownOf('anthropic', 'A'));
+      assert.ok(w.lines.some((l) => /^pi \d+ request #\d+ to anthropic\/claude-sonnet-4-5 with A: 429 .*A rests until .*active A → B; pi re-reads auth.json\.$/.test(l)), w.lines.join('\n'));
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('C6 two pi processes at once and two windows listening: each report is decided once, A → B happens once, both pi answer with B', async () => {
+    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'B again.' }));
+    const channel = join(t.dir, 'channel');
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } });
+    const w1 = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    const w2 = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    try {
+      const runs = await Promise.all([runPi(dir, channel, [...ANTHROPIC, 'One']), runPi(dir, channel, [...ANTHROPIC, 'Two'])]);
+      for (const run of runs) assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'B again.', err: '' });
+      const lines = [...w1.lines, ...w2.lines];
+      assert.equal(lines.filter((l) => /^pi \d+ request #1 .*: 429 /.test(l)).length, 2, lines.join('\n'));
+      assert.equal(lines.filter((l) => l.startsWith('Active anthropic account: A → B')).length, 1, lines.join('\n'));
+      assert.equal(letters().filter((k) => k === 'B').length, 2);
+    } finally {
+      w1.dispose();
+      w2.dispose();
+    }
+  });
+
+  it('C7 a sign-in answered 401 in pi is refreshed exactly once, and pi then uses the new token', async () => {
+    const tokens = await anthropicTokenServer();
+    em = await startEmulator((key) => (key === 'sk-ant-oat01-access-0' ? { status: 401 } : { text: `with ${key}` }));
+    try {
+      const channel = join(t.dir, 'channel');
+      const dir = await agentDir(join(t.dir, 'agent'), em.base, true);
+      const store = new MemorySecretStore();
+      const w = await openWindow(store, dir, tokens.tokenUrl);
+      await w.vault.add('anthropic', 'max', { type: 'oauth', access: 'sk-ant-oat01-access-0', refresh: 'rt-0', expires: Date.now() + 3_600_000 });
+      await w.mirror.sync();
+      const { log, lines } = memoryLog();
+      const rotation = new Rotation({ vault: w.vault, settings: { mode: () => 'manual', threshold: () => 80 }, quota: () => undefined, store, log });
+      const feedback = new PiFeedback({ vault: w.vault, rotation, mode: () => 'manual', observeUsage: () => undefined, refresh: (p, a, refused) => w.resolver.refresh(p, a, refused), tellRateLimited: () => undefined, log });
+      const server = new PiLinkServer(channel, feedback, log, () => w.mirror.sync());
+      await server.listen();
+      try {
+        const first = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+        assert.equal(first.code, 1); // pi does not retry a 401 itself
+        const second = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+        assert.deepEqual({ code: second.code, out: second.out.trim() }, { code: 0, out: 'with sk-ant-oat01-access-1' });
+        assert.equal(tokens.stats.refreshes, 1);
+        assert.deepEqual(em.seen.map((x) => x.key), ['sk-ant-oat01-access-0', 'sk-ant-oat01-access-1']);
+        assert.ok(lines.some((l) => /with max: 401 .*sign-in refreshed once; pi re-reads auth\.json/.test(l)), lines.join('\n'));
+      } finally {
+        server.dispose();
+        rotation.dispose();
+      }
+    } finally {
+      await tokens.close();
+    }
+  });
+
+  it("C2 an OpenAI-compatible provider (Groq) with pi's default retries: the SDK's own retries keep A, pi's retry carries B", async () => {
+    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '0' } } : { text: 'Groq via B.' }));
+    const channel = join(t.dir, 'channel');
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { baseDelayMs: 100 } });
+    const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json'), provider: 'groq' });
+    try {
+      const run = await runPi(dir, channel, ['--model', 'groq/llama-3.3-70b-versatile', 'Say hi']);
+      assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'Groq via B.', err: '' });
+      // The OpenAI SDK retries a 429 twice inside one pi request (maxRetries 2 by default), out
+      // of any extension's sight; the first request pi itself makes after the 429 carries B.
+      assert.deepEqual(letters(), ['A', 'A', 'A', 'B']);
+      assert.equal(w.rotation.active('groq')?.name, 'B');
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('C3 a 401 for an API key marks it refused (kept) and pi continues with B', async () => {
+    em = await startEmulator((key) => (key === KEY_A ? { status: 401 } : { text: 'B works.' }));
+    const channel = join(t.dir, 'channel');
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } });
+    const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    try {
+      const first = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+      // pi does not retry a 401 (not in its retryable list): this prompt fails as it would anyway…
+      assert.equal(first.code, 1);
+      assert.equal(w.vault.accounts('anthropic').find((a) => a.name === 'A')?.needsSignIn, true);
+      assert.equal(w.vault.accounts('anthropic').length, 2);
+      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      // …and the next one goes out with B.
+      const second = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+      assert.deepEqual({ code: second.code, out: second.out.trim() }, { code: 0, out: 'B works.' });
+      assert.deepEqual(letters(), ['A', 'B']);
+      assert.ok(w.lines.some((l) => /with A: 401 .*A marked refused \(kept\); active A → B/.test(l)), w.lines.join('\n'));
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it("C4 unified rate-limit headers on a 200 update the account's usage", async () => {
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    em = await startEmulator(() => ({ text: 'ok', headers: { 'anthropic-ratelimit-unified-5h-utilization': '0.42', 'anthropic-ratelimit-unified-5h-reset': String(reset), 'anthropic-ratelimit-unified-7d-utilization': '0.1', 'anthropic-ratelimit-unified-status': 'allowed', 'x-request-id': 'not-forwarded' } }));
+    const channel = join(t.dir, 'channel');
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true);
+    const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    try {
+      const run = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+      assert.equal(run.code, 0);
+      assert.equal(w.usage.length, 1);
+      assert.equal(w.usage[0].account, 'A');
+      assert.deepEqual(w.usage[0].snapshot.windows.map((x) => [x.label, x.usedPercent, x.resetsAt]), [['5h', 42, reset * 1000], ['7d', 10, undefined]]);
+      assert.equal(w.rotation.active('anthropic')?.name, 'A');
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('C5 with no Pi Accounts listening, pi answers and exits exactly as without the companion', async () => {
+    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '0' } } : { text: 'Plain answer.' }));
+    const results: PiRun[] = [];
+    for (const [key, companion] of [[KEY_B, false], [KEY_B, true], [KEY_A, false], [KEY_A, true]] as const) {
+      const dir = await agentDir(join(t.dir, `agent-${results.length}`), em.base, companion, { retry: { baseDelayMs: 10 } });
+      writeFileSync(join(dir, 'auth.json'), JSON.stringify({ anthropic: { type: 'api_key', key } }), { mode: 0o600 });
+      results.push(await runPi(dir, join(t.dir, 'no-channel'), [...ANTHROPIC, 'Say hi']));
+    }
+    assert.deepEqual(results[1], results[0]);
+    assert.deepEqual(results[0], { code: 0, out: 'Plain answer.\n', err: '' });
+    assert.deepEqual(results[3], results[2]);
+    assert.equal(results[2].code, 1);
+  });
+});
