@@ -7,6 +7,7 @@ import { KeepFresh } from './core/keep-fresh';
 import { QuotaService, usageClient } from './core/quota/quota-service';
 import { requireProvider } from './core/providers/directory';
 import { Rotation } from './core/rotation/rotation';
+import { CachedRotationSettings } from './core/rotation/settings';
 import { resolveAuthPath } from './core/mirror/auth-path';
 import { AuthMirror } from './core/mirror/mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
@@ -22,7 +23,7 @@ import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
 import { Commands } from './vscode/commands';
 import { showFault } from './vscode/faults-ui';
-import { QUOTA_INTERVAL_MS, rotationSettings } from './vscode/settings';
+import { QUOTA_INTERVAL_MS, readRotationSettings } from './vscode/settings';
 import { StatusBar } from './vscode/status-bar';
 import { httpOptions } from './vscode/http-options';
 import { PiLanguageModels, VENDOR } from './vscode/language-models';
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const overrides = endpointOverrides(log);
   const oauth = (provider: string) => oauthProvider(provider, overrides);
+  const rotationSettings = new CachedRotationSettings(readRotationSettings);
   // Rotation reads usage (`quota`, built below: it needs the resolver that rotation steers).
   const rotation: Rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota.entry(p, a), store, log });
   const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log, rotation);
@@ -148,7 +150,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(() => terminal.apply()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('piAccounts.terminal')) terminal.apply();
-      if (e.affectsConfiguration('piAccounts.rotation')) (rotation.evaluate(), bridge());
+      if (e.affectsConfiguration('piAccounts.rotation')) (rotationSettings.reload(), rotation.evaluate(), bridge());
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();
     }),

@@ -52,22 +52,40 @@ export const REFRESH_MARGIN = FIVE_MINUTES;
 export class KeyResolver {
   private readonly inflight = new Map<string, Promise<OAuthCredential>>();
   private readonly now: () => number;
+  private readonly active: ActiveAccounts;
+  // The settled key of each credential object the vault holds (a change of the stored accounts
+  // replaces the objects, so entries die with them): a fresh key is handed out without
+  // allocating, as one already-resolved promise.
+  private readonly keys = new WeakMap<Credential, Promise<string>>();
 
   constructor(private readonly d: ResolverDeps) {
     this.now = d.now ?? Date.now;
+    this.active = d.active ?? defaultsOf(d.vault);
   }
 
   /** The key to send for the account (the provider's active one when `account` is omitted). */
-  async key(provider: string, account?: string): Promise<string> {
-    const cred = await this.credential(provider, account);
+  key(provider: string, account?: string): Promise<string> {
+    const info = account === undefined ? this.active.active(provider) : this.d.vault.account(provider, account);
+    const cred = info && !info.needsSignIn ? this.d.vault.credential(provider, info.name) : undefined;
+    if (cred && this.isFresh(cred)) return this.settledKey(provider, cred);
+    return this.credential(provider, account).then((c) => this.keyOf(provider, c));
+  }
+
+  private settledKey(provider: string, cred: Credential): Promise<string> {
+    let key = this.keys.get(cred);
+    if (!key) this.keys.set(cred, (key = new Promise((resolve) => resolve(this.keyOf(provider, cred)))));
+    return key;
+  }
+
+  private keyOf(provider: string, cred: Credential): string {
     const impl = cred.type === 'oauth' ? this.d.oauth(provider) : undefined;
     return impl && cred.type === 'oauth' ? impl.apiKey(cred) : keyOf(cred);
   }
 
   /** The account's credential, refreshed first when its token is about to expire. */
   async credential(provider: string, account?: string): Promise<Credential> {
-    const name = account ?? (this.d.active ?? defaultsOf(this.d.vault)).active(provider)?.name;
-    const info = name === undefined ? undefined : this.d.vault.accounts(provider).find((a) => a.name === name);
+    const name = account ?? this.active.active(provider)?.name;
+    const info = name === undefined ? undefined : this.d.vault.account(provider, name);
     const cred = info && this.d.vault.credential(provider, info.name);
     if (!info || !cred) throw new Fault('not-found', `${requireProvider(provider).label} has no account${account ? ` named "${account}"` : ''}.`, 'Run "Pi Accounts: Sign In…".');
     if (info.needsSignIn) throw needsSignIn(provider, info.name);
