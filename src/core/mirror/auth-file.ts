@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, promises as fs, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import * as z from 'zod/mini';
@@ -19,12 +19,17 @@ export function asApiKeyEntry(value: unknown): ApiKeyEntry | undefined {
 // pi's own lock (proper-lockfile, the directory `auth.json.lock`). stale 30 s matches pi's
 // refresh path, so we never break a lock pi holds across a slow token refresh; update every 5 s
 // keeps our lock fresh for pi's synchronous path, which treats 10 s as stale.
-const LOCK_OPTIONS: lockfile.LockOptions = {
-  realpath: false,
-  stale: 30_000,
-  update: 5_000,
-  retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true },
-};
+const LOCK_OPTIONS = { realpath: false, stale: 30_000, update: 5_000 } as const;
+
+// pi's synchronous writes (`set`, `remove`) try the lock every 20 ms, ten times
+// (AuthStorage.acquireLockSyncWithRetry, @mariozechner/pi-coding-agent 0.73.1), and hold it for
+// well under a millisecond. proper-lockfile's exponential retries (100 ms doubling to 10 s)
+// meant pi took the lock back every time it came free and one of our writes waited 10–20 s. So
+// we try as often as pi does, jittered so that two windows do not fall into step, for as long as
+// a lock pi holds may live before it counts as stale.
+const RETRY_MIN_MS = 5;
+const RETRY_SPREAD_MS = 15;
+const GIVE_UP_MS = LOCK_OPTIONS.stale + 5_000;
 
 // Strict: bytes that are not UTF-8 would come back as U+FFFD and be written back altered, and a
 // byte-order mark is something pi itself cannot read. Either makes the file unreadable to us.
@@ -79,38 +84,56 @@ export interface UpdateResult {
 export function updateAuthFile(path: string, change: (data: AuthData) => boolean | Promise<boolean>): Promise<UpdateResult> {
   return withFileLock(path, async () => {
     const target = await realTarget(path);
-    await sweepDeadTemps(target);
-    let raw: Uint8Array | undefined;
-    let mode: number | undefined;
-    try {
-      raw = await fs.readFile(target);
-      mode = (await fs.stat(target)).mode & 0o777;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    await sweepDeadTempsNowAndThen(target);
+    const { raw, mode } = readLocked(target);
     const data = raw === undefined ? {} : parseAuthJson(raw, path);
     const fixedMode = mode !== undefined && (mode & 0o077) !== 0;
     if (!(await change(data))) {
       if (fixedMode) await fs.chmod(target, 0o600);
       return { written: false, fixedMode };
     }
-    await writeAtomic(target, JSON.stringify(data, null, 2));
+    writeAtomic(target, JSON.stringify(data, null, 2));
     return { written: true, fixedMode };
   });
 }
 
 /** Holds pi's lock on `path` (creating its folder, 0700) while `fn` runs. */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  let release: (() => Promise<void>) | undefined;
+  let release: (() => void) | undefined;
   try {
-    await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    release = await lockfile.lock(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
+    release = await acquireLock(path);
     return await fn();
   } catch (e) {
     if (e instanceof Fault) throw e;
     throw ioFault(path, e);
   } finally {
-    await release?.().catch(() => undefined);
+    try {
+      release?.();
+    } catch {
+      // a lock already gone (broken as stale) has nothing left to release
+    }
+  }
+}
+
+/**
+ * pi's lock, tried at pi's own cadence (see RETRY_MIN_MS). Each try is proper-lockfile's
+ * synchronous `lockSync`: one mkdir, the same lock directory and stale rules as pi's.
+ */
+async function acquireLock(path: string): Promise<() => void> {
+  const deadline = Date.now() + GIVE_UP_MS;
+  for (let madeFolder = false; ; ) {
+    try {
+      return lockfile.lockSync(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !madeFolder) {
+        await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        madeFolder = true;
+        continue;
+      }
+      if (code !== 'ELOCKED' || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, RETRY_MIN_MS + Math.random() * RETRY_SPREAD_MS));
+    }
   }
 }
 
@@ -123,12 +146,43 @@ async function realTarget(path: string): Promise<string> {
   }
 }
 
+/**
+ * Under the lock, synchronously: pi holds its lock for well under a millisecond, and every
+ * round trip through Node's thread pool while we hold it is time pi's writers wait.
+ */
+function readLocked(target: string): { raw?: Uint8Array; mode?: number } {
+  let fd: number;
+  try {
+    fd = openSync(target, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw e;
+  }
+  try {
+    return { mode: fstatSync(fd).mode & 0o777, raw: readFileSync(fd) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const tempPrefix = (target: string) => `.${basename(target)}.`;
 
 /**
  * A writer killed between writing its temp file and renaming it leaves the temp file behind.
- * Under the lock, ours whose process is gone are removed; anything else is left alone.
+ * Under the lock, ours whose process is gone are removed; anything else is left alone. Such
+ * leftovers are rare, so a folder is looked at on the first write and then once a minute, not
+ * on every write.
  */
+const SWEEP_EVERY_MS = 60_000;
+const sweptAt = new Map<string, number>();
+
+async function sweepDeadTempsNowAndThen(target: string): Promise<void> {
+  const last = sweptAt.get(target);
+  if (last !== undefined && Date.now() - last < SWEEP_EVERY_MS) return;
+  sweptAt.set(target, Date.now());
+  await sweepDeadTemps(target);
+}
+
 async function sweepDeadTemps(target: string): Promise<void> {
   const prefix = tempPrefix(target);
   const names = await fs.readdir(dirname(target)).catch(() => [] as string[]);
@@ -147,21 +201,28 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half. */
-export async function writeAtomic(target: string, text: string): Promise<void> {
+/**
+ * Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never
+ * half, and after a crash the file is the old one or the new one, never empty. Synchronous, as
+ * it runs under pi's lock (see readLocked).
+ */
+export function writeAtomic(target: string, text: string): void {
   const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', 0o600);
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.chmod(tmp, 0o600); // the umask may have narrowed it further; never wider
-    await fs.rename(tmp, target);
+    writeFileSync(fd, text, 'utf8');
+    fchmodSync(fd, 0o600); // the umask may have narrowed it further; never wider
+    fsyncSync(fd);
   } catch (e) {
-    await fs.rm(tmp, { force: true });
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
     throw e;
   }
 }
