@@ -4,13 +4,23 @@ import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+// Packages loaded when first needed (`require('<name>')` in src), each bundled as dist/<name>.js
+// and required from there, so activation does not load them.
+const lazy = ['undici'];
+const lazyFiles = {
+  name: 'lazy-files',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${lazy.join('|')})$`) }, (a) => (a.kind === 'entry-point' ? undefined : { path: `./${a.path}.js`, external: true }));
+  },
+};
 const result = await esbuild.build({
-  entryPoints: ['src/extension.ts'],
+  entryPoints: { extension: 'src/extension.ts', ...Object.fromEntries(lazy.map((name) => [name, name])) },
+  plugins: [lazyFiles],
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outfile: 'dist/extension.js',
+  outdir: 'dist',
   external: ['vscode'],
   minify: production,
   sourcemap: !production,
@@ -19,5 +29,5 @@ const result = await esbuild.build({
 });
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
-const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+const bytes = result.metafile.outputs['dist/extension.js']?.bytes ?? 0;
 console.log(`dist/extension.js: ${(bytes / 1024).toFixed(1)} KiB${production ? ' (minified)' : ''}`);

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from './undici';
 import { parseJson } from './json';
 import { Fault } from './faults';
 
@@ -29,7 +30,7 @@ export async function http(method: 'GET' | 'POST', url: string, body: string | u
   const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   const host = safeHost(url);
   try {
-    const res = await request(url, { method, body, headers: { ...opts.headers }, dispatcher: opts.dispatcher, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const res = await undici().request(url, { method, body, headers: { ...opts.headers }, dispatcher: opts.dispatcher, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text, json: parseJson(text) };
   } catch (e) {
@@ -56,7 +57,7 @@ export interface StreamResponse {
 export async function postJsonStream(url: string, body: unknown, opts: HttpOptions = {}): Promise<StreamResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT;
   try {
-    const res = await request(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...opts.headers }, dispatcher: opts.dispatcher, signal: opts.signal, headersTimeout: timeoutMs, bodyTimeout: 0 });
+    const res = await undici().request(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...opts.headers }, dispatcher: opts.dispatcher, signal: opts.signal, headersTimeout: timeoutMs, bodyTimeout: 0 });
     return { status: res.statusCode, headers: res.headers, body: res.body, text: () => res.body.text() };
   } catch (e) {
     if (opts.signal?.aborted) throw new Fault('aborted', 'Cancelled.');

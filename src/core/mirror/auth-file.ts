@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, promises as fs, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import * as lockfile from 'proper-lockfile';
+import type * as Lockfile from 'proper-lockfile';
 import * as z from 'zod/mini';
 import { Fault } from '../faults';
 
@@ -123,7 +123,7 @@ async function acquireLock(path: string): Promise<() => void> {
   const deadline = Date.now() + GIVE_UP_MS;
   for (let madeFolder = false; ; ) {
     try {
-      return lockfile.lockSync(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
+      return lockfile().lockSync(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !madeFolder) {
@@ -136,6 +136,11 @@ async function acquireLock(path: string): Promise<() => void> {
     }
   }
 }
+
+// Loaded on the first lock, not at activation: graceful-fs (under proper-lockfile) patches fs and
+// signal-exit installs signal handlers when they load.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lockfile = (): typeof Lockfile => require('proper-lockfile') as typeof Lockfile;
 
 // A symlinked auth.json (dotfile managers do this) must stay a symlink: write where it points.
 async function realTarget(path: string): Promise<string> {
