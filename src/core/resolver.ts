@@ -8,7 +8,7 @@ import { FIVE_MINUTES, type OAuthProvider } from './oauth/provider';
 import { requireProvider } from './providers/directory';
 import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
 import { withRetry, type RetryOptions } from './retry';
-import type { Vault } from './vault';
+import type { AccountInfo, Vault } from './vault';
 
 /**
  * Runs a refresh step holding a lock other refreshers honour: pi's auth.json lock for the account
@@ -53,10 +53,10 @@ export class KeyResolver {
   private readonly inflight = new Map<string, Promise<OAuthCredential>>();
   private readonly now: () => number;
   private readonly active: ActiveAccounts;
-  // The settled key of each credential object the vault holds (a change of the stored accounts
-  // replaces the objects, so entries die with them): a fresh key is handed out without
-  // allocating, as one already-resolved promise.
-  private readonly keys = new WeakMap<Credential, Promise<string>>();
+  // The last key handed out per provider, settled. The vault builds new info objects whenever
+  // the stored accounts change, so the same info object means the same credential and status:
+  // a fresh key is then handed out without a lookup or an allocation.
+  private readonly hot = new Map<string, { readonly info: AccountInfo; readonly cred: Credential; readonly key: Promise<string> }>();
 
   constructor(private readonly d: ResolverDeps) {
     this.now = d.now ?? Date.now;
@@ -66,15 +66,15 @@ export class KeyResolver {
   /** The key to send for the account (the provider's active one when `account` is omitted). */
   key(provider: string, account?: string): Promise<string> {
     const info = account === undefined ? this.active.active(provider) : this.d.vault.account(provider, account);
+    const hot = this.hot.get(provider);
+    if (hot && hot.info === info && this.isFresh(hot.cred)) return hot.key;
     const cred = info && !info.needsSignIn ? this.d.vault.credential(provider, info.name) : undefined;
-    if (cred && this.isFresh(cred)) return this.settledKey(provider, cred);
+    if (info && cred && this.isFresh(cred)) {
+      const key = new Promise<string>((resolve) => resolve(this.keyOf(provider, cred)));
+      this.hot.set(provider, { info, cred, key });
+      return key;
+    }
     return this.credential(provider, account).then((c) => this.keyOf(provider, c));
-  }
-
-  private settledKey(provider: string, cred: Credential): Promise<string> {
-    let key = this.keys.get(cred);
-    if (!key) this.keys.set(cred, (key = new Promise((resolve) => resolve(this.keyOf(provider, cred)))));
-    return key;
   }
 
   private keyOf(provider: string, cred: Credential): string {
