@@ -34,7 +34,7 @@ import { RecentProviders } from './vscode/sign-in-ui';
 import { TerminalBridge } from './vscode/terminal-env';
 
 export function activate(context: vscode.ExtensionContext): void {
-  const started = Date.now();
+  const started = performance.now();
   const redactor = new Redactor();
   const log = createLog(redactor);
   const store = secretStoreFrom(context.secrets);
@@ -155,11 +155,11 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();
     }),
   );
-  log.info(`Activated in ${Date.now() - started} ms; auth.json at ${authPath()}.`);
+  log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms; auth.json at ${authPath()}.`);
 
   // The vault's "load" event already updated the redactor, terminals, view and auth providers.
   void ready.then(async (loaded) => {
-    log.info(`Accounts loaded ${Date.now() - started} ms after activation began: ${vault.accounts().length} account(s).`);
+    log.info(`Accounts loaded ${Math.round(performance.now() - started)} ms after activation began: ${vault.accounts().length} account(s).`);
     if (loaded) await mirror.run().then(() => mirror.offerImportOnce());
   }).catch((e) => log.error(describe(e)));
 }
