@@ -24,14 +24,23 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1000);
 const LATENCY_MS = 50;
 
-async function oneRun() {
+/** One window with one expired Anthropic sign-in mirrored to auth.json, and its token server. */
+async function withExpiredAccount(run) {
   const dir = mkdtempSync(join(tmpdir(), 'pi-accounts-bench-'));
   const server = await anthropicTokenServer({ latencyMs: LATENCY_MS });
   try {
     const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), dir, server.tokenUrl);
     await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
     await mirror.sync();
+    return await run({ dir, server, resolver });
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
+const oneRun = () =>
+  withExpiredAccount(async ({ server, resolver }) => {
     const t0 = performance.now();
     const keys = await Promise.all(Array.from({ length: CONCURRENCY }, () => resolver.key('anthropic')));
     const coldMs = performance.now() - t0;
@@ -43,20 +52,11 @@ async function oneRun() {
     for (let i = 0; i < hot; i++) await resolver.key('anthropic');
     const hotPerSec = hot / ((performance.now() - t1) / 1000);
     return { refreshes: server.seen.length, gotRefreshed, coldMs, hotPerSec };
-  } finally {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+  });
 
 /** pi's AuthStorage.getApiKey in its own process and the extension's resolver, on one expired account. */
-async function piAndUs() {
-  const dir = mkdtempSync(join(tmpdir(), 'pi-accounts-bench-'));
-  const server = await anthropicTokenServer({ latencyMs: LATENCY_MS });
-  try {
-    const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), dir, server.tokenUrl);
-    await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
-    await mirror.sync();
+const piAndUs = () =>
+  withExpiredAccount(async ({ dir, server, resolver }) => {
     const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/pi-refresh.mjs'), join(dir, 'auth.json'), server.base], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     const ready = new Promise((r) => child.stdout.on('data', (d) => ((out += d), out.startsWith('ready\n') && r())));
@@ -65,11 +65,7 @@ async function piAndUs() {
     child.stdin.write('go\n');
     const [ours, theirs] = await Promise.all([resolver.key('anthropic'), piResult]);
     return { refreshes: server.stats.refreshes, reused: server.stats.reused, same: ours === theirs.key && ours !== 'sk-ant-oat01-access-0' };
-  } finally {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+  });
 
 const runs = [];
 for (let i = 0; i < RUNS; i++) runs.push(await oneRun());
