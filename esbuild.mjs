@@ -8,8 +8,18 @@ import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+// Packages loaded when first needed (`require('<name>')` in src), each bundled as dist/<name>.js
+// and required from there, so activation does not load them.
+const lazy = ['undici'];
+const lazyFiles = {
+  name: 'lazy-files',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${lazy.join('|')})$`) }, (a) => (a.kind === 'entry-point' ? undefined : { path: `./${a.path}.js`, external: true }));
+  },
+};
 const result = await esbuild.build({
-  entryPoints: { extension: 'src/extension.ts', 'pi-ai': 'src/core/llm/models.ts' },
+  entryPoints: { extension: 'src/extension.ts', 'pi-ai': 'src/core/llm/models.ts', ...Object.fromEntries(lazy.map((name) => [name, name])) },
+  plugins: [lazyFiles],
   bundle: true,
   format: 'cjs',
   platform: 'node',

@@ -7,6 +7,7 @@ import { KeepFresh } from './core/keep-fresh';
 import { QuotaService, usageClient } from './core/quota/quota-service';
 import { requireProvider } from './core/providers/directory';
 import { Rotation } from './core/rotation/rotation';
+import { CachedRotationSettings } from './core/rotation/settings';
 import { resolveAuthPath } from './core/mirror/auth-path';
 import { AuthMirror } from './core/mirror/mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
@@ -25,7 +26,7 @@ import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
 import { Commands } from './vscode/commands';
 import { showFault } from './vscode/faults-ui';
-import { QUOTA_INTERVAL_MS, rotationSettings } from './vscode/settings';
+import { QUOTA_INTERVAL_MS, readRotationSettings } from './vscode/settings';
 import { StatusBar } from './vscode/status-bar';
 import { httpOptions } from './vscode/http-options';
 import { PiLanguageModels, VENDOR } from './vscode/language-models';
@@ -37,7 +38,7 @@ import { RecentProviders } from './vscode/sign-in-ui';
 import { TerminalBridge } from './vscode/terminal-env';
 
 export function activate(context: vscode.ExtensionContext): void {
-  const started = Date.now();
+  const started = performance.now();
   const redactor = new Redactor();
   const log = createLog(redactor);
   const store = secretStoreFrom(context.secrets);
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const overrides = endpointOverrides(log);
   context.subscriptions.push(lifetimeNotices.event((m) => log.warn(m)));
   const oauth = (provider: string) => oauthProvider(provider, overrides);
+  const rotationSettings = new CachedRotationSettings(readRotationSettings);
   // Rotation reads usage (`quota`, built below: it needs the resolver that rotation steers).
   const rotation: Rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota.entry(p, a), store, log });
   const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log, rotation);
@@ -177,16 +179,16 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(() => (terminal.apply(), view.refresh())),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror')) (terminal.apply(), view.refresh());
-      if (e.affectsConfiguration('piAccounts.rotation')) (rotation.evaluate(), bridge());
+      if (e.affectsConfiguration('piAccounts.rotation')) (rotationSettings.reload(), rotation.evaluate(), bridge());
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();
     }),
   );
-  log.info(`Activated in ${Date.now() - started} ms; auth.json at ${authPath()}.`);
+  log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms; auth.json at ${authPath()}.`);
 
   // The vault's "load" event already updated the redactor, terminals, view and auth providers.
   void ready.then(async (loaded) => {
-    log.info(`Accounts loaded ${Date.now() - started} ms after activation began: ${vault.accounts().length} account(s).`);
+    log.info(`Accounts loaded ${Math.round(performance.now() - started)} ms after activation began: ${vault.accounts().length} account(s).`);
     piLink.start();
     if (loaded) await mirror.run().then(() => (void syncModels(), mirror.offerImportOnce()));
   }).catch((e) => log.error(describe(e)));

@@ -1,5 +1,6 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { version } from '../../package.json';
+import { undici } from './undici';
 import { parseJson } from './json';
 import { Fault } from './faults';
 import { networkFault } from './network-words';
@@ -42,7 +43,7 @@ export async function http(method: 'GET' | 'POST', url: string, body: string | u
   const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   const host = safeHost(url);
   try {
-    const res = await request(url, { method, body, headers: withUserAgent(opts.headers), dispatcher: opts.dispatcher, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const res = await undici().request(url, { method, body, headers: withUserAgent(opts.headers), dispatcher: opts.dispatcher, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text, json: parseJson(text) };
   } catch (e) {

@@ -9,7 +9,7 @@ import { IssuedRefresh } from './oauth/tokens';
 import { requireProvider } from './providers/directory';
 import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
 import { withRetry, type RetryOptions } from './retry';
-import type { Vault } from './vault';
+import type { AccountInfo, Vault } from './vault';
 
 /**
  * Runs a refresh step holding a lock other refreshers honour: pi's auth.json lock for the account
@@ -53,22 +53,40 @@ export const REFRESH_MARGIN = FIVE_MINUTES;
 export class KeyResolver {
   private readonly inflight = new Map<string, Promise<OAuthCredential>>();
   private readonly now: () => number;
+  private readonly active: ActiveAccounts;
+  // The last key handed out per provider, settled. The vault builds new info objects whenever
+  // the stored accounts change, so the same info object means the same credential and status:
+  // a fresh key is then handed out without a lookup or an allocation.
+  private readonly hot = new Map<string, { readonly info: AccountInfo; readonly cred: Credential; readonly key: Promise<string> }>();
 
   constructor(private readonly d: ResolverDeps) {
     this.now = d.now ?? Date.now;
+    this.active = d.active ?? defaultsOf(d.vault);
   }
 
   /** The key to send for the account (the provider's active one when `account` is omitted). */
-  async key(provider: string, account?: string): Promise<string> {
-    const cred = await this.credential(provider, account);
+  key(provider: string, account?: string): Promise<string> {
+    const info = account === undefined ? this.active.active(provider) : this.d.vault.account(provider, account);
+    const hot = this.hot.get(provider);
+    if (hot && hot.info === info && this.isFresh(hot.cred)) return hot.key;
+    const cred = info && !info.needsSignIn ? this.d.vault.credential(provider, info.name) : undefined;
+    if (info && cred && this.isFresh(cred)) {
+      const key = new Promise<string>((resolve) => resolve(this.keyOf(provider, cred)));
+      this.hot.set(provider, { info, cred, key });
+      return key;
+    }
+    return this.credential(provider, account).then((c) => this.keyOf(provider, c));
+  }
+
+  private keyOf(provider: string, cred: Credential): string {
     const impl = cred.type === 'oauth' ? this.d.oauth(provider) : undefined;
     return impl && cred.type === 'oauth' ? impl.apiKey(cred) : keyOf(cred);
   }
 
   /** The account's credential, refreshed first when its token is about to expire. */
   async credential(provider: string, account?: string): Promise<Credential> {
-    const name = account ?? (this.d.active ?? defaultsOf(this.d.vault)).active(provider)?.name;
-    const info = name === undefined ? undefined : this.d.vault.accounts(provider).find((a) => a.name === name);
+    const name = account ?? this.active.active(provider)?.name;
+    const info = name === undefined ? undefined : this.d.vault.account(provider, name);
     const cred = info && this.d.vault.credential(provider, info.name);
     if (!info || !cred) throw new Fault('not-found', `${requireProvider(provider).label} has no account${account ? ` named "${account}"` : ''}.`, 'Run "Pi Accounts: Sign In…".');
     if (info.needsSignIn) throw needsSignIn(provider, info.name);

@@ -64,9 +64,19 @@ export interface UnreadableAccount {
 
 const empty = (): StoredVault => ({ version: 1, providers: {} });
 
+/** One account as the hot path reads it: built once per change of the stored accounts. */
+interface Indexed {
+  readonly info: AccountInfo;
+  readonly stored: StoredAccount;
+}
+
 export class Vault {
   private data: StoredVault = empty();
   private kept: readonly UnreadableAccount[] = [];
+  // provider → account name → account, and provider → its default: key lookups run on every
+  // request, so they read these instead of rebuilding info objects (rebuilt in `use`).
+  private byName = new Map<string, Map<string, Indexed>>();
+  private defaults = new Map<string, Indexed>();
   private raw: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly changed = new Emitter<VaultChange>();
@@ -79,7 +89,9 @@ export class Vault {
     await this.serialize(async () => {
       const raw = await this.store.get(VAULT_KEY);
       if (raw === this.raw && reason !== 'load') return;
-      ({ data: this.data, unreadable: this.kept } = parse(raw));
+      const parsed = parse(raw);
+      this.use(parsed.data);
+      this.kept = parsed.unreadable;
       this.raw = raw;
       this.changed.fire({ reason });
     });
@@ -92,13 +104,19 @@ export class Vault {
     });
   }
 
+  /** A new array each call (callers may sort it); the hot path uses `account` and `defaultAccount`. */
   accounts(provider?: string): AccountInfo[] {
     const out: AccountInfo[] = [];
-    for (const [id, p] of Object.entries(this.data.providers)) {
+    for (const [id, accounts] of this.byName) {
       if (provider !== undefined && id !== provider) continue;
-      for (const a of p.accounts) out.push(info(id, a, p.default === a.name));
+      for (const a of accounts.values()) out.push(a.info);
     }
     return out;
+  }
+
+  /** One account's info, without allocating. */
+  account(provider: string, name: string): AccountInfo | undefined {
+    return this.byName.get(provider)?.get(name)?.info;
   }
 
   providers(): string[] {
@@ -118,11 +136,11 @@ export class Vault {
   }
 
   defaultAccount(provider: string): AccountInfo | undefined {
-    return this.accounts(provider).find((a) => a.isDefault);
+    return this.defaults.get(provider)?.info;
   }
 
   credential(provider: string, name: string): Credential | undefined {
-    return this.data.providers[provider]?.accounts.find((a) => a.name === name)?.credential;
+    return this.byName.get(provider)?.get(name)?.stored.credential;
   }
 
   /** Re-reads secret storage first: another window may have refreshed the token meanwhile. */
@@ -132,7 +150,7 @@ export class Vault {
   }
 
   request(provider: string, name: string): RequestOverrides | undefined {
-    return this.data.providers[provider]?.accounts.find((a) => a.name === name)?.request;
+    return this.byName.get(provider)?.get(name)?.stored.request;
   }
 
   /** Every secret held, for the redactor. Header values count: they often carry credentials. */
@@ -222,12 +240,25 @@ export class Vault {
       } catch (e) {
         throw new Fault('vault', `Could not save to VS Code's secret storage: ${(e as Error).message}.`, 'Nothing was changed. Check that your OS keyring is unlocked, then try again.');
       }
-      this.data = next;
+      this.use(next);
       this.kept = unreadable;
       this.raw = text;
       this.changed.fire({ reason });
       return result;
     });
+  }
+
+  private use(data: StoredVault): void {
+    this.data = data;
+    this.byName = new Map();
+    this.defaults = new Map();
+    for (const [id, p] of Object.entries(data.providers)) {
+      const accounts = new Map<string, Indexed>();
+      for (const a of p.accounts) accounts.set(a.name, { info: info(id, a, p.default === a.name), stored: a });
+      this.byName.set(id, accounts);
+      const def = accounts.get(p.default);
+      if (def) this.defaults.set(id, def);
+    }
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {

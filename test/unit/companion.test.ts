@@ -136,7 +136,10 @@ describe('pi companion inside the real pi', function () {
       const runs = await Promise.all([runPi(dir, channel, [...ANTHROPIC, 'One']), runPi(dir, channel, [...ANTHROPIC, 'Two'])]);
       for (const run of runs) assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'B again.', err: '' });
       const lines = [...w1.lines, ...w2.lines];
-      assert.equal(lines.filter((l) => /^pi \d+ request #1 .*: 429 /.test(l)).length, 2, lines.join('\n'));
+      // A pi that starts after the switch (a loaded machine) never sends A: one report per 429 sent.
+      const refusedA = letters().filter((k) => k === 'A').length;
+      assert.ok(refusedA >= 1, letters().join(''));
+      assert.equal(lines.filter((l) => /^pi \d+ request #1 .*: 429 /.test(l)).length, refusedA, lines.join('\n'));
       assert.equal(lines.filter((l) => l.startsWith('Active anthropic account: A → B')).length, 1, lines.join('\n'));
       assert.equal(letters().filter((k) => k === 'B').length, 2);
     } finally {

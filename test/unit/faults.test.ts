@@ -2,7 +2,8 @@
 // and token endpoints that reset, stall, trickle, burst 5xx or rate-limit.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { promises as fsp, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import nodeFs, { type Mode, type OpenMode, type PathLike } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { OAuthCredential } from '../../src/core/credentials';
@@ -74,14 +75,11 @@ describe('fault injection', function () {
         await vault.load();
         await vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-diskDISKdiskDISK0123' });
         const vaultBefore = store.map.get('piAccounts.vault.v1');
-        const open = fsp.open;
-        fsp.open = (async () => {
-          throw Object.assign(new Error(`${code}: ${what}`), { code });
-        }) as typeof fsp.open;
+        const restore = refuseNewFiles(code, `${code}: ${what}`);
         try {
           await assert.rejects(new AuthMirror(vault, new MirrorStateStore(store), () => path).sync(), (e) => isFault(e, 'mirror-io') && e.message.includes(code) && e.details.path === path);
         } finally {
-          fsp.open = open;
+          restore();
         }
         assert.equal(readFileSync(path, 'utf8'), before);
         assert.equal(store.map.get('piAccounts.vault.v1'), vaultBefore);
@@ -95,14 +93,11 @@ describe('fault injection', function () {
       const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), t.dir, server.tokenUrl);
       await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: 0 });
       await mirror.sync();
-      const open = fsp.open;
-      fsp.open = (async () => {
-        throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
-      }) as typeof fsp.open;
+      const restore = refuseNewFiles('ENOSPC', 'ENOSPC');
       try {
         assert.equal(await resolver.key('anthropic'), 'sk-ant-oat01-access-1');
       } finally {
-        fsp.open = open;
+        restore();
         await server.close();
       }
       assert.equal((vault.credential('anthropic', 'max') as OAuthCredential).refresh, 'rt-1');
@@ -177,3 +172,14 @@ describe('fault injection', function () {
     }
   });
 });
+
+/** The disk refuses new files (auth.json's temp file is opened 'wx'); reads still work. */
+function refuseNewFiles(code: string, message: string): () => void {
+  const fs = nodeFs as { openSync: typeof nodeFs.openSync };
+  const open = fs.openSync;
+  fs.openSync = ((path: PathLike, flags?: OpenMode, mode?: Mode) => {
+    if (flags === 'wx') throw Object.assign(new Error(message), { code });
+    return open(path, flags ?? 'r', mode);
+  }) as typeof nodeFs.openSync;
+  return () => void (fs.openSync = open);
+}

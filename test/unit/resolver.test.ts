@@ -27,6 +27,19 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
     t.cleanup();
   });
 
+  it('a fresh key is handed out from the index: the same settled answer each time, a new one after a change', async () => {
+    const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
+    await w.vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: Date.now() + 3_600_000 });
+    const first = w.resolver.key('anthropic');
+    assert.equal(w.resolver.key('anthropic'), first, 'no new promise per lookup');
+    assert.equal(await first, 'sk-ant-oat01-access-0');
+    await w.vault.updateCredential('anthropic', 'max', { type: 'oauth', refresh: 'rt-9', access: 'sk-ant-oat01-access-9', expires: Date.now() + 3_600_000 });
+    assert.equal(await w.resolver.key('anthropic'), 'sk-ant-oat01-access-9');
+    await w.vault.markNeedsSignIn('anthropic', 'max');
+    await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'needs-sign-in'));
+    assert.equal(server.seen.length, 0);
+  });
+
   it('1,000 concurrent key requests on an expired token make exactly 1 refresh request', async () => {
     const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
     await w.vault.add('anthropic', 'max', expired());

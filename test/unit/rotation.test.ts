@@ -11,6 +11,7 @@ import { Vault } from '../../src/core/vault';
 import { MemorySecretStore, tempDir } from './helpers';
 import type { UsageSnapshot } from '../../src/core/quota/usage';
 import { decide, nextInTurn, type Candidate, type RotationMode } from '../../src/core/rotation/policy';
+import { CachedRotationSettings, type RawRotationSettings } from '../../src/core/rotation/settings';
 
 const NOW = 1_800_000_000_000;
 const H = 3_600_000;
@@ -134,5 +135,20 @@ describe('coalesced', () => {
     f();
     await Promise.resolve();
     assert.equal(runs, 2);
+  });
+});
+
+describe('rotation settings: checked once, again on a configuration change', () => {
+  it('reads the configuration only on reload, and a wrong value falls back to the safe default', () => {
+    let raw: RawRotationSettings = { mode: 'round-robin', overrides: { anthropic: 'usage-based' }, threshold: 70 };
+    let reads = 0;
+    const s = new CachedRotationSettings(() => (reads++, raw));
+    for (let i = 0; i < 1000; i++) s.mode('anthropic');
+    assert.equal(reads, 1, 'one read however many lookups');
+    assert.deepEqual([s.mode('anthropic'), s.mode('openai'), s.threshold()], ['usage-based', 'round-robin', 70]);
+    raw = { mode: 'sideways', overrides: { anthropic: 'nonsense' }, threshold: 400 };
+    assert.equal(s.mode('anthropic'), 'usage-based', 'unchanged until the configuration changes');
+    s.reload();
+    assert.deepEqual([s.mode('anthropic'), s.mode('openai'), s.threshold()], ['manual', 'manual', 80]);
   });
 });

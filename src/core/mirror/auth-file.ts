@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fstatSync, ftruncateSync, fsyncSync, lstatSync, openSync, promises as fs, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import * as lockfile from 'proper-lockfile';
+import type * as Lockfile from 'proper-lockfile';
 import * as z from 'zod/mini';
 import { Fault } from '../faults';
 
@@ -19,12 +19,19 @@ export function asApiKeyEntry(value: unknown): ApiKeyEntry | undefined {
 // pi's own lock (proper-lockfile, the directory `auth.json.lock`). stale 30 s matches pi's
 // refresh path, so we never break a lock pi holds across a slow token refresh; update every 5 s
 // keeps our lock fresh for pi's synchronous path, which treats 10 s as stale.
-const LOCK_OPTIONS: lockfile.LockOptions = {
-  realpath: false,
-  stale: 30_000,
-  update: 5_000,
-  retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true },
-};
+const LOCK_OPTIONS = { realpath: false, stale: 30_000, update: 5_000 } as const;
+
+// pi's synchronous writes (`set`, `remove`) try the lock every 20 ms, ten times
+// (AuthStorage.acquireLockSyncWithRetry, @mariozechner/pi-coding-agent 0.73.1), and hold it for
+// well under a millisecond. proper-lockfile's exponential retries (100 ms doubling to 10 s)
+// meant pi took the lock back every time it came free and one of our writes waited 10–20 s.
+// Trying every 5–20 ms still lost to pi's writers, which spin in between and take the lock
+// again as soon as they free it (bench/auth-file.mjs: 0.4x pi's writes/s); every 2–8 ms, one
+// mkdir per try, both sides get through. Jittered so that two windows do not fall into step;
+// for as long as a lock pi holds may live before it counts as stale.
+const RETRY_MIN_MS = 2;
+const RETRY_SPREAD_MS = 6;
+const GIVE_UP_MS = LOCK_OPTIONS.stale + 5_000;
 
 // Strict: bytes that are not UTF-8 would come back as U+FFFD and be written back altered, and a
 // byte-order mark is something pi itself cannot read. Either makes the file unreadable to us.
@@ -78,22 +85,15 @@ export interface UpdateResult {
  */
 export function updateAuthFile(path: string, change: (data: AuthData) => boolean | Promise<boolean>): Promise<UpdateResult> {
   return withAuthLock(path, async (target) => {
-    await sweepDeadTemps(target);
-    let raw: Uint8Array | undefined;
-    let stat: Stats | undefined;
-    try {
-      raw = await fs.readFile(target);
-      stat = await fs.stat(target);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    await sweepDeadTempsNowAndThen(target);
+    const { raw, owner } = readLocked(target);
     const data = raw === undefined ? {} : parseAuthJson(raw, path);
-    const fixedMode = stat !== undefined && (stat.mode & 0o077) !== 0;
+    const fixedMode = owner !== undefined && (owner.mode & 0o077) !== 0;
     if (!(await change(data))) {
       if (fixedMode) await fs.chmod(target, 0o600);
       return { written: false, fixedMode };
     }
-    await writeAtomic(target, JSON.stringify(data, null, 2), stat);
+    writeAtomic(target, JSON.stringify(data, null, 2), owner);
     return { written: true, fixedMode };
   });
 }
@@ -107,52 +107,127 @@ export function updateAuthFile(path: string, change: (data: AuthData) => boolean
  */
 export function withAuthLock<T>(path: string, fn: (target: string) => Promise<T>): Promise<T> {
   return withFileLock(path, async () => {
-    const target = await realTarget(path);
+    const target = realTarget(path);
     return target === path ? fn(target) : withFileLock(target, () => fn(target));
   });
 }
 
 /** Holds pi's lock on `path` (creating its folder, 0700) while `fn` runs. */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  let release: (() => Promise<void>) | undefined;
+  let release: (() => void) | undefined;
   try {
-    await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    release = await lockfile.lock(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
+    release = await acquireLock(path);
     return await fn();
   } catch (e) {
     if (e instanceof Fault) throw e;
     throw ioFault(path, e);
   } finally {
-    await release?.().catch(() => undefined);
+    try {
+      release?.();
+    } catch {
+      // a lock already gone (broken as stale) has nothing left to release
+    }
   }
 }
 
+/**
+ * pi's lock, tried as often as it may come free (see RETRY_MIN_MS). Each try is proper-lockfile's
+ * synchronous `lockSync`: one mkdir, the same lock directory and stale rules as pi's.
+ */
+async function acquireLock(path: string): Promise<() => void> {
+  const deadline = Date.now() + GIVE_UP_MS;
+  for (let madeFolder = false; ; ) {
+    try {
+      return lockfile().lockSync(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !madeFolder) {
+        await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        madeFolder = true;
+        continue;
+      }
+      if (code !== 'ELOCKED' || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, RETRY_MIN_MS + Math.random() * RETRY_SPREAD_MS));
+    }
+  }
+}
+
+// Loaded on the first lock, not at activation: graceful-fs (under proper-lockfile) patches fs and
+// signal-exit installs signal handlers when they load.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lockfile = (): typeof Lockfile => require('proper-lockfile') as typeof Lockfile;
+
 // A symlinked auth.json (dotfile managers do this) must stay a symlink: write where it points.
 // A link to a file that does not exist yet gets its target created, as pi does (it writes "{}"
-// through the link), instead of being replaced by a regular file.
-async function realTarget(path: string): Promise<string> {
+// through the link), instead of being replaced by a regular file. Synchronous: it runs under
+// pi's lock (see readLocked).
+function realTarget(path: string): string {
   try {
-    return await fs.realpath(path);
+    return realpathSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const link = await fs.lstat(path).catch(() => undefined);
-  if (!link?.isSymbolicLink()) return path;
-  const handle = await fs.open(path, 'a', 0o600); // follows the link; never truncates
+  let link = false;
   try {
-    if ((await handle.stat()).size === 0) await handle.writeFile('{}', 'utf8');
-  } finally {
-    await handle.close();
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    // nothing there yet: a regular file will be created
   }
-  return fs.realpath(path);
+  if (!link) return path;
+  const fd = openSync(path, 'a', 0o600); // follows the link; never truncates
+  try {
+    if (fstatSync(fd).size === 0) writeSync(fd, '{}');
+  } finally {
+    closeSync(fd);
+  }
+  return realpathSync(path);
+}
+
+/** Who owns the file and its mode, kept when it is rewritten. */
+interface Owner {
+  readonly uid: number;
+  readonly gid: number;
+  readonly mode: number;
+}
+
+/**
+ * Under the lock, synchronously: pi holds its lock for well under a millisecond, and every
+ * round trip through Node's thread pool while we hold it is time pi's writers wait.
+ */
+function readLocked(target: string): { raw?: Uint8Array; owner?: Owner } {
+  let fd: number;
+  try {
+    fd = openSync(target, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    return { owner: { uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }, raw: readFileSync(fd) };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const tempPrefix = (target: string) => `.${basename(target)}.`;
 
 /**
  * A writer killed between writing its temp file and renaming it leaves the temp file behind.
- * Under the lock, ours whose process is gone are removed; anything else is left alone.
+ * Under the lock, ours whose process is gone are removed; anything else is left alone. Such
+ * leftovers are rare, so a folder is looked at on the first write and then once a minute, not
+ * on every write.
  */
+const SWEEP_EVERY_MS = 60_000;
+const sweptAt = new Map<string, number>();
+
+async function sweepDeadTempsNowAndThen(target: string): Promise<void> {
+  const last = sweptAt.get(target);
+  if (last !== undefined && Date.now() - last < SWEEP_EVERY_MS) return;
+  sweptAt.set(target, Date.now());
+  await sweepDeadTemps(target);
+}
+
 async function sweepDeadTemps(target: string): Promise<void> {
   const prefix = tempPrefix(target);
   const names = await fs.readdir(dirname(target)).catch(() => [] as string[]);
@@ -172,47 +247,64 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never
- * half. The file keeps the owner and group of `existing`: root (a devcontainer, sudo) must not
- * take another user's auth.json away from their pi. Where they cannot be kept, the file is
- * written in place, as pi always does (under the same lock).
+ * Temp file in the same folder, then rename: a reader sees the old file or the new one, never
+ * half, and a writer killed midway leaves the old file (and a temp file the sweep removes).
+ * No fsync: under load it cost 1–10 ms per write, more than all of pi's `set`, which itself
+ * rewrites auth.json in place without one (@mariozechner/pi-coding-agent 0.73.1); a rename over
+ * an existing file is flushed with the file's data on ext4 by default (auto_da_alloc,
+ * https://docs.kernel.org/admin-guide/ext4.html). Synchronous, as it runs under pi's lock (see
+ * readLocked).
+ *
+ * The file keeps the owner and group of `existing`: root (a devcontainer, sudo) must not take
+ * another user's auth.json away from their pi. Where they cannot be kept, the file is written in
+ * place, as pi always does (under the same lock).
  */
-export async function writeAtomic(target: string, text: string, existing?: Stats): Promise<void> {
+export function writeAtomic(target: string, text: string, existing?: Owner): void {
   const tmp = join(dirname(target), `${tempPrefix(target)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', 0o600);
+  const fd = openSync(tmp, 'wx', 0o600);
   let kept = true;
   try {
     if (existing && (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.())) {
-      kept = await handle.chown(existing.uid, existing.gid).then(() => true, () => false);
+      try {
+        fchownSync(fd, existing.uid, existing.gid);
+      } catch {
+        kept = false;
+      }
     }
     if (kept) {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
+      writeFileSync(fd, text, 'utf8');
+      fchmodSync(fd, 0o600); // the umask may have narrowed it further; never wider
     }
-  } finally {
-    await handle.close();
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
   }
+  closeSync(fd);
   if (!kept) {
-    await fs.rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     return writeInPlace(target, text);
   }
   try {
-    await fs.chmod(tmp, 0o600); // the umask may have narrowed it further; never wider
-    await fs.rename(tmp, target);
+    renameSync(tmp, target);
   } catch (e) {
-    await fs.rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw e;
   }
 }
 
-async function writeInPlace(target: string, text: string): Promise<void> {
-  const handle = await fs.open(target, 'r+');
+function writeInPlace(target: string, text: string): void {
+  const fd = openSync(target, 'r+');
   try {
-    await handle.truncate(0);
-    await handle.write(text, 0, 'utf8');
-    await handle.sync();
-    await handle.chmod(0o600).catch(() => undefined); // only the owner may; the text is written either way
+    ftruncateSync(fd, 0);
+    writeSync(fd, text, 0, 'utf8');
+    fsyncSync(fd); // in place, a crash could leave it short: the one write that pays for a flush
+    try {
+      fchmodSync(fd, 0o600);
+    } catch {
+      // only the owner may; the text is written either way
+    }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

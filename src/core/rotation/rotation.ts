@@ -81,10 +81,10 @@ export class Rotation implements ActiveAccounts {
     });
   }
 
+  /** On every key request: index lookups only, nothing allocated. */
   active(provider: string): AccountInfo | undefined {
-    const accounts = this.d.vault.accounts(provider);
     const name = this.d.settings.mode(provider) === 'manual' ? undefined : this.state[provider]?.active;
-    return accounts.find((a) => a.name === name) ?? accounts.find((a) => a.isDefault);
+    return (name !== undefined ? this.d.vault.account(provider, name) : undefined) ?? this.d.vault.defaultAccount(provider);
   }
 
   /** Epoch ms until which the account rests, if it does. */

@@ -1,0 +1,46 @@
+import * as z from 'zod/mini';
+import type { RotationMode } from './policy';
+import type { RotationSettings } from './rotation';
+
+const modeSchema = z.enum(['manual', 'round-robin', 'usage-based']);
+const overridesSchema = z.record(z.string(), modeSchema);
+
+/** The rotation settings as the configuration holds them, unchecked. */
+export interface RawRotationSettings {
+  readonly mode: unknown;
+  readonly overrides: unknown;
+  readonly threshold: unknown;
+}
+
+/**
+ * Settings are typed input like any other: a wrong value falls back to the safe default. They
+ * are checked once and again on `reload()` (on a configuration change), not on every lookup:
+ * the active account is asked for on every key request.
+ */
+export class CachedRotationSettings implements RotationSettings {
+  private global: RotationMode = 'manual';
+  private overrides = new Map<string, RotationMode>();
+  private percent = 80;
+
+  constructor(private readonly read: () => RawRotationSettings) {
+    this.reload();
+  }
+
+  reload(): void {
+    const raw = this.read();
+    const global = modeSchema.safeParse(raw.mode);
+    const overrides = overridesSchema.safeParse(raw.overrides);
+    this.global = global.success ? global.data : 'manual';
+    this.overrides = new Map(overrides.success ? Object.entries(overrides.data) : []);
+    const t = raw.threshold;
+    this.percent = typeof t === 'number' && t > 0 && t <= 100 ? t : 80;
+  }
+
+  mode(provider: string): RotationMode {
+    return this.overrides.get(provider) ?? this.global;
+  }
+
+  threshold(): number {
+    return this.percent;
+  }
+}
