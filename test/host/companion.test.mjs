@@ -10,7 +10,6 @@ import * as steps from './steps.mjs';
 
 const KEY_A = 'sk-ant-api03-hostCompanionA-0123456789abcdef';
 const KEY_B = 'sk-ant-api03-hostCompanionB-fedcba9876543210';
-const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
 const PI = join(process.cwd(), 'node_modules/@mariozechner/pi-coding-agent/dist/cli.js');
 
 describe('pi companion in a real VS Code host (code-server + Chromium)', function () {
@@ -21,12 +20,11 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
 
   before(function () {
     this.timeout(300_000);
-    extensions = prepareExtensions([VSIX]);
+    extensions = prepareExtensions([steps.VSIX]);
   });
 
   afterEach(async function () {
-    if (w && this.currentTest?.state !== 'passed') await w.saveArtifacts(this.currentTest.title);
-    await w?.stop();
+    await steps.finish(this.currentTest, w);
     await emu?.close();
     w = undefined;
   });

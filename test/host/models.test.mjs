@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codexToken, startModelEmulator } from '../emulators/models.mjs';
 import { packageConsumer, prepareExtensions, Workbench } from './harness.mjs';
-import { VSIX, waitFor } from './steps.mjs';
+import { VSIX, finish, waitFor } from './steps.mjs';
 
 let extensions;
 let w;
@@ -23,8 +23,7 @@ describe('Every account is a model (real VS Code host)', function () {
   });
 
   afterEach(async function () {
-    if (w && this.currentTest?.state !== 'passed') await w.saveArtifacts(this.currentTest.title);
-    await w?.stop();
+    await finish(this.currentTest, w);
     w = undefined;
   });
 

@@ -58,8 +58,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
   });
 
   afterEach(async function () {
-    if (w && this.currentTest?.state !== 'passed') await w.saveArtifacts(this.currentTest.title);
-    await w?.stop();
+    await steps.finish(this.currentTest, w);
     w = undefined;
   });
 

@@ -1,10 +1,8 @@
 // Host scenarios on performance (issue 17): figures the real extension host reports.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { prepareExtensions, Workbench } from './harness.mjs';
-import { waitFor } from './steps.mjs';
+import { VSIX, finish, waitFor } from './steps.mjs';
 
-const VSIX = join(process.cwd(), 'dist', 'pi-accounts.vsix');
 const ACTIVATE_GOAL_MS = 15;
 
 describe('Pi Accounts performance in a real VS Code host (code-server + Chromium)', function () {
@@ -18,8 +16,7 @@ describe('Pi Accounts performance in a real VS Code host (code-server + Chromium
   });
 
   afterEach(async function () {
-    if (w && this.currentTest?.state !== 'passed') await w.saveArtifacts(this.currentTest.title);
-    await w?.stop();
+    await finish(this.currentTest, w);
     w = undefined;
   });
 

@@ -18,8 +18,7 @@ describe('Pi Accounts against the real services (host)', function () {
   });
 
   afterEach(async function () {
-    if (w && this.currentTest?.state !== 'passed') await w.saveArtifacts(this.currentTest.title);
-    await w?.stop();
+    await steps.finish(this.currentTest, w);
     w = undefined;
   });
 

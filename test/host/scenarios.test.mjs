@@ -38,8 +38,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
   });
 
   afterEach(async function () {
-    if (w && this.currentTest?.state !== 'passed') await w.saveArtifacts(this.currentTest.title);
-    await w?.stop();
+    await steps.finish(this.currentTest, w);
     w = undefined;
   });
 

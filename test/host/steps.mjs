@@ -94,3 +94,8 @@ export async function waitFor(cond, ms = 20_000) {
   }
 }
 
+/** After each scenario: a failed one leaves its screenshot and logs; the workbench stops. */
+export async function finish(test, w) {
+  if (w && test?.state !== 'passed') await w.saveArtifacts(test.title);
+  await w?.stop();
+}
