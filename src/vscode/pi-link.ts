@@ -65,6 +65,8 @@ export class PiLinkUi implements vscode.Disposable {
       (path) => this.d.log.info(`Listening for pi on ${path}.`),
       (e) => this.d.log.warn(`pi cannot report to this window: ${describe(e)}`),
     );
+    // The walkthrough's "Connect pi" step shows only where pi has an agent folder.
+    void vscode.commands.executeCommand('setContext', 'piAccounts.piFound', existsSync(this.agentDir()));
     const installed = inspect(this.agentDir(), this.version);
     if (installed.state === 'ours' && !installed.current) {
       try {
