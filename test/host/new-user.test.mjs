@@ -185,6 +185,10 @@ describe('A new user in a real VS Code host (issue 18)', function () {
       await shot('U6-key-shape-warning');
       await w.page.keyboard.press('Enter'); // a warning does not block
       const toast = await w.notification('Signed in to Anthropic as "work"');
+      // The first sign-in where pi has an agent folder also offers Connect pi; toasts beyond the
+      // first few go to the notification centre, so that offer is answered first.
+      const offer = w.page.locator('.notification-toast', { hasText: 'Connect pi?' }).getByRole('button', { name: 'Not Now' });
+      await offer.click({ timeout: 10_000 }).catch(() => undefined);
       await toast.hover();
       await toast.getByRole('button', { name: 'Check Key' }).click();
       const refused = await w.notification('Anthropic refused the key (401)');
