@@ -9,6 +9,7 @@ import { requireProvider } from './core/providers/directory';
 import { Rotation } from './core/rotation/rotation';
 import { CachedRotationSettings } from './core/rotation/settings';
 import { resolveAuthPath } from './core/mirror/auth-path';
+import { lockedRun } from './core/mirror/locked-run';
 import { AuthMirror } from './core/mirror/mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
 import { ModelsMirror, modelsPathBeside } from './core/mirror/models-file';
@@ -17,7 +18,7 @@ import { CopilotModelEnabler } from './core/oauth/copilot-models';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { lifetimeNotices } from './core/oauth/tokens';
 import { Redactor } from './core/redact';
-import { KeyResolver, lockedRun } from './core/resolver';
+import { KeyResolver } from './core/resolver';
 import { ModelBridge, type PiModels } from './core/llm/bridge';
 import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
@@ -49,8 +50,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(lifetimeNotices.event((m) => log.warn(m)));
   const oauth = (provider: string) => oauthProvider(provider, overrides);
   const rotationSettings = new CachedRotationSettings(readRotationSettings);
-  // Rotation reads usage (`quota`, built below: it needs the resolver that rotation steers).
-  const rotation: Rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota.entry(p, a), store, log });
+  // Rotation reads usage, usage is fetched with the keys rotation picks: rotation first, its usage
+  // plugged in once the usage service exists (`readUsageFrom` below).
+  const rotation = new Rotation({ vault, settings: rotationSettings, store, log });
   const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log, rotation);
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
   const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth, rotation);
@@ -62,9 +64,9 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     http: httpOptions,
     active: rotation,
-    locked: lockedRun({ vault, active: rotation, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
+    locked: lockedRun({ active: rotation, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
   });
-  const quota: QuotaService = new QuotaService({
+  const quota = new QuotaService({
     vault,
     resolver,
     client: (p) => usageClient(p, overrides[p]?.usage),
@@ -72,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     cache: memento(context.globalState, 'piAccounts.quotaCache.v1'),
     onRateLimited: (p, a, until) => rotation.cooldown(p, a, until, 'the usage endpoint answered 429'),
   });
+  rotation.readUsageFrom((p, a) => quota.entry(p, a));
   const keepFresh = new KeepFresh(vault, resolver, log, { active: rotation });
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the

@@ -19,7 +19,7 @@ import { lifetimeNotices, MAX_LIFETIME_S, parseTokenResponse } from '../../src/c
 import { MAX_MESSAGE, Redactor } from '../../src/core/redact';
 import { Vault, VAULT_KEY } from '../../src/core/vault';
 import { emulator, type Seen } from './emulator';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { openWindow, quiet } from './window';
 
 interface PiAuthStorage {
@@ -346,7 +346,7 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const store = new MemorySecretStore();
     const w = await openWindow(store, t.dir, server.tokenUrl);
     await w.vault.add('anthropic', 'max', { ...expired(), expires: Date.now() + 5 * 60_000 + 100 });
-    const keep = new KeepFresh(w.vault, w.resolver, quiet, { minDelayMs: 0 });
+    const keep = new KeepFresh(w.vault, w.resolver, quiet, { active: defaultsOf(w.vault), minDelayMs: 0 });
     keep.schedule();
     for (let i = 0; i < 200 && server.seen.length === 0; i++) await delay(10);
     await delay(100);

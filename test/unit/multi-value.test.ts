@@ -9,7 +9,7 @@ import { parseHeaders, requireOverrides } from '../../src/core/overrides';
 import { cloudflareAccountId, cloudflareBaseUrl, credentialFromForm, deploymentMap, FORMS } from '../../src/core/providers/forms';
 import { terminalVariables } from '../../src/core/terminal-env';
 import { Vault } from '../../src/core/vault';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 
 const CF = '0123456789abcdef0123456789abcdef';
 const KEY = 'key-0123456789abcdefghijklmnop';
@@ -61,13 +61,13 @@ describe('providers with several values, per-account overrides, import from the 
     await vault.add('cloudflare-workers-ai', 'cf', { type: 'api_key', key: KEY, env: { CLOUDFLARE_ACCOUNT_ID: CF } });
     await vault.add('anthropic', 'gw', { type: 'api_key', key: 'sk-ant-api03-gateway-0123456789abc' });
     await vault.setRequest('anthropic', 'gw', { baseUrl: 'https://gw.example.com', headers: { 'X-Team': 'secret-team-token' } });
-    const vars = Object.fromEntries(terminalVariables(vault).map((v) => [v.variable, v.value]));
+    const vars = Object.fromEntries(terminalVariables(vault, defaultsOf(vault)).map((v) => [v.variable, v.value]));
     assert.deepEqual(vars, { ANTHROPIC_API_KEY: 'sk-ant-api03-gateway-0123456789abc', ANTHROPIC_BASE_URL: 'https://gw.example.com', AWS_PROFILE: 'work', AWS_REGION: 'eu-west-1', CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: CF });
     const info = vault.accounts('anthropic')[0];
     assert.deepEqual([info.baseUrl, info.headerNames], ['https://gw.example.com', ['X-Team']]);
     assert.ok(vault.secrets().includes('secret-team-token'), 'header values are redacted like keys');
     const path = join(t.dir, 'auth.json');
-    await new AuthMirror(vault, new MirrorStateStore(store), () => path).sync();
+    await new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault)).sync();
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { anthropic: { type: 'api_key', key: 'sk-ant-api03-gateway-0123456789abc' }, 'cloudflare-workers-ai': { type: 'api_key', key: KEY } });
     t.cleanup();
   });
