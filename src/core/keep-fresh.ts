@@ -1,5 +1,6 @@
 import { describe, isFault } from './faults';
 import type { Logger } from './log';
+import type { Outlet } from './outlet';
 import { REFRESH_MARGIN, type KeyResolver } from './resolver';
 import type { ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
@@ -14,7 +15,7 @@ const MIN_DELAY = 30_000;
  * Refreshes the active OAuth account of each provider a little before its token expires, so
  * what terminals and auth.json carry stays usable even when nothing asks for a key meanwhile.
  */
-export class KeepFresh {
+export class KeepFresh implements Outlet {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
@@ -25,7 +26,7 @@ export class KeepFresh {
   ) {}
 
   /** Call after every vault or rotation change: re-plans one timer per active OAuth account. */
-  schedule(): void {
+  sync(): void {
     this.dispose();
     for (const provider of this.vault.providers()) {
       const a = this.o.active.active(provider);

@@ -347,7 +347,7 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const w = await openWindow(store, t.dir, server.tokenUrl);
     await w.vault.add('anthropic', 'max', { ...expired(), expires: Date.now() + 5 * 60_000 + 100 });
     const keep = new KeepFresh(w.vault, w.resolver, quiet, { active: defaultsOf(w.vault), minDelayMs: 0 });
-    keep.schedule();
+    keep.sync();
     for (let i = 0; i < 200 && server.seen.length === 0; i++) await delay(10);
     await delay(100);
     keep.dispose();
@@ -357,7 +357,7 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     // Quota asks the resolver for the credential it sends to the usage endpoint.
     await w.vault.updateCredential('anthropic', 'max', { ...stored, expires: Date.now() - 1000 });
     const used: OAuthCredential[] = [];
-    const quota = new QuotaService({ vault: w.vault, resolver: w.resolver, client: () => ({ provider: 'anthropic', fetch: async (c) => (used.push(c), { windows: [], fetchedAt: Date.now() }) }), onRateLimited: () => undefined });
+    const quota = new QuotaService({ vault: w.vault, resolver: w.resolver, client: () => ({ provider: 'anthropic', fetch: async (c) => (used.push(c), { windows: [], fetchedAt: Date.now() }) }), feedback: { rateLimited: () => undefined } });
     await quota.refresh({ force: true });
     quota.dispose();
     assert.equal(used[0]?.refresh, 'rt-kf-2');

@@ -150,8 +150,8 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
     await w.vault.add('anthropic', 'max', { ...expired(), expires: Date.now() + 5 * 60_000 + 200 });
     await w.vault.add('anthropic', 'other', { ...expired('rt-second'), expires: Date.now() + 5 * 60_000 + 200 });
     const keep = new KeepFresh(w.vault, w.resolver, quiet, { active: defaultsOf(w.vault), minDelayMs: 0 });
-    const sub = w.vault.onDidChange(() => keep.schedule());
-    keep.schedule();
+    const sub = w.vault.onDidChange(() => keep.sync());
+    keep.sync();
     await new Promise((r) => setTimeout(r, 800));
     keep.dispose();
     sub.dispose();

@@ -1,5 +1,6 @@
 import { describe, isFault } from '../faults';
 import type { HttpOptions } from '../http';
+import type { Feedback } from '../outlet';
 import type { KeyResolver } from '../resolver';
 import type { Vault } from '../vault';
 import { anthropicUsage } from './anthropic-usage';
@@ -26,7 +27,7 @@ export interface QuotaServiceDeps {
   readonly http?: () => HttpOptions | undefined;
   readonly cache?: QuotaCachePort;
   /** A 429 from a usage endpoint puts that account in cooldown. */
-  readonly onRateLimited: (provider: string, account: string, until: number) => void;
+  readonly feedback: Pick<Feedback, 'rateLimited'>;
   readonly concurrency?: number;
   readonly now?: () => number;
 }
@@ -80,7 +81,7 @@ export class QuotaService {
     try {
       return await client.fetch(credential, this.d.http?.());
     } catch (e) {
-      if (e instanceof UsageError && e.problem === 'rate-limited') this.d.onRateLimited(t.provider, t.account, e.retryAt ?? (this.d.now ?? Date.now)() + 60_000);
+      if (e instanceof UsageError && e.problem === 'rate-limited') this.d.feedback.rateLimited(t.provider, t.account, e.retryAt ?? (this.d.now ?? Date.now)() + 60_000, 'the usage endpoint answered 429');
       throw e;
     }
   }
