@@ -1,23 +1,15 @@
 import { describe, isFault } from '../faults';
 import type { HttpOptions } from '../http';
 import type { Feedback } from '../outlet';
+import { findProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Vault } from '../vault';
-import { anthropicUsage } from './anthropic-usage';
-import { codexUsage } from './codex-usage';
-import { copilotUsage } from './copilot-usage';
 import { QuotaScheduler, type QuotaCachePort, type QuotaEntry, type QuotaTarget } from './scheduler';
 import { UsageError, type UsageClient, type UsageSnapshot } from './usage';
 
-const CLIENTS: Readonly<Record<string, (url?: string) => UsageClient>> = {
-  anthropic: (url) => anthropicUsage({ url }),
-  'openai-codex': (url) => codexUsage({ url }),
-  'github-copilot': (url) => copilotUsage({ url }),
-};
-
 /** The usage client of a provider, if it has one; `url` points it at a test server. */
 export function usageClient(provider: string, url?: string): UsageClient | undefined {
-  return CLIENTS[provider]?.(url);
+  return findProvider(provider)?.usage?.(url);
 }
 
 export interface QuotaServiceDeps {
