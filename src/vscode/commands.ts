@@ -23,7 +23,7 @@ import { AccountNode, ProviderNode, VIEW_ID } from './accounts-view';
 import { showFault } from './faults-ui';
 import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
-import { runLogin } from './login-ui';
+import { runSignInFlow } from './sign-in-flow';
 import { askOverrides, formatHeaders } from './overrides-ui';
 import { askKey, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireOverrides } from '../core/overrides';
@@ -318,7 +318,7 @@ export class Commands {
       const message = `${provider.label} has no browser sign-in.`;
       throw new Fault('unknown-provider', message, 'Sign in with an API key instead.');
     }
-    return runLogin(oauth, provider.signInLabels?.browser ?? provider.label, this.d.http());
+    return runSignInFlow(oauth, provider.signInLabels?.browser ?? provider.label, this.d.http());
   }
 
   async signOut(arg?: unknown): Promise<void> {

@@ -7,7 +7,7 @@ import type { SecretStore } from '../secret-store';
 import type { AccountInfo, Vault } from '../vault';
 import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
 
-/** Which account of a provider the bridge exports. Everything that exports asks this. */
+/** Which account of a provider is in use. Every outlet asks this (src/core/outlet.ts). */
 export interface ActiveAccounts {
   active(provider: string): AccountInfo | undefined;
 }
