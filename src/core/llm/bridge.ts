@@ -2,8 +2,7 @@ import { Fault, isFault } from '../faults';
 import type { HttpOptions } from '../http';
 import type { Logger } from '../log';
 import type { Feedback } from '../outlet';
-import { copilotBaseUrl } from '../oauth/github-copilot';
-import { PROVIDERS, requireProvider } from '../providers/directory';
+import { findProvider, PROVIDERS, requireProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Rotation } from '../rotation/rotation';
 import type { Vault } from '../vault';
@@ -103,9 +102,8 @@ export class ModelBridge {
     const credential = this.d.vault.credential(provider, account);
     // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
     const vars = credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
-    // Copilot serves each account from the host its token names (pi-ai's github-copilot modifyModels).
-    const copilot = provider === 'github-copilot' && credential?.type === 'oauth' ? copilotBaseUrl(key, typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined) : undefined;
-    const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? copilot;
+    const signedIn = credential?.type === 'oauth' ? findProvider(provider)?.modelBaseUrl?.(credential, key) : undefined;
+    const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? signedIn;
     return { ...(baseUrl ? { baseUrl } : {}), key, ...(vars ? { vars } : {}), ...(request?.headers ? { headers: request.headers } : {}) };
   }
 

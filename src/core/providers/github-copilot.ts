@@ -1,4 +1,4 @@
-import { githubCopilot as signIn } from '../oauth/github-copilot';
+import { copilotBaseUrl, githubCopilot as signIn } from '../oauth/github-copilot';
 import { copilotUsage } from '../quota/copilot-usage';
 import type { ProviderDescriptor } from './info';
 
@@ -13,4 +13,6 @@ export const githubCopilot: ProviderDescriptor = {
   // GitHub hosts depend on the Enterprise domain; an override pins both to the test server.
   oauth: (o) => signIn({ ...(o.web ? { webBase: () => o.web } : {}), ...(o.api ? { apiBase: () => o.api } : {}) }),
   usage: (url) => copilotUsage({ url }),
+  // Each account is served from the host its token names (pi-ai 0.73.1's github-copilot modifyModels).
+  modelBaseUrl: (c, key) => copilotBaseUrl(key, typeof c.enterpriseUrl === 'string' ? c.enterpriseUrl : undefined),
 };

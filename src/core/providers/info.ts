@@ -1,3 +1,4 @@
+import type { OAuthCredential } from '../credentials';
 import type { OAuthProvider } from '../oauth/provider';
 import type { UsageClient } from '../quota/usage';
 
@@ -44,4 +45,6 @@ export interface ProviderDescriptor extends ProviderInfo {
   readonly oauth?: (endpoints: Readonly<Record<string, string>>) => OAuthProvider;
   /** The subscription's usage figures; `url` points the client at a test server. */
   readonly usage?: (url?: string) => UsageClient;
+  /** Where the model bridge sends a signed-in account's requests, when the sign-in decides it. */
+  readonly modelBaseUrl?: (credential: OAuthCredential, key: string) => string | undefined;
 }
