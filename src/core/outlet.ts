@@ -23,7 +23,7 @@ export interface Outlet {
  * - the pi companion (src/core/pi-link/feedback.ts): usage headers → `usageSeen`, and through
  *   the rotation and vault it is given, 429 and 401 as above.
  * Tokens pi refreshed in auth.json are taken into the vault by the mirror itself, under pi's lock
- * (src/core/mirror/mirror.ts), because they must be stored before the lock is released.
+ * (src/core/mirror/auth-mirror.ts), because they must be stored before the lock is released.
  */
 export interface Feedback {
   /** A provider answered 429 for the account: it rests until `until` (epoch ms); `why` is logged. */

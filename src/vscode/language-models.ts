@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { describe } from '../core/faults';
 import type { Log } from './log';
-import type { ModelBridge } from '../core/llm/bridge';
+import type { ModelBridge } from '../core/llm/model-bridge';
 import type { ModelList } from '../core/llm/model-list';
 import type { ChatMessage, ChatPart, ChatRequest } from '../core/llm/chat';
 import { requireProvider } from '../core/providers/directory';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Log } from './log';
-import type { AuthMirror, ImportScan } from '../core/mirror/mirror';
+import type { AuthMirror, ImportScan } from '../core/mirror/auth-mirror';
 import type { Feedback } from '../core/outlet';
 import { findProvider } from '../core/providers/directory';
 import { isFault } from '../core/faults';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { OAuthCredential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import { updateAuthFile } from '../../src/core/mirror/auth-file';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { anthropic } from '../../src/core/oauth/anthropic';
 import { lockedRun } from '../../src/core/mirror/locked-run';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { apiKeyProblem, requireApiKey } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import type { HttpResponse } from '../../src/core/http';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { credentialSchema } from '../../src/core/credentials';
 import { clineCallbackFromPaste } from '../../src/core/oauth/cline';

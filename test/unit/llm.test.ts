@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isFault } from '../../src/core/faults';
-import { ModelBridge } from '../../src/core/llm/bridge';
+import { ModelBridge } from '../../src/core/llm/model-bridge';
 import type { ChatRequest, ModelSpec, StreamEvent } from '../../src/core/llm/chat';
 import { ModelError } from '../../src/core/llm/errors';
 import { UsageLedger } from '../../src/core/llm/ledger';

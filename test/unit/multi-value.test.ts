@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanEnvironment } from '../../src/core/env-import';
 import { isFault } from '../../src/core/faults';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { parseHeaders, requireOverrides } from '../../src/core/overrides';
 import { cloudflareAccountId, cloudflareBaseUrl, credentialFromForm, deploymentMap, FORMS } from '../../src/core/providers/forms';

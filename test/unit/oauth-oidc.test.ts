@@ -6,7 +6,7 @@ import { startLoopback } from '../../src/core/oauth/loopback';
 import { createPkce, randomState } from '../../src/core/oauth/pkce';
 import type { OAuthProvider } from '../../src/core/oauth/provider';
 import { expiresAt, parseTokenResponse } from '../../src/core/oauth/tokens';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';

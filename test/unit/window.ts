@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { anthropic } from '../../src/core/oauth/anthropic';
 import { lockedRun } from '../../src/core/mirror/locked-run';

@@ -1,7 +1,7 @@
 import type { LockedRun } from '../refresh-lock';
 import type { ActiveAccounts } from '../rotation/rotation';
 import { withFileLock } from './auth-file';
-import { refreshedByPi, type AuthMirror } from './mirror';
+import { refreshedByPi, type AuthMirror } from './auth-mirror';
 
 /**
  * The account the mirror writes (the active one) refreshes under pi's auth.json lock, handing the
