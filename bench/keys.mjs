@@ -13,7 +13,8 @@ const out = resolve(import.meta.dirname, '../out');
 const { Vault } = require(join(out, 'src/core/vault.js'));
 const { Rotation } = require(join(out, 'src/core/rotation/rotation.js'));
 const { CachedRotationSettings } = require(join(out, 'src/core/rotation/settings.js'));
-const { KeyResolver, lockedRun } = require(join(out, 'src/core/resolver.js'));
+const { KeyResolver } = require(join(out, 'src/core/resolver.js'));
+const { lockedRun } = require(join(out, 'src/core/mirror/locked-run.js'));
 const { oauthProvider } = require(join(out, 'src/core/oauth/registry.js'));
 const { MemorySecretStore } = require(join(out, 'test/unit/helpers.js'));
 const { quiet } = require(join(out, 'test/unit/window.js'));
@@ -40,7 +41,7 @@ try {
   for (const n of ['max', 'pro']) await vault.add('anthropic', n, { ...signIn, access: `${signIn.access}-${n}` });
   rotation.evaluate();
   const oauth = (id) => oauthProvider(id);
-  const resolver = new KeyResolver({ vault, oauth, log: quiet, active: rotation, locked: lockedRun({ vault, active: rotation, mirror: () => undefined, privateLock: join(dir, 'refresh') }) });
+  const resolver = new KeyResolver({ vault, oauth, log: quiet, active: rotation, locked: lockedRun({ active: rotation, mirror: () => undefined, privateLock: join(dir, 'refresh') }) });
 
   const time = async (fn) => {
     const t0 = performance.now();

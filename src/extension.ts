@@ -9,16 +9,18 @@ import { requireProvider } from './core/providers/directory';
 import { Rotation } from './core/rotation/rotation';
 import { CachedRotationSettings } from './core/rotation/settings';
 import { resolveAuthPath } from './core/mirror/auth-path';
-import { AuthMirror } from './core/mirror/mirror';
+import { lockedRun } from './core/mirror/locked-run';
+import { AuthMirror } from './core/mirror/auth-mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
-import { ModelsMirror, modelsPathBeside } from './core/mirror/models-file';
+import { ModelsMirror, modelsPathBeside } from './core/mirror/models-mirror';
 import { watchFile } from './core/mirror/watch-file';
 import { CopilotModelEnabler } from './core/oauth/copilot-models';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { lifetimeNotices } from './core/oauth/tokens';
+import { feedbackInto, type Outlet } from './core/outlet';
 import { Redactor } from './core/redact';
-import { KeyResolver, lockedRun } from './core/resolver';
-import { ModelBridge, type PiModels } from './core/llm/bridge';
+import { KeyResolver } from './core/resolver';
+import { ModelBridge, type PiModels } from './core/llm/model-bridge';
 import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
 import { Vault } from './core/vault';
@@ -35,7 +37,7 @@ import { MirrorSync } from './vscode/mirror-sync';
 import { PiLinkUi } from './vscode/pi-link';
 import { secretStoreFrom } from './vscode/secret-store';
 import { RecentProviders } from './vscode/sign-in-ui';
-import { TerminalBridge } from './vscode/terminal-env';
+import { TerminalEnv } from './vscode/terminal-env';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -49,12 +51,15 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(lifetimeNotices.event((m) => log.warn(m)));
   const oauth = (provider: string) => oauthProvider(provider, overrides);
   const rotationSettings = new CachedRotationSettings(readRotationSettings);
-  // Rotation reads usage (`quota`, built below: it needs the resolver that rotation steers).
-  const rotation: Rotation = new Rotation({ vault, settings: rotationSettings, quota: (p, a) => quota.entry(p, a), store, log });
-  const terminal = new TerminalBridge(context.environmentVariableCollection, vault, log, rotation);
+  // Rotation reads usage, usage is fetched with the keys rotation picks: rotation first, its usage
+  // plugged in once the usage service exists (`readUsageFrom` below).
+  const rotation = new Rotation({ vault, settings: rotationSettings, store, log });
+  // Write-backs from the outlets (src/core/outlet.ts); usage figures go to the usage service built below.
+  const feedback = feedbackInto({ vault, rotation, usageSeen: (p, a, s) => quota.observe(p, a, s, QUOTA_INTERVAL_MS) });
+  const terminal = new TerminalEnv(context.environmentVariableCollection, vault, log, rotation);
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
   const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth, rotation);
-  const mirror = new MirrorSync(authMirror, authPath, log, context.globalState, (p, a) => rotation.use(p, a));
+  const mirror = new MirrorSync(authMirror, authPath, log, context.globalState, feedback);
   const modelsMirror = new ModelsMirror(vault, store, () => modelsPathBeside(authPath()), rotation);
   const resolver = new KeyResolver({
     vault,
@@ -62,16 +67,17 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     http: httpOptions,
     active: rotation,
-    locked: lockedRun({ vault, active: rotation, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
+    locked: lockedRun({ active: rotation, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
   });
-  const quota: QuotaService = new QuotaService({
+  const quota = new QuotaService({
     vault,
     resolver,
     client: (p) => usageClient(p, overrides[p]?.usage),
     http: httpOptions,
     cache: memento(context.globalState, 'piAccounts.quotaCache.v1'),
-    onRateLimited: (p, a, until) => rotation.cooldown(p, a, until, 'the usage endpoint answered 429'),
+    feedback,
   });
+  rotation.readUsageFrom((p, a) => quota.entry(p, a));
   const keepFresh = new KeepFresh(vault, resolver, log, { active: rotation });
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the
@@ -83,23 +89,24 @@ export function activate(context: vscode.ExtensionContext): void {
     .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
-  const copilotModels = new CopilotModelEnabler({ log, http: httpOptions, base: overrides['github-copilot']?.models, changed: () => view.refresh() });
-  const piLink = new PiLinkUi({ context, vault, rotation, resolver, quota, mode: (p) => rotationSettings.mode(p), writeAuthFile: () => mirror.run(), authPath, log, quietMs: QUOTA_INTERVAL_MS, refreshView: () => view.refresh() });
+  const copilotModels = new CopilotModelEnabler({ log, http: httpOptions, base: overrides['github-copilot']?.models, changed: () => view.sync() });
+  const piLink = new PiLinkUi({ context, vault, rotation, resolver, feedback, mode: (p) => rotationSettings.mode(p), writeAuthFile: () => mirror.run(), authPath, log, refreshView: () => view.sync() });
   const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a), problem: (p, a) => copilotModels.problem(p, a), exported: () => terminal.exported(), piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem), piStatus: () => piLink.status() });
-  const bridgeToModels = new ModelBridge({
+  const modelBridge = new ModelBridge({
     vault,
     resolver,
     rotation,
+    feedback,
     log,
     http: httpOptions,
     baseUrlOverride: (p) => overrides[p]?.models,
     // pi's provider layer is its own bundle (esbuild.mjs), required on the first model listing or request.
     load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
-    onUsage: (p, a, input, output, cached) => (ledger.add(p, a, input, output, cached), view.refresh()),
+    onUsage: (p, a, input, output, cached) => (ledger.add(p, a, input, output, cached), view.sync()),
   });
-  const models = new PiLanguageModels(bridgeToModels, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
+  const models = new PiLanguageModels(modelBridge, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.refresh(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => copilotModels.afterSignIn(p, a, c), selected: () => view.selected(), modelsBaseUrl: (p) => overrides[p]?.models });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.sync(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => copilotModels.afterSignIn(p, a, c), selected: () => view.selected(), modelsBaseUrl: (p) => overrides[p]?.models });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,
@@ -109,15 +116,11 @@ export function activate(context: vscode.ExtensionContext): void {
     signOut: (provider, account) => commands.signOut({ provider, account }),
   });
 
-  // Everything that shows or exports the active account follows it, once per change however
-  // many paths the change came by.
-  const bridge = coalesced(() => {
-    terminal.apply();
-    view.refresh();
-    auth.update();
-    keepFresh.schedule();
-    statusBar.update();
-    models.refresh();
+  // Every outlet follows the accounts in use, once per change however many paths the change came
+  // by. pi's files are an outlet too, synced apart: not on the first load (see `ready` below).
+  const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models];
+  const follow = coalesced(() => {
+    for (const outlet of outlets) outlet.sync();
   });
   let modelsProblem: string | undefined;
   const syncModels = async () => {
@@ -132,10 +135,10 @@ export function activate(context: vscode.ExtensionContext): void {
       modelsProblem = describe(e);
       log.warn(modelsProblem);
     }
-    view.refresh();
+    view.sync();
   };
-  const syncMirror = coalesced(() => (void mirror.run(), void syncModels()));
-  const showUsage = coalesced(() => (view.refresh(), statusBar.update()));
+  const piFiles: Outlet = { sync: coalesced(() => (void mirror.run(), void syncModels())) };
+  const showUsage = coalesced(() => (view.sync(), statusBar.sync()));
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
 
@@ -159,14 +162,14 @@ export function activate(context: vscode.ExtensionContext): void {
     vault.onDidChange((change) => {
       redactor.setSecrets(vault.secrets());
       rotation.evaluate();
-      bridge();
-      if (change.reason !== 'load') syncMirror();
+      follow();
+      if (change.reason !== 'load') piFiles.sync();
       if (change.reason === 'add' || change.reason === 'load') refreshQuota();
     }),
     rotation.onDidChange((change) => {
       statusBar.noteChange(change);
-      bridge();
-      syncMirror();
+      follow();
+      piFiles.sync();
       if (change.allExhausted) {
         const label = requireProvider(change.provider).label;
         void vscode.window.showWarningMessage(`Every ${label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`);
@@ -176,12 +179,12 @@ export function activate(context: vscode.ExtensionContext): void {
       rotation.evaluate(t.provider);
       showUsage();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => (terminal.apply(), view.refresh())),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => (terminal.sync(), view.sync())),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror')) (terminal.apply(), view.refresh());
-      if (e.affectsConfiguration('piAccounts.rotation')) (rotationSettings.reload(), rotation.evaluate(), bridge());
-      if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.update();
-      if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) syncMirror();
+      if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror')) (terminal.sync(), view.sync());
+      if (e.affectsConfiguration('piAccounts.rotation')) (rotationSettings.reload(), rotation.evaluate(), follow());
+      if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.sync();
+      if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) piFiles.sync();
     }),
   );
   log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms; auth.json at ${authPath()}.`);
@@ -241,5 +244,5 @@ async function loadVault(vault: Vault, log: ReturnType<typeof createLog>): Promi
 }
 
 export function deactivate(): void {
-  // Everything is in context.subscriptions; the terminal bridge clears its variables there.
+  // Everything is in context.subscriptions; TerminalEnv clears its variables there.
 }

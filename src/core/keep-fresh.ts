@@ -1,7 +1,8 @@
 import { describe, isFault } from './faults';
 import type { Logger } from './log';
+import type { Outlet } from './outlet';
 import { REFRESH_MARGIN, type KeyResolver } from './resolver';
-import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
+import type { ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 
 const MAX_TIMER = 2 ** 31 - 1;
@@ -14,21 +15,21 @@ const MIN_DELAY = 30_000;
  * Refreshes the active OAuth account of each provider a little before its token expires, so
  * what terminals and auth.json carry stays usable even when nothing asks for a key meanwhile.
  */
-export class KeepFresh {
+export class KeepFresh implements Outlet {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly vault: Vault,
     private readonly resolver: KeyResolver,
     private readonly log: Logger,
-    private readonly o: { now?: () => number; minDelayMs?: number; active?: ActiveAccounts } = {},
+    private readonly o: { active: ActiveAccounts; now?: () => number; minDelayMs?: number },
   ) {}
 
   /** Call after every vault or rotation change: re-plans one timer per active OAuth account. */
-  schedule(): void {
+  sync(): void {
     this.dispose();
     for (const provider of this.vault.providers()) {
-      const a = (this.o.active ?? defaultsOf(this.vault)).active(provider);
+      const a = this.o.active.active(provider);
       if (!a || a.expires === undefined || a.needsSignIn) continue;
       this.plan(provider, a.name, a.expires - REFRESH_MARGIN - (this.o.now ?? Date.now)());
     }

@@ -2,44 +2,25 @@ import { keyOf, type Credential, type OAuthCredential } from './credentials';
 import { Fault, isFault } from './faults';
 import type { HttpOptions } from './http';
 import type { Logger } from './log';
-import { withFileLock } from './mirror/auth-file';
-import { refreshedByPi, type AuthMirror, type LockedStep } from './mirror/mirror';
 import { FIVE_MINUTES, type OAuthProvider } from './oauth/provider';
 import { IssuedRefresh } from './oauth/tokens';
 import { requireProvider } from './providers/directory';
-import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
+import type { LockedRun, LockedStep, RefreshedElsewhere } from './refresh-lock';
+import type { ActiveAccounts } from './rotation/rotation';
 import { withRetry, type RetryOptions } from './retry';
 import type { AccountInfo, Vault } from './vault';
-
-/**
- * Runs a refresh step holding a lock other refreshers honour: pi's auth.json lock for the account
- * the mirror writes (handing over the entry pi may have refreshed), a private lock otherwise.
- */
-export type LockedRun = <T>(provider: string, account: string, step: (piVersion: unknown) => Promise<LockedStep<T>>) => Promise<T>;
-
-/**
- * The account the mirror writes (the active one) refreshes under pi's auth.json lock; any other account (or all,
- * with the mirror off) under a private lock file, so two windows still never refresh at once.
- */
-export function lockedRun(o: { vault: Vault; mirror: () => AuthMirror | undefined; privateLock: string; active?: ActiveAccounts }): LockedRun {
-  const active = o.active ?? defaultsOf(o.vault);
-  return (provider, account, step) => {
-    const mirror = o.mirror();
-    if (mirror && active.active(provider)?.name === account) return mirror.underLock(provider, account, step);
-    return withFileLock(o.privateLock, async () => (await step(undefined)).result);
-  };
-}
 
 export interface ResolverDeps {
   readonly vault: Vault;
   readonly oauth: (provider: string) => OAuthProvider | undefined;
+  /** The lock a refresh runs under (pi's auth.json lock for the account pi uses). */
   readonly locked: LockedRun;
   readonly log: Logger;
   readonly http?: () => HttpOptions | undefined;
   readonly retry?: RetryOptions;
   readonly now?: () => number;
   /** Whose key `key(provider)` hands out when no account is named: the active one. */
-  readonly active?: ActiveAccounts;
+  readonly active: ActiveAccounts;
 }
 
 /** Refresh when less than this is left: a key handed out must outlive the request it is for. */
@@ -61,7 +42,7 @@ export class KeyResolver {
 
   constructor(private readonly d: ResolverDeps) {
     this.now = d.now ?? Date.now;
-    this.active = d.active ?? defaultsOf(d.vault);
+    this.active = d.active;
   }
 
   /** The key to send for the account (the provider's active one when `account` is omitted). */
@@ -122,7 +103,7 @@ export class KeyResolver {
     const impl = this.d.oauth(provider);
     if (!impl) return Promise.reject(new Fault('oauth', `Pi Accounts cannot refresh ${provider} sign-ins.`, 'Sign in again.'));
     const attempt = async () => {
-      const outcome = await this.d.locked(provider, account, (piVersion) => this.attempt(impl, provider, account, piVersion, refused));
+      const outcome = await this.d.locked(provider, account, (elsewhere) => this.attempt(impl, provider, account, elsewhere, refused));
       if (outcome instanceof Fault) throw outcome;
       return outcome;
     };
@@ -130,14 +111,14 @@ export class KeyResolver {
   }
 
   /** Under the lock: re-read, adopt what pi refreshed, else send one refresh request. */
-  private async attempt(impl: OAuthProvider, provider: string, account: string, piVersion: unknown, refused?: string): Promise<LockedStep<OAuthCredential | Fault>> {
+  private async attempt(impl: OAuthProvider, provider: string, account: string, elsewhere: RefreshedElsewhere, refused?: string): Promise<LockedStep<OAuthCredential | Fault>> {
     const id = `${provider}/${account}`;
     // Re-read under the lock: another window, or pi, may have refreshed while we waited.
     const current = await this.d.vault.freshCredential(provider, account);
     if (!current || current.type !== 'oauth') throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
     // A token the provider refused is refreshed even if it looks fresh, unless it changed meanwhile.
     if (this.isFresh(current) && current.access !== refused) return { result: current };
-    const adopted = refreshedByPi(current, piVersion, impl);
+    const adopted = elsewhere(current, impl);
     if (adopted) {
       await this.d.vault.updateCredential(provider, account, adopted);
       this.d.log.info(`${id}: pi already refreshed this sign-in in auth.json; using its tokens.`);

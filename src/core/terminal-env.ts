@@ -1,7 +1,7 @@
 import { extraVarsOf, keyOf } from './credentials';
 import { exportVarOf, PROVIDERS } from './providers/directory';
 import { deploymentMap } from './providers/forms';
-import { defaultsOf, type ActiveAccounts } from './rotation/rotation';
+import type { ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 
 export interface ExportedVar {
@@ -28,7 +28,7 @@ export function sharedVariables(): Record<string, string[]> {
  * have it: the one `choice` names wins (with all its values), else the one listed first in the directory, so the
  * choice never flips between runs.
  */
-export function terminalVariables(vault: Vault, active: ActiveAccounts = defaultsOf(vault), choice: SharedChoice = {}): ExportedVar[] {
+export function terminalVariables(vault: Vault, active: ActiveAccounts, choice: SharedChoice = {}): ExportedVar[] {
   const out = new Map<string, ExportedVar>();
   // A chosen provider goes first, so it gets all its values, not its key beside another's account id.
   const chosen = new Set(Object.values(choice));

@@ -7,7 +7,7 @@ import { clampExpiry } from './oauth/tokens';
 import { requireProvider } from './providers/directory';
 import type { SecretStore } from './secret-store';
 
-/** What everyone but the bridge sees of an account: never the secret itself. */
+/** What everyone but the key resolver and the outlets that hand out keys sees of an account: never the secret itself. */
 export interface AccountInfo {
   readonly provider: string;
   readonly name: string;

@@ -5,6 +5,7 @@ import { requireProvider } from '../core/providers/directory';
 import { sharedVariables, type ExportedVar } from '../core/terminal-env';
 import type { Rotation } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
+import type { Outlet } from '../core/outlet';
 
 // Tree nodes double as command arguments for the view's menus, so they carry provider/account.
 export class ProviderNode {
@@ -58,7 +59,7 @@ const time = (t: number) => new Date(t).toLocaleString(undefined, { weekday: 'sh
 
 export const VIEW_ID = 'piAccounts.accounts';
 
-export class AccountsView implements vscode.TreeDataProvider<Node> {
+export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private tree?: vscode.TreeView<Node>;
@@ -68,7 +69,7 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
   /** Creates the view; its message says when terminals get nothing (Restricted Mode). */
   register(): vscode.Disposable {
     this.tree = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this });
-    this.refresh();
+    this.sync();
     return this.tree;
   }
 
@@ -77,7 +78,7 @@ export class AccountsView implements vscode.TreeDataProvider<Node> {
     return this.tree?.selection[0];
   }
 
-  refresh(): void {
+  sync(): void {
     this.changed.fire(undefined);
     const accounts = this.d.vault.accounts();
     if (this.tree) this.tree.message = [accounts.length ? exportBlock().terminals : undefined, this.d.piStatus?.()].filter(Boolean).join(' · ') || undefined;

@@ -5,6 +5,7 @@ import type { Logger } from '../core/log';
 import { PROVIDERS, requireProvider } from '../core/providers/directory';
 import type { ActiveAccounts } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
+import type { Outlet } from '../core/outlet';
 
 /** The id other extensions pass to `vscode.authentication.getSession`. */
 export const authProviderId = (provider: string) => `pi-${provider}`;
@@ -95,7 +96,7 @@ export interface SessionDeps {
 const sessionIdOf = (a: AccountInfo) => `${a.provider}/${a.name}`;
 
 /** One authentication provider per directory provider that has accounts. */
-export class AuthProviders implements vscode.Disposable {
+export class AuthProviders implements Outlet, vscode.Disposable {
   private readonly live = new Map<string, { sessions: ProviderSessions; registration: vscode.Disposable }>();
 
   constructor(
@@ -103,7 +104,7 @@ export class AuthProviders implements vscode.Disposable {
     private readonly d: SessionDeps,
   ) {}
 
-  update(): void {
+  sync(): void {
     const withAccounts = new Set(this.vault.providers());
     for (const [id, entry] of this.live) {
       entry.sessions.update(); // fires `removed` before an emptied provider goes away

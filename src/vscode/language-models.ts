@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { describe } from '../core/faults';
 import type { Log } from './log';
-import type { ModelBridge } from '../core/llm/bridge';
+import type { ModelBridge } from '../core/llm/model-bridge';
 import type { ModelList } from '../core/llm/model-list';
 import type { ChatMessage, ChatPart, ChatRequest } from '../core/llm/chat';
 import { requireProvider } from '../core/providers/directory';
+import type { Outlet } from '../core/outlet';
 
 export const VENDOR = 'pi-accounts';
 
@@ -15,9 +16,9 @@ type ModelInfo = vscode.LanguageModelChatInformation & { readonly provider: stri
 
 /**
  * The signed-in accounts as models in VS Code's picker and `vscode.lm`: one entry per model of
- * each provider with a usable account, served through the bridge (active account, rotation).
+ * each provider with a usable account, served through the model bridge (account in use, rotation).
  */
-export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelInfo> {
+export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvider<ModelInfo> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeLanguageModelChatInformation = this.changed.event;
 
@@ -29,7 +30,7 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
   ) {}
 
   /** Call when accounts, rotation or settings changed. */
-  refresh(): void {
+  sync(): void {
     this.changed.fire();
   }
 
@@ -74,7 +75,7 @@ export class PiLanguageModels implements vscode.LanguageModelChatProvider<ModelI
     void this.bridge
       .endpoint(provider, account)
       .then((e) => this.list.refresh(provider, builtIn, e.baseUrl, e.key, this.bridge.httpOptions()))
-      .then((changed) => changed && this.refresh())
+      .then((changed) => changed && this.sync())
       .catch((e) => this.log.warn(`Model list of ${provider}: ${describe(e)}`));
   }
 

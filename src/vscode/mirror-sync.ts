@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Log } from './log';
-import type { AuthMirror, ImportScan } from '../core/mirror/mirror';
+import type { AuthMirror, ImportScan } from '../core/mirror/auth-mirror';
+import type { Feedback } from '../core/outlet';
 import { findProvider } from '../core/providers/directory';
 import { isFault } from '../core/faults';
 import { ConflictMemory, LoopGuard } from '../core/mirror/sync-policy';
@@ -24,8 +25,8 @@ export class MirrorSync {
     private readonly path: () => string,
     private readonly log: Log,
     private readonly memento: vscode.Memento,
-    /** Makes an imported account the one in use. */
-    private readonly use: (provider: string, account: string) => Promise<void>,
+    /** An account imported from pi's /login becomes the one in use. */
+    private readonly feedback: Pick<Feedback, 'chosen'>,
   ) {
     this.conflicts = new ConflictMemory({ get: () => memento.get<string[]>(KEPT_KEY, []), set: (v) => memento.update(KEPT_KEY, v) });
   }
@@ -88,7 +89,7 @@ export class MirrorSync {
         return;
       }
       const [added] = await this.mirror.import([candidate]);
-      await this.use(added.provider, added.account);
+      await this.feedback.chosen(added.provider, added.account);
       this.log.info(`Imported ${added.provider}/${added.account} from auth.json; it is now in use.`);
       void vscode.window.showInformationMessage(`Imported ${label(provider)} from pi's auth.json as "${added.account}"; it is now the account in use.`);
     } catch (e) {

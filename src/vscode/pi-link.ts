@@ -11,7 +11,7 @@ import { PiFeedback } from '../core/pi-link/feedback';
 import { COMPANION_FILE, inspect, install, uninstall } from '../core/pi-link/install';
 import { PiLinkServer } from '../core/pi-link/server';
 import { requireProvider } from '../core/providers/directory';
-import type { QuotaService } from '../core/quota/quota-service';
+import type { Feedback } from '../core/outlet';
 import type { KeyResolver } from '../core/resolver';
 import type { Rotation } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
@@ -24,13 +24,13 @@ export interface PiLinkDeps {
   readonly vault: Vault;
   readonly rotation: Rotation;
   readonly resolver: KeyResolver;
-  readonly quota: QuotaService;
+  /** Where what pi's answers say (429, a refused sign-in, usage figures) is written back. */
+  readonly feedback: Feedback;
   readonly mode: (provider: string) => 'manual' | 'round-robin' | 'usage-based';
   /** Writes the active accounts to auth.json (the mirror); pi re-reads it after. */
   readonly writeAuthFile: () => Promise<unknown>;
   readonly authPath: () => string;
   readonly log: Log;
-  readonly quietMs: number;
   /** Redraws the Accounts view, whose message line shows `status()`. */
   readonly refreshView: () => void;
 }
@@ -46,7 +46,7 @@ export class PiLinkUi implements vscode.Disposable {
       vault: d.vault,
       rotation: d.rotation,
       mode: d.mode,
-      observeUsage: (p, a, s) => d.quota.observe(p, a, s, d.quietMs),
+      feedback: d.feedback,
       refresh: (p, a, refused) => d.resolver.refresh(p, a, refused),
       tellRateLimited: (p, a, until) => void this.tellRateLimited(p, a, until),
       log: d.log,

@@ -5,6 +5,7 @@ import { usedPercent } from '../core/rotation/policy';
 import { requireProvider } from '../core/providers/directory';
 import type { ActiveChange, Rotation } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
+import type { Outlet } from '../core/outlet';
 
 export interface StatusDeps {
   readonly vault: Vault;
@@ -23,7 +24,7 @@ const BY_HAND = new Set(['chosen by hand', 'chosen in another window']);
  * switch (as pi-anthropic-oauth shows "🔑 2/3 (rotated)"), and its usage; warning colour near
  * the threshold, error colour when exhausted. Click: the Accounts view.
  */
-export class StatusBar implements vscode.Disposable {
+export class StatusBar implements Outlet, vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('piAccounts.active', vscode.StatusBarAlignment.Right, 100);
   private readonly rotated = new Set<string>();
 
@@ -38,7 +39,7 @@ export class StatusBar implements vscode.Disposable {
     else if (change.from !== change.to) this.rotated.add(change.provider);
   }
 
-  update(): void {
+  sync(): void {
     const provider = this.provider();
     const account = provider && this.d.rotation.active(provider);
     if (!provider || !account) return this.item.hide();

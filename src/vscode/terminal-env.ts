@@ -4,11 +4,12 @@ import { findProvider } from '../core/providers/directory';
 import { sharedVariables, terminalVariables, type ExportedVar, type SharedChoice } from '../core/terminal-env';
 import type { ActiveAccounts } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
+import type { Outlet } from '../core/outlet';
 
 type Collection = vscode.ExtensionContext['environmentVariableCollection'];
 
 /** Puts each provider's active key into new integrated terminals. */
-export class TerminalBridge {
+export class TerminalEnv implements Outlet {
   private vars: ExportedVar[] = [];
 
   constructor(
@@ -22,7 +23,7 @@ export class TerminalBridge {
     collection.persistent = false;
   }
 
-  apply(): void {
+  sync(): void {
     const enabled = vscode.workspace.getConfiguration('piAccounts').get<boolean>('terminal.exportKeys', true);
     const vars = enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault, this.active, sharedChoice()) : [];
     this.vars = vars;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
 import { PiLinkServer } from '../../src/core/pi-link/server';
@@ -17,6 +17,7 @@ import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
 import { KEY_A, KEY_B, MemorySecretStore, tempDir } from './helpers';
 import { openWindow } from './window';
+import { feedbackInto } from '../../src/core/outlet';
 
 const root = join(__dirname, '../../..');
 const PI = join(root, 'node_modules/@mariozechner/pi-coding-agent/dist/cli.js');
@@ -84,7 +85,7 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
     vault,
     rotation,
     mode: () => o.mode ?? 'round-robin',
-    observeUsage: (_p, account, snapshot) => usage.push({ account, snapshot }),
+    feedback: feedbackInto({ vault, rotation, usageSeen: (_p, account, snapshot) => void usage.push({ account, snapshot }) }),
     refresh: async () => undefined,
     tellRateLimited: (_p, account) => told.push(account),
     log,
@@ -160,7 +161,7 @@ describe('pi companion inside the real pi', function () {
       await w.mirror.sync();
       const { log, lines } = memoryLog();
       const rotation = new Rotation({ vault: w.vault, settings: { mode: () => 'manual', threshold: () => 80 }, quota: () => undefined, store, log });
-      const feedback = new PiFeedback({ vault: w.vault, rotation, mode: () => 'manual', observeUsage: () => undefined, refresh: (p, a, refused) => w.resolver.refresh(p, a, refused), tellRateLimited: () => undefined, log });
+      const feedback = new PiFeedback({ vault: w.vault, rotation, mode: () => 'manual', feedback: feedbackInto({ vault: w.vault, rotation, usageSeen: () => undefined }), refresh: (p, a, refused) => w.resolver.refresh(p, a, refused), tellRateLimited: () => undefined, log });
       const server = new PiLinkServer(channel, feedback, log, () => w.mirror.sync());
       await server.listen();
       try {

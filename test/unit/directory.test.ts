@@ -9,6 +9,17 @@ describe('provider directory', () => {
     assert.ok(ids.length >= 30, `only ${ids.length}`);
   });
 
+  it('a provider has an OAuth implementation exactly when it offers a browser or device sign-in, whose id it carries', () => {
+    for (const p of PROVIDERS) {
+      const signsIn = p.signIn.some((k) => k !== 'apiKey');
+      assert.equal(p.oauth !== undefined, signsIn, p.id);
+      if (p.oauth) assert.equal(p.oauth({}).id, p.id);
+      // Usage figures and a sign-in-decided host come with a sign-in.
+      if (p.usage) assert.ok(signsIn, `${p.id} has a usage client but no sign-in`);
+      if (p.modelBaseUrl) assert.ok(signsIn, `${p.id} has a model host but no sign-in`);
+    }
+  });
+
   it('unknown ids are a typed unknown-provider fault', () => {
     assert.throws(() => requireProvider('nope'), (e) => isFault(e, 'unknown-provider'));
   });

@@ -9,13 +9,14 @@ import { join, resolve } from 'node:path';
 import type { OAuthCredential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import { updateAuthFile } from '../../src/core/mirror/auth-file';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { anthropic } from '../../src/core/oauth/anthropic';
-import { KeyResolver, lockedRun } from '../../src/core/resolver';
+import { lockedRun } from '../../src/core/mirror/locked-run';
+import { KeyResolver } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { openWindow, quiet } from './window';
 
 const root = resolve(__dirname, '../../..');
@@ -77,7 +78,7 @@ describe('fault injection', function () {
         const vaultBefore = store.map.get('piAccounts.vault.v1');
         const restore = refuseNewFiles(code, `${code}: ${what}`);
         try {
-          await assert.rejects(new AuthMirror(vault, new MirrorStateStore(store), () => path).sync(), (e) => isFault(e, 'mirror-io') && e.message.includes(code) && e.details.path === path);
+          await assert.rejects(new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault)).sync(), (e) => isFault(e, 'mirror-io') && e.message.includes(code) && e.details.path === path);
         } finally {
           restore();
         }
@@ -155,7 +156,7 @@ describe('fault injection', function () {
         const oauth = () => anthropic({ tokenUrl: m.url });
         await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-old', expires: 0 });
         // Short timeouts: the stalled and trickling servers would otherwise hold for 30 s per try.
-        const resolver = new KeyResolver({ vault, oauth, log: quiet, http: () => ({ timeoutMs: 300 }), retry: { baseMs: 10 }, locked: lockedRun({ vault, mirror: () => undefined, privateLock: join(t.dir, 'p') }) });
+        const resolver = new KeyResolver({ vault, oauth, log: quiet, http: () => ({ timeoutMs: 300 }), retry: { baseMs: 10 }, active: defaultsOf(vault), locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: join(t.dir, 'p') }) });
         const started = Date.now();
         try {
           if (expected[mode].code) await assert.rejects(resolver.key('anthropic'), (e) => isFault(e, expected[mode].code as never) && !/sk-ant|rt-0/.test(e.message));

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { apiKeyProblem, requireApiKey } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import type { HttpResponse } from '../../src/core/http';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { credentialSchema } from '../../src/core/credentials';
 import { clineCallbackFromPaste } from '../../src/core/oauth/cline';
@@ -21,7 +21,7 @@ import { parseCodexUsage } from '../../src/core/quota/codex-usage';
 import { parseCopilotUsage } from '../../src/core/quota/copilot-usage';
 import { UsageError } from '../../src/core/quota/usage';
 import { Vault } from '../../src/core/vault';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 const counts: Record<string, number> = {};
@@ -64,7 +64,7 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
     const vault = new Vault(store);
     await vault.load();
     await vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-fuzzFUZZfuzzFUZZ0123' });
-    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path);
+    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault));
     let refused = 0;
     let merged = 0;
     try {

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Emitter } from '../../src/core/events';
+import type { ActiveAccounts } from '../../src/core/rotation/rotation';
 import type { SecretStore } from '../../src/core/secret-store';
+import type { Vault } from '../../src/core/vault';
 
 /** Our own SecretStore port over a Map; several instances can share one map like two windows. */
 export class MemorySecretStore implements SecretStore {
@@ -41,3 +43,6 @@ export function tempDir(): { dir: string; cleanup(): void } {
 export const KEY_A = 'sk-ant-api03-AAAAbbbbCCCCddddEEEEffff1111';
 export const KEY_B = 'sk-ant-api03-ZZZZyyyyWWWWvvvvUUUUtttt2222';
 export const KEY_OPENAI = 'sk-proj-0123456789abcdefghijKLMNOP';
+
+/** Without rotation the active account of a provider is simply its default. */
+export const defaultsOf = (vault: Vault): ActiveAccounts => ({ active: (provider) => vault.defaultAccount(provider) });

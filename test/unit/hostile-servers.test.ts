@@ -19,7 +19,7 @@ import { lifetimeNotices, MAX_LIFETIME_S, parseTokenResponse } from '../../src/c
 import { MAX_MESSAGE, Redactor } from '../../src/core/redact';
 import { Vault, VAULT_KEY } from '../../src/core/vault';
 import { emulator, type Seen } from './emulator';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { openWindow, quiet } from './window';
 
 interface PiAuthStorage {
@@ -346,8 +346,8 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const store = new MemorySecretStore();
     const w = await openWindow(store, t.dir, server.tokenUrl);
     await w.vault.add('anthropic', 'max', { ...expired(), expires: Date.now() + 5 * 60_000 + 100 });
-    const keep = new KeepFresh(w.vault, w.resolver, quiet, { minDelayMs: 0 });
-    keep.schedule();
+    const keep = new KeepFresh(w.vault, w.resolver, quiet, { active: defaultsOf(w.vault), minDelayMs: 0 });
+    keep.sync();
     for (let i = 0; i < 200 && server.seen.length === 0; i++) await delay(10);
     await delay(100);
     keep.dispose();
@@ -357,7 +357,7 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     // Quota asks the resolver for the credential it sends to the usage endpoint.
     await w.vault.updateCredential('anthropic', 'max', { ...stored, expires: Date.now() - 1000 });
     const used: OAuthCredential[] = [];
-    const quota = new QuotaService({ vault: w.vault, resolver: w.resolver, client: () => ({ provider: 'anthropic', fetch: async (c) => (used.push(c), { windows: [], fetchedAt: Date.now() }) }), onRateLimited: () => undefined });
+    const quota = new QuotaService({ vault: w.vault, resolver: w.resolver, client: () => ({ provider: 'anthropic', fetch: async (c) => (used.push(c), { windows: [], fetchedAt: Date.now() }) }), feedback: { rateLimited: () => undefined } });
     await quota.refresh({ force: true });
     quota.dispose();
     assert.equal(used[0]?.refresh, 'rt-kf-2');

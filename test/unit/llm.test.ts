@@ -3,17 +3,19 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isFault } from '../../src/core/faults';
-import { ModelBridge } from '../../src/core/llm/bridge';
+import { ModelBridge } from '../../src/core/llm/model-bridge';
 import type { ChatRequest, ModelSpec, StreamEvent } from '../../src/core/llm/chat';
 import { ModelError } from '../../src/core/llm/errors';
 import { UsageLedger } from '../../src/core/llm/ledger';
 import { ModelList } from '../../src/core/llm/model-list';
 import * as models from '../../src/core/llm/models';
 import { Rotation } from '../../src/core/rotation/rotation';
-import { KeyResolver, lockedRun } from '../../src/core/resolver';
+import { lockedRun } from '../../src/core/mirror/locked-run';
+import { KeyResolver } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { quiet } from './window';
+import { feedbackInto } from '../../src/core/outlet';
 
 // The model emulators are plain ESM shared with the host scenarios (test/emulators/models.mjs).
 type Seen = { path: string; headers: IncomingMessage['headers']; body: Record<string, any>; closedEarly: boolean }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -43,11 +45,12 @@ async function bridgeWith(em: Emulator, accounts: [provider: string, name: strin
   for (const [provider, name, key, oauth, env] of accounts) await vault.add(provider, name, oauth ? { type: 'oauth', access: key, refresh: 'r', expires: Date.now() + 3_600_000 } : { type: 'api_key', key, ...(env ? { env } : {}) });
   const rotation = new Rotation({ vault, settings: { mode: () => 'round-robin', threshold: () => 80 }, quota: () => undefined, store, log: quiet });
   await rotation.load();
-  const resolver = new KeyResolver({ vault, oauth: () => undefined, log: quiet, locked: lockedRun({ vault, mirror: () => undefined, privateLock: `${t.dir}/p` }) });
+  const resolver = new KeyResolver({ vault, oauth: () => undefined, log: quiet, active: defaultsOf(vault), locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/p` }) });
   const served: string[] = [];
   const ledger = new UsageLedger({ get: () => undefined, set: () => undefined });
-  const bridge = new ModelBridge({ vault, resolver, rotation, log: { ...quiet, info: (m) => void served.push(m) }, load: async () => models, baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined), onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c) });
-  return { bridge, vault, rotation, served, ledger, t };
+  const feedback = feedbackInto({ vault, rotation, usageSeen: () => undefined });
+  const bridge = new ModelBridge({ vault, resolver, rotation, feedback, log: { ...quiet, info: (m) => void served.push(m) }, load: async () => models, baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined), onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c) });
+  return { bridge, vault, rotation, feedback, served, ledger, t };
 }
 
 describe('language-model bridge on pi-ai: each wire API against its emulator, rotation, cancellation', function () {
@@ -157,7 +160,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.equal(headers['copilot-integration-id'], 'vscode-chat');
     assert.equal(headers['x-initiator'], 'user');
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
-    const plain = new ModelBridge({ vault: s.vault, resolver: new KeyResolver({ vault: s.vault, oauth: () => undefined, log: quiet, locked: lockedRun({ vault: s.vault, mirror: () => undefined, privateLock: `${s.t.dir}/q` }) }), rotation: s.rotation, log: quiet, load: async () => models });
+    const plain = new ModelBridge({ vault: s.vault, resolver: new KeyResolver({ vault: s.vault, oauth: () => undefined, log: quiet, active: defaultsOf(s.vault), locked: lockedRun({ active: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }) }), rotation: s.rotation, feedback: s.feedback, log: quiet, load: async () => models });
     assert.equal((await plain.endpoint('github-copilot', 'octo')).baseUrl, 'https://api.individual.githubcopilot.com');
     s.t.cleanup();
   });
@@ -244,7 +247,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
   it('a model layer that fails to load is a typed fault, and the next request tries again', async () => {
     let calls = 0;
     const s = await bridgeWith(em, [['groq', 'only', 'gsk_only']], { groq: '/v1' });
-    const bridge = new ModelBridge({ vault: s.vault, resolver: new KeyResolver({ vault: s.vault, oauth: () => undefined, log: quiet, locked: lockedRun({ vault: s.vault, mirror: () => undefined, privateLock: `${s.t.dir}/q` }) }), rotation: s.rotation, log: quiet, load: async () => (++calls === 1 ? Promise.reject(new Error('Cannot find module')) : models), baseUrlOverride: () => `${em.base}/v1` });
+    const bridge = new ModelBridge({ vault: s.vault, resolver: new KeyResolver({ vault: s.vault, oauth: () => undefined, log: quiet, active: defaultsOf(s.vault), locked: lockedRun({ active: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }) }), rotation: s.rotation, feedback: s.feedback, log: quiet, load: async () => (++calls === 1 ? Promise.reject(new Error('Cannot find module')) : models), baseUrlOverride: () => `${em.base}/v1` });
     await assert.rejects(bridge.models(), (e) => isFault(e, 'not-found') && /model layer/.test((e as Error).message));
     assert.ok((await bridge.models()).groq.length > 0);
     s.t.cleanup();

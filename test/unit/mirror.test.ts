@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFault } from '../../src/core/faults';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { oauthProvider } from '../../src/core/oauth/registry';
 import { Vault } from '../../src/core/vault';
-import { KEY_A, KEY_B, KEY_OPENAI, MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, KEY_A, KEY_B, KEY_OPENAI, MemorySecretStore, tempDir } from './helpers';
 
 const apiKey = (key: string) => ({ type: 'api_key' as const, key });
 
@@ -24,7 +24,7 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
     store = new MemorySecretStore();
     vault = new Vault(store);
     await vault.load();
-    mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path);
+    mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault));
   });
   afterEach(() => t.cleanup());
 
@@ -104,7 +104,7 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
     );
     assert.deepEqual((await mirror.scanImports()).skipped.map((s) => s.provider).sort(), ['github-copilot', 'groq', 'mistral', 'openai'], 'without an OAuth implementation a sign-in is not imported');
     // With the OAuth providers known, the Copilot sign-in pi's /login wrote is offered too.
-    mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, (id) => oauthProvider(id));
+    mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, (id) => oauthProvider(id), defaultsOf(vault));
     const scan = await mirror.scanImports();
     assert.deepEqual(scan.candidates.map((c) => [c.provider, c.keyTail]), [['anthropic', '…1111'], ['github-copilot', '…']]);
     assert.deepEqual(scan.skipped.map((s) => s.provider).sort(), ['groq', 'mistral', 'openai']);

@@ -6,12 +6,13 @@ import { startLoopback } from '../../src/core/oauth/loopback';
 import { createPkce, randomState } from '../../src/core/oauth/pkce';
 import type { OAuthProvider } from '../../src/core/oauth/provider';
 import { expiresAt, parseTokenResponse } from '../../src/core/oauth/tokens';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { KeyResolver, lockedRun } from '../../src/core/resolver';
+import { lockedRun } from '../../src/core/mirror/locked-run';
+import { KeyResolver } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
 import { join } from 'node:path';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 
 interface OidcServer {
   issuer: string;
@@ -92,8 +93,8 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
         const vault = new Vault(s);
         await vault.load();
         vault.watch(); // like a window: hears the other window's writes
-        const mirror = new AuthMirror(vault, new MirrorStateStore(s), () => join(t.dir, 'auth.json'), () => provider);
-        return { vault, resolver: new KeyResolver({ vault, oauth: () => provider, log: quiet, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(t.dir, 'p.lock') }) }) };
+        const mirror = new AuthMirror(vault, new MirrorStateStore(s), () => join(t.dir, 'auth.json'), () => provider, defaultsOf(vault));
+        return { vault, resolver: new KeyResolver({ vault, oauth: () => provider, log: quiet, active: defaultsOf(vault), locked: lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(t.dir, 'p.lock') }) }) };
       };
       const a = await win(store);
       const b = await win(store.sibling());

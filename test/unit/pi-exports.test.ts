@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentialFromForm, FORMS } from '../../src/core/providers/forms';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { ModelsMirror } from '../../src/core/mirror/models-file';
+import { ModelsMirror } from '../../src/core/mirror/models-mirror';
 import { PROVIDERS } from '../../src/core/providers/directory';
 import { sharedVariables, terminalVariables } from '../../src/core/terminal-env';
 import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 
 type Model = { id: string; provider: string; baseUrl: string; headers?: Record<string, string> };
 interface PiAi {
@@ -86,7 +86,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const shared = new Set(Object.values(sharedVariables()).flatMap((ids) => ids.slice(1)));
     const keyed = PROVIDERS.filter((p) => p.signIn.includes('apiKey') && !shared.has(p.id));
     const { vault } = await vaultWith(keyed.map((p) => [p.id, 'default', { type: 'api_key', key: `${KEY}-${p.id}` }]));
-    const env = asEnv(terminalVariables(vault));
+    const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     // Bedrock's key is read by the AWS SDK itself; pi only reports that it is there.
     const found = (id: string) => getEnvApiKey(id) === `${KEY}-${id}` || (id === 'amazon-bedrock' && getEnvApiKey(id) === '<authenticated>' && process.env.AWS_BEARER_TOKEN_BEDROCK === `${KEY}-${id}`);
     const missed = await withEnv(env, async () => keyed.filter((p) => !found(p.id)).map((p) => p.id));
@@ -103,9 +103,9 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
       ['cloudflare-ai-gateway', 'g', { type: 'api_key', key: `${KEY}-g`, env: { CLOUDFLARE_ACCOUNT_ID: 'b'.repeat(32), CLOUDFLARE_GATEWAY_ID: 'gw' } }],
     ]);
     assert.deepEqual(sharedVariables(), { MOONSHOT_API_KEY: ['moonshotai', 'moonshotai-cn'], OPENCODE_API_KEY: ['opencode', 'opencode-go'], CLOUDFLARE_API_KEY: ['cloudflare-workers-ai', 'cloudflare-ai-gateway'] });
-    const byDefault = terminalVariables(vault);
+    const byDefault = terminalVariables(vault, defaultsOf(vault));
     assert.equal(byDefault.find((v) => v.variable === 'MOONSHOT_API_KEY')?.provider, 'moonshotai', 'unset: the first listed');
-    const chosen = terminalVariables(vault, undefined, { MOONSHOT_API_KEY: 'moonshotai-cn', CLOUDFLARE_API_KEY: 'cloudflare-ai-gateway' });
+    const chosen = terminalVariables(vault, defaultsOf(vault), { MOONSHOT_API_KEY: 'moonshotai-cn', CLOUDFLARE_API_KEY: 'cloudflare-ai-gateway' });
     const env = asEnv(chosen);
     assert.equal(chosen.find((v) => v.variable === 'MOONSHOT_API_KEY')?.account, 'cn');
     assert.equal(env.CLOUDFLARE_ACCOUNT_ID, 'b'.repeat(32), "the gateway's account id beside the gateway's key");
@@ -123,7 +123,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const old = { type: 'api_key' as const, key: KEY, env: { AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: JSON.stringify({ [model.id]: 'prod-dep' }) } };
     for (const credential of [fresh, old]) {
       const { vault } = await vaultWith([['azure-openai-responses', 'default', credential]]);
-      const env = asEnv(terminalVariables(vault));
+      const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
       assert.match(env.AZURE_OPENAI_DEPLOYMENT_NAME_MAP, new RegExp(`^${model.id.replace(/\./g, '\\.')}=prod-dep`));
       const { seen } = await withEnv(env, () => piRequests(model, KEY));
       assert.equal(seen[0].body.model, 'prod-dep', 'pi maps the model to the deployment');
@@ -137,7 +137,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const account = 'c'.repeat(32);
     const credential = credentialFromForm(FORMS['cloudflare-ai-gateway'][0], { CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${account}/ai/ai-gateway`, CLOUDFLARE_GATEWAY_ID: 'my-gateway' });
     const { vault } = await vaultWith([['cloudflare-ai-gateway', 'default', credential]]);
-    const env = asEnv(terminalVariables(vault));
+    const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     assert.deepEqual(Object.keys(env).sort(), ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_GATEWAY_ID']);
     const without = await withEnv({ CLOUDFLARE_API_KEY: KEY }, () => piRequests(model, KEY));
     assert.match(without.error ?? '', /CLOUDFLARE_ACCOUNT_ID is required/, 'pi refuses the provider without them');
@@ -150,11 +150,11 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const { AuthStorage } = await piAgent();
     const token = 'sk-ant-oat01-subscription-0123456789';
     const { vault, store } = await vaultWith([['anthropic', 'imported', { type: 'api_key', key: token }]]);
-    const env = asEnv(terminalVariables(vault));
+    const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     assert.deepEqual(env, { ANTHROPIC_OAUTH_TOKEN: token });
     assert.equal(await withEnv(env, async () => getEnvApiKey('anthropic')), token);
     const authPath = join(t.dir, 'auth.json');
-    await new AuthMirror(vault, new MirrorStateStore(store), () => authPath).sync();
+    await new AuthMirror(vault, new MirrorStateStore(store), () => authPath, () => undefined, defaultsOf(vault)).sync();
     const fromFile = await AuthStorage.create(authPath).getApiKey('anthropic');
     assert.equal(fromFile, token);
     const model = getModels('anthropic').find((m) => m.id.startsWith('claude-sonnet-4-5'))!;
@@ -178,7 +178,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     ]);
     await vault.setRequest('anthropic', 'work', { baseUrl: 'https://gw.example.com/anthropic', headers: { 'X-Team': 'blue', 'X-Cmd': '!echo no' } });
     await vault.setRequest('openai', 'work', { baseUrl: 'https://ours.example.com/v1' });
-    const models = new ModelsMirror(vault, store, () => modelsPath);
+    const models = new ModelsMirror(vault, store, () => modelsPath, defaultsOf(vault));
     const r = await models.sync();
     assert.deepEqual(r.owned, ['anthropic']);
     assert.deepEqual(r.conflicts, ['openai'], "someone else's openai baseUrl is left as it is");

@@ -4,12 +4,12 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { OAuthCredential } from '../../src/core/credentials';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { providersWithApiKeys } from '../../src/core/providers/directory';
 import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { openWindow } from './window';
 
 interface PiAuthStorage {
@@ -35,7 +35,7 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     await vault.load();
     const providers = providersWithApiKeys();
     for (const p of providers) await vault.add(p.id, 'default', { type: 'api_key', key: `key-for-${p.id}-0123456789abcdef` });
-    await new AuthMirror(vault, new MirrorStateStore(store), () => path).sync();
+    await new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault)).sync();
     assert.equal(statSync(path).mode & 0o777, 0o600);
 
     const { AuthStorage } = await loadPi();
@@ -54,7 +54,7 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     const vault = new Vault(store);
     await vault.load();
     await vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-interop-0123456789' });
-    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path);
+    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault));
     await mirror.sync();
     pi.set('openai', { type: 'api_key', key: 'sk-proj-set-by-pi-0123456789' });
     await vault.removeProvider('anthropic');

@@ -14,6 +14,7 @@ import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
 import { KEY_A, MemorySecretStore, tempDir } from './helpers';
+import { feedbackInto } from '../../src/core/outlet';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const report = (o: Partial<PiReport>): PiReport => ({ v: 1, type: 'report', pid: 7, seq: 1, provider: 'anthropic', status: 200, headers: {}, ...o });
@@ -79,7 +80,7 @@ async function window(mode: 'manual' | 'round-robin' = 'round-robin', oauth = fa
   const log = { trace: () => undefined, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`WARN ${m}`), error: (m: string) => lines.push(m) };
   const rotation = new Rotation({ vault, settings: { mode: () => mode, threshold: () => 80 }, quota: () => undefined, store, log });
   const calls = { refresh: 0, told: [] as string[] };
-  const feedback = new PiFeedback({ vault, rotation, mode: () => mode, observeUsage: () => undefined, refresh: async () => void calls.refresh++, tellRateLimited: (_p, a) => calls.told.push(a), log });
+  const feedback = new PiFeedback({ vault, rotation, mode: () => mode, feedback: feedbackInto({ vault, rotation, usageSeen: () => undefined }), refresh: async () => void calls.refresh++, tellRateLimited: (_p, a) => calls.told.push(a), log });
   return { vault, rotation, feedback, calls, lines, keyOf: (n: string) => fingerprint(oauth ? `sk-ant-oat01-${n}` : `${KEY_A}${n}`) };
 }
 

@@ -5,7 +5,7 @@ import type { OAuthCredential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import { KeepFresh } from '../../src/core/keep-fresh';
 import { anthropicTokenServer } from './emulator';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { openWindow, quiet } from './window';
 
 const expired = (refresh = 'rt-0'): OAuthCredential => ({ type: 'oauth', refresh, access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
@@ -149,9 +149,9 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
     const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
     await w.vault.add('anthropic', 'max', { ...expired(), expires: Date.now() + 5 * 60_000 + 200 });
     await w.vault.add('anthropic', 'other', { ...expired('rt-second'), expires: Date.now() + 5 * 60_000 + 200 });
-    const keep = new KeepFresh(w.vault, w.resolver, quiet, { minDelayMs: 0 });
-    const sub = w.vault.onDidChange(() => keep.schedule());
-    keep.schedule();
+    const keep = new KeepFresh(w.vault, w.resolver, quiet, { active: defaultsOf(w.vault), minDelayMs: 0 });
+    const sub = w.vault.onDidChange(() => keep.sync());
+    keep.sync();
     await new Promise((r) => setTimeout(r, 800));
     keep.dispose();
     sub.dispose();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { coalesced } from '../../src/core/events';
 import type { Logger } from '../../src/core/log';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { Rotation, type RotationDeps } from '../../src/core/rotation/rotation';
 import { terminalVariables } from '../../src/core/terminal-env';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { watchFile } from '../../src/core/mirror/watch-file';
 import { oauthProvider } from '../../src/core/oauth/registry';
 import { Vault } from '../../src/core/vault';
-import { MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadPi = async () => (await import('@mariozechner/pi-coding-agent')) as unknown as { AuthStorage: { create(path: string): { set(p: string, c: unknown): void; remove(p: string): void } } };
@@ -64,7 +64,7 @@ describe('two-way sync with auth.json', function () {
       const vault = new Vault(store);
       await vault.load();
       vault.watch();
-      const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, (id) => oauthProvider(id));
+      const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, (id) => oauthProvider(id), defaultsOf(vault));
       const sync = async () => {
         if ((await mirror.sync()).written) writes++;
       };

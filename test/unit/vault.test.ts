@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { isFault } from '../../src/core/faults';
 import { terminalVariables } from '../../src/core/terminal-env';
 import { Vault, VAULT_KEY } from '../../src/core/vault';
-import { KEY_A, KEY_B, KEY_OPENAI, MemorySecretStore } from './helpers';
+import { defaultsOf, KEY_A, KEY_B, KEY_OPENAI, MemorySecretStore } from './helpers';
 
 const apiKey = (key: string) => ({ type: 'api_key' as const, key });
 
@@ -107,9 +107,9 @@ describe('vault', () => {
     await vault.add('anthropic', 'personal', apiKey(KEY_B));
     await vault.add('opencode-go', 'go', apiKey(`${KEY_OPENAI}go`));
     await vault.add('opencode', 'zen', apiKey(`${KEY_OPENAI}zen`));
-    const vars = Object.fromEntries(terminalVariables(vault).map((v) => [v.variable, `${v.provider}/${v.account}`]));
+    const vars = Object.fromEntries(terminalVariables(vault, defaultsOf(vault)).map((v) => [v.variable, `${v.provider}/${v.account}`]));
     assert.deepEqual(vars, { ANTHROPIC_API_KEY: 'anthropic/work', OPENCODE_API_KEY: 'opencode/zen' });
     await vault.setDefault('anthropic', 'personal');
-    assert.equal(terminalVariables(vault).find((v) => v.variable === 'ANTHROPIC_API_KEY')?.value, KEY_B);
+    assert.equal(terminalVariables(vault, defaultsOf(vault)).find((v) => v.variable === 'ANTHROPIC_API_KEY')?.value, KEY_B);
   });
 });

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
-import { AuthMirror } from '../../src/core/mirror/mirror';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { anthropic } from '../../src/core/oauth/anthropic';
-import { KeyResolver, lockedRun } from '../../src/core/resolver';
+import { lockedRun } from '../../src/core/mirror/locked-run';
+import { KeyResolver } from '../../src/core/resolver';
 import type { HttpOptions } from '../../src/core/http';
 import type { RetryOptions } from '../../src/core/retry';
 import { Vault } from '../../src/core/vault';
-import type { MemorySecretStore } from './helpers';
+import { defaultsOf, type MemorySecretStore } from './helpers';
 
 export const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -20,7 +21,7 @@ export async function openWindow(store: MemorySecretStore, dir: string, tokenUrl
   await vault.load();
   vault.watch();
   const oauth = (id: string) => (id === 'anthropic' ? anthropic({ tokenUrl }) : undefined);
-  const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(dir, 'auth.json'), oauth);
-  const resolver = new KeyResolver({ vault, oauth, log: o.log ?? quiet, retry: o.retry, http: () => o.http, locked: lockedRun({ vault, mirror: () => mirror, privateLock: join(dir, 'private.lock') }) });
+  const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(dir, 'auth.json'), oauth, defaultsOf(vault));
+  const resolver = new KeyResolver({ vault, oauth, log: o.log ?? quiet, retry: o.retry, http: () => o.http, active: defaultsOf(vault), locked: lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(dir, 'private.lock') }) });
   return { vault, mirror, resolver };
 }

@@ -1,7 +1,7 @@
 // Cline: a browser callback to 127.0.0.1 on the first free port of 48801–48811 (no PKCE, no
 // state: the code arrives as refreshToken, idToken or code), JSON token and refresh calls with
 // camelCase fields, rotating refresh tokens, and keys sent as "workos:<access>".
-// Facts: providers.md §3.9 (pi-multi-auth oauth-cline). The callback may also name the identity
+// Facts: the pi-multi-auth package's oauth-cline provider (see kilo.ts). The callback may also name the identity
 // provider the person chose (`provider=google`…); the token exchange carries it back, as Cline's
 // own client does: https://github.com/cline/cline sdk/packages/core/src/auth/cline.ts
 // (exchangeAuthorizationCode: grant_type, code, client_type, redirect_uri, provider) and

@@ -1,7 +1,7 @@
 // GitHub Copilot: GitHub device flow, then the Copilot token exchange, which is also the
 // "refresh". The stored `refresh` is the GitHub token (it never rotates and never goes to a
 // token endpoint); `access` is the short-lived Copilot token; expiry 5 minutes early.
-// Facts: providers.md §3.3 (pi 0.73.1).
+// Facts: @mariozechner/pi-ai 0.73.1, dist/utils/oauth/github-copilot.js.
 import * as z from 'zod/mini';
 import { Fault } from '../faults';
 import { getJson, postForm, type HttpOptions } from '../http';

@@ -1,7 +1,7 @@
 // Kimi For Coding (kimi-coding): plain RFC 8628 device authorization (no PKCE, no scope),
 // form bodies, rotating refresh tokens, expiry NOT shortened (the pi extension's rule), and the
-// client-identity headers the official Kimi Code client sends. Facts: providers.md §3.7
-// (kimi-cli and the pi extension). Host overridable with KIMI_CODE_OAUTH_HOST /
+// client-identity headers the official Kimi Code client sends. Facts: kimi-cli
+// (https://github.com/MoonshotAI/kimi-cli, 1.49.0) and the pi-multi-auth package. Host overridable with KIMI_CODE_OAUTH_HOST /
 // KIMI_OAUTH_HOST, client id with KIMI_CODING_OAUTH_CLIENT_ID, as pi-multi-auth honours.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -28,7 +28,7 @@ export interface OAuthProvider {
   readonly id: string;
   login(ui: LoginUi, http?: HttpOptions): Promise<OAuthCredential>;
   refresh(credential: OAuthCredential, http?: HttpOptions): Promise<OAuthCredential>;
-  /** The key pi and the bridge use for this credential. */
+  /** The key pi and the model bridge send for this credential. */
   apiKey(credential: OAuthCredential): string;
   /**
    * Whether `candidate` (found in auth.json) can be the same account as `ours`: used before

@@ -1,13 +1,7 @@
 import * as z from 'zod/mini';
 import { parseJson } from '../json';
 import { Fault } from '../faults';
-import { anthropic } from './anthropic';
-import { cline } from './cline';
-import { githubCopilot } from './github-copilot';
-import { kilo } from './kilo';
-import { kimi } from './kimi';
-import { openaiCodex } from './openai-codex';
-import { qwen } from './qwen';
+import { findProvider } from '../providers/directory';
 import type { OAuthProvider } from './provider';
 
 /**
@@ -27,18 +21,7 @@ export function parseEndpointOverrides(raw: string | undefined): EndpointOverrid
   return r.data;
 }
 
-const FACTORIES: Readonly<Record<string, (o: Record<string, string>) => OAuthProvider>> = {
-  anthropic: (o) => anthropic(o),
-  'openai-codex': (o) => openaiCodex(o),
-  // GitHub hosts depend on the Enterprise domain; an override pins both to the emulator.
-  'github-copilot': (o) => githubCopilot({ ...(o.web ? { webBase: () => o.web } : {}), ...(o.api ? { apiBase: () => o.api } : {}) }),
-  'qwen-cli': (o) => qwen(o),
-  'kimi-coding': (o) => kimi(o),
-  kilo: (o) => kilo(o),
-  cline: (o) => cline(o),
-};
-
 /** The OAuth implementation for a provider id, if it has one. */
 export function oauthProvider(id: string, overrides: EndpointOverrides = {}): OAuthProvider | undefined {
-  return FACTORIES[id]?.(overrides[id] ?? {});
+  return findProvider(id)?.oauth?.(overrides[id] ?? {});
 }

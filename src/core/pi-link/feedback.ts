@@ -3,7 +3,7 @@
 import { keyOf } from '../credentials';
 import { describe } from '../faults';
 import type { Logger } from '../log';
-import type { UsageSnapshot } from '../quota/usage';
+import type { Feedback } from '../outlet';
 import type { RotationMode } from '../rotation/policy';
 import type { Rotation } from '../rotation/rotation';
 import type { AccountInfo, Vault } from '../vault';
@@ -15,10 +15,10 @@ export const DEFAULT_REST_MS = 60_000;
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
-  readonly rotation: Pick<Rotation, 'active' | 'cooldown' | 'evaluate' | 'cooldownOf'>;
+  readonly rotation: Pick<Rotation, 'active' | 'evaluate' | 'cooldownOf'>;
   readonly mode: (provider: string) => RotationMode;
-  /** Fresh usage figures pi's answer carried (the view, the status bar, less polling). */
-  readonly observeUsage: (provider: string, account: string, snapshot: UsageSnapshot) => void;
+  /** Where a 429, a refused sign-in and the usage figures pi's answer carried are written back. */
+  readonly feedback: Pick<Feedback, 'rateLimited' | 'refused' | 'usageSeen'>;
   /** One refresh of a sign-in whose access token `refused` the provider turned away. */
   readonly refresh: (provider: string, account: string, refused: string) => Promise<unknown>;
   /** Manual mode: tell the person once that `account` is rate-limited (with a "Switch" action). */
@@ -65,7 +65,7 @@ export class PiFeedback {
     const name = account.name;
     const now = this.now();
     const usage = usageFromHeaders(r.headers, now);
-    if (usage) this.d.observeUsage(r.provider, name, usage);
+    if (usage) this.d.feedback.usageSeen(r.provider, name, usage);
     const stale = this.d.rotation.active(r.provider)?.name !== name;
     if (r.status === 429) return this.rateLimited(r, name, now, stale);
     if (r.status === 401 || r.status === 403) return this.refused(r, account, stale);
@@ -75,7 +75,7 @@ export class PiFeedback {
 
   private rateLimited(r: PiReport, name: string, now: number, stale: boolean): PiDecision {
     const until = restUntil(r.headers, now) ?? now + DEFAULT_REST_MS;
-    this.d.rotation.cooldown(r.provider, name, until, `pi ${r.pid} request #${r.seq} answered 429`);
+    this.d.feedback.rateLimited(r.provider, name, until, `pi ${r.pid} request #${r.seq} answered 429`);
     const to = this.d.rotation.active(r.provider)?.name;
     const rest = `${name} rests until ${new Date(until).toISOString()}`;
     if (to && to !== name) return { account: name, reload: true, summary: `${rest}; active ${name} → ${to}` };
@@ -104,7 +104,7 @@ export class PiFeedback {
         return { account: name, reload: true, summary: `the refresh failed: ${describe(e)}` };
       }
     }
-    if (!account.needsSignIn) await this.d.vault.markNeedsSignIn(r.provider, name);
+    if (!account.needsSignIn) await this.d.feedback.refused(r.provider, name);
     this.d.rotation.evaluate(r.provider);
     const to = this.d.rotation.active(r.provider)?.name;
     return { account: name, reload: stale || (to !== undefined && to !== name), summary: `${name} marked refused (kept)${to && to !== name ? `; active ${name} → ${to}` : ''}` };

@@ -1,47 +1,25 @@
 import { Fault } from '../faults';
+import { anthropic } from './anthropic';
+import { cline } from './cline';
+import { githubCopilot } from './github-copilot';
+import type { ProviderDescriptor, ProviderInfo, SignInKind } from './info';
+import { kilo } from './kilo';
+import { kimiCoding } from './kimi-coding';
+import { openaiCodex } from './openai-codex';
+import { qwenCli } from './qwen-cli';
 
-/** How a person can sign in to a provider: a pasted key, a browser (PKCE) or a device code. */
-export type SignInKind = 'apiKey' | 'browser' | 'device';
-
-export interface ProviderInfo {
-  /** pi's provider id: the key in auth.json. */
-  readonly id: string;
-  readonly label: string;
-  /** The variables pi reads for this provider, in pi's order of precedence. */
-  readonly envVars: readonly string[];
-  /** The variable we export to terminals; defaults to envVars[0]. */
-  readonly exportVar?: string;
-  /** Where a browser/device sign-in's access token goes instead, when pi reads it elsewhere. */
-  readonly oauthExportVar?: string;
-  /**
-   * Keys that are subscription tokens by their shape, wherever they were stored: they go out
-   * under `oauthExportVar` too, the variable meant for them (a tool that reads the API-key
-   * variable would send them as a plain key).
-   */
-  readonly subscriptionKey?: RegExp;
-  /** The variable pi or the provider's SDK reads a base URL from, for per-account overrides. */
-  readonly baseUrlVar?: string;
-  /** Where to create a key: the provider's own console page. */
-  readonly keyUrl?: string;
-  readonly signIn: readonly SignInKind[];
-  /**
-   * Set for providers stock pi does not know: the pi extension that teaches pi this id. pi
-   * ignores their auth.json entries without it.
-   */
-  readonly piExtension?: string;
-  /** How a sign-in kind is named in the picker when it is not just the provider's label. */
-  readonly signInLabels?: Readonly<Partial<Record<SignInKind, string>>>;
-}
+export type { ProviderDescriptor, ProviderInfo, SignInKind } from './info';
 
 const apiKey: readonly SignInKind[] = ['apiKey'];
 
-// Ids and variables follow pi 0.73.1 (`@mariozechner/pi-ai` env-api-keys.js). Adding a provider
-// is one entry here.
-export const PROVIDERS: readonly ProviderInfo[] = [
-  { id: 'anthropic', label: 'Anthropic', envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'], exportVar: 'ANTHROPIC_API_KEY', oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN', subscriptionKey: /sk-ant-oat/, baseUrlVar: 'ANTHROPIC_BASE_URL', keyUrl: 'https://console.anthropic.com/settings/keys', signIn: ['apiKey', 'browser'], signInLabels: { browser: 'Claude Pro/Max' } },
+// Ids and variables follow pi 0.73.1 (`@mariozechner/pi-ai` env-api-keys.js). An API-key provider
+// is one line here; a provider with a browser or device sign-in is one file beside this one (its
+// descriptor), named here. The order is the pickers' order and decides shared variables.
+export const PROVIDERS: readonly ProviderDescriptor[] = [
+  anthropic,
   { id: 'openai', label: 'OpenAI', envVars: ['OPENAI_API_KEY'], baseUrlVar: 'OPENAI_BASE_URL', keyUrl: 'https://platform.openai.com/api-keys', signIn: apiKey },
-  { id: 'openai-codex', label: 'ChatGPT Plus/Pro (Codex)', envVars: [], signIn: ['browser'] },
-  { id: 'github-copilot', label: 'GitHub Copilot', envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'], keyUrl: 'https://github.com/settings/tokens', signIn: ['device', 'apiKey'], signInLabels: { apiKey: 'GitHub Copilot (GitHub token)' } },
+  openaiCodex,
+  githubCopilot,
   { id: 'google', label: 'Google Gemini', envVars: ['GEMINI_API_KEY'], keyUrl: 'https://aistudio.google.com/apikey', signIn: apiKey },
   { id: 'google-vertex', label: 'Google Vertex AI', envVars: ['GOOGLE_CLOUD_API_KEY'], keyUrl: 'https://console.cloud.google.com/apis/credentials', signIn: apiKey },
   { id: 'azure-openai-responses', label: 'Azure OpenAI', envVars: ['AZURE_OPENAI_API_KEY'], baseUrlVar: 'AZURE_OPENAI_BASE_URL', keyUrl: 'https://portal.azure.com/', signIn: apiKey },
@@ -60,7 +38,7 @@ export const PROVIDERS: readonly ProviderInfo[] = [
   { id: 'minimax-cn', label: 'MiniMax (China)', envVars: ['MINIMAX_CN_API_KEY'], keyUrl: 'https://platform.minimaxi.com', signIn: apiKey },
   { id: 'moonshotai', label: 'Moonshot AI', envVars: ['MOONSHOT_API_KEY'], keyUrl: 'https://platform.moonshot.ai/console/api-keys', signIn: apiKey },
   { id: 'moonshotai-cn', label: 'Moonshot AI (China)', envVars: ['MOONSHOT_API_KEY'], keyUrl: 'https://platform.moonshot.cn/console/api-keys', signIn: apiKey },
-  { id: 'kimi-coding', label: 'Kimi For Coding', envVars: ['KIMI_API_KEY'], keyUrl: 'https://www.kimi.com/', signIn: ['apiKey', 'device'], signInLabels: { device: 'Kimi For Coding (Kimi Code sign-in)' } },
+  kimiCoding,
   { id: 'opencode', label: 'OpenCode Zen', envVars: ['OPENCODE_API_KEY'], keyUrl: 'https://opencode.ai/auth', signIn: apiKey },
   { id: 'opencode-go', label: 'OpenCode Go', envVars: ['OPENCODE_API_KEY'], keyUrl: 'https://opencode.ai/auth', signIn: apiKey },
   { id: 'cloudflare-workers-ai', label: 'Cloudflare Workers AI', envVars: ['CLOUDFLARE_API_KEY'], keyUrl: 'https://dash.cloudflare.com/profile/api-tokens', signIn: apiKey },
@@ -71,18 +49,18 @@ export const PROVIDERS: readonly ProviderInfo[] = [
   { id: 'xiaomi-token-plan-sgp', label: 'Xiaomi MiMo Token Plan (Singapore)', envVars: ['XIAOMI_TOKEN_PLAN_SGP_API_KEY'], signIn: apiKey },
   // Sign-ins pi learns from extensions (pi-multi-auth; pi removed its discontinued qwen-cli
   // example in 0.71: @mariozechner/pi-coding-agent CHANGELOG.md, 0.71.0).
-  { id: 'qwen-cli', label: 'Qwen', envVars: ['QWEN_CLI_API_KEY'], signIn: ['device'], piExtension: 'an extension that registers qwen-cli (pi removed its example in 0.71)' },
-  { id: 'kilo', label: 'Kilo', envVars: [], signIn: ['device'], piExtension: 'pi-multi-auth' },
-  { id: 'cline', label: 'Cline', envVars: [], signIn: ['browser'], piExtension: 'pi-multi-auth' },
+  qwenCli,
+  kilo,
+  cline,
 ];
 
 const byId = new Map(PROVIDERS.map((p) => [p.id, p]));
 
-export function findProvider(id: string): ProviderInfo | undefined {
+export function findProvider(id: string): ProviderDescriptor | undefined {
   return byId.get(id);
 }
 
-export function requireProvider(id: unknown): ProviderInfo {
+export function requireProvider(id: unknown): ProviderDescriptor {
   const p = typeof id === 'string' ? byId.get(id) : undefined;
   if (!p) {
     throw new Fault('unknown-provider', `"${String(id)}" is not a provider Pi Accounts knows.`, `Use one of: ${PROVIDERS.map((x) => x.id).join(', ')}.`);

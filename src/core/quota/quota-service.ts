@@ -1,22 +1,15 @@
 import { describe, isFault } from '../faults';
 import type { HttpOptions } from '../http';
+import type { Feedback } from '../outlet';
+import { findProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Vault } from '../vault';
-import { anthropicUsage } from './anthropic-usage';
-import { codexUsage } from './codex-usage';
-import { copilotUsage } from './copilot-usage';
 import { QuotaScheduler, type QuotaCachePort, type QuotaEntry, type QuotaTarget } from './scheduler';
 import { UsageError, type UsageClient, type UsageSnapshot } from './usage';
 
-const CLIENTS: Readonly<Record<string, (url?: string) => UsageClient>> = {
-  anthropic: (url) => anthropicUsage({ url }),
-  'openai-codex': (url) => codexUsage({ url }),
-  'github-copilot': (url) => copilotUsage({ url }),
-};
-
 /** The usage client of a provider, if it has one; `url` points it at a test server. */
 export function usageClient(provider: string, url?: string): UsageClient | undefined {
-  return CLIENTS[provider]?.(url);
+  return findProvider(provider)?.usage?.(url);
 }
 
 export interface QuotaServiceDeps {
@@ -26,7 +19,7 @@ export interface QuotaServiceDeps {
   readonly http?: () => HttpOptions | undefined;
   readonly cache?: QuotaCachePort;
   /** A 429 from a usage endpoint puts that account in cooldown. */
-  readonly onRateLimited: (provider: string, account: string, until: number) => void;
+  readonly feedback: Pick<Feedback, 'rateLimited'>;
   readonly concurrency?: number;
   readonly now?: () => number;
 }
@@ -80,7 +73,7 @@ export class QuotaService {
     try {
       return await client.fetch(credential, this.d.http?.());
     } catch (e) {
-      if (e instanceof UsageError && e.problem === 'rate-limited') this.d.onRateLimited(t.provider, t.account, e.retryAt ?? (this.d.now ?? Date.now)() + 60_000);
+      if (e instanceof UsageError && e.problem === 'rate-limited') this.d.feedback.rateLimited(t.provider, t.account, e.retryAt ?? (this.d.now ?? Date.now)() + 60_000, 'the usage endpoint answered 429');
       throw e;
     }
   }

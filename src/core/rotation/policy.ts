@@ -1,6 +1,6 @@
-// Which account of a provider is active: pure functions over accounts, usage and cooldowns, so
-// every rule is a row in a table test. The bridge (terminals, auth.json, sessions) exports the
-// active account.
+// Which account of a provider is in use: pure functions over accounts, usage and cooldowns, so
+// every rule is a row in a table test. Every outlet (terminals, auth.json, sessions, models)
+// gets the account in use (src/core/outlet.ts).
 import type { UsageSnapshot } from '../quota/usage';
 
 export type RotationMode = 'manual' | 'round-robin' | 'usage-based';
@@ -78,7 +78,7 @@ export function decide(mode: RotationMode, threshold: number, candidates: readon
   return { active: best.name, cooldowns, reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used)`, allExhausted: false };
 }
 
-/** Round-robin as a stream of picks (the language-model bridge takes one per request). */
+/** The next usable account after `after`, wrapping around (Next Account; round-robin when the one in use rests). */
 export function nextInTurn(candidates: readonly Candidate[], after: string | undefined, now: number): string | undefined {
   const start = candidates.findIndex((c) => c.name === after);
   return [...candidates.slice(start + 1), ...candidates.slice(0, start + 1)].find((c) => usable(c, now))?.name;

@@ -7,13 +7,10 @@ import type { SecretStore } from '../secret-store';
 import type { AccountInfo, Vault } from '../vault';
 import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
 
-/** Which account of a provider the bridge exports. Everything that exports asks this. */
+/** Which account of a provider is in use. Every outlet asks this (src/core/outlet.ts). */
 export interface ActiveAccounts {
   active(provider: string): AccountInfo | undefined;
 }
-
-/** Without rotation the active account is simply the default. */
-export const defaultsOf = (vault: Vault): ActiveAccounts => ({ active: (provider) => vault.defaultAccount(provider) });
 
 export interface RotationSettings {
   mode(provider: string): RotationMode;
@@ -38,10 +35,16 @@ type State = z.infer<typeof stateSchema>;
 // account, or two windows would take turns rewriting auth.json with their own choice.
 export const ROTATION_KEY = 'piAccounts.rotation.v1';
 
+export type UsageLookup = (provider: string, account: string) => QuotaEntry | undefined;
+
 export interface RotationDeps {
   readonly vault: Vault;
   readonly settings: RotationSettings;
-  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
+  /**
+   * Usage per account. Usage is fetched with keys this rotation picks, so where the usage service
+   * is built after the rotation, it is plugged in afterwards with `readUsageFrom` instead.
+   */
+  readonly quota?: UsageLookup;
   readonly store: SecretStore;
   readonly log: Logger;
   readonly now?: () => number;
@@ -55,10 +58,17 @@ export class Rotation implements ActiveAccounts {
   private readonly now: () => number;
 
   private saved: string | undefined;
+  private usage: UsageLookup;
 
   constructor(private readonly d: RotationDeps) {
     this.now = d.now ?? Date.now;
     this.state = {};
+    this.usage = d.quota ?? (() => undefined);
+  }
+
+  /** Where usage-based rotation reads each account's usage from (the usage service, built after this). */
+  readUsageFrom(usage: UsageLookup): void {
+    this.usage = usage;
   }
 
   /** Reads the shared state; call once, and again when another window wrote it (`watch`). */
@@ -169,7 +179,7 @@ export class Rotation implements ActiveAccounts {
     return this.d.vault
       .accounts(provider)
       .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name))
-      .map((a) => ({ name: a.name, isDefault: a.isDefault, needsSignIn: a.needsSignIn, usage: this.d.quota(provider, a.name)?.snapshot, cooldownUntil: cooldowns[a.name] }));
+      .map((a) => ({ name: a.name, isDefault: a.isDefault, needsSignIn: a.needsSignIn, usage: this.usage(provider, a.name)?.snapshot, cooldownUntil: cooldowns[a.name] }));
   }
 
   private entry(provider: string) {

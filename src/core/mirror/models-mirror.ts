@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { parseJson } from '../json';
 import { Fault, isFault } from '../faults';
-import { defaultsOf, type ActiveAccounts } from '../rotation/rotation';
+import type { ActiveAccounts } from '../rotation/rotation';
 import type { SecretStore } from '../secret-store';
 import type { RequestOverrides, Vault } from '../vault';
 import { updateAuthFile } from './auth-file';
@@ -49,7 +49,7 @@ export class ModelsMirror {
     private readonly vault: Vault,
     private readonly store: SecretStore,
     private readonly path: () => string,
-    private readonly accounts: ActiveAccounts = defaultsOf(vault),
+    private readonly accounts: ActiveAccounts,
   ) {}
 
   /** What the last sync did, for the Accounts view. */

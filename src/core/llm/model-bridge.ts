@@ -1,8 +1,8 @@
 import { Fault, isFault } from '../faults';
 import type { HttpOptions } from '../http';
 import type { Logger } from '../log';
-import { copilotBaseUrl } from '../oauth/github-copilot';
-import { PROVIDERS, requireProvider } from '../providers/directory';
+import type { Feedback } from '../outlet';
+import { findProvider, PROVIDERS, requireProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Rotation } from '../rotation/rotation';
 import type { Vault } from '../vault';
@@ -19,7 +19,9 @@ export type PiModels = Pick<typeof import('./models'), 'catalog' | 'streamModel'
 export interface BridgeDeps {
   readonly vault: Vault;
   readonly resolver: KeyResolver;
-  readonly rotation: Pick<Rotation, 'active' | 'cooldownOf' | 'cooldown'>;
+  readonly rotation: Pick<Rotation, 'active' | 'cooldownOf'>;
+  /** Where a 429 or a refused key is written back. */
+  readonly feedback: Pick<Feedback, 'rateLimited' | 'refused'>;
   readonly log: Logger;
   /** Loads pi's provider layer; called once, on the first listing or request. */
   readonly load: () => Promise<PiModels>;
@@ -73,8 +75,8 @@ export class ModelBridge {
         return;
       } catch (e) {
         if (streamed || !(e instanceof ModelError) || signal?.aborted) throw e;
-        if (e.kind === 'rate-limited') this.d.rotation.cooldown(provider, account, e.retryAt ?? Date.now() + 60_000, e.message);
-        else if (e.kind === 'unauthorized') await this.d.vault.markNeedsSignIn(provider, account).catch(() => undefined);
+        if (e.kind === 'rate-limited') this.d.feedback.rateLimited(provider, account, e.retryAt ?? Date.now() + 60_000, e.message);
+        else if (e.kind === 'unauthorized') await this.d.feedback.refused(provider, account).catch(() => undefined);
         else throw e;
         this.d.log.warn(`${provider}/${account}: ${e.message}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`);
         if (attempt + 1 >= Math.min(2, accounts.length)) throw e;
@@ -100,9 +102,8 @@ export class ModelBridge {
     const credential = this.d.vault.credential(provider, account);
     // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
     const vars = credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
-    // Copilot serves each account from the host its token names (pi-ai's github-copilot modifyModels).
-    const copilot = provider === 'github-copilot' && credential?.type === 'oauth' ? copilotBaseUrl(key, typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined) : undefined;
-    const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? copilot;
+    const signedIn = credential?.type === 'oauth' ? findProvider(provider)?.modelBaseUrl?.(credential, key) : undefined;
+    const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? signedIn;
     return { ...(baseUrl ? { baseUrl } : {}), key, ...(vars ? { vars } : {}), ...(request?.headers ? { headers: request.headers } : {}) };
   }
 

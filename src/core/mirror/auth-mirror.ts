@@ -2,7 +2,8 @@ import { apiKeyProblem, keyTail, oauthCredentialSchema, type Credential, type OA
 import { isFault } from '../faults';
 import type { OAuthProvider } from '../oauth/provider';
 import { findProvider } from '../providers/directory';
-import { defaultsOf, type ActiveAccounts } from '../rotation/rotation';
+import type { LockedStep } from '../refresh-lock';
+import type { ActiveAccounts } from '../rotation/rotation';
 import type { Vault } from '../vault';
 import { asApiKeyEntry, readAuthFile, updateAuthFile } from './auth-file';
 import { fingerprint, type MirrorState, type MirrorStateStore } from './mirror-state';
@@ -18,14 +19,6 @@ export interface SyncReport {
   readonly foreign: Readonly<Record<string, string>>;
   /** Accounts whose tokens pi refreshed in auth.json; the vault now holds pi's tokens. */
   readonly adopted: readonly string[];
-}
-
-/** What a step run under pi's lock decided: its result, and the entry to write, if any. */
-export interface LockedStep<T> {
-  readonly result: T;
-  readonly write?: Credential;
-  /** The entry found was adopted as is: record it as ours without writing. */
-  readonly adopted?: boolean;
 }
 
 /**
@@ -68,8 +61,8 @@ export class AuthMirror {
     private readonly vault: Vault,
     private readonly state: MirrorStateStore,
     private readonly path: () => string,
-    private readonly oauth: (provider: string) => OAuthProvider | undefined = () => undefined,
-    private readonly accounts: ActiveAccounts = defaultsOf(vault),
+    private readonly oauth: (provider: string) => OAuthProvider | undefined,
+    private readonly accounts: ActiveAccounts,
   ) {}
 
   /** The entry each provider should have: its active account's credential, in pi's format. */

@@ -9,7 +9,7 @@ import type { HttpOptions } from '../core/http';
  * Runs a provider's browser or device sign-in inside a cancellable progress notification.
  * Nothing is stored here: the caller stores the credential only once the whole flow succeeded.
  */
-export async function runLogin(oauth: OAuthProvider, label: string, http: HttpOptions | undefined): Promise<OAuthCredential> {
+export async function runSignInFlow(oauth: OAuthProvider, label: string, http: HttpOptions | undefined): Promise<OAuthCredential> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Signing in to ${label}`, cancellable: true },
     async (progress, token) => {

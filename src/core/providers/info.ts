@@ -1,0 +1,50 @@
+import type { OAuthCredential } from '../credentials';
+import type { OAuthProvider } from '../oauth/provider';
+import type { UsageClient } from '../quota/usage';
+
+/** How a person can sign in to a provider: a pasted key, a browser (PKCE) or a device code. */
+export type SignInKind = 'apiKey' | 'browser' | 'device';
+
+export interface ProviderInfo {
+  /** pi's provider id: the key in auth.json. */
+  readonly id: string;
+  readonly label: string;
+  /** The variables pi reads for this provider, in pi's order of precedence. */
+  readonly envVars: readonly string[];
+  /** The variable we export to terminals; defaults to envVars[0]. */
+  readonly exportVar?: string;
+  /** Where a browser/device sign-in's access token goes instead, when pi reads it elsewhere. */
+  readonly oauthExportVar?: string;
+  /**
+   * Keys that are subscription tokens by their shape, wherever they were stored: they go out
+   * under `oauthExportVar` too, the variable meant for them (a tool that reads the API-key
+   * variable would send them as a plain key).
+   */
+  readonly subscriptionKey?: RegExp;
+  /** The variable pi or the provider's SDK reads a base URL from, for per-account overrides. */
+  readonly baseUrlVar?: string;
+  /** Where to create a key: the provider's own console page. */
+  readonly keyUrl?: string;
+  readonly signIn: readonly SignInKind[];
+  /**
+   * Set for providers stock pi does not know: the pi extension that teaches pi this id. pi
+   * ignores their auth.json entries without it.
+   */
+  readonly piExtension?: string;
+  /** How a sign-in kind is named in the picker when it is not just the provider's label. */
+  readonly signInLabels?: Readonly<Partial<Record<SignInKind, string>>>;
+}
+
+/**
+ * Everything Pi Accounts knows about one provider: its facts, and the pieces a provider with a
+ * browser or device sign-in adds. An OAuth provider is one file in this folder exporting one of
+ * these (src/core/providers/anthropic.ts is the example), listed in directory.ts.
+ */
+export interface ProviderDescriptor extends ProviderInfo {
+  /** The sign-in and refresh; `endpoints` point it at a test server (loopback only). */
+  readonly oauth?: (endpoints: Readonly<Record<string, string>>) => OAuthProvider;
+  /** The subscription's usage figures; `url` points the client at a test server. */
+  readonly usage?: (url?: string) => UsageClient;
+  /** Where the model bridge sends a signed-in account's requests, when the sign-in decides it. */
+  readonly modelBaseUrl?: (credential: OAuthCredential, key: string) => string | undefined;
+}
