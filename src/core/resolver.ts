@@ -37,8 +37,9 @@ export class KeyResolver {
   private readonly active: ActiveAccounts;
   // The last key handed out per provider, settled. The vault builds new info objects whenever
   // the stored accounts change, so the same info object means the same credential and status:
-  // a fresh key is then handed out without a lookup or an allocation.
-  private readonly hot = new Map<string, { readonly info: AccountInfo; readonly cred: Credential; readonly key: Promise<string> }>();
+  // a fresh key is then handed out without a lookup or an allocation, until `freshUntil` (epoch
+  // ms; an API key never goes stale).
+  private readonly hot = new Map<string, { readonly info: AccountInfo; readonly freshUntil: number; readonly key: Promise<string> }>();
 
   constructor(private readonly d: ResolverDeps) {
     this.now = d.now ?? Date.now;
@@ -49,11 +50,11 @@ export class KeyResolver {
   key(provider: string, account?: string): Promise<string> {
     const info = account === undefined ? this.active.active(provider) : this.d.vault.account(provider, account);
     const hot = this.hot.get(provider);
-    if (hot && hot.info === info && this.isFresh(hot.cred)) return hot.key;
+    if (hot && hot.info === info && this.now() < hot.freshUntil) return hot.key;
     const cred = info && !info.needsSignIn ? this.d.vault.credential(provider, info.name) : undefined;
     if (info && cred && this.isFresh(cred)) {
       const key = new Promise<string>((resolve) => resolve(this.keyOf(provider, cred)));
-      this.hot.set(provider, { info, cred, key });
+      this.hot.set(provider, { info, freshUntil: cred.type === 'oauth' ? cred.expires - REFRESH_MARGIN : Infinity, key });
       return key;
     }
     return this.credential(provider, account).then((c) => this.keyOf(provider, c));
