@@ -39,6 +39,16 @@ export interface LostUpdate {
   last?: unknown;
 }
 
+/** One lost update in words, for the test's and the bench's output. */
+export function lostLine(l: LostUpdate): string {
+  return `lost: ${l.entry} (${l.writer}) expected ${l.expected ?? '(absent)'}, auth.json has ${l.actual ?? '(absent)'}${l.last ? `; pi's last operation on it: ${JSON.stringify(l.last)}` : ''}`;
+}
+
+/** pi's own figures: what pi itself did not persist, whoever else used the file (see soak-pi.mjs). */
+export function piOwnLine(f: SoakFigures): string {
+  return `pi's own: reloads failed ${JSON.stringify(f.piReloadFailures)}, writes kept in memory only ${f.piUnpersisted}`;
+}
+
 /** `extension: false` runs the pi processes alone (the extension only seeds the file), to tell pi's own losses from ours. */
 export async function runSoak(o: { seconds: number; piProcesses?: number; extension?: boolean }): Promise<SoakFigures> {
   const n = o.piProcesses ?? 4;
