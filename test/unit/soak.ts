@@ -16,15 +16,41 @@ export interface SoakFigures {
   piProcesses: number;
   piOps: number;
   piLockRetries: number;
+  /** pi's reload()s that failed (its lock busy for its ten tries), by error code. */
+  piReloadFailures: Record<string, number>;
+  /** set/remove that pi kept in memory only, because its last reload had failed (see soak-pi.mjs). */
+  piUnpersisted: number;
   extensionOps: number;
   refreshes: number;
   invalidGrant: number;
   lostUpdates: number;
+  /** Each lost update: the entry, whose it is, what its writer last set and what auth.json holds. */
+  lost: LostUpdate[];
   fileParses: boolean;
   tokensAgree: boolean;
 }
 
-export async function runSoak(o: { seconds: number; piProcesses?: number }): Promise<SoakFigures> {
+export interface LostUpdate {
+  entry: string;
+  writer: string;
+  expected?: string;
+  actual?: string;
+  /** For a pi entry: pi's last operation on it. */
+  last?: unknown;
+}
+
+/** One lost update in words, for the test's and the bench's output. */
+export function lostLine(l: LostUpdate): string {
+  return `lost: ${l.entry} (${l.writer}) expected ${l.expected ?? '(absent)'}, auth.json has ${l.actual ?? '(absent)'}${l.last ? `; pi's last operation on it: ${JSON.stringify(l.last)}` : ''}`;
+}
+
+/** pi's own figures: what pi itself did not persist, whoever else used the file (see soak-pi.mjs). */
+export function piOwnLine(f: SoakFigures): string {
+  return `pi's own: reloads failed ${JSON.stringify(f.piReloadFailures)}, writes kept in memory only ${f.piUnpersisted}`;
+}
+
+/** `extension: false` runs the pi processes alone (the extension only seeds the file), to tell pi's own losses from ours. */
+export async function runSoak(o: { seconds: number; piProcesses?: number; extension?: boolean }): Promise<SoakFigures> {
   const n = o.piProcesses ?? 4;
   const t = tempDir();
   // expires_in 301 s: pi stores now + 1 s (it subtracts 5 minutes), so pi refreshes every
@@ -40,14 +66,14 @@ export async function runSoak(o: { seconds: number; piProcesses?: number }): Pro
       const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/soak-pi.mjs'), path, server.base, `pi${i}`, String(o.seconds)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d));
-      return new Promise<{ prefix: string; figures: Record<string, number>; expected: Record<string, string> }>((res, rej) => child.on('exit', (code) => (code ? rej(new Error(`pi soak process exited with ${code}`)) : res(JSON.parse(out)))));
+      return new Promise<{ prefix: string; figures: Record<string, number>; expected: Record<string, string>; last: Record<string, unknown>; reloadErrors: Record<string, number> }>((res, rej) => child.on('exit', (code) => (code ? rej(new Error(`pi soak process exited with ${code}`)) : res(JSON.parse(out)))));
     });
 
     // The extension: keys (refreshing under pi's lock), syncs, and its own accounts coming and going.
     let extensionOps = 0;
     let groq: string | undefined;
     const deadline = Date.now() + o.seconds * 1000;
-    while (Date.now() < deadline) {
+    while (o.extension !== false && Date.now() < deadline) {
       const roll = Math.random();
       if (roll < 0.5) await resolver.key('anthropic');
       else if (roll < 0.75) {
@@ -69,21 +95,29 @@ export async function runSoak(o: { seconds: number; piProcesses?: number }): Pro
     } catch {
       fileParses = false;
     }
-    let lost = 0;
-    for (const r of results) {
-      for (let k = 0; k < 8; k++) if (data[`${r.prefix}-${k}`]?.key !== r.expected[`${r.prefix}-${k}`]) lost++;
-    }
-    if ((data.groq?.key ?? undefined) !== groq) lost++;
+    const lost: LostUpdate[] = [];
+    const check = (entry: string, writer: string, expected: string | undefined, last?: unknown) => {
+      const actual = data[entry]?.key;
+      if (actual !== expected) lost.push({ entry, writer, expected, actual, last });
+    };
+    for (const r of results) for (let k = 0; k < 8; k++) check(`${r.prefix}-${k}`, `pi process ${r.prefix}`, r.expected[`${r.prefix}-${k}`], r.last[`${r.prefix}-${k}`]);
+    check('groq', 'the extension', groq);
     const ours = vault.credential('anthropic', 'max') as OAuthCredential;
     return {
       seconds: o.seconds,
       piProcesses: n,
       piOps: results.reduce((s, r) => s + r.figures.sets + r.figures.removes + r.figures.keys + r.figures.refreshErrors, 0),
       piLockRetries: results.reduce((s, r) => s + r.figures.lockRetries, 0),
+      piReloadFailures: results.reduce<Record<string, number>>((s, r) => {
+        for (const [code, count] of Object.entries(r.reloadErrors)) s[code] = (s[code] ?? 0) + count;
+        return s;
+      }, {}),
+      piUnpersisted: results.reduce((s, r) => s + r.figures.unpersisted, 0),
       extensionOps,
       refreshes: server.stats.refreshes,
       invalidGrant: server.stats.reused,
-      lostUpdates: lost,
+      lostUpdates: lost.length,
+      lost,
       fileParses,
       tokensAgree: JSON.stringify(data.anthropic) === JSON.stringify(ours),
     };
