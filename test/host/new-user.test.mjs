@@ -82,7 +82,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await w.answer('GitHub Copilot', { pick: 'sign in with a device code' });
     await steps.waitForStep(w, 2);
     await w.answer('work');
-    await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Sign in to GitHub Copilot' }).waitFor();
+    await steps.waitForStep(w, 3);
     const input = w.page.locator('.quick-input-widget input');
     const message = () => w.page.locator('.quick-input-widget .quick-input-message').textContent();
     await input.fill('not a host!');

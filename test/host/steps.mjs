@@ -40,7 +40,9 @@ export async function deviceSignIn(w, account) {
   await w.answer('GitHub Copilot', { pick: 'sign in with a device code' });
   await waitForStep(w, 2);
   await w.answer(account);
-  await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Sign in to GitHub Copilot' }).waitFor();
+  // Step 3 by its number: every step's title names GitHub Copilot, so the name alone could match
+  // step 2 while it is still on screen, and the blank answer would go there.
+  await waitForStep(w, 3);
   await w.answer(''); // blank: github.com (here, the emulator)
   const modal = w.page.locator('.monaco-dialog-box');
   await modal.locator('text=/Your GitHub Copilot sign-in code: ABCD-\\d{4}/').waitFor();
