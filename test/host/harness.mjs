@@ -168,10 +168,24 @@ export class Workbench {
     return (await this.page.locator('.quick-input-widget .quick-input-title').textContent())?.trim();
   }
 
+  /**
+   * The notification that says `match`: a toast, or a row in the notification centre. VS Code
+   * shows at most three toasts, drops toasts past three in 800 ms, hides those that do not fit
+   * and shows none while the centre is open (NotificationsToasts in code-server 4.139.1's
+   * workbench); the notification is still there, in the centre. So a toast is waited for first,
+   * then the centre is opened and its rows searched until `timeout`.
+   */
   async notification(match, timeout = 20_000) {
-    const toast = this.page.locator('.notification-toast', { hasText: match }).first();
-    await toast.waitFor({ timeout });
-    return toast;
+    const deadline = Date.now() + timeout;
+    const center = this.page.locator('.notifications-center.visible');
+    if (!(await center.isVisible())) {
+      const toast = this.page.locator('.notification-toast', { hasText: match }).first();
+      if (await toast.waitFor({ timeout: Math.min(timeout / 2, 10_000) }).then(() => true, () => false)) return toast;
+      await this.runCommand('Notifications: Show Notifications');
+    }
+    const row = this.page.locator('.notifications-center .monaco-list-row', { hasText: match }).first();
+    await row.waitFor({ timeout: Math.max(deadline - Date.now(), 2_000) });
+    return row;
   }
 
   async openAccountsView() {
