@@ -10,6 +10,10 @@ const RETRY_AFTER_FAILURE = 60_000;
 // Never back to back: a provider that hands out tokens shorter-lived than the margin must not
 // make this a loop.
 const MIN_DELAY = 30_000;
+// The resolver refreshes once less than the margin is left. Node times timers from the event
+// loop's cached clock, which lags Date.now by however long the current tick runs, so a timer set
+// for the margin can fire before it; the token would still count as fresh and not be refreshed.
+const PAST_MARGIN = 1_000;
 
 /**
  * Refreshes the active OAuth account of each provider a little before its token expires, so
@@ -31,7 +35,7 @@ export class KeepFresh implements Outlet {
     for (const provider of this.vault.providers()) {
       const a = this.o.active.active(provider);
       if (!a || a.expires === undefined || a.needsSignIn) continue;
-      this.plan(provider, a.name, a.expires - REFRESH_MARGIN - (this.o.now ?? Date.now)());
+      this.plan(provider, a.name, a.expires - REFRESH_MARGIN + PAST_MARGIN - (this.o.now ?? Date.now)());
     }
   }
 

@@ -12,7 +12,7 @@ import { postForm } from '../../src/core/http';
 import { KeepFresh } from '../../src/core/keep-fresh';
 import { QuotaService } from '../../src/core/quota/quota-service';
 import { ModelError } from '../../src/core/llm/errors';
-import { clineCallbackFromPaste } from '../../src/core/oauth/cline';
+import { clineCallbackFromPaste } from '../../src/core/providers/cline';
 import { parseDeviceCode, pollDeviceToken } from '../../src/core/oauth/device';
 import { parsePastedCode } from '../../src/core/oauth/paste';
 import { lifetimeNotices, MAX_LIFETIME_S, parseTokenResponse } from '../../src/core/oauth/tokens';
@@ -350,7 +350,7 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     keep.sync();
     // Stored once the answer is in: poll for it (a loaded machine takes longer than a fixed wait).
     const storedRefresh = () => (w.vault.credential('anthropic', 'max') as OAuthCredential).refresh;
-    for (let i = 0; i < 500 && storedRefresh() === 'rt-0'; i++) await delay(10);
+    for (let i = 0; i < 2000 && storedRefresh() === 'rt-0'; i++) await delay(10);
     keep.dispose();
     const stored = w.vault.credential('anthropic', 'max') as OAuthCredential;
     assert.equal(stored.refresh, 'rt-kf-1');
