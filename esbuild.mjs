@@ -6,6 +6,7 @@
 // first model listing or request; it is external to `extension` so it never loads at activation.
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { syncManifest } from './scripts/manifest.mjs';
 
 const production = process.argv.includes('--production');
 // Packages loaded when first needed (`require('<name>')` in src), each bundled as dist/<name>.js
@@ -45,6 +46,7 @@ await esbuild.build({
   minify: production,
   logLevel: 'warning',
 });
+if (await syncManifest()) console.log('package.json: provider lists written from the provider directory');
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
 for (const [file, o] of Object.entries(result.metafile.outputs)) {
