@@ -5,14 +5,13 @@ import { join, resolve } from 'node:path';
 const require = createRequire(import.meta.url);
 const out = resolve(import.meta.dirname, '../out/src/core');
 const { PROVIDERS } = require(join(out, 'providers/directory.js'));
-const { FORMS } = require(join(out, 'providers/forms.js'));
 const { usageClient } = require(join(out, 'quota/quota-service.js'));
 const { oauthProvider } = require(join(out, 'oauth/registry.js'));
 
 const rows = PROVIDERS.map((p) => [
   p.id,
-  p.signIn.map((k) => (k === 'apiKey' && FORMS[p.id] ? `values (${FORMS[p.id].map((f) => f.label).join(' / ')})` : k === 'apiKey' ? 'api key' : k)).join(', '),
-  [...new Set([...p.envVars, ...(FORMS[p.id] ?? []).flatMap((f) => [f.key?.variable, ...f.fields.map((x) => x.variable)]).filter(Boolean)])].join(' ') || '—',
+  p.signIn.map((k) => (k === 'apiKey' && p.forms ? `values (${p.forms.map((f) => f.label).join(' / ')})` : k === 'apiKey' ? 'api key' : k)).join(', '),
+  [...new Set([...p.envVars, ...(p.forms ?? []).flatMap((f) => [f.key?.variable, ...f.fields.map((x) => x.variable)]).filter(Boolean)])].join(' ') || '—',
   usageClient(p.id) ? 'yes' : '—',
   oauthProvider(p.id) ? 'yes' : '—',
   p.piExtension ? `needs ${p.piExtension}` : '',

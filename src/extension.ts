@@ -14,7 +14,7 @@ import { AuthMirror } from './core/mirror/auth-mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
 import { ModelsMirror, modelsPathBeside } from './core/mirror/models-mirror';
 import { watchFile } from './core/mirror/watch-file';
-import { CopilotModelEnabler } from './core/oauth/copilot-models';
+import { AfterSignIn } from './core/oauth/after-sign-in';
 import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { lifetimeNotices } from './core/oauth/tokens';
 import { feedbackInto, type Outlet } from './core/outlet';
@@ -89,9 +89,9 @@ export function activate(context: vscode.ExtensionContext): void {
     .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
-  const copilotModels = new CopilotModelEnabler({ log, http: httpOptions, base: overrides['github-copilot']?.models, changed: () => view.sync() });
+  const afterSignIn = new AfterSignIn({ log, http: httpOptions, base: (p) => overrides[p]?.models, changed: () => view.sync() });
   const piLink = new PiLinkUi({ context, vault, rotation, resolver, feedback, mode: (p) => rotationSettings.mode(p), writeAuthFile: () => mirror.run(), authPath, log, refreshView: () => view.sync() });
-  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a), problem: (p, a) => copilotModels.problem(p, a), exported: () => terminal.exported(), piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem), piStatus: () => piLink.status() });
+  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a), problem: (p, a) => afterSignIn.problem(p, a), exported: () => terminal.exported(), piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem), piStatus: () => piLink.status() });
   const modelBridge = new ModelBridge({
     vault,
     resolver,
@@ -106,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const models = new PiLanguageModels(modelBridge, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.sync(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => copilotModels.afterSignIn(p, a, c), selected: () => view.selected(), modelsBaseUrl: (p) => overrides[p]?.models });
+  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.sync(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => afterSignIn.run(p, a, c), selected: () => view.selected(), modelsBaseUrl: (p) => overrides[p]?.models });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,

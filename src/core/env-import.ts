@@ -1,5 +1,4 @@
 import { apiKeyProblem, keyTail, type Credential } from './credentials';
-import { FORMS } from './providers/forms';
 import { PROVIDERS } from './providers/directory';
 import type { Vault } from './vault';
 
@@ -44,7 +43,7 @@ export function scanEnvironment(sources: readonly EnvSource[], vault: Vault): En
         skipped.push({ provider: p.id, variable, why: problem });
         break;
       }
-      const form = FORMS[p.id]?.find((f) => f.key?.variable === variable);
+      const form = p.forms?.find((f) => f.key?.variable === variable);
       const env: Record<string, string> = {};
       for (const field of form?.fields ?? []) {
         const v = sources.map((s) => s.env[field.variable]?.trim()).find(Boolean);

@@ -38,33 +38,19 @@ const article = (provider: string) => {
   return `${/^[AEIOU]/.test(label) ? 'an' : 'a'} ${label}`;
 };
 
-// The models endpoints a key can be checked against without loading pi's model layer: each
-// provider's OpenAI-compatible `<base>/models` (Anthropic: /v1/models), from its API reference.
-const MODELS_ENDPOINTS: Readonly<Record<string, { readonly wire: 'anthropic' | 'openai'; readonly baseUrl: string }>> = {
-  anthropic: { wire: 'anthropic', baseUrl: 'https://api.anthropic.com' },
-  openai: { wire: 'openai', baseUrl: 'https://api.openai.com/v1' },
-  openrouter: { wire: 'openai', baseUrl: 'https://openrouter.ai/api/v1' },
-  groq: { wire: 'openai', baseUrl: 'https://api.groq.com/openai/v1' },
-  mistral: { wire: 'openai', baseUrl: 'https://api.mistral.ai/v1' },
-  xai: { wire: 'openai', baseUrl: 'https://api.x.ai/v1' },
-  cerebras: { wire: 'openai', baseUrl: 'https://api.cerebras.ai/v1' },
-  deepseek: { wire: 'openai', baseUrl: 'https://api.deepseek.com/v1' },
-  fireworks: { wire: 'openai', baseUrl: 'https://api.fireworks.ai/inference/v1' },
-  huggingface: { wire: 'openai', baseUrl: 'https://router.huggingface.co/v1' },
-};
-
 export type KeyCheck = { readonly result: 'accepted' | 'refused' | 'unknown'; readonly message: string };
 
 /** Whether the provider can check a key (it has a models endpoint we know). */
-export const canCheckKey = (provider: string) => MODELS_ENDPOINTS[provider] !== undefined;
+export const canCheckKey = (provider: string) => findProvider(provider)?.keyCheck !== undefined;
 
 /**
  * Asks the provider's models endpoint whether it accepts the key: 2xx accepted, 401/403 refused,
  * anything else (or no answer) unknown. `baseUrl` points it at a test server.
  */
 export async function checkKey(provider: string, key: string, http: HttpOptions = {}, baseUrl?: string): Promise<KeyCheck> {
-  const entry = MODELS_ENDPOINTS[provider];
-  const label = findProvider(provider)?.label ?? provider;
+  const p = findProvider(provider);
+  const entry = p?.keyCheck;
+  const label = p?.label ?? provider;
   if (!entry) return { result: 'unknown', message: `${label} has no endpoint Pi Accounts can check a key against.` };
   const base = (baseUrl ?? entry.baseUrl).replace(/\/+$/, '');
   // Anthropic's is /v1/models with x-api-key (https://docs.anthropic.com/en/api/models-list);

@@ -1,6 +1,6 @@
 import { extraVarsOf, keyOf } from './credentials';
 import { exportVarOf, PROVIDERS } from './providers/directory';
-import { deploymentMap } from './providers/forms';
+import { deploymentMap } from './providers/azure-openai';
 import type { ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 

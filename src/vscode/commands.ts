@@ -27,7 +27,7 @@ import { runSignInFlow } from './sign-in-flow';
 import { askOverrides, formatHeaders } from './overrides-ui';
 import { askKey, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireOverrides } from '../core/overrides';
-import { credentialFromForm, FORMS } from '../core/providers/forms';
+import { credentialFromForm } from '../core/providers/forms';
 
 // Argument objects let keybindings, other extensions and tests run the commands without prompts.
 const target = { provider: z.string(), account: z.optional(z.string()) };
@@ -357,7 +357,7 @@ const isRow = (arg: unknown) => arg instanceof AccountNode || arg instanceof Pro
 /** The credential sign-in form `index` of the provider makes of `values`. */
 function formCredential(args: { provider: string; form?: number }, values: Record<string, string>) {
   const { provider, form: index } = args;
-  const form = FORMS[provider]?.[index ?? 0];
+  const form = requireProvider(provider).forms?.[index ?? 0];
   if (!form) {
     const message = `${requireProvider(provider).label} has no sign-in form ${index ?? 0}.`;
     throw new Fault('invalid-account', message, 'Pass { provider, account, key } for providers with a single key.');

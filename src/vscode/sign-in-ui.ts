@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { accountNameProblem, apiKeyProblem, keyTail, type Credential } from '../core/credentials';
-import { credentialFromForm, FORMS, type SignInForm } from '../core/providers/forms';
+import { credentialFromForm, type SignInForm } from '../core/providers/forms';
 import { aborted } from '../core/faults';
 import { keyShapeWarning } from '../core/key-check';
 import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '../core/providers/directory';
@@ -44,7 +44,7 @@ export async function promptSignIn(vault: Vault, recent: RecentProviders, preset
   const [provider, kind] = preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
   const account = await askAccountName(vault, provider);
   if (kind !== 'apiKey') return { kind, provider: provider.id, account };
-  const forms = FORMS[provider.id];
+  const forms = provider.forms;
   if (forms) return { kind: 'form', provider: provider.id, account, credential: await askForm(provider, forms) };
   const key = (await keyFromEnvironment(provider)) ?? (await askKey(provider));
   return { kind, provider: provider.id, account, key };

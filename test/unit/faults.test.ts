@@ -11,7 +11,7 @@ import { isFault } from '../../src/core/faults';
 import { updateAuthFile } from '../../src/core/mirror/auth-file';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { anthropic } from '../../src/core/oauth/anthropic';
+import { anthropicOAuth as anthropic } from '../../src/core/providers/anthropic';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';

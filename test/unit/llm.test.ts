@@ -9,6 +9,7 @@ import { ModelError } from '../../src/core/llm/errors';
 import { UsageLedger } from '../../src/core/llm/ledger';
 import { ModelList } from '../../src/core/llm/model-list';
 import * as models from '../../src/core/llm/models';
+import { requireProvider } from '../../src/core/providers/directory';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';
@@ -187,7 +188,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.equal(body.model, 'prod-41', 'the deployment named for the model');
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
     assert.equal(models.baseUrlOf('https://api.cloudflare.com/client/v4/accounts/{CLOUDFLARE_ACCOUNT_ID}/ai/v1', { key: 'k', vars: { CLOUDFLARE_ACCOUNT_ID: '0123456789abcdef0123456789abcdef' } }), 'https://api.cloudflare.com/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1');
-    assert.deepEqual(models.valueOptions('google-vertex', 'gemini-2.5-pro', { GOOGLE_CLOUD_PROJECT: 'proj', GOOGLE_CLOUD_LOCATION: 'europe-west4' }), { project: 'proj', location: 'europe-west4' });
+    assert.deepEqual(requireProvider('google-vertex').streamOptions?.({ GOOGLE_CLOUD_PROJECT: 'proj', GOOGLE_CLOUD_LOCATION: 'europe-west4' }, 'gemini-2.5-pro'), { project: 'proj', location: 'europe-west4' });
     s.t.cleanup();
   });
 

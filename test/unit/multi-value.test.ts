@@ -6,10 +6,12 @@ import { isFault } from '../../src/core/faults';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { parseHeaders, requireOverrides } from '../../src/core/overrides';
-import { cloudflareAccountId, cloudflareBaseUrl, credentialFromForm, deploymentMap, FORMS } from '../../src/core/providers/forms';
+import { deploymentMap } from '../../src/core/providers/azure-openai';
+import { cloudflareAccountId, cloudflareBaseUrl } from '../../src/core/providers/cloudflare';
+import { credentialFromForm } from '../../src/core/providers/forms';
 import { terminalVariables } from '../../src/core/terminal-env';
 import { Vault } from '../../src/core/vault';
-import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, formsOf, MemorySecretStore, tempDir } from './helpers';
 
 const CF = '0123456789abcdef0123456789abcdef';
 const KEY = 'key-0123456789abcdefghijklmnop';
@@ -37,19 +39,19 @@ describe('providers with several values, per-account overrides, import from the 
   });
 
   it('forms: exactly the values each needs, checked, stored as a key with values or as values only', () => {
-    const [bearer, profile, pair] = FORMS['amazon-bedrock'];
+    const [bearer, profile, pair] = formsOf('amazon-bedrock');
     assert.deepEqual(credentialFromForm(profile, { AWS_PROFILE: 'work', AWS_REGION: 'eu-west-1' }), { type: 'env', vars: { AWS_PROFILE: 'work', AWS_REGION: 'eu-west-1' } });
     assert.deepEqual(credentialFromForm(bearer, { AWS_BEARER_TOKEN_BEDROCK: KEY, AWS_REGION: 'us-east-1' }), { type: 'api_key', key: KEY, env: { AWS_REGION: 'us-east-1' } });
     assert.throws(() => credentialFromForm(pair, { AWS_ACCESS_KEY_ID: 'nope', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'mars' }), (e) => isFault(e, 'invalid-key') && /Access key id/.test(e.message) && /region/.test(e.message) && !e.message.includes('nope'));
-    const azure = FORMS['azure-openai-responses'][0];
+    const azure = formsOf('azure-openai-responses')[0];
     assert.deepEqual(credentialFromForm(azure, { AZURE_OPENAI_API_KEY: KEY, AZURE_OPENAI_RESOURCE_NAME: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_API_VERSION: '', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-5=dep' }), {
       type: 'api_key',
       key: KEY,
       env: { AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-5=dep' },
     });
-    const vertex = FORMS['google-vertex'][1];
+    const vertex = formsOf('google-vertex')[1];
     assert.deepEqual(credentialFromForm(vertex, { GOOGLE_APPLICATION_CREDENTIALS: '', GOOGLE_CLOUD_PROJECT: 'my-project-1', GOOGLE_CLOUD_LOCATION: 'global' }), { type: 'env', vars: { GOOGLE_CLOUD_PROJECT: 'my-project-1', GOOGLE_CLOUD_LOCATION: 'global' } });
-    assert.deepEqual(credentialFromForm(FORMS['cloudflare-workers-ai'][0], { CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${CF}/home` }), { type: 'api_key', key: KEY, env: { CLOUDFLARE_ACCOUNT_ID: CF } });
+    assert.deepEqual(credentialFromForm(formsOf('cloudflare-workers-ai')[0], { CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${CF}/home` }), { type: 'api_key', key: KEY, env: { CLOUDFLARE_ACCOUNT_ID: CF } });
   });
 
   it('terminals get every value and the base URL; auth.json gets only what pi reads there', async () => {

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { isFault } from '../../src/core/faults';
-import { cline, clineCallbackFromPaste } from '../../src/core/oauth/cline';
+import { clineOAuth as cline, clineCallbackFromPaste } from '../../src/core/providers/cline';
 import type { DeviceCode } from '../../src/core/oauth/device';
-import { kilo } from '../../src/core/oauth/kilo';
-import { kimi } from '../../src/core/oauth/kimi';
+import { kiloOAuth as kilo } from '../../src/core/providers/kilo';
+import { kimiOAuth as kimi } from '../../src/core/providers/kimi-coding';
 import type { LoginUi } from '../../src/core/oauth/provider';
-import { qwen, qwenBaseUrl } from '../../src/core/oauth/qwen';
+import { qwenOAuth as qwen, qwenBaseUrl } from '../../src/core/providers/qwen-cli';
 import { emulator, s256 } from './emulator';
 
 const form = (body: string) => Object.fromEntries(new URLSearchParams(body));

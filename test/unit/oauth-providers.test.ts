@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { isFault } from '../../src/core/faults';
-import { anthropic } from '../../src/core/oauth/anthropic';
+import { anthropicOAuth as anthropic } from '../../src/core/providers/anthropic';
 import type { DeviceCode } from '../../src/core/oauth/device';
-import { COPILOT_HEADERS, copilotBaseUrl, domainProblem, githubCopilot, normalizeDomain } from '../../src/core/oauth/github-copilot';
-import { openaiCodex } from '../../src/core/oauth/openai-codex';
+import { COPILOT_HEADERS, copilotBaseUrl, domainProblem, githubCopilotOAuth as githubCopilot, normalizeDomain } from '../../src/core/providers/github-copilot';
+import { openaiCodexOAuth as openaiCodex } from '../../src/core/providers/openai-codex';
 import type { LoginUi } from '../../src/core/oauth/provider';
 import { emulator, s256, type Reply, type Seen } from './emulator';
 

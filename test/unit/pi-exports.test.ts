@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentialFromForm, FORMS } from '../../src/core/providers/forms';
+import { credentialFromForm } from '../../src/core/providers/forms';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { ModelsMirror } from '../../src/core/mirror/models-mirror';
@@ -14,7 +14,7 @@ import { PROVIDERS } from '../../src/core/providers/directory';
 import { sharedVariables, terminalVariables } from '../../src/core/terminal-env';
 import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
-import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, formsOf, MemorySecretStore, tempDir } from './helpers';
 
 type Model = { id: string; provider: string; baseUrl: string; headers?: Record<string, string> };
 interface PiAi {
@@ -118,7 +118,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
   it("Azure: the deployment map in pi's model=deployment form; pi sends the deployment (JSON stored by older versions too)", async () => {
     const { getModels } = await piAi();
     const model = getModels('azure-openai-responses')[0];
-    const form = FORMS['azure-openai-responses'][0];
+    const form = formsOf('azure-openai-responses')[0];
     const fresh = credentialFromForm(form, { AZURE_OPENAI_API_KEY: KEY, AZURE_OPENAI_RESOURCE_NAME: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: `${model.id}=prod-dep, other=x` });
     const old = { type: 'api_key' as const, key: KEY, env: { AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: JSON.stringify({ [model.id]: 'prod-dep' }) } };
     for (const credential of [fresh, old]) {
@@ -135,7 +135,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const { getModels } = await piAi();
     const model = getModels('cloudflare-ai-gateway')[0];
     const account = 'c'.repeat(32);
-    const credential = credentialFromForm(FORMS['cloudflare-ai-gateway'][0], { CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${account}/ai/ai-gateway`, CLOUDFLARE_GATEWAY_ID: 'my-gateway' });
+    const credential = credentialFromForm(formsOf('cloudflare-ai-gateway')[0], { CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${account}/ai/ai-gateway`, CLOUDFLARE_GATEWAY_ID: 'my-gateway' });
     const { vault } = await vaultWith([['cloudflare-ai-gateway', 'default', credential]]);
     const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     assert.deepEqual(Object.keys(env).sort(), ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_GATEWAY_ID']);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { OAuthCredential } from '../../src/core/credentials';
-import { anthropicUsage } from '../../src/core/quota/anthropic-usage';
-import { codexUsage } from '../../src/core/quota/codex-usage';
-import { copilotUsage } from '../../src/core/quota/copilot-usage';
+import { anthropicUsage } from '../../src/core/providers/anthropic';
+import { codexUsage } from '../../src/core/providers/openai-codex';
+import { copilotUsage } from '../../src/core/providers/github-copilot';
 import { QuotaScheduler, type QuotaTarget } from '../../src/core/quota/scheduler';
 import { retryAfter, UsageError, type UsageClient } from '../../src/core/quota/usage';
 import { emulator, type Reply } from './emulator';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { anthropic } from '../../src/core/oauth/anthropic';
+import { anthropicOAuth as anthropic } from '../../src/core/providers/anthropic';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';
 import type { HttpOptions } from '../../src/core/http';

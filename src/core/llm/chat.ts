@@ -46,6 +46,8 @@ export interface Endpoint {
   readonly headers?: Readonly<Record<string, string>>;
   /** A values account's settings (Azure resource, Vertex project, Cloudflare account…), which pi reads from its environment. */
   readonly vars?: Readonly<Record<string, string>>;
+  /** The provider's stream options made of `vars` (its descriptor's `streamOptions`) for the request's model. */
+  readonly options?: Readonly<Record<string, string>>;
 }
 
 /** A model as the picker shows it, from pi's registry (no secrets, plain data). */

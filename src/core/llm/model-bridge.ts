@@ -118,7 +118,11 @@ export class ModelBridge {
 
   private async *send(provider: string, account: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
     const endpoint = await this.endpoint(provider, account);
+    const p = requireProvider(provider);
+    const options = endpoint.vars && p.streamOptions ? defined(p.streamOptions(endpoint.vars, req.model)) : undefined;
     const pi = await this.pi();
-    yield* pi.streamModel(provider, req, endpoint, { label: requireProvider(provider).label, signal, fail: (kind, message, retryAt) => new ModelError(kind, message, retryAt) });
+    yield* pi.streamModel(provider, req, { ...endpoint, ...(options ? { options } : {}) }, { label: p.label, signal, fail: (kind, message, retryAt) => new ModelError(kind, message, retryAt) });
   }
 }
+
+const defined = (o: Record<string, string | undefined>): Record<string, string> => Object.fromEntries(Object.entries(o).filter((kv): kv is [string, string] => !!kv[1]));

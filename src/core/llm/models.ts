@@ -49,28 +49,6 @@ export function baseUrlOf(registry: string, e: Endpoint): string {
   return e.baseUrl ?? registry.replace(/\{([A-Z_][A-Z0-9_]*)\}/g, (all, name: string) => e.vars?.[name] ?? all);
 }
 
-/** The stream options pi-ai otherwise reads from process.env, from a values account's settings. */
-export function valueOptions(provider: string, modelId: string, vars: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
-  if (!vars) return undefined;
-  const defined = (o: Record<string, string | undefined>) => Object.fromEntries(Object.entries(o).filter((kv): kv is [string, string] => !!kv[1]));
-  // Option names: pi-ai 0.73.1 AzureOpenAIResponsesOptions and GoogleVertexOptions.
-  if (provider === 'azure-openai-responses') return defined({ azureResourceName: vars.AZURE_OPENAI_RESOURCE_NAME, azureBaseUrl: vars.AZURE_OPENAI_BASE_URL, azureApiVersion: vars.AZURE_OPENAI_API_VERSION, azureDeploymentName: deployments(vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP)[modelId] });
-  if (provider === 'google-vertex') return defined({ project: vars.GOOGLE_CLOUD_PROJECT ?? vars.GCLOUD_PROJECT, location: vars.GOOGLE_CLOUD_LOCATION });
-  return undefined;
-}
-
-/** `model=deployment,model2=deployment2` (pi's form) or a JSON object. */
-function deployments(text: string | undefined): Record<string, string> {
-  if (!text?.trim()) return {};
-  try {
-    const j = JSON.parse(text) as unknown;
-    if (j && typeof j === 'object') return j as Record<string, string>;
-  } catch {
-    // pi's own form, below
-  }
-  return Object.fromEntries(text.split(',').map((p) => p.split('=').map((x) => x.trim())).filter((p) => p.length === 2 && p[0] && p[1]));
-}
-
 const ZERO = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
 
 /** VS Code's turns as pi's context: tool results become their own messages, named after their call. */
@@ -127,7 +105,7 @@ export async function* streamModel(provider: string, req: ChatRequest, e: Endpoi
     },
   };
   // streamSimple passes only the common options on; provider options need the provider's stream.
-  const extra = valueOptions(provider, model.id, e.vars);
+  const extra = e.options;
   const context = contextOf(req, model);
   const events = extra ? stream(model, context, { ...base, ...extra }) : streamSimple(model, context, { ...base, ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}) });
   for await (const ev of events) {

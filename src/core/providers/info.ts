@@ -1,6 +1,8 @@
 import type { OAuthCredential } from '../credentials';
+import type { HttpOptions } from '../http';
 import type { OAuthProvider } from '../oauth/provider';
 import type { UsageClient } from '../quota/usage';
+import type { SignInForm } from './forms';
 
 /** How a person can sign in to a provider: a pasted key, a browser (PKCE) or a device code. */
 export type SignInKind = 'apiKey' | 'browser' | 'device';
@@ -33,6 +35,15 @@ export interface ProviderInfo {
   readonly piExtension?: string;
   /** How a sign-in kind is named in the picker when it is not just the provider's label. */
   readonly signInLabels?: Readonly<Partial<Record<SignInKind, string>>>;
+  /** When the credential is several values (a key with a region, a profile…): the ways to give them. */
+  readonly forms?: readonly SignInForm[];
+  /**
+   * The models endpoint a pasted key can be checked against without loading pi's model layer:
+   * Anthropic's `/v1/models` (x-api-key) or an OpenAI-compatible `<baseUrl>/models` (bearer).
+   */
+  readonly keyCheck?: { readonly wire: 'anthropic' | 'openai'; readonly baseUrl: string };
+  /** The stream options pi-ai reads from process.env, from a values account's settings. */
+  readonly streamOptions?: (vars: Readonly<Record<string, string>>, modelId: string) => Record<string, string | undefined>;
 }
 
 /**
@@ -47,4 +58,9 @@ export interface ProviderDescriptor extends ProviderInfo {
   readonly usage?: (url?: string) => UsageClient;
   /** Where the model bridge sends a signed-in account's requests, when the sign-in decides it. */
   readonly modelBaseUrl?: (credential: OAuthCredential, key: string) => string | undefined;
+  /**
+   * Work right after a sign-in, in the background (Copilot enables the account's models): what to
+   * log, and the problem to show on the account when part of it failed. `key` is "provider/account".
+   */
+  readonly afterSignIn?: (credential: OAuthCredential, o: { readonly key: string; readonly http: HttpOptions; readonly base?: string }) => Promise<{ readonly log: string; readonly problem?: string }>;
 }

@@ -1,0 +1,41 @@
+// The work a provider does right after a sign-in (its descriptor's `afterSignIn`: Copilot enables
+// the account's models), run in the background: it never fails the sign-in; what went wrong is
+// logged and kept per account for the Accounts view until the next sign-in.
+import type { Credential } from '../credentials';
+import { describe } from '../faults';
+import type { HttpOptions } from '../http';
+import type { Logger } from '../log';
+import { findProvider } from '../providers/directory';
+
+export class AfterSignIn {
+  private readonly problems = new Map<string, string>();
+
+  constructor(
+    private readonly d: {
+      readonly log: Logger;
+      readonly http: () => HttpOptions | undefined;
+      /** A test server for the provider's follow-up calls (loopback overrides only). */
+      readonly base: (provider: string) => string | undefined;
+      readonly changed: () => void;
+    },
+  ) {}
+
+  /** Why the follow-up failed for the account, if it did. */
+  problem(provider: string, account: string): string | undefined {
+    return this.problems.get(`${provider}/${account}`);
+  }
+
+  async run(provider: string, account: string, credential: Credential): Promise<void> {
+    const hook = findProvider(provider)?.afterSignIn;
+    if (!hook || credential.type !== 'oauth') return;
+    const key = `${provider}/${account}`;
+    this.problems.delete(key);
+    const r = await hook(credential, { key, http: this.d.http() ?? {}, base: this.d.base(provider) }).catch((e: unknown) => ({ log: `After sign-in for ${key}: failed.`, problem: describe(e) }));
+    this.d.log.info(r.log);
+    if (r.problem) {
+      this.problems.set(key, r.problem);
+      this.d.log.warn(`${key}: ${r.problem}`);
+    }
+    this.d.changed();
+  }
+}
