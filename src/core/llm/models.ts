@@ -105,9 +105,8 @@ export async function* streamModel(provider: string, req: ChatRequest, e: Endpoi
     },
   };
   // streamSimple passes only the common options on; provider options need the provider's stream.
-  const extra = e.options;
   const context = contextOf(req, model);
-  const events = extra ? stream(model, context, { ...base, ...extra }) : streamSimple(model, context, { ...base, ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}) });
+  const events = e.options ? stream(model, context, { ...base, ...e.options }) : streamSimple(model, context, { ...base, ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}) });
   for await (const ev of events) {
     if (ev.type === 'text_delta') yield { type: 'text', text: ev.delta };
     else if (ev.type === 'thinking_delta') yield { type: 'thinking', text: ev.delta };

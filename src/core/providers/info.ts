@@ -48,8 +48,9 @@ export interface ProviderInfo {
 
 /**
  * Everything Pi Accounts knows about one provider: its facts, and the pieces a provider with a
- * browser or device sign-in adds. An OAuth provider is one file in this folder exporting one of
- * these (src/core/providers/anthropic.ts is the example), listed in directory.ts.
+ * browser or device sign-in adds. Everything else reads a provider from here (the directory). A
+ * provider with more than facts is one file in this folder exporting one of these (anthropic.ts,
+ * kilo.ts, azure-openai.ts), listed in directory.ts.
  */
 export interface ProviderDescriptor extends ProviderInfo {
   /** The sign-in and refresh; `endpoints` point it at a test server (loopback only). */
