@@ -173,16 +173,15 @@ export class Workbench {
    * shows at most three toasts, drops toasts past three in 800 ms, hides those that do not fit
    * and shows none while the centre is open (NotificationsToasts in code-server 4.139.1's
    * workbench); the notification is still there, in the centre. So a toast is waited for first,
-   * then the centre is opened and its rows searched until `timeout`.
+   * then the centre is opened and its rows searched (newest first) until `timeout`. A centre left
+   * open by an earlier call is closed first, so later notifications show as toasts again.
    */
   async notification(match, timeout = 20_000) {
     const deadline = Date.now() + timeout;
-    const center = this.page.locator('.notifications-center.visible');
-    if (!(await center.isVisible())) {
-      const toast = this.page.locator('.notification-toast', { hasText: match }).first();
-      if (await toast.waitFor({ timeout: Math.min(timeout / 2, 10_000) }).then(() => true, () => false)) return toast;
-      await this.runCommand('Notifications: Show Notifications');
-    }
+    if (await this.page.locator('.notifications-center.visible').isVisible()) await this.runCommand('Notifications: Hide Notifications');
+    const toast = this.page.locator('.notification-toast', { hasText: match }).first();
+    if (await toast.waitFor({ timeout: Math.min(timeout / 2, 10_000) }).then(() => true, () => false)) return toast;
+    await this.runCommand('Notifications: Show Notifications');
     const row = this.page.locator('.notifications-center .monaco-list-row', { hasText: match }).first();
     await row.waitFor({ timeout: Math.max(deadline - Date.now(), 2_000) });
     return row;
