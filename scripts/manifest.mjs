@@ -23,16 +23,23 @@ async function directory() {
   return module.exports;
 }
 
-/** Rewrites package.json when its provider lists differ from the directory; returns whether it did. */
-export async function syncManifest(path = 'package.json') {
+/**
+ * Rewrites package.json when its provider lists differ from the directory; returns whether it did.
+ * With `check` (CI) it throws instead: the package.json in the repository must be the one built.
+ */
+export async function syncManifest({ path = 'package.json', check = false } = {}) {
   const { PROVIDERS, sharedVariables } = await directory();
   const text = readFileSync(path, 'utf8');
   const pkg = JSON.parse(text);
+  const before = JSON.stringify(pkg);
   pkg.contributes.authentication = PROVIDERS.map((p) => ({ id: `pi-${p.id}`, label: `${p.label} · Pi Accounts` }));
-  const shared = pkg.contributes.configuration.properties['piAccounts.terminal.sharedVariables'];
-  shared.properties = Object.fromEntries(Object.entries(sharedVariables()).map(([variable, ids]) => [variable, { type: 'string', enum: ids }]));
-  const next = `${JSON.stringify(pkg, null, 2)}\n`;
-  if (next === text) return false;
-  writeFileSync(path, next);
+  const shared = Object.entries(sharedVariables());
+  const label = (id) => PROVIDERS.find((p) => p.id === id).label;
+  const setting = pkg.contributes.configuration.properties['piAccounts.terminal.sharedVariables'];
+  setting.properties = Object.fromEntries(shared.map(([variable, ids]) => [variable, { type: 'string', enum: ids }]));
+  setting.markdownDescription = `Which provider's account a terminal gets for a variable two providers read, when both have an account (pi reads ${shared.map(([variable, ids]) => `\`${variable}\` for ${ids.map(label).join(' and ')}`).join(', ')}). Unset: the first in that list.`;
+  if (JSON.stringify(pkg) === before) return false;
+  if (check) throw new Error(`${path}: its provider lists differ from the provider directory. Run \`npm run build\` and commit ${path}.`);
+  writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);
   return true;
 }
