@@ -50,6 +50,9 @@ describe('providers with several values, per-account overrides, import from the 
       env: { AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-5=dep' },
     });
     const vertex = formsOf('google-vertex')[1];
+    const file = vertex.fields[0];
+    for (const path of ['/home/me/sa.json', 'C:\\keys\\sa.json', '']) assert.equal(file.check?.(path), undefined, path);
+    assert.match(file.check?.('keys/sa.json') ?? '', /absolute path/);
     assert.deepEqual(credentialFromForm(vertex, { GOOGLE_APPLICATION_CREDENTIALS: '', GOOGLE_CLOUD_PROJECT: 'my-project-1', GOOGLE_CLOUD_LOCATION: 'global' }), { type: 'env', vars: { GOOGLE_CLOUD_PROJECT: 'my-project-1', GOOGLE_CLOUD_LOCATION: 'global' } });
     assert.deepEqual(credentialFromForm(formsOf('cloudflare-workers-ai')[0], { CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${CF}/home` }), { type: 'api_key', key: KEY, env: { CLOUDFLARE_ACCOUNT_ID: CF } });
   });

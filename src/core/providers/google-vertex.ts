@@ -17,7 +17,7 @@ export const googleVertex: ProviderDescriptor = {
     {
       label: 'Application Default Credentials',
       detail: 'gcloud auth application-default login (or a service-account file), the project and location',
-      fields: [{ variable: 'GOOGLE_APPLICATION_CREDENTIALS', label: 'Service-account JSON file (leave blank for gcloud\'s default)', placeholder: '/path/to/key.json', optional: true, check: (v) => (!v.trim() || v.trim().startsWith('/') || /^[A-Za-z]:\\\\/.test(v.trim()) ? undefined : 'Enter an absolute path.') }, project, location],
+      fields: [{ variable: 'GOOGLE_APPLICATION_CREDENTIALS', label: 'Service-account JSON file (leave blank for gcloud\'s default)', placeholder: '/path/to/key.json', optional: true, check: (v) => (!v.trim() || v.trim().startsWith('/') || /^[A-Za-z]:\\/.test(v.trim()) ? undefined : 'Enter an absolute path.') }, project, location],
     },
   ],
   // Option names: pi-ai 0.73.1 GoogleVertexOptions.
