@@ -23,7 +23,7 @@ export interface LoginUi {
   progress?(message: string): void;
 }
 
-/** One per provider, one file each: adding a provider is one file plus one registry line. */
+/** A provider's sign-in and refresh, in its descriptor's file (src/core/providers/<id>.ts), on the shared blocks of this folder. */
 export interface OAuthProvider {
   readonly id: string;
   login(ui: LoginUi, http?: HttpOptions): Promise<OAuthCredential>;

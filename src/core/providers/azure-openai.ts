@@ -58,8 +58,11 @@ export const azureOpenai: ProviderDescriptor = {
     },
   ],
   // Option names: pi-ai 0.73.1 AzureOpenAIResponsesOptions.
+  // The map as terminals export it (pi's form; an old value as stored) and as pi splits it.
   streamOptions: (vars, modelId) => {
-    const deployments = Object.fromEntries((deploymentMap(vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP ?? '') ?? '').split(',').map((p) => p.split('=')));
+    const raw = vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP ?? '';
+    const pairs = (deploymentMap(raw) ?? raw).split(',').map((p) => p.split('=').map((x) => x.trim()));
+    const deployments = Object.fromEntries(pairs.filter((p) => p.length === 2 && p[0] && p[1]));
     return { azureResourceName: vars.AZURE_OPENAI_RESOURCE_NAME, azureBaseUrl: vars.AZURE_OPENAI_BASE_URL, azureApiVersion: vars.AZURE_OPENAI_API_VERSION, azureDeploymentName: deployments[modelId] };
   },
 };

@@ -200,7 +200,7 @@ export const githubCopilot: ProviderDescriptor = {
       const log = `Copilot models enabled for ${o.key}: ${r.enabled.length} of ${r.enabled.length + r.failed.length}.`;
       return { log, problem: r.failed.length ? `Copilot did not enable ${r.failed.length} model(s): ${r.failed.join(', ')}. Sign in again to retry.` : undefined };
     } catch (e) {
-      return { log: `Copilot models for ${o.key} were not enabled.`, problem: `Enabling the Copilot models failed: ${describe(e)}` };
+      return { problem: `Enabling the Copilot models failed: ${describe(e)}` };
     }
   },
 };

@@ -63,5 +63,5 @@ export interface ProviderDescriptor extends ProviderInfo {
    * Work right after a sign-in, in the background (Copilot enables the account's models): what to
    * log, and the problem to show on the account when part of it failed. `key` is "provider/account".
    */
-  readonly afterSignIn?: (credential: OAuthCredential, o: { readonly key: string; readonly http: HttpOptions; readonly base?: string }) => Promise<{ readonly log: string; readonly problem?: string }>;
+  readonly afterSignIn?: (credential: OAuthCredential, o: { readonly key: string; readonly http: HttpOptions; readonly base?: string }) => Promise<{ readonly log?: string; readonly problem?: string }>;
 }
