@@ -63,19 +63,24 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private tree?: vscode.TreeView<Node>;
+  private chosen?: Node;
 
   constructor(private readonly d: ViewDeps) {}
 
   /** Creates the view; its message says when terminals get nothing (Restricted Mode). */
   register(): vscode.Disposable {
     this.tree = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this });
+    // Also kept from the event: a refresh empties the extension host's copy of the tree until the
+    // view asks for its rows again, and `selection` is empty meanwhile (ExtHostTreeView, VS Code
+    // 1.139), so Enter right after a refresh (a sign-in, a usage poll) would do nothing.
+    const chosen = this.tree.onDidChangeSelection((e) => (this.chosen = e.selection[0]));
     this.sync();
-    return this.tree;
+    return vscode.Disposable.from(this.tree, chosen);
   }
 
   /** The row the person is on (keybindings act on it). */
   selected(): Node | undefined {
-    return this.tree?.selection[0];
+    return this.tree?.selection[0] ?? this.chosen;
   }
 
   sync(): void {

@@ -203,6 +203,21 @@ export class Workbench {
     await entry.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => entry.click());
   }
 
+  /**
+   * Clicks the row of `label` until the tree shows it selected and focused, as a person who sees
+   * no highlight clicks again: a click while the view refreshes (after a sign-in it refreshes
+   * several times) can be lost. Keybindings that act on the selection are safe afterwards: the
+   * selection reaches the extension host before the key's command does.
+   */
+  async selectRow(label) {
+    const selected = this.page.locator('.pane-body .monaco-list-row.selected.focused', { hasText: label }).first();
+    for (let attempt = 1; ; attempt++) {
+      await this.treeRow(label).click();
+      if (await selected.waitFor({ timeout: 3000 }).then(() => true, () => false)) return;
+      if (attempt === 3) throw new Error(`the row "${label}" did not stay selected after 3 clicks`);
+    }
+  }
+
   treeRow(label) {
     return this.page.locator('.pane-body .monaco-list-row', { hasText: label }).first();
   }

@@ -241,10 +241,11 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await start();
     await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
     await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
-    await w.treeRow('personal').click();
+    await w.selectRow('personal');
     await w.page.keyboard.press('Enter');
+    await w.page.locator('.pane-body .monaco-list-row', { hasText: 'personal' }).filter({ hasText: 'in use' }).waitFor();
     await w.notification('now using "personal"');
-    await w.treeRow('work').click();
+    await w.selectRow('work');
     await w.page.keyboard.press('Delete');
     const modal = w.page.locator('.monaco-dialog-box', { hasText: 'Sign out of Anthropic / work?' });
     await modal.waitFor();
