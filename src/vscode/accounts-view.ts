@@ -74,7 +74,8 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     // view asks for its rows again, and `selection` is empty meanwhile (ExtHostTreeView, VS Code
     // 1.139), so Enter right after a refresh (a sign-in, a usage poll) would do nothing.
     const chosen = this.tree.onDidChangeSelection((e) => (this.chosen = e.selection[0]));
-    this.sync();
+    // No sync() here: the tree asks for its rows once shown, and the rest of sync() (the message
+    // line, the context keys) waits for the accounts, whose loading syncs every outlet.
     return vscode.Disposable.from(this.tree, chosen);
   }
 

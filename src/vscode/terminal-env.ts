@@ -17,13 +17,14 @@ export class TerminalEnv implements Outlet {
     private readonly vault: Vault,
     private readonly log: Logger,
     private readonly active: ActiveAccounts,
-  ) {
-    // Must come before the first replace(): a persistent collection is written to workspace
-    // storage in plain text, and a cached persistent copy would be restored next start.
-    collection.persistent = false;
-  }
+  ) {}
 
   sync(): void {
+    // Must come before the first replace(): a persistent collection is written to workspace
+    // storage in plain text, and a cached persistent copy would be restored next start. Here
+    // rather than in the constructor: each set is a message to the workbench, and the
+    // constructor runs in activate().
+    if (this.collection.persistent) this.collection.persistent = false;
     const enabled = vscode.workspace.getConfiguration('piAccounts').get<boolean>('terminal.exportKeys', true);
     const vars = enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault, this.active, sharedChoice()) : [];
     this.vars = vars;

@@ -139,10 +139,11 @@ describe('coalesced', () => {
 });
 
 describe('rotation settings: checked once, again on a configuration change', () => {
-  it('reads the configuration only on reload, and a wrong value falls back to the safe default', () => {
+  it('reads the configuration on first use and on reload only, and a wrong value falls back to the safe default', () => {
     let raw: RawRotationSettings = { mode: 'round-robin', overrides: { anthropic: 'usage-based' }, threshold: 70 };
     let reads = 0;
     const s = new CachedRotationSettings(() => (reads++, raw));
+    assert.equal(reads, 0, 'not read until first used (activate() builds it)');
     for (let i = 0; i < 1000; i++) s.mode('anthropic');
     assert.equal(reads, 1, 'one read however many lookups');
     assert.deepEqual([s.mode('anthropic'), s.mode('openai'), s.threshold()], ['usage-based', 'round-robin', 70]);

@@ -39,12 +39,17 @@ const cacheSchema = z.object({ version: z.literal(1), entries: z.record(z.string
 
 const idOf = (t: QuotaTarget) => `${t.provider}/${t.account}`;
 
+function readCache(cache: QuotaCachePort | undefined): Map<string, QuotaEntry> {
+  const cached = cacheSchema.safeParse(cache?.get());
+  return new Map(cached.success ? (Object.entries(cached.data.entries) as [string, QuotaEntry][]) : []);
+}
+
 /**
  * Fetches usage with bounded concurrency, a minimum interval per account, and a circuit breaker
  * per provider: an endpoint that keeps failing is left alone for a while instead of hammered.
  */
 export class QuotaScheduler {
-  private readonly entries = new Map<string, QuotaEntry>();
+  private loaded?: Map<string, QuotaEntry>;
   private readonly lastAsked = new Map<string, number>();
   private readonly notBefore = new Map<string, number>();
   /** Accounts whose figures pi's own answers brought: no poll for them until then (unless forced). */
@@ -61,8 +66,11 @@ export class QuotaScheduler {
 
   constructor(private readonly o: SchedulerOptions) {
     this.now = o.now ?? Date.now;
-    const cached = cacheSchema.safeParse(o.cache?.get());
-    if (cached.success) for (const [id, e] of Object.entries(cached.data.entries)) this.entries.set(id, e as QuotaEntry);
+  }
+
+  /** The cache is read on first use, not in the constructor, which runs in `activate()`. */
+  private get entries(): Map<string, QuotaEntry> {
+    return (this.loaded ??= readCache(this.o.cache));
   }
 
   entry(target: QuotaTarget): QuotaEntry | undefined {

@@ -14,20 +14,21 @@ export interface RawRotationSettings {
 
 /**
  * Settings are typed input like any other: a wrong value falls back to the safe default. They
- * are checked once and again on `reload()` (on a configuration change), not on every lookup:
- * the active account is asked for on every key request.
+ * are checked on first use and again on `reload()` (on a configuration change), not on every
+ * lookup: the active account is asked for on every key request. Not in the constructor: it runs
+ * in `activate()`, before anything needs them.
  */
 export class CachedRotationSettings implements RotationSettings {
+  private read?: boolean;
   private global: RotationMode = 'manual';
   private overrides = new Map<string, RotationMode>();
   private percent = 80;
 
-  constructor(private readonly read: () => RawRotationSettings) {
-    this.reload();
-  }
+  constructor(private readonly source: () => RawRotationSettings) {}
 
   reload(): void {
-    const raw = this.read();
+    this.read = true;
+    const raw = this.source();
     const global = modeSchema.safeParse(raw.mode);
     const overrides = overridesSchema.safeParse(raw.overrides);
     this.global = global.success ? global.data : 'manual';
@@ -37,10 +38,12 @@ export class CachedRotationSettings implements RotationSettings {
   }
 
   mode(provider: string): RotationMode {
+    if (!this.read) this.reload();
     return this.overrides.get(provider) ?? this.global;
   }
 
   threshold(): number {
+    if (!this.read) this.reload();
     return this.percent;
   }
 }
