@@ -19,7 +19,7 @@ export interface RawRotationSettings {
  * in `activate()`, before anything needs them.
  */
 export class CachedRotationSettings implements RotationSettings {
-  private read?: boolean;
+  private loaded = false;
   private global: RotationMode = 'manual';
   private overrides = new Map<string, RotationMode>();
   private percent = 80;
@@ -27,7 +27,7 @@ export class CachedRotationSettings implements RotationSettings {
   constructor(private readonly source: () => RawRotationSettings) {}
 
   reload(): void {
-    this.read = true;
+    this.loaded = true;
     const raw = this.source();
     const global = modeSchema.safeParse(raw.mode);
     const overrides = overridesSchema.safeParse(raw.overrides);
@@ -38,12 +38,12 @@ export class CachedRotationSettings implements RotationSettings {
   }
 
   mode(provider: string): RotationMode {
-    if (!this.read) this.reload();
+    if (!this.loaded) this.reload();
     return this.overrides.get(provider) ?? this.global;
   }
 
   threshold(): number {
-    if (!this.read) this.reload();
+    if (!this.loaded) this.reload();
     return this.percent;
   }
 }
