@@ -118,7 +118,8 @@ export function activate(context: vscode.ExtensionContext): void {
   });
 
   // Every outlet follows the accounts in use, once per change however many paths the change came
-  // by. pi's files are an outlet too, synced apart: not on the first load (see `ready` below).
+  // by. pi's files are an outlet too, synced apart: not on the first load (see `ready` below); the
+  // running pi processes re-read auth.json after each sync.
   const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models];
   const follow = coalesced(() => {
     for (const outlet of outlets) outlet.sync();
@@ -138,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     view.sync();
   };
-  const piFiles: Outlet = { sync: coalesced(() => (void mirror.run(), void syncModels())) };
+  const piFiles: Outlet = { sync: coalesced(() => (void mirror.run().then(() => piLink.reloadPi()), void syncModels())) };
   const showUsage = coalesced(() => (view.sync(), statusBar.sync()));
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);

@@ -39,6 +39,8 @@ export class PiLinkUi implements vscode.Disposable {
   private readonly server: PiLinkServer;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly version: string;
+  /** Whether our companion is in pi's extensions folder: known from start(), connect(), disconnect(), not read from disk on every redraw of the view. */
+  private installed = false;
 
   constructor(private readonly d: PiLinkDeps) {
     this.version = String(d.context.extension.packageJSON.version ?? '0');
@@ -53,9 +55,6 @@ export class PiLinkUi implements vscode.Disposable {
     });
     this.server = new PiLinkServer(channelDir(), feedback, d.log, d.writeAuthFile);
     this.server.onDidChange(() => d.refreshView());
-    // Other pi processes follow a switch made for one of them, or anywhere else.
-    const tell = () => void d.writeAuthFile().then(() => this.server.reload(), () => undefined);
-    this.subscriptions.push(d.rotation.onDidChange(tell), d.vault.onDidChange((c) => (c.reason === 'refresh' || c.reason === 'default') && tell()));
     this.subscriptions.push(d.vault.onDidChange((c) => c.reason === 'add' && void this.offerOnce()));
   }
 
@@ -68,6 +67,7 @@ export class PiLinkUi implements vscode.Disposable {
     // The walkthrough's "Connect pi" step shows only where pi has an agent folder.
     void vscode.commands.executeCommand('setContext', 'piAccounts.piFound', existsSync(this.agentDir()));
     const installed = inspect(this.agentDir(), this.version);
+    this.installed = installed.state === 'ours';
     if (installed.state === 'ours' && !installed.current) {
       try {
         install(this.agentDir(), this.body(), this.version);
@@ -79,6 +79,11 @@ export class PiLinkUi implements vscode.Disposable {
     this.d.refreshView();
   }
 
+  /** Every pi process re-reads auth.json: called once it is written, so other pi processes follow a switch made for one of them, or anywhere else. */
+  reloadPi(): void {
+    this.server.reload();
+  }
+
   register(): vscode.Disposable[] {
     return [vscode.commands.registerCommand('piAccounts.connectPi', () => this.connect()), vscode.commands.registerCommand('piAccounts.disconnectPi', () => this.disconnect())];
   }
@@ -86,6 +91,7 @@ export class PiLinkUi implements vscode.Disposable {
   async connect(): Promise<boolean> {
     try {
       const wrote = install(this.agentDir(), this.body(), this.version);
+      this.installed = true;
       this.d.log.info(`${wrote ? 'Installed' : 'Already installed:'} the pi companion at ${this.target()}.`);
       void vscode.window.showInformationMessage(`pi is connected: the Pi Accounts companion is in ${this.target()}. pi sessions started from now on report to Pi Accounts (a running pi picks it up with /reload).`);
       this.d.refreshView();
@@ -99,6 +105,7 @@ export class PiLinkUi implements vscode.Disposable {
   async disconnect(): Promise<boolean> {
     try {
       const removed = uninstall(this.agentDir());
+      this.installed = false;
       this.d.log.info(removed ? `Removed the pi companion from ${this.target()}.` : 'The pi companion was not installed.');
       void vscode.window.showInformationMessage(removed ? `pi is disconnected: removed ${this.target()}.` : 'pi was not connected.');
       this.d.refreshView();
@@ -139,11 +146,10 @@ export class PiLinkUi implements vscode.Disposable {
   /** One line for the Accounts view: whether pi is connected, and its last report. */
   status(): string | undefined {
     const s = this.server.status();
-    const installed = inspect(this.agentDir(), this.version).state === 'ours';
     const at = (t: number) => new Date(t).toLocaleTimeString();
     const failure = s.lastFailure ? ` · ${at(s.lastFailure.at)}: ${s.lastFailure.provider} ${s.lastFailure.status} → ${s.lastFailure.summary}` : '';
     const last = s.last ? ` · last report ${at(s.last.at)}${failure}` : '';
-    const live = s.pids.length ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'})` : installed ? 'pi companion installed, no pi running' : undefined;
+    const live = s.pids.length ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'})` : this.installed ? 'pi companion installed, no pi running' : undefined;
     return live ? `${live}${last}` : undefined;
   }
 }
