@@ -15,7 +15,7 @@ import { MirrorStateStore } from './core/mirror/mirror-state';
 import { ModelsMirror, modelsPathBeside } from './core/mirror/models-mirror';
 import { watchFile } from './core/mirror/watch-file';
 import { AfterSignIn } from './core/oauth/after-sign-in';
-import { ENDPOINTS_ENV, oauthProvider, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
+import { ENDPOINTS_ENV, oauthProviders, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
 import { lifetimeNotices } from './core/oauth/tokens';
 import { feedbackInto, type Outlet } from './core/outlet';
 import { Redactor } from './core/redact';
@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const overrides = endpointOverrides(log);
   context.subscriptions.push(lifetimeNotices.event((m) => log.warn(m)));
-  const oauth = (provider: string) => oauthProvider(provider, overrides);
+  const oauth = oauthProviders(overrides);
   const rotationSettings = new CachedRotationSettings(readRotationSettings);
   // Rotation reads usage, usage is fetched with the keys rotation picks: rotation first, its usage
   // plugged in once the usage service exists (`readUsageFrom` below).

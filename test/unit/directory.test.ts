@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { exportVarOf, PROVIDERS, requireProvider } from '../../src/core/providers/directory';
 import { isFault } from '../../src/core/faults';
+import { oauthProviders } from '../../src/core/oauth/registry';
 
 describe('provider directory', () => {
   it('has about 30 unique pi provider ids', () => {
@@ -44,5 +45,14 @@ describe('provider directory', () => {
     } finally {
       process.env = saved;
     }
+  });
+});
+
+describe('OAuth providers by id', () => {
+  it('builds each once (building one can read a file), and has none for an API-key provider', () => {
+    const oauth = oauthProviders();
+    assert.equal(oauth('kimi-coding'), oauth('kimi-coding'));
+    assert.equal(oauth('kimi-coding')?.id, 'kimi-coding');
+    assert.equal(oauth('openai'), undefined);
   });
 });

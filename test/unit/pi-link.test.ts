@@ -180,13 +180,19 @@ describe('pi link: installing the companion', () => {
 });
 
 describe("pi link: usage from pi's answers quiets polling", () => {
-  it('an observed snapshot is shown at once and the account is not polled until the quiet time passed (unless forced)', async () => {
+  it('an observed snapshot is shown at once (announced only when its figures change) and the account is not polled until the quiet time passed (unless forced)', async () => {
     let now = NOW;
     let fetches = 0;
     const s = new QuotaScheduler({ fetch: async () => (fetches++, { windows: [], fetchedAt: now }), now: () => now });
     const t = { provider: 'anthropic', account: 'A' };
+    let announced = 0;
+    s.onDidChange(() => announced++);
     s.observe(t, { windows: [{ label: '5h', usedPercent: 42 }], fetchedAt: now }, 300_000);
     assert.equal(s.entry(t)?.snapshot?.windows[0].usedPercent, 42);
+    s.observe(t, { windows: [{ label: '5h', usedPercent: 42 }], fetchedAt: now + 1 }, 300_000);
+    assert.equal(announced, 1, 'the same figures again are not announced');
+    s.observe(t, { windows: [{ label: '5h', usedPercent: 43 }], fetchedAt: now + 2 }, 300_000);
+    assert.deepEqual([announced, s.entry(t)?.snapshot?.windows[0].usedPercent], [2, 43]);
     now += 120_000;
     await s.refresh([t]);
     assert.equal(fetches, 0);

@@ -39,6 +39,12 @@ const cacheSchema = z.object({ version: z.literal(1), entries: z.record(z.string
 
 const idOf = (t: QuotaTarget) => `${t.provider}/${t.account}`;
 
+/** Same plan and windows; a reset time that moved by less than a minute (sent as "in N seconds") is the same. */
+function sameFigures(a: UsageSnapshot, b: UsageSnapshot): boolean {
+  const figures = (s: UsageSnapshot) => JSON.stringify([s.plan, s.windows.map((w) => [w.label, w.usedPercent, w.windowMinutes, w.resetsAt === undefined ? undefined : Math.round(w.resetsAt / 60_000)])]);
+  return figures(a) === figures(b);
+}
+
 function readCache(cache: QuotaCachePort | undefined): Map<string, QuotaEntry> {
   const cached = cacheSchema.safeParse(cache?.get());
   return new Map(cached.success ? (Object.entries(cached.data.entries) as [string, QuotaEntry][]) : []);
@@ -86,6 +92,13 @@ export class QuotaScheduler {
   /** Figures that came without asking (headers of pi's answers): no poll for `quietMs`. */
   observe(t: QuotaTarget, snapshot: UsageSnapshot, quietMs: number): void {
     this.quietUntil.set(idOf(t), this.now() + quietMs);
+    const before = this.entries.get(idOf(t));
+    // Claude's and Codex's answers carry the figures on every request: only a change is saved
+    // and announced (the view, the status bar and rotation follow the announcement).
+    if (before?.snapshot && !before.problem && sameFigures(before.snapshot, snapshot)) {
+      this.entries.set(idOf(t), { snapshot });
+      return;
+    }
     this.set(t, { snapshot });
     void this.persist();
   }
