@@ -1,7 +1,7 @@
 import { Fault, isFault } from '../faults';
 import type { HttpOptions } from '../http';
 import type { Logger } from '../log';
-import type { Feedback } from '../outlet';
+import { DEFAULT_REST_MS, type Feedback } from '../outlet';
 import { findProvider, PROVIDERS, requireProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Rotation } from '../rotation/rotation';
@@ -75,7 +75,7 @@ export class ModelBridge {
         return;
       } catch (e) {
         if (streamed || !(e instanceof ModelError) || signal?.aborted) throw e;
-        if (e.kind === 'rate-limited') this.d.feedback.rateLimited(provider, account, e.retryAt ?? Date.now() + 60_000, e.message);
+        if (e.kind === 'rate-limited') this.d.feedback.rateLimited(provider, account, e.retryAt ?? Date.now() + DEFAULT_REST_MS, e.message);
         else if (e.kind === 'unauthorized') await this.d.feedback.refused(provider, account).catch(() => undefined);
         else throw e;
         this.d.log.warn(`${provider}/${account}: ${e.message}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`);

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type * as Lockfile from 'proper-lockfile';
 import * as z from 'zod/mini';
 import { Fault } from '../faults';
+import { processAlive } from '../process-alive';
 
 /** auth.json's top level: provider id → entry. Entries we do not manage are kept as they are. */
 export type AuthData = Record<string, unknown>;
@@ -233,16 +234,7 @@ async function sweepDeadTemps(target: string): Promise<void> {
   const names = await fs.readdir(dirname(target)).catch(() => [] as string[]);
   for (const name of names) {
     const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : NaN;
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) await fs.rm(join(dirname(target), name), { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await fs.rm(join(dirname(target), name), { force: true });
   }
 }
 

@@ -7,6 +7,7 @@ import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Fault } from '../faults';
+import { processAlive } from '../process-alive';
 
 /** Tests point both sides at their own directory. */
 export const CHANNEL_DIR_ENV = 'PI_ACCOUNTS_CHANNEL_DIR';
@@ -30,20 +31,11 @@ export function ensurePrivateDir(dir: string): void {
 /** Socket name of one window: its process id says whether it is still alive. */
 export const socketName = (pid: number, nonce: string) => `window-${pid}-${nonce}.sock`;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** Removes the sockets of windows that are gone (a crash leaves its socket behind). */
 export function removeStaleSockets(dir: string): void {
   for (const name of readdirSync(dir)) {
     const pid = Number(/^window-(\d+)-/.exec(name)?.[1]);
-    if (pid && !alive(pid)) {
+    if (pid && !processAlive(pid)) {
       try {
         unlinkSync(join(dir, name));
       } catch {

@@ -9,9 +9,7 @@ import type { Rotation } from '../rotation/rotation';
 import type { AccountInfo, Vault } from '../vault';
 import { fingerprint, type PiReport } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
-
-/** When a 429 names no reset, the account rests this long. */
-export const DEFAULT_REST_MS = 60_000;
+import { DEFAULT_REST_MS } from '../outlet';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;

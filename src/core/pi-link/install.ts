@@ -19,12 +19,17 @@ export type Installed = { state: 'absent' } | { state: 'ours'; version: string; 
 
 /** What is at the companion's path now. */
 export function inspect(agentDir: string, version: string): Installed {
+  const found = read(agentDir);
+  return typeof found === 'string' ? { state: found } : { state: 'ours', version: found.version, current: found.version === version };
+}
+
+/** The file's marker when the rest of the file still hashes to it. */
+function read(agentDir: string): 'absent' | 'foreign' | { version: string; sha: string } {
   const path = join(agentDir, 'extensions', COMPANION_FILE);
-  if (!existsSync(path)) return { state: 'absent' };
+  if (!existsSync(path)) return 'absent';
   const text = readFileSync(path, 'utf8');
   const m = MARKER.exec(text);
-  if (!m || sha(text.slice(m[0].length)) !== m[2]) return { state: 'foreign' };
-  return { state: 'ours', version: m[1], current: m[1] === version };
+  return m && sha(text.slice(m[0].length)) === m[2] ? { version: m[1], sha: m[2] } : 'foreign';
 }
 
 /**
@@ -32,10 +37,10 @@ export function inspect(agentDir: string, version: string): Installed {
  * Returns false when it was already current.
  */
 export function install(agentDir: string, body: string, version: string): boolean {
-  const now = inspect(agentDir, version);
+  const now = read(agentDir);
   const path = join(agentDir, 'extensions', COMPANION_FILE);
-  if (now.state === 'foreign') throw new Fault('pi-link', `${path} exists and was not written by Pi Accounts (or was edited since).`, 'Move it away and run "Connect pi…" again.');
-  if (now.state === 'ours' && now.current && inspectBody(path) === sha(body)) return false;
+  if (now === 'foreign') throw new Fault('pi-link', `${path} exists and was not written by Pi Accounts (or was edited since).`, 'Move it away and run "Connect pi…" again.');
+  if (typeof now === 'object' && now.version === version && now.sha === sha(body)) return false;
   mkdirSync(join(agentDir, 'extensions'), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `// pi-accounts-companion ${version} sha256:${sha(body)}\n${body}`, { mode: 0o644 });
@@ -46,11 +51,9 @@ export function install(agentDir: string, body: string, version: string): boolea
 /** Removes the companion if it is ours and unchanged; returns whether it removed a file. */
 export function uninstall(agentDir: string): boolean {
   const path = join(agentDir, 'extensions', COMPANION_FILE);
-  const now = inspect(agentDir, '');
-  if (now.state === 'absent') return false;
-  if (now.state === 'foreign') throw new Fault('pi-link', `${path} was not written by Pi Accounts (or was edited since); it is left as it is.`, 'Remove it yourself if you no longer want it.');
+  const now = read(agentDir);
+  if (now === 'absent') return false;
+  if (now === 'foreign') throw new Fault('pi-link', `${path} was not written by Pi Accounts (or was edited since); it is left as it is.`, 'Remove it yourself if you no longer want it.');
   unlinkSync(path);
   return true;
 }
-
-const inspectBody = (path: string) => MARKER.exec(readFileSync(path, 'utf8'))?.[2];

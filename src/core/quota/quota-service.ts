@@ -1,6 +1,6 @@
 import { describe, isFault } from '../faults';
 import type { HttpOptions } from '../http';
-import type { Feedback } from '../outlet';
+import { DEFAULT_REST_MS, type Feedback } from '../outlet';
 import { findProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Vault } from '../vault';
@@ -73,7 +73,7 @@ export class QuotaService {
     try {
       return await client.fetch(credential, this.d.http?.());
     } catch (e) {
-      if (e instanceof UsageError && e.problem === 'rate-limited') this.d.feedback.rateLimited(t.provider, t.account, e.retryAt ?? (this.d.now ?? Date.now)() + 60_000, 'the usage endpoint answered 429');
+      if (e instanceof UsageError && e.problem === 'rate-limited') this.d.feedback.rateLimited(t.provider, t.account, e.retryAt ?? (this.d.now ?? Date.now)() + DEFAULT_REST_MS, 'the usage endpoint answered 429');
       throw e;
     }
   }
