@@ -22,7 +22,7 @@ const kindText = (a: AccountInfo) =>
 const inUse = (active: ActiveAccounts, a: AccountInfo) => active.active(a.provider)?.name === a.name;
 
 /** Nothing to act on: the error offers "Sign In" (faults-ui reads `signIn`). */
-export function noAccounts(provider?: string): Fault {
+function noAccounts(provider?: string): Fault {
   const label = provider ? requireProvider(provider).label : undefined;
   const message = label ? `You have no ${label} account yet.` : 'You have no accounts yet.';
   return new Fault('not-found', message, 'Sign in first.', { signIn: provider ?? 'any' });

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { createConnection } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { homedir } from 'node:os';
 import { ensurePrivateDir } from '../../src/core/pi-link/channel-dir';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
-import { COMPANION_FILE, inspect, install, piAgentDir, uninstall } from '../../src/core/pi-link/install';
+import { COMPANION_FILE, inspect, install, uninstall } from '../../src/core/pi-link/install';
 import { fingerprint, lineReader, MAX_LINE, type PiReport } from '../../src/core/pi-link/protocol';
 import { PiLinkServer } from '../../src/core/pi-link/server';
 import { durationMs, restUntil, usageFromHeaders } from '../../src/core/pi-link/usage-headers';
@@ -170,12 +169,6 @@ describe('pi link: installing the companion', () => {
     } finally {
       t.cleanup();
     }
-  });
-
-  it("finds pi's agent directory like pi does", () => {
-    assert.equal(piAgentDir({}), join(homedir(), '.pi', 'agent'));
-    assert.equal(piAgentDir({ PI_CODING_AGENT_DIR: '/tmp/pi-x' }), '/tmp/pi-x');
-    assert.equal(piAgentDir({ PI_CODING_AGENT_DIR: '~/agent' }), join(homedir(), 'agent'));
   });
 });
 

@@ -49,8 +49,7 @@ export function piOwnLine(f: SoakFigures): string {
   return `pi's own: reloads failed ${JSON.stringify(f.piReloadFailures)}, writes kept in memory only ${f.piUnpersisted}`;
 }
 
-/** `extension: false` runs the pi processes alone (the extension only seeds the file), to tell pi's own losses from ours. */
-export async function runSoak(o: { seconds: number; piProcesses?: number; extension?: boolean }): Promise<SoakFigures> {
+export async function runSoak(o: { seconds: number; piProcesses?: number }): Promise<SoakFigures> {
   const n = o.piProcesses ?? 4;
   const t = tempDir();
   // expires_in 301 s: pi stores now + 1 s (it subtracts 5 minutes), so pi refreshes every
@@ -73,7 +72,7 @@ export async function runSoak(o: { seconds: number; piProcesses?: number; extens
     let extensionOps = 0;
     let groq: string | undefined;
     const deadline = Date.now() + o.seconds * 1000;
-    while (o.extension !== false && Date.now() < deadline) {
+    while (Date.now() < deadline) {
       const roll = Math.random();
       if (roll < 0.5) await resolver.key('anthropic');
       else if (roll < 0.75) {

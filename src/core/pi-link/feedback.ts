@@ -13,7 +13,7 @@ import { DEFAULT_REST_MS } from '../outlet';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
-  readonly rotation: Pick<Rotation, 'active' | 'evaluate' | 'cooldownOf'>;
+  readonly rotation: Pick<Rotation, 'active' | 'evaluate'>;
   readonly mode: (provider: string) => RotationMode;
   /** Where a 429, a refused sign-in and the usage figures pi's answer carried are written back. */
   readonly feedback: Pick<Feedback, 'rateLimited' | 'refused' | 'usageSeen'>;
@@ -22,7 +22,6 @@ export interface PiFeedbackDeps {
   /** Manual mode: tell the person once that `account` is rate-limited (with a "Switch" action). */
   readonly tellRateLimited: (provider: string, account: string, until: number) => void;
   readonly log: Logger;
-  readonly now?: () => number;
 }
 
 export interface PiDecision {
@@ -37,15 +36,12 @@ export interface PiDecision {
 const secretOf = (c: ReturnType<Vault['credential']>) => (c ? keyOf(c) || undefined : undefined);
 
 export class PiFeedback {
-  private readonly now: () => number;
   /** provider/account → the rest we already told the person about (manual mode tells once). */
   private readonly told = new Map<string, number>();
   /** Fingerprints of access tokens already refreshed after a 401: exactly one refresh each. */
   private readonly refreshed = new Set<string>();
 
-  constructor(private readonly d: PiFeedbackDeps) {
-    this.now = d.now ?? Date.now;
-  }
+  constructor(private readonly d: PiFeedbackDeps) {}
 
   /** The feedback port: one provider answer pi received, and the decision it caused. */
   async report(r: PiReport): Promise<PiDecision> {
@@ -61,7 +57,7 @@ export class PiFeedback {
     const account = this.accountOf(r);
     if (!account) return { reload: false, summary: 'nothing to do' };
     const name = account.name;
-    const now = this.now();
+    const now = Date.now();
     const usage = usageFromHeaders(r.headers, now);
     if (usage) this.d.feedback.usageSeen(r.provider, name, usage);
     const stale = this.d.rotation.active(r.provider)?.name !== name;
@@ -110,9 +106,8 @@ export class PiFeedback {
 
   /** The account whose key the request carried: by fingerprint, else the active one. */
   private accountOf(r: PiReport): AccountInfo | undefined {
-    const accounts = this.d.vault.accounts(r.provider);
     if (!r.key) return this.d.rotation.active(r.provider);
-    return accounts.find((a) => {
+    return this.d.vault.accounts(r.provider).find((a) => {
       const secret = secretOf(this.d.vault.credential(r.provider, a.name));
       return secret !== undefined && fingerprint(secret) === r.key;
     });

@@ -3,15 +3,11 @@
 // file someone else wrote (or edited since) is never overwritten or deleted.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { resolveAuthPath } from '../mirror/auth-path';
+import { join } from 'node:path';
 import { Fault } from '../faults';
 
 export const COMPANION_FILE = 'pi-accounts-companion.js';
 const MARKER = /^\/\/ pi-accounts-companion (\S+) sha256:([0-9a-f]{64})\n/;
-
-/** pi's agent directory: $PI_CODING_AGENT_DIR, else ~/.pi/agent (where pi finds auth.json). */
-export const piAgentDir = (env: NodeJS.ProcessEnv = process.env): string => dirname(resolveAuthPath(undefined, env));
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 

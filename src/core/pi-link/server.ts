@@ -48,7 +48,6 @@ export class PiLinkServer {
     private readonly log: Logger,
     /** Runs before pi is told to re-read auth.json: writes the new account there. */
     private readonly beforeReload: () => Promise<unknown> = async () => undefined,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /** Starts listening; resolves with the socket path. */
@@ -124,7 +123,7 @@ export class PiLinkServer {
       if (d.reload) await this.beforeReload().catch((e: Error) => this.log.warn(`pi channel: could not update auth.json: ${e.message}`));
       this.send(socket, { v: PROTOCOL, type: 'ack', seq: r.seq, reload: d.reload });
     }
-    this.last = { at: this.now(), pid: r.pid, seq: r.seq, provider: r.provider, status: r.status, summary: d.summary };
+    this.last = { at: Date.now(), pid: r.pid, seq: r.seq, provider: r.provider, status: r.status, summary: d.summary };
     if (r.status >= 400) this.lastFailure = this.last;
     this.changed.fire();
   }
