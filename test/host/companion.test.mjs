@@ -29,7 +29,7 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
     w = undefined;
   });
 
-  it('C1 pi in an integrated terminal gets a 429 for account A: Pi Accounts rests A, pi retries with B, the view shows the switch', async () => {
+  it('C1. pi in an integrated terminal gets a 429 for account A: Pi Accounts rests A, pi retries with B, the view shows the switch', async () => {
     emu = await startLlmEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '1' } } : { text: 'Answered by B.' }));
     // Its own channel directory: other workbenches on this machine must not get this pi's reports.
     const channel = join(mkdtempSync(join(tmpdir(), 'pi-accounts-channel-')), 'ch');

@@ -50,7 +50,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await waitFor(() => /ExtensionService#_doActivateExtension pi-accounts\.pi-accounts/.test(w.logs()['remoteexthost.log'] ?? w.logs()['exthost.log'] ?? ''));
     await waitFor(() => /Activated in [\d.]+ ms/.test(w.logs()['Pi Accounts.log'] ?? ''));
     const ms = Number(/Activated in ([\d.]+) ms/.exec(w.logs()['Pi Accounts.log'])[1]);
-    assert.ok(ms > 0 && ms < 5000, `activation took ${ms} ms`);
+    assert.ok(ms > 0, `activation logged ${ms} ms`); // how long: P1 (performance.test.mjs)
     console.log(`      activation: ${ms} ms (Pi Accounts log)`);
   });
 

@@ -65,11 +65,14 @@ export async function browserSignIn(w, emu, account) {
   // path), so the extension does not count on the loopback and asks for a paste: the person
   // copies the address the browser ended on, as here.
   await page.waitForLoadState().catch(() => undefined);
-  const done = w.notification(`Signed in to Claude Pro/Max as "${account}"`, 30_000);
+  const signedIn = `Signed in to Claude Pro/Max as "${account}"`;
+  // The toast itself, not w.notification(): that opens the notification centre through the
+  // palette after 10 s, which would close a paste box still waiting for its answer.
+  const toast = w.page.locator('.notification-toast', { hasText: signedIn }).first();
   const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'Paste the code (or the whole address)' });
-  const how = await Promise.race([done.then(() => 'loopback'), pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste')]);
+  const how = await Promise.race([toast.waitFor({ timeout: 30_000 }).then(() => 'loopback'), pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste')]);
   if (how === 'paste') await w.answer(emu.stats.lastRedirect);
-  await done;
+  await w.notification(signedIn, 30_000);
   await page.close();
   return how;
 }

@@ -50,3 +50,12 @@ export const defaultsOf = (vault: Vault): ActiveAccounts => ({ active: (provider
 
 /** A provider's sign-in forms, as its descriptor declares them. */
 export const formsOf = (provider: string) => requireProvider(provider).forms ?? [];
+
+/** Waits until `cond` holds (polled every 20 ms); fails after `ms`. A loaded machine takes longer than a fixed wait. */
+export async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -19,7 +19,7 @@ import { lifetimeNotices, MAX_LIFETIME_S, parseTokenResponse } from '../../src/c
 import { MAX_MESSAGE, Redactor } from '../../src/core/redact';
 import { Vault, VAULT_KEY } from '../../src/core/vault';
 import { emulator, type Seen } from './emulator';
-import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir, until } from './helpers';
 import { openWindow, quiet } from './window';
 
 interface PiAuthStorage {
@@ -350,7 +350,7 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     keep.sync();
     // Stored once the answer is in: poll for it (a loaded machine takes longer than a fixed wait).
     const storedRefresh = () => (w.vault.credential('anthropic', 'max') as OAuthCredential).refresh;
-    for (let i = 0; i < 2000 && storedRefresh() === 'rt-0'; i++) await delay(10);
+    await until(() => storedRefresh() !== 'rt-0', 20_000);
     keep.dispose();
     const stored = w.vault.credential('anthropic', 'max') as OAuthCredential;
     assert.equal(stored.refresh, 'rt-kf-1');

@@ -12,7 +12,7 @@ import { QuotaScheduler } from '../../src/core/quota/scheduler';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
-import { KEY_A, MemorySecretStore, tempDir } from './helpers';
+import { KEY_A, MemorySecretStore, tempDir, until } from './helpers';
 import { feedbackInto } from '../../src/core/outlet';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
@@ -129,7 +129,7 @@ describe('pi link: the feedback port', () => {
       socket.write('not json\n{"v":1,"type":"report"}\n');
       socket.write(`${'x'.repeat(MAX_LINE + 1)}\n`);
       socket.write(`${JSON.stringify(report({ status: 429, key: w.keyOf('A'), wantsAck: true }))}\n`);
-      for (let i = 0; i < 100 && !answers.length; i++) await new Promise((r) => setTimeout(r, 20));
+      await until(() => answers.length > 0, 2000);
       assert.deepEqual(answers.map((a) => JSON.parse(a)), [{ v: 1, type: 'ack', seq: 1, reload: true }]);
       assert.equal(w.lines.filter((l) => l.startsWith('WARN pi channel: ignored a malformed message')).length, 3);
       assert.deepEqual(server.status().pids, [7]);

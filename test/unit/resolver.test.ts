@@ -5,7 +5,7 @@ import type { OAuthCredential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import { KeepFresh } from '../../src/core/keep-fresh';
 import { anthropicTokenServer } from './emulator';
-import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir, until } from './helpers';
 import { openWindow, quiet } from './window';
 
 const expired = (refresh = 'rt-0'): OAuthCredential => ({ type: 'oauth', refresh, access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
@@ -153,7 +153,7 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
     const sub = w.vault.onDidChange(() => keep.sync());
     keep.sync();
     // Due a second past the margin; the other account, due at the same moment, would be refreshed by now too.
-    for (let i = 0; i < 100 && server.stats.refreshes === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await until(() => server.stats.refreshes > 0);
     await new Promise((r) => setTimeout(r, 300));
     keep.dispose();
     sub.dispose();

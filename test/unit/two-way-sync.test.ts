@@ -6,18 +6,11 @@ import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { watchFile } from '../../src/core/mirror/watch-file';
 import { oauthProvider } from '../../src/core/oauth/registry';
 import { Vault } from '../../src/core/vault';
-import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf, MemorySecretStore, tempDir, until } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadPi = async () => (await import('@mariozechner/pi-coding-agent')) as unknown as { AuthStorage: { create(path: string): { set(p: string, c: unknown): void; remove(p: string): void } } };
 
-async function until(cond: () => boolean, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(20);
-  }
-}
 
 describe('two-way sync with auth.json', function () {
   this.timeout(30_000);
