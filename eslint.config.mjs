@@ -1,0 +1,44 @@
+// ESLint with typescript-eslint's strict type-checked rules (https://typescript-eslint.io/users/configs),
+// less the few listed below with the reason each does not fit. Prettier owns the layout; the layers
+// are dependency-cruiser's (.dependency-cruiser.cjs).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'out/', 'dist/', 'test-results/', 'media/'] },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.strictTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.ts'] },
+        project: ['./tsconfig.test.json', './tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      // Numbers and booleans in messages are what template strings are for.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // `() => void doThing()` and `(e) => log(e)` arrows are the listener idiom of VS Code's API.
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      // Data from other processes (auth.json, pi's reports, servers) is checked again after its
+      // schema on purpose: a schema is what we expect, not what a hostile peer sends.
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+      // auth.json and models.json are records keyed by provider id: deleting a key is the operation.
+      '@typescript-eslint/no-dynamic-delete': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }] },
+  },
+  {
+    // Host scenarios run under mocha and hand functions to the workbench page (page.evaluate).
+    files: ['test/host/**/*.mjs', 'test/host/**/*.js'],
+    languageOptions: { globals: { ...globals.node, ...globals.mocha, ...globals.browser } },
+  },
+);
