@@ -15,11 +15,17 @@ const lazy = ['undici'];
 const lazyFiles = {
   name: 'lazy-files',
   setup(build) {
-    build.onResolve({ filter: new RegExp(`^(${lazy.join('|')})$`) }, (a) => (a.kind === 'entry-point' ? undefined : { path: `./${a.path}.js`, external: true }));
+    build.onResolve({ filter: new RegExp(`^(${lazy.join('|')})$`) }, (a) =>
+      a.kind === 'entry-point' ? undefined : { path: `./${a.path}.js`, external: true },
+    );
   },
 };
 const result = await esbuild.build({
-  entryPoints: { extension: 'src/extension.ts', 'pi-ai': 'src/core/llm/models.ts', ...Object.fromEntries(lazy.map((name) => [name, name])) },
+  entryPoints: {
+    extension: 'src/extension.ts',
+    'pi-ai': 'src/core/llm/models.ts',
+    ...Object.fromEntries(lazy.map((name) => [name, name])),
+  },
   plugins: [lazyFiles],
   bundle: true,
   format: 'cjs',
@@ -47,7 +53,8 @@ await esbuild.build({
   logLevel: 'warning',
 });
 // In CI the committed package.json must already be the built one.
-if (await syncManifest({ check: !!process.env.CI })) console.log('package.json: provider lists written from the provider directory');
+if (await syncManifest({ check: !!process.env.CI }))
+  console.log('package.json: provider lists written from the provider directory');
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
 for (const [file, o] of Object.entries(result.metafile.outputs)) {

@@ -24,7 +24,11 @@ try {
   // Contention.
   const path = join(dir, 'auth.json');
   const spawnWriter = (kind, prefix) => {
-    const child = spawn(process.execPath, [join(root, 'bench/fixtures/writer.mjs'), kind, path, prefix], { cwd: root, env: { ...process.env, AUTH_FILE_MODULE }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(root, 'bench/fixtures/writer.mjs'), kind, path, prefix], {
+      cwd: root,
+      env: { ...process.env, AUTH_FILE_MODULE },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     let onReady;
     const ready = new Promise((r) => (onReady = r));
@@ -32,11 +36,18 @@ try {
       out += d;
       if (out.startsWith('ready\n')) onReady();
     });
-    const result = new Promise((res, rej) => child.on('exit', (code) => (code ? rej(new Error(`${kind} writer exited with ${code}`)) : res(JSON.parse(out.slice('ready\n'.length))))));
+    const result = new Promise((res, rej) =>
+      child.on('exit', (code) =>
+        code ? rej(new Error(`${kind} writer exited with ${code}`)) : res(JSON.parse(out.slice('ready\n'.length))),
+      ),
+    );
     return { ready, result, start: (deadline) => child.stdin.end(String(deadline)) };
   };
   writeFileSync(path, '{}', { mode: 0o600 });
-  const children = Array.from({ length: WRITERS }, (_, i) => [spawnWriter('pi', `pi${i}`), spawnWriter('ours', `ours${i}`)]).flat();
+  const children = Array.from({ length: WRITERS }, (_, i) => [
+    spawnWriter('pi', `pi${i}`),
+    spawnWriter('ours', `ours${i}`),
+  ]).flat();
   await Promise.all(children.map((c) => c.ready));
   const deadline = Date.now() + SECONDS * 1000;
   for (const c of children) c.start(deadline);
@@ -47,8 +58,12 @@ try {
   const side = (kind) => results.filter((r) => r.kind === kind);
   const perSecond = (kind) => side(kind).reduce((n, r) => n + r.writes, 0) / SECONDS;
   const slowest = (kind) => Math.max(...side(kind).map((r) => r.slowestMs));
-  console.log(`auth.json under contention, ${SECONDS} s: ${WRITERS} pi processes (AuthStorage.set) + ${WRITERS} extension processes (updateAuthFile) on one file`);
-  console.log(`  writes/s: extension ${perSecond('ours').toFixed(0)}, pi ${perSecond('pi').toFixed(0)} (pi's lock-busy retries ${side('pi').reduce((n, r) => n + r.lockRetries, 0)})`);
+  console.log(
+    `auth.json under contention, ${SECONDS} s: ${WRITERS} pi processes (AuthStorage.set) + ${WRITERS} extension processes (updateAuthFile) on one file`,
+  );
+  console.log(
+    `  writes/s: extension ${perSecond('ours').toFixed(0)}, pi ${perSecond('pi').toFixed(0)} (pi's lock-busy retries ${side('pi').reduce((n, r) => n + r.lockRetries, 0)})`,
+  );
   check('extension writes/s ÷ pi writes/s', perSecond('ours') / perSecond('pi'), '≥', 0.5);
   console.log(`  slowest single write: extension ${slowest('ours').toFixed(0)} ms, pi ${slowest('pi').toFixed(0)} ms`);
   check('extension slowest write (s)', slowest('ours') / 1000, '≤', 2);
@@ -59,7 +74,9 @@ try {
   // One write, no contention: interleaved rounds on two files in the same folder.
   const piPath = join(dir, 'pi-auth.json');
   const ourPath = join(dir, 'our-auth.json');
-  const seed = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`p${i}`, { type: 'api_key', key: `key-${i}-0123456789abcdef0123456789` }]));
+  const seed = Object.fromEntries(
+    Array.from({ length: 6 }, (_, i) => [`p${i}`, { type: 'api_key', key: `key-${i}-0123456789abcdef0123456789` }]),
+  );
   for (const p of [piPath, ourPath]) writeFileSync(p, JSON.stringify(seed, null, 2), { mode: 0o600 });
   const pi = AuthStorage.create(piPath);
   const piMs = [];
@@ -75,7 +92,9 @@ try {
       ourMs.push(performance.now() - t0);
     }
   }
-  console.log(`one changed account written, ${piMs.length} writes each: extension median ${median(ourMs).toFixed(3)} ms, pi \`set\` ${median(piMs).toFixed(3)} ms`);
+  console.log(
+    `one changed account written, ${piMs.length} writes each: extension median ${median(ourMs).toFixed(3)} ms, pi \`set\` ${median(piMs).toFixed(3)} ms`,
+  );
   check("one write ÷ pi's set", median(ourMs) / median(piMs), '≤', 2);
 } finally {
   rmSync(dir, { recursive: true, force: true });

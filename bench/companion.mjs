@@ -24,7 +24,10 @@ const companion = (await import(pathToFileURL(join(scratch, 'companion.mjs')).hr
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const PI_REQUESTS = Number(process.env.BENCH_PI_REQUESTS ?? 50);
 
-const em = await startLlmEmulator(() => ({ text: 'ok', headers: { 'anthropic-ratelimit-unified-5h-utilization': '0.1' } }));
+const em = await startLlmEmulator(() => ({
+  text: 'ok',
+  headers: { 'anthropic-ratelimit-unified-5h-utilization': '0.1' },
+}));
 const model = { ...getModel('anthropic', 'claude-sonnet-4-5'), baseUrl: em.base };
 const auth = AuthStorage.inMemory({ anthropic: { type: 'api_key', key: 'sk-ant-api03-bench' } });
 
@@ -33,21 +36,32 @@ const handlers = new Map();
 companion({ on: (event, fn) => handlers.set(event, fn) });
 const ctx = { model, modelRegistry: { authStorage: auth } };
 await handlers.get('session_start')({ type: 'session_start' }, ctx);
-const headers = { 'content-type': 'text/event-stream', 'anthropic-ratelimit-unified-5h-utilization': '0.1', 'request-id': 'req_1' };
+const headers = {
+  'content-type': 'text/event-stream',
+  'anthropic-ratelimit-unified-5h-utilization': '0.1',
+  'request-id': 'req_1',
+};
 const errorMessage = { role: 'assistant', stopReason: 'error', errorMessage: '429 {"type":"error"}' };
 const companionMs = [];
 for (let i = 0; i < REQUESTS; i++) {
   const t = performance.now();
   await handlers.get('before_provider_request')({ type: 'before_provider_request', payload: {} }, ctx);
   await handlers.get('after_provider_response')({ type: 'after_provider_response', status: 200, headers }, ctx);
-  await handlers.get('message_end')({ type: 'message_end', message: i % 10 ? { role: 'assistant', stopReason: 'stop' } : errorMessage }, ctx);
+  await handlers.get('message_end')(
+    { type: 'message_end', message: i % 10 ? { role: 'assistant', stopReason: 'stop' } : errorMessage },
+    ctx,
+  );
   companionMs.push(performance.now() - t);
 }
 
 const piMs = [];
 for (let i = 0; i < PI_REQUESTS; i++) {
   const t = performance.now();
-  const s = streamSimple(model, { messages: [{ role: 'user', content: 'hi', timestamp: Date.now() }] }, { apiKey: await auth.getApiKey('anthropic') });
+  const s = streamSimple(
+    model,
+    { messages: [{ role: 'user', content: 'hi', timestamp: Date.now() }] },
+    { apiKey: await auth.getApiKey('anthropic') },
+  );
   for await (const _ of s);
   piMs.push(performance.now() - t);
 }
@@ -56,6 +70,10 @@ await em.close();
 
 const c = median(companionMs);
 const p = median(piMs);
-console.log(`companion, no Pi Accounts listening: median ${(c * 1000).toFixed(1)} µs per request (${REQUESTS} requests)`);
-console.log(`pi, one loopback request: median ${p.toFixed(2)} ms (${PI_REQUESTS} requests); ratio companion / pi request: ${(c / p).toFixed(4)}`);
+console.log(
+  `companion, no Pi Accounts listening: median ${(c * 1000).toFixed(1)} µs per request (${REQUESTS} requests)`,
+);
+console.log(
+  `pi, one loopback request: median ${p.toFixed(2)} ms (${PI_REQUESTS} requests); ratio companion / pi request: ${(c / p).toFixed(4)}`,
+);
 check('companion per pi request, median (ms)', c, '≤', 1);

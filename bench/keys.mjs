@@ -22,7 +22,12 @@ const { quiet } = require(join(out, 'test/unit/window.js'));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const CALLS = 20_000;
 const apiKey = { type: 'api_key', key: 'sk-proj-bench-0123456789abcdef0123456789abcdef' };
-const signIn = { type: 'oauth', refresh: 'rt-bench', access: 'sk-ant-oat01-bench-access', expires: Date.now() + 8 * 3_600_000 };
+const signIn = {
+  type: 'oauth',
+  refresh: 'rt-bench',
+  access: 'sk-ant-oat01-bench-access',
+  expires: Date.now() + 8 * 3_600_000,
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'pi-accounts-bench-keys-'));
 try {
@@ -34,21 +39,34 @@ try {
   const store = new MemorySecretStore();
   const vault = new Vault(store);
   await vault.load();
-  const settings = new CachedRotationSettings(() => ({ mode: 'manual', overrides: { anthropic: 'round-robin' }, threshold: 80 }));
+  const settings = new CachedRotationSettings(() => ({
+    mode: 'manual',
+    overrides: { anthropic: 'round-robin' },
+    threshold: 80,
+  }));
   const rotation = new Rotation({ vault, settings, quota: () => undefined, store, log: quiet });
   await rotation.load();
   for (const n of ['work', 'home']) await vault.add('openai', n, { ...apiKey, key: `${apiKey.key}-${n}` });
   for (const n of ['max', 'pro']) await vault.add('anthropic', n, { ...signIn, access: `${signIn.access}-${n}` });
   rotation.evaluate();
   const oauth = (id) => oauthProvider(id);
-  const resolver = new KeyResolver({ vault, oauth, log: quiet, active: rotation, locked: lockedRun({ active: rotation, mirror: () => undefined, privateLock: join(dir, 'refresh') }) });
+  const resolver = new KeyResolver({
+    vault,
+    oauth,
+    log: quiet,
+    active: rotation,
+    locked: lockedRun({ active: rotation, mirror: () => undefined, privateLock: join(dir, 'refresh') }),
+  });
 
   const time = async (fn) => {
     const t0 = performance.now();
     for (let i = 0; i < CALLS; i++) await fn();
     return ((performance.now() - t0) * 1000) / CALLS; // µs per call
   };
-  for (const [label, provider] of [['cached key, API-key account', 'openai'], ['cached key, unexpired sign-in', 'anthropic']]) {
+  for (const [label, provider] of [
+    ['cached key, API-key account', 'openai'],
+    ['cached key, unexpired sign-in', 'anthropic'],
+  ]) {
     if (!(await resolver.key(provider)) || !(await pi.getApiKey(provider))) throw new Error(`no ${provider} key`);
     const ours = [];
     const theirs = [];
@@ -56,7 +74,9 @@ try {
       ours.push(await time(() => resolver.key(provider)));
       theirs.push(await time(() => pi.getApiKey(provider)));
     }
-    console.log(`${label}, ${ROUNDS} interleaved rounds of ${CALLS.toLocaleString('en-US')} calls: extension median ${median(ours).toFixed(3)} µs, pi getApiKey ${median(theirs).toFixed(3)} µs`);
+    console.log(
+      `${label}, ${ROUNDS} interleaved rounds of ${CALLS.toLocaleString('en-US')} calls: extension median ${median(ours).toFixed(3)} µs, pi getApiKey ${median(theirs).toFixed(3)} µs`,
+    );
     check(`${label}: extension ÷ pi`, median(ours) / median(theirs), '≤', 1);
   }
   rotation.dispose();

@@ -26,12 +26,22 @@ const server = createServer((req, res) => {
   setTimeout(() => {
     inFlight--;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ five_hour: { utilization: 10, resets_at: new Date().toISOString() }, seven_day: { utilization: 5, resets_at: new Date().toISOString() } }));
+    res.end(
+      JSON.stringify({
+        five_hour: { utilization: 10, resets_at: new Date().toISOString() },
+        seven_day: { utilization: 5, resets_at: new Date().toISOString() },
+      }),
+    );
   }, LATENCY);
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const client = anthropicUsage({ url: `http://127.0.0.1:${server.address().port}/api/oauth/usage` });
-const credentialOf = (account) => ({ type: 'oauth', refresh: 'r', access: `access-${account}`, expires: Date.now() + 3_600_000 });
+const credentialOf = (account) => ({
+  type: 'oauth',
+  refresh: 'r',
+  access: `access-${account}`,
+  expires: Date.now() + 3_600_000,
+});
 
 const walls = [];
 const maxes = [];

@@ -4,6 +4,8 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 export function check(what, value, op, goal) {
   const ok = op === '≤' ? value <= goal : value >= goal;
-  console.log(`  ${ok ? 'PASS' : 'FAIL'} ${what}: ${Number.isInteger(value) ? value : value.toFixed(3)} (goal ${op} ${goal})`);
+  console.log(
+    `  ${ok ? 'PASS' : 'FAIL'} ${what}: ${Number.isInteger(value) ? value : value.toFixed(3)} (goal ${op} ${goal})`,
+  );
   if (!ok) process.exitCode = 1;
 }

@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const benches = ['keys.mjs', 'auth-file.mjs', 'bundle.mjs', 'companion.mjs', 'refresh.mjs', 'quota.mjs', 'soak.mjs'];
-const failed = benches.filter((b) => spawnSync(process.execPath, [join(import.meta.dirname, b)], { stdio: 'inherit' }).status !== 0);
+const failed = benches.filter(
+  (b) => spawnSync(process.execPath, [join(import.meta.dirname, b)], { stdio: 'inherit' }).status !== 0,
+);
 console.log(failed.length ? `\nMissed goals in: ${failed.join(', ')}` : '\nEvery goal met.');
 process.exitCode = failed.length ? 1 : 0;

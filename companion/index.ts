@@ -8,7 +8,9 @@
 //   (successful ones: the providers' SDKs throw on an error status before that hook);
 // - message_end: an assistant message that ended in error carries the status in its text;
 // - ctx.modelRegistry.authStorage.reload(): pi's own way to re-read auth.json.
-import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with { 'resolution-mode': 'import' };
+import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with {
+  'resolution-mode': 'import',
+};
 import { channelDir } from '../src/core/pi-link/channel-dir';
 import { fingerprint, isUsageHeader, PROTOCOL, type PiReport } from '../src/core/pi-link/protocol';
 import { Link } from './link';
@@ -34,12 +36,26 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       // pi keeps the credential it has
     }
   };
-  const link = new Link(channelDir(), { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION }, reload);
+  const link = new Link(
+    channelDir(),
+    { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION },
+    reload,
+  );
 
   const base = (ctx: ExtensionContext, status: number) => {
     const s = stored;
     const secret = s?.type === 'api_key' ? s.key : s?.type === 'oauth' ? s.access : undefined;
-    return { v: PROTOCOL, type: 'report', pid: process.pid, seq: ++seq, provider: ctx.model?.provider ?? 'unknown', model: ctx.model?.id, status, headers: {}, key: secret ? fingerprint(secret) : undefined } as PiReport;
+    return {
+      v: PROTOCOL,
+      type: 'report',
+      pid: process.pid,
+      seq: ++seq,
+      provider: ctx.model?.provider ?? 'unknown',
+      model: ctx.model?.id,
+      status,
+      headers: {},
+      key: secret ? fingerprint(secret) : undefined,
+    } as PiReport;
   };
 
   pi.on('session_start', (_e, ctx) => {
@@ -62,7 +78,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if (!link.connected()) return;
     const r = base(ctx, e.status);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(e.headers)) if (isUsageHeader(name.toLowerCase())) headers[name.toLowerCase()] = String(value).slice(0, 500);
+    for (const [name, value] of Object.entries(e.headers))
+      if (isUsageHeader(name.toLowerCase())) headers[name.toLowerCase()] = String(value).slice(0, 500);
     r.headers = headers;
     r.wantsAck = e.status >= 400;
     return link.send(r).then(() => undefined);

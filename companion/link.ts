@@ -77,9 +77,18 @@ export class Link {
     socket.unref(); // pi exits when it is done, connected or not
     this.sockets.set(name, socket);
     socket.on('connect', () => (this.ready.add(socket), socket.write(`${JSON.stringify(this.hello)}\n`)));
-    socket.on('data', lineReader((line) => this.receive(line), () => undefined));
+    socket.on(
+      'data',
+      lineReader(
+        (line) => this.receive(line),
+        () => undefined,
+      ),
+    );
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => (this.ready.delete(socket), this.sockets.get(name) === socket && this.sockets.delete(name)));
+    socket.on(
+      'close',
+      () => (this.ready.delete(socket), this.sockets.get(name) === socket && this.sockets.delete(name)),
+    );
   }
 
   private receive(line: string): void {

@@ -23,12 +23,13 @@ const seg = (px, py, ax, ay, bx, by) => {
 const W = 1.9 * S; // stroke width (a little bolder than the 1.6 of the 24 px glyph)
 const inGlyph = (x, y) => {
   const [u, v] = [x / S, y / S];
-  const d = Math.min(
-    seg(u, v, 4, 7, 20, 7), // the bar
-    seg(u, v, 8, 7, 8, 18), // left leg
-    seg(u, v, 15, 7, 15, 15.5), // right leg…
-    Math.abs(Math.hypot(u - 17.5, v - 15.5) - 2.5) + (u > 17.5 || v < 15.5 ? 99 : 0), // …its curl
-  ) * S;
+  const d =
+    Math.min(
+      seg(u, v, 4, 7, 20, 7), // the bar
+      seg(u, v, 8, 7, 8, 18), // left leg
+      seg(u, v, 15, 7, 15, 15.5), // right leg…
+      Math.abs(Math.hypot(u - 17.5, v - 15.5) - 2.5) + (u > 17.5 || v < 15.5 ? 99 : 0), // …its curl
+    ) * S;
   const dot = Math.abs(Math.hypot(u - 18.5, v - 4.5) - 1.5) * S;
   return Math.min(d, dot) <= W / 2;
 };
@@ -76,7 +77,12 @@ const ihdr = Buffer.alloc(13);
 ihdr.writeUInt32BE(N, 0);
 ihdr.writeUInt32BE(N, 4);
 ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter, no interlace
-const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+const png = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  chunk('IHDR', ihdr),
+  chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 9 })),
+  chunk('IEND', Buffer.alloc(0)),
+]);
 const out = new URL('../media/icon.png', import.meta.url);
 writeFileSync(out, png);
 console.log(`wrote ${out.pathname} (${png.length} bytes, ${N}×${N})`);

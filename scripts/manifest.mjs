@@ -10,7 +10,12 @@ import { createRequire } from 'node:module';
 /** The directory's facts, bundled in memory from the TypeScript source. */
 async function directory() {
   const { outputFiles } = await esbuild.build({
-    stdin: { contents: "export { PROVIDERS } from './src/core/providers/directory'; export { sharedVariables } from './src/core/terminal-env';", resolveDir: '.', loader: 'ts' },
+    stdin: {
+      contents:
+        "export { PROVIDERS } from './src/core/providers/directory'; export { sharedVariables } from './src/core/terminal-env';",
+      resolveDir: '.',
+      loader: 'ts',
+    },
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -19,7 +24,11 @@ async function directory() {
     logLevel: 'warning',
   });
   const module = { exports: {} };
-  new Function('module', 'exports', 'require', outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
+  new Function('module', 'exports', 'require', outputFiles[0].text)(
+    module,
+    module.exports,
+    createRequire(import.meta.url),
+  );
   return module.exports;
 }
 
@@ -39,7 +48,10 @@ export async function syncManifest({ path = 'package.json', check = false } = {}
   setting.properties = Object.fromEntries(shared.map(([variable, ids]) => [variable, { type: 'string', enum: ids }]));
   setting.markdownDescription = `Which provider's account a terminal gets for a variable two providers read, when both have an account (pi reads ${shared.map(([variable, ids]) => `\`${variable}\` for ${ids.map(label).join(' and ')}`).join(', ')}). Unset: the first in that list.`;
   if (JSON.stringify(pkg) === before) return false;
-  if (check) throw new Error(`${path}: its provider lists differ from the provider directory. Run \`npm run build\` and commit ${path}.`);
+  if (check)
+    throw new Error(
+      `${path}: its provider lists differ from the provider directory. Run \`npm run build\` and commit ${path}.`,
+    );
   writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);
   return true;
 }

@@ -10,8 +10,21 @@ const { oauthProvider } = require(join(out, 'oauth/registry.js'));
 
 const rows = PROVIDERS.map((p) => [
   p.id,
-  p.signIn.map((k) => (k === 'apiKey' && p.forms ? `values (${p.forms.map((f) => f.label).join(' / ')})` : k === 'apiKey' ? 'api key' : k)).join(', '),
-  [...new Set([...p.envVars, ...(p.forms ?? []).flatMap((f) => [f.key?.variable, ...f.fields.map((x) => x.variable)]).filter(Boolean)])].join(' ') || '—',
+  p.signIn
+    .map((k) =>
+      k === 'apiKey' && p.forms
+        ? `values (${p.forms.map((f) => f.label).join(' / ')})`
+        : k === 'apiKey'
+          ? 'api key'
+          : k,
+    )
+    .join(', '),
+  [
+    ...new Set([
+      ...p.envVars,
+      ...(p.forms ?? []).flatMap((f) => [f.key?.variable, ...f.fields.map((x) => x.variable)]).filter(Boolean),
+    ]),
+  ].join(' ') || '—',
   usageClient(p.id) ? 'yes' : '—',
   oauthProvider(p.id) ? 'yes' : '—',
   p.piExtension ? `needs ${p.piExtension}` : '',

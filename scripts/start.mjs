@@ -11,8 +11,14 @@ import { basename, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const hasCode = spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
-const cache = process.env.PI_ACCOUNTS_HOST_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pi-accounts-host');
-const profile = join(cache, 'profiles', `${basename(root)}-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`);
+const cache =
+  process.env.PI_ACCOUNTS_HOST_CACHE ||
+  join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pi-accounts-host');
+const profile = join(
+  cache,
+  'profiles',
+  `${basename(root)}-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`,
+);
 if (process.argv.includes('--reset')) {
   rmSync(profile, { recursive: true, force: true });
   console.log(`Reset the VS Code profile of this checkout (${profile}).`);
@@ -24,7 +30,11 @@ console.log(`VS Code profile of this checkout: ${profile}\n(start afresh with \`
 
 if (hasCode) {
   execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
-  execFileSync('code', ['--user-data-dir', userData, '--extensions-dir', extensions, `--extensionDevelopmentPath=${root}`, root], { stdio: 'inherit' });
+  execFileSync(
+    'code',
+    ['--user-data-dir', userData, '--extensions-dir', extensions, `--extensionDevelopmentPath=${root}`, root],
+    { stdio: 'inherit' },
+  );
   process.exit(0);
 }
 
@@ -32,9 +42,29 @@ const { ensureHost } = await import('../test/host/setup.mjs');
 const { node24, codeServerEntry } = ensureHost();
 execFileSync('npm', ['run', 'package'], { cwd: root, stdio: 'inherit' });
 const common = ['--extensions-dir', extensions, '--user-data-dir', userData];
-execFileSync(node24, [codeServerEntry, ...common, '--install-extension', join(root, 'dist', 'pi-accounts.vsix'), '--force'], { stdio: 'inherit' });
+execFileSync(
+  node24,
+  [codeServerEntry, ...common, '--install-extension', join(root, 'dist', 'pi-accounts.vsix'), '--force'],
+  { stdio: 'inherit' },
+);
 const port = process.env.PORT ?? '8080';
-const server = spawn(node24, [codeServerEntry, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', root], { stdio: ['ignore', 'ignore', 'inherit'] });
-console.log(`\nPi Accounts is running in VS Code at http://127.0.0.1:${port}/?folder=${encodeURIComponent(root)}\nOpen it in a browser; Ctrl+C stops it.\n`);
+const server = spawn(
+  node24,
+  [
+    codeServerEntry,
+    ...common,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    root,
+  ],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+);
+console.log(
+  `\nPi Accounts is running in VS Code at http://127.0.0.1:${port}/?folder=${encodeURIComponent(root)}\nOpen it in a browser; Ctrl+C stops it.\n`,
+);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill('SIGTERM'));
 server.on('exit', (code) => process.exit(code ?? 0));

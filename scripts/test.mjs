@@ -10,7 +10,8 @@ function run(script) {
       process.stdout.write(d);
     });
     child.on('close', (code) => {
-      const count = (word) => [...out.matchAll(new RegExp(`^\\s*(\\d+) ${word}`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+      const count = (word) =>
+        [...out.matchAll(new RegExp(`^\\s*(\\d+) ${word}`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
       resolve({ code: code ?? 1, passed: count('passing'), failed: count('failing') });
     });
   });

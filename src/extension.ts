@@ -68,7 +68,11 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     http: httpOptions,
     active: rotation,
-    locked: lockedRun({ active: rotation, mirror: () => (mirror.enabled() ? authMirror : undefined), privateLock: join(context.globalStorageUri.fsPath, 'refresh') }),
+    locked: lockedRun({
+      active: rotation,
+      mirror: () => (mirror.enabled() ? authMirror : undefined),
+      privateLock: join(context.globalStorageUri.fsPath, 'refresh'),
+    }),
   });
   const quota = new QuotaService({
     vault,
@@ -90,9 +94,36 @@ export function activate(context: vscode.ExtensionContext): void {
     .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
-  const afterSignIn = new AfterSignIn({ log, http: httpOptions, base: (p) => overrides[p]?.models, changed: () => view.sync() });
-  const piLink = new PiLinkUi({ context, vault, rotation, resolver, feedback, mode: (p) => rotationSettings.mode(p), writeAuthFile: () => mirror.run(), authPath, log, refreshView: () => view.sync() });
-  const view = new AccountsView({ vault, ready, rotation, quota: entry, mode: (p) => rotationSettings.mode(p), tokens: (p, a) => ledger.forToday(p, a), problem: (p, a) => afterSignIn.problem(p, a), exported: () => terminal.exported(), piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem), piStatus: () => piLink.status() });
+  const afterSignIn = new AfterSignIn({
+    log,
+    http: httpOptions,
+    base: (p) => overrides[p]?.models,
+    changed: () => view.sync(),
+  });
+  const piLink = new PiLinkUi({
+    context,
+    vault,
+    rotation,
+    resolver,
+    feedback,
+    mode: (p) => rotationSettings.mode(p),
+    writeAuthFile: () => mirror.run(),
+    authPath,
+    log,
+    refreshView: () => view.sync(),
+  });
+  const view = new AccountsView({
+    vault,
+    ready,
+    rotation,
+    quota: entry,
+    mode: (p) => rotationSettings.mode(p),
+    tokens: (p, a) => ledger.forToday(p, a),
+    problem: (p, a) => afterSignIn.problem(p, a),
+    exported: () => terminal.exported(),
+    piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem),
+    piStatus: () => piLink.status(),
+  });
   const modelBridge = new ModelBridge({
     vault,
     resolver,
@@ -105,9 +136,29 @@ export function activate(context: vscode.ExtensionContext): void {
     load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
     onUsage: (p, a, input, output, cached) => (ledger.add(p, a, input, output, cached), view.sync()),
   });
-  const models = new PiLanguageModels(modelBridge, new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')), log, () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false));
+  const models = new PiLanguageModels(
+    modelBridge,
+    new ModelList(memento(context.globalState, 'piAccounts.modelLists.v1')),
+    log,
+    () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false),
+  );
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
-  const commands = new Commands({ vault, ready, recent: new RecentProviders(context.globalState), mirror, authPath, log, refreshView: () => view.sync(), oauth, http: httpOptions, rotation, quota, afterSignIn: (p, a, c) => afterSignIn.run(p, a, c), selected: () => view.selected(), modelsBaseUrl: (p) => overrides[p]?.models });
+  const commands = new Commands({
+    vault,
+    ready,
+    recent: new RecentProviders(context.globalState),
+    mirror,
+    authPath,
+    log,
+    refreshView: () => view.sync(),
+    oauth,
+    http: httpOptions,
+    rotation,
+    quota,
+    afterSignIn: (p, a, c) => afterSignIn.run(p, a, c),
+    selected: () => view.selected(),
+    modelsBaseUrl: (p) => overrides[p]?.models,
+  });
   const auth = new AuthProviders(vault, {
     log,
     active: rotation,
@@ -130,16 +181,25 @@ export function activate(context: vscode.ExtensionContext): void {
     try {
       const r = await modelsMirror.sync();
       modelsProblem = undefined;
-      if (r.written) log.info(`models.json updated (${r.path}): pi gets the base URL and headers of ${r.owned.join(', ') || 'no account'}.`);
-      if (r.conflicts.length) log.warn(`models.json sets its own base URL or headers for ${r.conflicts.join(', ')}; left as they are.`);
-      if (r.refused.length) log.warn(`Headers not written to models.json because pi would run them as commands ("!…"): ${r.refused.join(', ')}.`);
+      if (r.written)
+        log.info(
+          `models.json updated (${r.path}): pi gets the base URL and headers of ${r.owned.join(', ') || 'no account'}.`,
+        );
+      if (r.conflicts.length)
+        log.warn(`models.json sets its own base URL or headers for ${r.conflicts.join(', ')}; left as they are.`);
+      if (r.refused.length)
+        log.warn(
+          `Headers not written to models.json because pi would run them as commands ("!…"): ${r.refused.join(', ')}.`,
+        );
     } catch (e) {
       modelsProblem = describe(e);
       log.warn(modelsProblem);
     }
     view.sync();
   };
-  const piFiles: Outlet = { sync: coalesced(() => (void mirror.run().then(() => piLink.reloadPi()), void syncModels())) };
+  const piFiles: Outlet = {
+    sync: coalesced(() => (void mirror.run().then(() => piLink.reloadPi()), void syncModels())),
+  };
   const showUsage = coalesced(() => (view.sync(), statusBar.sync()));
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
@@ -173,7 +233,9 @@ export function activate(context: vscode.ExtensionContext): void {
       piFiles.sync();
       if (change.allExhausted) {
         const label = requireProvider(change.provider).label;
-        void vscode.window.showWarningMessage(`Every ${label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`);
+        void vscode.window.showWarningMessage(
+          `Every ${label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`,
+        );
       }
     }),
     quota.onDidChange((t) => {
@@ -182,31 +244,40 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => (terminal.sync(), view.sync())),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror')) (terminal.sync(), view.sync());
+      if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror'))
+        (terminal.sync(), view.sync());
       if (e.affectsConfiguration('piAccounts.rotation')) (rotationSettings.reload(), rotation.evaluate(), follow());
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.sync();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) piFiles.sync();
     }),
   );
   const used = process.cpuUsage(cpu);
-  log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms (CPU ${((used.user + used.system) / 1000).toFixed(1)} ms).`);
+  log.info(
+    `Activated in ${(performance.now() - started).toFixed(1)} ms (CPU ${((used.user + used.system) / 1000).toFixed(1)} ms).`,
+  );
 
   // The vault's "load" event already updated the redactor, terminals, view and auth providers.
-  void ready.then(async (loaded) => {
-    log.info(`Accounts loaded ${Math.round(performance.now() - started)} ms after activation began: ${vault.accounts().length} account(s); auth.json at ${authPath()}.`);
-    piLink.start();
-    // Watched from here, not in activate(): the first mirror run below reads the file anyway.
-    context.subscriptions.push(watchFile(authPath, () => void mirror.onFileChanged()));
-    if (loaded) await mirror.run().then(() => (void syncModels(), mirror.offerImportOnce()));
-  }).catch((e) => log.error(describe(e)));
+  void ready
+    .then(async (loaded) => {
+      log.info(
+        `Accounts loaded ${Math.round(performance.now() - started)} ms after activation began: ${vault.accounts().length} account(s); auth.json at ${authPath()}.`,
+      );
+      piLink.start();
+      // Watched from here, not in activate(): the first mirror run below reads the file anyway.
+      context.subscriptions.push(watchFile(authPath, () => void mirror.onFileChanged()));
+      if (loaded) await mirror.run().then(() => (void syncModels(), mirror.offerImportOnce()));
+    })
+    .catch((e) => log.error(describe(e)));
 }
 
 /** For the account's tooltip: whether pi gets the account's base URL and headers through its models.json. */
 function piOverridesText(models: ModelsMirror, provider: string, problem: string | undefined): string | undefined {
   const r = models.report();
   if (problem) return `pi does not get this account's base URL and headers: ${problem}`;
-  if (r?.owned.includes(provider)) return `pi gets this account's base URL and headers from its models.json (${r.path})`;
-  if (r?.conflicts.includes(provider)) return `pi's models.json (${r.path}) sets its own base URL or headers for this provider, so pi uses those (left as they are)`;
+  if (r?.owned.includes(provider))
+    return `pi gets this account's base URL and headers from its models.json (${r.path})`;
+  if (r?.conflicts.includes(provider))
+    return `pi's models.json (${r.path}) sets its own base URL or headers for this provider, so pi uses those (left as they are)`;
   return undefined;
 }
 
@@ -219,7 +290,8 @@ function memento(m: vscode.Memento, key: string) {
 function endpointOverrides(log: ReturnType<typeof createLog>): EndpointOverrides {
   try {
     const o = parseEndpointOverrides(process.env[ENDPOINTS_ENV]);
-    if (Object.keys(o).length) log.warn(`${ENDPOINTS_ENV} is set: sign-in for ${Object.keys(o).join(', ')} goes to local test servers.`);
+    if (Object.keys(o).length)
+      log.warn(`${ENDPOINTS_ENV} is set: sign-in for ${Object.keys(o).join(', ')} goes to local test servers.`);
     return o;
   } catch (e) {
     log.error(describe(e));
@@ -229,14 +301,24 @@ function endpointOverrides(log: ReturnType<typeof createLog>): EndpointOverrides
 
 /** Resolves true once the accounts are read, false when they cannot be (already reported). */
 async function loadVault(vault: Vault, log: ReturnType<typeof createLog>): Promise<boolean> {
-  const slow = setTimeout(() => log.warn("VS Code's secret storage has not answered for 10 s; accounts appear once it does."), 10_000);
+  const slow = setTimeout(
+    () => log.warn("VS Code's secret storage has not answered for 10 s; accounts appear once it does."),
+    10_000,
+  );
   try {
     await vault.load();
     const unreadable = vault.unreadable();
     if (unreadable.length) {
       const which = unreadable.map((u) => `${u.provider}/${u.name ?? '?'}`).join(', ');
-      log.error(`${unreadable.length} saved account(s) cannot be read and are kept as they are: ${which}. The other accounts work.`);
-      void vscode.window.showWarningMessage(`Pi Accounts cannot read ${unreadable.length === 1 ? 'the saved account' : 'these saved accounts'} ${which}; the others work. Sign in to ${unreadable.length === 1 ? 'it' : 'them'} again under another name, or report the problem.`, 'Show Log').then((c) => c && log.show());
+      log.error(
+        `${unreadable.length} saved account(s) cannot be read and are kept as they are: ${which}. The other accounts work.`,
+      );
+      void vscode.window
+        .showWarningMessage(
+          `Pi Accounts cannot read ${unreadable.length === 1 ? 'the saved account' : 'these saved accounts'} ${which}; the others work. Sign in to ${unreadable.length === 1 ? 'it' : 'them'} again under another name, or report the problem.`,
+          'Show Log',
+        )
+        .then((c) => c && log.show());
     }
     return true;
   } catch (e) {

@@ -10,7 +10,11 @@ const envSchema = z.record(z.string().check(z.regex(/^[A-Z_][A-Z0-9_]*$/)), z.st
  * resource, API version, Cloudflare account id), exported to terminals with the key. Only
  * `type` and `key` ever reach auth.json: they are what pi reads there.
  */
-export const apiKeyCredentialSchema = z.object({ type: z.literal('api_key'), key: z.string().check(z.minLength(1)), env: z.optional(envSchema) });
+export const apiKeyCredentialSchema = z.object({
+  type: z.literal('api_key'),
+  key: z.string().check(z.minLength(1)),
+  env: z.optional(envSchema),
+});
 export type ApiKeyCredential = z.infer<typeof apiKeyCredentialSchema>;
 /** Values only, no single key (Bedrock with an AWS profile or key pair, Vertex with ADC): pi reads these from the environment. */
 export const envCredentialSchema = z.object({ type: z.literal('env'), vars: envSchema });
@@ -26,7 +30,11 @@ export const oauthCredentialSchema = z.looseObject({
   expires: z.number(),
 });
 export type OAuthCredential = z.infer<typeof oauthCredentialSchema>;
-export const credentialSchema = z.discriminatedUnion('type', [apiKeyCredentialSchema, oauthCredentialSchema, envCredentialSchema]);
+export const credentialSchema = z.discriminatedUnion('type', [
+  apiKeyCredentialSchema,
+  oauthCredentialSchema,
+  envCredentialSchema,
+]);
 export type Credential = ApiKeyCredential | OAuthCredential | EnvCredential;
 export type AccountKind = Credential['type'];
 
@@ -41,7 +49,10 @@ export const SECRET_VAR = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIALS_JSON/;
 
 /** Every secret a credential holds, for the redactor. */
 export function secretsOf(credential: Credential): string[] {
-  const fromEnv = (env: Record<string, string> = {}) => Object.entries(env).filter(([k]) => SECRET_VAR.test(k)).map(([, v]) => v);
+  const fromEnv = (env: Record<string, string> = {}) =>
+    Object.entries(env)
+      .filter(([k]) => SECRET_VAR.test(k))
+      .map(([, v]) => v);
   if (credential.type === 'api_key') return [credential.key, ...fromEnv(credential.env)];
   if (credential.type === 'env') return fromEnv(credential.vars);
   return [credential.access, credential.refresh].filter(Boolean);
@@ -63,7 +74,12 @@ export function accountNameProblem(name: string): string | undefined {
 
 export function requireAccountName(name: unknown): string {
   const problem = typeof name === 'string' ? accountNameProblem(name) : 'The account name must be text.';
-  if (problem) throw new Fault('invalid-account', `Invalid account name "${String(name)}". ${problem}`, 'Choose a name like "work" or "personal".');
+  if (problem)
+    throw new Fault(
+      'invalid-account',
+      `Invalid account name "${String(name)}". ${problem}`,
+      'Choose a name like "work" or "personal".',
+    );
   return name as string;
 }
 
@@ -85,13 +101,19 @@ export function apiKeyProblem(raw: string): string | undefined {
   }
   // pi runs an auth.json key starting with "!" as a shell command; never hand it one.
   if (key.startsWith('!')) return 'A key cannot start with "!".';
-  if (key.length < MIN_KEY_LENGTH) return `The key is too short (${key.length} characters; real keys have at least ${MIN_KEY_LENGTH}).`;
+  if (key.length < MIN_KEY_LENGTH)
+    return `The key is too short (${key.length} characters; real keys have at least ${MIN_KEY_LENGTH}).`;
   return undefined;
 }
 
 export function requireApiKey(raw: unknown, providerLabel: string): string {
   const problem = typeof raw === 'string' ? apiKeyProblem(raw) : 'The key must be text.';
-  if (problem) throw new Fault('invalid-key', `That ${providerLabel} key was not stored: ${problem}`, 'Copy the whole key from the provider\'s console and try again.');
+  if (problem)
+    throw new Fault(
+      'invalid-key',
+      `That ${providerLabel} key was not stored: ${problem}`,
+      "Copy the whole key from the provider's console and try again.",
+    );
   return (raw as string).trim();
 }
 

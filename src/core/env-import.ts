@@ -49,7 +49,9 @@ export function scanEnvironment(sources: readonly EnvSource[], vault: Vault): En
         const v = sources.map((s) => s.env[field.variable]?.trim()).find(Boolean);
         if (v && !field.check?.(v)) Object.assign(env, field.derive ? field.derive(v) : { [field.variable]: v });
       }
-      const credential: Credential = Object.keys(env).length ? { type: 'api_key', key: found.value, env } : { type: 'api_key', key: found.value };
+      const credential: Credential = Object.keys(env).length
+        ? { type: 'api_key', key: found.value, env }
+        : { type: 'api_key', key: found.value };
       candidates.push({ provider: p.id, variable, source: found.source, keyTail: keyTail(found.value), credential });
       break;
     }

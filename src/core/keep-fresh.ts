@@ -41,13 +41,16 @@ export class KeepFresh implements Outlet {
 
   private plan(provider: string, account: string, inMs: number): void {
     const id = `${provider}/${account}`;
-    const timer = setTimeout(() => {
-      this.timers.delete(id);
-      this.resolver.key(provider, account).catch((e) => {
-        this.log.warn(`Keeping ${id} signed in failed: ${describe(e)}`);
-        if (!isFault(e, 'needs-sign-in')) this.plan(provider, account, RETRY_AFTER_FAILURE);
-      });
-    }, Math.min(Math.max(inMs, this.o.minDelayMs ?? MIN_DELAY), MAX_TIMER));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(id);
+        this.resolver.key(provider, account).catch((e) => {
+          this.log.warn(`Keeping ${id} signed in failed: ${describe(e)}`);
+          if (!isFault(e, 'needs-sign-in')) this.plan(provider, account, RETRY_AFTER_FAILURE);
+        });
+      },
+      Math.min(Math.max(inMs, this.o.minDelayMs ?? MIN_DELAY), MAX_TIMER),
+    );
     timer.unref?.();
     this.timers.set(id, timer);
   }

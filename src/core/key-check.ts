@@ -47,7 +47,12 @@ export const canCheckKey = (provider: string) => findProvider(provider)?.keyChec
  * Asks the provider's models endpoint whether it accepts the key: 2xx accepted, 401/403 refused,
  * anything else (or no answer) unknown. `baseUrl` points it at a test server.
  */
-export async function checkKey(provider: string, key: string, http: HttpOptions = {}, baseUrl?: string): Promise<KeyCheck> {
+export async function checkKey(
+  provider: string,
+  key: string,
+  http: HttpOptions = {},
+  baseUrl?: string,
+): Promise<KeyCheck> {
   const p = findProvider(provider);
   const entry = p?.keyCheck;
   const label = p?.label ?? provider;
@@ -55,11 +60,18 @@ export async function checkKey(provider: string, key: string, http: HttpOptions 
   const base = (baseUrl ?? entry.baseUrl).replace(/\/+$/, '');
   // Anthropic's is /v1/models with x-api-key (https://docs.anthropic.com/en/api/models-list);
   // the OpenAI-compatible ones are <base>/models with a bearer token.
-  const [url, headers] = entry.wire === 'anthropic' ? [`${base}/v1/models`, { 'x-api-key': key.trim(), 'anthropic-version': '2023-06-01' }] : [`${base}/models`, { authorization: `Bearer ${key.trim()}` }];
+  const [url, headers] =
+    entry.wire === 'anthropic'
+      ? [`${base}/v1/models`, { 'x-api-key': key.trim(), 'anthropic-version': '2023-06-01' }]
+      : [`${base}/models`, { authorization: `Bearer ${key.trim()}` }];
   try {
     const res = await getJson(url, { timeoutMs: 10_000, ...http, headers });
     if (res.status >= 200 && res.status < 300) return { result: 'accepted', message: `${label} accepted the key.` };
-    if (res.status === 401 || res.status === 403) return { result: 'refused', message: `${label} refused the key (${res.status}): it is wrong, revoked, or for another provider.` };
+    if (res.status === 401 || res.status === 403)
+      return {
+        result: 'refused',
+        message: `${label} refused the key (${res.status}): it is wrong, revoked, or for another provider.`,
+      };
     return { result: 'unknown', message: `${label} answered ${res.status}; the key could not be checked.` };
   } catch (e) {
     if (isFault(e, 'aborted')) throw e;

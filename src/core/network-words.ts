@@ -19,9 +19,18 @@ const WORDS: Record<string, { why: string; proxy: boolean }> = {
   UND_ERR_SOCKET: { why: 'the connection was closed unexpectedly', proxy: true },
   UND_ERR_PROXY: { why: 'the proxy refused the connection', proxy: true },
   CERT_HAS_EXPIRED: { why: 'its certificate has expired', proxy: false },
-  DEPTH_ZERO_SELF_SIGNED_CERT: { why: 'it presented a self-signed certificate (a proxy that inspects traffic?)', proxy: true },
-  SELF_SIGNED_CERT_IN_CHAIN: { why: 'its certificate chain is self-signed (a proxy that inspects traffic?)', proxy: true },
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { why: 'its certificate could not be verified (a proxy that inspects traffic?)', proxy: true },
+  DEPTH_ZERO_SELF_SIGNED_CERT: {
+    why: 'it presented a self-signed certificate (a proxy that inspects traffic?)',
+    proxy: true,
+  },
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    why: 'its certificate chain is self-signed (a proxy that inspects traffic?)',
+    proxy: true,
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    why: 'its certificate could not be verified (a proxy that inspects traffic?)',
+    proxy: true,
+  },
   ERR_TLS_CERT_ALTNAME_INVALID: { why: 'its certificate is for another name', proxy: true },
 };
 
@@ -31,8 +40,17 @@ const WORDS: Record<string, { why: string; proxy: boolean }> = {
  */
 export function networkFault(host: string, code: string | undefined, timedOutAfterMs?: number): Fault {
   const known = code ? WORDS[code] : undefined;
-  const why = timedOutAfterMs !== undefined ? `there was no answer within ${Math.round(timedOutAfterMs / 1000)} s` : (known?.why ?? 'the connection failed');
+  const why =
+    timedOutAfterMs !== undefined
+      ? `there was no answer within ${Math.round(timedOutAfterMs / 1000)} s`
+      : (known?.why ?? 'the connection failed');
   const proxy = timedOutAfterMs !== undefined || (known?.proxy ?? true);
-  const next = proxy ? 'Check your connection and, behind a proxy, VS Code\'s proxy setting (http.proxy); then try again.' : 'Try again in a moment.';
-  return new Fault('network', `Could not reach ${host}: ${why}.`, next, { code: code ?? 'unknown', host, ...(proxy ? { proxy: 'maybe' } : {}) });
+  const next = proxy
+    ? "Check your connection and, behind a proxy, VS Code's proxy setting (http.proxy); then try again."
+    : 'Try again in a moment.';
+  return new Fault('network', `Could not reach ${host}: ${why}.`, next, {
+    code: code ?? 'unknown',
+    host,
+    ...(proxy ? { proxy: 'maybe' } : {}),
+  });
 }

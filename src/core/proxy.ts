@@ -23,8 +23,18 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function proxyOptions(s: ProxySettings, env: Env = process.env): HttpOptions | undefined {
   const proxy = s.proxy.trim() || env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || '';
   if (!proxy) return undefined;
-  const noProxy = [...s.noProxy, env.NO_PROXY ?? env.no_proxy ?? ''].map((h) => h.trim()).filter(Boolean).join(',');
+  const noProxy = [...s.noProxy, env.NO_PROXY ?? env.no_proxy ?? '']
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .join(',');
   const tls = { rejectUnauthorized: s.strictSSL };
-  const dispatcher = new (undici().EnvHttpProxyAgent)({ httpProxy: proxy, httpsProxy: proxy, noProxy, requestTls: tls, proxyTls: tls, token: s.authorization || undefined });
+  const dispatcher = new (undici().EnvHttpProxyAgent)({
+    httpProxy: proxy,
+    httpsProxy: proxy,
+    noProxy,
+    requestTls: tls,
+    proxyTls: tls,
+    token: s.authorization || undefined,
+  });
   return { dispatcher };
 }

@@ -18,7 +18,8 @@ const TOKEN_SHAPES: readonly RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{20,}/g, // Google API keys
 ];
 
-const SECRET_FIELD = /("(?:key|access|refresh|token|api_key|apiKey|access_token|refresh_token|secret)"\s{0,16}:\s{0,16}")([^"]+)(")/gi;
+const SECRET_FIELD =
+  /("(?:key|access|refresh|token|api_key|apiKey|access_token|refresh_token|secret)"\s{0,16}:\s{0,16}")([^"]+)(")/gi;
 const AUTH_HEADER = /\b(Bearer|Basic)\s{1,16}[A-Za-z0-9._~+/=-]{8,}/g;
 // GitHub's "Authorization: token <t>"; "token" is also an English word ("token refreshed"), so
 // only a long run with a digit in it counts as a credential.
@@ -36,7 +37,10 @@ export function bounded(text: string, max = MAX_SERVER_TEXT): string {
   // eslint-disable-next-line no-control-regex
   const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   if (line.length <= max) return line;
-  return `${line.slice(0, max + 1).replace(/\S*$/, '').trimEnd()}…`;
+  return `${line
+    .slice(0, max + 1)
+    .replace(/\S*$/, '')
+    .trimEnd()}…`;
 }
 
 export class Redactor {

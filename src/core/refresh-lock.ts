@@ -19,4 +19,8 @@ export type RefreshedElsewhere = (current: OAuthCredential, impl: OAuthProvider)
  * The port the key resolver refreshes through: runs `step` holding a lock every other refresher
  * of this account honours (src/core/mirror/locked-run.ts implements it with pi's auth.json lock).
  */
-export type LockedRun = <T>(provider: string, account: string, step: (elsewhere: RefreshedElsewhere) => Promise<LockedStep<T>>) => Promise<T>;
+export type LockedRun = <T>(
+  provider: string,
+  account: string,
+  step: (elsewhere: RefreshedElsewhere) => Promise<LockedStep<T>>,
+) => Promise<T>;

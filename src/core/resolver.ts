@@ -39,7 +39,10 @@ export class KeyResolver {
   // the stored accounts change, so the same info object means the same credential and status:
   // a fresh key is then handed out without a lookup or an allocation, until `freshUntil` (epoch
   // ms; an API key never goes stale).
-  private readonly hot = new Map<string, { readonly info: AccountInfo; readonly freshUntil: number; readonly key: Promise<string> }>();
+  private readonly hot = new Map<
+    string,
+    { readonly info: AccountInfo; readonly freshUntil: number; readonly key: Promise<string> }
+  >();
 
   constructor(private readonly d: ResolverDeps) {
     this.now = d.now ?? Date.now;
@@ -54,7 +57,11 @@ export class KeyResolver {
     const cred = info && !info.needsSignIn ? this.d.vault.credential(provider, info.name) : undefined;
     if (info && cred && this.isFresh(cred)) {
       const key = new Promise<string>((resolve) => resolve(this.keyOf(provider, cred)));
-      this.hot.set(provider, { info, freshUntil: cred.type === 'oauth' ? cred.expires - REFRESH_MARGIN : Infinity, key });
+      this.hot.set(provider, {
+        info,
+        freshUntil: cred.type === 'oauth' ? cred.expires - REFRESH_MARGIN : Infinity,
+        key,
+      });
       return key;
     }
     return this.credential(provider, account).then((c) => this.keyOf(provider, c));
@@ -70,7 +77,12 @@ export class KeyResolver {
     const name = account ?? this.active.active(provider)?.name;
     const info = name === undefined ? undefined : this.d.vault.account(provider, name);
     const cred = info && this.d.vault.credential(provider, info.name);
-    if (!info || !cred) throw new Fault('not-found', `${requireProvider(provider).label} has no account${account ? ` named "${account}"` : ''}.`, 'Run "Pi Accounts: Sign In…".');
+    if (!info || !cred)
+      throw new Fault(
+        'not-found',
+        `${requireProvider(provider).label} has no account${account ? ` named "${account}"` : ''}.`,
+        'Run "Pi Accounts: Sign In…".',
+      );
     if (info.needsSignIn) throw needsSignIn(provider, info.name);
     return this.isFresh(cred) ? cred : this.refresh(provider, info.name);
   }
@@ -102,9 +114,12 @@ export class KeyResolver {
    */
   private refreshNow(provider: string, account: string, refused?: string): Promise<OAuthCredential> {
     const impl = this.d.oauth(provider);
-    if (!impl) return Promise.reject(new Fault('oauth', `Pi Accounts cannot refresh ${provider} sign-ins.`, 'Sign in again.'));
+    if (!impl)
+      return Promise.reject(new Fault('oauth', `Pi Accounts cannot refresh ${provider} sign-ins.`, 'Sign in again.'));
     const attempt = async () => {
-      const outcome = await this.d.locked(provider, account, (elsewhere) => this.attempt(impl, provider, account, elsewhere, refused));
+      const outcome = await this.d.locked(provider, account, (elsewhere) =>
+        this.attempt(impl, provider, account, elsewhere, refused),
+      );
       if (outcome instanceof Fault) throw outcome;
       return outcome;
     };
@@ -112,11 +127,18 @@ export class KeyResolver {
   }
 
   /** Under the lock: re-read, adopt what pi refreshed, else send one refresh request. */
-  private async attempt(impl: OAuthProvider, provider: string, account: string, elsewhere: RefreshedElsewhere, refused?: string): Promise<LockedStep<OAuthCredential | Fault>> {
+  private async attempt(
+    impl: OAuthProvider,
+    provider: string,
+    account: string,
+    elsewhere: RefreshedElsewhere,
+    refused?: string,
+  ): Promise<LockedStep<OAuthCredential | Fault>> {
     const id = `${provider}/${account}`;
     // Re-read under the lock: another window, or pi, may have refreshed while we waited.
     const current = await this.d.vault.freshCredential(provider, account);
-    if (!current || current.type !== 'oauth') throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
+    if (!current || current.type !== 'oauth')
+      throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
     // A token the provider refused is refreshed even if it looks fresh, unless it changed meanwhile.
     if (this.isFresh(current) && current.access !== refused) return { result: current };
     const adopted = elsewhere(current, impl);
@@ -142,10 +164,16 @@ export class KeyResolver {
       // the refused token is just old, and the account is fine.
       const now = await this.d.vault.freshCredential(provider, account);
       if (now?.type === 'oauth' && now.refresh !== sent.refresh) {
-        this.d.log.info(`${id}: the provider refused an old refresh token; another window already stored newer tokens.`);
+        this.d.log.info(
+          `${id}: the provider refused an old refresh token; another window already stored newer tokens.`,
+        );
         if (this.isFresh(now)) return { result: now, write: now };
         // Retried (outside the lock) with the newer tokens.
-        throw new Fault('network', `${id}: the sign-in changed while it was being refreshed.`, 'Try again in a moment.');
+        throw new Fault(
+          'network',
+          `${id}: the sign-in changed while it was being refreshed.`,
+          'Try again in a moment.',
+        );
       }
       await this.d.vault.markNeedsSignIn(provider, account); // kept: only the person can fix it
       this.d.log.warn(`${id}: the provider refused the refresh token; the account needs a new sign-in.`);
@@ -160,5 +188,10 @@ export class KeyResolver {
 }
 
 export function needsSignIn(provider: string, account: string): Fault {
-  return new Fault('needs-sign-in', `${requireProvider(provider).label} / ${account}: the sign-in has expired or was revoked.`, 'Sign in to this account again; it is kept until you do.', { provider, account });
+  return new Fault(
+    'needs-sign-in',
+    `${requireProvider(provider).label} / ${account}: the sign-in has expired or was revoked.`,
+    'Sign in to this account again; it is kept until you do.',
+    { provider, account },
+  );
 }

@@ -17,7 +17,8 @@ export type SharedChoice = Readonly<Record<string, string>>;
 /** Variables two providers read (MOONSHOT_API_KEY, OPENCODE_API_KEY, CLOUDFLARE_API_KEY) → those providers, in directory order. */
 export function sharedVariables(): Record<string, string[]> {
   const by: Record<string, string[]> = {};
-  for (const p of PROVIDERS) for (const v of new Set([...p.envVars, ...(p.exportVar ? [p.exportVar] : [])])) (by[v] ??= []).push(p.id);
+  for (const p of PROVIDERS)
+    for (const v of new Set([...p.envVars, ...(p.exportVar ? [p.exportVar] : [])])) (by[v] ??= []).push(p.id);
   return Object.fromEntries(Object.entries(by).filter(([, ids]) => ids.length > 1));
 }
 
@@ -42,7 +43,9 @@ export function terminalVariables(vault: Vault, active: ActiveAccounts, choice: 
     if (p.baseUrlVar && account.baseUrl) vars[p.baseUrlVar] = account.baseUrl;
     // pi reads "model=deployment,model2=deployment2" (pi-ai 0.73.1 azure-openai-responses.js
     // parseDeploymentNameMap); accounts saved before stored JSON, which pi reads as no map at all.
-    if (vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP) vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP = deploymentMap(vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP) ?? vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP;
+    if (vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP)
+      vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP =
+        deploymentMap(vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP) ?? vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP;
     for (const [variable, value] of Object.entries(vars)) {
       if (!out.has(variable)) out.set(variable, { variable, value, provider: p.id, account: account.name });
     }

@@ -1,6 +1,14 @@
 import * as z from 'zod/mini';
 import { parseJson } from './json';
-import { credentialSchema, keyOf, keyTail, requireAccountName, secretsOf, type AccountKind, type Credential } from './credentials';
+import {
+  credentialSchema,
+  keyOf,
+  keyTail,
+  requireAccountName,
+  secretsOf,
+  type AccountKind,
+  type Credential,
+} from './credentials';
 import { Emitter } from './events';
 import { Fault } from './faults';
 import { clampExpiry } from './oauth/tokens';
@@ -43,11 +51,16 @@ const storedAccountSchema = z.object({
   createdAt: z.number(),
   credential: credentialSchema,
   needsSignIn: z.optional(z.boolean()),
-  request: z.optional(z.object({ baseUrl: z.optional(z.string()), headers: z.optional(z.record(z.string(), z.string())) })),
+  request: z.optional(
+    z.object({ baseUrl: z.optional(z.string()), headers: z.optional(z.record(z.string(), z.string())) }),
+  ),
 });
 // Accounts are checked one by one: one unreadable entry (an older build stored an expiry of
 // Infinity as null) must not hide the others. It is kept as it is and reported.
-const storedVaultSchema = z.object({ version: z.literal(1), providers: z.record(z.string(), z.object({ default: z.string(), accounts: z.array(z.unknown()) })) });
+const storedVaultSchema = z.object({
+  version: z.literal(1),
+  providers: z.record(z.string(), z.object({ default: z.string(), accounts: z.array(z.unknown()) })),
+});
 type StoredAccount = z.infer<typeof storedAccountSchema>;
 interface StoredVault {
   version: 1;
@@ -155,7 +168,9 @@ export class Vault {
 
   /** Every secret held, for the redactor. Header values count: they often carry credentials. */
   secrets(): string[] {
-    return Object.values(this.data.providers).flatMap((p) => p.accounts.flatMap((a) => [...secretsOf(a.credential), ...Object.values(a.request?.headers ?? {})]));
+    return Object.values(this.data.providers).flatMap((p) =>
+      p.accounts.flatMap((a) => [...secretsOf(a.credential), ...Object.values(a.request?.headers ?? {})]),
+    );
   }
 
   async add(provider: string, name: string, credential: Credential): Promise<AccountInfo> {
@@ -164,8 +179,15 @@ export class Vault {
     return this.mutate('add', (d) => {
       const p = (d.providers[provider] ??= { default: name, accounts: [] });
       if (!p.accounts.length) p.default = name; // only unreadable entries before it
-      if (p.accounts.some((a) => a.name === name) || this.kept.some((k) => k.provider === provider && k.name === name)) {
-        throw new Fault('name-collision', `${requireProvider(provider).label} already has an account named "${name}".`, 'Choose another name, or sign out of that account first.');
+      if (
+        p.accounts.some((a) => a.name === name) ||
+        this.kept.some((k) => k.provider === provider && k.name === name)
+      ) {
+        throw new Fault(
+          'name-collision',
+          `${requireProvider(provider).label} already has an account named "${name}".`,
+          'Choose another name, or sign out of that account first.',
+        );
       }
       const account = { name, createdAt: Date.now(), credential: storable(credential) };
       p.accounts.push(account);
@@ -204,7 +226,8 @@ export class Vault {
   async setRequest(provider: string, name: string, request: RequestOverrides | undefined): Promise<void> {
     await this.mutate('status', (d) => {
       const account = requireAccountIn(d, provider, name).accounts.find((a) => a.name === name)!;
-      if (request && (request.baseUrl || Object.keys(request.headers ?? {}).length)) account.request = { ...request, headers: request.headers ? { ...request.headers } : undefined };
+      if (request && (request.baseUrl || Object.keys(request.headers ?? {}).length))
+        account.request = { ...request, headers: request.headers ? { ...request.headers } : undefined };
       else delete account.request;
     });
   }
@@ -234,11 +257,20 @@ export class Vault {
       const result = change(next);
       const text = serialize(next, unreadable);
       // What we store must read back: never trade a readable account for an unreadable one.
-      if (parse(text).unreadable.length > unreadable.length) throw new Fault('vault', 'Pi Accounts refused to save an account it could not read back.', 'Nothing was changed. Run "Pi Accounts: Show Log" and report the problem.');
+      if (parse(text).unreadable.length > unreadable.length)
+        throw new Fault(
+          'vault',
+          'Pi Accounts refused to save an account it could not read back.',
+          'Nothing was changed. Run "Pi Accounts: Show Log" and report the problem.',
+        );
       try {
         await this.store.store(VAULT_KEY, text);
       } catch (e) {
-        throw new Fault('vault', `Could not save to VS Code's secret storage: ${(e as Error).message}.`, 'Nothing was changed. Check that your OS keyring is unlocked, then try again.');
+        throw new Fault(
+          'vault',
+          `Could not save to VS Code's secret storage: ${(e as Error).message}.`,
+          'Nothing was changed. Check that your OS keyring is unlocked, then try again.',
+        );
       }
       this.use(next);
       this.kept = unreadable;
@@ -275,26 +307,46 @@ function parse(raw: string | undefined): { data: StoredVault; unreadable: Unread
   const parsed = storedVaultSchema.safeParse(parseJson(raw));
   if (!parsed.success) {
     // Refuse to work on (and so overwrite) accounts we cannot read.
-    throw new Fault('vault', 'The accounts saved in VS Code\'s secret storage cannot be read.', 'Nothing was changed. Run "Pi Accounts: Show Log" and report the problem.');
+    throw new Fault(
+      'vault',
+      "The accounts saved in VS Code's secret storage cannot be read.",
+      'Nothing was changed. Run "Pi Accounts: Show Log" and report the problem.',
+    );
   }
   for (const [provider, p] of Object.entries(parsed.data.providers)) {
     const accounts: StoredAccount[] = [];
     for (const entry of p.accounts) {
       const a = storedAccountSchema.safeParse(entry);
       if (a.success) accounts.push(a.data);
-      else unreadable.push({ provider, name: typeof (entry as { name?: unknown })?.name === 'string' ? (entry as { name: string }).name : undefined, raw: entry });
+      else
+        unreadable.push({
+          provider,
+          name: typeof (entry as { name?: unknown })?.name === 'string' ? (entry as { name: string }).name : undefined,
+          raw: entry,
+        });
     }
     // A default that names an unreadable entry moves to a readable account, as a sign-out does.
-    data.providers[provider] = { default: accounts.some((a) => a.name === p.default) ? p.default : (accounts[0]?.name ?? p.default), accounts };
+    data.providers[provider] = {
+      default: accounts.some((a) => a.name === p.default) ? p.default : (accounts[0]?.name ?? p.default),
+      accounts,
+    };
   }
   return { data, unreadable };
 }
 
 /** The vault as stored: the unreadable entries go back where they were, unchanged. */
 function serialize(d: StoredVault, unreadable: readonly UnreadableAccount[]): string {
-  const out: { version: 1; providers: Record<string, { default: string; accounts: unknown[] }> } = { version: 1, providers: {} };
-  for (const [id, p] of Object.entries(d.providers)) if (p.accounts.length) out.providers[id] = { default: p.default, accounts: [...p.accounts] };
-  for (const u of unreadable) (out.providers[u.provider] ??= { default: d.providers[u.provider]?.default ?? u.name ?? '', accounts: [] }).accounts.push(u.raw);
+  const out: { version: 1; providers: Record<string, { default: string; accounts: unknown[] }> } = {
+    version: 1,
+    providers: {},
+  };
+  for (const [id, p] of Object.entries(d.providers))
+    if (p.accounts.length) out.providers[id] = { default: p.default, accounts: [...p.accounts] };
+  for (const u of unreadable)
+    (out.providers[u.provider] ??= {
+      default: d.providers[u.provider]?.default ?? u.name ?? '',
+      accounts: [],
+    }).accounts.push(u.raw);
   return JSON.stringify(out);
 }
 
@@ -321,7 +373,11 @@ function info(provider: string, a: StoredAccount, isDefault: boolean): AccountIn
 
 function notFound(provider: string, name?: string): Fault {
   const label = requireProvider(provider).label;
-  return new Fault('not-found', name ? `${label} has no account named "${name}".` : `There are no ${label} accounts.`, 'Open the Accounts view to see which accounts exist.');
+  return new Fault(
+    'not-found',
+    name ? `${label} has no account named "${name}".` : `There are no ${label} accounts.`,
+    'Open the Accounts view to see which accounts exist.',
+  );
 }
 
 function requireAccountIn(d: StoredVault, provider: string, name: string) {

@@ -26,14 +26,23 @@ export function kindLabel(a: Pick<AccountInfo, 'provider' | 'kind'>): string {
   return requireProvider(a.provider).signIn.includes('device') ? 'device' : 'browser';
 }
 
-const KIND_ICON = { 'api key': 'key', browser: 'globe', device: 'device-mobile', settings: 'settings-gear' } as Record<string, string>;
+const KIND_ICON = { 'api key': 'key', browser: 'globe', device: 'device-mobile', settings: 'settings-gear' } as Record<
+  string,
+  string
+>;
 
 /** Why terminals or pi get nothing, if they do: Restricted Mode or a setting turned off. */
 export function exportBlock(): { terminals?: string; pi?: string } {
   const config = vscode.workspace.getConfiguration('piAccounts');
   return {
-    terminals: !vscode.workspace.isTrusted ? 'Restricted Mode: new terminals get no keys until you trust this folder' : !config.get<boolean>('terminal.exportKeys', true) ? 'terminals get no keys (piAccounts.terminal.exportKeys is off)' : undefined,
-    pi: !config.get<boolean>('mirror.enabled', true) ? "pi's auth.json is not written (piAccounts.mirror.enabled is off)" : undefined,
+    terminals: !vscode.workspace.isTrusted
+      ? 'Restricted Mode: new terminals get no keys until you trust this folder'
+      : !config.get<boolean>('terminal.exportKeys', true)
+        ? 'terminals get no keys (piAccounts.terminal.exportKeys is off)'
+        : undefined,
+    pi: !config.get<boolean>('mirror.enabled', true)
+      ? "pi's auth.json is not written (piAccounts.mirror.enabled is off)"
+      : undefined,
   };
 }
 
@@ -44,7 +53,10 @@ export interface ViewDeps {
   readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
   readonly mode: (provider: string) => string;
   /** Tokens the model bridge used today with the account. */
-  readonly tokens?: (provider: string, account: string) => { input: number; output: number; requests: number; cached?: number } | undefined;
+  readonly tokens?: (
+    provider: string,
+    account: string,
+  ) => { input: number; output: number; requests: number; cached?: number } | undefined;
   /** Something that went wrong for the account besides its sign-in (Copilot models not enabled). */
   readonly problem?: (provider: string, account: string) => string | undefined;
   /** What new terminals get now. */
@@ -55,7 +67,14 @@ export interface ViewDeps {
   readonly piOverrides?: (provider: string) => string | undefined;
 }
 
-const time = (t: number) => new Date(t).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
+const time = (t: number) =>
+  new Date(t).toLocaleString(undefined, {
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    month: 'short',
+    day: 'numeric',
+  });
 
 export const VIEW_ID = 'piAccounts.accounts';
 
@@ -87,10 +106,17 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
   sync(): void {
     this.changed.fire(undefined);
     const accounts = this.d.vault.accounts();
-    if (this.tree) this.tree.message = [accounts.length ? exportBlock().terminals : undefined, this.d.piStatus?.()].filter(Boolean).join(' · ') || undefined;
+    if (this.tree)
+      this.tree.message =
+        [accounts.length ? exportBlock().terminals : undefined, this.d.piStatus?.()].filter(Boolean).join(' · ') ||
+        undefined;
     // For `when` clauses: the palette hides commands that could not act.
     void vscode.commands.executeCommand('setContext', 'piAccounts.hasAccounts', accounts.length > 0);
-    void vscode.commands.executeCommand('setContext', 'piAccounts.canSwitch', this.d.vault.providers().some((p) => this.d.vault.accounts(p).length > 1));
+    void vscode.commands.executeCommand(
+      'setContext',
+      'piAccounts.canSwitch',
+      this.d.vault.providers().some((p) => this.d.vault.accounts(p).length > 1),
+    );
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
@@ -120,7 +146,9 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
       item.id = `provider:${provider.id}`;
       item.description = `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}`;
       item.contextValue = 'piAccounts.provider';
-      item.iconPath = new vscode.ThemeIcon(provider.id === 'github-copilot' ? 'github' : provider.signIn.some((k) => k !== 'apiKey') ? 'account' : 'key');
+      item.iconPath = new vscode.ThemeIcon(
+        provider.id === 'github-copilot' ? 'github' : provider.signIn.some((k) => k !== 'apiKey') ? 'account' : 'key',
+      );
       item.tooltip = `${provider.label} (${provider.id})${mode !== 'manual' ? `, rotation: ${mode}` : ''}`;
       return item;
     }
@@ -133,23 +161,54 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     const cooling = this.d.rotation.cooldownOf(a.provider, a.name);
     const inUse = this.d.rotation.active(a.provider)?.name === a.name;
     const usageFailed = q?.problem !== undefined && !a.needsSignIn;
-    const state = a.needsSignIn ? 'needs sign-in' : isExhausted(q?.snapshot) ? 'exhausted' : cooling ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : undefined;
+    const state = a.needsSignIn
+      ? 'needs sign-in'
+      : isExhausted(q?.snapshot)
+        ? 'exhausted'
+        : cooling
+          ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
+          : undefined;
     const usage = compactUsage(q?.snapshot);
-    item.description = [state, inUse ? 'in use' : undefined, kindLabel(a), usage && `${usage}${isStale(q, now) ? ' (stale)' : ''}`, usageFailed ? 'usage unavailable' : undefined].filter(Boolean).join(' · ');
+    item.description = [
+      state,
+      inUse ? 'in use' : undefined,
+      kindLabel(a),
+      usage && `${usage}${isStale(q, now) ? ' (stale)' : ''}`,
+      usageFailed ? 'usage unavailable' : undefined,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     item.contextValue = `piAccounts.account${inUse ? '.inUse' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
-    item.iconPath = icon(a, { exhausted: isExhausted(q?.snapshot), cooling: cooling !== undefined, stale: isStale(q, now), usageFailed, inUse });
-    const mine = (this.d.exported?.() ?? []).filter((v) => v.provider === a.provider && v.account === a.name).map((v) => v.variable);
+    item.iconPath = icon(a, {
+      exhausted: isExhausted(q?.snapshot),
+      cooling: cooling !== undefined,
+      stale: isStale(q, now),
+      usageFailed,
+      inUse,
+    });
+    const mine = (this.d.exported?.() ?? [])
+      .filter((v) => v.provider === a.provider && v.account === a.name)
+      .map((v) => v.variable);
     item.tooltip = tooltip(a, q, cooling, inUse, mine, this.d.tokens?.(a.provider, a.name));
     const problem = this.d.problem?.(a.provider, a.name);
     if (problem) item.tooltip.appendMarkdown(`- **Problem**: ${problem}\n`);
-    if (inUse) inUseLines(item.tooltip, a, this.d.exported?.() ?? [], a.baseUrl || a.headerNames.length ? this.d.piOverrides?.(a.provider) : undefined);
+    if (inUse)
+      inUseLines(
+        item.tooltip,
+        a,
+        this.d.exported?.() ?? [],
+        a.baseUrl || a.headerNames.length ? this.d.piOverrides?.(a.provider) : undefined,
+      );
 
     item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}` };
     return item;
   }
 }
 
-function icon(a: AccountInfo, s: { exhausted: boolean; cooling: boolean; stale: boolean; usageFailed: boolean; inUse: boolean }): vscode.ThemeIcon {
+function icon(
+  a: AccountInfo,
+  s: { exhausted: boolean; cooling: boolean; stale: boolean; usageFailed: boolean; inUse: boolean },
+): vscode.ThemeIcon {
   const colored = (id: string, color: string) => new vscode.ThemeIcon(id, new vscode.ThemeColor(color));
   if (a.needsSignIn) return colored('warning', 'problemsWarningIcon.foreground');
   if (s.exhausted) return colored('error', 'problemsErrorIcon.foreground');
@@ -160,40 +219,77 @@ function icon(a: AccountInfo, s: { exhausted: boolean; cooling: boolean; stale: 
   return s.inUse ? colored(kind, 'charts.green') : new vscode.ThemeIcon(kind);
 }
 
-function tooltip(a: AccountInfo, q: QuotaEntry | undefined, cooling: number | undefined, inUse: boolean, exported: readonly string[], tokens?: { input: number; output: number; requests: number; cached?: number }): vscode.MarkdownString {
+function tooltip(
+  a: AccountInfo,
+  q: QuotaEntry | undefined,
+  cooling: number | undefined,
+  inUse: boolean,
+  exported: readonly string[],
+  tokens?: { input: number; output: number; requests: number; cached?: number },
+): vscode.MarkdownString {
   const p = requireProvider(a.provider);
   const md = new vscode.MarkdownString(undefined, true);
-  md.isTrusted = { enabledCommands: ['workbench.trust.manage', 'piAccounts.refreshQuota', 'workbench.action.openSettings'] };
+  md.isTrusted = {
+    enabledCommands: ['workbench.trust.manage', 'piAccounts.refreshQuota', 'workbench.action.openSettings'],
+  };
   md.appendMarkdown(`**${a.name}** · ${p.label}${q?.snapshot?.plan ? ` · ${q.snapshot.plan}` : ''}\n\n`);
   if (q?.snapshot?.windows.length) {
-    const rows = q.snapshot.windows.map((w) => `${w.label.padEnd(11)} ${usageBar(w.usedPercent)} ${String(w.usedPercent).padStart(3)} %${w.resetsAt ? `  resets ${time(w.resetsAt)}` : ''}`);
+    const rows = q.snapshot.windows.map(
+      (w) =>
+        `${w.label.padEnd(11)} ${usageBar(w.usedPercent)} ${String(w.usedPercent).padStart(3)} %${w.resetsAt ? `  resets ${time(w.resetsAt)}` : ''}`,
+    );
     md.appendCodeblock(rows.join('\n'), 'text');
     md.appendMarkdown(`Fetched ${time(q.snapshot.fetchedAt)}\n\n`);
   }
-  if (q?.problem) md.appendMarkdown(`- **Usage could not be read**: ${q.problem.message} (${time(q.problem.at)}). [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`);
-  if (a.kind === 'api_key') md.appendMarkdown(`- Usage: none shown. Providers report usage figures only for subscription sign-ins; see ${p.label}'s dashboard for an API key's spend.\n`);
+  if (q?.problem)
+    md.appendMarkdown(
+      `- **Usage could not be read**: ${q.problem.message} (${time(q.problem.at)}). [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`,
+    );
+  if (a.kind === 'api_key')
+    md.appendMarkdown(
+      `- Usage: none shown. Providers report usage figures only for subscription sign-ins; see ${p.label}'s dashboard for an API key's spend.\n`,
+    );
   if (cooling) md.appendMarkdown(`- Resting until ${time(cooling)}; another account is used meanwhile\n`);
   md.appendMarkdown(`- Kind: ${kindLabel(a)}\n`);
-  if (a.kind !== 'env') md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
+  if (a.kind !== 'env')
+    md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
   if (a.baseUrl) md.appendMarkdown(`- Base URL: ${a.baseUrl}\n`);
   if (a.headerNames.length) md.appendMarkdown(`- Headers: ${a.headerNames.map((h) => `\`${h}: ••••\``).join(', ')}\n`);
-  if (a.expires !== undefined) md.appendMarkdown(`- ${a.expires > Date.now() ? 'Expires' : 'Expired'}: ${time(a.expires)} (refreshed automatically before use)\n`);
-  if (a.needsSignIn) md.appendMarkdown(`- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`);
-  if (tokens) md.appendMarkdown(`- Today as a VS Code model: ${tokens.input.toLocaleString()} tokens in${tokens.cached ? ` (${tokens.cached.toLocaleString()} from cache)` : ''}, ${tokens.output.toLocaleString()} out (${tokens.requests} request${tokens.requests === 1 ? '' : 's'})\n`);
+  if (a.expires !== undefined)
+    md.appendMarkdown(
+      `- ${a.expires > Date.now() ? 'Expires' : 'Expired'}: ${time(a.expires)} (refreshed automatically before use)\n`,
+    );
+  if (a.needsSignIn)
+    md.appendMarkdown(
+      `- **Needs sign-in**: the provider refused the saved sign-in. Use "Sign In Again"; the account is kept until then.\n`,
+    );
+  if (tokens)
+    md.appendMarkdown(
+      `- Today as a VS Code model: ${tokens.input.toLocaleString()} tokens in${tokens.cached ? ` (${tokens.cached.toLocaleString()} from cache)` : ''}, ${tokens.output.toLocaleString()} out (${tokens.requests} request${tokens.requests === 1 ? '' : 's'})\n`,
+    );
   md.appendMarkdown(`- Added: ${time(a.createdAt)}\n`);
   if (!inUse) return md;
   const blocked = exportBlock();
   const settings = `[Settings](command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify(['piAccounts']))})`;
-  md.appendMarkdown(`- In use: ${blocked.terminals ? `**not exported**: ${blocked.terminals} (${vscode.workspace.isTrusted ? settings : '[Manage Workspace Trust](command:workbench.trust.manage)'})` : (a.kind === 'env' ? 'its values are exported to new terminals' : exported.length ? `exported to new terminals as ${exported.map((v) => `\`${v}\``).join(', ')}` : 'no variable of its own in terminals')}; ${blocked.pi ?? "written to pi's auth.json"}\n`);
+  md.appendMarkdown(
+    `- In use: ${blocked.terminals ? `**not exported**: ${blocked.terminals} (${vscode.workspace.isTrusted ? settings : '[Manage Workspace Trust](command:workbench.trust.manage)'})` : a.kind === 'env' ? 'its values are exported to new terminals' : exported.length ? `exported to new terminals as ${exported.map((v) => `\`${v}\``).join(', ')}` : 'no variable of its own in terminals'}; ${blocked.pi ?? "written to pi's auth.json"}\n`,
+  );
   return md;
 }
 
 /** Which shared variable goes to another provider's account, and how pi gets this account's overrides. */
-function inUseLines(md: vscode.MarkdownString, a: AccountInfo, exported: readonly ExportedVar[], overrides: string | undefined): void {
+function inUseLines(
+  md: vscode.MarkdownString,
+  a: AccountInfo,
+  exported: readonly ExportedVar[],
+  overrides: string | undefined,
+): void {
   for (const [variable, ids] of Object.entries(sharedVariables())) {
     const owner = ids.includes(a.provider) ? exported.find((v) => v.variable === variable) : undefined;
     if (owner && owner.provider !== a.provider) {
-      md.appendMarkdown(`- Terminals get \`${variable}\` from ${requireProvider(owner.provider).label} / ${owner.account}, not this account (choose with the setting \`piAccounts.terminal.sharedVariables\`)\n`);
+      md.appendMarkdown(
+        `- Terminals get \`${variable}\` from ${requireProvider(owner.provider).label} / ${owner.account}, not this account (choose with the setting \`piAccounts.terminal.sharedVariables\`)\n`,
+      );
     }
   }
   if (overrides) md.appendMarkdown(`- ${overrides}\n`);

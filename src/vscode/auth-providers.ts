@@ -51,7 +51,8 @@ class ProviderSessions implements vscode.AuthenticationProvider {
     const before = this.last;
     const after = this.tokens();
     this.last = after;
-    const pick = (ids: string[], from: Map<string, string>) => ids.map((id) => ({ id, accessToken: from.get(id)!, account: { id, label: id.split('/')[1] }, scopes: [] }));
+    const pick = (ids: string[], from: Map<string, string>) =>
+      ids.map((id) => ({ id, accessToken: from.get(id)!, account: { id, label: id.split('/')[1] }, scopes: [] }));
     const added = [...after.keys()].filter((id) => !before.has(id));
     const removed = [...before.keys()].filter((id) => !after.has(id));
     const changed = [...after.keys()].filter((id) => before.has(id) && before.get(id) !== after.get(id));
@@ -118,9 +119,14 @@ export class AuthProviders implements Outlet, vscode.Disposable {
       if (this.live.has(id) || !PROVIDERS.some((p) => p.id === id)) continue;
       const sessions = new ProviderSessions(id, this.vault, this.d);
       try {
-        const registration = vscode.authentication.registerAuthenticationProvider(authProviderId(id), `${requireProvider(id).label} · Pi Accounts` /* VS Code's Accounts menu shows "account (label)": no nested brackets */, sessions, {
-          supportsMultipleAccounts: true,
-        });
+        const registration = vscode.authentication.registerAuthenticationProvider(
+          authProviderId(id),
+          `${requireProvider(id).label} · Pi Accounts` /* VS Code's Accounts menu shows "account (label)": no nested brackets */,
+          sessions,
+          {
+            supportsMultipleAccounts: true,
+          },
+        );
         this.live.set(id, { sessions, registration });
       } catch (e) {
         this.d.log.error(`Could not register the authentication provider for ${id}: ${(e as Error).message}`);

@@ -250,9 +250,8 @@ export class Commands {
     const target = await this.accountOf(args, 'Set base URL and headers for');
     const provider = requireProvider(target.provider);
     // With baseUrl in the arguments there are no prompts; either way the same checks apply.
-    const given = args && 'baseUrl' in args
-      ? { baseUrl: args.baseUrl ?? '', headers: formatHeaders(args.headers) }
-      : undefined;
+    const given =
+      args && 'baseUrl' in args ? { baseUrl: args.baseUrl ?? '', headers: formatHeaders(args.headers) } : undefined;
     const current = this.d.vault.request(provider.id, target.account);
     const { baseUrl, headers } = given ?? (await askOverrides(provider, target.account, current));
     const overrides = requireOverrides(baseUrl, headers);

@@ -23,14 +23,25 @@ interface Action {
 }
 
 // Commands report their own failures, so a rejection here is already shown.
-const run = (command: string, ...args: unknown[]) => vscode.commands.executeCommand(command, ...args).then(undefined, () => undefined);
+const run = (command: string, ...args: unknown[]) =>
+  vscode.commands.executeCommand(command, ...args).then(undefined, () => undefined);
 
 function faultActions(code: string, details: Readonly<Record<string, string>>, retry?: () => unknown): Action[] {
   const actions: Action[] = [];
   if (code === 'network' && retry) actions.push({ title: 'Try Again', run: retry });
-  if (code === 'network' && details.proxy) actions.push({ title: 'Open Proxy Settings', run: () => run('workbench.action.openSettings', 'http.proxy') });
-  if (code === 'needs-sign-in' && details.account) actions.push({ title: 'Sign In Again', run: () => run('piAccounts.signInAgain', { provider: details.provider, account: details.account }) });
-  if (code === 'not-found' && details.signIn) actions.push({ title: 'Sign In', run: () => run('piAccounts.signIn', details.signIn === 'any' ? undefined : { provider: details.signIn }) });
-  if (details.path) actions.push({ title: 'Open auth.json', run: () => vscode.window.showTextDocument(vscode.Uri.file(details.path)) });
+  if (code === 'network' && details.proxy)
+    actions.push({ title: 'Open Proxy Settings', run: () => run('workbench.action.openSettings', 'http.proxy') });
+  if (code === 'needs-sign-in' && details.account)
+    actions.push({
+      title: 'Sign In Again',
+      run: () => run('piAccounts.signInAgain', { provider: details.provider, account: details.account }),
+    });
+  if (code === 'not-found' && details.signIn)
+    actions.push({
+      title: 'Sign In',
+      run: () => run('piAccounts.signIn', details.signIn === 'any' ? undefined : { provider: details.signIn }),
+    });
+  if (details.path)
+    actions.push({ title: 'Open auth.json', run: () => vscode.window.showTextDocument(vscode.Uri.file(details.path)) });
   return actions;
 }

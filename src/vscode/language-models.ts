@@ -34,7 +34,9 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
     this.changed.fire();
   }
 
-  async provideLanguageModelChatInformation(options: vscode.PrepareLanguageModelChatModelOptions): Promise<ModelInfo[]> {
+  async provideLanguageModelChatInformation(
+    options: vscode.PrepareLanguageModelChatModelOptions,
+  ): Promise<ModelInfo[]> {
     const models: ModelInfo[] = [];
     let catalog: Awaited<ReturnType<ModelBridge['models']>> = {};
     try {
@@ -64,7 +66,10 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
       }
     }
     if (!models.length && !options.silent) {
-      const choice = await vscode.window.showInformationMessage('Sign in to a provider (Anthropic, OpenAI, ChatGPT, GitHub Copilot, Google…) to use its models through Pi Accounts.', 'Sign In…');
+      const choice = await vscode.window.showInformationMessage(
+        'Sign in to a provider (Anthropic, OpenAI, ChatGPT, GitHub Copilot, Google…) to use its models through Pi Accounts.',
+        'Sign In…',
+      );
       if (choice) await vscode.commands.executeCommand('piAccounts.signIn');
     }
     return models;
@@ -79,23 +84,37 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
       .catch((e) => this.log.warn(`Model list of ${provider}: ${describe(e)}`));
   }
 
-  async provideLanguageModelChatResponse(model: ModelInfo, messages: readonly vscode.LanguageModelChatRequestMessage[], options: vscode.ProvideLanguageModelChatResponseOptions, progress: vscode.Progress<vscode.LanguageModelResponsePart>, token: vscode.CancellationToken): Promise<void> {
+  async provideLanguageModelChatResponse(
+    model: ModelInfo,
+    messages: readonly vscode.LanguageModelChatRequestMessage[],
+    options: vscode.ProvideLanguageModelChatResponseOptions,
+    progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+    token: vscode.CancellationToken,
+  ): Promise<void> {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
-    const system = messages.filter(isSystem).flatMap((m) => toChatMessage(m).parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])));
+    const system = messages
+      .filter(isSystem)
+      .flatMap((m) => toChatMessage(m).parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])));
     const request: ChatRequest = {
       model: model.modelId,
       ...(system.length ? { system: system.join('\n\n') } : {}),
       messages: messages.filter((m) => !isSystem(m)).map(toChatMessage),
-      tools: options.tools?.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema ?? { type: 'object', properties: {} } })),
+      tools: options.tools?.map((t) => ({
+        name: t.name,
+        description: t.description,
+        inputSchema: t.inputSchema ?? { type: 'object', properties: {} },
+      })),
       maxTokens: Math.min(model.maxOutputTokens, MAX_OUTPUT),
       thinking: this.showThinking(),
     };
     try {
       for await (const ev of this.bridge.chat(model.provider, request, abort.signal)) {
         if (ev.type === 'text') progress.report(new vscode.LanguageModelTextPart(ev.text));
-        else if (ev.type === 'thinking' && this.showThinking()) progress.report(new vscode.LanguageModelTextPart(ev.text));
-        else if (ev.type === 'tool_call') progress.report(new vscode.LanguageModelToolCallPart(ev.id, ev.name, (ev.input ?? {}) as object));
+        else if (ev.type === 'thinking' && this.showThinking())
+          progress.report(new vscode.LanguageModelTextPart(ev.text));
+        else if (ev.type === 'tool_call')
+          progress.report(new vscode.LanguageModelToolCallPart(ev.id, ev.name, (ev.input ?? {}) as object));
       }
     } catch (e) {
       if (token.isCancellationRequested) return;
@@ -109,7 +128,13 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
   }
 
   async provideTokenCount(_model: ModelInfo, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
-    return estimateTokens(typeof text === 'string' ? text : toChatMessage(text).parts.map((p) => (p.type === 'text' ? p.text : JSON.stringify(p))).join(''));
+    return estimateTokens(
+      typeof text === 'string'
+        ? text
+        : toChatMessage(text)
+            .parts.map((p) => (p.type === 'text' ? p.text : JSON.stringify(p)))
+            .join(''),
+    );
   }
 
   dispose(): void {
@@ -123,15 +148,29 @@ const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 // The System role (3) and LanguageModelDataPart are newer than the @types/vscode this extension
 // builds against (1.104); VS Code's chat sends them, so they are recognised by shape.
 const isSystem = (m: vscode.LanguageModelChatRequestMessage) => (m.role as number) === 3;
-const isImage = (p: unknown): p is { mimeType: string; data: Uint8Array } => typeof p === 'object' && p !== null && typeof (p as { mimeType?: unknown }).mimeType === 'string' && (p as { mimeType: string }).mimeType.startsWith('image/') && (p as { data?: unknown }).data instanceof Uint8Array;
+const isImage = (p: unknown): p is { mimeType: string; data: Uint8Array } =>
+  typeof p === 'object' &&
+  p !== null &&
+  typeof (p as { mimeType?: unknown }).mimeType === 'string' &&
+  (p as { mimeType: string }).mimeType.startsWith('image/') &&
+  (p as { data?: unknown }).data instanceof Uint8Array;
 
 function toChatMessage(m: vscode.LanguageModelChatRequestMessage): ChatMessage {
   const parts: ChatPart[] = [];
   for (const p of m.content) {
     if (p instanceof vscode.LanguageModelTextPart) parts.push({ type: 'text', text: p.value });
-    else if (isImage(p)) parts.push({ type: 'image', mimeType: p.mimeType, data: Buffer.from(p.data).toString('base64') });
-    else if (p instanceof vscode.LanguageModelToolCallPart) parts.push({ type: 'tool_call', id: p.callId, name: p.name, input: p.input });
-    else if (p instanceof vscode.LanguageModelToolResultPart) parts.push({ type: 'tool_result', callId: p.callId, content: p.content.map((c) => (c instanceof vscode.LanguageModelTextPart ? c.value : JSON.stringify(c))).join('') });
+    else if (isImage(p))
+      parts.push({ type: 'image', mimeType: p.mimeType, data: Buffer.from(p.data).toString('base64') });
+    else if (p instanceof vscode.LanguageModelToolCallPart)
+      parts.push({ type: 'tool_call', id: p.callId, name: p.name, input: p.input });
+    else if (p instanceof vscode.LanguageModelToolResultPart)
+      parts.push({
+        type: 'tool_result',
+        callId: p.callId,
+        content: p.content
+          .map((c) => (c instanceof vscode.LanguageModelTextPart ? c.value : JSON.stringify(c)))
+          .join(''),
+      });
   }
   return { role: m.role === vscode.LanguageModelChatMessageRole.Assistant ? 'assistant' : 'user', parts };
 }

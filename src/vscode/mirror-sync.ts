@@ -10,7 +10,8 @@ import { showFault } from './faults-ui';
 const IMPORT_OFFERED = 'piAccounts.importOffered';
 
 const label = (id: string) => findProvider(id)?.label ?? id;
-const skippedText = (skipped: ImportScan['skipped']) => skipped.map((s) => `${label(s.provider)} (${s.why})`).join('; ');
+const skippedText = (skipped: ImportScan['skipped']) =>
+  skipped.map((s) => `${label(s.provider)} (${s.why})`).join('; ');
 
 const KEPT_KEY = 'piAccounts.keptForeignEntries';
 
@@ -28,7 +29,10 @@ export class MirrorSync {
     /** An account imported from pi's /login becomes the one in use. */
     private readonly feedback: Pick<Feedback, 'chosen'>,
   ) {
-    this.conflicts = new ConflictMemory({ get: () => memento.get<string[]>(KEPT_KEY, []), set: (v) => memento.update(KEPT_KEY, v) });
+    this.conflicts = new ConflictMemory({
+      get: () => memento.get<string[]>(KEPT_KEY, []),
+      set: (v) => memento.update(KEPT_KEY, v),
+    });
   }
 
   enabled(): boolean {
@@ -41,8 +45,15 @@ export class MirrorSync {
     const wrote = await this.run([], true);
     if (!wrote || !this.loop.wrote(Date.now())) return;
     const { writesLimit, windowMs } = this.loop;
-    this.log.warn(`auth.json was rewritten ${writesLimit} times in ${windowMs / 1000} s after changes by someone else; not following its changes for a minute.`);
-    void vscode.window.showWarningMessage("pi's auth.json keeps changing right after Pi Accounts writes it (another program, or another VS Code window with different settings?). Pi Accounts stops following it for a minute.", 'Show Log').then((c) => c && this.log.show());
+    this.log.warn(
+      `auth.json was rewritten ${writesLimit} times in ${windowMs / 1000} s after changes by someone else; not following its changes for a minute.`,
+    );
+    void vscode.window
+      .showWarningMessage(
+        "pi's auth.json keeps changing right after Pi Accounts writes it (another program, or another VS Code window with different settings?). Pi Accounts stops following it for a minute.",
+        'Show Log',
+      )
+      .then((c) => c && this.log.show());
   }
 
   /** Returns whether auth.json was written. */
@@ -50,9 +61,16 @@ export class MirrorSync {
     if (!this.enabled()) return false;
     try {
       const r = await this.mirror.sync(takeOver);
-      if (r.written || r.removed.length) this.log.info(`auth.json updated (${r.path})${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}${fromWatch ? ' after it changed on disk' : ''}.`);
-      if (r.adopted.length) this.log.info(`pi refreshed ${r.adopted.join(', ')} in auth.json; Pi Accounts now uses those tokens.`);
-      if (r.fixedMode) void vscode.window.showWarningMessage(`pi's auth.json (${r.path}) was readable by other users; Pi Accounts set it to 0600 (owner only).`);
+      if (r.written || r.removed.length)
+        this.log.info(
+          `auth.json updated (${r.path})${r.removed.length ? `; removed ${r.removed.join(', ')}` : ''}${fromWatch ? ' after it changed on disk' : ''}.`,
+        );
+      if (r.adopted.length)
+        this.log.info(`pi refreshed ${r.adopted.join(', ')} in auth.json; Pi Accounts now uses those tokens.`);
+      if (r.fixedMode)
+        void vscode.window.showWarningMessage(
+          `pi's auth.json (${r.path}) was readable by other users; Pi Accounts set it to 0600 (owner only).`,
+        );
       for (const provider of r.conflicts) this.warnConflict(provider, r.foreign[provider]);
       return r.written;
     } catch (e) {
@@ -82,16 +100,22 @@ export class MirrorSync {
   private async importOne(provider: string, fingerprint: string | undefined): Promise<void> {
     try {
       const scan = await this.mirror.scanImports();
-      const candidate = scan.candidates.find((c) => c.provider === provider && (!fingerprint || c.fingerprint === fingerprint));
+      const candidate = scan.candidates.find(
+        (c) => c.provider === provider && (!fingerprint || c.fingerprint === fingerprint),
+      );
       if (!candidate) {
         const why = scan.skipped.find((s) => s.provider === provider)?.why ?? 'it changed meanwhile';
-        void vscode.window.showInformationMessage(`The ${label(provider)} entry in auth.json cannot be imported: ${why}.`);
+        void vscode.window.showInformationMessage(
+          `The ${label(provider)} entry in auth.json cannot be imported: ${why}.`,
+        );
         return;
       }
       const [added] = await this.mirror.import([candidate]);
       await this.feedback.chosen(added.provider, added.account);
       this.log.info(`Imported ${added.provider}/${added.account} from auth.json; it is now in use.`);
-      void vscode.window.showInformationMessage(`Imported ${label(provider)} from pi's auth.json as "${added.account}"; it is now the account in use.`);
+      void vscode.window.showInformationMessage(
+        `Imported ${label(provider)} from pi's auth.json as "${added.account}"; it is now the account in use.`,
+      );
     } catch (e) {
       void showFault(e, this.log);
     }
@@ -105,11 +129,18 @@ export class MirrorSync {
     if (!scan) return;
     const notLiteral = scan.skipped.length ? ` Left as they are: ${skippedText(scan.skipped)}.` : '';
     if (!scan.candidates.length) {
-      if (notLiteral) void vscode.window.showInformationMessage(`pi's auth.json has entries Pi Accounts does not import.${notLiteral}`);
+      if (notLiteral)
+        void vscode.window.showInformationMessage(
+          `pi's auth.json has entries Pi Accounts does not import.${notLiteral}`,
+        );
       return;
     }
     const names = scan.candidates.map((c) => label(c.provider)).join(', ');
-    const choice = await vscode.window.showInformationMessage(`pi's auth.json has credentials for ${names}. Import them as Pi Accounts accounts?${notLiteral}`, 'Import…', 'Not Now');
+    const choice = await vscode.window.showInformationMessage(
+      `pi's auth.json has credentials for ${names}. Import them as Pi Accounts accounts?${notLiteral}`,
+      'Import…',
+      'Not Now',
+    );
     if (choice === 'Import…') await this.importFromPi();
   }
 
@@ -126,17 +157,26 @@ export class MirrorSync {
       void vscode.window.showInformationMessage(`Not imported: ${skippedText(scan.skipped)}.`);
     }
     if (scan.candidates.length === 0) {
-      void vscode.window.showInformationMessage(`pi's auth.json (${this.path()}) has no credentials that are not already accounts here.`);
+      void vscode.window.showInformationMessage(
+        `pi's auth.json (${this.path()}) has no credentials that are not already accounts here.`,
+      );
       return;
     }
     const picked = await vscode.window.showQuickPick(
       scan.candidates.map((c) => ({ label: label(c.provider), description: c.keyTail, picked: true, candidate: c })),
-      { canPickMany: true, title: `Import from pi's auth.json`, placeHolder: 'pi already has these. Import them as Pi Accounts accounts?', ignoreFocusOut: true },
+      {
+        canPickMany: true,
+        title: `Import from pi's auth.json`,
+        placeHolder: 'pi already has these. Import them as Pi Accounts accounts?',
+        ignoreFocusOut: true,
+      },
     );
     if (!picked?.length) return;
     try {
       const added = await this.mirror.import(picked.map((p) => p.candidate));
-      void vscode.window.showInformationMessage(`Imported ${added.length} account${added.length > 1 ? 's' : ''} from pi: ${added.map((a) => `${a.provider}/${a.account}`).join(', ')}.`);
+      void vscode.window.showInformationMessage(
+        `Imported ${added.length} account${added.length > 1 ? 's' : ''} from pi: ${added.map((a) => `${a.provider}/${a.account}`).join(', ')}.`,
+      );
     } catch (e) {
       void showFault(e, this.log);
     }

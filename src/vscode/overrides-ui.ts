@@ -5,10 +5,17 @@ import { httpsUrlProblem } from '../core/providers/forms';
 import type { ProviderInfo } from '../core/providers/directory';
 import type { RequestOverrides } from '../core/vault';
 
-export const formatHeaders = (headers: Readonly<Record<string, string>> = {}) => Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('; ');
+export const formatHeaders = (headers: Readonly<Record<string, string>> = {}) =>
+  Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ');
 
 /** Two boxes, checked as typed: the account's base URL, then its extra headers (hidden). */
-export async function askOverrides(provider: ProviderInfo, account: string, current: RequestOverrides | undefined): Promise<{ baseUrl: string; headers: string }> {
+export async function askOverrides(
+  provider: ProviderInfo,
+  account: string,
+  current: RequestOverrides | undefined,
+): Promise<{ baseUrl: string; headers: string }> {
   const baseUrl = await vscode.window.showInputBox({
     title: `Pi Accounts: ${provider.label} / ${account} (1/2)`,
     prompt: `Base URL for this account's requests (blank: the provider's own)${provider.baseUrlVar ? `; new terminals get it as ${provider.baseUrlVar}` : ''}`,

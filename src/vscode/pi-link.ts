@@ -85,7 +85,10 @@ export class PiLinkUi implements vscode.Disposable {
   }
 
   register(): vscode.Disposable[] {
-    return [vscode.commands.registerCommand('piAccounts.connectPi', () => this.connect()), vscode.commands.registerCommand('piAccounts.disconnectPi', () => this.disconnect())];
+    return [
+      vscode.commands.registerCommand('piAccounts.connectPi', () => this.connect()),
+      vscode.commands.registerCommand('piAccounts.disconnectPi', () => this.disconnect()),
+    ];
   }
 
   async connect(): Promise<boolean> {
@@ -93,7 +96,9 @@ export class PiLinkUi implements vscode.Disposable {
       const wrote = install(this.agentDir(), this.body(), this.version);
       this.installed = true;
       this.d.log.info(`${wrote ? 'Installed' : 'Already installed:'} the pi companion at ${this.target()}.`);
-      void vscode.window.showInformationMessage(`pi is connected: the Pi Accounts companion is in ${this.target()}. pi sessions started from now on report to Pi Accounts (a running pi picks it up with /reload).`);
+      void vscode.window.showInformationMessage(
+        `pi is connected: the Pi Accounts companion is in ${this.target()}. pi sessions started from now on report to Pi Accounts (a running pi picks it up with /reload).`,
+      );
       this.d.refreshView();
       return true;
     } catch (e) {
@@ -106,8 +111,12 @@ export class PiLinkUi implements vscode.Disposable {
     try {
       const removed = uninstall(this.agentDir());
       this.installed = false;
-      this.d.log.info(removed ? `Removed the pi companion from ${this.target()}.` : 'The pi companion was not installed.');
-      void vscode.window.showInformationMessage(removed ? `pi is disconnected: removed ${this.target()}.` : 'pi was not connected.');
+      this.d.log.info(
+        removed ? `Removed the pi companion from ${this.target()}.` : 'The pi companion was not installed.',
+      );
+      void vscode.window.showInformationMessage(
+        removed ? `pi is disconnected: removed ${this.target()}.` : 'pi was not connected.',
+      );
       this.d.refreshView();
       return removed;
     } catch (e) {
@@ -128,28 +137,48 @@ export class PiLinkUi implements vscode.Disposable {
   /** After the first sign-in, once ever, when pi is on this machine and not yet connected. */
   private async offerOnce(): Promise<void> {
     const state = this.d.context.globalState;
-    if (state.get<boolean>(OFFERED) || !existsSync(this.agentDir()) || inspect(this.agentDir(), this.version).state !== 'absent') return;
+    if (
+      state.get<boolean>(OFFERED) ||
+      !existsSync(this.agentDir()) ||
+      inspect(this.agentDir(), this.version).state !== 'absent'
+    )
+      return;
     await state.update(OFFERED, true);
-    const choice = await vscode.window.showInformationMessage("Connect pi? Pi Accounts then sees pi's own rate limits and refusals and switches pi's account without a restart.", 'Connect pi', 'Not Now');
+    const choice = await vscode.window.showInformationMessage(
+      "Connect pi? Pi Accounts then sees pi's own rate limits and refusals and switches pi's account without a restart.",
+      'Connect pi',
+      'Not Now',
+    );
     if (choice === 'Connect pi') await this.connect();
   }
 
   private async tellRateLimited(provider: string, account: string, until: number): Promise<void> {
     const label = requireProvider(provider).label;
     const at = new Date(until).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-    const choice = await vscode.window.showWarningMessage(`pi hit the rate limit of ${label} account "${account}" (until ${at}).`, 'Switch');
+    const choice = await vscode.window.showWarningMessage(
+      `pi hit the rate limit of ${label} account "${account}" (until ${at}).`,
+      'Switch',
+    );
     if (choice !== 'Switch') return;
     const to = await this.d.rotation.next(provider);
-    this.d.log.info(to ? `Switched ${provider} to ${to} by hand after pi's 429.` : `No other ${provider} account to switch to.`);
+    this.d.log.info(
+      to ? `Switched ${provider} to ${to} by hand after pi's 429.` : `No other ${provider} account to switch to.`,
+    );
   }
 
   /** One line for the Accounts view: whether pi is connected, and its last report. */
   status(): string | undefined {
     const s = this.server.status();
     const at = (t: number) => new Date(t).toLocaleTimeString();
-    const failure = s.lastFailure ? ` · ${at(s.lastFailure.at)}: ${s.lastFailure.provider} ${s.lastFailure.status} → ${s.lastFailure.summary}` : '';
+    const failure = s.lastFailure
+      ? ` · ${at(s.lastFailure.at)}: ${s.lastFailure.provider} ${s.lastFailure.status} → ${s.lastFailure.summary}`
+      : '';
     const last = s.last ? ` · last report ${at(s.last.at)}${failure}` : '';
-    const live = s.pids.length ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'})` : this.installed ? 'pi companion installed, no pi running' : undefined;
+    const live = s.pids.length
+      ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'})`
+      : this.installed
+        ? 'pi companion installed, no pi running'
+        : undefined;
     return live ? `${live}${last}` : undefined;
   }
 }

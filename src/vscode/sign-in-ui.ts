@@ -32,16 +32,25 @@ interface ProviderItem extends vscode.QuickPickItem {
   way?: SignInKind;
 }
 
-const KIND_TEXT: Record<SignInKind, string> = { apiKey: '$(key) paste an API key', browser: '$(globe) sign in with the browser', device: '$(device-mobile) sign in with a device code' };
+const KIND_TEXT: Record<SignInKind, string> = {
+  apiKey: '$(key) paste an API key',
+  browser: '$(globe) sign in with the browser',
+  device: '$(device-mobile) sign in with a device code',
+};
 
 /**
  * The palette flow: provider and way of signing in (one item each, so "claude" finds the
  * subscription sign-in at once) → account name → key. Escape at any step throws `aborted`;
  * a browser/device sign-in runs after this, with nothing stored until it succeeds.
  */
-export async function promptSignIn(vault: Vault, recent: RecentProviders, presetProvider?: string): Promise<SignInRequest> {
+export async function promptSignIn(
+  vault: Vault,
+  recent: RecentProviders,
+  presetProvider?: string,
+): Promise<SignInRequest> {
   const preset = presetProvider ? requireProvider(presetProvider) : undefined;
-  const [provider, kind] = preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
+  const [provider, kind] =
+    preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
   const account = await askAccountName(vault, provider);
   if (kind !== 'apiKey') return { kind, provider: provider.id, account };
   const forms = provider.forms;
@@ -50,7 +59,11 @@ export async function promptSignIn(vault: Vault, recent: RecentProviders, preset
   return { kind, provider: provider.id, account, key };
 }
 
-async function pickProvider(vault: Vault, recent: RecentProviders, only?: ProviderInfo): Promise<[ProviderInfo, SignInKind]> {
+async function pickProvider(
+  vault: Vault,
+  recent: RecentProviders,
+  only?: ProviderInfo,
+): Promise<[ProviderInfo, SignInKind]> {
   const all = only ? [only] : PROVIDERS;
   const recentIds = only ? [] : recent.list().filter((id) => all.some((p) => p.id === id));
   const items = (p: ProviderInfo): ProviderItem[] => {
@@ -58,11 +71,11 @@ async function pickProvider(vault: Vault, recent: RecentProviders, only?: Provid
       // Counted per way of signing in: "1 account signed in" under both Anthropic items misleads.
       const n = vault.accounts(p.id).filter((a) => (kind === 'apiKey') === (a.kind !== 'oauth')).length;
       return {
-      label: p.signInLabels?.[kind] ?? p.label,
-      description: [p.id, KIND_TEXT[kind]].filter(Boolean).join('  '),
-      detail: n ? `${n} account${n > 1 ? 's' : ''} signed in` : undefined,
-      provider: p,
-      way: kind,
+        label: p.signInLabels?.[kind] ?? p.label,
+        description: [p.id, KIND_TEXT[kind]].filter(Boolean).join('  '),
+        detail: n ? `${n} account${n > 1 ? 's' : ''} signed in` : undefined,
+        provider: p,
+        way: kind,
       };
     });
   };
@@ -90,7 +103,8 @@ async function askAccountName(vault: Vault, provider: ProviderInfo): Promise<str
     prompt: 'Account name: letters, digits, "-" and "_", at most 50 characters',
     value: taken.has('default') ? '' : 'default',
     ignoreFocusOut: true,
-    validateInput: (v) => accountNameProblem(v) ?? (taken.has(v) ? `${provider.label} already has an account named "${v}".` : undefined),
+    validateInput: (v) =>
+      accountNameProblem(v) ?? (taken.has(v) ? `${provider.label} already has an account named "${v}".` : undefined),
   });
   if (name === undefined) throw aborted();
   return name;
@@ -104,10 +118,18 @@ async function keyFromEnvironment(provider: ProviderInfo): Promise<string | unde
   if (found.length === 0) return undefined;
   type Item = vscode.QuickPickItem & { value?: string };
   const items: Item[] = [
-    ...found.map((e) => ({ label: `$(terminal) Use $${e.variable}`, description: keyTail(e.value), detail: 'The value VS Code was started with', value: e.value })),
+    ...found.map((e) => ({
+      label: `$(terminal) Use $${e.variable}`,
+      description: keyTail(e.value),
+      detail: 'The value VS Code was started with',
+      value: e.value,
+    })),
     { label: '$(key) Enter a key' },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: `Pi Accounts: Sign In to ${provider.label} (3/3)`, ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Pi Accounts: Sign In to ${provider.label} (3/3)`,
+    ignoreFocusOut: true,
+  });
   if (!picked) throw aborted();
   return picked.value;
 }
@@ -128,7 +150,7 @@ async function askForm(provider: ProviderInfo, forms: readonly SignInForm[]): Pr
   for (const field of [...(form.key ? [form.key] : []), ...form.fields]) {
     const value = await vscode.window.showInputBox({
       title: `${title}: ${form.label}`,
-      prompt: `${field.label}${field.secret ? ' (kept in VS Code\'s secret storage)' : ''}`,
+      prompt: `${field.label}${field.secret ? " (kept in VS Code's secret storage)" : ''}`,
       placeHolder: field.placeholder,
       password: field.secret,
       ignoreFocusOut: true,
@@ -140,20 +162,26 @@ async function askForm(provider: ProviderInfo, forms: readonly SignInForm[]): Pr
   return credentialFromForm(form, answers);
 }
 
-export async function askKey(provider: ProviderInfo, title = `Pi Accounts: Sign In to ${provider.label} (3/3)`): Promise<string> {
+export async function askKey(
+  provider: ProviderInfo,
+  title = `Pi Accounts: Sign In to ${provider.label} (3/3)`,
+): Promise<string> {
   const box = vscode.window.createInputBox();
   box.title = title;
   box.prompt = `Paste your ${provider.label} API key. It is kept in VS Code's secret storage.`;
   box.password = true;
   box.ignoreFocusOut = true;
   // The key page as a button: an address in a prompt cannot be clicked.
-  const keyPage = provider.keyUrl ? { iconPath: new vscode.ThemeIcon('link-external'), tooltip: `Create a key at ${provider.keyUrl}` } : undefined;
+  const keyPage = provider.keyUrl
+    ? { iconPath: new vscode.ThemeIcon('link-external'), tooltip: `Create a key at ${provider.keyUrl}` }
+    : undefined;
   if (keyPage) box.buttons = [keyPage];
   // A key shaped like another provider's is a warning, not a refusal: it can still be saved.
   const check = (v: string) => {
     const warning = v.length === 0 ? undefined : keyShapeWarning(provider.id, v);
     const problem = v.length === 0 ? undefined : apiKeyProblem(v);
-    box.validationMessage = problem ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
+    box.validationMessage =
+      problem ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
     return problem;
   };
   try {

@@ -43,11 +43,20 @@ export class StatusBar implements Outlet, vscode.Disposable {
     const provider = this.provider();
     const account = provider && this.d.rotation.active(provider);
     if (!provider || !account) return this.item.hide();
-    const names = this.d.vault.accounts(provider).map((a) => a.name).sort((a, b) => a.localeCompare(b)); // the view's order
-    const place = names.length > 1 ? ` ${names.indexOf(account.name) + 1}/${names.length}${this.rotated.has(provider) ? ' (rotated)' : ''}` : '';
+    const names = this.d.vault
+      .accounts(provider)
+      .map((a) => a.name)
+      .sort((a, b) => a.localeCompare(b)); // the view's order
+    const place =
+      names.length > 1
+        ? ` ${names.indexOf(account.name) + 1}/${names.length}${this.rotated.has(provider) ? ' (rotated)' : ''}`
+        : '';
     const usage = this.d.quota(provider, account.name)?.snapshot;
     const used = usedPercent(usage);
-    const label = requireProvider(provider).signInLabels?.browser && account.kind === 'oauth' ? requireProvider(provider).signInLabels!.browser! : requireProvider(provider).label;
+    const label =
+      requireProvider(provider).signInLabels?.browser && account.kind === 'oauth'
+        ? requireProvider(provider).signInLabels!.browser!
+        : requireProvider(provider).label;
     this.item.text = `$(key) ${label}: ${account.name}${place}${used !== undefined ? ` · ${100 - used}% left` : ''}`;
     this.item.tooltip = `${label} / ${account.name} is in use${place ? ` (account${place} of this provider)` : ''}${compactUsage(usage) ? ` — used: ${compactUsage(usage)}` : ''}\nClick to open the Accounts view.`;
     this.item.backgroundColor = isExhausted(usage)
@@ -55,7 +64,9 @@ export class StatusBar implements Outlet, vscode.Disposable {
       : used !== undefined && used >= this.d.threshold() * 0.9
         ? new vscode.ThemeColor('statusBarItem.warningBackground')
         : undefined;
-    this.item.accessibilityInformation = { label: `${label} account ${account.name} in use${place ? `, ${names.indexOf(account.name) + 1} of ${names.length}` : ''}${used !== undefined ? `, ${100 - used} percent left` : ''}` };
+    this.item.accessibilityInformation = {
+      label: `${label} account ${account.name} in use${place ? `, ${names.indexOf(account.name) + 1} of ${names.length}` : ''}${used !== undefined ? `, ${100 - used} percent left` : ''}`,
+    };
     this.item.show();
   }
 
@@ -67,6 +78,8 @@ export class StatusBar implements Outlet, vscode.Disposable {
     const chosen = vscode.workspace.getConfiguration('piAccounts').get<string>('statusBar.provider', '');
     const providers = this.d.vault.providers();
     if (chosen) return providers.includes(chosen) ? chosen : undefined;
-    return providers.find((p) => this.d.vault.accounts(p).some((a) => this.d.quota(p, a.name)?.snapshot)) ?? providers[0];
+    return (
+      providers.find((p) => this.d.vault.accounts(p).some((a) => this.d.quota(p, a.name)?.snapshot)) ?? providers[0]
+    );
   }
 }

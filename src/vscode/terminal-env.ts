@@ -26,7 +26,8 @@ export class TerminalEnv implements Outlet {
     // constructor runs in activate().
     if (this.collection.persistent) this.collection.persistent = false;
     const enabled = vscode.workspace.getConfiguration('piAccounts').get<boolean>('terminal.exportKeys', true);
-    const vars = enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault, this.active, sharedChoice()) : [];
+    const vars =
+      enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault, this.active, sharedChoice()) : [];
     this.vars = vars;
     const wanted = new Map(vars.map((v) => [v.variable, v.value]));
     // Touch only what changed, so open terminals are not flagged "relaunch needed" for nothing.
@@ -41,8 +42,12 @@ export class TerminalEnv implements Outlet {
     this.collection.description = vars.length
       ? `Pi Accounts: ${vars.map((v) => `${v.variable} (${findProvider(v.provider)?.label ?? v.provider} / ${v.account})`).join(', ')}`
       : undefined;
-    if (!vscode.workspace.isTrusted) this.log.info('Restricted Mode: no keys are exported to terminals until the workspace is trusted.');
-    else this.log.info(`Terminal environment: ${vars.length ? vars.map((v) => v.variable).join(', ') : 'nothing exported'}.`);
+    if (!vscode.workspace.isTrusted)
+      this.log.info('Restricted Mode: no keys are exported to terminals until the workspace is trusted.');
+    else
+      this.log.info(
+        `Terminal environment: ${vars.length ? vars.map((v) => v.variable).join(', ') : 'nothing exported'}.`,
+      );
   }
 
   /** What new terminals get now (names and owners; the view shows them). */
@@ -59,5 +64,9 @@ export class TerminalEnv implements Outlet {
 function sharedChoice(): SharedChoice {
   const raw = vscode.workspace.getConfiguration('piAccounts').get<unknown>('terminal.sharedVariables', {});
   const shared = sharedVariables();
-  return Object.fromEntries(Object.entries(raw && typeof raw === 'object' ? raw : {}).filter(([v, id]) => typeof id === 'string' && shared[v]?.includes(id)));
+  return Object.fromEntries(
+    Object.entries(raw && typeof raw === 'object' ? raw : {}).filter(
+      ([v, id]) => typeof id === 'string' && shared[v]?.includes(id),
+    ),
+  );
 }

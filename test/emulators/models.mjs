@@ -14,10 +14,14 @@
 // then usage. `answers` queues status answers (429, 401…) per key; `hang` keeps a stream open.
 import { createServer } from 'node:http';
 
-const sse = (events) => events.map(([e, d]) => `${e ? `event: ${e}\n` : ''}data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`).join('');
+const sse = (events) =>
+  events
+    .map(([e, d]) => `${e ? `event: ${e}\n` : ''}data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`)
+    .join('');
 const claim = (jwt) => {
   try {
-    return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())['https://api.openai.com/auth']?.chatgpt_account_id;
+    return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())['https://api.openai.com/auth']
+      ?.chatgpt_account_id;
   } catch {
     return undefined;
   }
@@ -37,12 +41,17 @@ export async function startModelEmulator() {
     const rec = { path: url.pathname, headers: h, body, closedEarly: false };
     seen.push(rec);
     res.on('close', () => (rec.closedEarly = !res.writableFinished));
-    const json = (status, value, headers = {}) => (res.writeHead(status, { 'content-type': 'application/json', ...headers }), res.end(JSON.stringify(value)));
-    const refuse = (status, message, type = 'invalid_request_error') => json(status, { type: 'error', error: { type, message } });
+    const json = (status, value, headers = {}) => (
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }),
+      res.end(JSON.stringify(value))
+    );
+    const refuse = (status, message, type = 'invalid_request_error') =>
+      json(status, { type: 'error', error: { type, message } });
     const bearer = String(h.authorization ?? '').replace(/^Bearer /, '');
     const key = bearer || String(h['x-api-key'] ?? h['x-goog-api-key'] ?? h['api-key'] ?? '');
     const queued = answers.get(key)?.shift();
-    if (queued) return json(queued.status, queued.body ?? { error: { message: `status ${queued.status}` } }, queued.headers);
+    if (queued)
+      return json(queued.status, queued.body ?? { error: { message: `status ${queued.status}` } }, queued.headers);
     const stream = async (text) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const bytes = Buffer.from(text);
@@ -58,86 +67,316 @@ export async function startModelEmulator() {
 
     if (req.method === 'POST' && p.endsWith('/v1/messages')) {
       if (h['anthropic-version'] !== '2023-06-01') return refuse(400, 'anthropic-version header is required');
-      if (String(h['x-api-key'] ?? '').includes('sk-ant-oat')) return refuse(401, 'OAuth authentication is currently not supported.', 'authentication_error');
-      if (bearer && !String(h['anthropic-beta'] ?? '').includes('oauth-2025-04-20')) return refuse(401, 'OAuth authentication is currently not supported.', 'authentication_error');
+      if (String(h['x-api-key'] ?? '').includes('sk-ant-oat'))
+        return refuse(401, 'OAuth authentication is currently not supported.', 'authentication_error');
+      if (bearer && !String(h['anthropic-beta'] ?? '').includes('oauth-2025-04-20'))
+        return refuse(401, 'OAuth authentication is currently not supported.', 'authentication_error');
       if (!bearer && !h['x-api-key']) return refuse(401, 'x-api-key header is required', 'authentication_error');
-      if (typeof body.max_tokens !== 'number' || !body.model || !Array.isArray(body.messages)) return refuse(400, 'model, max_tokens and messages are required');
-      if (body.thinking?.type === 'enabled' && !(body.max_tokens > body.thinking.budget_tokens)) return refuse(400, '`max_tokens` must be greater than `thinking.budget_tokens`');
-      const done = lastIsToolResult(body.messages, (m) => Array.isArray(m?.content) && m.content.some((c) => c.type === 'tool_result'));
-      return stream(sse([
-        ['message_start', { type: 'message_start', message: { id: 'msg_1', model: body.model, usage: { input_tokens: 12, cache_read_input_tokens: 4, output_tokens: 0 } } }],
-        ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
-        ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: done ? 'It is 12 °C in Oslo.' : state.text } }],
-        ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-        ...(done ? [] : [
-          ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} } }],
-          ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city": "Os' } }],
-          ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: 'lo"}' } }],
-          ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+      if (typeof body.max_tokens !== 'number' || !body.model || !Array.isArray(body.messages))
+        return refuse(400, 'model, max_tokens and messages are required');
+      if (body.thinking?.type === 'enabled' && !(body.max_tokens > body.thinking.budget_tokens))
+        return refuse(400, '`max_tokens` must be greater than `thinking.budget_tokens`');
+      const done = lastIsToolResult(
+        body.messages,
+        (m) => Array.isArray(m?.content) && m.content.some((c) => c.type === 'tool_result'),
+      );
+      return stream(
+        sse([
+          [
+            'message_start',
+            {
+              type: 'message_start',
+              message: {
+                id: 'msg_1',
+                model: body.model,
+                usage: { input_tokens: 12, cache_read_input_tokens: 4, output_tokens: 0 },
+              },
+            },
+          ],
+          ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+          [
+            'content_block_delta',
+            {
+              type: 'content_block_delta',
+              index: 0,
+              delta: { type: 'text_delta', text: done ? 'It is 12 °C in Oslo.' : state.text },
+            },
+          ],
+          ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+          ...(done
+            ? []
+            : [
+                [
+                  'content_block_start',
+                  {
+                    type: 'content_block_start',
+                    index: 1,
+                    content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} },
+                  },
+                ],
+                [
+                  'content_block_delta',
+                  {
+                    type: 'content_block_delta',
+                    index: 1,
+                    delta: { type: 'input_json_delta', partial_json: '{"city": "Os' },
+                  },
+                ],
+                [
+                  'content_block_delta',
+                  { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: 'lo"}' } },
+                ],
+                ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+              ]),
+          [
+            'message_delta',
+            {
+              type: 'message_delta',
+              delta: { stop_reason: done ? 'end_turn' : 'tool_use' },
+              usage: { output_tokens: 34 },
+            },
+          ],
+          ['message_stop', { type: 'message_stop' }],
         ]),
-        ['message_delta', { type: 'message_delta', delta: { stop_reason: done ? 'end_turn' : 'tool_use' }, usage: { output_tokens: 34 } }],
-        ['message_stop', { type: 'message_stop' }],
-      ]));
+      );
     }
 
     if (req.method === 'POST' && p.endsWith('/chat/completions')) {
       if (!bearer) return refuse(401, 'You did not provide an API key.');
-      if (p.startsWith('/copilot') && (!h['editor-version'] || !h['copilot-integration-id'])) return refuse(400, 'missing Editor-Version or Copilot-Integration-Id header');
+      if (p.startsWith('/copilot') && (!h['editor-version'] || !h['copilot-integration-id']))
+        return refuse(400, 'missing Editor-Version or Copilot-Integration-Id header');
       if (!body.model || !Array.isArray(body.messages)) return refuse(400, 'model and messages are required');
-      if (/^(openai\/)?(gpt-5|o\d)/.test(body.model) && 'max_tokens' in body) return refuse(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.");
+      if (/^(openai\/)?(gpt-5|o\d)/.test(body.model) && 'max_tokens' in body)
+        return refuse(
+          400,
+          "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        );
       const done = lastIsToolResult(body.messages, (m) => m?.role === 'tool');
-      return stream(sse([
-        [undefined, { id: 'c1', choices: [{ index: 0, delta: { role: 'assistant', content: done ? 'It is 12 °C in Oslo.' : state.text } }] }],
-        ...(done ? [] : [
-          [undefined, { id: 'c1', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"ci' } }] } }] }],
-          [undefined, { id: 'c1', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ty":"Oslo"}' } }] } }] }],
+      return stream(
+        sse([
+          [
+            undefined,
+            {
+              id: 'c1',
+              choices: [
+                { index: 0, delta: { role: 'assistant', content: done ? 'It is 12 °C in Oslo.' : state.text } },
+              ],
+            },
+          ],
+          ...(done
+            ? []
+            : [
+                [
+                  undefined,
+                  {
+                    id: 'c1',
+                    choices: [
+                      {
+                        index: 0,
+                        delta: {
+                          tool_calls: [
+                            {
+                              index: 0,
+                              id: 'call_1',
+                              type: 'function',
+                              function: { name: 'weather', arguments: '{"ci' },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                ],
+                [
+                  undefined,
+                  {
+                    id: 'c1',
+                    choices: [
+                      { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ty":"Oslo"}' } }] } },
+                    ],
+                  },
+                ],
+              ]),
+          [undefined, { id: 'c1', choices: [{ index: 0, delta: {}, finish_reason: done ? 'stop' : 'tool_calls' }] }],
+          [
+            undefined,
+            {
+              id: 'c1',
+              choices: [],
+              usage: { prompt_tokens: 9, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 2 } },
+            },
+          ],
+          [undefined, '[DONE]'],
         ]),
-        [undefined, { id: 'c1', choices: [{ index: 0, delta: {}, finish_reason: done ? 'stop' : 'tool_calls' }] }],
-        [undefined, { id: 'c1', choices: [], usage: { prompt_tokens: 9, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 2 } } }],
-        [undefined, '[DONE]'],
-      ]));
+      );
     }
 
     if (req.method === 'POST' && p.endsWith('/responses')) {
       if (p.startsWith('/openai/') ? !h['api-key'] : !bearer) return refuse(401, 'You did not provide an API key.');
       if (p.endsWith('/codex/responses')) {
         const account = claim(bearer);
-        if (!account || h['chatgpt-account-id'] !== account) return refuse(401, 'chatgpt-account-id does not match the token');
-        if (h['openai-beta'] !== 'responses=experimental') return refuse(400, 'OpenAI-Beta: responses=experimental is required');
-        if (body.store !== false || typeof body.instructions !== 'string') return refuse(400, 'Store must be set to false; instructions are required');
+        if (!account || h['chatgpt-account-id'] !== account)
+          return refuse(401, 'chatgpt-account-id does not match the token');
+        if (h['openai-beta'] !== 'responses=experimental')
+          return refuse(400, 'OpenAI-Beta: responses=experimental is required');
+        if (body.store !== false || typeof body.instructions !== 'string')
+          return refuse(400, 'Store must be set to false; instructions are required');
       }
       if (!body.model || !Array.isArray(body.input)) return refuse(400, 'model and input are required');
-      if ('max_tokens' in body || 'max_completion_tokens' in body) return refuse(400, "Unsupported parameter: 'max_tokens'. Use 'max_output_tokens'.");
+      if ('max_tokens' in body || 'max_completion_tokens' in body)
+        return refuse(400, "Unsupported parameter: 'max_tokens'. Use 'max_output_tokens'.");
       const done = body.input.at(-1)?.type === 'function_call_output';
-      const msg = { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: done ? 'It is 12 °C in Oslo.' : state.text, annotations: [] }] };
-      const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}', status: 'completed' };
-      return stream(sse([
-        ['response.created', { type: 'response.created', response: { id: 'resp_1', status: 'in_progress' } }],
-        ['response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...msg, status: 'in_progress', content: [] } }],
-        ['response.content_part.added', { type: 'response.content_part.added', item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }],
-        ['response.output_text.delta', { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: msg.content[0].text }],
-        ['response.output_item.done', { type: 'response.output_item.done', output_index: 0, item: msg }],
-        ...(done ? [] : [
-          ['response.output_item.added', { type: 'response.output_item.added', output_index: 1, item: { ...call, arguments: '', status: 'in_progress' } }],
-          ['response.function_call_arguments.delta', { type: 'response.function_call_arguments.delta', item_id: 'fc_1', output_index: 1, delta: call.arguments }],
-          ['response.function_call_arguments.done', { type: 'response.function_call_arguments.done', item_id: 'fc_1', output_index: 1, arguments: call.arguments }],
-          ['response.output_item.done', { type: 'response.output_item.done', output_index: 1, item: call }],
+      const msg = {
+        type: 'message',
+        id: 'msg_1',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: done ? 'It is 12 °C in Oslo.' : state.text, annotations: [] }],
+      };
+      const call = {
+        type: 'function_call',
+        id: 'fc_1',
+        call_id: 'call_1',
+        name: 'weather',
+        arguments: '{"city":"Oslo"}',
+        status: 'completed',
+      };
+      return stream(
+        sse([
+          ['response.created', { type: 'response.created', response: { id: 'resp_1', status: 'in_progress' } }],
+          [
+            'response.output_item.added',
+            {
+              type: 'response.output_item.added',
+              output_index: 0,
+              item: { ...msg, status: 'in_progress', content: [] },
+            },
+          ],
+          [
+            'response.content_part.added',
+            {
+              type: 'response.content_part.added',
+              item_id: 'msg_1',
+              output_index: 0,
+              content_index: 0,
+              part: { type: 'output_text', text: '', annotations: [] },
+            },
+          ],
+          [
+            'response.output_text.delta',
+            {
+              type: 'response.output_text.delta',
+              item_id: 'msg_1',
+              output_index: 0,
+              content_index: 0,
+              delta: msg.content[0].text,
+            },
+          ],
+          ['response.output_item.done', { type: 'response.output_item.done', output_index: 0, item: msg }],
+          ...(done
+            ? []
+            : [
+                [
+                  'response.output_item.added',
+                  {
+                    type: 'response.output_item.added',
+                    output_index: 1,
+                    item: { ...call, arguments: '', status: 'in_progress' },
+                  },
+                ],
+                [
+                  'response.function_call_arguments.delta',
+                  {
+                    type: 'response.function_call_arguments.delta',
+                    item_id: 'fc_1',
+                    output_index: 1,
+                    delta: call.arguments,
+                  },
+                ],
+                [
+                  'response.function_call_arguments.done',
+                  {
+                    type: 'response.function_call_arguments.done',
+                    item_id: 'fc_1',
+                    output_index: 1,
+                    arguments: call.arguments,
+                  },
+                ],
+                ['response.output_item.done', { type: 'response.output_item.done', output_index: 1, item: call }],
+              ]),
+          [
+            'response.completed',
+            {
+              type: 'response.completed',
+              response: {
+                id: 'resp_1',
+                status: 'completed',
+                usage: {
+                  input_tokens: 20,
+                  input_tokens_details: { cached_tokens: 8 },
+                  output_tokens: 7,
+                  total_tokens: 27,
+                },
+              },
+            },
+          ],
         ]),
-        ['response.completed', { type: 'response.completed', response: { id: 'resp_1', status: 'completed', usage: { input_tokens: 20, input_tokens_details: { cached_tokens: 8 }, output_tokens: 7, total_tokens: 27 } } }],
-      ]));
+      );
     }
 
     const google = /\/models\/([^/:]+):streamGenerateContent$/.exec(p);
     if (req.method === 'POST' && google) {
-      if (!h['x-goog-api-key']) return json(403, { error: { code: 403, message: 'Method doesn\'t allow unregistered callers. Please use API Key.', status: 'PERMISSION_DENIED' } });
-      if (!Array.isArray(body.contents)) return json(400, { error: { code: 400, message: 'contents is required', status: 'INVALID_ARGUMENT' } });
+      if (!h['x-goog-api-key'])
+        return json(403, {
+          error: {
+            code: 403,
+            message: "Method doesn't allow unregistered callers. Please use API Key.",
+            status: 'PERMISSION_DENIED',
+          },
+        });
+      if (!Array.isArray(body.contents))
+        return json(400, { error: { code: 400, message: 'contents is required', status: 'INVALID_ARGUMENT' } });
       const done = body.contents.at(-1)?.parts?.some((x) => x.functionResponse);
-      const usageMetadata = { promptTokenCount: 11, candidatesTokenCount: 6, cachedContentTokenCount: 3, totalTokenCount: 17 };
-      return stream(sse([
-        [undefined, { candidates: [{ content: { role: 'model', parts: [{ text: done ? 'It is 12 °C in Oslo.' : state.text }] }, index: 0 }] }],
-        ...(done ? [] : [[undefined, { candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'weather', args: { city: 'Oslo' } } }] }, index: 0 }] }]]),
-        [undefined, { candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'STOP', index: 0 }], usageMetadata }],
-      ]));
+      const usageMetadata = {
+        promptTokenCount: 11,
+        candidatesTokenCount: 6,
+        cachedContentTokenCount: 3,
+        totalTokenCount: 17,
+      };
+      return stream(
+        sse([
+          [
+            undefined,
+            {
+              candidates: [
+                { content: { role: 'model', parts: [{ text: done ? 'It is 12 °C in Oslo.' : state.text }] }, index: 0 },
+              ],
+            },
+          ],
+          ...(done
+            ? []
+            : [
+                [
+                  undefined,
+                  {
+                    candidates: [
+                      {
+                        content: {
+                          role: 'model',
+                          parts: [{ functionCall: { name: 'weather', args: { city: 'Oslo' } } }],
+                        },
+                        index: 0,
+                      },
+                    ],
+                  },
+                ],
+              ]),
+          [
+            undefined,
+            { candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'STOP', index: 0 }], usageMetadata },
+          ],
+        ]),
+      );
     }
     json(404, { error: { message: `no route ${req.method} ${p}` } });
   });

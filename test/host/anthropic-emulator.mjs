@@ -27,11 +27,20 @@ export async function startAnthropicEmulator(opts = {}) {
     let body = '';
     for await (const chunk of req) body += chunk;
     const url = new URL(req.url, 'http://x');
-    const json = (status, value) => (res.writeHead(status, { 'content-type': 'application/json' }), res.end(JSON.stringify(value)));
+    const json = (status, value) => (
+      res.writeHead(status, { 'content-type': 'application/json' }),
+      res.end(JSON.stringify(value))
+    );
     const fail = (why) => (stats.errors.push(why), json(400, { error: 'invalid_request', error_description: why }));
     if (req.method === 'GET' && url.pathname === '/oauth/authorize') {
       const q = Object.fromEntries(url.searchParams);
-      if (q.client_id !== CLIENT_ID || q.code_challenge_method !== 'S256' || q.redirect_uri !== 'http://localhost:53692/callback' || q.state !== undefined && !q.state) return fail('authorize shape');
+      if (
+        q.client_id !== CLIENT_ID ||
+        q.code_challenge_method !== 'S256' ||
+        q.redirect_uri !== 'http://localhost:53692/callback' ||
+        (q.state !== undefined && !q.state)
+      )
+        return fail('authorize shape');
       stats.authorizes++;
       const code = `code-${++n}`;
       codes.set(code, { challenge: q.code_challenge, redirectUri: q.redirect_uri, account: n });
@@ -43,7 +52,11 @@ export async function startAnthropicEmulator(opts = {}) {
     if (req.method === 'POST' && url.pathname === '/v1/oauth/token') {
       // Like the real endpoint: no User-Agent, or Claude Code's own, is refused.
       const ua = req.headers['user-agent'];
-      if (!ua || /^claude-(cli|code)\//i.test(ua)) return (stats.errors.push('user-agent'), json(403, { error: { type: 'permission_error', message: 'Request not allowed' } }));
+      if (!ua || /^claude-(cli|code)\//i.test(ua))
+        return (
+          stats.errors.push('user-agent'),
+          json(403, { error: { type: 'permission_error', message: 'Request not allowed' } })
+        );
       if (req.headers['content-type'] !== 'application/json') return fail('token requests are JSON');
       const b = JSON.parse(body || '{}');
       if (b.client_id !== CLIENT_ID) return fail('client id');
@@ -51,13 +64,24 @@ export async function startAnthropicEmulator(opts = {}) {
       if (b.grant_type === 'authorization_code') {
         const c = codes.get(b.code);
         codes.delete(b.code);
-        if (!c || createHash('sha256').update(b.code_verifier ?? '').digest('base64url') !== c.challenge || b.redirect_uri !== c.redirectUri) return json(400, { error: 'invalid_grant' });
+        if (
+          !c ||
+          createHash('sha256')
+            .update(b.code_verifier ?? '')
+            .digest('base64url') !== c.challenge ||
+          b.redirect_uri !== c.redirectUri
+        )
+          return json(400, { error: 'invalid_grant' });
         return json(200, mint(c.account));
       }
       if (b.grant_type === 'refresh_token') {
         const account = refreshTokens.get(b.refresh_token);
         refreshTokens.delete(b.refresh_token); // rotating, single use
-        if (!account || revoked.has(account)) return json(400, { error: 'invalid_grant', error_description: `refresh token ${b.refresh_token} is not valid` });
+        if (!account || revoked.has(account))
+          return json(400, {
+            error: 'invalid_grant',
+            error_description: `refresh token ${b.refresh_token} is not valid`,
+          });
         stats.refreshes = (stats.refreshes ?? 0) + 1;
         return json(200, mint(account));
       }
@@ -70,7 +94,10 @@ export async function startAnthropicEmulator(opts = {}) {
       if (!account) return json(401, { error: { type: 'authentication_error' } });
       const u = usage.get(account) ?? { five: 0, seven: 0 };
       const soon = (h) => new Date(Date.now() + h * 3_600_000).toISOString();
-      return json(200, { five_hour: { utilization: u.five, resets_at: soon(2) }, seven_day: { utilization: u.seven, resets_at: soon(90) } });
+      return json(200, {
+        five_hour: { utilization: u.five, resets_at: soon(2) },
+        seven_day: { utilization: u.seven, resets_at: soon(90) },
+      });
     }
     json(404, { error: 'not_found' });
   });
@@ -85,7 +112,14 @@ export async function startAnthropicEmulator(opts = {}) {
     tokenOf: (account) => [...accounts].filter(([, a]) => a === account).at(-1)?.[0],
     issued,
     revoke: (account) => revoked.add(account),
-    env: () => JSON.stringify({ anthropic: { authorizeUrl: `${base}/oauth/authorize`, tokenUrl: `${base}/v1/oauth/token`, usage: `${base}/api/oauth/usage` } }),
+    env: () =>
+      JSON.stringify({
+        anthropic: {
+          authorizeUrl: `${base}/oauth/authorize`,
+          tokenUrl: `${base}/v1/oauth/token`,
+          usage: `${base}/api/oauth/usage`,
+        },
+      }),
     close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }

@@ -30,7 +30,9 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
   });
 
   it('C1. pi in an integrated terminal gets a 429 for account A: Pi Accounts rests A, pi retries with B, the view shows the switch', async () => {
-    emu = await startLlmEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '1' } } : { text: 'Answered by B.' }));
+    emu = await startLlmEmulator((key) =>
+      key === KEY_A ? { status: 429, headers: { 'retry-after': '1' } } : { text: 'Answered by B.' },
+    );
     // Its own channel directory: other workbenches on this machine must not get this pi's reports.
     const channel = join(mkdtempSync(join(tmpdir(), 'pi-accounts-channel-')), 'ch');
     w = await Workbench.start({
@@ -50,19 +52,37 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
     await steps.authJson(w, (d) => d.anthropic?.key === KEY_A);
 
     const started = Date.now();
-    const out = await w.terminalOutput(`node ${PI} -p --no-session --model anthropic/claude-sonnet-4-5 "Say hi"`, { timeout: 90_000 });
+    const out = await w.terminalOutput(`node ${PI} -p --no-session --model anthropic/claude-sonnet-4-5 "Say hi"`, {
+      timeout: 90_000,
+    });
     assert.equal(out, 'Answered by B.');
     const keys = emu.seen.map((s) => (s.key === KEY_A ? 'A' : s.key === KEY_B ? 'B' : '?'));
     // pi's default settings: the Anthropic SDK retries the 429 twice inside one pi request
     // (no extension sees those); pi's own retry, the first request after the report, has B.
     assert.deepEqual(keys, ['A', 'A', 'A', 'B']);
-    await w.page.waitForFunction(() => /B.*active/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
-    const rowA = w.page.locator('.pane-body .monaco-list-row', { has: w.page.locator('.label-name', { hasText: /^A$/ }) });
+    await w.page.waitForFunction(
+      () => /B.*active/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
+    const rowA = w.page.locator('.pane-body .monaco-list-row', {
+      has: w.page.locator('.label-name', { hasText: /^A$/ }),
+    });
     assert.match(await rowA.textContent(), /resting until/);
-    await w.page.locator('.pane-body', { hasText: /last report .* · .*anthropic 429 → A rests until .*active A → B/ }).first().waitFor({ timeout: 10_000 });
+    await w.page
+      .locator('.pane-body', { hasText: /last report .* · .*anthropic 429 → A rests until .*active A → B/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await steps.authJson(w, (d) => d.anthropic?.key === KEY_B);
-    await steps.waitFor(() => /pi \d+ request #\d+ to anthropic\/claude-sonnet-4-5 with A: 429 .*active A → B; pi re-reads auth\.json/.test(w.logs()['Pi Accounts.log'] ?? ''));
-    assert.ok(!w.logs()['Pi Accounts.log'].includes(KEY_A) && !w.logs()['Pi Accounts.log'].includes(KEY_B), 'no key in the log');
+    await steps.waitFor(() =>
+      /pi \d+ request #\d+ to anthropic\/claude-sonnet-4-5 with A: 429 .*active A → B; pi re-reads auth\.json/.test(
+        w.logs()['Pi Accounts.log'] ?? '',
+      ),
+    );
+    assert.ok(
+      !w.logs()['Pi Accounts.log'].includes(KEY_A) && !w.logs()['Pi Accounts.log'].includes(KEY_B),
+      'no key in the log',
+    );
 
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = join(ARTIFACTS, 'companion-pi-429-switch.png');

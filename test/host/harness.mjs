@@ -32,7 +32,11 @@ function freePort() {
 /** The consumer fixture (test/host/fixtures/consumer) packaged as a .vsix, for prepareExtensions. */
 export function packageConsumer() {
   const out = join(mkdtempSync(join(tmpdir(), 'pi-accounts-consumer-')), 'consumer.vsix');
-  execFileSync(join(process.cwd(), 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', out], { cwd: join(process.cwd(), 'test/host/fixtures/consumer'), stdio: 'pipe' });
+  execFileSync(
+    join(process.cwd(), 'node_modules', '.bin', 'vsce'),
+    ['package', '--allow-missing-repository', '--skip-license', '--out', out],
+    { cwd: join(process.cwd(), 'test/host/fixtures/consumer'), stdio: 'pipe' },
+  );
   return out;
 }
 
@@ -41,7 +45,11 @@ export function prepareExtensions(vsixes) {
   const dir = mkdtempSync(join(tmpdir(), 'pi-accounts-ext-'));
   const data = mkdtempSync(join(tmpdir(), 'pi-accounts-installdata-'));
   for (const vsix of vsixes) {
-    execFileSync(node24, [codeServerEntry, '--extensions-dir', dir, '--user-data-dir', data, '--install-extension', vsix, '--force'], { stdio: 'pipe' });
+    execFileSync(
+      node24,
+      [codeServerEntry, '--extensions-dir', dir, '--user-data-dir', data, '--install-extension', vsix, '--force'],
+      { stdio: 'pipe' },
+    );
   }
   rmSync(data, { recursive: true, force: true });
   return dir;
@@ -50,7 +58,9 @@ export function prepareExtensions(vsixes) {
 // A developer's own keys in the environment would change the flow under test (the sign-in
 // offers them); the host never sees them.
 function cleanEnv() {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/(_API_KEY|_TOKEN|_BEDROCK)$/.test(k) && k !== 'PI_CODING_AGENT_DIR'));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/(_API_KEY|_TOKEN|_BEDROCK)$/.test(k) && k !== 'PI_CODING_AGENT_DIR'),
+  );
 }
 
 async function waitForHttp(url, ms) {
@@ -105,7 +115,20 @@ export class Workbench {
         }),
       );
       w.port = await freePort();
-      const args = [codeServerEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${w.port}`, '--user-data-dir', w.userData, '--extensions-dir', extensions, '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override'];
+      const args = [
+        codeServerEntry,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${w.port}`,
+        '--user-data-dir',
+        w.userData,
+        '--extensions-dir',
+        extensions,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-getting-started-override',
+      ];
       if (opts.trusted !== false) args.push('--disable-workspace-trust');
       args.push(w.folder);
       w.server = spawn(node24, args, {
@@ -120,9 +143,21 @@ export class Workbench {
       await waitForHttp(`http://127.0.0.1:${w.port}/healthz`, 30_000);
       w.browser = await chromium.launch({
         executablePath: chromiumPath,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-dev-shm-usage',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-quic',
+        ],
       });
-      const context = await w.browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+      const context = await w.browser.newContext({
+        viewport: { width: 1400, height: 900 },
+        permissions: ['clipboard-read', 'clipboard-write'],
+      });
       w.page = await context.newPage();
       await w.page.goto(`http://127.0.0.1:${w.port}/?folder=${encodeURIComponent(w.folder)}`);
       // Ready when extension contributions are in: our container's icon shows in the activity bar.
@@ -178,9 +213,16 @@ export class Workbench {
    */
   async notification(match, timeout = 20_000) {
     const deadline = Date.now() + timeout;
-    if (await this.page.locator('.notifications-center.visible').isVisible()) await this.runCommand('Notifications: Hide Notifications');
+    if (await this.page.locator('.notifications-center.visible').isVisible())
+      await this.runCommand('Notifications: Hide Notifications');
     const toast = this.page.locator('.notification-toast', { hasText: match }).first();
-    if (await toast.waitFor({ timeout: Math.min(timeout / 2, 10_000) }).then(() => true, () => false)) return toast;
+    if (
+      await toast.waitFor({ timeout: Math.min(timeout / 2, 10_000) }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return toast;
     await this.runCommand('Notifications: Show Notifications');
     const row = this.page.locator('.notifications-center .monaco-list-row', { hasText: match }).first();
     await row.waitFor({ timeout: Math.max(deadline - Date.now(), 2_000) });
@@ -213,7 +255,13 @@ export class Workbench {
     const selected = this.page.locator('.pane-body .monaco-list-row.selected.focused', { hasText: label }).first();
     for (let attempt = 1; ; attempt++) {
       await this.treeRow(label).click();
-      if (await selected.waitFor({ timeout: 3000 }).then(() => true, () => false)) return;
+      if (
+        await selected.waitFor({ timeout: 3000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
       if (attempt === 3) throw new Error(`the row "${label}" did not stay selected after 3 clicks`);
     }
   }
@@ -230,7 +278,11 @@ export class Workbench {
     await this.page.locator('.terminal-wrapper.active .xterm').waitFor({ timeout: 30_000 });
     // Type only once the shell shows its prompt and the terminal has focus: keys sent earlier
     // are lost, and half a command is worse than none.
-    await this.page.waitForFunction(() => /[$#]$/.test(document.querySelector('.terminal-wrapper.active .xterm-rows')?.textContent?.trim() ?? ''), null, { timeout: 30_000 });
+    await this.page.waitForFunction(
+      () => /[$#]$/.test(document.querySelector('.terminal-wrapper.active .xterm-rows')?.textContent?.trim() ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
     await this.page.locator('.terminal-wrapper.active .xterm').click();
     await this.page.keyboard.type(`${command} > ${out} 2>&1; echo done >> ${out}.done\n`);
     const deadline = Date.now() + timeout;
@@ -248,7 +300,8 @@ export class Workbench {
       for (const e of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
         const p = join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (/remoteexthost\.log$|exthost\.log$|Pi Accounts\.log$/.test(e.name)) found[e.name] = (found[e.name] ?? '') + readFileSync(p, 'utf8');
+        else if (/remoteexthost\.log$|exthost\.log$|Pi Accounts\.log$/.test(e.name))
+          found[e.name] = (found[e.name] ?? '') + readFileSync(p, 'utf8');
       }
     };
     walk(join(this.userData, 'logs'));
@@ -275,9 +328,19 @@ export class Workbench {
         });
         for (const store of db.objectStoreNames) {
           const tx = db.transaction(store, 'readonly');
-          const get = (what) => new Promise((resolve) => { const r = tx.objectStore(store)[what](); r.onsuccess = () => resolve(r.result); });
+          const get = (what) =>
+            new Promise((resolve) => {
+              const r = tx.objectStore(store)[what]();
+              r.onsuccess = () => resolve(r.result);
+            });
           const [keys, values] = [await get('getAllKeys'), await get('getAll')];
-          keys.forEach((k, i) => out.push([`indexedDB ${info.name}/${store}`, String(k), typeof values[i] === 'string' ? values[i] : JSON.stringify(values[i]) ?? '']));
+          keys.forEach((k, i) =>
+            out.push([
+              `indexedDB ${info.name}/${store}`,
+              String(k),
+              typeof values[i] === 'string' ? values[i] : (JSON.stringify(values[i]) ?? ''),
+            ]),
+          );
         }
         db.close();
       }

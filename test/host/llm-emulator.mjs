@@ -5,11 +5,25 @@
 // `answer(key)` decides per key: { status, headers } for a failure, or { headers } for a reply.
 import { createServer } from 'node:http';
 
-const sse = (events) => events.map(([event, data]) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`).join('');
+const sse = (events) =>
+  events.map(([event, data]) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`).join('');
 
 const anthropicReply = (text) =>
   sse([
-    ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-emulated', content: [], usage: { input_tokens: 5, output_tokens: 0 } } }],
+    [
+      'message_start',
+      {
+        type: 'message_start',
+        message: {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-emulated',
+          content: [],
+          usage: { input_tokens: 5, output_tokens: 0 },
+        },
+      },
+    ],
     ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
     ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }],
     ['content_block_stop', { type: 'content_block_stop', index: 0 }],
@@ -19,8 +33,23 @@ const anthropicReply = (text) =>
 
 const openaiReply = (text) =>
   sse([
-    [undefined, { id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: text } }] }],
-    [undefined, { id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } }],
+    [
+      undefined,
+      {
+        id: 'c1',
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { role: 'assistant', content: text } }],
+      },
+    ],
+    [
+      undefined,
+      {
+        id: 'c1',
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+      },
+    ],
   ]) + 'data: [DONE]\n\n';
 
 export async function startLlmEmulator(answer = () => ({})) {
@@ -28,26 +57,52 @@ export async function startLlmEmulator(answer = () => ({})) {
   const seen = [];
   const server = createServer(async (req, res) => {
     for await (const _ of req); // drain the body
-    const fail = (status, error) => (res.writeHead(status, { 'content-type': 'application/json' }), res.end(JSON.stringify(error)));
+    const fail = (status, error) => (
+      res.writeHead(status, { 'content-type': 'application/json' }),
+      res.end(JSON.stringify(error))
+    );
     let api;
     let key;
     if (req.method === 'POST' && req.url === '/v1/messages') {
       api = 'anthropic';
-      if (!req.headers['anthropic-version']) return fail(400, { type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version header is required' } });
+      if (!req.headers['anthropic-version'])
+        return fail(400, {
+          type: 'error',
+          error: { type: 'invalid_request_error', message: 'anthropic-version header is required' },
+        });
       key = req.headers['x-api-key'] ?? (req.headers.authorization ?? '').replace(/^Bearer /, '');
     } else if (req.method === 'POST' && req.url === '/v1/chat/completions') {
       api = 'openai';
       key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     } else return fail(404, { error: 'not_found' });
     seen.push({ api, key, at: Date.now() });
-    if (!key) return fail(401, api === 'anthropic' ? { type: 'error', error: { type: 'authentication_error', message: 'x-api-key header is required' } } : { error: { message: 'Missing API key', type: 'invalid_request_error' } });
+    if (!key)
+      return fail(
+        401,
+        api === 'anthropic'
+          ? { type: 'error', error: { type: 'authentication_error', message: 'x-api-key header is required' } }
+          : { error: { message: 'Missing API key', type: 'invalid_request_error' } },
+      );
     const a = (await answer(key, api)) ?? {};
     if (a.status && a.status >= 400) {
       const type = a.status === 429 ? 'rate_limit_error' : a.status === 401 ? 'authentication_error' : 'api_error';
-      return (res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers }), res.end(JSON.stringify(api === 'anthropic' ? { type: 'error', error: { type, message: `emulated ${a.status}` } } : { error: { message: `emulated ${a.status}`, type } })));
+      return (
+        res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers }),
+        res.end(
+          JSON.stringify(
+            api === 'anthropic'
+              ? { type: 'error', error: { type, message: `emulated ${a.status}` } }
+              : { error: { message: `emulated ${a.status}`, type } },
+          ),
+        )
+      );
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', ...a.headers });
-    res.end(api === 'anthropic' ? anthropicReply(a.text ?? 'Hello from the emulator.') : openaiReply(a.text ?? 'Hello from the emulator.'));
+    res.end(
+      api === 'anthropic'
+        ? anthropicReply(a.text ?? 'Hello from the emulator.')
+        : openaiReply(a.text ?? 'Hello from the emulator.'),
+    );
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${server.address().port}`;

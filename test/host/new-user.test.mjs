@@ -77,7 +77,9 @@ describe('A new user in a real VS Code host (issue 18)', function () {
   it('U2. a network failure in words, with Try Again and Open Proxy Settings; the Enterprise host box refuses non-hosts and ports', async () => {
     const port = await closedPort();
     const dead = `http://127.0.0.1:${port}`;
-    await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ 'github-copilot': { web: dead, api: dead } }) } });
+    await start({
+      env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ 'github-copilot': { web: dead, api: dead } }) },
+    });
     await w.runCommand('Pi Accounts: Sign In…');
     await w.answer('GitHub Copilot', { pick: 'sign in with a device code' });
     await steps.waitForStep(w, 2);
@@ -86,11 +88,15 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     const input = w.page.locator('.quick-input-widget input');
     const message = () => w.page.locator('.quick-input-widget .quick-input-message').textContent();
     await input.fill('not a host!');
-    await w.page.waitForFunction(() => /is not a host name/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.page.waitForFunction(() =>
+      /is not a host name/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''),
+    );
     await w.page.keyboard.press('Enter'); // refused while invalid
     assert.match(await w.quickInputTitle(), /Pi Accounts: Sign In to GitHub Copilot \(3\/3\)/);
     await input.fill('company.ghe.com:8443');
-    await w.page.waitForFunction(() => /A port/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.page.waitForFunction(() =>
+      /A port/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''),
+    );
     assert.match(await message(), /enter the host only, e\.g\. company\.ghe\.com/);
     await shot('U2-enterprise-host-validation');
     await w.answer(''); // github.com: here, the dead port
@@ -125,7 +131,11 @@ describe('A new user in a real VS Code host (issue 18)', function () {
       await w.notification('Signed in to GitHub Copilot as "copilot"', 30_000);
       await w.runCommand('Pi Accounts: Refresh Usage');
       await w.notification('Usage could not be read for 1 of 1 account', 30_000);
-      await w.page.waitForFunction(() => /copilot.*usage unavailable/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 20_000 });
+      await w.page.waitForFunction(
+        () => /copilot.*usage unavailable/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+        null,
+        { timeout: 20_000 },
+      );
       await shot('U3-usage-failure-on-row');
     } finally {
       await emu.close();
@@ -156,7 +166,9 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     assert.match(await w.treeRow('work').textContent(), /in use · api key/);
     await w.contextMenu(w.treeRow('personal'), /Use This Account/);
     await w.notification('Anthropic: now using "personal"');
-    await w.page.waitForFunction(() => /personal\s*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''));
+    await w.page.waitForFunction(() =>
+      /personal\s*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+    );
     assert.deepEqual(await order(), before, 'rows keep their place');
     assert.doesNotMatch(await paneText(), /default/);
     await w.runCommand('Pi Accounts: Use This Account');
@@ -167,7 +179,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await w.page.keyboard.press('Escape');
   });
 
-  it('U6. a key shaped like another provider\'s is warned about, still saved, and Check Key asks the models endpoint', async () => {
+  it("U6. a key shaped like another provider's is warned about, still saved, and Check Key asks the models endpoint", async () => {
     // Anthropic's models endpoint on loopback: like the real one, 401 for a key it does not know.
     const seen = [];
     const api = createHttpServer((req, res) => {
@@ -181,13 +193,19 @@ describe('A new user in a real VS Code host (issue 18)', function () {
       await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ anthropic: { models } }) } });
       await steps.startSignIn(w, 'Anthropic', 'work');
       await w.page.locator('.quick-input-widget input').fill(KEY_OPENAI);
-      await w.page.waitForFunction(() => /an OpenAI key \(sk-proj-…\), not an Anthropic key/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+      await w.page.waitForFunction(() =>
+        /an OpenAI key \(sk-proj-…\), not an Anthropic key/.test(
+          document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? '',
+        ),
+      );
       await shot('U6-key-shape-warning');
       await w.page.keyboard.press('Enter'); // a warning does not block
       const toast = await w.notification('Signed in to Anthropic as "work"');
       // The first sign-in where pi has an agent folder also offers Connect pi; toasts beyond the
       // first few go to the notification centre, so that offer is answered first.
-      const offer = w.page.locator('.notification-toast', { hasText: 'Connect pi?' }).getByRole('button', { name: 'Not Now' });
+      const offer = w.page
+        .locator('.notification-toast', { hasText: 'Connect pi?' })
+        .getByRole('button', { name: 'Not Now' });
       await offer.click({ timeout: 10_000 }).catch(() => undefined);
       await toast.hover();
       await toast.getByRole('button', { name: 'Check Key' }).click();
@@ -196,28 +214,44 @@ describe('A new user in a real VS Code host (issue 18)', function () {
       await refused.hover();
       await refused.getByRole('button', { name: 'Sign In Again' }).waitFor();
       await shot('U6-key-check-refused');
-      assert.deepEqual(seen.map((s) => [s.url, s.key === KEY_OPENAI, s.version]), [['/v1/models', true, '2023-06-01']]);
+      assert.deepEqual(
+        seen.map((s) => [s.url, s.key === KEY_OPENAI, s.version]),
+        [['/v1/models', true, '2023-06-01']],
+      );
       assert.ok(!(w.logs()['Pi Accounts.log'] ?? '').includes(KEY_OPENAI), 'the key never reaches the log');
     } finally {
       api.close();
     }
   });
 
-  it('U7. labels: each way of signing in has its tag and its own count; the key page is a button; VS Code\'s Accounts menu without nested brackets', async () => {
+  it("U7. labels: each way of signing in has its tag and its own count; the key page is a button; VS Code's Accounts menu without nested brackets", async () => {
     await start();
     await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
     await w.runCommand('Pi Accounts: Sign In…');
     await w.page.locator('.quick-input-widget input').fill('anthropic');
-    const row = (label) => w.page.locator('.quick-input-list .monaco-list-row').filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+    const row = (label) =>
+      w.page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) })
+        .first();
     await row('Anthropic').waitFor();
     assert.match(await row('Anthropic').textContent(), /paste an API key.*1 account signed in/s);
-    assert.doesNotMatch(await row('Claude Pro/Max').textContent(), /signed in/, 'the browser sign-in has no account yet');
+    assert.doesNotMatch(
+      await row('Claude Pro/Max').textContent(),
+      /signed in/,
+      'the browser sign-in has no account yet',
+    );
     await shot('U7-provider-list-labels');
     await row('Anthropic').click();
     await steps.waitForStep(w, 2);
     await w.answer('personal');
     await steps.waitForStep(w, 3);
-    await w.page.locator('.quick-input-widget .quick-input-inline-actions a[aria-label^="Create a key at https://console.anthropic.com"], .quick-input-widget a[aria-label^="Create a key at https://console.anthropic.com"]').first().waitFor();
+    await w.page
+      .locator(
+        '.quick-input-widget .quick-input-inline-actions a[aria-label^="Create a key at https://console.anthropic.com"], .quick-input-widget a[aria-label^="Create a key at https://console.anthropic.com"]',
+      )
+      .first()
+      .waitFor();
     await shot('U7-key-page-button');
     await w.page.keyboard.press('Escape');
     await w.page.locator('.activitybar .action-item a[aria-label^="Accounts"]').first().click();
@@ -225,7 +259,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await shot('U7-accounts-menu');
   });
 
-  it('U8. opening pi\'s auth.json warns first: the keys are in plain text', async () => {
+  it("U8. opening pi's auth.json warns first: the keys are in plain text", async () => {
     await start();
     await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
     await steps.authJson(w, (d) => d.anthropic);
@@ -243,7 +277,10 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
     await w.selectRow('personal');
     await w.page.keyboard.press('Enter');
-    await w.page.locator('.pane-body .monaco-list-row', { hasText: 'personal' }).filter({ hasText: 'in use' }).waitFor();
+    await w.page
+      .locator('.pane-body .monaco-list-row', { hasText: 'personal' })
+      .filter({ hasText: 'in use' })
+      .waitFor();
     await w.notification('now using "personal"');
     await w.selectRow('work');
     await w.page.keyboard.press('Delete');
@@ -254,7 +291,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await w.notification('Signed out of Anthropic / work.');
   });
 
-  it('U10. status bar: the account in use with its place among the provider\'s accounts; a click opens the view', async () => {
+  it("U10. status bar: the account in use with its place among the provider's accounts; a click opens the view", async () => {
     await start();
     await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
     const item = w.page.locator('.statusbar-item', { hasText: 'Anthropic: work' });

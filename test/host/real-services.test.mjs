@@ -36,7 +36,9 @@ describe('Pi Accounts against the real services (host)', function () {
       await steps.waitFor(() => emu.stats.policies.length === 2);
       assert.deepEqual([...emu.stats.policies].sort(), ['claude-sonnet-4.5', 'gpt-4.1']);
       assert.deepEqual(emu.stats.errors, []);
-      await steps.waitFor(() => /Copilot models enabled for github-copilot\/work: 2 of 2/.test(w.logs()['Pi Accounts.log'] ?? ''));
+      await steps.waitFor(() =>
+        /Copilot models enabled for github-copilot\/work: 2 of 2/.test(w.logs()['Pi Accounts.log'] ?? ''),
+      );
       console.log(`      policy calls recorded by the Copilot emulator: ${emu.stats.policies.join(', ')}`);
     } finally {
       await emu.close();

@@ -5,6 +5,17 @@ import { ensureHost } from './setup.mjs';
 
 const started = Date.now();
 ensureHost();
-const r = spawnSync(process.execPath, ['node_modules/mocha/bin/mocha.js', '--no-config', '--timeout', '240000', 'test/host/*.test.mjs', ...process.argv.slice(2)], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  [
+    'node_modules/mocha/bin/mocha.js',
+    '--no-config',
+    '--timeout',
+    '240000',
+    'test/host/*.test.mjs',
+    ...process.argv.slice(2),
+  ],
+  { stdio: 'inherit' },
+);
 console.log(`host suite wall time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(r.status ?? 1);

@@ -47,7 +47,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await w.openAccountsView();
     await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
     // Logs reach disk a little after the fact: poll rather than read once.
-    await waitFor(() => /ExtensionService#_doActivateExtension pi-accounts\.pi-accounts/.test(w.logs()['remoteexthost.log'] ?? w.logs()['exthost.log'] ?? ''));
+    await waitFor(() =>
+      /ExtensionService#_doActivateExtension pi-accounts\.pi-accounts/.test(
+        w.logs()['remoteexthost.log'] ?? w.logs()['exthost.log'] ?? '',
+      ),
+    );
     await waitFor(() => /Activated in [\d.]+ ms/.test(w.logs()['Pi Accounts.log'] ?? ''));
     const ms = Number(/Activated in ([\d.]+) ms/.exec(w.logs()['Pi Accounts.log'])[1]);
     assert.ok(ms > 0, `activation logged ${ms} ms`); // how long: P1 (performance.test.mjs)
@@ -76,7 +80,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await signIn('Anthropic', 'personal', KEY_PERSONAL);
     await w.contextMenu(w.treeRow('personal'), /Use This Account/);
     await w.notification('now using "personal"');
-    await w.page.waitForFunction(() => [...document.querySelectorAll('.pane-body .monaco-list-row')].some((r) => /personal\s*in use/.test(r.textContent)));
+    await w.page.waitForFunction(() =>
+      [...document.querySelectorAll('.pane-body .monaco-list-row')].some((r) =>
+        /personal\s*in use/.test(r.textContent),
+      ),
+    );
     assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_PERSONAL);
     await authJson((d) => d.anthropic?.key === KEY_PERSONAL);
     // Two providers, for a person to look at.
@@ -94,11 +102,15 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await startSignIn('Anthropic', 'work');
     const input = w.page.locator('.quick-input-widget input');
     await input.fill('abcde');
-    await w.page.waitForFunction(() => /too short/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.page.waitForFunction(() =>
+      /too short/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''),
+    );
     await w.page.keyboard.press('Enter'); // refused while invalid: the box stays open
     assert.match(await w.quickInputTitle(), /\(3\/3\)/);
     await input.fill('your-api-key-goes-here-000000');
-    await w.page.waitForFunction(() => /placeholder/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.page.waitForFunction(() =>
+      /placeholder/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''),
+    );
     await w.page.keyboard.press('Escape');
     // Escape at step 2
     await w.runCommand('Pi Accounts: Sign In…');
@@ -169,7 +181,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await w.runCommand('Terminal: Create New Terminal');
     await trustDialog.getByRole('button', { name: 'Cancel' }).click();
     await w.page.waitForTimeout(1000);
-    assert.doesNotMatch(w.logs()['Pi Accounts.log'], /Terminal environment: ANTHROPIC_API_KEY/, 'still nothing exported');
+    assert.doesNotMatch(
+      w.logs()['Pi Accounts.log'],
+      /Terminal environment: ANTHROPIC_API_KEY/,
+      'still nothing exported',
+    );
     await w.runCommand('Terminal: Kill All Terminals').catch(() => undefined);
     const output = await w.terminalOutput('echo "[$ANTHROPIC_API_KEY]"', {
       afterCreate: () => trustDialog.getByRole('button', { name: 'Trust Folder & Continue' }).click(),
@@ -179,7 +195,13 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
 
   it('9. the in-host API suite (test/host/suite, also run by @vscode/test-electron) passes inside the host', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'pi-suite-out-'));
-    await start({ env: { PI_CONSUMER_OUT: outDir, PI_ACCOUNTS_SUITE: join(process.cwd(), 'test/host/suite/index.js'), PI_ACCOUNTS_REPO: process.cwd() } });
+    await start({
+      env: {
+        PI_CONSUMER_OUT: outDir,
+        PI_ACCOUNTS_SUITE: join(process.cwd(), 'test/host/suite/index.js'),
+        PI_ACCOUNTS_REPO: process.cwd(),
+      },
+    });
     await w.runCommand('Pi Accounts Consumer: Run In-Host Suite');
     const file = join(outDir, 'suite.jsonl');
     await waitFor(() => existsSync(file), 90_000);
@@ -213,9 +235,17 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       const opened = await popup;
       await opened.waitForLoadState();
       // code-server serves loopback pages through its own /proxy/<port>/ path: still the same page.
-      assert.match(new URL(opened.url()).pathname, /^(\/proxy\/\d+)?\/login\/device$/, 'the verification page was opened');
+      assert.match(
+        new URL(opened.url()).pathname,
+        /^(\/proxy\/\d+)?\/login\/device$/,
+        'the verification page was opened',
+      );
       await waitFor(() => emu.stats.visits.length === 1);
-      assert.equal(await w.page.evaluate(() => navigator.clipboard.readText()), first.code, 'the code is on the clipboard');
+      assert.equal(
+        await w.page.evaluate(() => navigator.clipboard.readText()),
+        first.code,
+        'the code is on the clipboard',
+      );
       await opened.close();
       const progress = await w.notification(`Waiting for you to enter ${first.code}`);
       await w.page.screenshot({ path: join(ARTIFACTS, 'copilot-device-progress.png') });
@@ -244,11 +274,17 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       assert.match(entry.refresh, /^gho_hostEmulatorToken/);
       assert.match(entry.access, /^tid=host\d+;.*proxy-ep=/);
       assert.ok(Math.abs(entry.expires - (Date.now() + 25 * 60_000)) < 60_000, 'expires_at·1000 − 5 min');
-      assert.equal(await AuthStorage.create(w.authPath).getApiKey('github-copilot'), entry.access, "pi's AuthStorage reads the same token");
+      assert.equal(
+        await AuthStorage.create(w.authPath).getApiKey('github-copilot'),
+        entry.access,
+        "pi's AuthStorage reads the same token",
+      );
       assert.equal(await w.terminalOutput('echo $COPILOT_GITHUB_TOKEN'), entry.access);
       const log = w.logs()['Pi Accounts.log'] ?? '';
       assert.ok(!log.includes(entry.refresh) && !log.includes(entry.access), 'no token in the log');
-      console.log(`      device flow: ${emu.stats.polls} polls, ${emu.stats.exchanges} Copilot token exchange(s); modal screenshot test-results/host/copilot-device-code-modal.png`);
+      console.log(
+        `      device flow: ${emu.stats.polls} polls, ${emu.stats.exchanges} Copilot token exchange(s); modal screenshot test-results/host/copilot-device-code-modal.png`,
+      );
     } finally {
       await emu.close();
     }
@@ -257,13 +293,18 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
   it('12. usage-based rotation: two Claude Pro/Max accounts; the first crosses the threshold → view, terminal and auth.json switch', async () => {
     const emu = await startAnthropicEmulator();
     try {
-      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: emu.env() }, settings: { 'piAccounts.rotation.mode': 'usage-based', 'piAccounts.rotation.threshold': 80 } });
+      await start({
+        env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: emu.env() },
+        settings: { 'piAccounts.rotation.mode': 'usage-based', 'piAccounts.rotation.threshold': 80 },
+      });
       await w.openAccountsView();
       emu.setUsage(1, 30, 12);
       emu.setUsage(2, 10, 5);
       const ways = [await browserSignIn(emu, 'max-1'), await browserSignIn(emu, 'max-2')];
       const row1 = w.treeRow('max-1');
-      await w.page.waitForFunction(() => /5h 30%/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
+      await w.page.waitForFunction(() => /5h 30%/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, {
+        timeout: 30_000,
+      });
       assert.match(await row1.textContent(), /in use · browser · 5h 30% · 7d 12%/);
       assert.equal(emu.tokenOf(1) !== undefined && emu.tokenOf(2) !== undefined, true);
       assert.equal((await authJson((d) => d.anthropic?.access === emu.tokenOf(1))).anthropic.type, 'oauth');
@@ -271,12 +312,24 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       // The first account crosses the threshold.
       emu.setUsage(1, 85, 40);
       await w.runCommand('Pi Accounts: Refresh Usage');
-      await w.page.waitForFunction(() => /max-2.*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 30_000 });
+      await w.page.waitForFunction(
+        () => /max-2.*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+        null,
+        { timeout: 30_000 },
+      );
       assert.match(await w.treeRow('max-1').textContent(), /resting until .* · browser · 5h 85% · 7d 40%/);
       await authJson((d) => d.anthropic?.access === emu.tokenOf(2));
-      assert.equal(await AuthStorage.create(w.authPath).getApiKey('anthropic'), emu.tokenOf(2), "pi's AuthStorage now gets the second account");
+      assert.equal(
+        await AuthStorage.create(w.authPath).getApiKey('anthropic'),
+        emu.tokenOf(2),
+        "pi's AuthStorage now gets the second account",
+      );
       assert.equal(await w.terminalOutput('echo $ANTHROPIC_OAUTH_TOKEN'), emu.tokenOf(2));
-      await waitFor(() => /Active anthropic account: max-1 → max-2 \(max-1 is resting until .*; max-2 has the most headroom \(10 % used\)\)/.test(w.logs()['Pi Accounts.log'] ?? ''));
+      await waitFor(() =>
+        /Active anthropic account: max-1 → max-2 \(max-1 is resting until .*; max-2 has the most headroom \(10 % used\)\)/.test(
+          w.logs()['Pi Accounts.log'] ?? '',
+        ),
+      );
       const log = w.logs()['Pi Accounts.log'];
       assert.ok(!log.includes(emu.tokenOf(1)) && !log.includes(emu.tokenOf(2)), 'no token in the log');
       const status = w.page.locator('.statusbar-item', { hasText: 'max-2' });
@@ -291,9 +344,15 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       await w.page.mouse.move(sash.x + sash.width + 300, sash.y + 200, { steps: 5 });
       await w.page.mouse.up();
       await w.treeRow('max-1').hover();
-      await w.page.locator('.monaco-hover, .workbench-hover').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+      await w.page
+        .locator('.monaco-hover, .workbench-hover')
+        .first()
+        .waitFor({ timeout: 10_000 })
+        .catch(() => undefined);
       await w.page.screenshot({ path: join(ARTIFACTS, 'accounts-view-quota.png') });
-      console.log(`      sign-ins completed by ${ways.join(', ')}; rotation: max-1 (85 %) → max-2 (10 %); ${emu.stats.usage} usage requests; screenshot test-results/host/accounts-view-quota.png`);
+      console.log(
+        `      sign-ins completed by ${ways.join(', ')}; rotation: max-1 (85 %) → max-2 (10 %); ${emu.stats.usage} usage requests; screenshot test-results/host/accounts-view-quota.png`,
+      );
     } finally {
       await emu.close();
     }
@@ -304,12 +363,17 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     const copilot = await startCopilotEmulator();
     try {
       const env = JSON.stringify({ ...JSON.parse(claude.env()), ...JSON.parse(copilot.env()) });
-      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: env }, settings: { 'piAccounts.rotation.mode': 'usage-based' } });
+      await start({
+        env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: env },
+        settings: { 'piAccounts.rotation.mode': 'usage-based' },
+      });
       await w.openAccountsView();
       // API key, with a refused key first.
       await startSignIn('OpenAI', 'key');
       await w.page.locator('.quick-input-widget input').fill('sk-short');
-      await w.page.waitForFunction(() => /too short/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+      await w.page.waitForFunction(() =>
+        /too short/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''),
+      );
       await w.answer(KEY_OPENAI);
       await w.notification('as "key"');
       // Device flow.
@@ -325,14 +389,26 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       await browserSignIn(claude, 'max-1');
       await browserSignIn(claude, 'max-2');
       await w.runCommand('Pi Accounts: Refresh Usage');
-      await waitFor(() => (claude.stats.refreshes ?? 0) >= 2 && /Active anthropic account: .* → max-2/.test(w.logs()['Pi Accounts.log'] ?? ''), 30_000);
+      await waitFor(
+        () =>
+          (claude.stats.refreshes ?? 0) >= 2 &&
+          /Active anthropic account: .* → max-2/.test(w.logs()['Pi Accounts.log'] ?? ''),
+        30_000,
+      );
       // An error path: the provider revokes max-2, the next refresh is refused.
       claude.revoke(2);
       // A refresh already under way when the revocation happened still succeeds; ask until the
       // next one is refused (a minimum interval applies to usage, not to forced refreshes).
       for (let i = 0; ; i++) {
         await w.runCommand('Pi Accounts: Refresh Usage');
-        const shown = await w.page.waitForFunction(() => /needs sign-in/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 5000 }).then(() => true, () => false);
+        const shown = await w.page
+          .waitForFunction(() => /needs sign-in/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, {
+            timeout: 5000,
+          })
+          .then(
+            () => true,
+            () => false,
+          );
         if (shown) break;
         if (i === 5) throw new Error('the revoked account was never marked "needs sign-in"');
       }
@@ -348,14 +424,23 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       const files = w.files().filter((f) => f !== w.authPath); // auth.json holds them on purpose, 0600
       const hits = [];
       for (const secret of secrets) {
-        for (const [where, key, value] of storage) if (value.includes(secret) || key.includes(secret)) hits.push(`${where} ${key}`);
+        for (const [where, key, value] of storage)
+          if (value.includes(secret) || key.includes(secret)) hits.push(`${where} ${key}`);
         for (const f of files) if (readFileSync(f).includes(secret)) hits.push(f);
       }
-      const ours = storage.filter(([, key]) => key === 'pi-accounts.pi-accounts').map(([, , v]) => v).join('');
+      const ours = storage
+        .filter(([, key]) => key === 'pi-accounts.pi-accounts')
+        .map(([, , v]) => v)
+        .join('');
       assert.ok(ours.length > 0, 'our globalState was found and scanned');
-      assert.ok(files.some((f) => f.endsWith('Pi Accounts.log')), 'our log was found and scanned');
+      assert.ok(
+        files.some((f) => f.endsWith('Pi Accounts.log')),
+        'our log was found and scanned',
+      );
       assert.deepEqual(hits, []);
-      console.log(`      secrets audit: ${secrets.length} secrets (API key, ${claude.issued.length} Claude tokens incl. ${claude.stats.refreshes} refreshes, ${copilot.stats.issued.length} GitHub/Copilot tokens) x ${storage.length} browser-storage entries and ${files.length} files: 0 hits`);
+      console.log(
+        `      secrets audit: ${secrets.length} secrets (API key, ${claude.issued.length} Claude tokens incl. ${claude.stats.refreshes} refreshes, ${copilot.stats.issued.length} GitHub/Copilot tokens) x ${storage.length} browser-storage entries and ${files.length} files: 0 hits`,
+      );
     } finally {
       await claude.close();
       await copilot.close();
@@ -366,7 +451,9 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     const CF = '0123456789abcdef0123456789abcdef';
     const GROQ = 'gsk_hostImportFromEnv_0123456789abcdef';
     const AZURE = 'azure-key-hostImport-0123456789abcdef';
-    await start({ env: { GROQ_API_KEY: GROQ, AZURE_OPENAI_API_KEY: AZURE, AZURE_OPENAI_RESOURCE_NAME: 'my-resource' } });
+    await start({
+      env: { GROQ_API_KEY: GROQ, AZURE_OPENAI_API_KEY: AZURE, AZURE_OPENAI_RESOURCE_NAME: 'my-resource' },
+    });
     await w.openAccountsView();
     const prompt = async (label, text) => {
       await w.page.locator('.quick-input-widget .quick-input-message', { hasText: label }).waitFor();
@@ -378,7 +465,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await prompt('Profile name', 'work-sso');
     await w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'AWS region' }).waitFor();
     await w.page.locator('.quick-input-widget input').fill('mars-1');
-    await w.page.waitForFunction(() => /region like us-east-1/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await w.page.waitForFunction(() =>
+      /region like us-east-1/.test(
+        document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? '',
+      ),
+    );
     await w.answer('eu-west-1');
     await w.notification('Signed in to Amazon Bedrock as "work"');
     // Cloudflare Workers AI: the account id comes from a pasted dashboard URL.
@@ -390,7 +481,10 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await w.runCommand('Pi Accounts: Import Keys from the Environment…');
     await w.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Groq' }).waitFor({ timeout: 20_000 });
     const rows = await w.page.locator('.quick-input-list .monaco-list-row').allTextContents();
-    assert.ok(rows.some((r) => /Azure OpenAI.*\$AZURE_OPENAI_API_KEY.*cdef \+ AZURE_OPENAI_RESOURCE_NAME/.test(r)), rows.join(' | '));
+    assert.ok(
+      rows.some((r) => /Azure OpenAI.*\$AZURE_OPENAI_API_KEY.*cdef \+ AZURE_OPENAI_RESOURCE_NAME/.test(r)),
+      rows.join(' | '),
+    );
     assert.ok(!rows.join('').includes(GROQ), 'only a masked tail is shown');
     await w.page.keyboard.press('Enter');
     await w.notification('Imported 2 keys from the environment');
@@ -398,8 +492,13 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     assert.deepEqual(data.groq, { type: 'api_key', key: GROQ });
     assert.deepEqual(data['azure-openai-responses'], { type: 'api_key', key: AZURE });
     assert.equal(data['amazon-bedrock'], undefined, 'a profile is not an auth.json credential');
-    assert.equal(await w.terminalOutput('echo "$AWS_PROFILE $AWS_REGION $CLOUDFLARE_ACCOUNT_ID $AZURE_OPENAI_RESOURCE_NAME"'), `work-sso eu-west-1 ${CF} my-resource`);
-    console.log('      Bedrock (profile + region) and Cloudflare (account from a dashboard URL) via the palette; Groq and Azure (+ resource name) imported from the environment');
+    assert.equal(
+      await w.terminalOutput('echo "$AWS_PROFILE $AWS_REGION $CLOUDFLARE_ACCOUNT_ID $AZURE_OPENAI_RESOURCE_NAME"'),
+      `work-sso eu-west-1 ${CF} my-resource`,
+    );
+    console.log(
+      '      Bedrock (profile + region) and Cloudflare (account from a dashboard URL) via the palette; Groq and Azure (+ resource name) imported from the environment',
+    );
   });
 
   it('15. language models: another extension picks a Pi Accounts model with vscode.lm and gets the streamed reply; a revoked key is replaced with Sign In Again', async () => {
@@ -414,7 +513,9 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       if (req.method === 'GET' && req.url === '/models') {
         // The provider's own list, which Pi Accounts adds to its built-in models once a day.
         res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b-versatile' }, { id: 'qwen/qwen3-32b' }] }));
+        return res.end(
+          JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b-versatile' }, { id: 'qwen/qwen3-32b' }] }),
+        );
       }
       requests++;
       seenKeys.add(req.headers.authorization);
@@ -424,29 +525,51 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       }
       await new Promise((r) => setTimeout(r, 40));
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const [i, part] of reply.entries()) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: part }, finish_reason: i === reply.length - 1 ? 'stop' : null }] })}\n\n`);
-      res.end(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 11, completion_tokens: 5 } })}\n\ndata: [DONE]\n\n`);
+      for (const [i, part] of reply.entries())
+        res.write(
+          `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: part }, finish_reason: i === reply.length - 1 ? 'stop' : null }] })}\n\n`,
+        );
+      res.end(
+        `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 11, completion_tokens: 5 } })}\n\ndata: [DONE]\n\n`,
+      );
     });
     await new Promise((r) => emu.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${emu.address().port}`;
     try {
       const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
-      await start({ env: { PI_CONSUMER_OUT: outDir, PI_CONSUMER_CHAT_RUNS: String(RUNS), PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ groq: { models: base } }) }, settings: { 'chat.disableAIFeatures': false } });
+      await start({
+        env: {
+          PI_CONSUMER_OUT: outDir,
+          PI_CONSUMER_CHAT_RUNS: String(RUNS),
+          PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ groq: { models: base } }),
+        },
+        settings: { 'chat.disableAIFeatures': false },
+      });
       await w.openAccountsView();
       await signIn('Groq', 'work', 'gsk_hostLanguageModel_0123456789abcdef');
       await w.runCommand('Pi Accounts Consumer: Chat With a Pi Accounts Model');
       const chatFile = join(outDir, 'chat.jsonl');
       // VS Code asks once whether the extension may use these models.
       const allow = w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Allow' });
-      await Promise.race([allow.click({ timeout: 15_000 }).catch(() => undefined), waitFor(() => existsSync(chatFile), 15_000).catch(() => undefined)]);
+      await Promise.race([
+        allow.click({ timeout: 15_000 }).catch(() => undefined),
+        waitFor(() => existsSync(chatFile), 15_000).catch(() => undefined),
+      ]);
       await waitFor(() => existsSync(chatFile), 60_000);
       const chat = JSON.parse(readFileSync(chatFile, 'utf8').trim());
       assert.equal(chat.error, undefined, chat.error);
       assert.equal(chat.text, 'Hello from the emulator.');
       const models = JSON.parse(readFileSync(join(outDir, 'models.jsonl'), 'utf8').trim());
-      assert.ok(models.some((m) => m.family === 'groq' && /Llama/.test(m.name)), JSON.stringify(models));
+      assert.ok(
+        models.some((m) => m.family === 'groq' && /Llama/.test(m.name)),
+        JSON.stringify(models),
+      );
       assert.equal(requests, RUNS);
-      assert.deepEqual([...seenKeys], ['Bearer gsk_hostLanguageModel_0123456789abcdef'], 'served with the signed-in key');
+      assert.deepEqual(
+        [...seenKeys],
+        ['Bearer gsk_hostLanguageModel_0123456789abcdef'],
+        'served with the signed-in key',
+      );
       await waitFor(() => /served by groq\/work/.test(w.logs()['Pi Accounts.log'] ?? ''));
       // The same request straight to the emulator, for the bridge's overhead.
       const direct = [];
@@ -460,9 +583,14 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       }
       const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       const bridged = median(chat.firstTokenMs);
-      console.log(`      time to first token, median of ${RUNS}: through vscode.lm and Pi Accounts ${bridged} ms, emulator directly ${median(direct)} ms → overhead ${bridged - median(direct)} ms`);
+      console.log(
+        `      time to first token, median of ${RUNS}: through vscode.lm and Pi Accounts ${bridged} ms, emulator directly ${median(direct)} ms → overhead ${bridged - median(direct)} ms`,
+      );
       await w.treeRow('work').hover();
-      await w.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Today as a VS Code model' }).first().waitFor({ timeout: 10_000 });
+      await w.page
+        .locator('.monaco-hover, .workbench-hover', { hasText: 'Today as a VS Code model' })
+        .first()
+        .waitFor({ timeout: 10_000 });
       mkdirSync(ARTIFACTS, { recursive: true });
       await w.page.screenshot({ path: join(ARTIFACTS, 'language-model-usage.png') });
 
@@ -474,7 +602,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       await w.runCommand('Pi Accounts Consumer: Chat With a Pi Accounts Model');
       await waitFor(() => readFileSync(chatFile, 'utf8').trim().split('\n').length > lines, 30_000);
       assert.match(lastChat().error, /401|Invalid API Key/);
-      await w.page.waitForFunction(() => /work.*needs sign-in/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, { timeout: 20_000 });
+      await w.page.waitForFunction(
+        () => /work.*needs sign-in/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+        null,
+        { timeout: 20_000 },
+      );
       await w.contextMenu(w.treeRow('work'), /Sign In Again/);
       await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'New Key for Groq / work' }).waitFor();
       await w.answer(NEW_KEY);

@@ -11,7 +11,10 @@ export const KEY_OPENAI = 'sk-proj-hostOPENAI-0123456789abcdefghij';
 
 /** Waits until the sign-in's quick input shows step `n` of 3. */
 export async function waitForStep(w, n) {
-  await w.page.waitForFunction((step) => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes(`(${step}/3)`), n);
+  await w.page.waitForFunction(
+    (step) => document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.includes(`(${step}/3)`),
+    n,
+  );
 }
 
 /** Palette → Sign In… → provider → account name; leaves the flow at step 3 (the key). */
@@ -20,7 +23,10 @@ export async function startSignIn(w, provider, account) {
   const input = w.page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(provider);
-  const row = w.page.locator('.quick-input-list .monaco-list-row').filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${provider}$`) }) }).first();
+  const row = w.page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${provider}$`) }) })
+    .first();
   await row.click();
   await waitForStep(w, 2);
   await w.answer(account);
@@ -69,8 +75,13 @@ export async function browserSignIn(w, emu, account) {
   // The toast itself, not w.notification(): that opens the notification centre through the
   // palette after 10 s, which would close a paste box still waiting for its answer.
   const toast = w.page.locator('.notification-toast', { hasText: signedIn }).first();
-  const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'Paste the code (or the whole address)' });
-  const how = await Promise.race([toast.waitFor({ timeout: 30_000 }).then(() => 'loopback'), pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste')]);
+  const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', {
+    hasText: 'Paste the code (or the whole address)',
+  });
+  const how = await Promise.race([
+    toast.waitFor({ timeout: 30_000 }).then(() => 'loopback'),
+    pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste'),
+  ]);
   if (how === 'paste') await w.answer(emu.stats.lastRedirect);
   await w.notification(signedIn, 30_000);
   await page.close();

@@ -21,10 +21,13 @@ describe('auth.json file: locked, atomic, 0600, corrupt files left alone', () =>
     assert.equal(resolveAuthPath('', { PI_CODING_AGENT_DIR: '/tmp/pi-x' }), '/tmp/pi-x/auth.json');
     assert.equal(resolveAuthPath(undefined, { PI_CODING_AGENT_DIR: '~/agent' }), join(homedir(), 'agent', 'auth.json'));
     assert.equal(resolveAuthPath(undefined, {}), join(homedir(), '.pi', 'agent', 'auth.json'));
-    assert.equal(resolveAuthPath('~/custom/auth.json', { PI_CODING_AGENT_DIR: '/ignored' }), join(homedir(), 'custom', 'auth.json'));
+    assert.equal(
+      resolveAuthPath('~/custom/auth.json', { PI_CODING_AGENT_DIR: '/ignored' }),
+      join(homedir(), 'custom', 'auth.json'),
+    );
   });
 
-  it('creates the folder 0700 and the file 0600, in pi\'s 2-space format', async () => {
+  it("creates the folder 0700 and the file 0600, in pi's 2-space format", async () => {
     const r = await updateAuthFile(path, (d) => ((d.openai = { type: 'api_key', key: 'k' }), true));
     assert.equal(r.written, true);
     assert.equal(statSync(join(t.dir, 'agent')).mode & 0o777, 0o700);
@@ -35,7 +38,14 @@ describe('auth.json file: locked, atomic, 0600, corrupt files left alone', () =>
 
   it('keeps entries it does not touch, byte for byte in value', async () => {
     mkdirSync(join(t.dir, 'agent'));
-    const other = { type: 'oauth', refresh: 'r', access: 'a', expires: 1, enterpriseUrl: 'ghe.example.com', extra: [1, { x: null }] };
+    const other = {
+      type: 'oauth',
+      refresh: 'r',
+      access: 'a',
+      expires: 1,
+      enterpriseUrl: 'ghe.example.com',
+      extra: [1, { x: null }],
+    };
     writeFileSync(path, JSON.stringify({ 'github-copilot': other, 'my-custom': { anything: true } }));
     await updateAuthFile(path, (d) => ((d.openai = { type: 'api_key', key: 'k' }), true));
     const data = (await readAuthFile(path))!;
@@ -105,11 +115,17 @@ describe('auth.json file: locked, atomic, 0600, corrupt files left alone', () =>
   it('reports a folder it cannot write as a typed mirror-io fault', async function () {
     if (process.getuid?.() === 0) this.skip(); // root ignores permissions
     mkdirSync(join(t.dir, 'agent'), { mode: 0o500 });
-    await assert.rejects(updateAuthFile(path, () => true), (e) => isFault(e, 'mirror-io'));
+    await assert.rejects(
+      updateAuthFile(path, () => true),
+      (e) => isFault(e, 'mirror-io'),
+    );
   });
 
   it('reports a path whose parent is a file as a typed mirror-io fault', async () => {
     writeFileSync(join(t.dir, 'agent'), 'not a folder');
-    await assert.rejects(updateAuthFile(path, () => true), (e) => isFault(e, 'mirror-io'));
+    await assert.rejects(
+      updateAuthFile(path, () => true),
+      (e) => isFault(e, 'mirror-io'),
+    );
   });
 });

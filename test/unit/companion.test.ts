@@ -24,9 +24,14 @@ const PI = join(root, 'node_modules/@mariozechner/pi-coding-agent/dist/cli.js');
 const COMPANION = join(root, 'dist/companion/pi-accounts-companion.js');
 
 type Emulator = { base: string; seen: { api: string; key: string }[]; close(): Promise<void> };
-type Answer = (key: string, api: string) => { status?: number; headers?: Record<string, string>; text?: string } | undefined;
-const startEmulator = async (answer: Answer): Promise<Emulator> => (await import(join(root, 'test/host/llm-emulator.mjs'))).startLlmEmulator(answer);
-const modelsJson = async (base: string): Promise<unknown> => (await import(join(root, 'test/host/llm-emulator.mjs'))).modelsJson(base);
+type Answer = (
+  key: string,
+  api: string,
+) => { status?: number; headers?: Record<string, string>; text?: string } | undefined;
+const startEmulator = async (answer: Answer): Promise<Emulator> =>
+  (await import(join(root, 'test/host/llm-emulator.mjs'))).startLlmEmulator(answer);
+const modelsJson = async (base: string): Promise<unknown> =>
+  (await import(join(root, 'test/host/llm-emulator.mjs'))).modelsJson(base);
 
 export interface PiRun {
   code: number | null;
@@ -35,11 +40,24 @@ export interface PiRun {
 }
 
 /** One pi process in print mode: `pi -p --no-session --model … <prompt>`, stdin closed. */
-export function runPi(agentDir: string, channel: string, args: string[], extraEnv: Record<string, string> = {}): Promise<PiRun> {
+export function runPi(
+  agentDir: string,
+  channel: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<PiRun> {
   return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PI_CODING_AGENT_DIR: agentDir, PI_ACCOUNTS_CHANNEL_DIR: channel, ...extraEnv };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PI_CODING_AGENT_DIR: agentDir,
+      PI_ACCOUNTS_CHANNEL_DIR: channel,
+      ...extraEnv,
+    };
     for (const v of ['ANTHROPIC_API_KEY', 'ANTHROPIC_OAUTH_TOKEN', 'GROQ_API_KEY']) if (!(v in extraEnv)) delete env[v];
-    const child = spawn(process.execPath, [PI, '-p', '--no-session', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [PI, '-p', '--no-session', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -62,7 +80,12 @@ export async function agentDir(dir: string, base: string, companion: boolean, se
 
 const memoryLog = () => {
   const lines: string[] = [];
-  const log: Logger = { trace: (m) => lines.push(m), info: (m) => lines.push(m), warn: (m) => lines.push(`WARN ${m}`), error: (m) => lines.push(`ERROR ${m}`) };
+  const log: Logger = {
+    trace: (m) => lines.push(m),
+    info: (m) => lines.push(m),
+    warn: (m) => lines.push(`WARN ${m}`),
+    error: (m) => lines.push(`ERROR ${m}`),
+  };
   return { log, lines };
 };
 
@@ -75,9 +98,21 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
   await vault.add(provider, 'A', { type: 'api_key', key: KEY_A });
   await vault.add(provider, 'B', { type: 'api_key', key: KEY_B });
   const { log, lines } = memoryLog();
-  const rotation = new Rotation({ vault, settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80 }, quota: () => undefined, store, log });
+  const rotation = new Rotation({
+    vault,
+    settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80 },
+    quota: () => undefined,
+    store,
+    log,
+  });
   await rotation.load();
-  const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => o.authPath, () => undefined, rotation);
+  const mirror = new AuthMirror(
+    vault,
+    new MirrorStateStore(store),
+    () => o.authPath,
+    () => undefined,
+    rotation,
+  );
   await mirror.sync();
   const usage: { account: string; snapshot: UsageSnapshot }[] = [];
   const told: string[] = [];
@@ -85,7 +120,11 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
     vault,
     rotation,
     mode: () => o.mode ?? 'round-robin',
-    feedback: feedbackInto({ vault, rotation, usageSeen: (_p, account, snapshot) => void usage.push({ account, snapshot }) }),
+    feedback: feedbackInto({
+      vault,
+      rotation,
+      usageSeen: (_p, account, snapshot) => void usage.push({ account, snapshot }),
+    }),
     refresh: async () => undefined,
     tellRateLimited: (_p, account) => told.push(account),
     log,
@@ -109,33 +148,56 @@ describe('pi companion inside the real pi', function () {
   const letters = () => em.seen.map((s) => (s.key === KEY_A ? 'A' : s.key === KEY_B ? 'B' : '?'));
 
   it('C1 a 429 for account A: Pi Accounts rests A and the same pi request is retried with B', async () => {
-    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'Answered with B.' }));
+    em = await startEmulator((key) =>
+      key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'Answered with B.' },
+    );
     const channel = join(t.dir, 'channel');
     // SDK retries off, so every request pi makes is one its extension hooks see.
-    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } });
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, {
+      retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 },
+    });
     const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
     try {
       assert.equal(JSON.parse(readFileSync(join(dir, 'auth.json'), 'utf8')).anthropic.key, KEY_A);
       const run = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
-      assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'Answered with B.', err: '' }, w.lines.join('\n'));
+      assert.deepEqual(
+        { code: run.code, out: run.out.trim(), err: run.err },
+        { code: 0, out: 'Answered with B.', err: '' },
+        w.lines.join('\n'),
+      );
       assert.deepEqual(letters(), ['A', 'B']); // requests until the switch: 1
       assert.equal(w.rotation.active('anthropic')?.name, 'B');
       assert.ok(w.rotation.cooldownOf('anthropic', 'A'));
-      assert.ok(w.lines.some((l) => /^pi \d+ request #\d+ to anthropic\/claude-sonnet-4-5 with A: 429 .*A rests until .*active A → B; pi re-reads auth.json\.$/.test(l)), w.lines.join('\n'));
+      assert.ok(
+        w.lines.some((l) =>
+          /^pi \d+ request #\d+ to anthropic\/claude-sonnet-4-5 with A: 429 .*A rests until .*active A → B; pi re-reads auth.json\.$/.test(
+            l,
+          ),
+        ),
+        w.lines.join('\n'),
+      );
     } finally {
       w.dispose();
     }
   });
 
   it('C6 two pi processes at once and two windows listening: each report is decided once, A → B happens once, both pi answer with B', async () => {
-    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'B again.' }));
+    em = await startEmulator((key) =>
+      key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'B again.' },
+    );
     const channel = join(t.dir, 'channel');
-    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } });
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, {
+      retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 },
+    });
     const w1 = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
     const w2 = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
     try {
-      const runs = await Promise.all([runPi(dir, channel, [...ANTHROPIC, 'One']), runPi(dir, channel, [...ANTHROPIC, 'Two'])]);
-      for (const run of runs) assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'B again.', err: '' });
+      const runs = await Promise.all([
+        runPi(dir, channel, [...ANTHROPIC, 'One']),
+        runPi(dir, channel, [...ANTHROPIC, 'Two']),
+      ]);
+      for (const run of runs)
+        assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'B again.', err: '' });
       const lines = [...w1.lines, ...w2.lines];
       // A pi that starts after the switch (a loaded machine) never sends A: one report per 429 sent.
       const refusedA = letters().filter((k) => k === 'A').length;
@@ -157,11 +219,30 @@ describe('pi companion inside the real pi', function () {
       const dir = await agentDir(join(t.dir, 'agent'), em.base, true);
       const store = new MemorySecretStore();
       const w = await openWindow(store, dir, tokens.tokenUrl);
-      await w.vault.add('anthropic', 'max', { type: 'oauth', access: 'sk-ant-oat01-access-0', refresh: 'rt-0', expires: Date.now() + 3_600_000 });
+      await w.vault.add('anthropic', 'max', {
+        type: 'oauth',
+        access: 'sk-ant-oat01-access-0',
+        refresh: 'rt-0',
+        expires: Date.now() + 3_600_000,
+      });
       await w.mirror.sync();
       const { log, lines } = memoryLog();
-      const rotation = new Rotation({ vault: w.vault, settings: { mode: () => 'manual', threshold: () => 80 }, quota: () => undefined, store, log });
-      const feedback = new PiFeedback({ vault: w.vault, rotation, mode: () => 'manual', feedback: feedbackInto({ vault: w.vault, rotation, usageSeen: () => undefined }), refresh: (p, a, refused) => w.resolver.refresh(p, a, refused), tellRateLimited: () => undefined, log });
+      const rotation = new Rotation({
+        vault: w.vault,
+        settings: { mode: () => 'manual', threshold: () => 80 },
+        quota: () => undefined,
+        store,
+        log,
+      });
+      const feedback = new PiFeedback({
+        vault: w.vault,
+        rotation,
+        mode: () => 'manual',
+        feedback: feedbackInto({ vault: w.vault, rotation, usageSeen: () => undefined }),
+        refresh: (p, a, refused) => w.resolver.refresh(p, a, refused),
+        tellRateLimited: () => undefined,
+        log,
+      });
       const server = new PiLinkServer(channel, feedback, log, () => w.mirror.sync());
       await server.listen();
       try {
@@ -170,8 +251,14 @@ describe('pi companion inside the real pi', function () {
         const second = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
         assert.deepEqual({ code: second.code, out: second.out.trim() }, { code: 0, out: 'with sk-ant-oat01-access-1' });
         assert.equal(tokens.stats.refreshes, 1);
-        assert.deepEqual(em.seen.map((x) => x.key), ['sk-ant-oat01-access-0', 'sk-ant-oat01-access-1']);
-        assert.ok(lines.some((l) => /with max: 401 .*sign-in refreshed once; pi re-reads auth\.json/.test(l)), lines.join('\n'));
+        assert.deepEqual(
+          em.seen.map((x) => x.key),
+          ['sk-ant-oat01-access-0', 'sk-ant-oat01-access-1'],
+        );
+        assert.ok(
+          lines.some((l) => /with max: 401 .*sign-in refreshed once; pi re-reads auth\.json/.test(l)),
+          lines.join('\n'),
+        );
       } finally {
         server.dispose();
         rotation.dispose();
@@ -182,7 +269,9 @@ describe('pi companion inside the real pi', function () {
   });
 
   it("C2 an OpenAI-compatible provider (Groq) with pi's default retries: the SDK's own retries keep A, pi's retry carries B", async () => {
-    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '0' } } : { text: 'Groq via B.' }));
+    em = await startEmulator((key) =>
+      key === KEY_A ? { status: 429, headers: { 'retry-after': '0' } } : { text: 'Groq via B.' },
+    );
     const channel = join(t.dir, 'channel');
     const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { baseDelayMs: 100 } });
     const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json'), provider: 'groq' });
@@ -201,7 +290,9 @@ describe('pi companion inside the real pi', function () {
   it('C3 a 401 for an API key marks it refused (kept) and pi continues with B', async () => {
     em = await startEmulator((key) => (key === KEY_A ? { status: 401 } : { text: 'B works.' }));
     const channel = join(t.dir, 'channel');
-    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, { retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } });
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, {
+      retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 },
+    });
     const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
     try {
       const first = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
@@ -214,7 +305,10 @@ describe('pi companion inside the real pi', function () {
       const second = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
       assert.deepEqual({ code: second.code, out: second.out.trim() }, { code: 0, out: 'B works.' });
       assert.deepEqual(letters(), ['A', 'B']);
-      assert.ok(w.lines.some((l) => /with A: 401 .*A marked refused \(kept\); active A → B/.test(l)), w.lines.join('\n'));
+      assert.ok(
+        w.lines.some((l) => /with A: 401 .*A marked refused \(kept\); active A → B/.test(l)),
+        w.lines.join('\n'),
+      );
     } finally {
       w.dispose();
     }
@@ -222,7 +316,16 @@ describe('pi companion inside the real pi', function () {
 
   it("C4 unified rate-limit headers on a 200 update the account's usage", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600;
-    em = await startEmulator(() => ({ text: 'ok', headers: { 'anthropic-ratelimit-unified-5h-utilization': '0.42', 'anthropic-ratelimit-unified-5h-reset': String(reset), 'anthropic-ratelimit-unified-7d-utilization': '0.1', 'anthropic-ratelimit-unified-status': 'allowed', 'x-request-id': 'not-forwarded' } }));
+    em = await startEmulator(() => ({
+      text: 'ok',
+      headers: {
+        'anthropic-ratelimit-unified-5h-utilization': '0.42',
+        'anthropic-ratelimit-unified-5h-reset': String(reset),
+        'anthropic-ratelimit-unified-7d-utilization': '0.1',
+        'anthropic-ratelimit-unified-status': 'allowed',
+        'x-request-id': 'not-forwarded',
+      },
+    }));
     const channel = join(t.dir, 'channel');
     const dir = await agentDir(join(t.dir, 'agent'), em.base, true);
     const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
@@ -231,7 +334,13 @@ describe('pi companion inside the real pi', function () {
       assert.equal(run.code, 0);
       assert.equal(w.usage.length, 1);
       assert.equal(w.usage[0].account, 'A');
-      assert.deepEqual(w.usage[0].snapshot.windows.map((x) => [x.label, x.usedPercent, x.resetsAt]), [['5h', 42, reset * 1000], ['7d', 10, undefined]]);
+      assert.deepEqual(
+        w.usage[0].snapshot.windows.map((x) => [x.label, x.usedPercent, x.resetsAt]),
+        [
+          ['5h', 42, reset * 1000],
+          ['7d', 10, undefined],
+        ],
+      );
       assert.equal(w.rotation.active('anthropic')?.name, 'A');
     } finally {
       w.dispose();
@@ -239,10 +348,19 @@ describe('pi companion inside the real pi', function () {
   });
 
   it('C5 with no Pi Accounts listening, pi answers and exits exactly as without the companion', async () => {
-    em = await startEmulator((key) => (key === KEY_A ? { status: 429, headers: { 'retry-after': '0' } } : { text: 'Plain answer.' }));
+    em = await startEmulator((key) =>
+      key === KEY_A ? { status: 429, headers: { 'retry-after': '0' } } : { text: 'Plain answer.' },
+    );
     const results: PiRun[] = [];
-    for (const [key, companion] of [[KEY_B, false], [KEY_B, true], [KEY_A, false], [KEY_A, true]] as const) {
-      const dir = await agentDir(join(t.dir, `agent-${results.length}`), em.base, companion, { retry: { baseDelayMs: 10 } });
+    for (const [key, companion] of [
+      [KEY_B, false],
+      [KEY_B, true],
+      [KEY_A, false],
+      [KEY_A, true],
+    ] as const) {
+      const dir = await agentDir(join(t.dir, `agent-${results.length}`), em.base, companion, {
+        retry: { baseDelayMs: 10 },
+      });
       writeFileSync(join(dir, 'auth.json'), JSON.stringify({ anthropic: { type: 'api_key', key } }), { mode: 0o600 });
       results.push(await runPi(dir, join(t.dir, 'no-channel'), [...ANTHROPIC, 'Say hi']));
     }

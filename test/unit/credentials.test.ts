@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { accountNameProblem, apiKeyProblem, keyTail, requireAccountName, requireApiKey } from '../../src/core/credentials';
+import {
+  accountNameProblem,
+  apiKeyProblem,
+  keyTail,
+  requireAccountName,
+  requireApiKey,
+} from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 
 describe('credentials: key and account-name rules', () => {
@@ -27,15 +33,29 @@ describe('credentials: key and account-name rules', () => {
     });
   }
 
-  const goodKeys = ['sk-ant-api03-AAAAbbbbCCCCddddEEEEffff1111', 'gsk_0123456789abcdefghijklmnop', 'AIzaSyD-0123456789abcdefghijklmnop', '  sk-proj-0123456789abcdefghijKLMNOP\n'];
+  const goodKeys = [
+    'sk-ant-api03-AAAAbbbbCCCCddddEEEEffff1111',
+    'gsk_0123456789abcdefghijklmnop',
+    'AIzaSyD-0123456789abcdefghijklmnop',
+    '  sk-proj-0123456789abcdefghijKLMNOP\n',
+  ];
   for (const key of goodKeys) {
     it(`accepts ${JSON.stringify(key.trim().slice(0, 10))}…`, () => assert.equal(apiKeyProblem(key), undefined));
   }
 
   it('trims a pasted key and raises a typed invalid-key fault', () => {
-    assert.equal(requireApiKey('  sk-proj-0123456789abcdefghijKLMNOP\n', 'OpenAI'), 'sk-proj-0123456789abcdefghijKLMNOP');
-    assert.throws(() => requireApiKey('short', 'OpenAI'), (e) => isFault(e, 'invalid-key') && /OpenAI key was not stored/.test(e.message));
-    assert.throws(() => requireApiKey(42, 'OpenAI'), (e) => isFault(e, 'invalid-key'));
+    assert.equal(
+      requireApiKey('  sk-proj-0123456789abcdefghijKLMNOP\n', 'OpenAI'),
+      'sk-proj-0123456789abcdefghijKLMNOP',
+    );
+    assert.throws(
+      () => requireApiKey('short', 'OpenAI'),
+      (e) => isFault(e, 'invalid-key') && /OpenAI key was not stored/.test(e.message),
+    );
+    assert.throws(
+      () => requireApiKey(42, 'OpenAI'),
+      (e) => isFault(e, 'invalid-key'),
+    );
   });
 
   const names: [string, boolean][] = [
@@ -53,7 +73,11 @@ describe('credentials: key and account-name rules', () => {
   for (const [name, ok] of names) {
     it(`account name ${JSON.stringify(name.length > 12 ? `${name.slice(0, 6)}…(${name.length})` : name)} is ${ok ? 'valid' : 'invalid'}`, () => {
       assert.equal(accountNameProblem(name) === undefined, ok);
-      if (!ok) assert.throws(() => requireAccountName(name), (e) => isFault(e, 'invalid-account'));
+      if (!ok)
+        assert.throws(
+          () => requireAccountName(name),
+          (e) => isFault(e, 'invalid-account'),
+        );
     });
   }
 

@@ -22,7 +22,10 @@ describe('provider directory', () => {
   });
 
   it('unknown ids are a typed unknown-provider fault', () => {
-    assert.throws(() => requireProvider('nope'), (e) => isFault(e, 'unknown-provider'));
+    assert.throws(
+      () => requireProvider('nope'),
+      (e) => isFault(e, 'unknown-provider'),
+    );
   });
 
   // The real pi decides which variable it reads; our directory must agree with it.

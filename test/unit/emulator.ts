@@ -47,12 +47,15 @@ export const refusedAnthropicAgent = (ua: string | undefined) => !ua || /^claude
  * our client id, every refresh token good for ONE use (a reused one is invalid_grant, the way
  * rotating servers treat theft). `stats.failures` are statuses answered before the next success.
  */
-export async function anthropicTokenServer(opts: { latencyMs?: number; expiresIn?: number; refreshTokens?: string[] } = {}) {
+export async function anthropicTokenServer(
+  opts: { latencyMs?: number; expiresIn?: number; refreshTokens?: string[] } = {},
+) {
   let generation = 0;
   const live = new Set(opts.refreshTokens ?? ['rt-0', 'rt-second']);
   const stats = { refreshes: 0, reused: 0, failures: [] as number[] };
   const em = await emulator(async (r) => {
-    if (refusedAnthropicAgent(r.headers['user-agent'])) return { status: 403, json: { error: { type: 'permission_error', message: 'Request not allowed' } } };
+    if (refusedAnthropicAgent(r.headers['user-agent']))
+      return { status: 403, json: { error: { type: 'permission_error', message: 'Request not allowed' } } };
     assert.equal(r.headers['content-type'], 'application/json');
     const b = JSON.parse(r.body);
     assert.equal(b.client_id, ANTHROPIC_CLIENT_ID);
@@ -67,7 +70,13 @@ export async function anthropicTokenServer(opts: { latencyMs?: number; expiresIn
     stats.refreshes++;
     generation++;
     live.add(`rt-${generation}`);
-    return { json: { access_token: `sk-ant-oat01-access-${generation}`, refresh_token: `rt-${generation}`, expires_in: opts.expiresIn ?? 28_800 } };
+    return {
+      json: {
+        access_token: `sk-ant-oat01-access-${generation}`,
+        refresh_token: `rt-${generation}`,
+        expires_in: opts.expiresIn ?? 28_800,
+      },
+    };
   });
   return { ...em, stats, tokenUrl: `${em.base}/v1/oauth/token` };
 }

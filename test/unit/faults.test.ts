@@ -32,14 +32,27 @@ describe('fault injection', function () {
     const path = join(t.dir, 'auth.json');
     writeFileSync(path, JSON.stringify({ initial: { type: 'api_key', key: 'k' } }, null, 2));
     const valid = new Set([readFileSync(path, 'utf8')]);
-    const big = (tag: string) => JSON.stringify(Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`${tag}-${i}`, { type: 'api_key', key: `${tag}-key-${i}-0123456789abcdef` }])), null, 2);
+    const big = (tag: string) =>
+      JSON.stringify(
+        Object.fromEntries(
+          Array.from({ length: 4000 }, (_, i) => [
+            `${tag}-${i}`,
+            { type: 'api_key', key: `${tag}-key-${i}-0123456789abcdef` },
+          ]),
+        ),
+        null,
+        2,
+      );
     valid.add(big('a')).add(big('b'));
     let partial = 0;
     const seen: Record<string, number> = {};
     // Four lanes at once, each killing its own writer of the same file, to keep the wall time down.
     const lane = async (runs: number) => {
       for (let run = 0; run < runs; run++) {
-        const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/crash-writer.mjs'), path], { env: { ...process.env, AUTH_FILE_MODULE: join(root, 'out/src/core/mirror/auth-file.js') }, stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/crash-writer.mjs'), path], {
+          env: { ...process.env, AUTH_FILE_MODULE: join(root, 'out/src/core/mirror/auth-file.js') },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         await new Promise<void>((r) => child.stdout.once('data', () => r()));
         await new Promise((r) => setTimeout(r, Math.random() * 40));
         const exited = new Promise((r) => child.once('exit', r));
@@ -57,7 +70,11 @@ describe('fault injection', function () {
     const afterSweep = readdirSync(t.dir).filter((n) => n.endsWith('.tmp')).length;
     assert.equal(partial, 0);
     assert.equal(afterSweep, 0);
-    console.log(`      ${KILLS} kills: partial files 0; file was ${Object.entries(seen).map(([k, v]) => `${k} ${v}x`).join(', ')}; ${leftovers} temp files left by killed writers, ${afterSweep} after the next update`);
+    console.log(
+      `      ${KILLS} kills: partial files 0; file was ${Object.entries(seen)
+        .map(([k, v]) => `${k} ${v}x`)
+        .join(', ')}; ${leftovers} temp files left by killed writers, ${afterSweep} after the next update`,
+    );
   });
 
   describe('disks that refuse', () => {
@@ -78,13 +95,25 @@ describe('fault injection', function () {
         const vaultBefore = store.map.get('piAccounts.vault.v1');
         const restore = refuseNewFiles(code, `${code}: ${what}`);
         try {
-          await assert.rejects(new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault)).sync(), (e) => isFault(e, 'mirror-io') && e.message.includes(code) && e.details.path === path);
+          await assert.rejects(
+            new AuthMirror(
+              vault,
+              new MirrorStateStore(store),
+              () => path,
+              () => undefined,
+              defaultsOf(vault),
+            ).sync(),
+            (e) => isFault(e, 'mirror-io') && e.message.includes(code) && e.details.path === path,
+          );
         } finally {
           restore();
         }
         assert.equal(readFileSync(path, 'utf8'), before);
         assert.equal(store.map.get('piAccounts.vault.v1'), vaultBefore);
-        assert.deepEqual(readdirSync(t.dir).filter((n) => n.endsWith('.tmp')), []);
+        assert.deepEqual(
+          readdirSync(t.dir).filter((n) => n.endsWith('.tmp')),
+          [],
+        );
       });
     }
 
@@ -92,7 +121,12 @@ describe('fault injection', function () {
       const server = await anthropicTokenServer();
       const path = join(t.dir, 'auth.json');
       const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), t.dir, server.tokenUrl);
-      await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: 0 });
+      await vault.add('anthropic', 'max', {
+        type: 'oauth',
+        refresh: 'rt-0',
+        access: 'sk-ant-oat01-access-0',
+        expires: 0,
+      });
       await mirror.sync();
       const restore = refuseNewFiles('ENOSPC', 'ENOSPC');
       try {
@@ -134,12 +168,23 @@ describe('fault injection', function () {
           return; // the body never finishes
         }
         if (mode === 'burst' && calls <= 2) return res.writeHead(503).end('{}');
-        if (mode === '429') return res.writeHead(429, { 'retry-after': '30', 'content-type': 'application/json' }).end('{"error":"rate_limited"}');
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'sk-ant-oat01-after-burst', refresh_token: 'rt-next', expires_in: 3600 }));
+        if (mode === '429')
+          return res
+            .writeHead(429, { 'retry-after': '30', 'content-type': 'application/json' })
+            .end('{"error":"rate_limited"}');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ access_token: 'sk-ant-oat01-after-burst', refresh_token: 'rt-next', expires_in: 3600 }),
+          );
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/oauth/token`;
-      return { url, calls: () => calls, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+      return {
+        url,
+        calls: () => calls,
+        close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+      };
     }
     const expected: Record<Mode, { code?: string; calls: number }> = {
       reset: { code: 'network', calls: 3 },
@@ -156,10 +201,22 @@ describe('fault injection', function () {
         const oauth = () => anthropic({ tokenUrl: m.url });
         await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-old', expires: 0 });
         // Short timeouts: the stalled and trickling servers would otherwise hold for 30 s per try.
-        const resolver = new KeyResolver({ vault, oauth, log: quiet, http: () => ({ timeoutMs: 300 }), retry: { baseMs: 10 }, active: defaultsOf(vault), locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: join(t.dir, 'p') }) });
+        const resolver = new KeyResolver({
+          vault,
+          oauth,
+          log: quiet,
+          http: () => ({ timeoutMs: 300 }),
+          retry: { baseMs: 10 },
+          active: defaultsOf(vault),
+          locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: join(t.dir, 'p') }),
+        });
         const started = Date.now();
         try {
-          if (expected[mode].code) await assert.rejects(resolver.key('anthropic'), (e) => isFault(e, expected[mode].code as never) && !/sk-ant|rt-0/.test(e.message));
+          if (expected[mode].code)
+            await assert.rejects(
+              resolver.key('anthropic'),
+              (e) => isFault(e, expected[mode].code as never) && !/sk-ant|rt-0/.test(e.message),
+            );
           else assert.equal(await resolver.key('anthropic'), 'sk-ant-oat01-after-burst');
         } finally {
           await m.close();

@@ -36,25 +36,61 @@ function typedOrValue<T>(fn: () => T): T | undefined {
   }
 }
 
-const res = (status: number, json: unknown, text = JSON.stringify(json) ?? ''): HttpResponse => ({ status, headers: {}, text, json });
+const res = (status: number, json: unknown, text = JSON.stringify(json) ?? ''): HttpResponse => ({
+  status,
+  headers: {},
+  text,
+  json,
+});
 const anyJson = fc.oneof(fc.jsonValue(), fc.object(), fc.anything());
 const statuses = fc.oneof(fc.constantFrom(200, 400, 401, 403, 429, 500, 503), fc.integer({ min: 100, max: 599 }));
 
 /** auth.json contents: JSON of any shape, broken JSON, BOMs, duplicate keys, bad UTF-8, big. */
 const authBytes = fc.oneof(
   fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
-  fc.dictionary(fc.string(), anyJson.map((v) => v ?? null)).map((o) => Buffer.from(JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) ?? '{}')),
+  fc
+    .dictionary(
+      fc.string(),
+      anyJson.map((v) => v ?? null),
+    )
+    .map((o) => Buffer.from(JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) ?? '{}')),
   fc.string().map((s) => Buffer.from(s)),
   fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
   fc.jsonValue().map((v) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(v) ?? '')])),
-  fc.tuple(fc.string(), fc.jsonValue(), fc.jsonValue()).map(([k, a, b]) => Buffer.from(`{${JSON.stringify(k)}: ${JSON.stringify(a)}, ${JSON.stringify(k)}: ${JSON.stringify(b)}}`)),
-  fc.tuple(fc.string(), fc.uint8Array({ minLength: 1, maxLength: 4 })).map(([k, bad]) => Buffer.concat([Buffer.from(`{"groq":{"type":"api_key","key":"${k.replace(/["\\\\]/g, '')}`), Buffer.from(bad.map((x) => 0x80 | (x & 0x3f))), Buffer.from('"}}')])),
-  fc.integer({ min: 500, max: 3000 }).map((n) => Buffer.from(JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { type: 'api_key', key: `k${i}` }]))))),
+  fc
+    .tuple(fc.string(), fc.jsonValue(), fc.jsonValue())
+    .map(([k, a, b]) =>
+      Buffer.from(`{${JSON.stringify(k)}: ${JSON.stringify(a)}, ${JSON.stringify(k)}: ${JSON.stringify(b)}}`),
+    ),
+  fc
+    .tuple(fc.string(), fc.uint8Array({ minLength: 1, maxLength: 4 }))
+    .map(([k, bad]) =>
+      Buffer.concat([
+        Buffer.from(`{"groq":{"type":"api_key","key":"${k.replace(/["\\\\]/g, '')}`),
+        Buffer.from(bad.map((x) => 0x80 | (x & 0x3f))),
+        Buffer.from('"}}'),
+      ]),
+    ),
+  fc
+    .integer({ min: 500, max: 3000 })
+    .map((n) =>
+      Buffer.from(
+        JSON.stringify(
+          Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { type: 'api_key', key: `k${i}` }])),
+        ),
+      ),
+    ),
 );
 
 describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
   this.timeout(300_000);
-  after(() => console.log(`      cases run: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}; crashes 0`));
+  after(() =>
+    console.log(
+      `      cases run: ${Object.entries(counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; crashes 0`,
+    ),
+  );
 
   it('auth.json: any content is merged or refused with a typed fault; unparseable files stay byte for byte', async () => {
     const t = tempDir();
@@ -63,7 +99,13 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
     const vault = new Vault(store);
     await vault.load();
     await vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-fuzzFUZZfuzzFUZZ0123' });
-    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault));
+    const mirror = new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => path,
+      () => undefined,
+      defaultsOf(vault),
+    );
     let refused = 0;
     let merged = 0;
     try {
@@ -89,7 +131,8 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
           }
           assert.ok(isObject, 'an unreadable file was accepted');
           const after = JSON.parse(readFileSync(path, 'utf8'));
-          for (const [k, v] of Object.entries(parsed as object)) if (k !== 'anthropic') assert.deepEqual(after[k], v, `foreign entry ${k} changed`);
+          for (const [k, v] of Object.entries(parsed as object))
+            if (k !== 'anthropic') assert.deepEqual(after[k], v, `foreign entry ${k} changed`);
           merged++;
         }),
         { numRuns: RUNS },
@@ -131,16 +174,32 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
     const parsers = [parseAnthropicUsage, parseCodexUsage, parseCopilotUsage];
     const usageLike = fc.oneof(
       anyJson,
-      fc.record({ five_hour: fc.option(fc.record({ utilization: fc.oneof(fc.double(), fc.integer()), resets_at: fc.string() })), seven_day: anyJson }),
-      fc.record({ plan_type: fc.string(), rate_limit: fc.record({ primary_window: fc.option(fc.record({ used_percent: fc.double(), limit_window_seconds: fc.integer(), reset_at: fc.integer() })), limit_reached: fc.boolean() }) }),
-      fc.record({ limited_user_quotas: fc.record({ chat: fc.integer(), completions: fc.integer() }), monthly_quotas: fc.record({ chat: fc.integer(), completions: fc.integer() }), quota_snapshots: anyJson }),
+      fc.record({
+        five_hour: fc.option(fc.record({ utilization: fc.oneof(fc.double(), fc.integer()), resets_at: fc.string() })),
+        seven_day: anyJson,
+      }),
+      fc.record({
+        plan_type: fc.string(),
+        rate_limit: fc.record({
+          primary_window: fc.option(
+            fc.record({ used_percent: fc.double(), limit_window_seconds: fc.integer(), reset_at: fc.integer() }),
+          ),
+          limit_reached: fc.boolean(),
+        }),
+      }),
+      fc.record({
+        limited_user_quotas: fc.record({ chat: fc.integer(), completions: fc.integer() }),
+        monthly_quotas: fc.record({ chat: fc.integer(), completions: fc.integer() }),
+        quota_snapshots: anyJson,
+      }),
     );
     fc.assert(
       fc.property(statuses, usageLike, fc.nat(2), (status, json, which) => {
         count('usage bodies');
         try {
           const s = parsers[which](res(status, json), 0);
-          for (const w of s.windows) assert.ok(w.usedPercent >= 0 && w.usedPercent <= 100 && Number.isInteger(w.usedPercent), JSON.stringify(w));
+          for (const w of s.windows)
+            assert.ok(w.usedPercent >= 0 && w.usedPercent <= 100 && Number.isInteger(w.usedPercent), JSON.stringify(w));
         } catch (e) {
           assert.ok(e instanceof UsageError, String(e));
         }
@@ -154,8 +213,14 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
       fc.string(),
       fc.webUrl({ withQueryParameters: true, withFragments: true }),
       fc.tuple(fc.string(), fc.string()).map(([c, s]) => `${c}#${s}`),
-      fc.tuple(fc.string(), fc.string()).map(([c, s]) => `code=${encodeURIComponent(c)}&state=${encodeURIComponent(s)}`),
-      fc.tuple(fc.string({ minLength: 1 }), fc.string()).map(([c, s]) => `http://localhost:53692/callback?code=${encodeURIComponent(c)}&state=${encodeURIComponent(s)}`),
+      fc
+        .tuple(fc.string(), fc.string())
+        .map(([c, s]) => `code=${encodeURIComponent(c)}&state=${encodeURIComponent(s)}`),
+      fc
+        .tuple(fc.string({ minLength: 1 }), fc.string())
+        .map(
+          ([c, s]) => `http://localhost:53692/callback?code=${encodeURIComponent(c)}&state=${encodeURIComponent(s)}`,
+        ),
     );
     fc.assert(
       fc.property(pasted, fc.string({ minLength: 8, maxLength: 64 }), (text, state) => {
@@ -171,35 +236,79 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
   });
 
   it('token lifetimes: any JSON value as expires_in gives a finite expiry within 60 s … 1 year that stores and reads back', () => {
-    const lifetimes = fc.oneof(fc.jsonValue(), fc.double(), fc.constantFrom(1e306, -1e306, 8.7e12, '3600', ' 60 ', '1e3', '', 'Infinity', null, true, [], {}), fc.integer().map(String));
+    const lifetimes = fc.oneof(
+      fc.jsonValue(),
+      fc.double(),
+      fc.constantFrom(1e306, -1e306, 8.7e12, '3600', ' 60 ', '1e3', '', 'Infinity', null, true, [], {}),
+      fc.integer().map(String),
+    );
     fc.assert(
       fc.property(lifetimes, (expiresIn) => {
         count('token lifetimes');
         const now = Date.now();
-        const r = parseTokenResponse(res(200, { access_token: 'at', refresh_token: 'rt', expires_in: expiresIn }), 'Refreshing');
+        const r = parseTokenResponse(
+          res(200, { access_token: 'at', refresh_token: 'rt', expires_in: expiresIn }),
+          'Refreshing',
+        );
         const expires = expiresAt(r.expires_in, now, 5 * 60_000);
-        assert.ok(Number.isFinite(expires) && expires >= now + 60_000 - 5 * 60_000 && expires <= now + MAX_LIFETIME_S * 1000, String(expires));
-        const stored = JSON.parse(JSON.stringify({ type: 'oauth', refresh: r.refresh_token, access: r.access_token, expires }));
+        assert.ok(
+          Number.isFinite(expires) && expires >= now + 60_000 - 5 * 60_000 && expires <= now + MAX_LIFETIME_S * 1000,
+          String(expires),
+        );
+        const stored = JSON.parse(
+          JSON.stringify({ type: 'oauth', refresh: r.refresh_token, access: r.access_token, expires }),
+        );
         assert.ok(credentialSchema.safeParse(stored).success, 'the credential reads back');
       }),
       { numRuns: RUNS },
     );
   });
 
-  it('device intervals: any interval or lifetime polls at 1–60 s and stops at the code\'s expiry', async () => {
-    const seconds = fc.oneof(fc.jsonValue(), fc.double(), fc.constantFrom(0, -1, 2 ** 31, 3e6, 1e306, '5', '1e9', 'NaN'));
+  it("device intervals: any interval or lifetime polls at 1–60 s and stops at the code's expiry", async () => {
+    const seconds = fc.oneof(
+      fc.jsonValue(),
+      fc.double(),
+      fc.constantFrom(0, -1, 2 ** 31, 3e6, 1e306, '5', '1e9', 'NaN'),
+    );
     await fc.assert(
       fc.asyncProperty(seconds, seconds, fc.option(seconds), async (interval, expiresIn, slowDown) => {
         count('device intervals');
-        const code = typedOrValue(() => parseDeviceCode(res(200, { device_code: 'd', user_code: 'U', verification_uri: 'https://x', expires_in: expiresIn, interval })));
+        const code = typedOrValue(() =>
+          parseDeviceCode(
+            res(200, {
+              device_code: 'd',
+              user_code: 'U',
+              verification_uri: 'https://x',
+              expires_in: expiresIn,
+              interval,
+            }),
+          ),
+        );
         if (!code) return;
-        assert.ok(code.interval >= 1 && code.interval <= 60 && code.expiresIn >= 10 && code.expiresIn <= 3600, JSON.stringify(code));
+        assert.ok(
+          code.interval >= 1 && code.interval <= 60 && code.expiresIn >= 10 && code.expiresIn <= 3600,
+          JSON.stringify(code),
+        );
         let now = 0;
         let polls = 0;
         const slept: number[] = [];
-        const poll = async () => (polls++, res(400, slowDown !== null && polls % 2 ? { error: 'slow_down', interval: slowDown } : { error: 'authorization_pending' }));
-        await assert.rejects(pollDeviceToken(code, poll, { now: () => now, sleep: async (ms) => (slept.push(ms), void (now += ms)) }), (e) => isFault(e, 'expired'));
-        assert.ok(slept.every((ms) => ms >= 0 && ms <= 66_000), slept.join(','));
+        const poll = async () => (
+          polls++,
+          res(
+            400,
+            slowDown !== null && polls % 2
+              ? { error: 'slow_down', interval: slowDown }
+              : { error: 'authorization_pending' },
+          )
+        );
+        await assert.rejects(
+          pollDeviceToken(code, poll, { now: () => now, sleep: async (ms) => (slept.push(ms), void (now += ms)) }),
+          (e) => isFault(e, 'expired'),
+        );
+        assert.ok(
+          slept.every((ms) => ms >= 0 && ms <= 66_000),
+          slept.join(','),
+        );
         assert.ok(polls <= code.expiresIn + 1, `${polls} polls in ${code.expiresIn} s`);
       }),
       { numRuns: RUNS / 4 },
@@ -210,7 +319,23 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
     const secret = 'q9Zr2LmN8vX4kP0wT7yB3cD6';
     const r = new Redactor();
     r.setSecrets([secret]);
-    const piece = fc.constantFrom('eyJ', '-', '.', 'a', '1', ' ', 'sk-', 'ghp_', 'token ', 'Bearer ', '"key":"', '"', 'AIza', '_', secret);
+    const piece = fc.constantFrom(
+      'eyJ',
+      '-',
+      '.',
+      'a',
+      '1',
+      ' ',
+      'sk-',
+      'ghp_',
+      'token ',
+      'Bearer ',
+      '"key":"',
+      '"',
+      'AIza',
+      '_',
+      secret,
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 64 }), fc.integer({ min: 0, max: 12 }), (pieces, doublings) => {
         count('redaction sizes');
@@ -223,7 +348,12 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
   });
 
   it('pasted text that looks like an address: a code or a typed fault, never a TypeError', () => {
-    const pasted = fc.oneof(fc.string().map((s) => `http://${s}`), fc.string().map((s) => `https://${s}`), fc.string().map((s) => `HTTP://:${s}`), fc.string({ unit: 'binary' }));
+    const pasted = fc.oneof(
+      fc.string().map((s) => `http://${s}`),
+      fc.string().map((s) => `https://${s}`),
+      fc.string().map((s) => `HTTP://:${s}`),
+      fc.string({ unit: 'binary' }),
+    );
     fc.assert(
       fc.property(pasted, (text) => {
         count('pasted addresses');
@@ -236,14 +366,21 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
 
   it('keys and Enterprise hosts: a value or a typed fault; an accepted key has no spaces and is never a placeholder', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('your-api-key', 'sk-...', '<key>', '!rm -rf /', ' sk-ant-api03-0123456789abcdefXYZ ')), (text) => {
-        count('keys');
-        const problem = apiKeyProblem(text);
-        const key = typedOrValue(() => requireApiKey(text, 'Anthropic'));
-        assert.equal(key === undefined, problem !== undefined);
-        if (key) assert.ok(!/\s/.test(key) && !key.startsWith('!'));
-        typedOrValue(() => normalizeDomain(text));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.constantFrom('your-api-key', 'sk-...', '<key>', '!rm -rf /', ' sk-ant-api03-0123456789abcdefXYZ '),
+        ),
+        (text) => {
+          count('keys');
+          const problem = apiKeyProblem(text);
+          const key = typedOrValue(() => requireApiKey(text, 'Anthropic'));
+          assert.equal(key === undefined, problem !== undefined);
+          if (key) assert.ok(!/\s/.test(key) && !key.startsWith('!'));
+          typedOrValue(() => normalizeDomain(text));
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -3,7 +3,17 @@
 // emulators and, where pi is involved, the real pi package.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OAuthCredential } from '../../src/core/credentials';
@@ -28,9 +38,17 @@ interface PiAuthStorage {
   list(): string[];
   drainErrors(): Error[];
 }
-const loadPi = async () => (await import('@mariozechner/pi-coding-agent')) as unknown as { AuthStorage: { create(path: string): PiAuthStorage } };
+const loadPi = async () =>
+  (await import('@mariozechner/pi-coding-agent')) as unknown as {
+    AuthStorage: { create(path: string): PiAuthStorage };
+  };
 
-const expired = (refresh = 'rt-0'): OAuthCredential => ({ type: 'oauth', refresh, access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
+const expired = (refresh = 'rt-0'): OAuthCredential => ({
+  type: 'oauth',
+  refresh,
+  access: 'sk-ant-oat01-access-0',
+  expires: Date.now() - 1000,
+});
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const refreshOf = (r: Seen) => (JSON.parse(r.body) as { refresh_token: string }).refresh_token;
 
@@ -69,7 +87,11 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
   const authPath = () => join(t.dir, 'auth.json');
 
   it('1. an expires_in of 1e306 is clamped to a year (logged); the vault and auth.json stay readable; one unreadable entry hides no other', async () => {
-    const server = await tokenServer(() => ({ access_token: 'sk-ant-oat01-huge', refresh_token: 'rt-huge', expires_in: 1e306 }));
+    const server = await tokenServer(() => ({
+      access_token: 'sk-ant-oat01-huge',
+      refresh_token: 'rt-huge',
+      expires_in: 1e306,
+    }));
     servers.push(server);
     const notices: string[] = [];
     const sub = lifetimeNotices.event((m) => notices.push(m));
@@ -84,13 +106,20 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
       sub.dispose();
     }
     const stored = w.vault.credential('anthropic', 'max') as OAuthCredential;
-    assert.ok(Number.isFinite(stored.expires) && stored.expires <= Date.now() + MAX_LIFETIME_S * 1000, `expires ${stored.expires}`);
+    assert.ok(
+      Number.isFinite(stored.expires) && stored.expires <= Date.now() + MAX_LIFETIME_S * 1000,
+      `expires ${stored.expires}`,
+    );
     assert.equal(stored.refresh, 'rt-huge');
     assert.match(notices.join('\n'), /outside 60 s … 1 year/);
     const again = new Vault(store);
     await again.load();
     assert.equal(again.accounts().length, 2, 'every account is still readable');
-    assert.deepEqual(JSON.parse(readFileSync(authPath(), 'utf8')).anthropic, stored, 'auth.json has the new tokens, not the spent refresh token');
+    assert.deepEqual(
+      JSON.parse(readFileSync(authPath(), 'utf8')).anthropic,
+      stored,
+      'auth.json has the new tokens, not the spent refresh token',
+    );
 
     // What an older build left behind: an expiry stored as null. The other accounts load; that one is reported and kept.
     const saved = JSON.parse(store.map.get(VAULT_KEY)!);
@@ -98,15 +127,29 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     store.map.set(VAULT_KEY, JSON.stringify(saved));
     const third = new Vault(store);
     await third.load();
-    assert.deepEqual(third.accounts().map((a) => a.name), ['other']);
-    assert.deepEqual(third.unreadable().map((u) => `${u.provider}/${u.name}`), ['anthropic/max']);
+    assert.deepEqual(
+      third.accounts().map((a) => a.name),
+      ['other'],
+    );
+    assert.deepEqual(
+      third.unreadable().map((u) => `${u.provider}/${u.name}`),
+      ['anthropic/max'],
+    );
     await third.add('openai', 'work', { type: 'api_key', key: 'sk-proj-0123456789abcdefghijKLMNOP' });
     const after = JSON.parse(store.map.get(VAULT_KEY)!);
-    assert.deepEqual(after.providers.anthropic.accounts.find((a: { name: string }) => a.name === 'max'), saved.providers.anthropic.accounts[0], 'the unreadable entry is kept as it was');
+    assert.deepEqual(
+      after.providers.anthropic.accounts.find((a: { name: string }) => a.name === 'max'),
+      saved.providers.anthropic.accounts[0],
+      'the unreadable entry is kept as it was',
+    );
   });
 
   it('2. expires_in "3600" (a string, which pi accepts) is taken; an answer refused after the old token was spent keeps the new refresh token', async () => {
-    const server = await tokenServer((_r, n) => (n === 1 ? { access_token: 'sk-ant-oat01-string', refresh_token: 'rt-1', expires_in: '3600' } : { refresh_token: 'rt-2', expires_in: 3600 }));
+    const server = await tokenServer((_r, n) =>
+      n === 1
+        ? { access_token: 'sk-ant-oat01-string', refresh_token: 'rt-1', expires_in: '3600' }
+        : { refresh_token: 'rt-2', expires_in: 3600 },
+    );
     servers.push(server);
     const w = await openWindow(new MemorySecretStore(), t.dir, server.tokenUrl);
     await w.vault.add('anthropic', 'max', expired());
@@ -119,7 +162,11 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     await w.vault.updateCredential('anthropic', 'max', { ...first, expires: Date.now() - 1000 });
     // 200 with a refresh token but no access token: refused, yet rt-1 is spent and rt-2 is all there is.
     await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'oauth') && !e.message.includes('rt-2'));
-    assert.equal((w.vault.credential('anthropic', 'max') as OAuthCredential).refresh, 'rt-2', 'the issued refresh token is stored');
+    assert.equal(
+      (w.vault.credential('anthropic', 'max') as OAuthCredential).refresh,
+      'rt-2',
+      'the issued refresh token is stored',
+    );
     assert.equal(JSON.parse(readFileSync(authPath(), 'utf8')).anthropic.refresh, 'rt-2', 'and written for pi');
     assert.equal(w.vault.accounts('anthropic')[0].needsSignIn, false);
     assert.deepEqual(server.seen.map(refreshOf), ['rt-0', 'rt-1']);
@@ -182,13 +229,17 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const { AuthStorage } = await loadPi();
     const pi = AuthStorage.create(authPath()); // pi reads the expired entry through the link
     const realFetch = globalThis.fetch;
-    globalThis.fetch = ((url: string | URL, init?: RequestInit) => realFetch(String(url).replace('https://platform.claude.com', server.base), init)) as typeof fetch;
+    globalThis.fetch = ((url: string | URL, init?: RequestInit) =>
+      realFetch(String(url).replace('https://platform.claude.com', server.base), init)) as typeof fetch;
     try {
       const ours = w.resolver.key('anthropic');
       for (let i = 0; i < 100 && !existsSync(`${target}.lock`); i++) await delay(5);
-      assert.ok(existsSync(`${authPath()}.lock`) && existsSync(`${target}.lock`), "both pi's locks are held during the refresh");
+      assert.ok(
+        existsSync(`${authPath()}.lock`) && existsSync(`${target}.lock`),
+        "both pi's locks are held during the refresh",
+      );
       const [mine, theirs] = await Promise.all([ours, pi.getApiKey('anthropic')]);
-      assert.equal(theirs, mine, "pi waited for the lock and took our tokens");
+      assert.equal(theirs, mine, 'pi waited for the lock and took our tokens');
     } finally {
       globalThis.fetch = realFetch;
     }
@@ -203,7 +254,9 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const uid = 4242;
     chmodSync(t.dir, 0o700);
     chownSync(t.dir, uid, uid); // their ~/.pi/agent
-    writeFileSync(authPath(), JSON.stringify({ openai: { type: 'api_key', key: 'sk-proj-theirsTHEIRStheirs0123' } }), { mode: 0o600 });
+    writeFileSync(authPath(), JSON.stringify({ openai: { type: 'api_key', key: 'sk-proj-theirsTHEIRStheirs0123' } }), {
+      mode: 0o600,
+    });
     chownSync(authPath(), uid, uid);
     const store = new MemorySecretStore();
     const w = await openWindow(store, t.dir, 'http://127.0.0.1:9/unused');
@@ -213,8 +266,17 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const st = statSync(authPath());
     assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [uid, uid, 0o600]);
     const script = `const { AuthStorage } = await import('@mariozechner/pi-coding-agent'); const s = AuthStorage.create(${JSON.stringify(authPath())}); console.log(JSON.stringify({ key: await s.getApiKey('anthropic'), openai: await s.getApiKey('openai'), errors: s.drainErrors().map(String) }));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { uid, gid: uid, cwd: join(__dirname, '../../..'), env: { PATH: process.env.PATH, HOME: t.dir } });
-    assert.deepEqual(JSON.parse(stdout), { key: 'sk-ant-api03-rootROOTroot012345', openai: 'sk-proj-theirsTHEIRStheirs0123', errors: [] });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      uid,
+      gid: uid,
+      cwd: join(__dirname, '../../..'),
+      env: { PATH: process.env.PATH, HOME: t.dir },
+    });
+    assert.deepEqual(JSON.parse(stdout), {
+      key: 'sk-ant-api03-rootROOTroot012345',
+      openai: 'sk-proj-theirsTHEIRStheirs0123',
+      errors: [],
+    });
   });
 
   it("6. a token server that never answers: pi's lock is held for one request at a time, and a pi started during the retries reads its credentials and saves its /login", async () => {
@@ -244,24 +306,42 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const total = performance.now() - started;
     const holds = watch.stop();
     assert.equal(server.seen.length, 3, 'three attempts');
-    assert.deepEqual(betweenAttempts, [{ errors: 0, saved: true }, { errors: 0, saved: true }], 'between attempts pi reads auth.json and its writes land');
+    assert.deepEqual(
+      betweenAttempts,
+      [
+        { errors: 0, saved: true },
+        { errors: 0, saved: true },
+      ],
+      'between attempts pi reads auth.json and its writes land',
+    );
     assert.equal(JSON.parse(readFileSync(authPath(), 'utf8')).openrouter.key, 'sk-or-v1-saved-during-retry-1');
     const longest = Math.max(...holds);
-    assert.ok(holds.length >= 3 && longest < timeoutMs * 2, `lock holds ${holds.map((h) => h.toFixed(0)).join(', ')} ms`);
-    console.log(`      never-answering server, ${timeoutMs} ms timeout: 3 attempts in ${total.toFixed(0)} ms; pi's lock held ${holds.map((h) => h.toFixed(0)).join(' / ')} ms (longest ${longest.toFixed(0)} ms)`);
+    assert.ok(
+      holds.length >= 3 && longest < timeoutMs * 2,
+      `lock holds ${holds.map((h) => h.toFixed(0)).join(', ')} ms`,
+    );
+    console.log(
+      `      never-answering server, ${timeoutMs} ms timeout: 3 attempts in ${total.toFixed(0)} ms; pi's lock held ${holds.map((h) => h.toFixed(0)).join(' / ')} ms (longest ${longest.toFixed(0)} ms)`,
+    );
   });
 
   it('7. a token or key echoed by a server reaches no message a person or another extension sees, and server text is bounded', async () => {
     const token = 'rt-0-this-refresh-token-is-secret';
     const key = 'mistral0123456789abcdefABCDEF0123';
-    const echo = await tokenServer(() => ({ status: 400, json: { error: `bad refresh_token ${token}`, error_description: token } }));
+    const echo = await tokenServer(() => ({
+      status: 400,
+      json: { error: `bad refresh_token ${token}`, error_description: token },
+    }));
     servers.push(echo);
     const w = await openWindow(new MemorySecretStore(), t.dir, echo.tokenUrl);
     await w.vault.add('anthropic', 'max', expired(token));
     await w.vault.add('mistral', 'work', { type: 'api_key', key });
     const redactor = new Redactor();
     redactor.setSecrets(w.vault.secrets());
-    const refused = await w.resolver.key('anthropic').then(() => undefined, (e: unknown) => e);
+    const refused = await w.resolver.key('anthropic').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(isFault(refused, 'oauth'));
     assert.ok(!refused.message.includes(token), 'the echoed token is not quoted at the source');
     const long = `Incorrect API key provided: ${key}. ${'x'.repeat(5000)} ${key}`;
@@ -281,7 +361,10 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const r = new Redactor();
     r.setSecrets(Array.from({ length: 20 }, (_, i) => `secret-value-${i}-0123456789abcdef`));
     // V8 interprets a regex on its first run and compiles it on the next: a running extension's are compiled.
-    for (let i = 0; i < 3; i++) r.redact('warm up eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig sk-ant-0123456789 token 0123456789abcdefgh Bearer abcdefghij "key": "x"');
+    for (let i = 0; i < 3; i++)
+      r.redact(
+        'warm up eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig sk-ant-0123456789 token 0123456789abcdefgh Bearer abcdefghij "key": "x"',
+      );
     const MB = 1 << 20;
     const fill = (unit: string) => unit.repeat(Math.ceil(MB / unit.length)).slice(0, MB);
     const hostile: Record<string, string> = {
@@ -315,7 +398,18 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
   it('9. a device interval beyond 2^31 ms is clamped to 60 s and polling stops at the code’s expiry', async () => {
     const server = await emulator(() => ({ status: 400, json: { error: 'authorization_pending' } }));
     servers.push(server);
-    const code = parseDeviceCode({ status: 200, headers: {}, text: '', json: { device_code: 'd', user_code: 'ABCD-EFGH', verification_uri: 'https://example.com', expires_in: 2, interval: 3e6 } });
+    const code = parseDeviceCode({
+      status: 200,
+      headers: {},
+      text: '',
+      json: {
+        device_code: 'd',
+        user_code: 'ABCD-EFGH',
+        verification_uri: 'https://example.com',
+        expires_in: 2,
+        interval: 3e6,
+      },
+    });
     assert.equal(code.interval, 60);
     const poll = () => postForm(`${server.base}/token`, { device_code: 'd' });
     const started = Date.now();
@@ -326,22 +420,48 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     const slept: number[] = [];
     let now = 0;
     let polls = 0;
-    const slow = async () => ({ status: 400, headers: {}, text: '', json: polls++ ? { error: 'expired_token' } : { error: 'slow_down', interval: 1e12 } });
-    await assert.rejects(pollDeviceToken({ ...code, expiresIn: 600, interval: 5 }, slow, { now: () => now, sleep: async (ms) => (slept.push(ms), void (now += ms)) }), (e) => isFault(e, 'expired'));
-    assert.ok(slept.every((ms) => ms >= 1000 && ms <= 66_000), slept.join(', '));
+    const slow = async () => ({
+      status: 400,
+      headers: {},
+      text: '',
+      json: polls++ ? { error: 'expired_token' } : { error: 'slow_down', interval: 1e12 },
+    });
+    await assert.rejects(
+      pollDeviceToken({ ...code, expiresIn: 600, interval: 5 }, slow, {
+        now: () => now,
+        sleep: async (ms) => (slept.push(ms), void (now += ms)),
+      }),
+      (e) => isFault(e, 'expired'),
+    );
+    assert.ok(
+      slept.every((ms) => ms >= 1000 && ms <= 66_000),
+      slept.join(', '),
+    );
   });
 
   it('10. pasted text that starts like a URL but is not one gets a typed fault that says what to paste', () => {
     for (const text of ['http://:x', 'https://', 'http://[', 'https://exa mple.com/?code=1']) {
       for (const parse of [(s: string) => parsePastedCode(s, 'state'), clineCallbackFromPaste]) {
-        assert.throws(() => parse(text), (e) => isFault(e, 'oauth') && /paste/i.test(e.nextStep ?? ''), text);
+        assert.throws(
+          () => parse(text),
+          (e) => isFault(e, 'oauth') && /paste/i.test(e.nextStep ?? ''),
+          text,
+        );
       }
     }
-    assert.throws(() => parseTokenResponse({ status: 200, headers: {}, text: '', json: { error: 'x'.repeat(10_000) } }, 'Refreshing'), (e) => isFault(e) && e.message.length < 200);
+    assert.throws(
+      () =>
+        parseTokenResponse({ status: 200, headers: {}, text: '', json: { error: 'x'.repeat(10_000) } }, 'Refreshing'),
+      (e) => isFault(e) && e.message.length < 200,
+    );
   });
 
   it('the same checks on every refresh path: keep-fresh and quota refresh through the resolver', async () => {
-    const server = await tokenServer((_r, n) => ({ access_token: `sk-ant-oat01-kf-${n}`, refresh_token: `rt-kf-${n}`, expires_in: 1e306 }));
+    const server = await tokenServer((_r, n) => ({
+      access_token: `sk-ant-oat01-kf-${n}`,
+      refresh_token: `rt-kf-${n}`,
+      expires_in: 1e306,
+    }));
     servers.push(server);
     const store = new MemorySecretStore();
     const w = await openWindow(store, t.dir, server.tokenUrl);
@@ -358,7 +478,15 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     // Quota asks the resolver for the credential it sends to the usage endpoint.
     await w.vault.updateCredential('anthropic', 'max', { ...stored, expires: Date.now() - 1000 });
     const used: OAuthCredential[] = [];
-    const quota = new QuotaService({ vault: w.vault, resolver: w.resolver, client: () => ({ provider: 'anthropic', fetch: async (c) => (used.push(c), { windows: [], fetchedAt: Date.now() }) }), feedback: { rateLimited: () => undefined } });
+    const quota = new QuotaService({
+      vault: w.vault,
+      resolver: w.resolver,
+      client: () => ({
+        provider: 'anthropic',
+        fetch: async (c) => (used.push(c), { windows: [], fetchedAt: Date.now() }),
+      }),
+      feedback: { rateLimited: () => undefined },
+    });
     await quota.refresh({ force: true });
     quota.dispose();
     assert.equal(used[0]?.refresh, 'rt-kf-2');

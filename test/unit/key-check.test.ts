@@ -10,18 +10,35 @@ function modelsServer(): Promise<{ url: string; server: Server; seen: string[] }
   const seen: string[] = [];
   const server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
-    const anthropicOk = req.url === '/v1/models' && req.headers['x-api-key'] === GOOD && req.headers['anthropic-version'] === '2023-06-01' && !req.headers.authorization;
+    const anthropicOk =
+      req.url === '/v1/models' &&
+      req.headers['x-api-key'] === GOOD &&
+      req.headers['anthropic-version'] === '2023-06-01' &&
+      !req.headers.authorization;
     const openaiOk = req.url === '/models' && req.headers.authorization === 'Bearer sk-proj-goodOPENAI-0123456789';
     if (req.url === '/broken/models') return void (res.writeHead(500), res.end());
     res.writeHead(anthropicOk || openaiOk ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(anthropicOk || openaiOk ? { data: [] } : { error: { type: 'authentication_error', message: 'invalid x-api-key' } }));
+    res.end(
+      JSON.stringify(
+        anthropicOk || openaiOk
+          ? { data: [] }
+          : { error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+      ),
+    );
   });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, seen })));
+  return new Promise((r) =>
+    server.listen(0, '127.0.0.1', () =>
+      r({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, seen }),
+    ),
+  );
 }
 
 describe('key check', () => {
   it('warns on a key whose prefix belongs to another provider, never blocks', () => {
-    assert.match(keyShapeWarning('anthropic', 'sk-proj-abc0123456789abcdef') ?? '', /an OpenAI key \(sk-proj-…\), not an Anthropic key\. It can still be saved/);
+    assert.match(
+      keyShapeWarning('anthropic', 'sk-proj-abc0123456789abcdef') ?? '',
+      /an OpenAI key \(sk-proj-…\), not an Anthropic key\. It can still be saved/,
+    );
     assert.match(keyShapeWarning('openai', GOOD) ?? '', /an Anthropic key/);
     assert.match(keyShapeWarning('groq', 'sk-or-v1-0123456789abcdef') ?? '', /OpenRouter/);
     assert.equal(keyShapeWarning('anthropic', GOOD), undefined);

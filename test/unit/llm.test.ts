@@ -20,8 +20,18 @@ import { feedbackInto } from '../../src/core/outlet';
 
 // The model emulators are plain ESM shared with the host scenarios (test/emulators/models.mjs).
 type Seen = { path: string; headers: IncomingMessage['headers']; body: Record<string, any>; closedEarly: boolean }; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Emulator = { base: string; seen: Seen[]; state: { hang: boolean; text: string }; answer(key: string, status: number, extra?: object): void; close(): Promise<void> };
-const emulators = () => import(pathToFileURL(resolve(__dirname, '../../../test/emulators/models.mjs')).href) as Promise<{ startModelEmulator(): Promise<Emulator>; codexToken(account: string): string }>;
+type Emulator = {
+  base: string;
+  seen: Seen[];
+  state: { hang: boolean; text: string };
+  answer(key: string, status: number, extra?: object): void;
+  close(): Promise<void>;
+};
+const emulators = () =>
+  import(pathToFileURL(resolve(__dirname, '../../../test/emulators/models.mjs')).href) as Promise<{
+    startModelEmulator(): Promise<Emulator>;
+    codexToken(account: string): string;
+  }>;
 
 const collect = async (gen: AsyncIterable<StreamEvent>) => {
   const out: StreamEvent[] = [];
@@ -29,28 +39,82 @@ const collect = async (gen: AsyncIterable<StreamEvent>) => {
   return out;
 };
 const textOf = (evs: StreamEvent[]) => evs.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('');
-const WEATHER = [{ name: 'weather', description: 'Weather in a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
-const ask = (model: string): ChatRequest => ({ model, system: 'Be brief.', maxTokens: 1000, messages: [{ role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] }], tools: WEATHER });
+const WEATHER = [
+  {
+    name: 'weather',
+    description: 'Weather in a city',
+    inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+];
+const ask = (model: string): ChatRequest => ({
+  model,
+  system: 'Be brief.',
+  maxTokens: 1000,
+  messages: [{ role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] }],
+  tools: WEATHER,
+});
 /** The same conversation after the tool ran: the call and its result go back. */
 const answered = (model: string, callId: string): ChatRequest => ({
   ...ask(model),
-  messages: [...ask(model).messages, { role: 'assistant', parts: [{ type: 'text', text: 'Checking.' }, { type: 'tool_call', id: callId, name: 'weather', input: { city: 'Oslo' } }] }, { role: 'user', parts: [{ type: 'tool_result', callId, content: '12 °C' }] }],
+  messages: [
+    ...ask(model).messages,
+    {
+      role: 'assistant',
+      parts: [
+        { type: 'text', text: 'Checking.' },
+        { type: 'tool_call', id: callId, name: 'weather', input: { city: 'Oslo' } },
+      ],
+    },
+    { role: 'user', parts: [{ type: 'tool_result', callId, content: '12 °C' }] },
+  ],
 });
 
 /** A bridge on pi-ai (the unbundled module, as tests load it) with accounts whose requests go to the emulator. */
-async function bridgeWith(em: Emulator, accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][], paths: Record<string, string>) {
+async function bridgeWith(
+  em: Emulator,
+  accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][],
+  paths: Record<string, string>,
+) {
   const t = tempDir();
   const store = new MemorySecretStore();
   const vault = new Vault(store);
   await vault.load();
-  for (const [provider, name, key, oauth, env] of accounts) await vault.add(provider, name, oauth ? { type: 'oauth', access: key, refresh: 'r', expires: Date.now() + 3_600_000 } : { type: 'api_key', key, ...(env ? { env } : {}) });
-  const rotation = new Rotation({ vault, settings: { mode: () => 'round-robin', threshold: () => 80 }, quota: () => undefined, store, log: quiet });
+  for (const [provider, name, key, oauth, env] of accounts)
+    await vault.add(
+      provider,
+      name,
+      oauth
+        ? { type: 'oauth', access: key, refresh: 'r', expires: Date.now() + 3_600_000 }
+        : { type: 'api_key', key, ...(env ? { env } : {}) },
+    );
+  const rotation = new Rotation({
+    vault,
+    settings: { mode: () => 'round-robin', threshold: () => 80 },
+    quota: () => undefined,
+    store,
+    log: quiet,
+  });
   await rotation.load();
-  const resolver = new KeyResolver({ vault, oauth: () => undefined, log: quiet, active: defaultsOf(vault), locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/p` }) });
+  const resolver = new KeyResolver({
+    vault,
+    oauth: () => undefined,
+    log: quiet,
+    active: defaultsOf(vault),
+    locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/p` }),
+  });
   const served: string[] = [];
   const ledger = new UsageLedger({ get: () => undefined, set: () => undefined });
   const feedback = feedbackInto({ vault, rotation, usageSeen: () => undefined });
-  const bridge = new ModelBridge({ vault, resolver, rotation, feedback, log: { ...quiet, info: (m) => void served.push(m) }, load: async () => models, baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined), onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c) });
+  const bridge = new ModelBridge({
+    vault,
+    resolver,
+    rotation,
+    feedback,
+    log: { ...quiet, info: (m) => void served.push(m) },
+    load: async () => models,
+    baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined),
+    onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c),
+  });
   return { bridge, vault, rotation, feedback, served, ledger, t };
 }
 
@@ -75,13 +139,25 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.ok(body.max_tokens > 0);
     assert.equal(body.tools[0].name, 'weather');
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
-    assert.deepEqual(evs.filter((e) => e.type === 'tool_call'), [{ type: 'tool_call', id: 'toolu_1', name: 'weather', input: { city: 'Oslo' } }]);
+    assert.deepEqual(
+      evs.filter((e) => e.type === 'tool_call'),
+      [{ type: 'tool_call', id: 'toolu_1', name: 'weather', input: { city: 'Oslo' } }],
+    );
     assert.deepEqual(evs.at(-1), { type: 'usage', input: 16, output: 34, cached: 4 });
-    assert.deepEqual(s.ledger.forToday('anthropic', 'work'), { day: new Date().toISOString().slice(0, 10), input: 16, output: 34, requests: 1, cached: 4 });
+    assert.deepEqual(s.ledger.forToday('anthropic', 'work'), {
+      day: new Date().toISOString().slice(0, 10),
+      input: 16,
+      output: 34,
+      requests: 1,
+      cached: 4,
+    });
     const next = await collect(s.bridge.chat('anthropic', answered('claude-sonnet-4-5', 'toolu_1')));
     assert.equal(textOf(next), 'It is 12 °C in Oslo.');
     const sent = em.seen[1].body.messages;
-    assert.deepEqual([sent.at(-1).content[0].type, sent.at(-1).content[0].tool_use_id, sent.at(-1).content[0].content], ['tool_result', 'toolu_1', '12 °C']);
+    assert.deepEqual(
+      [sent.at(-1).content[0].type, sent.at(-1).content[0].tool_use_id, sent.at(-1).content[0].content],
+      ['tool_result', 'toolu_1', '12 °C'],
+    );
     s.t.cleanup();
   });
 
@@ -97,7 +173,10 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
 
   it('Anthropic: an sk-ant-oat token stored as an API key goes out as a subscription token (Bearer, oauth beta, Claude Code system line), as pi decides by its shape', async () => {
     const s = await bridgeWith(em, [['anthropic', 'imported', 'sk-ant-oat01-imported-0123456789']], {});
-    assert.equal(textOf(await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')))), 'Checking the weather in Oslo — °C?');
+    assert.equal(
+      textOf(await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')))),
+      'Checking the weather in Oslo — °C?',
+    );
     const { headers, body } = em.seen[0];
     assert.equal(headers.authorization, 'Bearer sk-ant-oat01-imported-0123456789');
     assert.equal(headers['x-api-key'], undefined);
@@ -106,7 +185,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     s.t.cleanup();
   });
 
-  it("OpenAI Chat Completions: gpt-5 gets max_completion_tokens (the emulator refuses max_tokens) and the developer role; text, tool call, usage", async () => {
+  it('OpenAI Chat Completions: gpt-5 gets max_completion_tokens (the emulator refuses max_tokens) and the developer role; text, tool call, usage', async () => {
     const s = await bridgeWith(em, [['openrouter', 'main', 'sk-or-v1-bridge']], { openrouter: '/v1' });
     const evs = await collect(s.bridge.chat('openrouter', ask('openai/gpt-5')));
     const { headers, body, path } = em.seen[0];
@@ -116,10 +195,19 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.ok(body.max_completion_tokens > 0);
     assert.deepEqual(body.messages[0], { role: 'developer', content: 'Be brief.' });
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
-    assert.deepEqual(evs.filter((e) => e.type !== 'text'), [{ type: 'tool_call', id: 'call_1', name: 'weather', input: { city: 'Oslo' } }, { type: 'usage', input: 9, output: 5, cached: 2 }]);
+    assert.deepEqual(
+      evs.filter((e) => e.type !== 'text'),
+      [
+        { type: 'tool_call', id: 'call_1', name: 'weather', input: { city: 'Oslo' } },
+        { type: 'usage', input: 9, output: 5, cached: 2 },
+      ],
+    );
     const next = await collect(s.bridge.chat('openrouter', answered('openai/gpt-5', 'call_1')));
     assert.equal(textOf(next), 'It is 12 °C in Oslo.');
-    assert.deepEqual(em.seen[1].body.messages.find((m: { role: string }) => m.role === 'tool'), { role: 'tool', content: '12 °C', tool_call_id: 'call_1' });
+    assert.deepEqual(
+      em.seen[1].body.messages.find((m: { role: string }) => m.role === 'tool'),
+      { role: 'tool', content: '12 °C', tool_call_id: 'call_1' },
+    );
     s.t.cleanup();
   });
 
@@ -131,9 +219,19 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.ok(body.max_output_tokens > 0);
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
     const call = evs.find((e) => e.type === 'tool_call');
-    assert.deepEqual(call && { ...call, id: call.id.split('|')[0] }, { type: 'tool_call', id: 'call_1', name: 'weather', input: { city: 'Oslo' } });
+    assert.deepEqual(call && { ...call, id: call.id.split('|')[0] }, {
+      type: 'tool_call',
+      id: 'call_1',
+      name: 'weather',
+      input: { city: 'Oslo' },
+    });
     assert.deepEqual(evs.at(-1), { type: 'usage', input: 20, output: 7, cached: 8 });
-    assert.equal(textOf(await collect(s.bridge.chat('openai', answered('gpt-5', call && call.type === 'tool_call' ? call.id : '')))), 'It is 12 °C in Oslo.');
+    assert.equal(
+      textOf(
+        await collect(s.bridge.chat('openai', answered('gpt-5', call && call.type === 'tool_call' ? call.id : ''))),
+      ),
+      'It is 12 °C in Oslo.',
+    );
     s.t.cleanup();
   });
 
@@ -152,7 +250,11 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
   });
 
   it("GitHub Copilot: the editor headers pi sends, the token as Bearer; its API base comes from the token's proxy-ep", async () => {
-    const s = await bridgeWith(em, [['github-copilot', 'octo', 'tid=1;exp=9999999999;proxy-ep=proxy.individual.githubcopilot.com;sku=x', true]], { 'github-copilot': '/copilot' });
+    const s = await bridgeWith(
+      em,
+      [['github-copilot', 'octo', 'tid=1;exp=9999999999;proxy-ep=proxy.individual.githubcopilot.com;sku=x', true]],
+      { 'github-copilot': '/copilot' },
+    );
     const evs = await collect(s.bridge.chat('github-copilot', ask('gpt-4.1')));
     const { headers, path } = em.seen[0];
     assert.equal(path, '/copilot/chat/completions');
@@ -161,7 +263,20 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.equal(headers['copilot-integration-id'], 'vscode-chat');
     assert.equal(headers['x-initiator'], 'user');
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
-    const plain = new ModelBridge({ vault: s.vault, resolver: new KeyResolver({ vault: s.vault, oauth: () => undefined, log: quiet, active: defaultsOf(s.vault), locked: lockedRun({ active: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }) }), rotation: s.rotation, feedback: s.feedback, log: quiet, load: async () => models });
+    const plain = new ModelBridge({
+      vault: s.vault,
+      resolver: new KeyResolver({
+        vault: s.vault,
+        oauth: () => undefined,
+        log: quiet,
+        active: defaultsOf(s.vault),
+        locked: lockedRun({ active: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }),
+      }),
+      rotation: s.rotation,
+      feedback: s.feedback,
+      log: quiet,
+      load: async () => models,
+    });
     assert.equal((await plain.endpoint('github-copilot', 'octo')).baseUrl, 'https://api.individual.githubcopilot.com');
     s.t.cleanup();
   });
@@ -174,40 +289,94 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.equal(headers['x-goog-api-key'], 'AIza-bridge-0123456789');
     assert.equal(body.contents[0].parts[0].text, 'Weather in Oslo?');
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
-    assert.deepEqual(evs.filter((e) => e.type === 'tool_call').map((e) => e.type === 'tool_call' && [e.name, e.input]), [['weather', { city: 'Oslo' }]]);
+    assert.deepEqual(
+      evs.filter((e) => e.type === 'tool_call').map((e) => e.type === 'tool_call' && [e.name, e.input]),
+      [['weather', { city: 'Oslo' }]],
+    );
     assert.equal(evs.at(-1)?.type, 'usage');
     s.t.cleanup();
   });
 
   it("Azure OpenAI and Cloudflare: the account's values (base URL, deployment, account id) reach pi-ai per request, not through process.env", async () => {
-    const s = await bridgeWith(em, [['azure-openai-responses', 'prod', 'azure-key-0123456789', false, { AZURE_OPENAI_BASE_URL: `${em.base}/openai/v1`, AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-4.1=prod-41' }]], { none: '' });
+    const s = await bridgeWith(
+      em,
+      [
+        [
+          'azure-openai-responses',
+          'prod',
+          'azure-key-0123456789',
+          false,
+          { AZURE_OPENAI_BASE_URL: `${em.base}/openai/v1`, AZURE_OPENAI_DEPLOYMENT_NAME_MAP: 'gpt-4.1=prod-41' },
+        ],
+      ],
+      { none: '' },
+    );
     const evs = await collect(s.bridge.chat('azure-openai-responses', ask('gpt-4.1')));
     const { headers, body, path } = em.seen[0];
     assert.equal(path, '/openai/v1/responses');
     assert.equal(headers['api-key'], 'azure-key-0123456789');
     assert.equal(body.model, 'prod-41', 'the deployment named for the model');
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
-    assert.equal(models.baseUrlOf('https://api.cloudflare.com/client/v4/accounts/{CLOUDFLARE_ACCOUNT_ID}/ai/v1', { key: 'k', vars: { CLOUDFLARE_ACCOUNT_ID: '0123456789abcdef0123456789abcdef' } }), 'https://api.cloudflare.com/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1');
-    assert.deepEqual(requireProvider('google-vertex').streamOptions?.({ GOOGLE_CLOUD_PROJECT: 'proj', GOOGLE_CLOUD_LOCATION: 'europe-west4' }, 'gemini-2.5-pro'), { project: 'proj', location: 'europe-west4' });
+    assert.equal(
+      models.baseUrlOf('https://api.cloudflare.com/client/v4/accounts/{CLOUDFLARE_ACCOUNT_ID}/ai/v1', {
+        key: 'k',
+        vars: { CLOUDFLARE_ACCOUNT_ID: '0123456789abcdef0123456789abcdef' },
+      }),
+      'https://api.cloudflare.com/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1',
+    );
+    assert.deepEqual(
+      requireProvider('google-vertex').streamOptions?.(
+        { GOOGLE_CLOUD_PROJECT: 'proj', GOOGLE_CLOUD_LOCATION: 'europe-west4' },
+        'gemini-2.5-pro',
+      ),
+      { project: 'proj', location: 'europe-west4' },
+    );
     s.t.cleanup();
   });
 
   it('images from VS Code (LanguageModelDataPart) reach the model as image content', async () => {
     const s = await bridgeWith(em, [['anthropic', 'work', 'sk-ant-api03-img']], {});
     const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
-    await collect(s.bridge.chat('anthropic', { ...ask('claude-sonnet-4-5'), messages: [{ role: 'user', parts: [{ type: 'text', text: 'What is this?' }, { type: 'image', data: png, mimeType: 'image/png' }] }] }));
-    assert.deepEqual(em.seen[0].body.messages[0].content[1].source, { type: 'base64', media_type: 'image/png', data: png });
+    await collect(
+      s.bridge.chat('anthropic', {
+        ...ask('claude-sonnet-4-5'),
+        messages: [
+          {
+            role: 'user',
+            parts: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image', data: png, mimeType: 'image/png' },
+            ],
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(em.seen[0].body.messages[0].content[1].source, {
+      type: 'base64',
+      media_type: 'image/png',
+      data: png,
+    });
     s.t.cleanup();
   });
 
   it('the catalog: pi names and limits for every provider with an account; Bedrock is left out', async () => {
-    const c = await models.catalog(['anthropic', 'openai-codex', 'github-copilot', 'google', 'groq', 'amazon-bedrock', 'no-such']);
+    const c = await models.catalog([
+      'anthropic',
+      'openai-codex',
+      'github-copilot',
+      'google',
+      'groq',
+      'amazon-bedrock',
+      'no-such',
+    ]);
     assert.deepEqual(Object.keys(c).sort(), ['anthropic', 'github-copilot', 'google', 'groq', 'openai-codex']);
     const sonnet = c.anthropic.find((m) => m.id === 'claude-sonnet-4-5');
-    assert.ok(sonnet && sonnet.name.includes('Sonnet') && sonnet.contextWindow >= 200_000 && sonnet.images && sonnet.reasoning);
+    assert.ok(
+      sonnet && sonnet.name.includes('Sonnet') && sonnet.contextWindow >= 200_000 && sonnet.images && sonnet.reasoning,
+    );
   });
 
-  it('errors: 429 with Retry-After, 529, 401 and 400 become typed ModelErrors with the provider\'s reason', async () => {
+  it("errors: 429 with Retry-After, 529, 401 and 400 become typed ModelErrors with the provider's reason", async () => {
     const s = await bridgeWith(em, [['groq', 'only', 'gsk_only']], { groq: '/v1' });
     const cases: [number, object, string][] = [
       [429, { 'retry-after': '20' }, 'rate-limited'],
@@ -218,9 +387,30 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       em.answer('gsk_only', status, { headers, body: { error: { message: `reason ${status}` } } });
       await s.vault.add('groq', 'only', { type: 'api_key', key: 'gsk_only' }).catch(() => undefined);
       const started = Date.now();
-      await assert.rejects(collect(models.streamModel('groq', ask('llama-3.3-70b-versatile'), { key: 'gsk_only', baseUrl: `${em.base}/v1` }, { label: 'Groq', fail: (k, m, r) => new ModelError(k, m, r) })), (e) => e instanceof ModelError && e.kind === kind && e.message.includes(`reason ${status}`) && (kind !== 'rate-limited' || (e.retryAt ?? 0) >= started + 19_000), `${status} → ${kind}`);
+      await assert.rejects(
+        collect(
+          models.streamModel(
+            'groq',
+            ask('llama-3.3-70b-versatile'),
+            { key: 'gsk_only', baseUrl: `${em.base}/v1` },
+            { label: 'Groq', fail: (k, m, r) => new ModelError(k, m, r) },
+          ),
+        ),
+        (e) =>
+          e instanceof ModelError &&
+          e.kind === kind &&
+          e.message.includes(`reason ${status}`) &&
+          (kind !== 'rate-limited' || (e.retryAt ?? 0) >= started + 19_000),
+        `${status} → ${kind}`,
+      );
     }
-    const overloaded = models.failure((k, m, r) => new ModelError(k, m, r), 'Anthropic', '529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', 0, {});
+    const overloaded = models.failure(
+      (k, m, r) => new ModelError(k, m, r),
+      'Anthropic',
+      '529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+      0,
+      {},
+    );
     assert.ok(overloaded instanceof ModelError && overloaded.kind === 'rate-limited');
     s.t.cleanup();
   });
@@ -248,7 +438,21 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
   it('a model layer that fails to load is a typed fault, and the next request tries again', async () => {
     let calls = 0;
     const s = await bridgeWith(em, [['groq', 'only', 'gsk_only']], { groq: '/v1' });
-    const bridge = new ModelBridge({ vault: s.vault, resolver: new KeyResolver({ vault: s.vault, oauth: () => undefined, log: quiet, active: defaultsOf(s.vault), locked: lockedRun({ active: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }) }), rotation: s.rotation, feedback: s.feedback, log: quiet, load: async () => (++calls === 1 ? Promise.reject(new Error('Cannot find module')) : models), baseUrlOverride: () => `${em.base}/v1` });
+    const bridge = new ModelBridge({
+      vault: s.vault,
+      resolver: new KeyResolver({
+        vault: s.vault,
+        oauth: () => undefined,
+        log: quiet,
+        active: defaultsOf(s.vault),
+        locked: lockedRun({ active: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }),
+      }),
+      rotation: s.rotation,
+      feedback: s.feedback,
+      log: quiet,
+      load: async () => (++calls === 1 ? Promise.reject(new Error('Cannot find module')) : models),
+      baseUrlOverride: () => `${em.base}/v1`,
+    });
     await assert.rejects(bridge.models(), (e) => isFault(e, 'not-found') && /model layer/.test((e as Error).message));
     assert.ok((await bridge.models()).groq.length > 0);
     s.t.cleanup();
@@ -257,32 +461,84 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
   it("model lists: the provider's /models added to pi's, fetched at most daily, a failure changes nothing", async () => {
     let calls = 0;
     let fail = false;
-    const server = createServer((req, res) => (calls++, assert.equal(req.headers.authorization, 'Bearer gsk_list'), res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json' }), res.end(fail ? '{}' : JSON.stringify({ object: 'list', data: [{ id: 'llama-3.3-70b-versatile' }, { id: 'qwen/qwen3-32b-new' }] }))));
+    const server = createServer(
+      (req, res) => (
+        calls++,
+        assert.equal(req.headers.authorization, 'Bearer gsk_list'),
+        res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json' }),
+        res.end(
+          fail
+            ? '{}'
+            : JSON.stringify({
+                object: 'list',
+                data: [{ id: 'llama-3.3-70b-versatile' }, { id: 'qwen/qwen3-32b-new' }],
+              }),
+        )
+      ),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    const builtIn: ModelSpec[] = [{ id: 'llama-3.3-70b-versatile', name: 'Llama 3.3 70B', api: 'openai-completions', baseUrl: 'https://api.groq.com/openai/v1', contextWindow: 131072, maxTokens: 32768, reasoning: false, images: false }];
+    const builtIn: ModelSpec[] = [
+      {
+        id: 'llama-3.3-70b-versatile',
+        name: 'Llama 3.3 70B',
+        api: 'openai-completions',
+        baseUrl: 'https://api.groq.com/openai/v1',
+        contextWindow: 131072,
+        maxTokens: 32768,
+        reasoning: false,
+        images: false,
+      },
+    ];
     let saved: unknown;
     let now = 1_000_000;
     const list = new ModelList({ get: () => saved, set: (v) => void (saved = v) }, () => now);
-    assert.deepEqual(list.models('groq', builtIn).map((m) => m.id), ['llama-3.3-70b-versatile']);
+    assert.deepEqual(
+      list.models('groq', builtIn).map((m) => m.id),
+      ['llama-3.3-70b-versatile'],
+    );
     assert.equal(await list.refresh('groq', builtIn, base, 'gsk_list'), true);
-    assert.deepEqual(list.models('groq', builtIn).map((m) => [m.id, m.contextWindow]), [['llama-3.3-70b-versatile', 131072], ['qwen/qwen3-32b-new', 131072]]);
+    assert.deepEqual(
+      list.models('groq', builtIn).map((m) => [m.id, m.contextWindow]),
+      [
+        ['llama-3.3-70b-versatile', 131072],
+        ['qwen/qwen3-32b-new', 131072],
+      ],
+    );
     assert.equal(await list.refresh('groq', builtIn, base, 'gsk_list'), false, 'cached for a day');
     assert.equal(calls, 1);
-    assert.equal(new ModelList({ get: () => saved, set: () => undefined }, () => now).models('groq', builtIn).length, 2, 'the cache survives a reload');
+    assert.equal(
+      new ModelList({ get: () => saved, set: () => undefined }, () => now).models('groq', builtIn).length,
+      2,
+      'the cache survives a reload',
+    );
     now += 25 * 3_600_000;
     fail = true;
     assert.equal(await list.refresh('groq', builtIn, base, 'gsk_list'), false);
     assert.equal(list.models('groq', builtIn).length, 2, 'a failing endpoint keeps what was known');
     assert.ok(!JSON.stringify(saved).includes('gsk_list'), 'no key in the cache');
-    assert.equal(await list.refresh('anthropic', [{ ...builtIn[0], api: 'anthropic-messages' }], base, 'k'), false, 'only Chat Completions providers list models this way');
+    assert.equal(
+      await list.refresh('anthropic', [{ ...builtIn[0], api: 'anthropic-messages' }], base, 'k'),
+      false,
+      'only Chat Completions providers list models this way',
+    );
     await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
   });
 
   describe('rotation', () => {
     it('429 on the first account: it rests until Retry-After, the second account serves, nothing streamed twice', async () => {
-      const s = await bridgeWith(em, [['groq', 'first', 'gsk_first_0123456789abcdef'], ['groq', 'second', 'gsk_second_0123456789abcdef']], { groq: '/v1' });
-      em.answer('gsk_first_0123456789abcdef', 429, { headers: { 'retry-after': '30' }, body: { error: { message: 'Rate limit reached' } } });
+      const s = await bridgeWith(
+        em,
+        [
+          ['groq', 'first', 'gsk_first_0123456789abcdef'],
+          ['groq', 'second', 'gsk_second_0123456789abcdef'],
+        ],
+        { groq: '/v1' },
+      );
+      em.answer('gsk_first_0123456789abcdef', 429, {
+        headers: { 'retry-after': '30' },
+        body: { error: { message: 'Rate limit reached' } },
+      });
       const started = Date.now();
       const evs = await collect(s.bridge.chat('groq', ask('llama-3.3-70b-versatile')));
       assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
@@ -294,9 +550,21 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     });
 
     it('401 marks the account for a new sign-in and the next one serves', async () => {
-      const s = await bridgeWith(em, [['anthropic', 'first', 'sk-ant-api03-first'], ['anthropic', 'second', 'sk-ant-api03-second']], {});
-      em.answer('sk-ant-api03-first', 401, { body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } } });
-      assert.equal(textOf(await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')))), 'Checking the weather in Oslo — °C?');
+      const s = await bridgeWith(
+        em,
+        [
+          ['anthropic', 'first', 'sk-ant-api03-first'],
+          ['anthropic', 'second', 'sk-ant-api03-second'],
+        ],
+        {},
+      );
+      em.answer('sk-ant-api03-first', 401, {
+        body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+      });
+      assert.equal(
+        textOf(await collect(s.bridge.chat('anthropic', ask('claude-sonnet-4-5')))),
+        'Checking the weather in Oslo — °C?',
+      );
       assert.equal(s.vault.accounts('anthropic').find((a) => a.name === 'first')?.needsSignIn, true);
       assert.equal(em.seen.length, 2);
       s.t.cleanup();

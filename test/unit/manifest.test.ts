@@ -22,11 +22,13 @@ describe('package.json agrees with the provider directory', () => {
       declared.map((a) => a.id),
       PROVIDERS.map((p) => `pi-${p.id}`),
     );
-    for (const [i, p] of PROVIDERS.entries()) assert.ok(declared[i].label.startsWith(p.label), `${declared[i].label} names ${p.label}`);
+    for (const [i, p] of PROVIDERS.entries())
+      assert.ok(declared[i].label.startsWith(p.label), `${declared[i].label} names ${p.label}`);
   });
 
   it('offers, for each variable two providers read, exactly those providers as choices', () => {
-    const choices = manifest.contributes.configuration.properties['piAccounts.terminal.sharedVariables'].properties ?? {};
+    const choices =
+      manifest.contributes.configuration.properties['piAccounts.terminal.sharedVariables'].properties ?? {};
     assert.deepEqual(Object.fromEntries(Object.entries(choices).map(([v, c]) => [v, c.enum])), sharedVariables());
   });
 });

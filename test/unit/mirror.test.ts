@@ -24,7 +24,13 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
     store = new MemorySecretStore();
     vault = new Vault(store);
     await vault.load();
-    mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault));
+    mirror = new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => path,
+      () => undefined,
+      defaultsOf(vault),
+    );
   });
   afterEach(() => t.cleanup());
 
@@ -34,7 +40,10 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
     await vault.add('openai', 'ci', apiKey(KEY_OPENAI));
     const r = await mirror.sync();
     assert.equal(r.written, true);
-    assert.deepEqual(read(), { anthropic: { type: 'api_key', key: KEY_A }, openai: { type: 'api_key', key: KEY_OPENAI } });
+    assert.deepEqual(read(), {
+      anthropic: { type: 'api_key', key: KEY_A },
+      openai: { type: 'api_key', key: KEY_OPENAI },
+    });
     await vault.setDefault('anthropic', 'personal');
     await mirror.sync();
     assert.equal(read().anthropic.key, KEY_B);
@@ -58,7 +67,10 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
     await vault.removeProvider('openai');
     const r = await mirror.sync();
     assert.deepEqual(r.removed, ['anthropic']);
-    assert.deepEqual(read(), { groq: { type: 'api_key', key: 'someone-elses-groq-key-000' }, openai: { type: 'api_key', key: 'edited-by-hand-0000000000' } });
+    assert.deepEqual(read(), {
+      groq: { type: 'api_key', key: 'someone-elses-groq-key-000' },
+      openai: { type: 'api_key', key: 'edited-by-hand-0000000000' },
+    });
   });
 
   it('never replaces a foreign entry silently: reports a conflict, replaces only when asked', async () => {
@@ -102,15 +114,34 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
         'not-a-provider': { type: 'api_key', key: KEY_B },
       }),
     );
-    assert.deepEqual((await mirror.scanImports()).skipped.map((s) => s.provider).sort(), ['github-copilot', 'groq', 'mistral', 'openai'], 'without an OAuth implementation a sign-in is not imported');
+    assert.deepEqual(
+      (await mirror.scanImports()).skipped.map((s) => s.provider).sort(),
+      ['github-copilot', 'groq', 'mistral', 'openai'],
+      'without an OAuth implementation a sign-in is not imported',
+    );
     // With the OAuth providers known, the Copilot sign-in pi's /login wrote is offered too.
-    mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, (id) => oauthProvider(id), defaultsOf(vault));
+    mirror = new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => path,
+      (id) => oauthProvider(id),
+      defaultsOf(vault),
+    );
     const scan = await mirror.scanImports();
-    assert.deepEqual(scan.candidates.map((c) => [c.provider, c.keyTail]), [['anthropic', '…1111'], ['github-copilot', '…']]);
+    assert.deepEqual(
+      scan.candidates.map((c) => [c.provider, c.keyTail]),
+      [
+        ['anthropic', '…1111'],
+        ['github-copilot', '…'],
+      ],
+    );
     assert.deepEqual(scan.skipped.map((s) => s.provider).sort(), ['groq', 'mistral', 'openai']);
     const before = readFileSync(path, 'utf8');
     const names = await mirror.import(scan.candidates);
-    assert.deepEqual(names, [{ provider: 'anthropic', account: 'default' }, { provider: 'github-copilot', account: 'default' }]);
+    assert.deepEqual(names, [
+      { provider: 'anthropic', account: 'default' },
+      { provider: 'github-copilot', account: 'default' },
+    ]);
     assert.deepEqual(vault.credential('anthropic', 'default'), { type: 'api_key', key: KEY_A });
     assert.equal(vault.accounts('github-copilot')[0].kind, 'oauth');
     assert.equal((await mirror.sync()).written, false);

@@ -6,7 +6,17 @@ import { isFault } from '../../src/core/faults';
 import { getJson } from '../../src/core/http';
 import { networkFault } from '../../src/core/network-words';
 
-const CODES = ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'CERT_HAS_EXPIRED', 'SELF_SIGNED_CERT_IN_CHAIN'];
+const CODES = [
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'CERT_HAS_EXPIRED',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+];
 
 describe('network faults in words', () => {
   for (const code of CODES) {
@@ -36,6 +46,13 @@ describe('network faults in words', () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const port = (s.address() as { port: number }).port;
     await new Promise<void>((r) => s.close(() => r()));
-    await assert.rejects(getJson(`http://127.0.0.1:${port}/v1/models?key=SECRET`), (e) => isFault(e, 'network') && /refused the connection/.test(e.message) && !/ECONNREFUSED|SECRET/.test(e.message) && e.details.code === 'ECONNREFUSED');
+    await assert.rejects(
+      getJson(`http://127.0.0.1:${port}/v1/models?key=SECRET`),
+      (e) =>
+        isFault(e, 'network') &&
+        /refused the connection/.test(e.message) &&
+        !/ECONNREFUSED|SECRET/.test(e.message) &&
+        e.details.code === 'ECONNREFUSED',
+    );
   });
 });

@@ -41,33 +41,74 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
         assert.equal(b.scope, 'openid profile email model.completion');
         assert.equal(b.code_challenge_method, 'S256');
         challenge = b.code_challenge;
-        return { json: { device_code: 'qdc', user_code: 'QW-123', verification_uri: 'https://chat.qwen.ai/authorize', verification_uri_complete: 'https://chat.qwen.ai/authorize?user_code=QW-123', expires_in: 300, interval: 1 } };
+        return {
+          json: {
+            device_code: 'qdc',
+            user_code: 'QW-123',
+            verification_uri: 'https://chat.qwen.ai/authorize',
+            verification_uri_complete: 'https://chat.qwen.ai/authorize?user_code=QW-123',
+            expires_in: 300,
+            interval: 1,
+          },
+        };
       }
       if (b.grant_type === 'urn:ietf:params:oauth:grant-type:device_code') {
         assert.equal(s256(b.code_verifier), challenge, 'the poll proves the PKCE verifier');
         assert.equal(b.device_code, 'qdc');
-        return ++polls < 2 ? { status: 400, json: { error: 'authorization_pending' } } : { json: { access_token: 'qwen-access-1', refresh_token: 'qwen-rt-1', expires_in: 3600, resource_url: 'portal.qwen.ai' } };
+        return ++polls < 2
+          ? { status: 400, json: { error: 'authorization_pending' } }
+          : {
+              json: {
+                access_token: 'qwen-access-1',
+                refresh_token: 'qwen-rt-1',
+                expires_in: 3600,
+                resource_url: 'portal.qwen.ai',
+              },
+            };
       }
-      assert.deepEqual(b, { grant_type: 'refresh_token', refresh_token: 'qwen-rt-1', client_id: 'f0304373b74a44d2b584a3fb70ca9e56' });
+      assert.deepEqual(b, {
+        grant_type: 'refresh_token',
+        refresh_token: 'qwen-rt-1',
+        client_id: 'f0304373b74a44d2b584a3fb70ca9e56',
+      });
       return { json: { access_token: 'qwen-access-2', expires_in: 3600 } };
     });
     const p = qwen({ deviceUrl: `${em.base}/device`, tokenUrl: `${em.base}/token` }, () => 1000);
     const u = ui();
     const cred = await p.login(u);
     assert.equal(u.shown[0].verificationUriComplete, 'https://chat.qwen.ai/authorize?user_code=QW-123');
-    assert.deepEqual(cred, { type: 'oauth', refresh: 'qwen-rt-1', access: 'qwen-access-1', expires: 1000 + 3_600_000 - 300_000, enterpriseUrl: 'portal.qwen.ai' });
+    assert.deepEqual(cred, {
+      type: 'oauth',
+      refresh: 'qwen-rt-1',
+      access: 'qwen-access-1',
+      expires: 1000 + 3_600_000 - 300_000,
+      enterpriseUrl: 'portal.qwen.ai',
+    });
     assert.equal(qwenBaseUrl(cred), 'https://portal.qwen.ai/v1');
     const next = await p.refresh(cred);
     assert.equal(next.refresh, 'qwen-rt-1', 'no new refresh token: the old one is kept');
     assert.equal(next.enterpriseUrl, 'portal.qwen.ai', 'no new resource_url: the old one is kept');
-    assert.equal(qwenBaseUrl({ ...cred, enterpriseUrl: undefined }), 'https://dashscope.aliyuncs.com/compatible-mode/v1');
+    assert.equal(
+      qwenBaseUrl({ ...cred, enterpriseUrl: undefined }),
+      'https://dashscope.aliyuncs.com/compatible-mode/v1',
+    );
     await em.close();
   });
 
   it('Qwen: denied consent, an expired code and a 500 are typed faults', async () => {
     let answer: { status?: number; json: unknown } = { json: {} };
     const em = await emulator((r) =>
-      r.path === '/device' ? { json: { device_code: 'd', user_code: 'U', verification_uri: 'https://chat.qwen.ai/authorize', expires_in: 300, interval: 1 } } : answer,
+      r.path === '/device'
+        ? {
+            json: {
+              device_code: 'd',
+              user_code: 'U',
+              verification_uri: 'https://chat.qwen.ai/authorize',
+              expires_in: 300,
+              interval: 1,
+            },
+          }
+        : answer,
     );
     const p = qwen({ deviceUrl: `${em.base}/device`, tokenUrl: `${em.base}/token` });
     answer = { status: 400, json: { error: 'access_denied' } };
@@ -84,17 +125,40 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
     const em = await emulator((r) => {
       // The identity kimi-cli 1.49.0 sends (src/kimi_cli/auth/oauth.py `_common_headers`).
       assert.equal(r.headers['x-msh-platform'], 'kimi_cli');
-      for (const h of ['x-msh-version', 'x-msh-device-name', 'x-msh-device-model', 'x-msh-os-version', 'x-msh-device-id']) assert.ok(r.headers[h], h);
+      for (const h of [
+        'x-msh-version',
+        'x-msh-device-name',
+        'x-msh-device-model',
+        'x-msh-os-version',
+        'x-msh-device-id',
+      ])
+        assert.ok(r.headers[h], h);
       assert.match(r.headers['user-agent'] ?? '', /^KimiCLI\/\d+\.\d+\.\d+$/);
       const b = form(r.body);
       assert.equal(b.client_id, '17e5f671-d194-4dfb-9706-5516cb48c098');
       if (r.path === '/api/oauth/device_authorization') {
         assert.deepEqual(Object.keys(b), ['client_id'], 'no scope, no PKCE');
-        return { json: { device_code: 'kdc', user_code: 'KIMI-1', verification_uri: 'https://www.kimi.com/code', verification_uri_complete: 'https://www.kimi.com/code?user_code=KIMI-1', expires_in: 600, interval: 1 } };
+        return {
+          json: {
+            device_code: 'kdc',
+            user_code: 'KIMI-1',
+            verification_uri: 'https://www.kimi.com/code',
+            verification_uri_complete: 'https://www.kimi.com/code?user_code=KIMI-1',
+            expires_in: 600,
+            interval: 1,
+          },
+        };
       }
       assert.equal(r.path, '/api/oauth/token');
-      if (b.grant_type === 'refresh_token') return b.refresh_token === 'kimi-rt-1' ? { json: { access_token: 'kimi-access-2', refresh_token: 'kimi-rt-2', expires_in: 900 } } : { status: 401, json: { error: 'unauthorized' } };
-      return ++polls < 2 ? { status: 400, json: { error: 'authorization_pending' } } : { json: { access_token: 'kimi-access-1', refresh_token: 'kimi-rt-1', expires_in: 900, token_type: 'Bearer' } };
+      if (b.grant_type === 'refresh_token')
+        return b.refresh_token === 'kimi-rt-1'
+          ? { json: { access_token: 'kimi-access-2', refresh_token: 'kimi-rt-2', expires_in: 900 } }
+          : { status: 401, json: { error: 'unauthorized' } };
+      return ++polls < 2
+        ? { status: 400, json: { error: 'authorization_pending' } }
+        : {
+            json: { access_token: 'kimi-access-1', refresh_token: 'kimi-rt-1', expires_in: 900, token_type: 'Bearer' },
+          };
     });
     const p = kimi({ host: em.base }, () => 5000);
     const cred = await p.login(ui());
@@ -112,19 +176,29 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
       if (r.method === 'POST') {
         assert.equal(r.path, '/api/device-auth/codes');
         assert.equal(r.headers['content-type'], 'application/json');
-        return { json: { code: 'KILO-42', verificationUrl: 'https://app.kilo.ai/device?code=KILO-42', expiresIn: 600 } };
+        return {
+          json: { code: 'KILO-42', verificationUrl: 'https://app.kilo.ai/device?code=KILO-42', expiresIn: 600 },
+        };
       }
       assert.equal(r.path, '/api/device-auth/codes/KILO-42');
       if (mode === 'denied') return { status: 403, json: {} };
       if (mode === 'expired') return { status: 410, json: {} };
-      return ++polls < 3 ? { status: 202, json: { status: 'pending' } } : { json: { status: 'approved', token: 'kilo-token-abc' } };
+      return ++polls < 3
+        ? { status: 202, json: { status: 'pending' } }
+        : { json: { status: 'approved', token: 'kilo-token-abc' } };
     });
     let now = 1_000;
     const p = kilo({ api: em.base, pollMs: 30 }, () => now);
     const u = ui();
     const cred = await p.login(u);
     assert.equal(u.shown[0].userCode, 'KILO-42');
-    assert.deepEqual(cred, { type: 'oauth', access: 'kilo-token-abc', refresh: 'kilo-token-abc', expires: 1_000 + 365 * 86_400_000, provider: 'kilo' });
+    assert.deepEqual(cred, {
+      type: 'oauth',
+      access: 'kilo-token-abc',
+      refresh: 'kilo-token-abc',
+      expires: 1_000 + 365 * 86_400_000,
+      provider: 'kilo',
+    });
     assert.equal(await p.refresh(cred), cred, 'nothing to refresh while valid');
     now = cred.expires + 1;
     await assert.rejects(p.refresh(cred), (e) => isFault(e, 'needs-sign-in'));
@@ -147,20 +221,44 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
         callback = q.get('callback_url')!;
         assert.equal(q.get('redirect_uri'), callback);
         assert.match(callback, /^http:\/\/127\.0\.0\.1:\d+\/auth$/);
-        return { status: 302, json: {}, headers: { location: `https://app.cline.bot/login?cb=${encodeURIComponent(callback)}` } };
+        return {
+          status: 302,
+          json: {},
+          headers: { location: `https://app.cline.bot/login?cb=${encodeURIComponent(callback)}` },
+        };
       }
       const b = JSON.parse(r.body);
       assert.equal(r.headers['content-type'], 'application/json');
       if (r.path === '/api/v1/auth/token') {
         // Cline's token exchange carries the identity provider the callback named, as Cline's client sends it.
-        if (!b.provider) return { status: 400, json: { error: 'invalid_request', error_description: 'provider is required' } };
-        assert.deepEqual(b, { grant_type: 'authorization_code', code: 'cline-code-1', client_type: 'extension', redirect_uri: callback, provider: 'github' });
-        return { json: { success: true, data: { accessToken: 'cline-access-1', refreshToken: 'cline-rt-1', tokenType: 'Bearer', expiresAt: soon, userInfo: { subject: 'sub-1', email: 'a@b.c', clineUserId: 'user-1', accounts: [] } } } };
+        if (!b.provider)
+          return { status: 400, json: { error: 'invalid_request', error_description: 'provider is required' } };
+        assert.deepEqual(b, {
+          grant_type: 'authorization_code',
+          code: 'cline-code-1',
+          client_type: 'extension',
+          redirect_uri: callback,
+          provider: 'github',
+        });
+        return {
+          json: {
+            success: true,
+            data: {
+              accessToken: 'cline-access-1',
+              refreshToken: 'cline-rt-1',
+              tokenType: 'Bearer',
+              expiresAt: soon,
+              userInfo: { subject: 'sub-1', email: 'a@b.c', clineUserId: 'user-1', accounts: [] },
+            },
+          },
+        };
       }
       assert.equal(r.path, '/api/v1/auth/refresh');
       if (b.refreshToken !== 'cline-rt-1') return { status: 401, json: { error: 'invalid_token' } };
       assert.deepEqual(b, { refreshToken: 'cline-rt-1', grantType: 'refresh_token' });
-      return { json: { success: true, data: { accessToken: 'cline-access-2', refreshToken: 'cline-rt-2', expiresAt: soon } } };
+      return {
+        json: { success: true, data: { accessToken: 'cline-access-2', refreshToken: 'cline-rt-2', expiresAt: soon } },
+      };
     });
     const p = cline({ api: em.base, firstPort: 0, lastPort: 0 });
     const cred = await p.login(
@@ -171,17 +269,43 @@ describe('more sign-ins against emulators: Qwen, Kimi For Coding, Kilo, Cline', 
           const back = new URL(new URL(url).searchParams.get('cb')!);
           back.searchParams.set('refreshToken', 'cline-code-1');
           back.searchParams.set('provider', 'github');
-          setTimeout(() => request({ host: '127.0.0.1', port: Number(back.port), path: back.pathname + back.search, headers: { host: back.host } }, (r) => r.resume()).end(), 10);
+          setTimeout(
+            () =>
+              request(
+                {
+                  host: '127.0.0.1',
+                  port: Number(back.port),
+                  path: back.pathname + back.search,
+                  headers: { host: back.host },
+                },
+                (r) => r.resume(),
+              ).end(),
+            10,
+          );
         },
       }),
     );
-    assert.deepEqual(cred, { type: 'oauth', access: 'cline-access-1', refresh: 'cline-rt-1', expires: Date.parse(soon), provider: 'cline', accountId: 'user-1', email: 'a@b.c' });
+    assert.deepEqual(cred, {
+      type: 'oauth',
+      access: 'cline-access-1',
+      refresh: 'cline-rt-1',
+      expires: Date.parse(soon),
+      provider: 'cline',
+      accountId: 'user-1',
+      email: 'a@b.c',
+    });
     assert.equal(p.apiKey(cred), 'workos:cline-access-1');
     assert.equal((await p.refresh(cred)).refresh, 'cline-rt-2');
     await assert.rejects(p.refresh({ ...cred, refresh: 'spent' }), (e) => isFault(e, 'needs-sign-in'));
-    assert.deepEqual(clineCallbackFromPaste('http://127.0.0.1:48801/auth?idToken=abc&provider=google'), { code: 'abc', provider: 'google' });
+    assert.deepEqual(clineCallbackFromPaste('http://127.0.0.1:48801/auth?idToken=abc&provider=google'), {
+      code: 'abc',
+      provider: 'google',
+    });
     assert.deepEqual(clineCallbackFromPaste('  bare-code  '), { code: 'bare-code' });
-    assert.throws(() => clineCallbackFromPaste('http://127.0.0.1:48801/auth?nothing=1'), (e) => isFault(e, 'oauth'));
+    assert.throws(
+      () => clineCallbackFromPaste('http://127.0.0.1:48801/auth?nothing=1'),
+      (e) => isFault(e, 'oauth'),
+    );
     await em.close();
   });
 });

@@ -50,25 +50,49 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
     const pkce = createPkce();
     const redirectUri = `http://localhost:${lb.port}/callback`;
     const url = new URL(server.authorizeUrl);
-    for (const [k, v] of Object.entries({ client_id: f.CLIENT_ID, response_type: 'code', redirect_uri: redirectUri, scope: 'openid offline_access', code_challenge: pkce.challenge, code_challenge_method: 'S256', state, prompt: 'consent' })) {
+    for (const [k, v] of Object.entries({
+      client_id: f.CLIENT_ID,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'openid offline_access',
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+      state,
+      prompt: 'consent',
+    })) {
       url.searchParams.set(k, v);
     }
     const browser = await f.approve(url.toString(), { issuer: server.issuer });
     assert.equal(browser.status, 200, 'the loopback answered the browser');
     const code = await lb.code;
 
-    const exchange = (verifier: string) => postForm(server.tokenUrl, { grant_type: 'authorization_code', client_id: f.CLIENT_ID, code, code_verifier: verifier, redirect_uri: redirectUri });
+    const exchange = (verifier: string) =>
+      postForm(server.tokenUrl, {
+        grant_type: 'authorization_code',
+        client_id: f.CLIENT_ID,
+        code,
+        code_verifier: verifier,
+        redirect_uri: redirectUri,
+      });
     const wrong = await exchange(createPkce().verifier);
-    assert.throws(() => parseTokenResponse(wrong, 'Signing in'), (e) => isFault(e), 'a verifier that does not match the challenge is refused');
+    assert.throws(
+      () => parseTokenResponse(wrong, 'Signing in'),
+      (e) => isFault(e),
+      'a verifier that does not match the challenge is refused',
+    );
     const tokens = parseTokenResponse(await exchange(pkce.verifier), 'Signing in');
     assert.ok(tokens.access_token && tokens.refresh_token);
 
-    const refresh = (rt: string) => postForm(server.tokenUrl, { grant_type: 'refresh_token', client_id: f.CLIENT_ID, refresh_token: rt });
+    const refresh = (rt: string) =>
+      postForm(server.tokenUrl, { grant_type: 'refresh_token', client_id: f.CLIENT_ID, refresh_token: rt });
     const next = parseTokenResponse(await refresh(tokens.refresh_token!), 'Refreshing');
     assert.ok(next.refresh_token && next.refresh_token !== tokens.refresh_token, 'the refresh token rotated');
     // Spending the old refresh token again is what loses accounts: the server treats it as theft.
     const reused = await refresh(tokens.refresh_token!);
-    assert.throws(() => parseTokenResponse(reused, 'Refreshing'), (e) => isFault(e, 'needs-sign-in'));
+    assert.throws(
+      () => parseTokenResponse(reused, 'Refreshing'),
+      (e) => isFault(e, 'needs-sign-in'),
+    );
   });
 
   it('the key resolver in two windows never spends a rotating refresh token twice (the server would revoke the grant)', async () => {
@@ -79,8 +103,20 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
       id: 'anthropic',
       login: () => Promise.reject(new Error('not used')),
       refresh: async (c) => {
-        const r = parseTokenResponse(await postForm(server.tokenUrl, { grant_type: 'refresh_token', client_id: f.CLIENT_ID, refresh_token: c.refresh }), 'Refreshing');
-        return { type: 'oauth', refresh: r.refresh_token ?? c.refresh, access: r.access_token, expires: expiresAt(r.expires_in, Date.now(), 0) };
+        const r = parseTokenResponse(
+          await postForm(server.tokenUrl, {
+            grant_type: 'refresh_token',
+            client_id: f.CLIENT_ID,
+            refresh_token: c.refresh,
+          }),
+          'Refreshing',
+        );
+        return {
+          type: 'oauth',
+          refresh: r.refresh_token ?? c.refresh,
+          access: r.access_token,
+          expires: expiresAt(r.expires_in, Date.now(), 0),
+        };
       },
       apiKey: (c) => c.access,
       sameAccount: () => true,
@@ -93,12 +129,32 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
         const vault = new Vault(s);
         await vault.load();
         vault.watch(); // like a window: hears the other window's writes
-        const mirror = new AuthMirror(vault, new MirrorStateStore(s), () => join(t.dir, 'auth.json'), () => provider, defaultsOf(vault));
-        return { vault, resolver: new KeyResolver({ vault, oauth: () => provider, log: quiet, active: defaultsOf(vault), locked: lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(t.dir, 'p.lock') }) }) };
+        const mirror = new AuthMirror(
+          vault,
+          new MirrorStateStore(s),
+          () => join(t.dir, 'auth.json'),
+          () => provider,
+          defaultsOf(vault),
+        );
+        return {
+          vault,
+          resolver: new KeyResolver({
+            vault,
+            oauth: () => provider,
+            log: quiet,
+            active: defaultsOf(vault),
+            locked: lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(t.dir, 'p.lock') }),
+          }),
+        };
       };
       const a = await win(store);
       const b = await win(store.sibling());
-      await a.vault.add('anthropic', 'oidc', { type: 'oauth', refresh: signedIn.refresh_token!, access: signedIn.access_token, expires: 0 });
+      await a.vault.add('anthropic', 'oidc', {
+        type: 'oauth',
+        refresh: signedIn.refresh_token!,
+        access: signedIn.access_token,
+        expires: 0,
+      });
       const spent: string[] = [];
       for (let round = 0; round < 3; round++) {
         const cur = (await a.vault.freshCredential('anthropic', 'oidc'))!;
@@ -110,8 +166,15 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
       }
       assert.equal(a.vault.accounts('anthropic')[0].needsSignIn, false, 'the grant was never revoked');
       // The server does detect reuse: spending the first (spent) token now is refused.
-      const reused = await postForm(server.tokenUrl, { grant_type: 'refresh_token', client_id: f.CLIENT_ID, refresh_token: spent[0] });
-      assert.throws(() => parseTokenResponse(reused, 'Refreshing'), (e) => isFault(e, 'needs-sign-in'));
+      const reused = await postForm(server.tokenUrl, {
+        grant_type: 'refresh_token',
+        client_id: f.CLIENT_ID,
+        refresh_token: spent[0],
+      });
+      assert.throws(
+        () => parseTokenResponse(reused, 'Refreshing'),
+        (e) => isFault(e, 'needs-sign-in'),
+      );
     } finally {
       t.cleanup();
     }
@@ -124,20 +187,49 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
     const loop = await startLoopback({ port: lb.port, path: '/callback', state: st, timeoutMs: 30_000 });
     const redirectUri = `http://localhost:${lb.port}/callback`;
     const url = new URL(server.authorizeUrl);
-    for (const [k, v] of Object.entries({ client_id: f.CLIENT_ID, response_type: 'code', redirect_uri: redirectUri, scope: 'openid offline_access', code_challenge: pkce.challenge, code_challenge_method: 'S256', state: st, prompt: 'consent' })) {
+    for (const [k, v] of Object.entries({
+      client_id: f.CLIENT_ID,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'openid offline_access',
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+      state: st,
+      prompt: 'consent',
+    })) {
       url.searchParams.set(k, v);
     }
     await f.approve(url.toString(), { issuer: server.issuer });
     const code = await loop.code;
-    return parseTokenResponse(await postForm(server.tokenUrl, { grant_type: 'authorization_code', client_id: f.CLIENT_ID, code, code_verifier: pkce.verifier, redirect_uri: redirectUri }), 'Signing in');
+    return parseTokenResponse(
+      await postForm(server.tokenUrl, {
+        grant_type: 'authorization_code',
+        client_id: f.CLIENT_ID,
+        code,
+        code_verifier: pkce.verifier,
+        redirect_uri: redirectUri,
+      }),
+      'Signing in',
+    );
   }
 
   it('device grant: polls while pending, gets tokens once the person approves', async () => {
-    const code = parseDeviceCode(await postForm(server.deviceUrl, { client_id: f.CLIENT_ID, scope: 'openid offline_access' }));
+    const code = parseDeviceCode(
+      await postForm(server.deviceUrl, { client_id: f.CLIENT_ID, scope: 'openid offline_access' }),
+    );
     assert.match(code.userCode, /^[A-Z]{4}-[A-Z]{4}$/);
     let polls = 0;
-    const poll = () => (polls++, postForm(server.tokenUrl, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: f.CLIENT_ID, device_code: code.deviceCode }));
-    const approved = new Promise((r) => setTimeout(r, 6500)).then(() => f.approve(code.verificationUriComplete!, { issuer: server.issuer, userCode: code.userCode }));
+    const poll = () => (
+      polls++,
+      postForm(server.tokenUrl, {
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        client_id: f.CLIENT_ID,
+        device_code: code.deviceCode,
+      })
+    );
+    const approved = new Promise((r) => setTimeout(r, 6500)).then(() =>
+      f.approve(code.verificationUriComplete!, { issuer: server.issuer, userCode: code.userCode }),
+    );
     const started = Date.now();
     const res = await pollDeviceToken(code, poll);
     await approved;
@@ -151,9 +243,30 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
     const code = parseDeviceCode(await postForm(server.deviceUrl, { client_id: f.CLIENT_ID, scope: 'openid' }));
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
-    await assert.rejects(pollDeviceToken(code, () => postForm(server.tokenUrl, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: f.CLIENT_ID, device_code: code.deviceCode }), { signal: ac.signal }), (e) => isFault(e, 'aborted'));
     await assert.rejects(
-      pollDeviceToken({ ...code, expiresIn: 0 }, () => postForm(server.tokenUrl, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: f.CLIENT_ID, device_code: code.deviceCode }), { sleep: async () => undefined }),
+      pollDeviceToken(
+        code,
+        () =>
+          postForm(server.tokenUrl, {
+            grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+            client_id: f.CLIENT_ID,
+            device_code: code.deviceCode,
+          }),
+        { signal: ac.signal },
+      ),
+      (e) => isFault(e, 'aborted'),
+    );
+    await assert.rejects(
+      pollDeviceToken(
+        { ...code, expiresIn: 0 },
+        () =>
+          postForm(server.tokenUrl, {
+            grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+            client_id: f.CLIENT_ID,
+            device_code: code.deviceCode,
+          }),
+        { sleep: async () => undefined },
+      ),
       (e) => isFault(e, 'expired'),
     );
   });

@@ -11,7 +11,12 @@ import { parsePastedCode } from '../../src/core/oauth/paste';
 import { challengeOf, createPkce } from '../../src/core/oauth/pkce';
 import { parseTokenResponse } from '../../src/core/oauth/tokens';
 
-const res = (status: number, json: unknown): HttpResponse => ({ status, headers: {}, text: JSON.stringify(json), json });
+const res = (status: number, json: unknown): HttpResponse => ({
+  status,
+  headers: {},
+  text: JSON.stringify(json),
+  json,
+});
 
 // node:http, not fetch: fetch drops a Host header, and the DNS-rebinding check needs one.
 function get(port: number, path: string, host = `localhost:${port}`): Promise<number> {
@@ -45,22 +50,57 @@ describe('OAuth primitives', () => {
       ['https://console.anthropic.com/oauth/code/callback#code=abc123&state=st8', 'abc123', 'st8'],
     ];
     for (const [input, code, state] of ok) {
-      it(`reads ${JSON.stringify(input.trim())}`, () => assert.deepEqual(parsePastedCode(input, 'st8'), { code, state }));
+      it(`reads ${JSON.stringify(input.trim())}`, () =>
+        assert.deepEqual(parsePastedCode(input, 'st8'), { code, state }));
     }
-    it('refuses another attempt\'s state, an error redirect, and empty or spaced input', () => {
-      assert.throws(() => parsePastedCode('abc#other', 'st8'), (e) => isFault(e, 'oauth') && /state mismatch/.test(e.message));
-      assert.throws(() => parsePastedCode('http://localhost:1455/auth/callback?error=access_denied&state=st8', 'st8'), (e) => isFault(e, 'denied'));
-      assert.throws(() => parsePastedCode('   ', 'st8'), (e) => isFault(e, 'oauth'));
-      assert.throws(() => parsePastedCode('two words', 'st8'), (e) => isFault(e, 'oauth'));
+    it("refuses another attempt's state, an error redirect, and empty or spaced input", () => {
+      assert.throws(
+        () => parsePastedCode('abc#other', 'st8'),
+        (e) => isFault(e, 'oauth') && /state mismatch/.test(e.message),
+      );
+      assert.throws(
+        () => parsePastedCode('http://localhost:1455/auth/callback?error=access_denied&state=st8', 'st8'),
+        (e) => isFault(e, 'denied'),
+      );
+      assert.throws(
+        () => parsePastedCode('   ', 'st8'),
+        (e) => isFault(e, 'oauth'),
+      );
+      assert.throws(
+        () => parsePastedCode('two words', 'st8'),
+        (e) => isFault(e, 'oauth'),
+      );
     });
   });
 
   describe('what a sign-in may open in the browser', () => {
-    const allowed = ['https://claude.ai/oauth/authorize?x=1', 'https://github.com/login/device', 'http://127.0.0.1:8080/login/device', 'http://localhost:53692/callback', 'http://[::1]:1455/x'];
-    const refused = ['http://github.com/login/device', 'javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,hi', 'command:workbench.action.terminal.new', 'vscode://x', 'http://127.0.0.1.evil.com/', 'http://localhost.evil.com/', 'https://', 'not a url'];
+    const allowed = [
+      'https://claude.ai/oauth/authorize?x=1',
+      'https://github.com/login/device',
+      'http://127.0.0.1:8080/login/device',
+      'http://localhost:53692/callback',
+      'http://[::1]:1455/x',
+    ];
+    const refused = [
+      'http://github.com/login/device',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'data:text/html,hi',
+      'command:workbench.action.terminal.new',
+      'vscode://x',
+      'http://127.0.0.1.evil.com/',
+      'http://localhost.evil.com/',
+      'https://',
+      'not a url',
+    ];
     for (const url of allowed) it(`opens ${url}`, () => assert.equal(requireExternalUrl(url).href.length > 0, true));
     it(`refuses ${refused.length} others (plain http elsewhere, javascript:, file:, data:, command:, look-alike hosts)`, () => {
-      for (const url of refused) assert.throws(() => requireExternalUrl(url), (e) => isFault(e, 'oauth'), url);
+      for (const url of refused)
+        assert.throws(
+          () => requireExternalUrl(url),
+          (e) => isFault(e, 'oauth'),
+          url,
+        );
     });
   });
 
@@ -101,7 +141,13 @@ describe('OAuth primitives', () => {
   });
 
   describe('device grant polling (RFC 8628)', () => {
-    const code: DeviceCode = { deviceCode: 'dc', userCode: 'ABCD-1234', verificationUri: 'https://example/device', expiresIn: 900, interval: 5 };
+    const code: DeviceCode = {
+      deviceCode: 'dc',
+      userCode: 'ABCD-1234',
+      verificationUri: 'https://example/device',
+      expiresIn: 900,
+      interval: 5,
+    };
     function script(answers: HttpResponse[]) {
       let t = 0;
       const waits: number[] = [];
@@ -117,10 +163,18 @@ describe('OAuth primitives', () => {
     }
 
     it('waits the interval, keeps polling while pending, adds 5 s on slow_down', async () => {
-      const s = script([res(400, { error: 'authorization_pending' }), res(400, { error: 'slow_down' }), res(200, { error: 'authorization_pending' }), res(200, { access_token: 'tok' })]);
+      const s = script([
+        res(400, { error: 'authorization_pending' }),
+        res(400, { error: 'slow_down' }),
+        res(200, { error: 'authorization_pending' }),
+        res(200, { access_token: 'tok' }),
+      ]);
       const done = await pollDeviceToken(code, s.poll, s.opts);
       assert.deepEqual(done.json, { access_token: 'tok' });
-      assert.deepEqual(s.waits.map((ms) => Math.round(ms)), [5500, 5500, 11000, 11000]);
+      assert.deepEqual(
+        s.waits.map((ms) => Math.round(ms)),
+        [5500, 5500, 11000, 11000],
+      );
     });
 
     it('takes a larger interval the server asks for with slow_down', async () => {
@@ -130,17 +184,32 @@ describe('OAuth primitives', () => {
     });
 
     it('ends with typed faults: expired_token, access_denied, its own deadline (with a clock hint after slow_down), 5xx', async () => {
-      await assert.rejects(pollDeviceToken(code, script([res(400, { error: 'expired_token' })]).poll, script([]).opts), (e) => isFault(e, 'expired'));
-      await assert.rejects(pollDeviceToken(code, script([res(400, { error: 'access_denied' })]).poll, script([]).opts), (e) => isFault(e, 'denied'));
+      await assert.rejects(
+        pollDeviceToken(code, script([res(400, { error: 'expired_token' })]).poll, script([]).opts),
+        (e) => isFault(e, 'expired'),
+      );
+      await assert.rejects(
+        pollDeviceToken(code, script([res(400, { error: 'access_denied' })]).poll, script([]).opts),
+        (e) => isFault(e, 'denied'),
+      );
       const s = script([res(400, { error: 'slow_down' })]);
-      await assert.rejects(pollDeviceToken(code, s.poll, s.opts), (e) => isFault(e, 'expired') && /clock/.test(e.message));
-      await assert.rejects(pollDeviceToken(code, script([res(503, {})]).poll, script([]).opts), (e) => isFault(e, 'network'));
+      await assert.rejects(
+        pollDeviceToken(code, s.poll, s.opts),
+        (e) => isFault(e, 'expired') && /clock/.test(e.message),
+      );
+      await assert.rejects(pollDeviceToken(code, script([res(503, {})]).poll, script([]).opts), (e) =>
+        isFault(e, 'network'),
+      );
     });
 
     it('stops when cancelled, without another poll', async () => {
       const ac = new AbortController();
       let polls = 0;
-      const pending = pollDeviceToken({ ...code, interval: 1 }, async () => (polls++, res(400, { error: 'authorization_pending' })), { signal: ac.signal });
+      const pending = pollDeviceToken(
+        { ...code, interval: 1 },
+        async () => (polls++, res(400, { error: 'authorization_pending' })),
+        { signal: ac.signal },
+      );
       ac.abort();
       await assert.rejects(pending, (e) => isFault(e, 'aborted'));
       assert.equal(polls, 0);
@@ -150,12 +219,30 @@ describe('OAuth primitives', () => {
   describe('token responses', () => {
     it('maps each failure to a typed fault that never carries the body', () => {
       const secretBody = { error: 'invalid_grant', error_description: 'refresh token rt_SECRET is spent' };
-      assert.throws(() => parseTokenResponse(res(400, secretBody), 'Refreshing'), (e) => isFault(e, 'needs-sign-in') && !e.message.includes('rt_SECRET'));
-      assert.throws(() => parseTokenResponse(res(400, { error: 'refresh_token_reused' }), 'Refreshing'), (e) => isFault(e, 'needs-sign-in'));
-      assert.throws(() => parseTokenResponse(res(500, {}), 'Refreshing'), (e) => isFault(e, 'network'));
-      assert.throws(() => parseTokenResponse({ status: 200, headers: {}, text: '<html>', json: undefined }, 'Refreshing'), (e) => isFault(e, 'oauth'));
-      assert.throws(() => parseTokenResponse(res(200, { token_type: 'bearer' }), 'Refreshing'), (e) => isFault(e, 'oauth'));
-      assert.equal(parseTokenResponse(res(200, { access_token: 'a', refresh_token: 'r', expires_in: 60 }), 'x').access_token, 'a');
+      assert.throws(
+        () => parseTokenResponse(res(400, secretBody), 'Refreshing'),
+        (e) => isFault(e, 'needs-sign-in') && !e.message.includes('rt_SECRET'),
+      );
+      assert.throws(
+        () => parseTokenResponse(res(400, { error: 'refresh_token_reused' }), 'Refreshing'),
+        (e) => isFault(e, 'needs-sign-in'),
+      );
+      assert.throws(
+        () => parseTokenResponse(res(500, {}), 'Refreshing'),
+        (e) => isFault(e, 'network'),
+      );
+      assert.throws(
+        () => parseTokenResponse({ status: 200, headers: {}, text: '<html>', json: undefined }, 'Refreshing'),
+        (e) => isFault(e, 'oauth'),
+      );
+      assert.throws(
+        () => parseTokenResponse(res(200, { token_type: 'bearer' }), 'Refreshing'),
+        (e) => isFault(e, 'oauth'),
+      );
+      assert.equal(
+        parseTokenResponse(res(200, { access_token: 'a', refresh_token: 'r', expires_in: 60 }), 'x').access_token,
+        'a',
+      );
     });
 
     it('a token endpoint that never answers is a network fault once the timeout passes', async () => {
@@ -163,7 +250,10 @@ describe('OAuth primitives', () => {
       await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
       const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}/token?code=SECRET_CODE`;
       const started = Date.now();
-      await assert.rejects(postForm(url, { refresh_token: 'rt_SECRET' }, { timeoutMs: 300 }), (e) => isFault(e, 'network') && /no answer within/.test(e.message) && !/SECRET/.test(e.message));
+      await assert.rejects(
+        postForm(url, { refresh_token: 'rt_SECRET' }, { timeoutMs: 300 }),
+        (e) => isFault(e, 'network') && /no answer within/.test(e.message) && !/SECRET/.test(e.message),
+      );
       assert.ok(Date.now() - started < 5000);
       silent.closeAllConnections();
       silent.close();

@@ -20,12 +20,23 @@ type Model = { id: string; provider: string; baseUrl: string; headers?: Record<s
 interface PiAi {
   getEnvApiKey(provider: string): string | undefined;
   getModels(provider: string): Model[];
-  stream(model: Model, context: unknown, options: { apiKey?: string; headers?: Record<string, string> }): { result(): Promise<{ errorMessage?: string }> };
+  stream(
+    model: Model,
+    context: unknown,
+    options: { apiKey?: string; headers?: Record<string, string> },
+  ): { result(): Promise<{ errorMessage?: string }> };
 }
 interface PiAgent {
   AuthStorage: { create(path: string): { getApiKey(provider: string): Promise<string | undefined> } };
   ModelRegistry: {
-    create(auth: unknown, modelsPath: string): { find(provider: string, id: string): Model | undefined; getError(): string | undefined; getApiKeyAndHeaders(m: Model): Promise<{ ok: boolean; apiKey?: string; headers?: Record<string, string> }> };
+    create(
+      auth: unknown,
+      modelsPath: string,
+    ): {
+      find(provider: string, id: string): Model | undefined;
+      getError(): string | undefined;
+      getApiKeyAndHeaders(m: Model): Promise<{ ok: boolean; apiKey?: string; headers?: Record<string, string> }>;
+    };
   };
 }
 const piAi = async () => (await import('@mariozechner/pi-ai')) as unknown as PiAi;
@@ -36,15 +47,30 @@ const CONTEXT = { messages: [{ role: 'user', content: 'hi', timestamp: 0 }] };
 
 /** Runs `fn` with `vars` as the process environment's values (the terminal's), restoring it after. */
 async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const names = new Set([...Object.keys(vars), ...PROVIDERS.flatMap((p) => p.envVars), 'ANTHROPIC_OAUTH_TOKEN', 'CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_GATEWAY_ID', 'AZURE_OPENAI_BASE_URL', 'AZURE_OPENAI_RESOURCE_NAME', 'AZURE_OPENAI_DEPLOYMENT_NAME_MAP', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'GOOGLE_CLOUD_PROJECT', 'GOOGLE_APPLICATION_CREDENTIALS']);
+  const names = new Set([
+    ...Object.keys(vars),
+    ...PROVIDERS.flatMap((p) => p.envVars),
+    'ANTHROPIC_OAUTH_TOKEN',
+    'CLOUDFLARE_ACCOUNT_ID',
+    'CLOUDFLARE_GATEWAY_ID',
+    'AZURE_OPENAI_BASE_URL',
+    'AZURE_OPENAI_RESOURCE_NAME',
+    'AZURE_OPENAI_DEPLOYMENT_NAME_MAP',
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'GOOGLE_CLOUD_PROJECT',
+    'GOOGLE_APPLICATION_CREDENTIALS',
+  ]);
   const saved = new Map([...names].map((n) => [n, process.env[n]]));
   for (const n of names) delete process.env[n];
   Object.assign(process.env, vars);
   try {
     return await fn();
   } finally {
-    for (const [n, v] of saved) if (v === undefined) delete process.env[n];
-    else process.env[n] = v;
+    for (const [n, v] of saved)
+      if (v === undefined) delete process.env[n];
+      else process.env[n] = v;
   }
 }
 
@@ -55,7 +81,10 @@ async function piRequests(model: Model, apiKey: string | undefined, headers?: Re
   const real = globalThis.fetch;
   globalThis.fetch = (async (url: string | URL | Request, init?: RequestInit) => {
     seen.push({ url: String(url), headers: new Headers(init?.headers), body: JSON.parse(String(init?.body ?? '{}')) });
-    return new Response(JSON.stringify({ error: { message: 'captured' } }), { status: 400, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify({ error: { message: 'captured' } }), {
+      status: 400,
+      headers: { 'content-type': 'application/json' },
+    });
   }) as typeof fetch;
   try {
     const result = await stream(model, CONTEXT, { apiKey, ...(headers ? { headers } : {}) }).result();
@@ -73,7 +102,8 @@ async function vaultWith(accounts: [string, string, Parameters<Vault['add']>[2]]
   return { vault, store };
 }
 
-const asEnv = (vars: ReturnType<typeof terminalVariables>) => Object.fromEntries(vars.map((v) => [v.variable, v.value]));
+const asEnv = (vars: ReturnType<typeof terminalVariables>) =>
+  Object.fromEntries(vars.map((v) => [v.variable, v.value]));
 
 describe("pi reads what we export (pi 0.73.1's own code)", function () {
   this.timeout(30_000);
@@ -88,7 +118,11 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const { vault } = await vaultWith(keyed.map((p) => [p.id, 'default', { type: 'api_key', key: `${KEY}-${p.id}` }]));
     const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     // Bedrock's key is read by the AWS SDK itself; pi only reports that it is there.
-    const found = (id: string) => getEnvApiKey(id) === `${KEY}-${id}` || (id === 'amazon-bedrock' && getEnvApiKey(id) === '<authenticated>' && process.env.AWS_BEARER_TOKEN_BEDROCK === `${KEY}-${id}`);
+    const found = (id: string) =>
+      getEnvApiKey(id) === `${KEY}-${id}` ||
+      (id === 'amazon-bedrock' &&
+        getEnvApiKey(id) === '<authenticated>' &&
+        process.env.AWS_BEARER_TOKEN_BEDROCK === `${KEY}-${id}`);
     const missed = await withEnv(env, async () => keyed.filter((p) => !found(p.id)).map((p) => p.id));
     assert.deepEqual(missed, []);
     console.log(`      pi resolved ${keyed.length}/${keyed.length} providers' keys from the exported variables`);
@@ -99,13 +133,36 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const { vault } = await vaultWith([
       ['moonshotai', 'intl', { type: 'api_key', key: `${KEY}-intl` }],
       ['moonshotai-cn', 'cn', { type: 'api_key', key: `${KEY}-cn` }],
-      ['cloudflare-workers-ai', 'w', { type: 'api_key', key: `${KEY}-w`, env: { CLOUDFLARE_ACCOUNT_ID: 'a'.repeat(32) } }],
-      ['cloudflare-ai-gateway', 'g', { type: 'api_key', key: `${KEY}-g`, env: { CLOUDFLARE_ACCOUNT_ID: 'b'.repeat(32), CLOUDFLARE_GATEWAY_ID: 'gw' } }],
+      [
+        'cloudflare-workers-ai',
+        'w',
+        { type: 'api_key', key: `${KEY}-w`, env: { CLOUDFLARE_ACCOUNT_ID: 'a'.repeat(32) } },
+      ],
+      [
+        'cloudflare-ai-gateway',
+        'g',
+        {
+          type: 'api_key',
+          key: `${KEY}-g`,
+          env: { CLOUDFLARE_ACCOUNT_ID: 'b'.repeat(32), CLOUDFLARE_GATEWAY_ID: 'gw' },
+        },
+      ],
     ]);
-    assert.deepEqual(sharedVariables(), { MOONSHOT_API_KEY: ['moonshotai', 'moonshotai-cn'], OPENCODE_API_KEY: ['opencode', 'opencode-go'], CLOUDFLARE_API_KEY: ['cloudflare-workers-ai', 'cloudflare-ai-gateway'] });
+    assert.deepEqual(sharedVariables(), {
+      MOONSHOT_API_KEY: ['moonshotai', 'moonshotai-cn'],
+      OPENCODE_API_KEY: ['opencode', 'opencode-go'],
+      CLOUDFLARE_API_KEY: ['cloudflare-workers-ai', 'cloudflare-ai-gateway'],
+    });
     const byDefault = terminalVariables(vault, defaultsOf(vault));
-    assert.equal(byDefault.find((v) => v.variable === 'MOONSHOT_API_KEY')?.provider, 'moonshotai', 'unset: the first listed');
-    const chosen = terminalVariables(vault, defaultsOf(vault), { MOONSHOT_API_KEY: 'moonshotai-cn', CLOUDFLARE_API_KEY: 'cloudflare-ai-gateway' });
+    assert.equal(
+      byDefault.find((v) => v.variable === 'MOONSHOT_API_KEY')?.provider,
+      'moonshotai',
+      'unset: the first listed',
+    );
+    const chosen = terminalVariables(vault, defaultsOf(vault), {
+      MOONSHOT_API_KEY: 'moonshotai-cn',
+      CLOUDFLARE_API_KEY: 'cloudflare-ai-gateway',
+    });
     const env = asEnv(chosen);
     assert.equal(chosen.find((v) => v.variable === 'MOONSHOT_API_KEY')?.account, 'cn');
     assert.equal(env.CLOUDFLARE_ACCOUNT_ID, 'b'.repeat(32), "the gateway's account id beside the gateway's key");
@@ -119,8 +176,19 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const { getModels } = await piAi();
     const model = getModels('azure-openai-responses')[0];
     const form = formsOf('azure-openai-responses')[0];
-    const fresh = credentialFromForm(form, { AZURE_OPENAI_API_KEY: KEY, AZURE_OPENAI_RESOURCE_NAME: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: `${model.id}=prod-dep, other=x` });
-    const old = { type: 'api_key' as const, key: KEY, env: { AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1', AZURE_OPENAI_DEPLOYMENT_NAME_MAP: JSON.stringify({ [model.id]: 'prod-dep' }) } };
+    const fresh = credentialFromForm(form, {
+      AZURE_OPENAI_API_KEY: KEY,
+      AZURE_OPENAI_RESOURCE_NAME: 'https://res.openai.azure.com/openai/v1',
+      AZURE_OPENAI_DEPLOYMENT_NAME_MAP: `${model.id}=prod-dep, other=x`,
+    });
+    const old = {
+      type: 'api_key' as const,
+      key: KEY,
+      env: {
+        AZURE_OPENAI_BASE_URL: 'https://res.openai.azure.com/openai/v1',
+        AZURE_OPENAI_DEPLOYMENT_NAME_MAP: JSON.stringify({ [model.id]: 'prod-dep' }),
+      },
+    };
     for (const credential of [fresh, old]) {
       const { vault } = await vaultWith([['azure-openai-responses', 'default', credential]]);
       const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
@@ -135,7 +203,11 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const { getModels } = await piAi();
     const model = getModels('cloudflare-ai-gateway')[0];
     const account = 'c'.repeat(32);
-    const credential = credentialFromForm(formsOf('cloudflare-ai-gateway')[0], { CLOUDFLARE_API_KEY: KEY, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${account}/ai/ai-gateway`, CLOUDFLARE_GATEWAY_ID: 'my-gateway' });
+    const credential = credentialFromForm(formsOf('cloudflare-ai-gateway')[0], {
+      CLOUDFLARE_API_KEY: KEY,
+      CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${account}/ai/ai-gateway`,
+      CLOUDFLARE_GATEWAY_ID: 'my-gateway',
+    });
     const { vault } = await vaultWith([['cloudflare-ai-gateway', 'default', credential]]);
     const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     assert.deepEqual(Object.keys(env).sort(), ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_GATEWAY_ID']);
@@ -154,7 +226,13 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     assert.deepEqual(env, { ANTHROPIC_OAUTH_TOKEN: token });
     assert.equal(await withEnv(env, async () => getEnvApiKey('anthropic')), token);
     const authPath = join(t.dir, 'auth.json');
-    await new AuthMirror(vault, new MirrorStateStore(store), () => authPath, () => undefined, defaultsOf(vault)).sync();
+    await new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => authPath,
+      () => undefined,
+      defaultsOf(vault),
+    ).sync();
     const fromFile = await AuthStorage.create(authPath).getApiKey('anthropic');
     assert.equal(fromFile, token);
     const model = getModels('anthropic').find((m) => m.id.startsWith('claude-sonnet-4-5'))!;
@@ -171,12 +249,23 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const { getModels } = await piAi();
     const authPath = join(t.dir, 'auth.json');
     const modelsPath = join(t.dir, 'models.json');
-    writeFileSync(modelsPath, JSON.stringify({ providers: { openai: { baseUrl: 'https://proxy.example.com/v1' }, anthropic: { modelOverrides: { 'claude-sonnet-4-5': { name: 'Mine' } } } } }));
+    writeFileSync(
+      modelsPath,
+      JSON.stringify({
+        providers: {
+          openai: { baseUrl: 'https://proxy.example.com/v1' },
+          anthropic: { modelOverrides: { 'claude-sonnet-4-5': { name: 'Mine' } } },
+        },
+      }),
+    );
     const { vault, store } = await vaultWith([
       ['anthropic', 'work', { type: 'api_key', key: `${KEY}-a` }],
       ['openai', 'work', { type: 'api_key', key: `${KEY}-o` }],
     ]);
-    await vault.setRequest('anthropic', 'work', { baseUrl: 'https://gw.example.com/anthropic', headers: { 'X-Team': 'blue', 'X-Cmd': '!echo no' } });
+    await vault.setRequest('anthropic', 'work', {
+      baseUrl: 'https://gw.example.com/anthropic',
+      headers: { 'X-Team': 'blue', 'X-Cmd': '!echo no' },
+    });
     await vault.setRequest('openai', 'work', { baseUrl: 'https://ours.example.com/v1' });
     const models = new ModelsMirror(vault, store, () => modelsPath, defaultsOf(vault));
     const r = await models.sync();
@@ -195,7 +284,12 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
 
     await vault.setRequest('anthropic', 'work', undefined);
     await models.sync();
-    assert.deepEqual(JSON.parse(readFileSync(modelsPath, 'utf8')), { providers: { openai: { baseUrl: 'https://proxy.example.com/v1' }, anthropic: { modelOverrides: { 'claude-sonnet-4-5': { name: 'Mine' } } } } });
+    assert.deepEqual(JSON.parse(readFileSync(modelsPath, 'utf8')), {
+      providers: {
+        openai: { baseUrl: 'https://proxy.example.com/v1' },
+        anthropic: { modelOverrides: { 'claude-sonnet-4-5': { name: 'Mine' } } },
+      },
+    });
     assert.equal(ModelRegistry.create(AuthStorage.create(authPath), modelsPath).getError(), undefined);
 
     // A models.json with comments (pi reads it; we could not keep them) is never written.

@@ -20,7 +20,10 @@ interface PiAuthStorage {
   reload(): void;
   drainErrors(): Error[];
 }
-const loadPi = async () => (await import('@mariozechner/pi-coding-agent')) as unknown as { AuthStorage: { create(path: string): PiAuthStorage } };
+const loadPi = async () =>
+  (await import('@mariozechner/pi-coding-agent')) as unknown as {
+    AuthStorage: { create(path: string): PiAuthStorage };
+  };
 
 const root = resolve(__dirname, '../../..');
 const run = promisify(execFile);
@@ -36,8 +39,15 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     const vault = new Vault(store);
     await vault.load();
     const providers = providersWithApiKeys();
-    for (const p of providers) await vault.add(p.id, 'default', { type: 'api_key', key: `key-for-${p.id}-0123456789abcdef` });
-    await new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault)).sync();
+    for (const p of providers)
+      await vault.add(p.id, 'default', { type: 'api_key', key: `key-for-${p.id}-0123456789abcdef` });
+    await new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => path,
+      () => undefined,
+      defaultsOf(vault),
+    ).sync();
     assert.equal(statSync(path).mode & 0o777, 0o600);
 
     const { AuthStorage } = await loadPi();
@@ -51,12 +61,23 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     const path = join(t.dir, 'auth.json');
     const { AuthStorage } = await loadPi();
     const pi = AuthStorage.create(path);
-    pi.set('github-copilot', { type: 'oauth', refresh: 'gho_x', access: 'tid=1;proxy-ep=proxy.x', expires: Date.now() + 3_600_000 });
+    pi.set('github-copilot', {
+      type: 'oauth',
+      refresh: 'gho_x',
+      access: 'tid=1;proxy-ep=proxy.x',
+      expires: Date.now() + 3_600_000,
+    });
     const store = new MemorySecretStore();
     const vault = new Vault(store);
     await vault.load();
     await vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-interop-0123456789' });
-    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, () => undefined, defaultsOf(vault));
+    const mirror = new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => path,
+      () => undefined,
+      defaultsOf(vault),
+    );
     await mirror.sync();
     pi.set('openai', { type: 'api_key', key: 'sk-proj-set-by-pi-0123456789' });
     await vault.removeProvider('anthropic');
@@ -75,19 +96,26 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => {
         const kind = i % 2 === 0 ? 'pi' : 'mirror';
-        return run(process.execPath, [writer, kind, path, `${kind}${i}`, String(perWriter)], { env, cwd: root }).then((r) => JSON.parse(r.stdout) as { kind: string; ok: number; retries: number; reloads: number });
+        return run(process.execPath, [writer, kind, path, `${kind}${i}`, String(perWriter)], { env, cwd: root }).then(
+          (r) => JSON.parse(r.stdout) as { kind: string; ok: number; retries: number; reloads: number },
+        );
       }),
     );
     const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, { key: string }>;
     const expected = results.length * perWriter;
-    assert.equal(results.reduce((n, r) => n + r.ok, 0), expected);
+    assert.equal(
+      results.reduce((n, r) => n + r.ok, 0),
+      expected,
+    );
     assert.equal(Object.keys(data).length, expected, 'every successful write is in the file');
     for (const [id, v] of Object.entries(data)) assert.equal(v.key, id.replace(/-(\d+)$/, '-key-$1'));
     assert.equal(statSync(path).mode & 0o777, 0o600);
     const pis = results.filter((r) => r.kind === 'pi');
     const piRetries = pis.reduce((n, r) => n + r.retries, 0);
     const piReloads = pis.reduce((n, r) => n + r.reloads, 0);
-    console.log(`      8 writers x ${perWriter} entries: ${Object.keys(data).length}/${expected} present, 0 lost, ${Date.now() - started} ms, pi lock-busy retries: ${piRetries}, pi reloads after a failed one: ${piReloads}`);
+    console.log(
+      `      8 writers x ${perWriter} entries: ${Object.keys(data).length}/${expected} present, 0 lost, ${Date.now() - started} ms, pi lock-busy retries: ${piRetries}, pi reloads after a failed one: ${piReloads}`,
+    );
   });
 
   // Why the soak and the 8-writer test count pi's writes as they do: under load, a lock held by
@@ -118,7 +146,12 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     const path = join(t.dir, 'auth.json');
     const server = await anthropicTokenServer({ latencyMs: 150 });
     const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), t.dir, server.tokenUrl);
-    await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
+    await vault.add('anthropic', 'max', {
+      type: 'oauth',
+      refresh: 'rt-0',
+      access: 'sk-ant-oat01-access-0',
+      expires: Date.now() - 1000,
+    });
     await mirror.sync();
     const rounds = 3;
     const piPerRound = 3;
@@ -135,7 +168,10 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
       const pis = Array.from({ length: piPerRound }, () => racer(path, server.base));
       await Promise.all(pis.map((p) => p.ready));
       // Alternate who starts first, so both orders of the race happen.
-      const ours = round % 2 ? (pis.forEach((p) => p.go()), resolver.key('anthropic')) : resolver.key('anthropic').finally(() => undefined);
+      const ours =
+        round % 2
+          ? (pis.forEach((p) => p.go()), resolver.key('anthropic'))
+          : resolver.key('anthropic').finally(() => undefined);
       if (round % 2 === 0) pis.forEach((p) => p.go());
       const [mine, ...theirs] = await Promise.all([ours, ...pis.map((p) => p.result)]);
       assert.equal(server.stats.refreshes - before, 1, `round ${round}: exactly one refresh`);
@@ -147,13 +183,18 @@ describe("interop with the real pi (@mariozechner/pi-coding-agent's AuthStorage)
     }
     assert.equal(server.stats.reused, 0, 'no refresh token was spent twice');
     assert.equal(vault.accounts('anthropic')[0].needsSignIn, false);
-    console.log(`      ${rounds} rounds x (${piPerRound} pi processes + the extension): ${server.stats.refreshes} refreshes, 0 reused; pi refreshed first in ${piWon}, the extension in ${rounds - piWon}`);
+    console.log(
+      `      ${rounds} rounds x (${piPerRound} pi processes + the extension): ${server.stats.refreshes} refreshes, 0 reused; pi refreshed first in ${piWon}, the extension in ${rounds - piWon}`,
+    );
     await server.close();
   });
 });
 
 function racer(path: string, emulatorBase: string) {
-  const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/pi-refresh.mjs'), path, emulatorBase], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/pi-refresh.mjs'), path, emulatorBase], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   let onReady: () => void;
   const ready = new Promise<void>((r) => (onReady = r));

@@ -16,14 +16,59 @@ import { KEY_A, MemorySecretStore, tempDir, until } from './helpers';
 import { feedbackInto } from '../../src/core/outlet';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
-const report = (o: Partial<PiReport>): PiReport => ({ v: 1, type: 'report', pid: 7, seq: 1, provider: 'anthropic', status: 200, headers: {}, ...o });
+const report = (o: Partial<PiReport>): PiReport => ({
+  v: 1,
+  type: 'report',
+  pid: 7,
+  seq: 1,
+  provider: 'anthropic',
+  status: 200,
+  headers: {},
+  ...o,
+});
 
 describe('pi link: headers, framing, channel directory', () => {
   it('reads usage from Anthropic unified, Anthropic standard, OpenAI and Codex headers', () => {
-    assert.deepEqual(usageFromHeaders({ 'anthropic-ratelimit-unified-5h-utilization': '1', 'anthropic-ratelimit-unified-5h-reset': '1767229200' }, NOW)?.windows, [{ label: '5h', usedPercent: 100, windowMinutes: 300, resetsAt: 1767229200000 }]);
-    assert.deepEqual(usageFromHeaders({ 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '10', 'anthropic-ratelimit-requests-reset': '2026-01-01T00:01:00Z' }, NOW)?.windows, [{ label: 'requests', usedPercent: 80, resetsAt: NOW + 60_000 }]);
-    assert.deepEqual(usageFromHeaders({ 'x-ratelimit-limit-tokens': '1000', 'x-ratelimit-remaining-tokens': '250', 'x-ratelimit-reset-tokens': '6m0s' }, NOW)?.windows, [{ label: 'tokens', usedPercent: 75, resetsAt: NOW + 360_000 }]);
-    assert.deepEqual(usageFromHeaders({ 'x-codex-primary-used-percent': '12.5', 'x-codex-primary-window-minutes': '300', 'x-codex-primary-reset-after-seconds': '60' }, NOW)?.windows, [{ label: '5h', usedPercent: 13, windowMinutes: 300, resetsAt: NOW + 60_000 }]);
+    assert.deepEqual(
+      usageFromHeaders(
+        { 'anthropic-ratelimit-unified-5h-utilization': '1', 'anthropic-ratelimit-unified-5h-reset': '1767229200' },
+        NOW,
+      )?.windows,
+      [{ label: '5h', usedPercent: 100, windowMinutes: 300, resetsAt: 1767229200000 }],
+    );
+    assert.deepEqual(
+      usageFromHeaders(
+        {
+          'anthropic-ratelimit-requests-limit': '50',
+          'anthropic-ratelimit-requests-remaining': '10',
+          'anthropic-ratelimit-requests-reset': '2026-01-01T00:01:00Z',
+        },
+        NOW,
+      )?.windows,
+      [{ label: 'requests', usedPercent: 80, resetsAt: NOW + 60_000 }],
+    );
+    assert.deepEqual(
+      usageFromHeaders(
+        {
+          'x-ratelimit-limit-tokens': '1000',
+          'x-ratelimit-remaining-tokens': '250',
+          'x-ratelimit-reset-tokens': '6m0s',
+        },
+        NOW,
+      )?.windows,
+      [{ label: 'tokens', usedPercent: 75, resetsAt: NOW + 360_000 }],
+    );
+    assert.deepEqual(
+      usageFromHeaders(
+        {
+          'x-codex-primary-used-percent': '12.5',
+          'x-codex-primary-window-minutes': '300',
+          'x-codex-primary-reset-after-seconds': '60',
+        },
+        NOW,
+      )?.windows,
+      [{ label: '5h', usedPercent: 13, windowMinutes: 300, resetsAt: NOW + 60_000 }],
+    );
     assert.equal(usageFromHeaders({ 'content-type': 'text/event-stream' }, NOW), undefined);
     assert.equal(durationMs('1.5s'), 1500);
     assert.equal(durationMs('2h3m'), 7_380_000);
@@ -33,14 +78,20 @@ describe('pi link: headers, framing, channel directory', () => {
   it('rests a 429 until Retry-After, else until the full window resets', () => {
     assert.equal(restUntil({ 'retry-after': '30' }, NOW), NOW + 30_000);
     assert.equal(restUntil({ 'retry-after-ms': '250' }, NOW), NOW + 250);
-    assert.equal(restUntil({ 'x-codex-primary-used-percent': '100', 'x-codex-primary-reset-at': '1767232800' }, NOW), 1767232800000);
+    assert.equal(
+      restUntil({ 'x-codex-primary-used-percent': '100', 'x-codex-primary-reset-at': '1767232800' }, NOW),
+      1767232800000,
+    );
     assert.equal(restUntil({}, NOW), undefined);
   });
 
   it('frames lines, skips a line over the limit whole, and keeps the next one', () => {
     const lines: string[] = [];
     let tooLong = 0;
-    const feed = lineReader((l) => lines.push(l), () => tooLong++);
+    const feed = lineReader(
+      (l) => lines.push(l),
+      () => tooLong++,
+    );
     feed(Buffer.from('{"a":1}\n{"b"'));
     feed(Buffer.from(':2}\n'));
     feed(Buffer.from('x'.repeat(MAX_LINE + 10)));
@@ -61,7 +112,10 @@ describe('pi link: headers, framing, channel directory', () => {
       ensurePrivateDir(dir);
       ensurePrivateDir(dir);
       chmodSync(dir, 0o755);
-      assert.throws(() => ensurePrivateDir(dir), (e) => isFault(e, 'pi-link'));
+      assert.throws(
+        () => ensurePrivateDir(dir),
+        (e) => isFault(e, 'pi-link'),
+      );
     } finally {
       t.cleanup();
     }
@@ -72,21 +126,55 @@ async function window(mode: 'manual' | 'round-robin' = 'round-robin', oauth = fa
   const store = new MemorySecretStore();
   const vault = new Vault(store);
   await vault.load();
-  const cred = (n: string) => (oauth ? { type: 'oauth' as const, access: `sk-ant-oat01-${n}`, refresh: `rt-${n}`, expires: Date.now() + 3_600_000 } : { type: 'api_key' as const, key: `${KEY_A}${n}` });
+  const cred = (n: string) =>
+    oauth
+      ? { type: 'oauth' as const, access: `sk-ant-oat01-${n}`, refresh: `rt-${n}`, expires: Date.now() + 3_600_000 }
+      : { type: 'api_key' as const, key: `${KEY_A}${n}` };
   await vault.add('anthropic', 'A', cred('A'));
   await vault.add('anthropic', 'B', cred('B'));
   const lines: string[] = [];
-  const log = { trace: () => undefined, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`WARN ${m}`), error: (m: string) => lines.push(m) };
-  const rotation = new Rotation({ vault, settings: { mode: () => mode, threshold: () => 80 }, quota: () => undefined, store, log });
+  const log = {
+    trace: () => undefined,
+    info: (m: string) => lines.push(m),
+    warn: (m: string) => lines.push(`WARN ${m}`),
+    error: (m: string) => lines.push(m),
+  };
+  const rotation = new Rotation({
+    vault,
+    settings: { mode: () => mode, threshold: () => 80 },
+    quota: () => undefined,
+    store,
+    log,
+  });
   const calls = { refresh: 0, told: [] as string[] };
-  const feedback = new PiFeedback({ vault, rotation, mode: () => mode, feedback: feedbackInto({ vault, rotation, usageSeen: () => undefined }), refresh: async () => void calls.refresh++, tellRateLimited: (_p, a) => calls.told.push(a), log });
-  return { vault, rotation, feedback, calls, lines, keyOf: (n: string) => fingerprint(oauth ? `sk-ant-oat01-${n}` : `${KEY_A}${n}`) };
+  const feedback = new PiFeedback({
+    vault,
+    rotation,
+    mode: () => mode,
+    feedback: feedbackInto({ vault, rotation, usageSeen: () => undefined }),
+    refresh: async () => void calls.refresh++,
+    tellRateLimited: (_p, a) => calls.told.push(a),
+    log,
+  });
+  return {
+    vault,
+    rotation,
+    feedback,
+    calls,
+    lines,
+    keyOf: (n: string) => fingerprint(oauth ? `sk-ant-oat01-${n}` : `${KEY_A}${n}`),
+  };
 }
 
 describe('pi link: the feedback port', () => {
   it('manual mode: a 429 marks the account and tells the person once, without switching', async () => {
     const w = await window('manual');
-    for (const seq of [1, 2, 3]) assert.equal((await w.feedback.report(report({ seq, status: 429, key: w.keyOf('A'), headers: { 'retry-after': '60' } }))).reload, false);
+    for (const seq of [1, 2, 3])
+      assert.equal(
+        (await w.feedback.report(report({ seq, status: 429, key: w.keyOf('A'), headers: { 'retry-after': '60' } })))
+          .reload,
+        false,
+      );
     assert.deepEqual(w.calls.told, ['A']);
     assert.equal(w.rotation.active('anthropic')?.name, 'A');
     assert.ok(w.rotation.cooldownOf('anthropic', 'A'));
@@ -94,7 +182,9 @@ describe('pi link: the feedback port', () => {
 
   it('a sign-in answered 401 is refreshed exactly once, however many pi requests report it', async () => {
     const w = await window('round-robin', true);
-    const ds = await Promise.all([1, 2, 3].map((seq) => w.feedback.report(report({ seq, status: 401, key: w.keyOf('A') }))));
+    const ds = await Promise.all(
+      [1, 2, 3].map((seq) => w.feedback.report(report({ seq, status: 401, key: w.keyOf('A') }))),
+    );
     assert.equal(w.calls.refresh, 1);
     assert.ok(ds.every((d) => d.reload));
     assert.equal(w.vault.accounts('anthropic').find((a) => a.name === 'A')?.needsSignIn, false);
@@ -120,7 +210,12 @@ describe('pi link: the feedback port', () => {
   it('the server ignores and logs malformed and oversized messages, and answers the next report', async () => {
     const t = tempDir();
     const w = await window();
-    const server = new PiLinkServer(join(t.dir, 'ch'), w.feedback, { trace: () => undefined, info: () => undefined, warn: (m) => w.lines.push(`WARN ${m}`), error: () => undefined });
+    const server = new PiLinkServer(join(t.dir, 'ch'), w.feedback, {
+      trace: () => undefined,
+      info: () => undefined,
+      warn: (m) => w.lines.push(`WARN ${m}`),
+      error: () => undefined,
+    });
     try {
       const path = await server.listen();
       const socket = createConnection(path);
@@ -130,7 +225,10 @@ describe('pi link: the feedback port', () => {
       socket.write(`${'x'.repeat(MAX_LINE + 1)}\n`);
       socket.write(`${JSON.stringify(report({ status: 429, key: w.keyOf('A'), wantsAck: true }))}\n`);
       await until(() => answers.length > 0, 2000);
-      assert.deepEqual(answers.map((a) => JSON.parse(a)), [{ v: 1, type: 'ack', seq: 1, reload: true }]);
+      assert.deepEqual(
+        answers.map((a) => JSON.parse(a)),
+        [{ v: 1, type: 'ack', seq: 1, reload: true }],
+      );
       assert.equal(w.lines.filter((l) => l.startsWith('WARN pi channel: ignored a malformed message')).length, 3);
       assert.deepEqual(server.status().pids, [7]);
       assert.equal(server.status().last?.status, 429);
@@ -152,10 +250,19 @@ describe('pi link: installing the companion', () => {
       assert.equal(install(t.dir, 'export default () => {};\n', '1.0.0'), false);
       assert.deepEqual(inspect(t.dir, '1.1.0'), { state: 'ours', version: '1.0.0', current: false });
       assert.equal(install(t.dir, 'export default () => 1;\n', '1.1.0'), true);
-      assert.match(readFileSync(path, 'utf8'), /^\/\/ pi-accounts-companion 1\.1\.0 sha256:[0-9a-f]{64}\nexport default \(\) => 1;\n$/);
+      assert.match(
+        readFileSync(path, 'utf8'),
+        /^\/\/ pi-accounts-companion 1\.1\.0 sha256:[0-9a-f]{64}\nexport default \(\) => 1;\n$/,
+      );
       writeFileSync(path, `${readFileSync(path, 'utf8')}// my edit\n`);
-      assert.throws(() => install(t.dir, 'x', '1.2.0'), (e) => isFault(e, 'pi-link'));
-      assert.throws(() => uninstall(t.dir), (e) => isFault(e, 'pi-link'));
+      assert.throws(
+        () => install(t.dir, 'x', '1.2.0'),
+        (e) => isFault(e, 'pi-link'),
+      );
+      assert.throws(
+        () => uninstall(t.dir),
+        (e) => isFault(e, 'pi-link'),
+      );
       assert.ok(existsSync(path));
       install(join(t.dir, 'b'), 'y', '1');
       writeFileSync(join(t.dir, 'b', 'extensions', 'mine.ts'), 'x');
@@ -165,7 +272,10 @@ describe('pi link: installing the companion', () => {
       assert.equal(uninstall(join(t.dir, 'b')), false);
       mkdirSync(join(t.dir, 'c', 'extensions'), { recursive: true });
       writeFileSync(join(t.dir, 'c', 'extensions', COMPANION_FILE), 'someone else');
-      assert.throws(() => install(join(t.dir, 'c'), 'z', '1'), (e) => isFault(e, 'pi-link'));
+      assert.throws(
+        () => install(join(t.dir, 'c'), 'z', '1'),
+        (e) => isFault(e, 'pi-link'),
+      );
     } finally {
       t.cleanup();
     }

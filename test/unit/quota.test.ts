@@ -9,14 +9,47 @@ import { retryAfter, UsageError, type UsageClient } from '../../src/core/quota/u
 import { emulator, type Reply } from './emulator';
 
 const NOW = 1_800_000_000_000;
-const cred = (extra: Record<string, unknown> = {}): OAuthCredential => ({ type: 'oauth', refresh: 'gho_refresh_0123456789', access: 'sk-ant-oat01-usage', expires: NOW + 3_600_000, ...extra });
+const cred = (extra: Record<string, unknown> = {}): OAuthCredential => ({
+  type: 'oauth',
+  refresh: 'gho_refresh_0123456789',
+  access: 'sk-ant-oat01-usage',
+  expires: NOW + 3_600_000,
+  ...extra,
+});
 
 // Recorded shapes (fields as providers.md §3.3/§4 describe them; values made up).
 const FIXTURES = {
-  anthropic: { five_hour: { utilization: 42.4, resets_at: '2027-01-15T10:00:00Z' }, seven_day: { utilization: 13, resets_at: '2027-01-20T00:00:00Z' }, seven_day_opus: null, extra_usage: { is_enabled: false } },
-  codex: { plan_type: 'pro', rate_limit: { allowed: true, limit_reached: false, primary_window: { used_percent: 7.6, limit_window_seconds: 18000, reset_at: 1_800_010_000 }, secondary_window: { used_percent: 55, limit_window_seconds: 604800, reset_at: 1_800_500_000 } }, credits: { has_credits: false } },
-  copilotPaid: { copilot_plan: 'business', quota_reset_date: '2027-02-01', quota_snapshots: { premium_interactions: { entitlement: 300, remaining: 210, percent_remaining: 70, unlimited: false }, chat: { unlimited: true } } },
-  copilotFree: { copilot_plan: 'individual', access_type_sku: 'free_limited_copilot', limited_user_reset_date: '2027-02-01', limited_user_quotas: { chat: 40, completions: 1500 }, monthly_quotas: { chat: 500, completions: 4000 } },
+  anthropic: {
+    five_hour: { utilization: 42.4, resets_at: '2027-01-15T10:00:00Z' },
+    seven_day: { utilization: 13, resets_at: '2027-01-20T00:00:00Z' },
+    seven_day_opus: null,
+    extra_usage: { is_enabled: false },
+  },
+  codex: {
+    plan_type: 'pro',
+    rate_limit: {
+      allowed: true,
+      limit_reached: false,
+      primary_window: { used_percent: 7.6, limit_window_seconds: 18000, reset_at: 1_800_010_000 },
+      secondary_window: { used_percent: 55, limit_window_seconds: 604800, reset_at: 1_800_500_000 },
+    },
+    credits: { has_credits: false },
+  },
+  copilotPaid: {
+    copilot_plan: 'business',
+    quota_reset_date: '2027-02-01',
+    quota_snapshots: {
+      premium_interactions: { entitlement: 300, remaining: 210, percent_remaining: 70, unlimited: false },
+      chat: { unlimited: true },
+    },
+  },
+  copilotFree: {
+    copilot_plan: 'individual',
+    access_type_sku: 'free_limited_copilot',
+    limited_user_reset_date: '2027-02-01',
+    limited_user_quotas: { chat: 40, completions: 1500 },
+    monthly_quotas: { chat: 500, completions: 4000 },
+  },
 };
 
 async function against(route: (path: string, headers: Record<string, unknown>) => Reply) {
@@ -55,7 +88,13 @@ describe('usage clients against emulators of their endpoints', () => {
 
   it('Copilot: "token <GitHub token>" with the editor headers; paid premium and free limited plans', async () => {
     let body: unknown = FIXTURES.copilotPaid;
-    const em = await against((_p, h) => (assert.equal(h.authorization, 'token gho_refresh_0123456789'), assert.equal(h['editor-version'], 'vscode/1.107.0'), { json: body }));
+    const em = await against(
+      (_p, h) => (
+        assert.equal(h.authorization, 'token gho_refresh_0123456789'),
+        assert.equal(h['editor-version'], 'vscode/1.107.0'),
+        { json: body }
+      ),
+    );
     const client = copilotUsage({ url: em.base, now: () => NOW });
     const paid = await client.fetch(cred());
     assert.equal(paid.plan, 'business');
@@ -63,14 +102,24 @@ describe('usage clients against emulators of their endpoints', () => {
     body = FIXTURES.copilotFree;
     const free = await client.fetch(cred());
     // chat: 500/10 = 50 total, 40 left → 20 %; completions: 4000/2 = 2000, 1500 left → 25 %.
-    assert.deepEqual(free.windows.map((w) => [w.label, w.usedPercent]), [['chat', 20], ['completions', 25]]);
+    assert.deepEqual(
+      free.windows.map((w) => [w.label, w.usedPercent]),
+      [
+        ['chat', 20],
+        ['completions', 25],
+      ],
+    );
     await em.close();
   });
 
   it('each error status and a malformed body is a typed problem, never a crash', async () => {
     let reply: Reply = {};
     const em = await emulator(() => reply);
-    const clients: UsageClient[] = [anthropicUsage({ url: em.base, now: () => NOW }), codexUsage({ url: em.base, now: () => NOW }), copilotUsage({ url: em.base, now: () => NOW })];
+    const clients: UsageClient[] = [
+      anthropicUsage({ url: em.base, now: () => NOW }),
+      codexUsage({ url: em.base, now: () => NOW }),
+      copilotUsage({ url: em.base, now: () => NOW }),
+    ];
     const cases: [Reply, string][] = [
       [{ status: 401, json: { error: 'expired' } }, 'unauthorized'],
       [{ status: 403, json: {} }, 'forbidden'],
@@ -82,7 +131,11 @@ describe('usage clients against emulators of their endpoints', () => {
     for (const c of clients) {
       for (const [r, problem] of cases) {
         reply = r;
-        await assert.rejects(c.fetch(cred()), (e) => e instanceof UsageError && e.problem === problem, `${c.provider} ${problem}`);
+        await assert.rejects(
+          c.fetch(cred()),
+          (e) => e instanceof UsageError && e.problem === problem,
+          `${c.provider} ${problem}`,
+        );
       }
     }
     await em.close();
@@ -93,9 +146,13 @@ describe('usage clients against emulators of their endpoints', () => {
     const srv = createServer((_q, res) => (res.writeHead(429, { 'retry-after': '120' }), res.end('{}')));
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
-    await assert.rejects(anthropicUsage({ url, now: () => NOW }).fetch(cred()), (e) => e instanceof UsageError && e.retryAt === NOW + 120_000);
+    await assert.rejects(
+      anthropicUsage({ url, now: () => NOW }).fetch(cred()),
+      (e) => e instanceof UsageError && e.retryAt === NOW + 120_000,
+    );
     srv.close();
-    const at = (headers: Record<string, string>) => retryAfter({ status: 429, headers, text: '', json: undefined }, NOW);
+    const at = (headers: Record<string, string>) =>
+      retryAfter({ status: 429, headers, text: '', json: undefined }, NOW);
     assert.equal(at({ 'retry-after': new Date(NOW + 60_000).toUTCString() }), NOW + 60_000);
     assert.equal(at({ 'anthropic-ratelimit-requests-reset': new Date(NOW + 30_000).toISOString() }), NOW + 30_000);
     assert.equal(at({ 'x-ratelimit-reset-requests': '1.5' }), NOW + 1500, 'Codex: relative seconds');
@@ -106,7 +163,8 @@ describe('usage clients against emulators of their endpoints', () => {
 
 describe('quota scheduler', function () {
   this.timeout(30_000);
-  const targets = (n: number, provider = 'anthropic'): QuotaTarget[] => Array.from({ length: n }, (_, i) => ({ provider, account: `acct-${i}` }));
+  const targets = (n: number, provider = 'anthropic'): QuotaTarget[] =>
+    Array.from({ length: n }, (_, i) => ({ provider, account: `acct-${i}` }));
   const snapshot = { windows: [{ label: '5h', usedPercent: 10 }], fetchedAt: NOW };
 
   it('50 accounts against a 200 ms endpoint: never more than 4 in flight, wall time near ceil(50/4) x 200 ms', async () => {
@@ -130,7 +188,9 @@ describe('quota scheduler', function () {
     assert.equal(s.stats.maxInFlight, 4);
     assert.equal(s.stats.requests, 50);
     assert.ok(wall >= ideal && wall <= ideal * 1.15, `wall ${wall.toFixed(0)} ms vs ideal ${ideal} ms`);
-    console.log(`      50 accounts, 200 ms each: max in flight ${max}, wall ${wall.toFixed(0)} ms vs ideal ${ideal} ms (${((wall / ideal - 1) * 100).toFixed(1)} % over)`);
+    console.log(
+      `      50 accounts, 200 ms each: max in flight ${max}, wall ${wall.toFixed(0)} ms vs ideal ${ideal} ms (${((wall / ideal - 1) * 100).toFixed(1)} % over)`,
+    );
   });
 
   it('asks an account again only after the minimum interval, unless forced', async () => {
@@ -173,7 +233,12 @@ describe('quota scheduler', function () {
   it('keeps the last good figure when a later fetch fails, and persists no secrets', async () => {
     const saved: unknown[] = [];
     let fail = false;
-    const s = new QuotaScheduler({ fetch: async () => (fail ? Promise.reject(new UsageError('unauthorized', 'the token was refused (401).')) : snapshot), minIntervalMs: 0, cache: { get: () => undefined, set: (v) => void saved.push(v) } });
+    const s = new QuotaScheduler({
+      fetch: async () =>
+        fail ? Promise.reject(new UsageError('unauthorized', 'the token was refused (401).')) : snapshot,
+      minIntervalMs: 0,
+      cache: { get: () => undefined, set: (v) => void saved.push(v) },
+    });
     await s.refresh(targets(1));
     fail = true;
     await s.refresh(targets(1));
@@ -182,9 +247,15 @@ describe('quota scheduler', function () {
     assert.equal(e.problem?.kind, 'unauthorized');
     const text = JSON.stringify(saved.at(-1));
     assert.ok(!/sk-|gho_|Bearer/.test(text), text);
-    const reloaded = new QuotaScheduler({ fetch: async () => snapshot, cache: { get: () => saved.at(-1), set: () => undefined } });
+    const reloaded = new QuotaScheduler({
+      fetch: async () => snapshot,
+      cache: { get: () => saved.at(-1), set: () => undefined },
+    });
     assert.deepEqual(reloaded.entry(targets(1)[0])?.snapshot, snapshot, 'the cache survives a reload');
-    const corrupt = new QuotaScheduler({ fetch: async () => snapshot, cache: { get: () => ({ version: 9, entries: 'x' }), set: () => undefined } });
+    const corrupt = new QuotaScheduler({
+      fetch: async () => snapshot,
+      cache: { get: () => ({ version: 9, entries: 'x' }), set: () => undefined },
+    });
     assert.equal(corrupt.entry(targets(1)[0]), undefined, 'an unreadable cache is ignored');
   });
 });

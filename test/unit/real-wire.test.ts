@@ -16,12 +16,27 @@ import { tempDir } from './helpers';
 const raw = (url: string, headers: Record<string, string>) =>
   new Promise<number>((resolve, reject) => {
     const u = new URL(url);
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => (res.resume(), resolve(res.statusCode!)));
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+      },
+      (res) => (res.resume(), resolve(res.statusCode!)),
+    );
     req.on('error', reject);
-    req.end(JSON.stringify({ grant_type: 'refresh_token', client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e', refresh_token: 'rt-0' }));
+    req.end(
+      JSON.stringify({
+        grant_type: 'refresh_token',
+        client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
+        refresh_token: 'rt-0',
+      }),
+    );
   });
 
-describe('real wire: requests as the providers\' own clients send them', function () {
+describe("real wire: requests as the providers' own clients send them", function () {
   this.timeout(20_000);
 
   it('every request carries "pi-accounts/<package.json version>" unless the provider sets its own client identity', async () => {
@@ -31,7 +46,7 @@ describe('real wire: requests as the providers\' own clients send them', functio
       await postJson(`${em.base}/b`, {}, { headers: { 'User-Agent': COPILOT_HEADERS['User-Agent'] } });
       assert.equal(USER_AGENT, `pi-accounts/${version}`);
       assert.equal(em.seen[0].headers['user-agent'], `pi-accounts/${version}`);
-      assert.equal(em.seen[1].headers['user-agent'], 'GitHubCopilotChat/0.35.0', 'one User-Agent, the provider\'s');
+      assert.equal(em.seen[1].headers['user-agent'], 'GitHubCopilotChat/0.35.0', "one User-Agent, the provider's");
     } finally {
       await em.close();
     }
@@ -43,7 +58,12 @@ describe('real wire: requests as the providers\' own clients send them', functio
       assert.equal(await raw(server.tokenUrl, {}), 403, 'no User-Agent');
       assert.equal(await raw(server.tokenUrl, { 'user-agent': 'claude-cli/2.1.75 (external, cli)' }), 403);
       assert.equal(await raw(server.tokenUrl, { 'user-agent': 'claude-code/2.0.0' }), 403);
-      const cred = await anthropic({ tokenUrl: server.tokenUrl }).refresh({ type: 'oauth', refresh: 'rt-0', access: 'old', expires: 0 });
+      const cred = await anthropic({ tokenUrl: server.tokenUrl }).refresh({
+        type: 'oauth',
+        refresh: 'rt-0',
+        access: 'old',
+        expires: 0,
+      });
       assert.equal(cred.refresh, 'rt-1');
       assert.equal(server.stats.refreshes, 1);
     } finally {
@@ -54,15 +74,32 @@ describe('real wire: requests as the providers\' own clients send them', functio
   it('Copilot after sign-in: POST {api}/models/{id}/policy {"state":"enabled"} for each listed model, with the editor headers', async () => {
     const policies: string[] = [];
     const em = await emulator((r) => {
-      if (r.headers['editor-version'] !== 'vscode/1.107.0' || r.headers.authorization !== 'Bearer tid=1;proxy-ep=proxy.x') return { status: 401, json: {} };
-      if (r.method === 'GET' && r.path === '/models') return { json: { data: [{ id: 'gpt-4.1' }, { id: 'claude-sonnet-4.5' }, { id: 'grok-code' }] } };
+      if (
+        r.headers['editor-version'] !== 'vscode/1.107.0' ||
+        r.headers.authorization !== 'Bearer tid=1;proxy-ep=proxy.x'
+      )
+        return { status: 401, json: {} };
+      if (r.method === 'GET' && r.path === '/models')
+        return { json: { data: [{ id: 'gpt-4.1' }, { id: 'claude-sonnet-4.5' }, { id: 'grok-code' }] } };
       const m = /^\/models\/([^/]+)\/policy$/.exec(r.path);
-      if (r.method !== 'POST' || !m || r.headers['openai-intent'] !== 'chat-policy' || r.headers['x-interaction-type'] !== 'chat-policy' || JSON.parse(r.body).state !== 'enabled') return { status: 400, json: {} };
+      if (
+        r.method !== 'POST' ||
+        !m ||
+        r.headers['openai-intent'] !== 'chat-policy' ||
+        r.headers['x-interaction-type'] !== 'chat-policy' ||
+        JSON.parse(r.body).state !== 'enabled'
+      )
+        return { status: 400, json: {} };
       policies.push(m[1]);
       return m[1] === 'grok-code' ? { status: 500, json: {} } : { json: {} };
     });
     try {
-      const cred = { type: 'oauth' as const, refresh: 'gho_x', access: 'tid=1;proxy-ep=proxy.x', expires: Date.now() + 60_000 };
+      const cred = {
+        type: 'oauth' as const,
+        refresh: 'gho_x',
+        access: 'tid=1;proxy-ep=proxy.x',
+        expires: Date.now() + 60_000,
+      };
       const r = await enableCopilotModels(cred, {}, em.base);
       assert.deepEqual([...r.enabled].sort(), ['claude-sonnet-4.5', 'gpt-4.1']);
       assert.deepEqual(r.failed, ['grok-code']);
@@ -71,12 +108,20 @@ describe('real wire: requests as the providers\' own clients send them', functio
       // In the background after sign-in: never throws; what failed is logged and kept for the account.
       const lines: string[] = [];
       let changed = 0;
-      const log = { trace() {}, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+      const log = {
+        trace() {},
+        info: (m: string) => lines.push(m),
+        warn: (m: string) => lines.push(m),
+        error: (m: string) => lines.push(m),
+      };
       const enabler = new AfterSignIn({ log, http: () => undefined, base: () => em.base, changed: () => changed++ });
       await enabler.run('github-copilot', 'work', cred);
       assert.match(enabler.problem('github-copilot', 'work') ?? '', /did not enable 1 model\(s\): grok-code/);
       await enabler.run('github-copilot', 'broken', { ...cred, access: 'tid=refused' });
-      assert.match(enabler.problem('github-copilot', 'broken') ?? '', /Enabling the Copilot models failed: Copilot did not list/);
+      assert.match(
+        enabler.problem('github-copilot', 'broken') ?? '',
+        /Enabling the Copilot models failed: Copilot did not list/,
+      );
       await enabler.run('anthropic', 'x', cred);
       assert.equal(enabler.problem('anthropic', 'x'), undefined, 'only Copilot');
       assert.equal(changed, 2);

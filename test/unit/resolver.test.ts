@@ -8,9 +8,15 @@ import { anthropicTokenServer } from './emulator';
 import { defaultsOf, MemorySecretStore, tempDir, until } from './helpers';
 import { openWindow, quiet } from './window';
 
-const expired = (refresh = 'rt-0'): OAuthCredential => ({ type: 'oauth', refresh, access: 'sk-ant-oat01-access-0', expires: Date.now() - 1000 });
+const expired = (refresh = 'rt-0'): OAuthCredential => ({
+  type: 'oauth',
+  refresh,
+  access: 'sk-ant-oat01-access-0',
+  expires: Date.now() - 1000,
+});
 
-const window = (store: MemorySecretStore, dir: string, tokenUrl: string) => openWindow(store, dir, tokenUrl, { retry: { baseMs: 1 } });
+const window = (store: MemorySecretStore, dir: string, tokenUrl: string) =>
+  openWindow(store, dir, tokenUrl, { retry: { baseMs: 1 } });
 
 describe('key resolver: refresh before use, once, under the lock, never losing an account', function () {
   this.timeout(30_000);
@@ -29,11 +35,21 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
 
   it('a fresh key is handed out from the index: the same settled answer each time, a new one after a change', async () => {
     const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
-    await w.vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: Date.now() + 3_600_000 });
+    await w.vault.add('anthropic', 'max', {
+      type: 'oauth',
+      refresh: 'rt-0',
+      access: 'sk-ant-oat01-access-0',
+      expires: Date.now() + 3_600_000,
+    });
     const first = w.resolver.key('anthropic');
     assert.equal(w.resolver.key('anthropic'), first, 'no new promise per lookup');
     assert.equal(await first, 'sk-ant-oat01-access-0');
-    await w.vault.updateCredential('anthropic', 'max', { type: 'oauth', refresh: 'rt-9', access: 'sk-ant-oat01-access-9', expires: Date.now() + 3_600_000 });
+    await w.vault.updateCredential('anthropic', 'max', {
+      type: 'oauth',
+      refresh: 'rt-9',
+      access: 'sk-ant-oat01-access-9',
+      expires: Date.now() + 3_600_000,
+    });
     assert.equal(await w.resolver.key('anthropic'), 'sk-ant-oat01-access-9');
     await w.vault.markNeedsSignIn('anthropic', 'max');
     await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'needs-sign-in'));
@@ -80,11 +96,16 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
     assert.equal(new Set(all.slice(50)).size, 1);
   });
 
-  it("adopts the tokens pi refreshed in auth.json instead of spending the old refresh token", async () => {
+  it('adopts the tokens pi refreshed in auth.json instead of spending the old refresh token', async () => {
     const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
     await w.vault.add('anthropic', 'max', expired());
     await w.mirror.sync();
-    const pis = { type: 'oauth', refresh: 'rt-from-pi', access: 'sk-ant-oat01-from-pi', expires: Date.now() + 3_600_000 };
+    const pis = {
+      type: 'oauth',
+      refresh: 'rt-from-pi',
+      access: 'sk-ant-oat01-from-pi',
+      expires: Date.now() + 3_600_000,
+    };
     writeFileSync(join(t.dir, 'auth.json'), JSON.stringify({ ...authJson(), anthropic: pis }, null, 2));
     assert.equal(await w.resolver.key('anthropic'), 'sk-ant-oat01-from-pi');
     assert.equal(server.seen.length, 0, 'no refresh request');
@@ -97,7 +118,12 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
     const w = await window(new MemorySecretStore(), t.dir, server.tokenUrl);
     await w.vault.add('anthropic', 'max', expired());
     await w.mirror.sync();
-    const pis = { type: 'oauth', refresh: 'rt-from-pi', access: 'sk-ant-oat01-from-pi', expires: Date.now() + 3_600_000 };
+    const pis = {
+      type: 'oauth',
+      refresh: 'rt-from-pi',
+      access: 'sk-ant-oat01-from-pi',
+      expires: Date.now() + 3_600_000,
+    };
     writeFileSync(join(t.dir, 'auth.json'), JSON.stringify({ anthropic: pis }, null, 2));
     const report = await w.mirror.sync();
     assert.deepEqual(report.adopted, ['anthropic/max']);
@@ -110,7 +136,10 @@ describe('key resolver: refresh before use, once, under the lock, never losing a
     await w.vault.add('anthropic', 'max', expired('rt-revoked'));
     await w.mirror.sync();
     const before = authJson();
-    await assert.rejects(w.resolver.key('anthropic'), (e) => isFault(e, 'needs-sign-in') && e.details.account === 'max' && !e.message.includes('rt-revoked'));
+    await assert.rejects(
+      w.resolver.key('anthropic'),
+      (e) => isFault(e, 'needs-sign-in') && e.details.account === 'max' && !e.message.includes('rt-revoked'),
+    );
     const info = w.vault.accounts('anthropic')[0];
     assert.equal(info.needsSignIn, true);
     assert.equal((w.vault.credential('anthropic', 'max') as OAuthCredential).refresh, 'rt-revoked', 'nothing deleted');

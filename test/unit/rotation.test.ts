@@ -15,23 +15,114 @@ import { CachedRotationSettings, type RawRotationSettings } from '../../src/core
 
 const NOW = 1_800_000_000_000;
 const H = 3_600_000;
-const usage = (...pcts: number[]): UsageSnapshot => ({ fetchedAt: NOW, windows: pcts.map((p, i) => ({ label: i ? '7d' : '5h', usedPercent: p, resetsAt: NOW + (i ? 100 : 2) * H })) });
+const usage = (...pcts: number[]): UsageSnapshot => ({
+  fetchedAt: NOW,
+  windows: pcts.map((p, i) => ({ label: i ? '7d' : '5h', usedPercent: p, resetsAt: NOW + (i ? 100 : 2) * H })),
+});
 const acc = (name: string, o: Partial<Candidate> = {}): Candidate => ({ name, isDefault: name === 'a', ...o });
 
 describe('rotation policy', () => {
-  const rows: { title: string; mode: RotationMode; threshold?: number; accounts: Candidate[]; current?: string; active: string; cooldown?: [string, number]; all?: boolean }[] = [
-    { title: 'manual keeps the default even when it is exhausted', mode: 'manual', accounts: [acc('a', { usage: usage(100) }), acc('b', { usage: usage(0) })], current: 'b', active: 'a' },
-    { title: 'usage-based keeps the active account below the threshold', mode: 'usage-based', accounts: [acc('a', { usage: usage(79) }), acc('b', { usage: usage(0) })], current: 'a', active: 'a' },
-    { title: 'usage-based: over the threshold it rests until its window resets; most headroom wins', mode: 'usage-based', accounts: [acc('a', { usage: usage(81, 10) }), acc('b', { usage: usage(40) }), acc('c', { usage: usage(12) })], current: 'a', active: 'c', cooldown: ['a', NOW + 2 * H] },
-    { title: 'usage-based: a full weekly window rests until the weekly reset', mode: 'usage-based', accounts: [acc('a', { usage: usage(10, 100) }), acc('b', { usage: usage(50) })], current: 'a', active: 'b', cooldown: ['a', NOW + 100 * H] },
-    { title: 'usage-based: a threshold of 95 lets 90 % pass', mode: 'usage-based', threshold: 95, accounts: [acc('a', { usage: usage(90) }), acc('b')], current: 'a', active: 'a' },
-    { title: 'a cooldown that expired makes the account usable again', mode: 'usage-based', accounts: [acc('a', { cooldownUntil: NOW - 1, usage: usage(5) }), acc('b', { usage: usage(50) })], current: 'a', active: 'a' },
-    { title: 'an account in cooldown (429) is left for the next', mode: 'round-robin', accounts: [acc('a', { cooldownUntil: NOW + H }), acc('b'), acc('c')], current: 'a', active: 'b' },
-    { title: 'round-robin wraps around', mode: 'round-robin', accounts: [acc('a'), acc('b'), acc('c', { cooldownUntil: NOW + H })], current: 'c', active: 'a' },
-    { title: 'needs sign-in is skipped', mode: 'usage-based', accounts: [acc('a', { needsSignIn: true }), acc('b', { usage: usage(70) })], current: 'a', active: 'b' },
-    { title: 'all exhausted: the one that resets first stays active', mode: 'usage-based', accounts: [acc('a', { usage: usage(100, 100) }), acc('b', { usage: usage(100) }), acc('c', { cooldownUntil: NOW + 50 * H })], current: 'a', active: 'b', all: true },
-    { title: 'no current account: usage-based starts with the most headroom', mode: 'usage-based', accounts: [acc('a', { needsSignIn: true }), acc('b', { usage: usage(30) }), acc('c', { usage: usage(20) })], active: 'c' },
-    { title: 'unknown usage counts as half used, so a known low figure wins', mode: 'usage-based', accounts: [acc('a', { cooldownUntil: NOW + H }), acc('b'), acc('c', { usage: usage(49) })], current: 'a', active: 'c' },
+  const rows: {
+    title: string;
+    mode: RotationMode;
+    threshold?: number;
+    accounts: Candidate[];
+    current?: string;
+    active: string;
+    cooldown?: [string, number];
+    all?: boolean;
+  }[] = [
+    {
+      title: 'manual keeps the default even when it is exhausted',
+      mode: 'manual',
+      accounts: [acc('a', { usage: usage(100) }), acc('b', { usage: usage(0) })],
+      current: 'b',
+      active: 'a',
+    },
+    {
+      title: 'usage-based keeps the active account below the threshold',
+      mode: 'usage-based',
+      accounts: [acc('a', { usage: usage(79) }), acc('b', { usage: usage(0) })],
+      current: 'a',
+      active: 'a',
+    },
+    {
+      title: 'usage-based: over the threshold it rests until its window resets; most headroom wins',
+      mode: 'usage-based',
+      accounts: [acc('a', { usage: usage(81, 10) }), acc('b', { usage: usage(40) }), acc('c', { usage: usage(12) })],
+      current: 'a',
+      active: 'c',
+      cooldown: ['a', NOW + 2 * H],
+    },
+    {
+      title: 'usage-based: a full weekly window rests until the weekly reset',
+      mode: 'usage-based',
+      accounts: [acc('a', { usage: usage(10, 100) }), acc('b', { usage: usage(50) })],
+      current: 'a',
+      active: 'b',
+      cooldown: ['a', NOW + 100 * H],
+    },
+    {
+      title: 'usage-based: a threshold of 95 lets 90 % pass',
+      mode: 'usage-based',
+      threshold: 95,
+      accounts: [acc('a', { usage: usage(90) }), acc('b')],
+      current: 'a',
+      active: 'a',
+    },
+    {
+      title: 'a cooldown that expired makes the account usable again',
+      mode: 'usage-based',
+      accounts: [acc('a', { cooldownUntil: NOW - 1, usage: usage(5) }), acc('b', { usage: usage(50) })],
+      current: 'a',
+      active: 'a',
+    },
+    {
+      title: 'an account in cooldown (429) is left for the next',
+      mode: 'round-robin',
+      accounts: [acc('a', { cooldownUntil: NOW + H }), acc('b'), acc('c')],
+      current: 'a',
+      active: 'b',
+    },
+    {
+      title: 'round-robin wraps around',
+      mode: 'round-robin',
+      accounts: [acc('a'), acc('b'), acc('c', { cooldownUntil: NOW + H })],
+      current: 'c',
+      active: 'a',
+    },
+    {
+      title: 'needs sign-in is skipped',
+      mode: 'usage-based',
+      accounts: [acc('a', { needsSignIn: true }), acc('b', { usage: usage(70) })],
+      current: 'a',
+      active: 'b',
+    },
+    {
+      title: 'all exhausted: the one that resets first stays active',
+      mode: 'usage-based',
+      accounts: [
+        acc('a', { usage: usage(100, 100) }),
+        acc('b', { usage: usage(100) }),
+        acc('c', { cooldownUntil: NOW + 50 * H }),
+      ],
+      current: 'a',
+      active: 'b',
+      all: true,
+    },
+    {
+      title: 'no current account: usage-based starts with the most headroom',
+      mode: 'usage-based',
+      accounts: [acc('a', { needsSignIn: true }), acc('b', { usage: usage(30) }), acc('c', { usage: usage(20) })],
+      active: 'c',
+    },
+    {
+      title: 'unknown usage counts as half used, so a known low figure wins',
+      mode: 'usage-based',
+      accounts: [acc('a', { cooldownUntil: NOW + H }), acc('b'), acc('c', { usage: usage(49) })],
+      current: 'a',
+      active: 'c',
+    },
   ];
   for (const r of rows) {
     it(r.title, () => {
@@ -44,7 +135,13 @@ describe('rotation policy', () => {
 
   it('manual mode never switches, whatever happens, over 1,000 random situations', () => {
     for (let i = 0; i < 1000; i++) {
-      const accounts = ['a', 'b', 'c'].map((n) => acc(n, { usage: usage(Math.random() * 120), cooldownUntil: Math.random() < 0.5 ? NOW + H : undefined, needsSignIn: Math.random() < 0.2 }));
+      const accounts = ['a', 'b', 'c'].map((n) =>
+        acc(n, {
+          usage: usage(Math.random() * 120),
+          cooldownUntil: Math.random() < 0.5 ? NOW + H : undefined,
+          needsSignIn: Math.random() < 0.2,
+        }),
+      );
       assert.equal(decide('manual', 80, accounts, ['a', 'b', 'c'][i % 3], NOW).active, 'a');
     }
   });
@@ -68,12 +165,22 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     const store = new MemorySecretStore();
     const vault = new Vault(store);
     await vault.load();
-    const oauth = (access: string) => ({ type: 'oauth' as const, refresh: `rt-${access}`, access, expires: NOW + 8 * H });
+    const oauth = (access: string) => ({
+      type: 'oauth' as const,
+      refresh: `rt-${access}`,
+      access,
+      expires: NOW + 8 * H,
+    });
     await vault.add('anthropic', 'max-1', oauth('sk-ant-oat01-one'));
     await vault.add('anthropic', 'max-2', oauth('sk-ant-oat01-two'));
     const usages: Record<string, UsageSnapshot> = { 'max-1': usage(30), 'max-2': usage(10) };
     const logs: string[] = [];
-    const quiet: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const quiet: Logger = {
+      trace: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    };
     const deps = (mode: 'usage-based' | 'manual', s: MemorySecretStore = store): RotationDeps => ({
       vault,
       settings: { mode: () => mode, threshold: () => 80 },
@@ -82,11 +189,20 @@ describe('rotation: the active account that terminals and auth.json follow', () 
       log: quiet,
       now: () => NOW,
     });
-    const rotation = new Rotation({ ...deps('usage-based'), log: { ...quiet, info: (m: string) => void logs.push(m) } });
+    const rotation = new Rotation({
+      ...deps('usage-based'),
+      log: { ...quiet, info: (m: string) => void logs.push(m) },
+    });
     await rotation.load();
     const changes: string[] = [];
     rotation.onDidChange((c) => void changes.push(`${c.from}→${c.to}`));
-    const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => join(t.dir, 'auth.json'), () => undefined, rotation);
+    const mirror = new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => join(t.dir, 'auth.json'),
+      () => undefined,
+      rotation,
+    );
     rotation.evaluate();
     assert.equal(rotation.active('anthropic')?.name, 'max-1', 'the default starts');
     usages['max-1'] = usage(85, 20);
@@ -94,8 +210,14 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     assert.equal(rotation.active('anthropic')?.name, 'max-2');
     assert.deepEqual(changes, ['max-1→max-2']);
     assert.equal(rotation.cooldownOf('anthropic', 'max-1'), NOW + 2 * H, 'rests until its 5h window resets');
-    assert.match(logs.join('\n'), /max-1 → max-2 \(max-1 is resting until .*max-2 has the most headroom \(10 % used\)\)/);
-    assert.deepEqual(terminalVariables(vault, rotation).map((v) => [v.variable, v.value]), [['ANTHROPIC_OAUTH_TOKEN', 'sk-ant-oat01-two']]);
+    assert.match(
+      logs.join('\n'),
+      /max-1 → max-2 \(max-1 is resting until .*max-2 has the most headroom \(10 % used\)\)/,
+    );
+    assert.deepEqual(
+      terminalVariables(vault, rotation).map((v) => [v.variable, v.value]),
+      [['ANTHROPIC_OAUTH_TOKEN', 'sk-ant-oat01-two']],
+    );
     await mirror.sync();
     assert.equal(JSON.parse(readFileSync(join(t.dir, 'auth.json'), 'utf8')).anthropic.access, 'sk-ant-oat01-two');
     // Another window shares the state, so the same account is active there.
@@ -112,7 +234,11 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     assert.equal(rotation.cooldownOf('anthropic', 'max-1'), undefined, 'choosing by hand lifts the rest');
     assert.equal(await rotation.next('anthropic'), 'max-2');
     await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(followed, ['max-2→max-1 (chosen in another window)', 'max-1→max-2 (chosen in another window)'], 'the other window follows');
+    assert.deepEqual(
+      followed,
+      ['max-2→max-1 (chosen in another window)', 'max-1→max-2 (chosen in another window)'],
+      'the other window follows',
+    );
     // Manual mode: the default, whatever the usage says.
     const manual = new Rotation(deps('manual'));
     await manual.load();

@@ -58,14 +58,33 @@ export async function runSoak(o: { seconds: number; piProcesses?: number }): Pro
   try {
     const path = join(t.dir, 'auth.json');
     const { vault, mirror, resolver } = await openWindow(new MemorySecretStore(), t.dir, server.tokenUrl);
-    await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-access-0', expires: 0 });
+    await vault.add('anthropic', 'max', {
+      type: 'oauth',
+      refresh: 'rt-0',
+      access: 'sk-ant-oat01-access-0',
+      expires: 0,
+    });
     await mirror.sync();
 
     const children = Array.from({ length: n }, (_, i) => {
-      const child = spawn(process.execPath, [join(root, 'test/unit/fixtures/soak-pi.mjs'), path, server.base, `pi${i}`, String(o.seconds)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        [join(root, 'test/unit/fixtures/soak-pi.mjs'), path, server.base, `pi${i}`, String(o.seconds)],
+        { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d));
-      return new Promise<{ prefix: string; figures: Record<string, number>; expected: Record<string, string>; last: Record<string, unknown>; reloadErrors: Record<string, number> }>((res, rej) => child.on('exit', (code) => (code ? rej(new Error(`pi soak process exited with ${code}`)) : res(JSON.parse(out)))));
+      return new Promise<{
+        prefix: string;
+        figures: Record<string, number>;
+        expected: Record<string, string>;
+        last: Record<string, unknown>;
+        reloadErrors: Record<string, number>;
+      }>((res, rej) =>
+        child.on('exit', (code) =>
+          code ? rej(new Error(`pi soak process exited with ${code}`)) : res(JSON.parse(out)),
+        ),
+      );
     });
 
     // The extension: keys (refreshing under pi's lock), syncs, and its own accounts coming and going.
@@ -99,13 +118,18 @@ export async function runSoak(o: { seconds: number; piProcesses?: number }): Pro
       const actual = data[entry]?.key;
       if (actual !== expected) lost.push({ entry, writer, expected, actual, last });
     };
-    for (const r of results) for (let k = 0; k < 8; k++) check(`${r.prefix}-${k}`, `pi process ${r.prefix}`, r.expected[`${r.prefix}-${k}`], r.last[`${r.prefix}-${k}`]);
+    for (const r of results)
+      for (let k = 0; k < 8; k++)
+        check(`${r.prefix}-${k}`, `pi process ${r.prefix}`, r.expected[`${r.prefix}-${k}`], r.last[`${r.prefix}-${k}`]);
     check('groq', 'the extension', groq);
     const ours = vault.credential('anthropic', 'max') as OAuthCredential;
     return {
       seconds: o.seconds,
       piProcesses: n,
-      piOps: results.reduce((s, r) => s + r.figures.sets + r.figures.removes + r.figures.keys + r.figures.refreshErrors, 0),
+      piOps: results.reduce(
+        (s, r) => s + r.figures.sets + r.figures.removes + r.figures.keys + r.figures.refreshErrors,
+        0,
+      ),
       piLockRetries: results.reduce((s, r) => s + r.figures.lockRetries, 0),
       piReloadFailures: results.reduce<Record<string, number>>((s, r) => {
         for (const [code, count] of Object.entries(r.reloadErrors)) s[code] = (s[code] ?? 0) + count;

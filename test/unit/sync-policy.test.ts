@@ -4,7 +4,10 @@ import { ConflictMemory, KEPT_LIMIT, LoopGuard } from '../../src/core/mirror/syn
 describe('two-way sync decisions', () => {
   it('pauses following auth.json after 5 watch-triggered writes within 10 s, for a minute', () => {
     const g = new LoopGuard();
-    assert.deepEqual([0, 1000, 2000, 3000].map((t) => g.wrote(t)), [false, false, false, false]);
+    assert.deepEqual(
+      [0, 1000, 2000, 3000].map((t) => g.wrote(t)),
+      [false, false, false, false],
+    );
     assert.equal(g.paused(3500), false);
     assert.equal(g.wrote(4000), true, 'the fifth write in the window starts a pause');
     assert.equal(g.paused(4000 + 59_999), true);

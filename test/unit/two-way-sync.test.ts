@@ -9,8 +9,10 @@ import { Vault } from '../../src/core/vault';
 import { defaultsOf, MemorySecretStore, tempDir, until } from './helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const loadPi = async () => (await import('@mariozechner/pi-coding-agent')) as unknown as { AuthStorage: { create(path: string): { set(p: string, c: unknown): void; remove(p: string): void } } };
-
+const loadPi = async () =>
+  (await import('@mariozechner/pi-coding-agent')) as unknown as {
+    AuthStorage: { create(path: string): { set(p: string, c: unknown): void; remove(p: string): void } };
+  };
 
 describe('two-way sync with auth.json', function () {
   this.timeout(30_000);
@@ -22,7 +24,11 @@ describe('two-way sync with auth.json', function () {
     const dir = join(t.dir, 'agent');
     const path = join(dir, 'auth.json');
     let events = 0;
-    const w = watchFile(() => path, () => events++, { debounceMs: 20, retryMs: 50 });
+    const w = watchFile(
+      () => path,
+      () => events++,
+      { debounceMs: 20, retryMs: 50 },
+    );
     try {
       mkdirSync(dir);
       writeFileSync(path, '{}');
@@ -57,12 +63,22 @@ describe('two-way sync with auth.json', function () {
       const vault = new Vault(store);
       await vault.load();
       vault.watch();
-      const mirror = new AuthMirror(vault, new MirrorStateStore(store), () => path, (id) => oauthProvider(id), defaultsOf(vault));
+      const mirror = new AuthMirror(
+        vault,
+        new MirrorStateStore(store),
+        () => path,
+        (id) => oauthProvider(id),
+        defaultsOf(vault),
+      );
       const sync = async () => {
         if ((await mirror.sync()).written) writes++;
       };
       vault.onDidChange((c) => void (c.reason !== 'load' && sync()));
-      const watch = watchFile(() => path, () => void sync(), { debounceMs: 30 });
+      const watch = watchFile(
+        () => path,
+        () => void sync(),
+        { debounceMs: 30 },
+      );
       return { vault, watch };
     };
     const a = await window(shared);
@@ -73,7 +89,12 @@ describe('two-way sync with auth.json', function () {
       await a.vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-twoWINDOWS-0123456789' });
       await until(() => writes >= 1);
       pi.set('openai', { type: 'api_key', key: 'sk-proj-from-pi-0123456789abcdef' }); // foreign: left alone
-      pi.set('anthropic', { type: 'oauth', refresh: 'rt-login', access: 'sk-ant-oat01-login', expires: Date.now() + 3_600_000 }); // pi's /login: a conflict, never overwritten
+      pi.set('anthropic', {
+        type: 'oauth',
+        refresh: 'rt-login',
+        access: 'sk-ant-oat01-login',
+        expires: Date.now() + 3_600_000,
+      }); // pi's /login: a conflict, never overwritten
       await sleep(1500);
       assert.equal(writes, 1, `auth.json was written ${writes} times`);
       const data = (await import('node:fs')).readFileSync(path, 'utf8');

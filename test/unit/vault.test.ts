@@ -78,11 +78,19 @@ describe('vault', () => {
     await vault.add('anthropic', 'work', apiKey(KEY_A));
     await other.add('openai', 'ci', apiKey(KEY_OPENAI)); // `other` has not reloaded yet
     await vault.load();
-    assert.deepEqual(vault.accounts().map((a) => `${a.provider}/${a.name}`).sort(), ['anthropic/work', 'openai/ci']);
+    assert.deepEqual(
+      vault
+        .accounts()
+        .map((a) => `${a.provider}/${a.name}`)
+        .sort(),
+      ['anthropic/work', 'openai/ci'],
+    );
   });
 
   it('serialises concurrent sign-ins in one window: none is lost', async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => vault.add('openai', `acct-${i}`, apiKey(`${KEY_OPENAI}${i}`))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => vault.add('openai', `acct-${i}`, apiKey(`${KEY_OPENAI}${i}`))),
+    );
     assert.equal(vault.accounts('openai').length, 20);
   });
 
@@ -98,8 +106,14 @@ describe('vault', () => {
     store.store = async () => {
       throw new Error('keyring locked');
     };
-    await assert.rejects(vault.add('anthropic', 'second', apiKey(KEY_B)), (e) => isFault(e, 'vault') && /keyring locked/.test(e.message));
-    assert.deepEqual(vault.accounts().map((a) => a.name), ['work']);
+    await assert.rejects(
+      vault.add('anthropic', 'second', apiKey(KEY_B)),
+      (e) => isFault(e, 'vault') && /keyring locked/.test(e.message),
+    );
+    assert.deepEqual(
+      vault.accounts().map((a) => a.name),
+      ['work'],
+    );
   });
 
   it('exports each default key once, and a shared variable goes to the first provider listed', async () => {
@@ -107,9 +121,14 @@ describe('vault', () => {
     await vault.add('anthropic', 'personal', apiKey(KEY_B));
     await vault.add('opencode-go', 'go', apiKey(`${KEY_OPENAI}go`));
     await vault.add('opencode', 'zen', apiKey(`${KEY_OPENAI}zen`));
-    const vars = Object.fromEntries(terminalVariables(vault, defaultsOf(vault)).map((v) => [v.variable, `${v.provider}/${v.account}`]));
+    const vars = Object.fromEntries(
+      terminalVariables(vault, defaultsOf(vault)).map((v) => [v.variable, `${v.provider}/${v.account}`]),
+    );
     assert.deepEqual(vars, { ANTHROPIC_API_KEY: 'anthropic/work', OPENCODE_API_KEY: 'opencode/zen' });
     await vault.setDefault('anthropic', 'personal');
-    assert.equal(terminalVariables(vault, defaultsOf(vault)).find((v) => v.variable === 'ANTHROPIC_API_KEY')?.value, KEY_B);
+    assert.equal(
+      terminalVariables(vault, defaultsOf(vault)).find((v) => v.variable === 'ANTHROPIC_API_KEY')?.value,
+      KEY_B,
+    );
   });
 });

@@ -7,6 +7,10 @@ export class ModelError extends Fault {
     message: string,
     readonly retryAt?: number,
   ) {
-    super(kind === 'unauthorized' ? 'needs-sign-in' : 'network', message, kind === 'unauthorized' ? 'Check the key, or sign in again.' : 'Try again in a moment.');
+    super(
+      kind === 'unauthorized' ? 'needs-sign-in' : 'network',
+      message,
+      kind === 'unauthorized' ? 'Check the key, or sign in again.' : 'Try again in a moment.',
+    );
   }
 }

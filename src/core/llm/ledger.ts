@@ -5,7 +5,16 @@ export interface LedgerPort {
   set(value: unknown): PromiseLike<void> | void;
 }
 
-const schema = z.record(z.string(), z.object({ day: z.string(), input: z.number(), output: z.number(), requests: z.number(), cached: z.optional(z.number()) }));
+const schema = z.record(
+  z.string(),
+  z.object({
+    day: z.string(),
+    input: z.number(),
+    output: z.number(),
+    requests: z.number(),
+    cached: z.optional(z.number()),
+  }),
+);
 type Entries = z.infer<typeof schema>;
 
 /** Tokens in and out per account for today, as the model bridge counted them (no secrets); `cached`: input read from the provider's prompt cache. */
@@ -24,11 +33,20 @@ export class UsageLedger {
     const id = `${provider}/${account}`;
     const day = this.today();
     const cur = this.entries[id]?.day === day ? this.entries[id] : { day, input: 0, output: 0, requests: 0 };
-    this.entries[id] = { day, input: cur.input + input, output: cur.output + output, requests: cur.requests + 1, cached: (cur.cached ?? 0) + cached };
+    this.entries[id] = {
+      day,
+      input: cur.input + input,
+      output: cur.output + output,
+      requests: cur.requests + 1,
+      cached: (cur.cached ?? 0) + cached,
+    };
     void this.port.set(this.entries);
   }
 
-  forToday(provider: string, account: string): { input: number; output: number; requests: number; cached?: number } | undefined {
+  forToday(
+    provider: string,
+    account: string,
+  ): { input: number; output: number; requests: number; cached?: number } | undefined {
     const e = this.entries[`${provider}/${account}`];
     return e && e.day === this.today() ? e : undefined;
   }

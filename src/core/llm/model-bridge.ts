@@ -48,7 +48,12 @@ export class ModelBridge {
     const active = this.d.rotation.active(provider)?.name;
     return this.d.vault
       .accounts(provider)
-      .filter((a) => (a.kind !== 'env' || FROM_VALUES.has(provider)) && !a.needsSignIn && !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now))
+      .filter(
+        (a) =>
+          (a.kind !== 'env' || FROM_VALUES.has(provider)) &&
+          !a.needsSignIn &&
+          !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now),
+      )
       .sort((a, b) => Number(b.name === active) - Number(a.name === active))
       .map((a) => a.name);
   }
@@ -61,13 +66,19 @@ export class ModelBridge {
 
   async *chat(provider: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
     const accounts = this.candidates(provider);
-    if (!accounts.length) throw new Fault('not-found', `No usable ${requireProvider(provider).label} account for this model.`, 'Sign in, or wait until an account is no longer resting.');
+    if (!accounts.length)
+      throw new Fault(
+        'not-found',
+        `No usable ${requireProvider(provider).label} account for this model.`,
+        'Sign in, or wait until an account is no longer resting.',
+      );
     for (let attempt = 0; attempt < Math.min(2, accounts.length); attempt++) {
       const account = accounts[attempt];
       let streamed = false;
       try {
         for await (const ev of this.send(provider, account, req, signal)) {
-          if (!streamed) this.d.log.info(`Language model request for ${provider} served by ${provider}/${account} (${req.model}).`);
+          if (!streamed)
+            this.d.log.info(`Language model request for ${provider} served by ${provider}/${account} (${req.model}).`);
           streamed = true;
           if (ev.type === 'usage') this.d.onUsage?.(provider, account, ev.input, ev.output, ev.cached ?? 0);
           yield ev;
@@ -75,10 +86,13 @@ export class ModelBridge {
         return;
       } catch (e) {
         if (streamed || !(e instanceof ModelError) || signal?.aborted) throw e;
-        if (e.kind === 'rate-limited') this.d.feedback.rateLimited(provider, account, e.retryAt ?? Date.now() + DEFAULT_REST_MS, e.message);
+        if (e.kind === 'rate-limited')
+          this.d.feedback.rateLimited(provider, account, e.retryAt ?? Date.now() + DEFAULT_REST_MS, e.message);
         else if (e.kind === 'unauthorized') await this.d.feedback.refused(provider, account).catch(() => undefined);
         else throw e;
-        this.d.log.warn(`${provider}/${account}: ${e.message}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`);
+        this.d.log.warn(
+          `${provider}/${account}: ${e.message}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`,
+        );
         if (attempt + 1 >= Math.min(2, accounts.length)) throw e;
       }
     }
@@ -95,34 +109,59 @@ export class ModelBridge {
     try {
       key = await this.d.resolver.key(provider, account);
     } catch (e) {
-      if (isFault(e, 'needs-sign-in')) throw new ModelError('unauthorized', `${provider}/${account} needs a new sign-in.`);
+      if (isFault(e, 'needs-sign-in'))
+        throw new ModelError('unauthorized', `${provider}/${account} needs a new sign-in.`);
       throw e;
     }
     const request = this.d.vault.request(provider, account);
     const credential = this.d.vault.credential(provider, account);
     // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
-    const vars = credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
+    const vars =
+      credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
     const signedIn = credential?.type === 'oauth' ? findProvider(provider)?.modelBaseUrl?.(credential, key) : undefined;
     const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? signedIn;
-    return { ...(baseUrl ? { baseUrl } : {}), key, ...(vars ? { vars } : {}), ...(request?.headers ? { headers: request.headers } : {}) };
+    return {
+      ...(baseUrl ? { baseUrl } : {}),
+      key,
+      ...(vars ? { vars } : {}),
+      ...(request?.headers ? { headers: request.headers } : {}),
+    };
   }
 
   private pi(): Promise<PiModels> {
     const started = Date.now();
-    this.loaded ??= this.d.load().then((m) => (this.d.log.info(`Loaded pi's model layer in ${Date.now() - started} ms.`), m)).catch((e: unknown) => {
-      this.loaded = undefined;
-      throw new Fault('not-found', `Pi Accounts could not load its model layer: ${(e as Error).message}`, 'Reinstall the extension; the log has the details.');
-    });
+    this.loaded ??= this.d
+      .load()
+      .then((m) => (this.d.log.info(`Loaded pi's model layer in ${Date.now() - started} ms.`), m))
+      .catch((e: unknown) => {
+        this.loaded = undefined;
+        throw new Fault(
+          'not-found',
+          `Pi Accounts could not load its model layer: ${(e as Error).message}`,
+          'Reinstall the extension; the log has the details.',
+        );
+      });
     return this.loaded;
   }
 
-  private async *send(provider: string, account: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
+  private async *send(
+    provider: string,
+    account: string,
+    req: ChatRequest,
+    signal?: AbortSignal,
+  ): AsyncGenerator<StreamEvent> {
     const endpoint = await this.endpoint(provider, account);
     const p = requireProvider(provider);
     const options = endpoint.vars && p.streamOptions ? defined(p.streamOptions(endpoint.vars, req.model)) : undefined;
     const pi = await this.pi();
-    yield* pi.streamModel(provider, req, { ...endpoint, ...(options ? { options } : {}) }, { label: p.label, signal, fail: (kind, message, retryAt) => new ModelError(kind, message, retryAt) });
+    yield* pi.streamModel(
+      provider,
+      req,
+      { ...endpoint, ...(options ? { options } : {}) },
+      { label: p.label, signal, fail: (kind, message, retryAt) => new ModelError(kind, message, retryAt) },
+    );
   }
 }
 
-const defined = (o: Record<string, string | undefined>): Record<string, string> => Object.fromEntries(Object.entries(o).filter((kv): kv is [string, string] => !!kv[1]));
+const defined = (o: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(o).filter((kv): kv is [string, string] => !!kv[1]));

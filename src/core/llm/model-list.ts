@@ -39,10 +39,17 @@ export class ModelList {
   }
 
   /** Fetches a Chat Completions provider's list when the cached one is older than a day; resolves true if it changed. */
-  refresh(provider: string, builtIn: readonly ModelSpec[], baseUrl: string | undefined, key: string, http: HttpOptions = {}): Promise<boolean> {
+  refresh(
+    provider: string,
+    builtIn: readonly ModelSpec[],
+    baseUrl: string | undefined,
+    key: string,
+    http: HttpOptions = {},
+  ): Promise<boolean> {
     const at = this.cache[provider]?.at;
     const first = builtIn[0];
-    if (first?.api !== 'openai-completions' || (at !== undefined && this.now() - at < DAY)) return Promise.resolve(false);
+    if (first?.api !== 'openai-completions' || (at !== undefined && this.now() - at < DAY))
+      return Promise.resolve(false);
     const url = baseUrl ?? first.baseUrl;
     let run = this.inflight.get(provider);
     if (!run) {
@@ -54,7 +61,11 @@ export class ModelList {
 
   private async fetch(provider: string, baseUrl: string, key: string, http: HttpOptions): Promise<boolean> {
     try {
-      const res = await getJson(`${baseUrl.replace(/\/+$/, '')}/models`, { timeoutMs: 10_000, ...http, headers: { authorization: `Bearer ${key}` } });
+      const res = await getJson(`${baseUrl.replace(/\/+$/, '')}/models`, {
+        timeoutMs: 10_000,
+        ...http,
+        headers: { authorization: `Bearer ${key}` },
+      });
       const parsed = listSchema.safeParse(res.json);
       if (res.status !== 200 || !parsed.success) return false;
       const ids = parsed.data.data.map((m) => m.id).sort();

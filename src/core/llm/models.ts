@@ -3,7 +3,16 @@
 // Completions and Responses, the Codex backend, GitHub Copilot, Google, Vertex, Azure, Mistral).
 // This file is its own bundle (dist/pi-ai.js), loaded on first use: pi-ai and the provider SDKs
 // never load at activation. Only plain data and the bridge's own events cross this boundary.
-import type { Api, AssistantMessage, Context, ImageContent, Message, Model, TextContent, Tool } from '@mariozechner/pi-ai' with { 'resolution-mode': 'import' };
+import type {
+  Api,
+  AssistantMessage,
+  Context,
+  ImageContent,
+  Message,
+  Model,
+  TextContent,
+  Tool,
+} from '@mariozechner/pi-ai' with { 'resolution-mode': 'import' };
 import { bounded } from '../redact';
 import type { ChatMessage, ChatRequest, Endpoint, ModelSpec, StreamEvent } from './chat';
 
@@ -11,7 +20,11 @@ import type { ChatMessage, ChatRequest, Endpoint, ModelSpec, StreamEvent } from 
  * How a failure becomes the bridge's ModelError. Passed in, not imported: this file is a separate
  * bundle, and a class of its own copy would fail the bridge's `instanceof` checks.
  */
-export type Fail = (kind: 'rate-limited' | 'unauthorized' | 'server' | 'request' | 'stream', message: string, retryAt?: number) => Error;
+export type Fail = (
+  kind: 'rate-limited' | 'unauthorized' | 'server' | 'request' | 'stream',
+  message: string,
+  retryAt?: number,
+) => Error;
 
 // Imported dynamically: pi-ai is ESM-only and this file compiles to CommonJS (unit tests load it
 // as it is; esbuild inlines it into the bundle).
@@ -27,7 +40,16 @@ export async function catalog(wanted: readonly string[]): Promise<Record<string,
   const out: Record<string, ModelSpec[]> = {};
   for (const p of wanted) {
     if (!known.has(p) || UNSERVED.has(p)) continue;
-    out[p] = getModels(p as never).map((m: Model<Api>) => ({ id: m.id, name: m.name, api: m.api, baseUrl: m.baseUrl, contextWindow: m.contextWindow, maxTokens: m.maxTokens, reasoning: m.reasoning, images: m.input.includes('image') }));
+    out[p] = getModels(p as never).map((m: Model<Api>) => ({
+      id: m.id,
+      name: m.name,
+      api: m.api,
+      baseUrl: m.baseUrl,
+      contextWindow: m.contextWindow,
+      maxTokens: m.maxTokens,
+      reasoning: m.reasoning,
+      images: m.input.includes('image'),
+    }));
   }
   return out;
 }
@@ -49,7 +71,14 @@ export function baseUrlOf(registry: string, e: Endpoint): string {
   return e.baseUrl ?? registry.replace(/\{([A-Z_][A-Z0-9_]*)\}/g, (all, name: string) => e.vars?.[name] ?? all);
 }
 
-const ZERO = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
+const ZERO = {
+  input: 0,
+  output: 0,
+  cacheRead: 0,
+  cacheWrite: 0,
+  totalTokens: 0,
+  cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+};
 
 /** VS Code's turns as pi's context: tool results become their own messages, named after their call. */
 export function contextOf(req: ChatRequest, model: Model<Api>): Context {
@@ -63,22 +92,58 @@ export function contextOf(req: ChatRequest, model: Model<Api>): Context {
         if (p.type === 'text' && p.text) content.push({ type: 'text', text: p.text });
         else if (p.type === 'tool_call') {
           names.set(p.id, p.name);
-          content.push({ type: 'toolCall', id: p.id, name: p.name, arguments: (p.input ?? {}) as Record<string, unknown> });
+          content.push({
+            type: 'toolCall',
+            id: p.id,
+            name: p.name,
+            arguments: (p.input ?? {}) as Record<string, unknown>,
+          });
         }
       }
-      if (content.length) messages.push({ role: 'assistant', content, api: model.api, provider: model.provider, model: model.id, usage: ZERO, stopReason: content.some((c) => c.type === 'toolCall') ? 'toolUse' : 'stop', timestamp: now });
+      if (content.length)
+        messages.push({
+          role: 'assistant',
+          content,
+          api: model.api,
+          provider: model.provider,
+          model: model.id,
+          usage: ZERO,
+          stopReason: content.some((c) => c.type === 'toolCall') ? 'toolUse' : 'stop',
+          timestamp: now,
+        });
       continue;
     }
-    for (const p of m.parts) if (p.type === 'tool_result') messages.push({ role: 'toolResult', toolCallId: p.callId, toolName: names.get(p.callId) ?? 'tool', content: [{ type: 'text', text: p.content }], isError: false, timestamp: now });
+    for (const p of m.parts)
+      if (p.type === 'tool_result')
+        messages.push({
+          role: 'toolResult',
+          toolCallId: p.callId,
+          toolName: names.get(p.callId) ?? 'tool',
+          content: [{ type: 'text', text: p.content }],
+          isError: false,
+          timestamp: now,
+        });
     const content = userContent(m);
     if (content.length) messages.push({ role: 'user', content, timestamp: now });
   }
-  const tools: Tool[] | undefined = req.tools?.length ? req.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.inputSchema as Tool['parameters'] })) : undefined;
+  const tools: Tool[] | undefined = req.tools?.length
+    ? req.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        parameters: t.inputSchema as Tool['parameters'],
+      }))
+    : undefined;
   return { ...(req.system ? { systemPrompt: req.system } : {}), messages, ...(tools ? { tools } : {}) };
 }
 
 function userContent(m: ChatMessage): (TextContent | ImageContent)[] {
-  return m.parts.flatMap((p): (TextContent | ImageContent)[] => (p.type === 'text' && p.text ? [{ type: 'text', text: p.text }] : p.type === 'image' ? [{ type: 'image', data: p.data, mimeType: p.mimeType }] : []));
+  return m.parts.flatMap((p): (TextContent | ImageContent)[] =>
+    p.type === 'text' && p.text
+      ? [{ type: 'text', text: p.text }]
+      : p.type === 'image'
+        ? [{ type: 'image', data: p.data, mimeType: p.mimeType }]
+        : [],
+  );
 }
 
 /**
@@ -86,7 +151,12 @@ function userContent(m: ChatMessage): (TextContent | ImageContent)[] {
  * event with a message; the HTTP status (seen in `onResponse`, or leading the SDK's message) makes
  * it a ModelError rotation understands. The SDKs' own retries are off: rotation decides.
  */
-export async function* streamModel(provider: string, req: ChatRequest, e: Endpoint, o: { readonly label: string; readonly fail: Fail; readonly signal?: AbortSignal }): AsyncGenerator<StreamEvent> {
+export async function* streamModel(
+  provider: string,
+  req: ChatRequest,
+  e: Endpoint,
+  o: { readonly label: string; readonly fail: Fail; readonly signal?: AbortSignal },
+): AsyncGenerator<StreamEvent> {
   const { signal, fail } = o;
   const model = await modelOf(provider, req.model, e, fail);
   const { stream, streamSimple } = await piAi();
@@ -106,11 +176,17 @@ export async function* streamModel(provider: string, req: ChatRequest, e: Endpoi
   };
   // streamSimple passes only the common options on; provider options need the provider's stream.
   const context = contextOf(req, model);
-  const events = e.options ? stream(model, context, { ...base, ...e.options }) : streamSimple(model, context, { ...base, ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}) });
+  const events = e.options
+    ? stream(model, context, { ...base, ...e.options })
+    : streamSimple(model, context, {
+        ...base,
+        ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}),
+      });
   for await (const ev of events) {
     if (ev.type === 'text_delta') yield { type: 'text', text: ev.delta };
     else if (ev.type === 'thinking_delta') yield { type: 'thinking', text: ev.delta };
-    else if (ev.type === 'toolcall_end') yield { type: 'tool_call', id: ev.toolCall.id, name: ev.toolCall.name, input: ev.toolCall.arguments };
+    else if (ev.type === 'toolcall_end')
+      yield { type: 'tool_call', id: ev.toolCall.id, name: ev.toolCall.name, input: ev.toolCall.arguments };
     else if (ev.type === 'done') {
       const u = ev.message.usage;
       yield { type: 'usage', input: u.input + u.cacheRead + u.cacheWrite, output: u.output, cached: u.cacheRead };
@@ -122,7 +198,14 @@ export async function* streamModel(provider: string, req: ChatRequest, e: Endpoi
 }
 
 /** A pi-ai failure as a ModelError: 429/529 rest the account until Retry-After, 401/403 mark it. */
-export function failure(fail: Fail, label: string, message: string, seen: number, headers: Record<string, string>, now = Date.now()): Error {
+export function failure(
+  fail: Fail,
+  label: string,
+  message: string,
+  seen: number,
+  headers: Record<string, string>,
+  now = Date.now(),
+): Error {
   const lead = /^(\d{3})\b/.exec(message)?.[1];
   const status = seen >= 400 ? seen : lead ? Number(lead) : 0;
   const what = `${label} ${status ? `answered ${status}` : 'failed'}: ${bounded(message.replace(/^\d{3}\s*/, ''))}`;

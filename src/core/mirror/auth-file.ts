@@ -1,5 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, fstatSync, ftruncateSync, fsyncSync, lstatSync, openSync, promises as fs, readFileSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  ftruncateSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  promises as fs,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type * as Lockfile from 'proper-lockfile';
 import * as z from 'zod/mini';
@@ -45,20 +61,36 @@ export function parseAuthJson(raw: string | Uint8Array, path: string): AuthData 
   } catch (e) {
     throw corrupt(path, e instanceof TypeError ? 'it is not valid UTF-8 text' : (e as Error).message);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw corrupt(path, 'the top level is not a JSON object');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw corrupt(path, 'the top level is not a JSON object');
   return json as AuthData;
 }
 
 function corrupt(path: string, why: string): Fault {
-  return new Fault('mirror-corrupt', `pi's auth.json (${path}) cannot be read: ${why}. Pi Accounts left it unchanged and will not write to it.`, 'Open the file and fix or remove it; your accounts in VS Code are safe.', { path });
+  return new Fault(
+    'mirror-corrupt',
+    `pi's auth.json (${path}) cannot be read: ${why}. Pi Accounts left it unchanged and will not write to it.`,
+    'Open the file and fix or remove it; your accounts in VS Code are safe.',
+    { path },
+  );
 }
 
 function ioFault(path: string, e: unknown): Fault {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ELOCKED') {
-    return new Fault('mirror-locked', `pi's auth.json (${path}) is locked by another program.`, 'Try again in a moment; if it stays locked, close pi and retry.', { path });
+    return new Fault(
+      'mirror-locked',
+      `pi's auth.json (${path}) is locked by another program.`,
+      'Try again in a moment; if it stays locked, close pi and retry.',
+      { path },
+    );
   }
-  return new Fault('mirror-io', `Could not update pi's auth.json (${path}): ${err.code ?? err.message}.`, 'Check that the folder exists and is writable, or change "piAccounts.mirror.path".', { path });
+  return new Fault(
+    'mirror-io',
+    `Could not update pi's auth.json (${path}): ${err.code ?? err.message}.`,
+    'Check that the folder exists and is writable, or change "piAccounts.mirror.path".',
+    { path },
+  );
 }
 
 export async function readAuthFile(path: string): Promise<AuthData | undefined> {
@@ -84,7 +116,10 @@ export interface UpdateResult {
  * An unparseable file is never written. `change` may await (a token refresh): the lock is kept
  * fresh meanwhile, and pi waits for it as it does for its own refreshes.
  */
-export function updateAuthFile(path: string, change: (data: AuthData) => boolean | Promise<boolean>): Promise<UpdateResult> {
+export function updateAuthFile(
+  path: string,
+  change: (data: AuthData) => boolean | Promise<boolean>,
+): Promise<UpdateResult> {
   return withAuthLock(path, async (target) => {
     await sweepDeadTempsNowAndThen(target);
     const { raw, owner } = readLocked(target);
@@ -137,7 +172,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
  */
 async function acquireLock(path: string): Promise<() => void> {
   const deadline = Date.now() + GIVE_UP_MS;
-  for (let madeFolder = false; ; ) {
+  for (let madeFolder = false; ;) {
     try {
       return lockfile().lockSync(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
     } catch (e) {
@@ -233,8 +268,10 @@ async function sweepDeadTemps(target: string): Promise<void> {
   const prefix = tempPrefix(target);
   const names = await fs.readdir(dirname(target)).catch(() => [] as string[]);
   for (const name of names) {
-    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : NaN;
-    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await fs.rm(join(dirname(target), name), { force: true });
+    const pid =
+      name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid))
+      await fs.rm(join(dirname(target), name), { force: true });
   }
 }
 

@@ -25,7 +25,11 @@ export interface SyncReport {
  * pi refreshed our account in auth.json when the entry there is an OAuth credential of the same
  * account with a later expiry. Its tokens are then the live ones: ours may already be spent.
  */
-export function refreshedByPi(ours: Credential, found: unknown, oauth: OAuthProvider | undefined): OAuthCredential | undefined {
+export function refreshedByPi(
+  ours: Credential,
+  found: unknown,
+  oauth: OAuthProvider | undefined,
+): OAuthCredential | undefined {
   if (ours.type !== 'oauth' || !oauth) return undefined;
   const r = oauthCredentialSchema.safeParse(found);
   if (!r.success || r.data.expires <= ours.expires || !oauth.sameAccount(ours, r.data)) return undefined;
@@ -72,7 +76,8 @@ export class AuthMirror {
       const def = this.accounts.active(provider);
       const credential = def && this.vault.credential(provider, def.name);
       // What pi reads there, and only that: values-only accounts live in the environment.
-      if (credential?.type === 'api_key') out[provider] = { account: def!.name, credential: { type: 'api_key', key: credential.key } };
+      if (credential?.type === 'api_key')
+        out[provider] = { account: def!.name, credential: { type: 'api_key', key: credential.key } };
       else if (credential?.type === 'oauth') out[provider] = { account: def!.name, credential };
     }
     return out;
@@ -98,7 +103,11 @@ export class AuthMirror {
         await updateAuthFile(path, async (data) => {
           const cur = data[provider];
           const curFp = cur === undefined ? undefined : fingerprint(cur);
-          const ourEntryChanged = cur !== undefined && accounts[provider] === account && owned[provider] !== undefined && curFp !== owned[provider];
+          const ourEntryChanged =
+            cur !== undefined &&
+            accounts[provider] === account &&
+            owned[provider] !== undefined &&
+            curFp !== owned[provider];
           const r = await step(ourEntryChanged ? cur : undefined);
           done = { result: r.result };
           if (r.adopted && curFp) owned[provider] = curFp;
@@ -143,7 +152,10 @@ export class AuthMirror {
         if (wanted) {
           const entry = wanted.credential;
           const fp = fingerprint(entry);
-          const piVersion = owned[provider] !== undefined && accounts[provider] === wanted.account ? refreshedByPi(entry, cur, this.oauth(provider)) : undefined;
+          const piVersion =
+            owned[provider] !== undefined && accounts[provider] === wanted.account
+              ? refreshedByPi(entry, cur, this.oauth(provider))
+              : undefined;
           if (curFp === fp) {
             owned[provider] = fp;
           } else if (piVersion) {
@@ -173,7 +185,14 @@ export class AuthMirror {
     });
     await this.state.write(withFilePart(state, path, owned, accounts));
     for (const a of adoptions) await this.vault.updateCredential(a.provider, a.account, a.credential);
-    return { path, ...result, conflicts, foreign, removed, adopted: adoptions.map((a) => `${a.provider}/${a.account}`) };
+    return {
+      path,
+      ...result,
+      conflicts,
+      foreign,
+      removed,
+      adopted: adoptions.map((a) => `${a.provider}/${a.account}`),
+    };
   }
 
   /** Entries in auth.json (literal API keys, and OAuth sign-ins pi made) that are not yet accounts here. */
@@ -187,16 +206,30 @@ export class AuthMirror {
       const oauth = oauthCredentialSchema.safeParse(value);
       if (oauth.success) {
         if (known.has(oauth.data.refresh) || known.has(oauth.data.access)) continue;
-        if (this.oauth(provider)) candidates.push({ provider, credential: oauth.data, keyTail: keyTail(oauth.data.access), fingerprint: fingerprint(value) });
+        if (this.oauth(provider))
+          candidates.push({
+            provider,
+            credential: oauth.data,
+            keyTail: keyTail(oauth.data.access),
+            fingerprint: fingerprint(value),
+          });
         else skipped.push({ provider, why: 'Pi Accounts cannot refresh this kind of sign-in yet' });
         continue;
       }
       const entry = asApiKeyEntry(value);
       if (!entry || known.has(entry.key)) continue;
-      if (entry.key.startsWith('!')) skipped.push({ provider, why: 'its key is a shell command, which Pi Accounts never runs' });
-      else if (ENV_REFERENCE.test(entry.key)) skipped.push({ provider, why: `its key names the environment variable ${entry.key}, not a key` });
+      if (entry.key.startsWith('!'))
+        skipped.push({ provider, why: 'its key is a shell command, which Pi Accounts never runs' });
+      else if (ENV_REFERENCE.test(entry.key))
+        skipped.push({ provider, why: `its key names the environment variable ${entry.key}, not a key` });
       else if (apiKeyProblem(entry.key)) skipped.push({ provider, why: apiKeyProblem(entry.key)! });
-      else candidates.push({ provider, credential: { type: 'api_key', key: entry.key }, keyTail: keyTail(entry.key), fingerprint: fingerprint(value) });
+      else
+        candidates.push({
+          provider,
+          credential: { type: 'api_key', key: entry.key },
+          keyTail: keyTail(entry.key),
+          fingerprint: fingerprint(value),
+        });
     }
     return { candidates, skipped };
   }
@@ -226,6 +259,11 @@ function filePart(state: MirrorState, path: string) {
   return { owned: { ...(state.owned[path] ?? {}) }, accounts: { ...(state.accounts?.[path] ?? {}) } };
 }
 
-function withFilePart(state: MirrorState, path: string, owned: Record<string, string>, accounts: Record<string, string>): MirrorState {
+function withFilePart(
+  state: MirrorState,
+  path: string,
+  owned: Record<string, string>,
+  accounts: Record<string, string>,
+): MirrorState {
   return { owned: { ...state.owned, [path]: owned }, accounts: { ...state.accounts, [path]: accounts } };
 }

@@ -8,11 +8,17 @@ import { refreshedByPi, type AuthMirror } from './auth-mirror';
  * step the entry pi may have refreshed; any other account (or all, with the mirror off) under a
  * private lock file, so two windows still never refresh at once.
  */
-export function lockedRun(o: { mirror: () => AuthMirror | undefined; privateLock: string; active: ActiveAccounts }): LockedRun {
+export function lockedRun(o: {
+  mirror: () => AuthMirror | undefined;
+  privateLock: string;
+  active: ActiveAccounts;
+}): LockedRun {
   return (provider, account, step) => {
     const mirror = o.mirror();
     if (mirror && o.active.active(provider)?.name === account) {
-      return mirror.underLock(provider, account, (piVersion) => step((current, impl) => refreshedByPi(current, piVersion, impl)));
+      return mirror.underLock(provider, account, (piVersion) =>
+        step((current, impl) => refreshedByPi(current, piVersion, impl)),
+      );
     }
     return withFileLock(o.privateLock, async () => (await step(() => undefined)).result);
   };

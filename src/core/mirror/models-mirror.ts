@@ -37,7 +37,10 @@ export interface ModelsReport {
 type Fields = { baseUrl?: string; headers?: Record<string, string> };
 const fieldsOf = (entry: unknown): Fields => {
   const e = (entry && typeof entry === 'object' ? entry : {}) as Record<string, unknown>;
-  return { ...(e.baseUrl !== undefined ? { baseUrl: e.baseUrl as string } : {}), ...(e.headers !== undefined ? { headers: e.headers as Record<string, string> } : {}) };
+  return {
+    ...(e.baseUrl !== undefined ? { baseUrl: e.baseUrl as string } : {}),
+    ...(e.headers !== undefined ? { headers: e.headers as Record<string, string> } : {}),
+  };
 };
 const isEmpty = (f: Fields) => f.baseUrl === undefined && f.headers === undefined;
 
@@ -66,8 +69,15 @@ export class ModelsMirror {
       const r: RequestOverrides | undefined = active && this.vault.request(provider, active.name);
       if (!r) continue;
       // pi resolves a header value starting with "!" by running it as a command: never hand it one.
-      const headers = Object.fromEntries(Object.entries(r.headers ?? {}).filter(([name, v]) => !v.startsWith('!') || (refused.push(`${provider}: ${name}`), false)));
-      const f: Fields = { ...(r.baseUrl ? { baseUrl: r.baseUrl } : {}), ...(Object.keys(headers).length ? { headers } : {}) };
+      const headers = Object.fromEntries(
+        Object.entries(r.headers ?? {}).filter(
+          ([name, v]) => !v.startsWith('!') || (refused.push(`${provider}: ${name}`), false),
+        ),
+      );
+      const f: Fields = {
+        ...(r.baseUrl ? { baseUrl: r.baseUrl } : {}),
+        ...(Object.keys(headers).length ? { headers } : {}),
+      };
       if (!isEmpty(f)) want[provider] = f;
     }
     return { want, refused };
@@ -90,8 +100,16 @@ export class ModelsMirror {
     if (Object.keys(want).length || Object.keys(owned).length) {
       try {
         ({ written } = await updateAuthFile(path, (data) => {
-          if (data.providers !== undefined && (typeof data.providers !== 'object' || data.providers === null || Array.isArray(data.providers))) {
-            throw new Fault('mirror-corrupt', `pi's models.json (${path}) has a "providers" that is not an object. Pi Accounts left it unchanged.`, 'Fix the file; pi cannot read it either.', { path });
+          if (
+            data.providers !== undefined &&
+            (typeof data.providers !== 'object' || data.providers === null || Array.isArray(data.providers))
+          ) {
+            throw new Fault(
+              'mirror-corrupt',
+              `pi's models.json (${path}) has a "providers" that is not an object. Pi Accounts left it unchanged.`,
+              'Fix the file; pi cannot read it either.',
+              { path },
+            );
           }
           const providers = (data.providers ?? {}) as Record<string, Record<string, unknown>>;
           let changed = false;
@@ -129,13 +147,19 @@ export class ModelsMirror {
         }));
       } catch (e) {
         if (isFault(e, 'mirror-corrupt') && !/models\.json/.test(e.message)) {
-          throw new Fault('mirror-corrupt', `pi's models.json (${path}) cannot be read as plain JSON (comments included). Pi Accounts left it unchanged, so pi does not get the accounts' base URLs and headers.`, 'Fix or remove the file, or move the comments out of it.', { path });
+          throw new Fault(
+            'mirror-corrupt',
+            `pi's models.json (${path}) cannot be read as plain JSON (comments included). Pi Accounts left it unchanged, so pi does not get the accounts' base URLs and headers.`,
+            'Fix or remove the file, or move the comments out of it.',
+            { path },
+          );
         }
         throw e;
       }
     }
     // Only on a change: every window hears each write to secret storage.
-    if (JSON.stringify(owned) !== JSON.stringify(state[path] ?? {})) await this.store.store(MODELS_STATE_KEY, JSON.stringify({ ...state, [path]: owned }));
+    if (JSON.stringify(owned) !== JSON.stringify(state[path] ?? {}))
+      await this.store.store(MODELS_STATE_KEY, JSON.stringify({ ...state, [path]: owned }));
     this.last = { path, written, conflicts, owned: Object.keys(owned), refused };
     return this.last;
   }

@@ -10,7 +10,11 @@ export interface FileWatch {
  * created. The folder is watched, not the file: pi and editors replace files, which would
  * leave a file watch on a dead inode. A missing folder is checked again every few seconds.
  */
-export function watchFile(path: () => string, onChange: () => void, opts: { debounceMs?: number; retryMs?: number } = {}): FileWatch {
+export function watchFile(
+  path: () => string,
+  onChange: () => void,
+  opts: { debounceMs?: number; retryMs?: number } = {},
+): FileWatch {
   let watcher: FSWatcher | undefined;
   let watched: string | undefined; // folder path and inode: a folder deleted and made again is new
   let timer: ReturnType<typeof setTimeout> | undefined;

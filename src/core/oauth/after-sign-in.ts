@@ -30,7 +30,9 @@ export class AfterSignIn {
     if (!hook || credential.type !== 'oauth') return;
     const key = `${provider}/${account}`;
     this.problems.delete(key);
-    const r = await hook(credential, { key, http: this.d.http() ?? {}, base: this.d.base(provider) }).catch((e: unknown): { log?: string; problem?: string } => ({ problem: describe(e) }));
+    const r = await hook(credential, { key, http: this.d.http() ?? {}, base: this.d.base(provider) }).catch(
+      (e: unknown): { log?: string; problem?: string } => ({ problem: describe(e) }),
+    );
     if (r.log) this.d.log.info(r.log);
     if (r.problem) {
       this.problems.set(key, r.problem);

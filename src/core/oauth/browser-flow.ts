@@ -34,14 +34,33 @@ export async function browserCodeFlow(ui: LoginUi, opts: BrowserFlowOptions): Pr
   let loopback: Awaited<ReturnType<typeof startLoopback>> | undefined;
   if (await ui.loopbackReachable(`http://localhost:${opts.port}${opts.path}`)) {
     try {
-      loopback = await startLoopback({ port: opts.port, path: opts.path, state, signal: ui.signal, timeoutMs: 10 * 60_000 });
+      loopback = await startLoopback({
+        port: opts.port,
+        path: opts.path,
+        state,
+        signal: ui.signal,
+        timeoutMs: 10 * 60_000,
+      });
     } catch (e) {
       if (!isFault(e, 'port-in-use')) throw e;
     }
   }
   const redirectUri = `http://localhost:${loopback?.port ?? opts.port}${opts.path}`; // tests bind port 0
-  const query = new URLSearchParams({ ...opts.params, response_type: 'code', client_id: opts.clientId, redirect_uri: redirectUri, code_challenge: pkce.challenge, code_challenge_method: 'S256', state });
-  const code = await codeFromBrowser(ui, loopback, `${opts.authorizeUrl}?${query}`, (text) => parsePastedCode(text, state).code);
+  const query = new URLSearchParams({
+    ...opts.params,
+    response_type: 'code',
+    client_id: opts.clientId,
+    redirect_uri: redirectUri,
+    code_challenge: pkce.challenge,
+    code_challenge_method: 'S256',
+    state,
+  });
+  const code = await codeFromBrowser(
+    ui,
+    loopback,
+    `${opts.authorizeUrl}?${query}`,
+    (text) => parsePastedCode(text, state).code,
+  );
   return { code, verifier: pkce.verifier, state, redirectUri };
 }
 
@@ -49,18 +68,37 @@ export async function browserCodeFlow(ui: LoginUi, opts: BrowserFlowOptions): Pr
  * Opens `url`, then takes the code from whichever comes first: the loopback (when there is
  * one) or what the person pastes (`parse` turns the pasted text into the code). Closes both.
  */
-export async function codeFromBrowser(ui: LoginUi, loopback: Loopback | undefined, url: string, parse: (pasted: string) => string): Promise<string> {
+export async function codeFromBrowser(
+  ui: LoginUi,
+  loopback: Loopback | undefined,
+  url: string,
+  parse: (pasted: string) => string,
+): Promise<string> {
   const withdraw = new AbortController();
   try {
     await ui.openBrowser(url);
-    ui.progress?.(loopback ? 'Finish signing in in your browser…' : 'Finish signing in in your browser, then paste the code it shows…');
+    ui.progress?.(
+      loopback
+        ? 'Finish signing in in your browser…'
+        : 'Finish signing in in your browser, then paste the code it shows…',
+    );
     const pasted = ui
-      .pasteCode(loopback ? 'If the browser cannot return to VS Code, paste the code or the whole address it shows here' : 'Paste the code (or the whole address) the browser shows after you sign in', withdraw.signal)
+      .pasteCode(
+        loopback
+          ? 'If the browser cannot return to VS Code, paste the code or the whole address it shows here'
+          : 'Paste the code (or the whole address) the browser shows after you sign in',
+        withdraw.signal,
+      )
       .then(parse);
     pasted.catch(() => undefined);
     // With the loopback listening, dismissing the paste box is not giving up: the browser may
     // still come back. Only the flow's own signal (Cancel on the progress) ends it then.
-    return loopback ? await Promise.race([loopback.code, pasted.catch((e) => (isFault(e, 'aborted') && !ui.signal.aborted ? never() : Promise.reject(e)))]) : await pasted;
+    return loopback
+      ? await Promise.race([
+          loopback.code,
+          pasted.catch((e) => (isFault(e, 'aborted') && !ui.signal.aborted ? never() : Promise.reject(e))),
+        ])
+      : await pasted;
   } finally {
     withdraw.abort();
     await loopback?.close();

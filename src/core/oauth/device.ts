@@ -22,7 +22,8 @@ export const MIN_INTERVAL_S = 1;
 export const MAX_INTERVAL_S = 60;
 const MIN_CODE_LIFETIME_S = 10;
 const MAX_CODE_LIFETIME_S = 3600;
-const within = (n: number, min: number, max: number, fallback: number) => (Number.isNaN(n) ? fallback : Math.min(Math.max(n, min), max));
+const within = (n: number, min: number, max: number, fallback: number) =>
+  Number.isNaN(n) ? fallback : Math.min(Math.max(n, min), max);
 
 export interface DeviceCode {
   readonly deviceCode: string;
@@ -36,7 +37,11 @@ export interface DeviceCode {
 export function parseDeviceCode(res: HttpResponse, defaultInterval = 5): DeviceCode {
   const parsed = deviceSchema.safeParse(res.json);
   if (res.status !== 200 || !parsed.success) {
-    throw new Fault('oauth', `Could not start the device sign-in: the server answered ${res.status}${codeText(oauthErrorCode(res))}.`, 'Try again in a moment.');
+    throw new Fault(
+      'oauth',
+      `Could not start the device sign-in: the server answered ${res.status}${codeText(oauthErrorCode(res))}.`,
+      'Try again in a moment.',
+    );
   }
   const d = parsed.data;
   return {
@@ -66,7 +71,11 @@ const MARGIN = 1.1;
  * new interval), expired_token and access_denied end it with a typed fault, and so do
  * cancellation and the code's own expiry. Returns the successful token response.
  */
-export async function pollDeviceToken(code: DeviceCode, poll: () => Promise<HttpResponse>, opts: PollOptions = {}): Promise<HttpResponse> {
+export async function pollDeviceToken(
+  code: DeviceCode,
+  poll: () => Promise<HttpResponse>,
+  opts: PollOptions = {},
+): Promise<HttpResponse> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? abortableSleep;
   const deadline = now() + code.expiresIn * 1000;
@@ -86,33 +95,55 @@ export async function pollDeviceToken(code: DeviceCode, poll: () => Promise<Http
         continue;
       case 'slow_down': {
         const asked = z.object({ interval: seconds }).safeParse(res.json);
-        interval = within(Math.max(interval + SLOW_DOWN_STEP_MS, asked.success ? Number(asked.data.interval) * 1000 : 0), MIN_INTERVAL_S * 1000, maxInterval, maxInterval);
+        interval = within(
+          Math.max(interval + SLOW_DOWN_STEP_MS, asked.success ? Number(asked.data.interval) * 1000 : 0),
+          MIN_INTERVAL_S * 1000,
+          maxInterval,
+          maxInterval,
+        );
         slowed = true;
         continue;
       }
       case 'expired_token':
         throw expired(code, slowed);
       case 'access_denied':
-        throw new Fault('denied', 'The sign-in was declined in the browser.', 'Start the sign-in again and approve access.');
+        throw new Fault(
+          'denied',
+          'The sign-in was declined in the browser.',
+          'Start the sign-in again and approve access.',
+        );
       default:
-        throw new Fault(res.status >= 500 ? 'network' : 'oauth', `The device sign-in failed: the server answered ${res.status}${codeText(error)}.`, 'Start the sign-in again.');
+        throw new Fault(
+          res.status >= 500 ? 'network' : 'oauth',
+          `The device sign-in failed: the server answered ${res.status}${codeText(error)}.`,
+          'Start the sign-in again.',
+        );
     }
   }
 }
 
 function expired(code: DeviceCode, slowed: boolean): Fault {
-  const drift = slowed ? ' The server asked us to slow down: if this machine is a VM or WSL, check that its clock is right.' : '';
-  return new Fault('expired', `The code ${code.userCode} expired before it was approved.${drift}`, 'Start the sign-in again and enter the new code.');
+  const drift = slowed
+    ? ' The server asked us to slow down: if this machine is a VM or WSL, check that its clock is right.'
+    : '';
+  return new Fault(
+    'expired',
+    `The code ${code.userCode} expired before it was approved.${drift}`,
+    'Start the sign-in again and enter the new code.',
+  );
 }
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(aborted());
     // setTimeout takes at most 2^31-1 ms; anything longer fires after 1 ms.
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.min(ms, 2 ** 31 - 1));
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.min(ms, 2 ** 31 - 1),
+    );
     const onAbort = () => {
       clearTimeout(t);
       reject(aborted());

@@ -21,5 +21,9 @@ export function requireExternalUrl(url: string): URL {
 }
 
 function refused(what: string): Fault {
-  return new Fault('oauth', `Refused to open ${what}: sign-in pages must use https.`, 'Report this to the provider; nothing was opened.');
+  return new Fault(
+    'oauth',
+    `Refused to open ${what}: sign-in pages must use https.`,
+    'Report this to the provider; nothing was opened.',
+  );
 }

@@ -47,19 +47,31 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
       res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(page(title, body));
     };
-    if (!allowedHosts.has(req.headers.host ?? '')) return reply(400, 'Wrong address', 'This page only answers on localhost.');
+    if (!allowedHosts.has(req.headers.host ?? ''))
+      return reply(400, 'Wrong address', 'This page only answers on localhost.');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (req.method !== 'GET' || url.pathname !== opts.path) return reply(404, 'Not found', 'Nothing here.');
     if (opts.state !== undefined && url.searchParams.get('state') !== opts.state) {
-      return reply(400, 'Sign-in not recognised', 'This answer belongs to another sign-in attempt. Return to VS Code and try again.');
+      return reply(
+        400,
+        'Sign-in not recognised',
+        'This answer belongs to another sign-in attempt. Return to VS Code and try again.',
+      );
     }
     const error = url.searchParams.get('error');
     if (error) {
       reply(200, 'Sign-in cancelled', 'You can close this tab and return to VS Code.');
-      return finish(new Fault('denied', `The provider refused the sign-in${codeText(error)}.`, 'Start the sign-in again and approve access in the browser.'));
+      return finish(
+        new Fault(
+          'denied',
+          `The provider refused the sign-in${codeText(error)}.`,
+          'Start the sign-in again and approve access in the browser.',
+        ),
+      );
     }
     const value = (opts.codeParams ?? ['code']).map((k) => url.searchParams.get(k)).find(Boolean);
-    if (!value) return reply(400, 'No code', 'The provider sent no authorization code. Return to VS Code and try again.');
+    if (!value)
+      return reply(400, 'No code', 'The provider sent no authorization code. Return to VS Code and try again.');
     reply(200, 'Signed in', 'You can close this tab and return to VS Code.');
     query = url.searchParams;
     finish(undefined, value);
@@ -85,7 +97,11 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'EADDRINUSE'
-          ? new Fault('port-in-use', `Port ${opts.port} on ${host} is in use, so the browser cannot hand the sign-in back directly.`, 'Paste the code instead, or close the program using that port.')
+          ? new Fault(
+              'port-in-use',
+              `Port ${opts.port} on ${host} is in use, so the browser cannot hand the sign-in back directly.`,
+              'Paste the code instead, or close the program using that port.',
+            )
           : e,
       ),
     );
@@ -97,7 +113,10 @@ export async function startLoopback(opts: LoopbackOptions): Promise<Loopback> {
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.timeoutMs) {
-    timer = setTimeout(() => finish(new Fault('expired', 'The sign-in timed out waiting for the browser.', 'Start the sign-in again.')), opts.timeoutMs);
+    timer = setTimeout(
+      () => finish(new Fault('expired', 'The sign-in timed out waiting for the browser.', 'Start the sign-in again.')),
+      opts.timeoutMs,
+    );
   }
   return { code, query: () => query, port, close };
 }

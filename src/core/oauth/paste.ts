@@ -13,7 +13,12 @@ export interface PastedCode {
  */
 export function parsePastedCode(input: string, expectedState?: string): PastedCode {
   const text = input.trim();
-  if (!text) throw new Fault('oauth', 'Nothing was pasted.', 'Paste the code (or the whole address) the browser showed after you signed in.');
+  if (!text)
+    throw new Fault(
+      'oauth',
+      'Nothing was pasted.',
+      'Paste the code (or the whole address) the browser showed after you signed in.',
+    );
   let code: string | undefined;
   let state: string | undefined;
   let error: string | undefined;
@@ -34,10 +39,24 @@ export function parsePastedCode(input: string, expectedState?: string): PastedCo
   } else {
     code = text;
   }
-  if (error) throw new Fault('denied', `The provider refused the sign-in${codeText(error)}.`, 'Start the sign-in again and approve access in the browser.');
-  if (!code || /\s/.test(code)) throw new Fault('oauth', 'That does not look like a sign-in code.', 'Paste the code (or the whole address) the browser showed after you signed in.');
+  if (error)
+    throw new Fault(
+      'denied',
+      `The provider refused the sign-in${codeText(error)}.`,
+      'Start the sign-in again and approve access in the browser.',
+    );
+  if (!code || /\s/.test(code))
+    throw new Fault(
+      'oauth',
+      'That does not look like a sign-in code.',
+      'Paste the code (or the whole address) the browser showed after you signed in.',
+    );
   if (state !== undefined && expectedState !== undefined && state !== expectedState) {
-    throw new Fault('oauth', 'That code belongs to a different sign-in attempt (state mismatch).', 'Start the sign-in again and paste the code from that attempt.');
+    throw new Fault(
+      'oauth',
+      'That code belongs to a different sign-in attempt (state mismatch).',
+      'Start the sign-in again and paste the code from that attempt.',
+    );
   }
   return { code, state };
 }
@@ -47,6 +66,10 @@ export function parseUrl(text: string): URL {
   try {
     return new URL(text);
   } catch {
-    throw new Fault('oauth', 'That is not a complete web address.', 'Paste the code, or the whole address from the browser\'s address bar after you signed in.');
+    throw new Fault(
+      'oauth',
+      'That is not a complete web address.',
+      "Paste the code, or the whole address from the browser's address bar after you signed in.",
+    );
   }
 }

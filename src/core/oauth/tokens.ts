@@ -54,16 +54,40 @@ export class IssuedRefresh extends Fault {
 export function parseTokenResponse(res: HttpResponse, what: string): TokenResponse {
   const error = oauthErrorCode(res);
   if (error === 'invalid_grant' || error === 'refresh_token_reused') {
-    throw new Fault('needs-sign-in', `${what} was refused (${error}): the saved sign-in is no longer valid.`, 'Sign in again; the account is kept until you do.');
+    throw new Fault(
+      'needs-sign-in',
+      `${what} was refused (${error}): the saved sign-in is no longer valid.`,
+      'Sign in again; the account is kept until you do.',
+    );
   }
-  if (error === 'access_denied') throw new Fault('denied', `${what} was refused (access_denied).`, 'Start the sign-in again and approve access.');
+  if (error === 'access_denied')
+    throw new Fault('denied', `${what} was refused (access_denied).`, 'Start the sign-in again and approve access.');
   // Not retried at once: hammering a rate-limited token endpoint only extends the wait.
-  if (res.status === 429) throw new Fault('oauth', `${what} was rate-limited by the provider (429).`, 'Wait a minute, then try again; the account is kept.');
-  if (res.status >= 500) throw new Fault('network', `${what} failed: the server answered ${res.status}.`, 'The provider has a problem; try again in a moment.');
-  if (res.status !== 200 || error) throw new Fault('oauth', `${what} failed: the server answered ${res.status}${codeText(error)}.`, 'Try signing in again; if it keeps failing, see the log.');
+  if (res.status === 429)
+    throw new Fault(
+      'oauth',
+      `${what} was rate-limited by the provider (429).`,
+      'Wait a minute, then try again; the account is kept.',
+    );
+  if (res.status >= 500)
+    throw new Fault(
+      'network',
+      `${what} failed: the server answered ${res.status}.`,
+      'The provider has a problem; try again in a moment.',
+    );
+  if (res.status !== 200 || error)
+    throw new Fault(
+      'oauth',
+      `${what} failed: the server answered ${res.status}${codeText(error)}.`,
+      'Try signing in again; if it keeps failing, see the log.',
+    );
   const parsed = tokenSchema.safeParse(res.json);
   if (!parsed.success) {
-    const fault = new Fault('oauth', `${what} failed: the server's answer is not a token response.`, 'Try again; if it keeps failing, see the log.');
+    const fault = new Fault(
+      'oauth',
+      `${what} failed: the server's answer is not a token response.`,
+      'Try again; if it keeps failing, see the log.',
+    );
     const issued = (res.json as { refresh_token?: unknown } | undefined)?.refresh_token;
     throw typeof issued === 'string' && issued ? new IssuedRefresh(fault, issued) : fault;
   }
@@ -81,13 +105,21 @@ export const lifetimeNotices = new Emitter<string>();
 /** A lifetime in seconds as pi reads it (a number or a numeric string), clamped to 60 s … 1 year. */
 export function lifetimeSeconds(expiresIn: unknown): number {
   if (expiresIn === undefined) return DEFAULT_LIFETIME_S;
-  const n = typeof expiresIn === 'number' ? expiresIn : typeof expiresIn === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(expiresIn) ? Number(expiresIn) : NaN;
+  const n =
+    typeof expiresIn === 'number'
+      ? expiresIn
+      : typeof expiresIn === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(expiresIn)
+        ? Number(expiresIn)
+        : NaN;
   if (Number.isNaN(n)) {
     lifetimeNotices.fire(`The token answer's expires_in is not a number; assuming ${DEFAULT_LIFETIME_S} s.`);
     return DEFAULT_LIFETIME_S;
   }
   const clamped = Math.min(Math.max(n, MIN_LIFETIME_S), MAX_LIFETIME_S);
-  if (clamped !== n) lifetimeNotices.fire(`The token answer's expires_in (${String(n).slice(0, 24)} s) is outside ${MIN_LIFETIME_S} s … 1 year; using ${clamped} s.`);
+  if (clamped !== n)
+    lifetimeNotices.fire(
+      `The token answer's expires_in (${String(n).slice(0, 24)} s) is outside ${MIN_LIFETIME_S} s … 1 year; using ${clamped} s.`,
+    );
   return clamped;
 }
 

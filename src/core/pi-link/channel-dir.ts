@@ -24,7 +24,11 @@ export function ensurePrivateDir(dir: string): void {
   const st = lstatSync(dir);
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
-    throw new Fault('pi-link', `The pi channel directory ${dir} is not a private directory of this user.`, 'Remove it (or fix it to mode 0700, owned by you) and reload the window.');
+    throw new Fault(
+      'pi-link',
+      `The pi channel directory ${dir} is not a private directory of this user.`,
+      'Remove it (or fix it to mode 0700, owned by you) and reload the window.',
+    );
   }
 }
 

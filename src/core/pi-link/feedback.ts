@@ -88,7 +88,8 @@ export class PiFeedback {
     const name = account.name;
     if (account.kind === 'oauth') {
       const secret = secretOf(this.d.vault.credential(r.provider, name));
-      if (!r.key || this.refreshed.has(r.key) || !secret || fingerprint(secret) !== r.key) return { account: name, reload: true, summary: 'the sign-in was already refreshed' };
+      if (!r.key || this.refreshed.has(r.key) || !secret || fingerprint(secret) !== r.key)
+        return { account: name, reload: true, summary: 'the sign-in was already refreshed' };
       this.refreshed.add(r.key);
       try {
         await this.d.refresh(r.provider, name, secret);
@@ -101,7 +102,11 @@ export class PiFeedback {
     if (!account.needsSignIn) await this.d.feedback.refused(r.provider, name);
     this.d.rotation.evaluate(r.provider);
     const to = this.d.rotation.active(r.provider)?.name;
-    return { account: name, reload: stale || (to !== undefined && to !== name), summary: `${name} marked refused (kept)${to && to !== name ? `; active ${name} → ${to}` : ''}` };
+    return {
+      account: name,
+      reload: stale || (to !== undefined && to !== name),
+      summary: `${name} marked refused (kept)${to && to !== name ? `; active ${name} → ${to}` : ''}`,
+    };
   }
 
   /** The account whose key the request carried: by fingerprint, else the active one. */

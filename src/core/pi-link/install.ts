@@ -11,12 +11,15 @@ const MARKER = /^\/\/ pi-accounts-companion (\S+) sha256:([0-9a-f]{64})\n/;
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-export type Installed = { state: 'absent' } | { state: 'ours'; version: string; current: boolean } | { state: 'foreign' };
+export type Installed =
+  { state: 'absent' } | { state: 'ours'; version: string; current: boolean } | { state: 'foreign' };
 
 /** What is at the companion's path now. */
 export function inspect(agentDir: string, version: string): Installed {
   const found = read(agentDir);
-  return typeof found === 'string' ? { state: found } : { state: 'ours', version: found.version, current: found.version === version };
+  return typeof found === 'string'
+    ? { state: found }
+    : { state: 'ours', version: found.version, current: found.version === version };
 }
 
 /** The file's marker when the rest of the file still hashes to it. */
@@ -35,7 +38,12 @@ function read(agentDir: string): 'absent' | 'foreign' | { version: string; sha: 
 export function install(agentDir: string, body: string, version: string): boolean {
   const now = read(agentDir);
   const path = join(agentDir, 'extensions', COMPANION_FILE);
-  if (now === 'foreign') throw new Fault('pi-link', `${path} exists and was not written by Pi Accounts (or was edited since).`, 'Move it away and run "Connect pi…" again.');
+  if (now === 'foreign')
+    throw new Fault(
+      'pi-link',
+      `${path} exists and was not written by Pi Accounts (or was edited since).`,
+      'Move it away and run "Connect pi…" again.',
+    );
   if (typeof now === 'object' && now.version === version && now.sha === sha(body)) return false;
   mkdirSync(join(agentDir, 'extensions'), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
@@ -49,7 +57,12 @@ export function uninstall(agentDir: string): boolean {
   const path = join(agentDir, 'extensions', COMPANION_FILE);
   const now = read(agentDir);
   if (now === 'absent') return false;
-  if (now === 'foreign') throw new Fault('pi-link', `${path} was not written by Pi Accounts (or was edited since); it is left as it is.`, 'Remove it yourself if you no longer want it.');
+  if (now === 'foreign')
+    throw new Fault(
+      'pi-link',
+      `${path} was not written by Pi Accounts (or was edited since); it is left as it is.`,
+      'Remove it yourself if you no longer want it.',
+    );
   unlinkSync(path);
   return true;
 }

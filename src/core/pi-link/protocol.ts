@@ -33,7 +33,13 @@ export const reportSchema = z.object({
 });
 export type PiReport = z.infer<typeof reportSchema>;
 
-export const helloSchema = z.object({ v: z.literal(PROTOCOL), type: z.literal('hello'), pid: z.number(), piVersion: z.optional(z.string().check(z.maxLength(40))), companion: z.optional(z.string().check(z.maxLength(40))) });
+export const helloSchema = z.object({
+  v: z.literal(PROTOCOL),
+  type: z.literal('hello'),
+  pid: z.number(),
+  piVersion: z.optional(z.string().check(z.maxLength(40))),
+  companion: z.optional(z.string().check(z.maxLength(40))),
+});
 export type PiHello = z.infer<typeof helloSchema>;
 
 export const toPiSchema = z.union([
@@ -52,7 +58,12 @@ export type FromPi = z.infer<typeof fromPiSchema>;
 export const fingerprint = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 12);
 
 /** Rate-limit and usage headers worth sending; everything else a provider answers stays in pi. */
-export const isUsageHeader = (name: string): boolean => name === 'retry-after' || name === 'retry-after-ms' || name.startsWith('anthropic-ratelimit-') || name.startsWith('x-ratelimit-') || name.startsWith('x-codex-');
+export const isUsageHeader = (name: string): boolean =>
+  name === 'retry-after' ||
+  name === 'retry-after-ms' ||
+  name.startsWith('anthropic-ratelimit-') ||
+  name.startsWith('x-ratelimit-') ||
+  name.startsWith('x-codex-');
 
 /**
  * Splits a byte stream into lines of at most MAX_LINE bytes; longer lines are skipped whole and
@@ -67,7 +78,7 @@ export function lineReader(line: (text: string) => void, tooLong: () => void): (
       const nl = text.indexOf('\n');
       if (nl < 0) {
         if (!skipping) buf += text;
-        if (buf.length > MAX_LINE) (skipping = true, (buf = ''), tooLong());
+        if (buf.length > MAX_LINE) ((skipping = true), (buf = ''), tooLong());
         return;
       }
       const part = text.slice(0, nl);

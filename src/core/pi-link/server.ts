@@ -68,7 +68,11 @@ export class PiLinkServer {
   }
 
   status(): LinkStatus {
-    return { pids: [...this.clients.values()].flatMap((c) => (c.pid ? [c.pid] : [])), last: this.last, lastFailure: this.lastFailure };
+    return {
+      pids: [...this.clients.values()].flatMap((c) => (c.pid ? [c.pid] : [])),
+      last: this.last,
+      lastFailure: this.lastFailure,
+    };
   }
 
   /** Tells every connected pi to re-read auth.json (the active account or a token changed). */
@@ -94,7 +98,8 @@ export class PiLinkServer {
     this.clients.set(socket, client);
     let complaints = 0;
     const malformed = (why: string) => {
-      if (complaints++ < 3) this.log.warn(`pi channel: ignored a malformed message${client.pid ? ` from pi ${client.pid}` : ''} (${why}).`);
+      if (complaints++ < 3)
+        this.log.warn(`pi channel: ignored a malformed message${client.pid ? ` from pi ${client.pid}` : ''} (${why}).`);
     };
     socket.on(
       'data',
@@ -106,12 +111,14 @@ export class PiLinkServer {
           client.pid = m.pid;
           if (m.type === 'hello') return this.changed.fire();
           // One decision at a time: two reports of the same 429 must not both rotate.
-          this.queue = this.queue.then(() => this.handle(socket, m)).catch((e: Error) => this.log.warn(`pi channel: ${e.message}`));
+          this.queue = this.queue
+            .then(() => this.handle(socket, m))
+            .catch((e: Error) => this.log.warn(`pi channel: ${e.message}`));
         },
         () => malformed('longer than the limit'),
       ),
     );
-    const gone = () => (this.clients.delete(socket) && this.changed.fire());
+    const gone = () => this.clients.delete(socket) && this.changed.fire();
     socket.on('close', gone);
     socket.on('error', () => socket.destroy());
   }
@@ -120,7 +127,10 @@ export class PiLinkServer {
     const d = await this.feedback.report(r);
     // Only a failed request waits for an answer; a switch reaches the others by `reload()`.
     if (r.wantsAck) {
-      if (d.reload) await this.beforeReload().catch((e: Error) => this.log.warn(`pi channel: could not update auth.json: ${e.message}`));
+      if (d.reload)
+        await this.beforeReload().catch((e: Error) =>
+          this.log.warn(`pi channel: could not update auth.json: ${e.message}`),
+        );
       this.send(socket, { v: PROTOCOL, type: 'ack', seq: r.seq, reload: d.reload });
     }
     this.last = { at: Date.now(), pid: r.pid, seq: r.seq, provider: r.provider, status: r.status, summary: d.summary };

@@ -37,15 +37,25 @@ export function durationMs(v: string | undefined): number | undefined {
 }
 
 /** Percent used from a limit/remaining pair, or undefined. */
-const usedOf = (limit: number | undefined, remaining: number | undefined) => (limit && remaining !== undefined ? clampPercent(((limit - remaining) / limit) * 100) : undefined);
+const usedOf = (limit: number | undefined, remaining: number | undefined) =>
+  limit && remaining !== undefined ? clampPercent(((limit - remaining) / limit) * 100) : undefined;
 
 /** The usage windows these headers describe, or undefined when they describe none. */
 export function usageFromHeaders(h: Headers, now: number): UsageSnapshot | undefined {
   const windows: UsageWindow[] = [];
-  for (const [key, label, minutes] of [['5h', '5h', 300], ['7d', '7d', 10080]] as const) {
+  for (const [key, label, minutes] of [
+    ['5h', '5h', 300],
+    ['7d', '7d', 10080],
+  ] as const) {
     const used = num(h[`anthropic-ratelimit-unified-${key}-utilization`]);
     const reset = num(h[`anthropic-ratelimit-unified-${key}-reset`]);
-    if (used !== undefined) windows.push({ label, usedPercent: clampPercent(used * 100), windowMinutes: minutes, resetsAt: reset ? toEpochMs(reset) : undefined });
+    if (used !== undefined)
+      windows.push({
+        label,
+        usedPercent: clampPercent(used * 100),
+        windowMinutes: minutes,
+        resetsAt: reset ? toEpochMs(reset) : undefined,
+      });
   }
   for (const w of ['primary', 'secondary'] as const) {
     const used = num(h[`x-codex-${w}-used-percent`]);
@@ -53,16 +63,23 @@ export function usageFromHeaders(h: Headers, now: number): UsageSnapshot | undef
     const minutes = num(h[`x-codex-${w}-window-minutes`]);
     const at = num(h[`x-codex-${w}-reset-at`]);
     const after = num(h[`x-codex-${w}-reset-after-seconds`]);
-    windows.push({ label: windowLabel(minutes, w), usedPercent: clampPercent(used), windowMinutes: minutes, resetsAt: at ? toEpochMs(at) : after !== undefined ? now + after * 1000 : undefined });
+    windows.push({
+      label: windowLabel(minutes, w),
+      usedPercent: clampPercent(used),
+      windowMinutes: minutes,
+      resetsAt: at ? toEpochMs(at) : after !== undefined ? now + after * 1000 : undefined,
+    });
   }
   if (!windows.length) {
     for (const kind of ['requests', 'tokens'] as const) {
       const a = usedOf(num(h[`anthropic-ratelimit-${kind}-limit`]), num(h[`anthropic-ratelimit-${kind}-remaining`]));
       const aReset = h[`anthropic-ratelimit-${kind}-reset`];
-      if (a !== undefined) windows.push({ label: kind, usedPercent: a, resetsAt: aReset ? Date.parse(aReset) || undefined : undefined });
+      if (a !== undefined)
+        windows.push({ label: kind, usedPercent: a, resetsAt: aReset ? Date.parse(aReset) || undefined : undefined });
       const o = usedOf(num(h[`x-ratelimit-limit-${kind}`]), num(h[`x-ratelimit-remaining-${kind}`]));
       const oReset = durationMs(h[`x-ratelimit-reset-${kind}`]);
-      if (o !== undefined) windows.push({ label: kind, usedPercent: o, resetsAt: oReset !== undefined ? now + oReset : undefined });
+      if (o !== undefined)
+        windows.push({ label: kind, usedPercent: o, resetsAt: oReset !== undefined ? now + oReset : undefined });
     }
   }
   return windows.length ? { windows, fetchedAt: now } : undefined;

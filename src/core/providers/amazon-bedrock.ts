@@ -4,7 +4,12 @@ import { apiKeyField, type FormField } from './forms';
 import type { ProviderDescriptor } from './info';
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const region: FormField = { variable: 'AWS_REGION', label: 'AWS region', placeholder: 'us-east-1', check: (v) => (AWS_REGION.test(v.trim()) ? undefined : 'Enter a region like us-east-1.') };
+const region: FormField = {
+  variable: 'AWS_REGION',
+  label: 'AWS region',
+  placeholder: 'us-east-1',
+  check: (v) => (AWS_REGION.test(v.trim()) ? undefined : 'Enter a region like us-east-1.'),
+};
 
 export const amazonBedrock: ProviderDescriptor = {
   id: 'amazon-bedrock',
@@ -13,14 +18,43 @@ export const amazonBedrock: ProviderDescriptor = {
   keyUrl: 'https://console.aws.amazon.com/bedrock/',
   signIn: ['apiKey'],
   forms: [
-    { label: 'Bedrock API key', detail: 'A bearer token from the Bedrock console, and a region', key: apiKeyField('AWS_BEARER_TOKEN_BEDROCK', 'Bedrock API key'), fields: [region] },
-    { label: 'AWS profile', detail: 'A named profile from ~/.aws/credentials or SSO, and a region', fields: [{ variable: 'AWS_PROFILE', label: 'Profile name', placeholder: 'default', check: (v) => (/^[\w.+=,@-]+$/.test(v.trim()) ? undefined : 'Enter a profile name as in ~/.aws/config.') }, region] },
+    {
+      label: 'Bedrock API key',
+      detail: 'A bearer token from the Bedrock console, and a region',
+      key: apiKeyField('AWS_BEARER_TOKEN_BEDROCK', 'Bedrock API key'),
+      fields: [region],
+    },
+    {
+      label: 'AWS profile',
+      detail: 'A named profile from ~/.aws/credentials or SSO, and a region',
+      fields: [
+        {
+          variable: 'AWS_PROFILE',
+          label: 'Profile name',
+          placeholder: 'default',
+          check: (v) => (/^[\w.+=,@-]+$/.test(v.trim()) ? undefined : 'Enter a profile name as in ~/.aws/config.'),
+        },
+        region,
+      ],
+    },
     {
       label: 'Access key pair',
       detail: 'An access key id and secret access key, and a region',
       fields: [
-        { variable: 'AWS_ACCESS_KEY_ID', label: 'Access key id', placeholder: 'AKIA…', check: (v) => (/^(AKIA|ASIA)[A-Z0-9]{12,}$/.test(v.trim()) ? undefined : 'An access key id starts with AKIA or ASIA.') },
-        { variable: 'AWS_SECRET_ACCESS_KEY', label: 'Secret access key', secret: true, check: (v) => (v.trim().length >= 20 && !/\s/.test(v.trim()) ? undefined : 'Paste the whole secret access key.') },
+        {
+          variable: 'AWS_ACCESS_KEY_ID',
+          label: 'Access key id',
+          placeholder: 'AKIA…',
+          check: (v) =>
+            /^(AKIA|ASIA)[A-Z0-9]{12,}$/.test(v.trim()) ? undefined : 'An access key id starts with AKIA or ASIA.',
+        },
+        {
+          variable: 'AWS_SECRET_ACCESS_KEY',
+          label: 'Secret access key',
+          secret: true,
+          check: (v) =>
+            v.trim().length >= 20 && !/\s/.test(v.trim()) ? undefined : 'Paste the whole secret access key.',
+        },
         region,
       ],
     },

@@ -5,7 +5,14 @@ import { postJson, type HttpOptions, type HttpResponse } from '../http';
 import { browserCodeFlow } from '../oauth/browser-flow';
 import { FIVE_MINUTES, type LoginUi, type OAuthCredential, type OAuthProvider } from '../oauth/provider';
 import { expiresAt, parseTokenResponse } from '../oauth/tokens';
-import { clampPercent, parseUsage, usageClientFor, type UsageClient, type UsageSnapshot, type UsageWindow } from '../quota/usage';
+import {
+  clampPercent,
+  parseUsage,
+  usageClientFor,
+  type UsageClient,
+  type UsageSnapshot,
+  type UsageWindow,
+} from '../quota/usage';
 import type { ProviderDescriptor } from './info';
 
 export const ANTHROPIC = {
@@ -28,12 +35,31 @@ export function anthropicOAuth(endpoints: Partial<typeof ANTHROPIC> = {}, now = 
   return {
     id: 'anthropic',
     async login(ui: LoginUi, http?: HttpOptions) {
-      const flow = await browserCodeFlow(ui, { ...e, params: { code: 'true', scope: e.scopes }, state: (pkce) => pkce.verifier });
-      const res = await postJson(e.tokenUrl, { grant_type: 'authorization_code', client_id: e.clientId, code: flow.code, state: flow.state, redirect_uri: flow.redirectUri, code_verifier: flow.verifier }, { ...http, signal: ui.signal });
+      const flow = await browserCodeFlow(ui, {
+        ...e,
+        params: { code: 'true', scope: e.scopes },
+        state: (pkce) => pkce.verifier,
+      });
+      const res = await postJson(
+        e.tokenUrl,
+        {
+          grant_type: 'authorization_code',
+          client_id: e.clientId,
+          code: flow.code,
+          state: flow.state,
+          redirect_uri: flow.redirectUri,
+          code_verifier: flow.verifier,
+        },
+        { ...http, signal: ui.signal },
+      );
       return toCredential(parseTokenResponse(res, 'Signing in to Anthropic'));
     },
     async refresh(credential, http) {
-      const res = await postJson(e.tokenUrl, { grant_type: 'refresh_token', client_id: e.clientId, refresh_token: credential.refresh }, http);
+      const res = await postJson(
+        e.tokenUrl,
+        { grant_type: 'refresh_token', client_id: e.clientId, refresh_token: credential.refresh },
+        http,
+      );
       return toCredential(parseTokenResponse(res, 'Refreshing the Anthropic sign-in'), credential.refresh);
     },
     apiKey: (credential) => credential.access,
@@ -53,7 +79,13 @@ export function parseAnthropicUsage(res: HttpResponse, now: number): UsageSnapsh
   const body = parseUsage(res, schema, 'Claude usage', now);
   const windows: UsageWindow[] = [];
   const add = (label: string, minutes: number, w: z.infer<typeof windowSchema>) => {
-    if (w && typeof w.utilization === 'number') windows.push({ label, usedPercent: clampPercent(w.utilization), windowMinutes: minutes, resetsAt: w.resets_at ? Date.parse(w.resets_at) || undefined : undefined });
+    if (w && typeof w.utilization === 'number')
+      windows.push({
+        label,
+        usedPercent: clampPercent(w.utilization),
+        windowMinutes: minutes,
+        resetsAt: w.resets_at ? Date.parse(w.resets_at) || undefined : undefined,
+      });
   };
   add('5h', 300, body.five_hour);
   add('7d', 10080, body.seven_day);
@@ -61,7 +93,15 @@ export function parseAnthropicUsage(res: HttpResponse, now: number): UsageSnapsh
 }
 
 export const anthropicUsage = (o: { url?: string; now?: () => number } = {}): UsageClient =>
-  usageClientFor({ provider: 'anthropic', url: 'https://api.anthropic.com/api/oauth/usage', headers: (c) => ({ Authorization: `Bearer ${c.access}`, 'anthropic-beta': 'oauth-2025-04-20' }), parse: parseAnthropicUsage }, o);
+  usageClientFor(
+    {
+      provider: 'anthropic',
+      url: 'https://api.anthropic.com/api/oauth/usage',
+      headers: (c) => ({ Authorization: `Bearer ${c.access}`, 'anthropic-beta': 'oauth-2025-04-20' }),
+      parse: parseAnthropicUsage,
+    },
+    o,
+  );
 
 /** API keys, and Claude Pro/Max subscriptions signed in through the browser (with usage figures). */
 export const anthropic: ProviderDescriptor = {

@@ -12,7 +12,8 @@ export function cloudflareAccountId(input: string): string | undefined {
   return id?.toLowerCase();
 }
 
-export const cloudflareBaseUrl = (accountId: string) => `https://api.cloudflare.com/client/v4/accounts/${accountId}/ai/v1`;
+export const cloudflareBaseUrl = (accountId: string) =>
+  `https://api.cloudflare.com/client/v4/accounts/${accountId}/ai/v1`;
 
 const account: FormField = {
   variable: 'CLOUDFLARE_ACCOUNT_ID',
@@ -22,13 +23,24 @@ const account: FormField = {
   derive: (v) => ({ CLOUDFLARE_ACCOUNT_ID: cloudflareAccountId(v)! }),
 };
 
-const common = { envVars: ['CLOUDFLARE_API_KEY'], keyUrl: 'https://dash.cloudflare.com/profile/api-tokens', signIn: ['apiKey'] } as const;
+const common = {
+  envVars: ['CLOUDFLARE_API_KEY'],
+  keyUrl: 'https://dash.cloudflare.com/profile/api-tokens',
+  signIn: ['apiKey'],
+} as const;
 
 export const cloudflareWorkersAi: ProviderDescriptor = {
   ...common,
   id: 'cloudflare-workers-ai',
   label: 'Cloudflare Workers AI',
-  forms: [{ label: 'API token and account', detail: 'A Workers AI token, and the account id, a dashboard URL or the base URL', key: apiKeyField('CLOUDFLARE_API_KEY', 'API token'), fields: [account] }],
+  forms: [
+    {
+      label: 'API token and account',
+      detail: 'A Workers AI token, and the account id, a dashboard URL or the base URL',
+      key: apiKeyField('CLOUDFLARE_API_KEY', 'API token'),
+      fields: [account],
+    },
+  ],
 };
 
 export const cloudflareAiGateway: ProviderDescriptor = {
@@ -40,7 +52,18 @@ export const cloudflareAiGateway: ProviderDescriptor = {
       label: 'API token, account and gateway',
       detail: 'An AI Gateway token, the account id (or a dashboard URL) and the gateway id',
       key: apiKeyField('CLOUDFLARE_API_KEY', 'API token'),
-      fields: [account, { variable: 'CLOUDFLARE_GATEWAY_ID', label: 'Gateway id', placeholder: 'my-gateway', check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(v.trim()) ? undefined : 'Enter the gateway id as the dashboard shows it (letters, digits, "-" and "_").') }],
+      fields: [
+        account,
+        {
+          variable: 'CLOUDFLARE_GATEWAY_ID',
+          label: 'Gateway id',
+          placeholder: 'my-gateway',
+          check: (v) =>
+            /^[A-Za-z0-9_-]{1,64}$/.test(v.trim())
+              ? undefined
+              : 'Enter the gateway id as the dashboard shows it (letters, digits, "-" and "_").',
+        },
+      ],
     },
   ],
 };

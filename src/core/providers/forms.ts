@@ -27,7 +27,12 @@ export interface SignInForm {
 const notEmpty = (v: string) => (v.trim() ? undefined : 'Enter a value.');
 
 /** A form's API key: secret, checked like any pasted key. */
-export const apiKeyField = (variable: string, label: string): FormField => ({ variable, label, secret: true, check: apiKeyProblem });
+export const apiKeyField = (variable: string, label: string): FormField => ({
+  variable,
+  label,
+  secret: true,
+  check: apiKeyProblem,
+});
 
 export function httpsUrlProblem(v: string): string | undefined {
   try {
@@ -39,7 +44,10 @@ export function httpsUrlProblem(v: string): string | undefined {
 }
 
 /** The checked values of a filled form as the variables to export; throws nothing, returns problems. */
-export function formValues(form: SignInForm, answers: Readonly<Record<string, string>>): { vars: Record<string, string>; problems: string[] } {
+export function formValues(
+  form: SignInForm,
+  answers: Readonly<Record<string, string>>,
+): { vars: Record<string, string>; problems: string[] } {
   const vars: Record<string, string> = {};
   const problems: string[] = [];
   for (const f of [...(form.key ? [form.key] : []), ...form.fields]) {
@@ -55,7 +63,8 @@ export function formValues(form: SignInForm, answers: Readonly<Record<string, st
 /** A filled form as the credential to store: a key with the other values, or values only. */
 export function credentialFromForm(form: SignInForm, answers: Readonly<Record<string, string>>): Credential {
   const { vars, problems } = formValues(form, answers);
-  if (problems.length) throw new Fault('invalid-key', `Nothing was stored: ${problems.join(' ')}`, 'Check the values and sign in again.');
+  if (problems.length)
+    throw new Fault('invalid-key', `Nothing was stored: ${problems.join(' ')}`, 'Check the values and sign in again.');
   if (!form.key) return { type: 'env', vars };
   const { [form.key.variable]: key, ...env } = vars;
   return { type: 'api_key', key, env };

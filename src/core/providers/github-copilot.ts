@@ -8,7 +8,14 @@ import { getJson, postForm, postJson, type HttpOptions, type HttpResponse } from
 import { parseDeviceCode, pollDeviceToken } from '../oauth/device';
 import { FIVE_MINUTES, type LoginUi, type OAuthCredential, type OAuthProvider } from '../oauth/provider';
 import { clampExpiry, parseTokenResponse } from '../oauth/tokens';
-import { clampPercent, parseUsage, usageClientFor, type UsageClient, type UsageSnapshot, type UsageWindow } from '../quota/usage';
+import {
+  clampPercent,
+  parseUsage,
+  usageClientFor,
+  type UsageClient,
+  type UsageSnapshot,
+  type UsageWindow,
+} from '../quota/usage';
 import type { ProviderDescriptor } from './info';
 
 export const GITHUB_COPILOT = {
@@ -26,12 +33,16 @@ export const COPILOT_HEADERS = {
 };
 
 // pi reads expires_at as `expires_at * 1000` (pi-ai 0.73.1), so a numeric string works there too.
-const copilotTokenSchema = z.object({ token: z.string().check(z.minLength(1)), expires_at: z.union([z.number(), z.string().check(z.regex(/^\d+(?:\.\d+)?$/))]) });
+const copilotTokenSchema = z.object({
+  token: z.string().check(z.minLength(1)),
+  expires_at: z.union([z.number(), z.string().check(z.regex(/^\d+(?:\.\d+)?$/))]),
+});
 
 /** "company.ghe.com", "https://company.ghe.com/x" → "company.ghe.com"; blank → undefined (github.com). */
 export function normalizeDomain(input: string): string | undefined {
   const problem = domainProblem(input);
-  if (problem) throw new Fault('oauth', problem, 'Enter a host such as company.ghe.com, or leave it blank for github.com.');
+  if (problem)
+    throw new Fault('oauth', problem, 'Enter a host such as company.ghe.com, or leave it blank for github.com.');
   const text = input.trim();
   return text ? new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`).hostname : undefined;
 }
@@ -53,7 +64,8 @@ export function domainProblem(input: string): string | undefined {
   // The device flow and the Copilot API are reached on the host's standard HTTPS port; a port
   // given here would be ignored, so it is refused rather than dropped silently.
   if (url.port) return `A port (":${url.port}") cannot be used: enter the host only, e.g. ${url.hostname}.`;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `"${url.protocol}" is not a web address: enter the host, e.g. company.ghe.com.`;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return `"${url.protocol}" is not a web address: enter the host, e.g. company.ghe.com.`;
   return undefined;
 }
 
@@ -67,37 +79,79 @@ export function copilotBaseUrl(copilotToken: string, enterpriseDomain?: string):
 export function githubCopilotOAuth(endpoints: Partial<typeof GITHUB_COPILOT> = {}, now = Date.now): OAuthProvider {
   const e = { ...GITHUB_COPILOT, ...endpoints };
 
-  async function exchange(githubToken: string, domain: string | undefined, http?: HttpOptions): Promise<OAuthCredential> {
-    const res = await getJson(`${e.apiBase(domain ?? 'github.com')}/copilot_internal/v2/token`, { ...http, headers: { ...COPILOT_HEADERS, Authorization: `Bearer ${githubToken}` } });
+  async function exchange(
+    githubToken: string,
+    domain: string | undefined,
+    http?: HttpOptions,
+  ): Promise<OAuthCredential> {
+    const res = await getJson(`${e.apiBase(domain ?? 'github.com')}/copilot_internal/v2/token`, {
+      ...http,
+      headers: { ...COPILOT_HEADERS, Authorization: `Bearer ${githubToken}` },
+    });
     if (res.status === 401 || res.status === 403) {
-      throw new Fault('needs-sign-in', `GitHub refused the Copilot token (${res.status}): the account has no Copilot access or the sign-in was revoked.`, 'Check your Copilot subscription, then sign in again.');
+      throw new Fault(
+        'needs-sign-in',
+        `GitHub refused the Copilot token (${res.status}): the account has no Copilot access or the sign-in was revoked.`,
+        'Check your Copilot subscription, then sign in again.',
+      );
     }
-    if (res.status >= 500) throw new Fault('network', `GitHub answered ${res.status} for the Copilot token.`, 'Try again in a moment.');
+    if (res.status >= 500)
+      throw new Fault('network', `GitHub answered ${res.status} for the Copilot token.`, 'Try again in a moment.');
     const parsed = copilotTokenSchema.safeParse(res.json);
-    if (res.status !== 200 || !parsed.success) throw new Fault('oauth', `Getting the Copilot token failed: the server answered ${res.status}.`, 'Try again; if it keeps failing, see the log.');
-    return { type: 'oauth', refresh: githubToken, access: parsed.data.token, expires: clampExpiry(Number(parsed.data.expires_at) * 1000, now()) - FIVE_MINUTES, ...(domain ? { enterpriseUrl: domain } : {}) };
+    if (res.status !== 200 || !parsed.success)
+      throw new Fault(
+        'oauth',
+        `Getting the Copilot token failed: the server answered ${res.status}.`,
+        'Try again; if it keeps failing, see the log.',
+      );
+    return {
+      type: 'oauth',
+      refresh: githubToken,
+      access: parsed.data.token,
+      expires: clampExpiry(Number(parsed.data.expires_at) * 1000, now()) - FIVE_MINUTES,
+      ...(domain ? { enterpriseUrl: domain } : {}),
+    };
   }
 
   return {
     id: 'github-copilot',
     async login(ui: LoginUi, http?: HttpOptions) {
-      const domain = normalizeDomain(await ui.ask('GitHub Enterprise host (leave blank for github.com)', 'company.ghe.com', domainProblem));
+      const domain = normalizeDomain(
+        await ui.ask('GitHub Enterprise host (leave blank for github.com)', 'company.ghe.com', domainProblem),
+      );
       const web = e.webBase(domain ?? 'github.com');
       const opts = { ...http, signal: ui.signal, headers: { 'User-Agent': COPILOT_HEADERS['User-Agent'] } };
-      const code = parseDeviceCode(await postForm(`${web}/login/device/code`, { client_id: e.clientId, scope: 'read:user' }, opts));
+      const code = parseDeviceCode(
+        await postForm(`${web}/login/device/code`, { client_id: e.clientId, scope: 'read:user' }, opts),
+      );
       await ui.showDeviceCode(code);
       const done = await pollDeviceToken(
         code,
-        () => postForm(`${web}/login/oauth/access_token`, { client_id: e.clientId, device_code: code.deviceCode, grant_type: 'urn:ietf:params:oauth:grant-type:device_code' }, opts),
+        () =>
+          postForm(
+            `${web}/login/oauth/access_token`,
+            {
+              client_id: e.clientId,
+              device_code: code.deviceCode,
+              grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+            },
+            opts,
+          ),
         { signal: ui.signal },
       );
       const githubToken = parseTokenResponse(done, 'Signing in to GitHub').access_token;
       return exchange(githubToken, domain, { ...http, signal: ui.signal });
     },
-    refresh: (credential, http) => exchange(credential.refresh, typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined, http),
+    refresh: (credential, http) =>
+      exchange(
+        credential.refresh,
+        typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined,
+        http,
+      ),
     apiKey: (credential) => credential.access,
     // The GitHub token is the identity: a Copilot "refresh" never changes it.
-    sameAccount: (ours, candidate) => ours.refresh === candidate.refresh && ours.enterpriseUrl === candidate.enterpriseUrl,
+    sameAccount: (ours, candidate) =>
+      ours.refresh === candidate.refresh && ours.enterpriseUrl === candidate.enterpriseUrl,
   };
 }
 
@@ -114,7 +168,14 @@ const schema = z.object({
   monthly_quotas: z.nullish(z.object({ chat: z.nullish(z.number()), completions: z.nullish(z.number()) })),
   quota_snapshots: z.nullish(
     z.object({
-      premium_interactions: z.nullish(z.object({ entitlement: z.nullish(z.number()), remaining: z.nullish(z.number()), percent_remaining: z.nullish(z.number()), unlimited: z.nullish(z.boolean()) })),
+      premium_interactions: z.nullish(
+        z.object({
+          entitlement: z.nullish(z.number()),
+          remaining: z.nullish(z.number()),
+          percent_remaining: z.nullish(z.number()),
+          unlimited: z.nullish(z.boolean()),
+        }),
+      ),
     }),
   ),
 });
@@ -126,7 +187,12 @@ export function parseCopilotUsage(res: HttpResponse, now: number): UsageSnapshot
   const limited = body.limited_user_quotas;
   if (limited && typeof limited.chat === 'number') {
     const resetsAt = body.limited_user_reset_date ? Date.parse(body.limited_user_reset_date) || undefined : undefined;
-    const bucket = (label: string, remaining: number | null | undefined, total: number | null | undefined, scale: [number, number]) => {
+    const bucket = (
+      label: string,
+      remaining: number | null | undefined,
+      total: number | null | undefined,
+      scale: [number, number],
+    ) => {
       if (typeof remaining !== 'number' || !total) return;
       const t = total === scale[0] ? total / scale[1] : total;
       windows.push({ label, usedPercent: clampPercent(((t - remaining) / t) * 100), resetsAt });
@@ -136,16 +202,31 @@ export function parseCopilotUsage(res: HttpResponse, now: number): UsageSnapshot
   } else {
     const premium = body.quota_snapshots?.premium_interactions;
     if (premium && !premium.unlimited && typeof premium.percent_remaining === 'number') {
-      windows.push({ label: 'month', usedPercent: clampPercent(100 - premium.percent_remaining), resetsAt: body.quota_reset_date ? Date.parse(body.quota_reset_date) || undefined : undefined });
+      windows.push({
+        label: 'month',
+        usedPercent: clampPercent(100 - premium.percent_remaining),
+        resetsAt: body.quota_reset_date ? Date.parse(body.quota_reset_date) || undefined : undefined,
+      });
     }
   }
-  const plan = body.copilot_plan ?? body.access_type_sku ?? (body.quota_snapshots?.premium_interactions?.unlimited ? 'Copilot Unlimited' : undefined);
+  const plan =
+    body.copilot_plan ??
+    body.access_type_sku ??
+    (body.quota_snapshots?.premium_interactions?.unlimited ? 'Copilot Unlimited' : undefined);
   return { windows, plan: plan ?? undefined, fetchedAt: now };
 }
 
 // This endpoint takes the GitHub token (stored as `refresh`), as "token <t>".
 export const copilotUsage = (o: { url?: string; now?: () => number } = {}): UsageClient =>
-  usageClientFor({ provider: 'github-copilot', url: 'https://api.github.com/copilot_internal/user', headers: (c) => ({ ...COPILOT_HEADERS, Authorization: `token ${c.refresh}` }), parse: parseCopilotUsage }, o);
+  usageClientFor(
+    {
+      provider: 'github-copilot',
+      url: 'https://api.github.com/copilot_internal/user',
+      headers: (c) => ({ ...COPILOT_HEADERS, Authorization: `token ${c.refresh}` }),
+      parse: parseCopilotUsage,
+    },
+    o,
+  );
 
 // GitHub Copilot answers requests for some models (Claude, Grok…) only once the account has
 // accepted their policy. pi's /login enables them right after signing in
@@ -160,25 +241,47 @@ export interface EnableResult {
 }
 
 /** Enables every model the account lists; throws a Fault only when the list itself cannot be read. */
-export async function enableCopilotModels(credential: OAuthCredential, http: HttpOptions = {}, base?: string): Promise<EnableResult> {
-  const api = (base ?? copilotBaseUrl(credential.access, typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined)).replace(/\/+$/, '');
+export async function enableCopilotModels(
+  credential: OAuthCredential,
+  http: HttpOptions = {},
+  base?: string,
+): Promise<EnableResult> {
+  const api = (
+    base ??
+    copilotBaseUrl(
+      credential.access,
+      typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined,
+    )
+  ).replace(/\/+$/, '');
   const headers = { ...COPILOT_HEADERS, Authorization: `Bearer ${credential.access}` };
   const list = await getJson(`${api}/models`, { ...http, headers });
   const parsed = listSchema.safeParse(list.json);
-  if (list.status !== 200 || !parsed.success) throw new Fault('network', `Copilot did not list the account's models (${list.status}).`, 'Sign in again to retry; models that need enabling stay unavailable until then.');
+  if (list.status !== 200 || !parsed.success)
+    throw new Fault(
+      'network',
+      `Copilot did not list the account's models (${list.status}).`,
+      'Sign in again to retry; models that need enabling stay unavailable until then.',
+    );
   const ids = [...new Set(parsed.data.data.map((m) => m.id))];
   const policyHeaders = { ...headers, 'openai-intent': 'chat-policy', 'x-interaction-type': 'chat-policy' };
   const results = await Promise.all(
     ids.map(async (id) => {
       try {
-        const res = await postJson(`${api}/models/${encodeURIComponent(id)}/policy`, { state: 'enabled' }, { ...http, headers: policyHeaders });
+        const res = await postJson(
+          `${api}/models/${encodeURIComponent(id)}/policy`,
+          { state: 'enabled' },
+          { ...http, headers: policyHeaders },
+        );
         return [id, res.status >= 200 && res.status < 300] as const;
       } catch {
         return [id, false] as const;
       }
     }),
   );
-  return { enabled: results.filter(([, ok]) => ok).map(([id]) => id), failed: results.filter(([, ok]) => !ok).map(([id]) => id) };
+  return {
+    enabled: results.filter(([, ok]) => ok).map(([id]) => id),
+    failed: results.filter(([, ok]) => !ok).map(([id]) => id),
+  };
 }
 
 /** GitHub Copilot: the device flow (github.com or Enterprise), or a GitHub token; usage figures. */
@@ -190,7 +293,8 @@ export const githubCopilot: ProviderDescriptor = {
   signIn: ['device', 'apiKey'],
   signInLabels: { apiKey: 'GitHub Copilot (GitHub token)' },
   // GitHub hosts depend on the Enterprise domain; an override pins both to the test server.
-  oauth: (o) => githubCopilotOAuth({ ...(o.web ? { webBase: () => o.web } : {}), ...(o.api ? { apiBase: () => o.api } : {}) }),
+  oauth: (o) =>
+    githubCopilotOAuth({ ...(o.web ? { webBase: () => o.web } : {}), ...(o.api ? { apiBase: () => o.api } : {}) }),
   usage: (url) => copilotUsage({ url }),
   // Each account is served from the host its token names (pi-ai 0.73.1's github-copilot modifyModels).
   modelBaseUrl: (c, key) => copilotBaseUrl(key, typeof c.enterpriseUrl === 'string' ? c.enterpriseUrl : undefined),
@@ -198,7 +302,12 @@ export const githubCopilot: ProviderDescriptor = {
     try {
       const r = await enableCopilotModels(credential, o.http, o.base);
       const log = `Copilot models enabled for ${o.key}: ${r.enabled.length} of ${r.enabled.length + r.failed.length}.`;
-      return { log, problem: r.failed.length ? `Copilot did not enable ${r.failed.length} model(s): ${r.failed.join(', ')}. Sign in again to retry.` : undefined };
+      return {
+        log,
+        problem: r.failed.length
+          ? `Copilot did not enable ${r.failed.length} model(s): ${r.failed.join(', ')}. Sign in again to retry.`
+          : undefined,
+      };
     } catch (e) {
       return { problem: `Enabling the Copilot models failed: ${describe(e)}` };
     }

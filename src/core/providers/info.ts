@@ -43,7 +43,10 @@ export interface ProviderInfo {
    */
   readonly keyCheck?: { readonly wire: 'anthropic' | 'openai'; readonly baseUrl: string };
   /** The stream options pi-ai reads from process.env, from a values account's settings. */
-  readonly streamOptions?: (vars: Readonly<Record<string, string>>, modelId: string) => Record<string, string | undefined>;
+  readonly streamOptions?: (
+    vars: Readonly<Record<string, string>>,
+    modelId: string,
+  ) => Record<string, string | undefined>;
 }
 
 /**
@@ -63,5 +66,8 @@ export interface ProviderDescriptor extends ProviderInfo {
    * Work right after a sign-in, in the background (Copilot enables the account's models): what to
    * log, and the problem to show on the account when part of it failed. `key` is "provider/account".
    */
-  readonly afterSignIn?: (credential: OAuthCredential, o: { readonly key: string; readonly http: HttpOptions; readonly base?: string }) => Promise<{ readonly log?: string; readonly problem?: string }>;
+  readonly afterSignIn?: (
+    credential: OAuthCredential,
+    o: { readonly key: string; readonly http: HttpOptions; readonly base?: string },
+  ) => Promise<{ readonly log?: string; readonly problem?: string }>;
 }

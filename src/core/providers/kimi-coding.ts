@@ -38,7 +38,9 @@ export function kimiHeaders(home = os.homedir()): Record<string, string> {
     'X-Msh-Os-Version': os.version(),
     'X-Msh-Device-Id': deviceId(home),
   };
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(/[^\x20-\x7e]/g, '').trim() || 'unknown']));
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, v.replace(/[^\x20-\x7e]/g, '').trim() || 'unknown']),
+  );
 }
 
 /**
@@ -55,7 +57,11 @@ function deviceId(home: string): string {
   return createHash('sha256').update(`pi-accounts:${os.hostname()}:${home}`).digest('hex').slice(0, 32);
 }
 
-export function kimiOAuth(endpoints: Partial<typeof KIMI> = {}, now = Date.now, headers = kimiHeaders()): OAuthProvider {
+export function kimiOAuth(
+  endpoints: Partial<typeof KIMI> = {},
+  now = Date.now,
+  headers = kimiHeaders(),
+): OAuthProvider {
   const e = { ...KIMI, ...endpoints };
   const token = `${e.host}/api/oauth/token`;
   const toCredential = (r: TokenResponse, what: string, previousRefresh?: string): OAuthCredential => {
@@ -67,17 +73,45 @@ export function kimiOAuth(endpoints: Partial<typeof KIMI> = {}, now = Date.now, 
     id: 'kimi-coding',
     async login(ui: LoginUi, http?: HttpOptions) {
       const opts = { ...http, signal: ui.signal, headers };
-      const code = parseDeviceCode(await postForm(`${e.host}/api/oauth/device_authorization`, { client_id: e.clientId }, opts));
+      const code = parseDeviceCode(
+        await postForm(`${e.host}/api/oauth/device_authorization`, { client_id: e.clientId }, opts),
+      );
       await ui.showDeviceCode(code);
       // Kimi answers "pending" with HTTP 400 and the RFC error code; the poller reads the code.
-      const done = await pollDeviceToken(code, () => postForm(token, { client_id: e.clientId, device_code: code.deviceCode, grant_type: 'urn:ietf:params:oauth:grant-type:device_code' }, opts), { signal: ui.signal });
+      const done = await pollDeviceToken(
+        code,
+        () =>
+          postForm(
+            token,
+            {
+              client_id: e.clientId,
+              device_code: code.deviceCode,
+              grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+            },
+            opts,
+          ),
+        { signal: ui.signal },
+      );
       return toCredential(parseTokenResponse(done, 'Signing in to Kimi'), 'Signing in to Kimi');
     },
     async refresh(credential, http) {
-      const res = await postForm(token, { client_id: e.clientId, grant_type: 'refresh_token', refresh_token: credential.refresh }, { ...http, headers });
+      const res = await postForm(
+        token,
+        { client_id: e.clientId, grant_type: 'refresh_token', refresh_token: credential.refresh },
+        { ...http, headers },
+      );
       // 401/403 from Kimi's token endpoint mean the sign-in is gone, like invalid_grant.
-      if (res.status === 401 || res.status === 403) throw new Fault('needs-sign-in', `Refreshing the Kimi sign-in was refused (${res.status}).`, 'Sign in again; the account is kept until you do.');
-      return toCredential(parseTokenResponse(res, 'Refreshing the Kimi sign-in'), 'Refreshing the Kimi sign-in', credential.refresh);
+      if (res.status === 401 || res.status === 403)
+        throw new Fault(
+          'needs-sign-in',
+          `Refreshing the Kimi sign-in was refused (${res.status}).`,
+          'Sign in again; the account is kept until you do.',
+        );
+      return toCredential(
+        parseTokenResponse(res, 'Refreshing the Kimi sign-in'),
+        'Refreshing the Kimi sign-in',
+        credential.refresh,
+      );
     },
     apiKey: (credential) => credential.access,
     // Kimi tokens name no account; like Anthropic, a newer entry of the same provider is taken as pi's refresh.

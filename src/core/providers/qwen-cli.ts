@@ -22,7 +22,9 @@ export function qwenBaseUrl(credential: OAuthCredential): string {
   const resource = typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : '';
   if (!resource) return 'https://dashscope.aliyuncs.com/compatible-mode/v1';
   const withScheme = /^https?:\/\//.test(resource) ? resource : `https://${resource}`;
-  return withScheme.replace(/\/+$/, '').endsWith('/v1') ? withScheme.replace(/\/+$/, '') : `${withScheme.replace(/\/+$/, '')}/v1`;
+  return withScheme.replace(/\/+$/, '').endsWith('/v1')
+    ? withScheme.replace(/\/+$/, '')
+    : `${withScheme.replace(/\/+$/, '')}/v1`;
 }
 
 export function qwenOAuth(endpoints: Partial<typeof QWEN> = {}, now = Date.now): OAuthProvider {
@@ -32,7 +34,9 @@ export function qwenOAuth(endpoints: Partial<typeof QWEN> = {}, now = Date.now):
     refresh: r.refresh_token ?? previous?.refresh ?? '',
     access: r.access_token,
     expires: expiresAt(r.expires_in, now(), FIVE_MINUTES),
-    ...((r.resource_url ?? previous?.enterpriseUrl) ? { enterpriseUrl: r.resource_url ?? previous?.enterpriseUrl } : {}),
+    ...((r.resource_url ?? previous?.enterpriseUrl)
+      ? { enterpriseUrl: r.resource_url ?? previous?.enterpriseUrl }
+      : {}),
   });
   const resourceOf = (json: unknown) => {
     const url = (json as { resource_url?: unknown } | undefined)?.resource_url;
@@ -43,14 +47,42 @@ export function qwenOAuth(endpoints: Partial<typeof QWEN> = {}, now = Date.now):
     async login(ui: LoginUi, http?: HttpOptions) {
       const pkce = createPkce();
       const opts = { ...http, signal: ui.signal };
-      const code = parseDeviceCode(await postForm(e.deviceUrl, { client_id: e.clientId, scope: e.scope, code_challenge: pkce.challenge, code_challenge_method: 'S256' }, opts), 2);
+      const code = parseDeviceCode(
+        await postForm(
+          e.deviceUrl,
+          { client_id: e.clientId, scope: e.scope, code_challenge: pkce.challenge, code_challenge_method: 'S256' },
+          opts,
+        ),
+        2,
+      );
       await ui.showDeviceCode(code);
-      const done = await pollDeviceToken(code, () => postForm(e.tokenUrl, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: e.clientId, device_code: code.deviceCode, code_verifier: pkce.verifier }, opts), { signal: ui.signal, maxIntervalMs: 10_000 });
+      const done = await pollDeviceToken(
+        code,
+        () =>
+          postForm(
+            e.tokenUrl,
+            {
+              grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+              client_id: e.clientId,
+              device_code: code.deviceCode,
+              code_verifier: pkce.verifier,
+            },
+            opts,
+          ),
+        { signal: ui.signal, maxIntervalMs: 10_000 },
+      );
       return toCredential({ ...parseTokenResponse(done, 'Signing in to Qwen'), resource_url: resourceOf(done.json) });
     },
     async refresh(credential, http) {
-      const res = await postForm(e.tokenUrl, { grant_type: 'refresh_token', refresh_token: credential.refresh, client_id: e.clientId }, http);
-      return toCredential({ ...parseTokenResponse(res, 'Refreshing the Qwen sign-in'), resource_url: resourceOf(res.json) }, credential);
+      const res = await postForm(
+        e.tokenUrl,
+        { grant_type: 'refresh_token', refresh_token: credential.refresh, client_id: e.clientId },
+        http,
+      );
+      return toCredential(
+        { ...parseTokenResponse(res, 'Refreshing the Qwen sign-in'), resource_url: resourceOf(res.json) },
+        credential,
+      );
     },
     apiKey: (credential) => credential.access,
     sameAccount: (ours, candidate) => ours.enterpriseUrl === candidate.enterpriseUrl,

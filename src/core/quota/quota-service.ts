@@ -30,7 +30,12 @@ export class QuotaService {
   readonly onDidChange;
 
   constructor(private readonly d: QuotaServiceDeps) {
-    this.scheduler = new QuotaScheduler({ fetch: (t) => this.fetch(t), cache: d.cache, concurrency: d.concurrency, now: d.now });
+    this.scheduler = new QuotaScheduler({
+      fetch: (t) => this.fetch(t),
+      cache: d.cache,
+      concurrency: d.concurrency,
+      now: d.now,
+    });
     this.onDidChange = this.scheduler.onDidChange;
   }
 
@@ -73,7 +78,13 @@ export class QuotaService {
     try {
       return await client.fetch(credential, this.d.http?.());
     } catch (e) {
-      if (e instanceof UsageError && e.problem === 'rate-limited') this.d.feedback.rateLimited(t.provider, t.account, e.retryAt ?? (this.d.now ?? Date.now)() + DEFAULT_REST_MS, 'the usage endpoint answered 429');
+      if (e instanceof UsageError && e.problem === 'rate-limited')
+        this.d.feedback.rateLimited(
+          t.provider,
+          t.account,
+          e.retryAt ?? (this.d.now ?? Date.now)() + DEFAULT_REST_MS,
+          'the usage endpoint answered 429',
+        );
       throw e;
     }
   }

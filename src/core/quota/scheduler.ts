@@ -30,9 +30,16 @@ export interface SchedulerOptions {
   readonly now?: () => number;
 }
 
-const windowSchema = z.object({ label: z.string(), usedPercent: z.number(), windowMinutes: z.optional(z.number()), resetsAt: z.optional(z.number()) });
+const windowSchema = z.object({
+  label: z.string(),
+  usedPercent: z.number(),
+  windowMinutes: z.optional(z.number()),
+  resetsAt: z.optional(z.number()),
+});
 const entrySchema = z.object({
-  snapshot: z.optional(z.object({ windows: z.array(windowSchema), plan: z.optional(z.string()), fetchedAt: z.number() })),
+  snapshot: z.optional(
+    z.object({ windows: z.array(windowSchema), plan: z.optional(z.string()), fetchedAt: z.number() }),
+  ),
   problem: z.optional(z.object({ kind: z.string(), message: z.string(), at: z.number() })),
 });
 const cacheSchema = z.object({ version: z.literal(1), entries: z.record(z.string(), entrySchema) });
@@ -41,7 +48,16 @@ const idOf = (t: QuotaTarget) => `${t.provider}/${t.account}`;
 
 /** Same plan and windows; a reset time that moved by less than a minute (sent as "in N seconds") is the same. */
 function sameFigures(a: UsageSnapshot, b: UsageSnapshot): boolean {
-  const figures = (s: UsageSnapshot) => JSON.stringify([s.plan, s.windows.map((w) => [w.label, w.usedPercent, w.windowMinutes, w.resetsAt === undefined ? undefined : Math.round(w.resetsAt / 60_000)])]);
+  const figures = (s: UsageSnapshot) =>
+    JSON.stringify([
+      s.plan,
+      s.windows.map((w) => [
+        w.label,
+        w.usedPercent,
+        w.windowMinutes,
+        w.resetsAt === undefined ? undefined : Math.round(w.resetsAt / 60_000),
+      ]),
+    ]);
   return figures(a) === figures(b);
 }
 
@@ -118,12 +134,20 @@ export class QuotaScheduler {
     const running = this.inflight.get(id);
     if (running) return running;
     const now = this.now();
-    if (!force && now - (this.lastAsked.get(id) ?? -Infinity) < (this.o.minIntervalMs ?? 60_000)) return Promise.resolve();
+    if (!force && now - (this.lastAsked.get(id) ?? -Infinity) < (this.o.minIntervalMs ?? 60_000))
+      return Promise.resolve();
     if (now < (this.notBefore.get(id) ?? 0)) return Promise.resolve();
     if (!force && now < (this.quietUntil.get(id) ?? 0)) return Promise.resolve();
     const breaker = this.breakers.get(t.provider);
     if (breaker && now < breaker.openUntil) {
-      this.set(t, { ...this.entries.get(id), problem: { kind: 'circuit-open', message: `Usage for ${t.provider} failed ${breaker.failures} times in a row; not asking again until ${new Date(breaker.openUntil).toLocaleTimeString()}.`, at: now } });
+      this.set(t, {
+        ...this.entries.get(id),
+        problem: {
+          kind: 'circuit-open',
+          message: `Usage for ${t.provider} failed ${breaker.failures} times in a row; not asking again until ${new Date(breaker.openUntil).toLocaleTimeString()}.`,
+          at: now,
+        },
+      });
       return Promise.resolve();
     }
     const run = this.limited(() => this.fetchNow(t)).finally(() => this.inflight.delete(id));
@@ -150,7 +174,10 @@ export class QuotaScheduler {
         this.breakers.set(t.provider, b);
       }
       // The last good figure stays, marked with what went wrong since.
-      this.set(t, { snapshot: this.entries.get(id)?.snapshot, problem: { kind: err.problem, message: err.message, at: this.now() } });
+      this.set(t, {
+        snapshot: this.entries.get(id)?.snapshot,
+        problem: { kind: err.problem, message: err.message, at: this.now() },
+      });
     }
   }
 

@@ -85,10 +85,13 @@ export function retryAfter(res: HttpResponse, now: number): number | undefined {
 export function parseUsage<T>(res: HttpResponse, schema: z.ZodMiniType<T>, what: string, now: number): T {
   if (res.status === 401) throw new UsageError('unauthorized', `${what}: the token was refused (401).`);
   if (res.status === 403) throw new UsageError('forbidden', `${what}: access denied (403).`);
-  if (res.status === 429) throw new UsageError('rate-limited', `${what}: too many requests (429).`, retryAfter(res, now));
-  if (res.status >= 500) throw new UsageError('server-error', `${what}: the server answered ${res.status}.`, retryAfter(res, now));
+  if (res.status === 429)
+    throw new UsageError('rate-limited', `${what}: too many requests (429).`, retryAfter(res, now));
+  if (res.status >= 500)
+    throw new UsageError('server-error', `${what}: the server answered ${res.status}.`, retryAfter(res, now));
   const parsed = schema.safeParse(res.json);
-  if (res.status !== 200 || !parsed.success) throw new UsageError('malformed', `${what}: the answer (status ${res.status}) is not in the expected shape.`);
+  if (res.status !== 200 || !parsed.success)
+    throw new UsageError('malformed', `${what}: the answer (status ${res.status}) is not in the expected shape.`);
   return parsed.data;
 }
 
@@ -125,7 +128,9 @@ export function usageClientFor(endpoint: UsageEndpoint, o: { url?: string; now?:
   return {
     provider: endpoint.provider,
     async fetch(credential, http) {
-      const res = await usageRequest(() => getJson(url, { timeoutMs: 10_000, ...http, headers: endpoint.headers(credential) }));
+      const res = await usageRequest(() =>
+        getJson(url, { timeoutMs: 10_000, ...http, headers: endpoint.headers(credential) }),
+      );
       return endpoint.parse(res, now());
     },
   };

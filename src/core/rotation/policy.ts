@@ -49,9 +49,16 @@ const usable = (c: Candidate, now: number) => !c.needsSignIn && !resting(c, now)
  *   resets), then the usable account with the most headroom.
  * When nobody is usable, the account that becomes usable first stays active.
  */
-export function decide(mode: RotationMode, threshold: number, candidates: readonly Candidate[], current: string | undefined, now: number): Decision {
+export function decide(
+  mode: RotationMode,
+  threshold: number,
+  candidates: readonly Candidate[],
+  current: string | undefined,
+  now: number,
+): Decision {
   const fallback = candidates.find((c) => c.isDefault)?.name ?? candidates[0]?.name;
-  if (mode === 'manual' || candidates.length === 0) return { active: fallback, cooldowns: {}, reason: 'the default account', allExhausted: false };
+  if (mode === 'manual' || candidates.length === 0)
+    return { active: fallback, cooldowns: {}, reason: 'the default account', allExhausted: false };
 
   const cooldowns: Record<string, number> = {};
   const list = candidates.map((c) => {
@@ -62,24 +69,50 @@ export function decide(mode: RotationMode, threshold: number, candidates: readon
     return { ...c, cooldownUntil: until };
   });
   const cur = list.find((c) => c.name === (current ?? fallback));
-  if (cur && usable(cur, now)) return { active: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
+  if (cur && usable(cur, now))
+    return { active: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
 
   const ok = list.filter((c) => usable(c, now));
   if (ok.length === 0) {
     const signedIn = list.filter((c) => !c.needsSignIn);
-    const first = [...(signedIn.length ? signedIn : list)].sort((a, b) => (a.cooldownUntil ?? 0) - (b.cooldownUntil ?? 0))[0];
-    return { active: first.name, cooldowns, reason: 'every account is exhausted; this one resets first', allExhausted: true };
+    const first = [...(signedIn.length ? signedIn : list)].sort(
+      (a, b) => (a.cooldownUntil ?? 0) - (b.cooldownUntil ?? 0),
+    )[0];
+    return {
+      active: first.name,
+      cooldowns,
+      reason: 'every account is exhausted; this one resets first',
+      allExhausted: true,
+    };
   }
-  const why = cur ? (cur.needsSignIn ? `${cur.name} needs a new sign-in` : `${cur.name} is resting${cur.cooldownUntil ? ` until ${new Date(cur.cooldownUntil).toISOString()}` : ''}`) : 'no account was active';
+  const why = cur
+    ? cur.needsSignIn
+      ? `${cur.name} needs a new sign-in`
+      : `${cur.name} is resting${cur.cooldownUntil ? ` until ${new Date(cur.cooldownUntil).toISOString()}` : ''}`
+    : 'no account was active';
   if (mode === 'round-robin') {
     return { active: nextInTurn(list, cur?.name, now), cooldowns, reason: `${why}; next in turn`, allExhausted: false };
   }
-  const best = [...ok].sort((a, b) => (usedPercent(a.usage) ?? 50) - (usedPercent(b.usage) ?? 50) || Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name))[0];
-  return { active: best.name, cooldowns, reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used)`, allExhausted: false };
+  const best = [...ok].sort(
+    (a, b) =>
+      (usedPercent(a.usage) ?? 50) - (usedPercent(b.usage) ?? 50) ||
+      Number(b.isDefault) - Number(a.isDefault) ||
+      a.name.localeCompare(b.name),
+  )[0];
+  return {
+    active: best.name,
+    cooldowns,
+    reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used)`,
+    allExhausted: false,
+  };
 }
 
 /** The next usable account after `after`, wrapping around (Next Account; round-robin when the one in use rests). */
-export function nextInTurn(candidates: readonly Candidate[], after: string | undefined, now: number): string | undefined {
+export function nextInTurn(
+  candidates: readonly Candidate[],
+  after: string | undefined,
+  now: number,
+): string | undefined {
   const start = candidates.findIndex((c) => c.name === after);
   return [...candidates.slice(start + 1), ...candidates.slice(0, start + 1)].find((c) => usable(c, now))?.name;
 }

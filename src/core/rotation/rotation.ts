@@ -28,7 +28,14 @@ export interface ActiveChange {
 }
 
 /** Shared per provider: the active account and cooldowns (names and times only). */
-const stateSchema = z.record(z.string(), z.object({ active: z.optional(z.string()), cooldowns: z.record(z.string(), z.number()), exhaustedTold: z.optional(z.boolean()) }));
+const stateSchema = z.record(
+  z.string(),
+  z.object({
+    active: z.optional(z.string()),
+    cooldowns: z.record(z.string(), z.number()),
+    exhaustedTold: z.optional(z.boolean()),
+  }),
+);
 type State = z.infer<typeof stateSchema>;
 
 // In secret storage, like the vault, not in globalState: every window must agree on the active
@@ -81,7 +88,8 @@ export class Rotation implements ActiveAccounts {
     this.saved = raw;
     for (const [provider, from] of before) {
       const to = this.active(provider)?.name;
-      if (to !== from) this.changed.fire({ provider, from, to, reason: 'chosen in another window', allExhausted: false });
+      if (to !== from)
+        this.changed.fire({ provider, from, to, reason: 'chosen in another window', allExhausted: false });
     }
   }
 
@@ -94,7 +102,9 @@ export class Rotation implements ActiveAccounts {
   /** On every key request: index lookups only, nothing allocated. */
   active(provider: string): AccountInfo | undefined {
     const name = this.d.settings.mode(provider) === 'manual' ? undefined : this.state[provider]?.active;
-    return (name !== undefined ? this.d.vault.account(provider, name) : undefined) ?? this.d.vault.defaultAccount(provider);
+    return (
+      (name !== undefined ? this.d.vault.account(provider, name) : undefined) ?? this.d.vault.defaultAccount(provider)
+    );
   }
 
   /** Epoch ms until which the account rests, if it does. */
@@ -148,19 +158,29 @@ export class Rotation implements ActiveAccounts {
   private async save(): Promise<void> {
     const text = JSON.stringify(this.state);
     this.saved = text;
-    await this.d.store.store(ROTATION_KEY, text).catch((e: Error) => this.d.log.warn(`Could not save the active accounts: ${e.message}`));
+    await this.d.store
+      .store(ROTATION_KEY, text)
+      .catch((e: Error) => this.d.log.warn(`Could not save the active accounts: ${e.message}`));
   }
 
   private evaluateOne(provider: string): boolean {
     const before = JSON.stringify(this.state[provider]);
     const s = this.entry(provider);
     const mode = this.d.settings.mode(provider);
-    const d = decide(mode, this.d.settings.threshold(), this.candidates(provider), this.active(provider)?.name, this.now());
-    for (const [name, until] of Object.entries(d.cooldowns)) s.cooldowns[name] = Math.max(s.cooldowns[name] ?? 0, until);
+    const d = decide(
+      mode,
+      this.d.settings.threshold(),
+      this.candidates(provider),
+      this.active(provider)?.name,
+      this.now(),
+    );
+    for (const [name, until] of Object.entries(d.cooldowns))
+      s.cooldowns[name] = Math.max(s.cooldowns[name] ?? 0, until);
     for (const [name, until] of Object.entries(s.cooldowns)) if (until <= this.now()) delete s.cooldowns[name];
     const tell = d.allExhausted && !s.exhaustedTold;
     s.exhaustedTold = d.allExhausted;
-    if (mode !== 'manual' && d.active !== this.active(provider)?.name) this.switchTo(provider, d.active, d.reason, tell);
+    if (mode !== 'manual' && d.active !== this.active(provider)?.name)
+      this.switchTo(provider, d.active, d.reason, tell);
     else if (tell) this.changed.fire({ provider, from: d.active, to: d.active, reason: d.reason, allExhausted: true });
     if (mode !== 'manual') s.active = d.active;
     return JSON.stringify(this.state[provider]) !== before;
@@ -179,7 +199,13 @@ export class Rotation implements ActiveAccounts {
     return this.d.vault
       .accounts(provider)
       .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name))
-      .map((a) => ({ name: a.name, isDefault: a.isDefault, needsSignIn: a.needsSignIn, usage: this.usage(provider, a.name)?.snapshot, cooldownUntil: cooldowns[a.name] }));
+      .map((a) => ({
+        name: a.name,
+        isDefault: a.isDefault,
+        needsSignIn: a.needsSignIn,
+        usage: this.usage(provider, a.name)?.snapshot,
+        cooldownUntil: cooldowns[a.name],
+      }));
   }
 
   private entry(provider: string) {

@@ -64,7 +64,10 @@ describe('Pi Accounts commands with argument objects (in the extension host)', (
     await run('piAccounts.signIn', { provider: 'openai', account: 'second', key: KEY2 });
     await run('piAccounts.setDefault', { provider: 'openai', account: 'second' });
     await authJson((d) => d.openai && d.openai.key === KEY2);
-    await assert.rejects(run('piAccounts.setDefault', { provider: 'openai', account: 'ghost' }), /no account named "ghost"/);
+    await assert.rejects(
+      run('piAccounts.setDefault', { provider: 'openai', account: 'ghost' }),
+      /no account named "ghost"/,
+    );
     await run('piAccounts.signOut', { provider: 'openai', account: 'second' });
     await authJson((d) => d.openai && d.openai.key === KEY); // the remaining account became default
     await run('piAccounts.signOut', { provider: 'openai', confirm: false });
@@ -73,13 +76,44 @@ describe('Pi Accounts commands with argument objects (in the extension host)', (
 
   it('several values and per-account overrides by argument: checked, stored, auth.json gets only the key', async () => {
     const CF = '0123456789abcdef0123456789abcdef';
-    await assert.rejects(run('piAccounts.signIn', { provider: 'cloudflare-workers-ai', account: 'cf', values: { CLOUDFLARE_API_KEY: KEY2, CLOUDFLARE_ACCOUNT_ID: 'not-an-id' } }), /Account id/);
-    await run('piAccounts.signIn', { provider: 'cloudflare-workers-ai', account: 'cf', values: { CLOUDFLARE_API_KEY: KEY2, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${CF}/home` } });
+    await assert.rejects(
+      run('piAccounts.signIn', {
+        provider: 'cloudflare-workers-ai',
+        account: 'cf',
+        values: { CLOUDFLARE_API_KEY: KEY2, CLOUDFLARE_ACCOUNT_ID: 'not-an-id' },
+      }),
+      /Account id/,
+    );
+    await run('piAccounts.signIn', {
+      provider: 'cloudflare-workers-ai',
+      account: 'cf',
+      values: { CLOUDFLARE_API_KEY: KEY2, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${CF}/home` },
+    });
     const data = await authJson((d) => d['cloudflare-workers-ai']);
     assert.deepStrictEqual(data['cloudflare-workers-ai'], { type: 'api_key', key: KEY2 });
-    await assert.rejects(run('piAccounts.setOverrides', { provider: 'cloudflare-workers-ai', account: 'cf', baseUrl: 'http://plain.example.com' }), /https/);
-    await assert.rejects(run('piAccounts.setOverrides', { provider: 'cloudflare-workers-ai', account: 'cf', baseUrl: '', headers: { Authorization: 'x' } }), /cannot be overridden/);
-    await run('piAccounts.setOverrides', { provider: 'cloudflare-workers-ai', account: 'cf', baseUrl: 'https://gw.example.com/v1', headers: { 'X-Team': 'core' } });
+    await assert.rejects(
+      run('piAccounts.setOverrides', {
+        provider: 'cloudflare-workers-ai',
+        account: 'cf',
+        baseUrl: 'http://plain.example.com',
+      }),
+      /https/,
+    );
+    await assert.rejects(
+      run('piAccounts.setOverrides', {
+        provider: 'cloudflare-workers-ai',
+        account: 'cf',
+        baseUrl: '',
+        headers: { Authorization: 'x' },
+      }),
+      /cannot be overridden/,
+    );
+    await run('piAccounts.setOverrides', {
+      provider: 'cloudflare-workers-ai',
+      account: 'cf',
+      baseUrl: 'https://gw.example.com/v1',
+      headers: { 'X-Team': 'core' },
+    });
     await run('piAccounts.signOut', { provider: 'cloudflare-workers-ai', confirm: false });
     await authJson((d) => !d['cloudflare-workers-ai']);
   });

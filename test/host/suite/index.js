@@ -5,7 +5,9 @@
 const path = require('path');
 
 function requireFromRepo(name) {
-  return require(require.resolve(name, { paths: [process.env.PI_ACCOUNTS_REPO || path.resolve(__dirname, '../../..')] }));
+  return require(
+    require.resolve(name, { paths: [process.env.PI_ACCOUNTS_REPO || path.resolve(__dirname, '../../..')] }),
+  );
 }
 
 exports.run = function run(report) {
