@@ -15,7 +15,7 @@ const { Rotation } = require(join(out, 'src/core/rotation/rotation.js'));
 const { CachedRotationSettings } = require(join(out, 'src/core/rotation/settings.js'));
 const { KeyResolver } = require(join(out, 'src/core/resolver.js'));
 const { lockedRun } = require(join(out, 'src/core/mirror/locked-run.js'));
-const { oauthProvider } = require(join(out, 'src/core/oauth/registry.js'));
+const { oauthProvider } = require(join(out, 'src/core/providers/registry.js'));
 const { MemorySecretStore } = require(join(out, 'test/unit/helpers.js'));
 const { quiet } = require(join(out, 'test/unit/window.js'));
 

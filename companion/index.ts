@@ -67,7 +67,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if (!link.connected()) return undefined;
     const provider = ctx.model?.provider;
     try {
-      stored = provider ? (ctx.modelRegistry.authStorage.get(provider) as Stored) : undefined;
+      stored = provider ? ctx.modelRegistry.authStorage.get(provider) : undefined;
     } catch {
       stored = undefined;
     }
@@ -79,7 +79,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     const r = base(ctx, e.status);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(e.headers))
-      if (isUsageHeader(name.toLowerCase())) headers[name.toLowerCase()] = String(value).slice(0, 500);
+      if (isUsageHeader(name.toLowerCase()) && typeof value === 'string')
+        headers[name.toLowerCase()] = value.slice(0, 500);
     r.headers = headers;
     r.wantsAck = e.status >= 400;
     return link.send(r).then(() => undefined);

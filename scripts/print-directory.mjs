@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 const out = resolve(import.meta.dirname, '../out/src/core');
 const { PROVIDERS } = require(join(out, 'providers/directory.js'));
 const { usageClient } = require(join(out, 'quota/quota-service.js'));
-const { oauthProvider } = require(join(out, 'oauth/registry.js'));
+const { oauthProvider } = require(join(out, 'providers/registry.js'));
 
 const rows = PROVIDERS.map((p) => [
   p.id,

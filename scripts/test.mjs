@@ -1,4 +1,4 @@
-// `npm test`: unit tests, then the real-host scenarios; ends with one plain summary line.
+// `npm test`: lint, format and layer check, unit tests, then the real-host scenarios; ends with one plain summary line.
 import { spawn } from 'node:child_process';
 
 function run(script) {
@@ -18,7 +18,7 @@ function run(script) {
 }
 
 const results = [];
-for (const script of ['test:unit', 'test:host']) {
+for (const script of ['lint', 'test:unit', 'test:host']) {
   const r = await run(script);
   results.push(r);
   if (r.code !== 0) break; // the host suite is slow: no point once the core is broken

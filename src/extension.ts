@@ -14,8 +14,13 @@ import { AuthMirror } from './core/mirror/auth-mirror';
 import { MirrorStateStore } from './core/mirror/mirror-state';
 import { ModelsMirror, modelsPathBeside } from './core/mirror/models-mirror';
 import { watchFile } from './core/mirror/watch-file';
-import { AfterSignIn } from './core/oauth/after-sign-in';
-import { ENDPOINTS_ENV, oauthProviders, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
+import { AfterSignIn } from './core/providers/after-sign-in';
+import {
+  ENDPOINTS_ENV,
+  oauthProviders,
+  parseEndpointOverrides,
+  type EndpointOverrides,
+} from './core/providers/registry';
 import { lifetimeNotices } from './core/oauth/tokens';
 import { feedbackInto, type Outlet } from './core/outlet';
 import { Redactor } from './core/redact';
@@ -90,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // The shared active accounts first: deciding before reading them would overwrite them.
   const ready = rotation
     .load()
-    .catch((e) => log.warn(`Could not read the active accounts: ${describe(e)}`))
+    .catch((e: unknown) => log.warn(`Could not read the active accounts: ${describe(e)}`))
     .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
@@ -164,7 +169,7 @@ export function activate(context: vscode.ExtensionContext): void {
     active: rotation,
     key: (provider, account) => resolver.key(provider, account),
     // A consumer's getSession({ createIfNone }) receives this error: redacted and bounded.
-    signIn: (provider) => commands.signIn({ provider }).catch((e) => Promise.reject(log.redactor.fault(e))),
+    signIn: (provider) => commands.signIn({ provider }).catch((e: unknown) => Promise.reject(log.redactor.fault(e))),
     signOut: (provider, account) => commands.signOut({ provider, account }),
   });
 
@@ -201,7 +206,8 @@ export function activate(context: vscode.ExtensionContext): void {
     sync: coalesced(() => (void mirror.run().then(() => piLink.reloadPi()), void syncModels())),
   };
   const showUsage = coalesced(() => (view.sync(), statusBar.sync()));
-  const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
+  const refreshQuota = () =>
+    void quota.refresh().catch((e: unknown) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
 
   context.subscriptions.push(
@@ -244,9 +250,15 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => (terminal.sync(), view.sync())),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror'))
-        (terminal.sync(), view.sync());
-      if (e.affectsConfiguration('piAccounts.rotation')) (rotationSettings.reload(), rotation.evaluate(), follow());
+      if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror')) {
+        terminal.sync();
+        view.sync();
+      }
+      if (e.affectsConfiguration('piAccounts.rotation')) {
+        rotationSettings.reload();
+        rotation.evaluate();
+        follow();
+      }
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.sync();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) piFiles.sync();
     }),
@@ -267,7 +279,7 @@ export function activate(context: vscode.ExtensionContext): void {
       context.subscriptions.push(watchFile(authPath, () => void mirror.onFileChanged()));
       if (loaded) await mirror.run().then(() => (void syncModels(), mirror.offerImportOnce()));
     })
-    .catch((e) => log.error(describe(e)));
+    .catch((e: unknown) => log.error(describe(e)));
 }
 
 /** For the account's tooltip: whether pi gets the account's base URL and headers through its models.json. */

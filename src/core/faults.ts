@@ -41,9 +41,11 @@ export function isFault(e: unknown, code?: FaultCode): e is Fault {
 
 export const aborted = (): Fault => new Fault('aborted', 'Cancelled.');
 
+/** The message of anything thrown, for a log line (the log redacts). */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /** One line for a notification: what happened, then what to do. */
 export function describe(e: unknown): string {
   if (e instanceof Fault) return e.nextStep ? `${e.message} ${e.nextStep}` : e.message;
-  const msg = e instanceof Error ? e.message : String(e);
-  return `Unexpected error: ${msg}. See the "Pi Accounts" log for details.`;
+  return `Unexpected error: ${messageOf(e)}. See the "Pi Accounts" log for details.`;
 }

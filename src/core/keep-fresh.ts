@@ -44,7 +44,7 @@ export class KeepFresh implements Outlet {
     const timer = setTimeout(
       () => {
         this.timers.delete(id);
-        this.resolver.key(provider, account).catch((e) => {
+        this.resolver.key(provider, account).catch((e: unknown) => {
           this.log.warn(`Keeping ${id} signed in failed: ${describe(e)}`);
           if (!isFault(e, 'needs-sign-in')) this.plan(provider, account, RETRY_AFTER_FAILURE);
         });

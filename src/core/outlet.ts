@@ -1,5 +1,5 @@
 // The two contracts between the core and what sits at its edges (see CONTRIBUTING.md, "Layout").
-import type { UsageSnapshot } from './quota/usage';
+import type { UsageSnapshot } from './usage/usage-client';
 import type { Rotation } from './rotation/rotation';
 import type { Vault } from './vault';
 
@@ -25,9 +25,6 @@ export interface Outlet {
  * Tokens pi refreshed in auth.json are taken into the vault by the mirror itself, under pi's lock
  * (src/core/mirror/auth-mirror.ts), because they must be stored before the lock is released.
  */
-/** When a 429 names no reset, the account rests this long (every caller of `rateLimited`). */
-export const DEFAULT_REST_MS = 60_000;
-
 export interface Feedback {
   /** A provider answered 429 for the account: it rests until `until` (epoch ms); `why` is logged. */
   rateLimited(provider: string, account: string, until: number, why: string): void;

@@ -77,7 +77,7 @@ class ProviderSessions implements vscode.AuthenticationProvider {
   /** A session's token is refreshed first when it is about to expire. */
   private async session(a: AccountInfo, scopes: readonly string[]): Promise<Session> {
     const id = sessionIdOf(a);
-    const accessToken = await this.d.key(a.provider, a.name).catch((e) => {
+    const accessToken = await this.d.key(a.provider, a.name).catch((e: unknown) => {
       this.d.log.warn(`Session ${id}: ${describe(e)} Handing out the stored token.`);
       return this.stored(a);
     });

@@ -190,7 +190,7 @@ export class Commands {
     void vscode.window
       .showInformationMessage(signedIn, ...check)
       .then((choice) => (choice ? this.checkKey(provider, added.name) : undefined))
-      .then(undefined, (e) => showFault(e, this.d.log));
+      .then(undefined, (e: unknown) => showFault(e, this.d.log));
     return added;
   }
 

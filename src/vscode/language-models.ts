@@ -81,7 +81,7 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
       .endpoint(provider, account)
       .then((e) => this.list.refresh(provider, builtIn, e.baseUrl, e.key, this.bridge.httpOptions()))
       .then((changed) => changed && this.sync())
-      .catch((e) => this.log.warn(`Model list of ${provider}: ${describe(e)}`));
+      .catch((e: unknown) => this.log.warn(`Model list of ${provider}: ${describe(e)}`));
   }
 
   async provideLanguageModelChatResponse(
@@ -114,13 +114,15 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
         else if (ev.type === 'thinking' && this.showThinking())
           progress.report(new vscode.LanguageModelTextPart(ev.text));
         else if (ev.type === 'tool_call')
-          progress.report(new vscode.LanguageModelToolCallPart(ev.id, ev.name, (ev.input ?? {}) as object));
+          progress.report(new vscode.LanguageModelToolCallPart(ev.id, ev.name, ev.input ?? {}));
       }
     } catch (e) {
       if (token.isCancellationRequested) return;
       // What other extensions receive passes the redactor: a provider's 401 may echo the key.
       const text = this.log.redactor.describe(e);
       this.log.error(`Language model ${model.id}: ${text}`);
+      // No `cause`: the original error may carry what the redactor removed from `text`.
+      // eslint-disable-next-line preserve-caught-error
       throw new Error(text);
     } finally {
       sub.dispose();

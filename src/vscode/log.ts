@@ -9,7 +9,7 @@ import type { Redactor } from '../core/redact';
 export type Log = Logger & { show(): void; readonly redactor: Redactor };
 
 /** The "Pi Accounts" log channel. Every line passes the redactor first: no exceptions. */
-export function createLog(redactor: Redactor): Log & vscode.Disposable {
+export function createLog(redactor: Redactor): Log & { dispose(): void } {
   const channel = vscode.window.createOutputChannel('Pi Accounts', { log: true });
   const clean = (m: string) => redactor.redact(m);
   return {

@@ -37,13 +37,13 @@ export interface PiLinkDeps {
 
 export class PiLinkUi implements vscode.Disposable {
   private readonly server: PiLinkServer;
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions: { dispose(): void }[] = [];
   private readonly version: string;
   /** Whether our companion is in pi's extensions folder: known from start(), connect(), disconnect(), not read from disk on every redraw of the view. */
   private installed = false;
 
   constructor(private readonly d: PiLinkDeps) {
-    this.version = String(d.context.extension.packageJSON.version ?? '0');
+    this.version = (d.context.extension.packageJSON as { version?: string }).version ?? '0';
     const feedback = new PiFeedback({
       vault: d.vault,
       rotation: d.rotation,
@@ -62,7 +62,7 @@ export class PiLinkUi implements vscode.Disposable {
   start(): void {
     this.server.listen().then(
       (path) => this.d.log.info(`Listening for pi on ${path}.`),
-      (e) => this.d.log.warn(`pi cannot report to this window: ${describe(e)}`),
+      (e: unknown) => this.d.log.warn(`pi cannot report to this window: ${describe(e)}`),
     );
     // The walkthrough's "Connect pi" step shows only where pi has an agent folder.
     void vscode.commands.executeCommand('setContext', 'piAccounts.piFound', existsSync(this.agentDir()));

@@ -10,7 +10,7 @@ import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
 import { PiLinkServer } from '../../src/core/pi-link/server';
-import type { UsageSnapshot } from '../../src/core/quota/usage';
+import type { UsageSnapshot } from '../../src/core/usage/usage-client';
 import type { RotationMode } from '../../src/core/rotation/policy';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { exportVarOf, PROVIDERS, requireProvider } from '../../src/core/providers/directory';
 import { isFault } from '../../src/core/faults';
-import { oauthProviders } from '../../src/core/oauth/registry';
+import { oauthProviders } from '../../src/core/providers/registry';
 
 describe('provider directory', () => {
   it('has about 30 unique pi provider ids', () => {

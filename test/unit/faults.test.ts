@@ -159,7 +159,7 @@ describe('fault injection', function () {
       let calls = 0;
       const server = createServer(async (req, res) => {
         calls++;
-        for await (const _ of req) void _;
+        for await (const _ of req) _;
         if (mode === 'reset') return req.socket.destroy();
         if (mode === 'stall') return; // never answers
         if (mode === 'trickle') {

@@ -18,7 +18,7 @@ import { expiresAt, MAX_LIFETIME_S, parseTokenResponse } from '../../src/core/oa
 import { Redactor } from '../../src/core/redact';
 import { parseAnthropicUsage } from '../../src/core/providers/anthropic';
 import { parseCodexUsage } from '../../src/core/providers/openai-codex';
-import { UsageError } from '../../src/core/quota/usage';
+import { UsageError } from '../../src/core/usage/usage-client';
 import { Vault } from '../../src/core/vault';
 import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 

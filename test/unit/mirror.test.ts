@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isFault } from '../../src/core/faults';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { oauthProvider } from '../../src/core/oauth/registry';
+import { oauthProvider } from '../../src/core/providers/registry';
 import { Vault } from '../../src/core/vault';
 import { defaultsOf, KEY_A, KEY_B, KEY_OPENAI, MemorySecretStore, tempDir } from './helpers';
 

@@ -27,7 +27,9 @@ interface OidcFixture {
   approve(url: string, o: { issuer: string; userCode?: string }): Promise<{ status: number }>;
 }
 // A fixture file (plain ESM), loaded at run time: oidc-provider is ESM-only.
-const fixture = () => import('../../../test/unit/fixtures/oidc-server.mjs' as string) as Promise<OidcFixture>;
+// A path held in a `string` so TypeScript does not look for the .mjs file's types at compile time.
+const fixturePath: string = '../../../test/unit/fixtures/oidc-server.mjs';
+const fixture = () => import(fixturePath) as Promise<OidcFixture>;
 
 describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', function () {
   this.timeout(60_000);
@@ -85,10 +87,10 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
 
     const refresh = (rt: string) =>
       postForm(server.tokenUrl, { grant_type: 'refresh_token', client_id: f.CLIENT_ID, refresh_token: rt });
-    const next = parseTokenResponse(await refresh(tokens.refresh_token!), 'Refreshing');
+    const next = parseTokenResponse(await refresh(tokens.refresh_token), 'Refreshing');
     assert.ok(next.refresh_token && next.refresh_token !== tokens.refresh_token, 'the refresh token rotated');
     // Spending the old refresh token again is what loses accounts: the server treats it as theft.
-    const reused = await refresh(tokens.refresh_token!);
+    const reused = await refresh(tokens.refresh_token);
     assert.throws(
       () => parseTokenResponse(reused, 'Refreshing'),
       (e) => isFault(e, 'needs-sign-in'),

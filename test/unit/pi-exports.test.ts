@@ -79,13 +79,13 @@ async function piRequests(model: Model, apiKey: string | undefined, headers?: Re
   const { stream } = await piAi();
   const seen: { url: string; headers: Headers; body: Record<string, unknown> }[] = [];
   const real = globalThis.fetch;
-  globalThis.fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+  globalThis.fetch = async (url: string | URL | Request, init?: RequestInit) => {
     seen.push({ url: String(url), headers: new Headers(init?.headers), body: JSON.parse(String(init?.body ?? '{}')) });
     return new Response(JSON.stringify({ error: { message: 'captured' } }), {
       status: 400,
       headers: { 'content-type': 'application/json' },
     });
-  }) as typeof fetch;
+  };
   try {
     const result = await stream(model, CONTEXT, { apiKey, ...(headers ? { headers } : {}) }).result();
     return { seen, error: result.errorMessage };

@@ -74,7 +74,7 @@ describe('proxy settings against a loopback proxy', () => {
         cert: readFileSync(join(fixtures, 'loopback-cert.pem')),
       },
       answer('secure'),
-    ) as unknown as Server;
+    );
     ports = { plain: await listen(plain), other: await listen(other), secure: await listen(secure) };
   });
   after(() => {

@@ -5,7 +5,7 @@ import { anthropicUsage } from '../../src/core/providers/anthropic';
 import { codexUsage } from '../../src/core/providers/openai-codex';
 import { copilotUsage } from '../../src/core/providers/github-copilot';
 import { QuotaScheduler, type QuotaTarget } from '../../src/core/quota/scheduler';
-import { retryAfter, UsageError, type UsageClient } from '../../src/core/quota/usage';
+import { retryAfter, UsageError, type UsageClient } from '../../src/core/usage/usage-client';
 import { emulator, type Reply } from './emulator';
 
 const NOW = 1_800_000_000_000;

@@ -8,7 +8,7 @@ import { version } from '../../package.json';
 import { getJson, postJson, USER_AGENT } from '../../src/core/http';
 import { anthropicOAuth as anthropic } from '../../src/core/providers/anthropic';
 import { COPILOT_HEADERS, enableCopilotModels } from '../../src/core/providers/github-copilot';
-import { AfterSignIn } from '../../src/core/oauth/after-sign-in';
+import { AfterSignIn } from '../../src/core/providers/after-sign-in';
 import { kimiHeaders } from '../../src/core/providers/kimi-coding';
 import { anthropicTokenServer, emulator } from './emulator';
 import { tempDir } from './helpers';

@@ -9,7 +9,7 @@ import { Rotation, type RotationDeps } from '../../src/core/rotation/rotation';
 import { terminalVariables } from '../../src/core/terminal-env';
 import { Vault } from '../../src/core/vault';
 import { MemorySecretStore, tempDir } from './helpers';
-import type { UsageSnapshot } from '../../src/core/quota/usage';
+import type { UsageSnapshot } from '../../src/core/usage/usage-client';
 import { decide, nextInTurn, type Candidate, type RotationMode } from '../../src/core/rotation/policy';
 import { CachedRotationSettings, type RawRotationSettings } from '../../src/core/rotation/settings';
 

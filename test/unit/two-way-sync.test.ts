@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { watchFile } from '../../src/core/mirror/watch-file';
-import { oauthProvider } from '../../src/core/oauth/registry';
+import { oauthProvider } from '../../src/core/providers/registry';
 import { Vault } from '../../src/core/vault';
 import { defaultsOf, MemorySecretStore, tempDir, until } from './helpers';
 

@@ -1,7 +1,8 @@
 import { Fault, isFault } from '../faults';
 import type { HttpOptions } from '../http';
 import type { Logger } from '../log';
-import { DEFAULT_REST_MS, type Feedback } from '../outlet';
+import type { Feedback } from '../outlet';
+import { DEFAULT_REST_MS } from '../rotation/rest';
 import { findProvider, PROVIDERS, requireProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Rotation } from '../rotation/rotation';

@@ -130,7 +130,7 @@ export function contextOf(req: ChatRequest, model: Model<Api>): Context {
     ? req.tools.map((t) => ({
         name: t.name,
         description: t.description,
-        parameters: t.inputSchema as Tool['parameters'],
+        parameters: t.inputSchema,
       }))
     : undefined;
   return { ...(req.system ? { systemPrompt: req.system } : {}), messages, ...(tools ? { tools } : {}) };

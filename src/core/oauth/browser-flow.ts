@@ -58,7 +58,7 @@ export async function browserCodeFlow(ui: LoginUi, opts: BrowserFlowOptions): Pr
   const code = await codeFromBrowser(
     ui,
     loopback,
-    `${opts.authorizeUrl}?${query}`,
+    `${opts.authorizeUrl}?${query.toString()}`,
     (text) => parsePastedCode(text, state).code,
   );
   return { code, verifier: pkce.verifier, state, redirectUri };
@@ -96,7 +96,10 @@ export async function codeFromBrowser(
     return loopback
       ? await Promise.race([
           loopback.code,
-          pasted.catch((e) => (isFault(e, 'aborted') && !ui.signal.aborted ? never() : Promise.reject(e))),
+          pasted.catch((e: unknown) => {
+            if (isFault(e, 'aborted') && !ui.signal.aborted) return never();
+            throw e;
+          }),
         ])
       : await pasted;
   } finally {

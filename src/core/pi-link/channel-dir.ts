@@ -13,7 +13,7 @@ import { processAlive } from '../process-alive';
 export const CHANNEL_DIR_ENV = 'PI_ACCOUNTS_CHANNEL_DIR';
 
 export function channelDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env[CHANNEL_DIR_ENV]) return env[CHANNEL_DIR_ENV]!;
+  if (env[CHANNEL_DIR_ENV]) return env[CHANNEL_DIR_ENV];
   const uid = process.getuid?.() ?? 'user';
   return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'pi-accounts') : join(tmpdir(), `pi-accounts-${uid}`);
 }

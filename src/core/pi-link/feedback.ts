@@ -9,7 +9,7 @@ import type { Rotation } from '../rotation/rotation';
 import type { AccountInfo, Vault } from '../vault';
 import { fingerprint, type PiReport } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
-import { DEFAULT_REST_MS } from '../outlet';
+import { DEFAULT_REST_MS } from '../rotation/rest';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;

@@ -78,7 +78,11 @@ export function lineReader(line: (text: string) => void, tooLong: () => void): (
       const nl = text.indexOf('\n');
       if (nl < 0) {
         if (!skipping) buf += text;
-        if (buf.length > MAX_LINE) ((skipping = true), (buf = ''), tooLong());
+        if (buf.length > MAX_LINE) {
+          skipping = true;
+          buf = '';
+          tooLong();
+        }
         return;
       }
       const part = text.slice(0, nl);

@@ -1,3 +1,4 @@
+import { messageOf } from '../faults';
 // Pi Accounts' end of the channel: a Unix socket server that hands each report of a connected
 // pi to the feedback port and answers with the decision. Several pi processes connect at once;
 // each window listens on its own socket in the shared private directory.
@@ -113,7 +114,7 @@ export class PiLinkServer {
           // One decision at a time: two reports of the same 429 must not both rotate.
           this.queue = this.queue
             .then(() => this.handle(socket, m))
-            .catch((e: Error) => this.log.warn(`pi channel: ${e.message}`));
+            .catch((e: unknown) => this.log.warn(`pi channel: ${messageOf(e)}`));
         },
         () => malformed('longer than the limit'),
       ),
@@ -128,8 +129,8 @@ export class PiLinkServer {
     // Only a failed request waits for an answer; a switch reaches the others by `reload()`.
     if (r.wantsAck) {
       if (d.reload)
-        await this.beforeReload().catch((e: Error) =>
-          this.log.warn(`pi channel: could not update auth.json: ${e.message}`),
+        await this.beforeReload().catch((e: unknown) =>
+          this.log.warn(`pi channel: could not update auth.json: ${messageOf(e)}`),
         );
       this.send(socket, { v: PROTOCOL, type: 'ack', seq: r.seq, reload: d.reload });
     }

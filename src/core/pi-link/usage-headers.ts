@@ -11,7 +11,14 @@
 // - x-codex-{primary,secondary}-{used-percent,window-minutes,reset-at,reset-after-seconds}:
 //   ChatGPT (Codex) answers, as parsed by the Codex CLI, https://github.com/openai/codex
 //   (codex-rs, rate-limit snapshot from response headers).
-import { clampPercent, retryAfter, toEpochMs, windowLabel, type UsageSnapshot, type UsageWindow } from '../quota/usage';
+import {
+  clampPercent,
+  retryAfter,
+  toEpochMs,
+  windowLabel,
+  type UsageSnapshot,
+  type UsageWindow,
+} from '../usage/usage-client';
 
 type Headers = Readonly<Record<string, string>>;
 

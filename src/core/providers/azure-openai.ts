@@ -84,7 +84,9 @@ export const azureOpenai: ProviderDescriptor = {
   streamOptions: (vars, modelId) => {
     const raw = vars.AZURE_OPENAI_DEPLOYMENT_NAME_MAP ?? '';
     const pairs = (deploymentMap(raw) ?? raw).split(',').map((p) => p.split('=').map((x) => x.trim()));
-    const deployments = Object.fromEntries(pairs.filter((p) => p.length === 2 && p[0] && p[1]));
+    const deployments: Record<string, string> = Object.fromEntries(
+      pairs.filter((p): p is [string, string] => p.length === 2 && !!p[0] && !!p[1]),
+    );
     return {
       azureResourceName: vars.AZURE_OPENAI_RESOURCE_NAME,
       azureBaseUrl: vars.AZURE_OPENAI_BASE_URL,

@@ -113,7 +113,7 @@ export function clineOAuth(endpoints: Partial<typeof CLINE> = {}, now = Date.now
       try {
         const opts = { ...http, signal: ui.signal, headers: CLINE_HEADERS };
         const auth = await getJson(
-          `${e.api}/api/v1/auth/authorize?${new URLSearchParams({ client_type: 'extension', callback_url: callback, redirect_uri: callback })}`,
+          `${e.api}/api/v1/auth/authorize?${new URLSearchParams({ client_type: 'extension', callback_url: callback, redirect_uri: callback }).toString()}`,
           opts,
         );
         const location = auth.headers.location;

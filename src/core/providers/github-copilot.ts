@@ -15,7 +15,7 @@ import {
   type UsageClient,
   type UsageSnapshot,
   type UsageWindow,
-} from '../quota/usage';
+} from '../usage/usage-client';
 import type { ProviderDescriptor } from './info';
 
 export const GITHUB_COPILOT = {

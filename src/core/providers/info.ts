@@ -1,7 +1,7 @@
 import type { OAuthCredential } from '../credentials';
 import type { HttpOptions } from '../http';
 import type { OAuthProvider } from '../oauth/provider';
-import type { UsageClient } from '../quota/usage';
+import type { UsageClient } from '../usage/usage-client';
 import type { SignInForm } from './forms';
 
 /** How a person can sign in to a provider: a pasted key, a browser (PKCE) or a device code. */

@@ -18,7 +18,7 @@ import {
   type UsageClient,
   type UsageSnapshot,
   type UsageWindow,
-} from '../quota/usage';
+} from '../usage/usage-client';
 import type { ProviderDescriptor } from './info';
 
 export const OPENAI_CODEX = {

@@ -1,5 +1,5 @@
 import type { QuotaEntry } from './scheduler';
-import type { UsageSnapshot } from './usage';
+import type { UsageSnapshot } from '../usage/usage-client';
 
 /** Older figures are shown as stale: usage moves quickly. */
 export const STALE_AFTER_MS = 15 * 60_000;

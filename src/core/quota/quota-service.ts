@@ -1,11 +1,12 @@
 import { describe, isFault } from '../faults';
 import type { HttpOptions } from '../http';
-import { DEFAULT_REST_MS, type Feedback } from '../outlet';
+import type { Feedback } from '../outlet';
+import { DEFAULT_REST_MS } from '../rotation/rest';
 import { findProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Vault } from '../vault';
 import { QuotaScheduler, type QuotaCachePort, type QuotaEntry, type QuotaTarget } from './scheduler';
-import { UsageError, type UsageClient, type UsageSnapshot } from './usage';
+import { UsageError, type UsageClient, type UsageSnapshot } from '../usage/usage-client';
 
 /** The usage client of a provider, if it has one; `url` points it at a test server. */
 export function usageClient(provider: string, url?: string): UsageClient | undefined {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { Emitter } from '../events';
-import { UsageError, type UsageProblem, type UsageSnapshot } from './usage';
+import { UsageError, type UsageProblem, type UsageSnapshot } from '../usage/usage-client';
 
 export interface QuotaTarget {
   readonly provider: string;

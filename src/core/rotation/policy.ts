@@ -1,7 +1,7 @@
 // Which account of a provider is in use: pure functions over accounts, usage and cooldowns, so
 // every rule is a row in a table test. Every outlet (terminals, auth.json, sessions, models)
 // gets the account in use (src/core/outlet.ts).
-import type { UsageSnapshot } from '../quota/usage';
+import type { UsageSnapshot } from '../usage/usage-client';
 
 export type RotationMode = 'manual' | 'round-robin' | 'usage-based';
 

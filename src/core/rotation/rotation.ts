@@ -1,3 +1,4 @@
+import { messageOf } from '../faults';
 import * as z from 'zod/mini';
 import { parseJson } from '../json';
 import { Emitter } from '../events';
@@ -118,7 +119,10 @@ export class Rotation implements ActiveAccounts {
     const providers = provider ? [provider] : this.d.vault.providers();
     let dirty = false;
     for (const id of Object.keys(this.state)) {
-      if (!this.d.vault.providers().includes(id)) (delete this.state[id], (dirty = true));
+      if (!this.d.vault.providers().includes(id)) {
+        delete this.state[id];
+        dirty = true;
+      }
     }
     for (const p of providers) dirty = this.evaluateOne(p) || dirty;
     if (dirty) void this.save();
@@ -160,7 +164,7 @@ export class Rotation implements ActiveAccounts {
     this.saved = text;
     await this.d.store
       .store(ROTATION_KEY, text)
-      .catch((e: Error) => this.d.log.warn(`Could not save the active accounts: ${e.message}`));
+      .catch((e: unknown) => this.d.log.warn(`Could not save the active accounts: ${messageOf(e)}`));
   }
 
   private evaluateOne(provider: string): boolean {

@@ -5,7 +5,7 @@ import type { Credential } from '../credentials';
 import { describe } from '../faults';
 import type { HttpOptions } from '../http';
 import type { Logger } from '../log';
-import { findProvider } from '../providers/directory';
+import { findProvider } from './directory';
 
 export class AfterSignIn {
   private readonly problems = new Map<string, string>();

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { parseJson } from '../json';
 import { Fault } from '../faults';
-import { findProvider } from '../providers/directory';
-import type { OAuthProvider } from './provider';
+import { findProvider } from './directory';
+import type { OAuthProvider } from '../oauth/provider';
 
 /**
  * Endpoint overrides for testing against local emulators. Only loopback addresses are taken,

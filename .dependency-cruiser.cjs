@@ -1,0 +1,73 @@
+// The layers of Pi Accounts, checked by `npm run lint` (dependency-cruiser,
+// https://github.com/sverweij/dependency-cruiser/blob/main/doc/rules-reference.md). A module may
+// import its own layer and the layers below it, never one above, and no import cycle is allowed.
+// From the bottom:
+//   basics     src/core/*.ts helpers every layer uses (faults, events, json, redact, http, …)
+//   sign-in    src/core/oauth (PKCE, loopback, paste, device grant, tokens), src/core/usage
+//              (usage snapshots and the HTTP clients that read them), src/core/credentials.ts
+//   providers  src/core/providers: one descriptor per provider, the directory, the registry
+//   accounts   vault, rotation, resolver, refresh, key checks, usage service, the outlet contracts
+//   outlets    what carries accounts out of the core: mirror (pi's files), pi-link, llm, terminals
+//   vscode     src/vscode: adapters, the only place `vscode` is imported
+//   root       src/extension.ts composes everything
+// The companion (companion/) runs inside pi: it may use the basics and pi-link's protocol only.
+const layers = [
+  {
+    name: 'basics',
+    path: '^src/core/(events|faults|json|log|redact|retry|http|undici|proxy|network-words|process-alive|secret-store)\\.ts$',
+  },
+  { name: 'sign-in', path: '^src/core/(oauth/|usage/|credentials\\.ts$)' },
+  { name: 'providers', path: '^src/core/providers/' },
+  {
+    name: 'accounts',
+    path: '^src/core/(vault|resolver|keep-fresh|refresh-lock|key-check|env-import|overrides|outlet)\\.ts$|^src/core/(rotation|quota)/',
+  },
+  { name: 'outlets', path: '^src/core/(mirror|pi-link|llm)/|^src/core/terminal-env\\.ts$' },
+  { name: 'vscode', path: '^src/vscode/' },
+  { name: 'root', path: '^src/extension\\.ts$' },
+];
+
+const upward = layers.slice(0, -1).map((layer, i) => ({
+  name: `no-upward-from-${layer.name}`,
+  comment: `${layer.name} may not import ${layers
+    .slice(i + 1)
+    .map((l) => l.name)
+    .join(', ')}`,
+  severity: 'error',
+  from: { path: layer.path },
+  to: { path: layers.slice(i + 1).map((l) => l.path) },
+}));
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'every-core-file-has-a-layer',
+      comment: 'a new file under src/core must be given a layer in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: { path: '^src/core/', pathNot: layers.slice(0, 5).map((l) => l.path) },
+      to: {},
+    },
+    {
+      name: 'no-vscode-below-adapters',
+      comment: 'only src/vscode and src/extension.ts import vscode',
+      severity: 'error',
+      from: { path: '^(src/core|companion)/' },
+      to: { path: '^(vscode$|node_modules/@types/vscode/)' },
+    },
+    {
+      name: 'companion-stays-small',
+      comment: 'the companion runs inside pi: basics and the pi-link protocol only',
+      severity: 'error',
+      from: { path: '^companion/' },
+      to: { path: '^src/', pathNot: [layers[0].path, '^src/core/pi-link/(protocol|channel-dir)\\.ts$'] },
+    },
+    ...upward,
+  ],
+  options: {
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(out|dist)/' },
+  },
+};
