@@ -6,7 +6,8 @@
 //   sign-in    src/core/oauth (PKCE, loopback, paste, device grant, tokens), src/core/usage
 //              (usage snapshots and the HTTP clients that read them), src/core/credentials.ts
 //   providers  src/core/providers: one descriptor per provider, the directory, the registry
-//   accounts   vault, rotation, resolver, refresh, key checks, usage service, the outlet contracts
+//   accounts   the accounts object and its routing, vault, rotation, resolver, refresh, key checks,
+//              usage service, the outlet contracts
 //   outlets    what carries accounts out of the core: mirror (pi's files), pi-link, llm, terminals
 //   vscode     src/vscode: adapters, the only place `vscode` is imported
 //   root       src/extension.ts composes everything
@@ -20,7 +21,7 @@ const layers = [
   { name: 'providers', path: '^src/core/providers/' },
   {
     name: 'accounts',
-    path: '^src/core/(vault|resolver|keep-fresh|refresh-lock|key-check|env-import|overrides|outlet)\\.ts$|^src/core/(rotation|quota)/',
+    path: '^src/core/(accounts|routing|vault|resolver|keep-fresh|refresh-lock|key-check|env-import|overrides|outlet)\\.ts$|^src/core/(rotation|quota)/',
   },
   { name: 'outlets', path: '^src/core/(mirror|pi-link|llm)/|^src/core/terminal-env\\.ts$' },
   { name: 'vscode', path: '^src/vscode/' },

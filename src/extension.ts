@@ -1,12 +1,14 @@
 // Composition root: builds the objects and wires the vault's change event to its listeners.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import { coalesced } from './core/events';
-import { describe } from './core/faults';
+import { coalesced, Emitter, reportListenerErrors } from './core/events';
+import { describe, messageOf } from './core/faults';
+import { Accounts } from './core/accounts';
+import { route } from './core/routing';
+import { ModelsFileOutlet } from './core/mirror/models-outlet';
 import { KeepFresh } from './core/keep-fresh';
-import { QuotaService, usageClient } from './core/quota/quota-service';
+import { usageClient } from './core/quota/quota-service';
 import { requireProvider } from './core/providers/directory';
-import { Rotation } from './core/rotation/rotation';
 import { CachedRotationSettings } from './core/rotation/settings';
 import { resolveAuthPath } from './core/mirror/auth-path';
 import { lockedRun } from './core/mirror/locked-run';
@@ -22,13 +24,11 @@ import {
   type EndpointOverrides,
 } from './core/providers/registry';
 import { lifetimeNotices } from './core/oauth/tokens';
-import { feedbackInto, type Outlet } from './core/outlet';
+import type { Outlet } from './core/outlet';
 import { Redactor } from './core/redact';
-import { KeyResolver } from './core/resolver';
 import { ModelBridge, type PiModels } from './core/llm/model-bridge';
 import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
-import { Vault } from './core/vault';
 import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
 import { Commands } from './vscode/commands';
@@ -50,60 +50,61 @@ export function activate(context: vscode.ExtensionContext): void {
   const redactor = new Redactor();
   const log = createLog(redactor);
   const store = secretStoreFrom(context.secrets);
-  const vault = new Vault(store);
-  context.subscriptions.push(log, vault);
-
-  const overrides = endpointOverrides(log);
-  context.subscriptions.push(lifetimeNotices.event((m) => log.warn(m)));
-  const oauth = oauthProviders(overrides);
+  const testRoutes = endpointOverrides(log);
+  const oauth = oauthProviders(testRoutes);
   const rotationSettings = new CachedRotationSettings(readRotationSettings);
-  // Rotation reads usage, usage is fetched with the keys rotation picks: rotation first, its usage
-  // plugged in once the usage service exists (`readUsageFrom` below).
-  const rotation = new Rotation({ vault, settings: rotationSettings, store, log });
-  // Write-backs from the outlets (src/core/outlet.ts); usage figures go to the usage service built below.
-  const feedback = feedbackInto({ vault, rotation, usageSeen: (p, a, s) => quota.observe(p, a, s, QUOTA_INTERVAL_MS) });
-  const terminal = new TerminalEnv(context.environmentVariableCollection, vault, log, rotation);
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
-  const authMirror = new AuthMirror(vault, new MirrorStateStore(store), authPath, oauth, rotation);
-  const mirror = new MirrorSync(authMirror, authPath, log, context.globalState, feedback);
-  const modelsMirror = new ModelsMirror(vault, store, () => modelsPathBeside(authPath()), rotation);
-  const resolver = new KeyResolver({
-    vault,
-    oauth,
+  const mirrorEnabled = () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('mirror.enabled', true);
+  const mirrorState = new MirrorStateStore(store);
+  // pi's auth.json mirror is built with the vault and rotation it writes from, because a refresh
+  // of the account pi uses runs under pi's own lock on that file (src/core/mirror/locked-run.ts).
+  let authMirror: AuthMirror | undefined;
+  const accounts = new Accounts({
+    store,
     log,
+    settings: rotationSettings,
+    oauth,
     http: httpOptions,
-    active: rotation,
-    locked: lockedRun({
-      active: rotation,
-      mirror: () => (mirror.enabled() ? authMirror : undefined),
-      privateLock: join(context.globalStorageUri.fsPath, 'refresh'),
-    }),
+    usage: {
+      client: (p) => usageClient(p, testRoutes[p]?.usage),
+      cache: memento(context.globalState, 'piAccounts.quotaCache.v1'),
+      quietMs: QUOTA_INTERVAL_MS,
+    },
+    refreshLock: ({ vault, rotation }) => {
+      const m = new AuthMirror(vault, mirrorState, authPath, oauth, rotation);
+      authMirror = m;
+      return lockedRun({
+        active: rotation,
+        mirror: () => (mirrorEnabled() ? m : undefined),
+        privateLock: join(context.globalStorageUri.fsPath, 'refresh'),
+      });
+    },
   });
-  const quota = new QuotaService({
-    vault,
-    resolver,
-    client: (p) => usageClient(p, overrides[p]?.usage),
-    http: httpOptions,
-    cache: memento(context.globalState, 'piAccounts.quotaCache.v1'),
-    feedback,
-  });
-  rotation.readUsageFrom((p, a) => quota.entry(p, a));
+  const { vault, rotation, resolver, feedback, usage } = accounts;
+  const mirror = new MirrorSync(authMirror!, authPath, log, context.globalState, feedback);
+  const modelsMirror = new ModelsMirror(vault, store, () => modelsPathBeside(authPath()), rotation);
+  context.subscriptions.push(
+    log,
+    accounts,
+    reportListenerErrors((what, e) => log.error(`A listener of ${what} failed: ${messageOf(e)}`)),
+    lifetimeNotices.event((m) => log.warn(m)),
+  );
+
+  const terminal = new TerminalEnv(context.environmentVariableCollection, vault, log, rotation);
   const keepFresh = new KeepFresh(vault, resolver, log, { active: rotation });
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the
   // accounts awaits `ready` instead.
-  // The shared active accounts first: deciding before reading them would overwrite them.
-  const ready = rotation
-    .load()
-    .catch((e: unknown) => log.warn(`Could not read the active accounts: ${describe(e)}`))
-    .then(() => loadVault(vault, log));
-  const entry = (p: string, a: string) => quota.entry(p, a);
+  const ready = loadAccounts(accounts, log);
+  const entry = (p: string, a: string) => usage.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
+  const views = new Emitter<void>('a redraw of the Accounts view');
+  const refreshView = () => views.fire();
   const afterSignIn = new AfterSignIn({
     log,
     http: httpOptions,
-    base: (p) => overrides[p]?.models,
-    changed: () => view.sync(),
+    base: (p) => testRoutes[p]?.models,
+    changed: refreshView,
   });
   const piLink = new PiLinkUi({
     context,
@@ -115,8 +116,9 @@ export function activate(context: vscode.ExtensionContext): void {
     writeAuthFile: () => mirror.run(),
     authPath,
     log,
-    refreshView: () => view.sync(),
+    refreshView,
   });
+  const modelsFile = new ModelsFileOutlet(modelsMirror, mirrorEnabled, log, refreshView);
   const view = new AccountsView({
     vault,
     ready,
@@ -126,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): void {
     tokens: (p, a) => ledger.forToday(p, a),
     problem: (p, a) => afterSignIn.problem(p, a),
     exported: () => terminal.exported(),
-    piOverrides: (p) => piOverridesText(modelsMirror, p, modelsProblem),
+    piOverrides: (p) => modelsFile.tooltip(p),
     piStatus: () => piLink.status(),
   });
   const modelBridge = new ModelBridge({
@@ -136,10 +138,13 @@ export function activate(context: vscode.ExtensionContext): void {
     feedback,
     log,
     http: httpOptions,
-    baseUrlOverride: (p) => overrides[p]?.models,
+    baseUrlOverride: (p) => testRoutes[p]?.models,
     // pi's provider layer is its own bundle (esbuild.mjs), required on the first model listing or request.
     load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
-    onUsage: (p, a, input, output, cached) => (ledger.add(p, a, input, output, cached), view.sync()),
+    onUsage: (p, a, input, output, cached) => {
+      ledger.add(p, a, input, output, cached);
+      refreshView();
+    },
   });
   const models = new PiLanguageModels(
     modelBridge,
@@ -155,14 +160,14 @@ export function activate(context: vscode.ExtensionContext): void {
     mirror,
     authPath,
     log,
-    refreshView: () => view.sync(),
+    refreshView,
     oauth,
     http: httpOptions,
     rotation,
-    quota,
+    quota: usage,
     afterSignIn: (p, a, c) => afterSignIn.run(p, a, c),
     selected: () => view.selected(),
-    modelsBaseUrl: (p) => overrides[p]?.models,
+    modelsBaseUrl: (p) => testRoutes[p]?.models,
   });
   const auth = new AuthProviders(vault, {
     log,
@@ -173,82 +178,50 @@ export function activate(context: vscode.ExtensionContext): void {
     signOut: (provider, account) => commands.signOut({ provider, account }),
   });
 
-  // Every outlet follows the accounts in use, once per change however many paths the change came
-  // by. pi's files are an outlet too, synced apart: not on the first load (see `ready` below); the
-  // running pi processes re-read auth.json after each sync.
-  const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models];
-  const follow = coalesced(() => {
-    for (const outlet of outlets) outlet.sync();
-  });
-  let modelsProblem: string | undefined;
-  const syncModels = async () => {
-    if (!mirror.enabled()) return;
-    try {
-      const r = await modelsMirror.sync();
-      modelsProblem = undefined;
-      if (r.written)
-        log.info(
-          `models.json updated (${r.path}): pi gets the base URL and headers of ${r.owned.join(', ') || 'no account'}.`,
-        );
-      if (r.conflicts.length)
-        log.warn(`models.json sets its own base URL or headers for ${r.conflicts.join(', ')}; left as they are.`);
-      if (r.refused.length)
-        log.warn(
-          `Headers not written to models.json because pi would run them as commands ("!…"): ${r.refused.join(', ')}.`,
-        );
-    } catch (e) {
-      modelsProblem = describe(e);
-      log.warn(modelsProblem);
-    }
-    view.sync();
-  };
+  const refreshUsage = () =>
+    void usage.refresh().catch((e: unknown) => log.warn(`Usage refresh failed: ${describe(e)}`));
+  const timer = setInterval(refreshUsage, QUOTA_INTERVAL_MS);
+  // pi's files: auth.json, then the running pi processes re-read it; models.json beside it.
   const piFiles: Outlet = {
-    sync: coalesced(() => (void mirror.run().then(() => piLink.reloadPi()), void syncModels())),
+    sync: coalesced(() => {
+      void mirror.run().then(() => piLink.reloadPi());
+      modelsFile.sync();
+    }),
   };
-  const showUsage = coalesced(() => (view.sync(), statusBar.sync()));
-  const refreshQuota = () =>
-    void quota.refresh().catch((e: unknown) => log.warn(`Usage refresh failed: ${describe(e)}`));
-  const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
+  const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models];
 
   context.subscriptions.push(
     terminal,
     auth,
     keepFresh,
-    rotation,
-    quota,
     statusBar,
     { dispose: () => clearInterval(timer) },
     models,
     vscode.lm.registerLanguageModelChatProvider(VENDOR, models),
     view.register(),
+    views,
+    views.event(() => view.sync()),
     piLink,
     ...piLink.register(),
     ...commands.register(),
-    vault.watch(),
-    rotation.watch(),
-    vault.onDidChange((change) => {
-      redactor.setSecrets(vault.secrets());
-      rotation.evaluate();
-      follow();
-      if (change.reason !== 'load') piFiles.sync();
-      if (change.reason === 'add' || change.reason === 'load') refreshQuota();
-    }),
-    rotation.onDidChange((change) => {
-      statusBar.noteChange(change);
-      follow();
-      piFiles.sync();
-      if (change.allExhausted) {
-        const label = requireProvider(change.provider).label;
+    accounts.watch(),
+    // The redactor learns new secrets before anything else hears of them.
+    accounts.onDidChange((c) => c.kind === 'accounts' && redactor.setSecrets(vault.secrets())),
+    route(accounts, {
+      outlets,
+      piFiles,
+      usageShown: [view, statusBar],
+      refreshUsage,
+      inUseChanged: (change) => statusBar.noteChange(change),
+      allExhausted: (change) =>
         void vscode.window.showWarningMessage(
-          `Every ${label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`,
-        );
-      }
+          `Every ${requireProvider(change.provider).label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`,
+        ),
     }),
-    quota.onDidChange((t) => {
-      rotation.evaluate(t.provider);
-      showUsage();
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      terminal.sync();
+      view.sync();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => (terminal.sync(), view.sync())),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('piAccounts.terminal') || e.affectsConfiguration('piAccounts.mirror')) {
         terminal.sync();
@@ -257,7 +230,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('piAccounts.rotation')) {
         rotationSettings.reload();
         rotation.evaluate();
-        follow();
+        outlets.forEach((o) => o.sync());
       }
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.sync();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) piFiles.sync();
@@ -268,7 +241,7 @@ export function activate(context: vscode.ExtensionContext): void {
     `Activated in ${(performance.now() - started).toFixed(1)} ms (CPU ${((used.user + used.system) / 1000).toFixed(1)} ms).`,
   );
 
-  // The vault's "load" event already updated the redactor, terminals, view and auth providers.
+  // The accounts' "load" change already updated the redactor, terminals, view and auth providers.
   void ready
     .then(async (loaded) => {
       log.info(
@@ -277,20 +250,9 @@ export function activate(context: vscode.ExtensionContext): void {
       piLink.start();
       // Watched from here, not in activate(): the first mirror run below reads the file anyway.
       context.subscriptions.push(watchFile(authPath, () => void mirror.onFileChanged()));
-      if (loaded) await mirror.run().then(() => (void syncModels(), mirror.offerImportOnce()));
+      if (loaded) await mirror.run().then(() => (modelsFile.sync(), mirror.offerImportOnce()));
     })
     .catch((e: unknown) => log.error(describe(e)));
-}
-
-/** For the account's tooltip: whether pi gets the account's base URL and headers through its models.json. */
-function piOverridesText(models: ModelsMirror, provider: string, problem: string | undefined): string | undefined {
-  const r = models.report();
-  if (problem) return `pi does not get this account's base URL and headers: ${problem}`;
-  if (r?.owned.includes(provider))
-    return `pi gets this account's base URL and headers from its models.json (${r.path})`;
-  if (r?.conflicts.includes(provider))
-    return `pi's models.json (${r.path}) sets its own base URL or headers for this provider, so pi uses those (left as they are)`;
-  return undefined;
 }
 
 /** A globalState key as the small get/set port core classes persist through (no secrets). */
@@ -312,14 +274,14 @@ function endpointOverrides(log: ReturnType<typeof createLog>): EndpointOverrides
 }
 
 /** Resolves true once the accounts are read, false when they cannot be (already reported). */
-async function loadVault(vault: Vault, log: ReturnType<typeof createLog>): Promise<boolean> {
+async function loadAccounts(accounts: Accounts, log: ReturnType<typeof createLog>): Promise<boolean> {
   const slow = setTimeout(
     () => log.warn("VS Code's secret storage has not answered for 10 s; accounts appear once it does."),
     10_000,
   );
   try {
-    await vault.load();
-    const unreadable = vault.unreadable();
+    await accounts.load();
+    const unreadable = accounts.vault.unreadable();
     if (unreadable.length) {
       const which = unreadable.map((u) => `${u.provider}/${u.name ?? '?'}`).join(', ');
       log.error(

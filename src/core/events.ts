@@ -5,8 +5,20 @@ export interface Disposable {
 
 export type Listener<T> = (value: T) => void;
 
+/** Where a listener's error goes: the root points this at the log (redacted there). */
+let reportListenerError: (what: string, e: unknown) => void = () => undefined;
+
+/** Sends every listener error, with the event it came from, to `report` until disposed. */
+export function reportListenerErrors(report: (what: string, e: unknown) => void): Disposable {
+  reportListenerError = report;
+  return { dispose: () => (reportListenerError = () => undefined) };
+}
+
 export class Emitter<T> {
   private listeners = new Set<Listener<T>>();
+
+  /** `what` names the event in the log line of a listener that failed ("the vault's change"). */
+  constructor(private readonly what = 'an event') {}
 
   readonly event = (listener: Listener<T>): Disposable => {
     this.listeners.add(listener);
@@ -17,8 +29,10 @@ export class Emitter<T> {
     for (const l of [...this.listeners]) {
       try {
         l(value);
-      } catch {
-        // A broken listener must not stop the others (terminal, mirror, view) from updating.
+      } catch (e) {
+        // A broken listener must not stop the others (terminal, mirror, view) from updating,
+        // and must not go unseen either.
+        reportListenerError(this.what, e);
       }
     }
   }

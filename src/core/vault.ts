@@ -92,7 +92,7 @@ export class Vault {
   private defaults = new Map<string, Indexed>();
   private raw: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly changed = new Emitter<VaultChange>();
+  private readonly changed = new Emitter<VaultChange>('the vault');
   readonly onDidChange = this.changed.event;
 
   constructor(private readonly store: SecretStore) {}
@@ -110,10 +110,10 @@ export class Vault {
     });
   }
 
-  /** Reloads when another window (or this one) wrote the vault secret. */
-  watch(): { dispose(): void } {
+  /** Reloads when another window (or this one) wrote the vault secret; `failed` hears why it could not. */
+  watch(failed: (e: unknown) => void = () => undefined): { dispose(): void } {
     return this.store.onDidChange((key) => {
-      if (key === VAULT_KEY) void this.load('external').catch(() => undefined);
+      if (key === VAULT_KEY) void this.load('external').catch(failed);
     });
   }
 

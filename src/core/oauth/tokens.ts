@@ -100,7 +100,7 @@ export const MAX_LIFETIME_S = 365 * 24 * 60 * 60;
 const DEFAULT_LIFETIME_S = 3600;
 
 /** Tells the log when a server's lifetime was clamped or unreadable (the composition root listens). */
-export const lifetimeNotices = new Emitter<string>();
+export const lifetimeNotices = new Emitter<string>('token lifetime notices');
 
 /** A lifetime in seconds as pi reads it (a number or a numeric string), clamped to 60 s … 1 year. */
 export function lifetimeSeconds(expiresIn: unknown): number {

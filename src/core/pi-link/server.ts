@@ -40,7 +40,7 @@ export class PiLinkServer {
   private queue: Promise<unknown> = Promise.resolve();
   private last?: LastReport;
   private lastFailure?: LastReport;
-  private readonly changed = new Emitter<void>();
+  private readonly changed = new Emitter<void>("pi's reports");
   readonly onDidChange = this.changed.event;
 
   constructor(

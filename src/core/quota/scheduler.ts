@@ -80,7 +80,7 @@ export class QuotaScheduler {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly waiting: (() => void)[] = [];
   private running = 0;
-  private readonly changed = new Emitter<QuotaTarget>();
+  private readonly changed = new Emitter<QuotaTarget>('the usage figures');
   readonly onDidChange = this.changed.event;
   /** For tests and the benchmark. */
   readonly stats = { requests: 0, maxInFlight: 0 };

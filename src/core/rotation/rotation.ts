@@ -49,8 +49,8 @@ export interface RotationDeps {
   readonly vault: Vault;
   readonly settings: RotationSettings;
   /**
-   * Usage per account. Usage is fetched with keys this rotation picks, so where the usage service
-   * is built after the rotation, it is plugged in afterwards with `readUsageFrom` instead.
+   * Usage per account. Usage is fetched with keys this rotation picks: the lookup is called only
+   * when rotation decides, so it may read a usage service built after the rotation (src/core/accounts.ts).
    */
   readonly quota?: UsageLookup;
   readonly store: SecretStore;
@@ -61,22 +61,17 @@ export interface RotationDeps {
 /** Keeps the active account of each provider, switching when the policy says so, and says why. */
 export class Rotation implements ActiveAccounts {
   private state: State;
-  private readonly changed = new Emitter<ActiveChange>();
+  private readonly changed = new Emitter<ActiveChange>('the account in use');
   readonly onDidChange = this.changed.event;
   private readonly now: () => number;
 
   private saved: string | undefined;
-  private usage: UsageLookup;
+  private readonly usage: UsageLookup;
 
   constructor(private readonly d: RotationDeps) {
     this.now = d.now ?? Date.now;
     this.state = {};
     this.usage = d.quota ?? (() => undefined);
-  }
-
-  /** Where usage-based rotation reads each account's usage from (the usage service, built after this). */
-  readUsageFrom(usage: UsageLookup): void {
-    this.usage = usage;
   }
 
   /** Reads the shared state; call once, and again when another window wrote it (`watch`). */
@@ -94,9 +89,10 @@ export class Rotation implements ActiveAccounts {
     }
   }
 
-  watch(): { dispose(): void } {
+  /** Reloads when another window wrote the accounts in use; `failed` hears why it could not. */
+  watch(failed: (e: unknown) => void = () => undefined): { dispose(): void } {
     return this.d.store.onDidChange((key) => {
-      if (key === ROTATION_KEY) void this.load().catch(() => undefined);
+      if (key === ROTATION_KEY) void this.load().catch(failed);
     });
   }
 

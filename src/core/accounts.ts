@@ -1,0 +1,136 @@
+// The accounts' life in one object. It builds the vault, the rotation, the feedback port, the key
+// resolver and the usage service in one fixed order, closes the rotation <-> usage loop itself,
+// and tells whoever listens through ONE event what changed. The composition root (extension.ts)
+// only builds adapters around it and routes that event to the outlets (./routing.ts).
+import { Emitter, type Disposable } from './events';
+import { messageOf } from './faults';
+import type { HttpOptions } from './http';
+import type { Logger } from './log';
+import type { OAuthProvider } from './oauth/provider';
+import { feedbackInto, type Feedback } from './outlet';
+import { QuotaService } from './quota/quota-service';
+import type { QuotaCachePort } from './quota/scheduler';
+import type { LockedRun } from './refresh-lock';
+import { KeyResolver } from './resolver';
+import { Rotation, type ActiveChange, type RotationSettings } from './rotation/rotation';
+import type { SecretStore } from './secret-store';
+import type { UsageClient } from './usage/usage-client';
+import { Vault, type VaultChange } from './vault';
+
+/** What changed, as one event: every outlet follows it (see ./routing.ts for who gets what). */
+export type AccountsChange =
+  /** Accounts were read, added, removed, refreshed, or changed in another window. */
+  | { readonly kind: 'accounts'; readonly reason: VaultChange['reason'] }
+  /** The account in use of a provider changed (by hand, by rotation, or in another window). */
+  | { readonly kind: 'in-use'; readonly change: ActiveChange }
+  /** New usage figures for an account. */
+  | { readonly kind: 'usage'; readonly provider: string; readonly account: string };
+
+export interface AccountsDeps {
+  readonly store: SecretStore;
+  readonly log: Logger;
+  readonly settings: RotationSettings;
+  readonly oauth: (provider: string) => OAuthProvider | undefined;
+  readonly http?: () => HttpOptions | undefined;
+  readonly usage: {
+    readonly client: (provider: string) => UsageClient | undefined;
+    readonly cache?: QuotaCachePort;
+    /** How long figures a provider sent with an answer count as fresh (no poll meanwhile). */
+    readonly quietMs: number;
+  };
+  /**
+   * The lock a refresh runs under, given the vault and rotation it serves: pi's auth.json lock
+   * for the account pi uses (built by the root, which owns pi's files), a private one otherwise.
+   */
+  readonly refreshLock: (core: { readonly vault: Vault; readonly rotation: Rotation }) => LockedRun;
+  readonly now?: () => number;
+}
+
+export class Accounts implements Disposable {
+  readonly vault: Vault;
+  readonly rotation: Rotation;
+  /** Write-backs from the outlets (src/core/outlet.ts). */
+  readonly feedback: Feedback;
+  readonly resolver: KeyResolver;
+  /** Usage figures of the accounts whose provider reports them. */
+  readonly usage: QuotaService;
+  private readonly changed = new Emitter<AccountsChange>('the accounts change');
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: Disposable[];
+
+  constructor(private readonly d: AccountsDeps) {
+    this.vault = new Vault(d.store);
+    // Rotation reads usage, and usage is fetched with the keys rotation picks: the lookup below
+    // runs only when rotation decides, by which time the usage service exists.
+    this.rotation = new Rotation({
+      vault: this.vault,
+      settings: d.settings,
+      store: d.store,
+      log: d.log,
+      quota: (p, a) => this.usage.entry(p, a),
+      now: d.now,
+    });
+    this.feedback = feedbackInto({
+      vault: this.vault,
+      rotation: this.rotation,
+      usageSeen: (p, a, s) => this.usage.observe(p, a, s, d.usage.quietMs),
+    });
+    this.resolver = new KeyResolver({
+      vault: this.vault,
+      oauth: d.oauth,
+      log: d.log,
+      http: d.http,
+      active: this.rotation,
+      locked: d.refreshLock({ vault: this.vault, rotation: this.rotation }),
+      now: d.now,
+    });
+    this.usage = new QuotaService({
+      vault: this.vault,
+      resolver: this.resolver,
+      client: d.usage.client,
+      http: d.http,
+      cache: d.usage.cache,
+      feedback: this.feedback,
+      now: d.now,
+    });
+    this.subscriptions = [
+      this.vault.onDidChange((c) => {
+        // Told first, so the root's redactor knows a new secret before anything else runs.
+        this.changed.fire({ kind: 'accounts', reason: c.reason });
+        this.rotation.evaluate();
+      }),
+      this.rotation.onDidChange((change) => this.changed.fire({ kind: 'in-use', change })),
+      this.usage.onDidChange((t) => {
+        this.rotation.evaluate(t.provider);
+        this.changed.fire({ kind: 'usage', provider: t.provider, account: t.account });
+      }),
+    ];
+  }
+
+  /**
+   * Reads the shared accounts in use first (deciding before reading them would overwrite them),
+   * then the accounts. Resolves true once the accounts are read; rejects when they cannot be.
+   */
+  async load(): Promise<void> {
+    await this.rotation
+      .load()
+      .catch((e: unknown) => this.d.log.warn(`Could not read the accounts in use: ${messageOf(e)}`));
+    await this.vault.load();
+  }
+
+  /** Follows what other windows write to secret storage. */
+  watch(): Disposable {
+    const failed = (what: string) => (e: unknown) =>
+      this.d.log.warn(`Could not re-read ${what} another window saved: ${messageOf(e)}`);
+    const watches = [this.vault.watch(failed('the accounts')), this.rotation.watch(failed('the accounts in use'))];
+    return { dispose: () => watches.forEach((w) => w.dispose()) };
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+    this.usage.dispose();
+    this.rotation.dispose();
+    this.vault.dispose();
+  }
+}
