@@ -4,6 +4,8 @@ export type FaultCode =
   | 'unknown-provider'
   | 'invalid-key'
   | 'invalid-account'
+  /** A command, another extension or a keybinding passed arguments of the wrong shape. */
+  | 'invalid-arguments'
   | 'name-collision'
   | 'not-found'
   | 'vault'
@@ -12,6 +14,8 @@ export type FaultCode =
   | 'mirror-io'
   | 'mirror-locked'
   | 'network'
+  /** The credential changed while we were using it (another window refreshed it): try again. */
+  | 'changed-meanwhile'
   | 'denied'
   | 'oauth'
   | 'expired'
@@ -22,20 +26,53 @@ export type FaultCode =
   /** Not one of ours (a bug, or a library's error): shown with a pointer to the log. */
   | 'unexpected';
 
-export class Fault extends Error {
+/** Which of pi's files a fault is about: the UI opens that one, with its plain-text warning. */
+export interface PiFileDetails {
+  readonly file: 'auth.json' | 'models.json';
+  readonly path: string;
+}
+
+/** What the UI needs to offer the action that helps, per code (src/vscode/faults-ui.ts). */
+export interface FaultDetailsOf {
+  readonly network: { readonly host: string; readonly code: string; readonly proxy?: 'maybe' };
+  readonly 'needs-sign-in': { readonly provider?: string; readonly account?: string };
+  /** `signIn`: the provider to sign in to, or 'any'. */
+  readonly 'not-found': { readonly signIn?: string };
+  readonly 'mirror-corrupt': PiFileDetails;
+  readonly 'mirror-io': PiFileDetails;
+  readonly 'mirror-locked': PiFileDetails;
+}
+
+export type FaultDetails<C extends FaultCode> = C extends keyof FaultDetailsOf
+  ? FaultDetailsOf[C]
+  : Readonly<Record<string, string>>;
+
+/** Codes whose failure may pass on its own: `withRetry` tries again, the UI offers Try Again. */
+const RETRYABLE: ReadonlySet<FaultCode> = new Set(['network', 'changed-meanwhile', 'mirror-locked']);
+
+export class Fault<C extends FaultCode = FaultCode> extends Error {
+  /** Whether trying the same thing again may work (a network failure, a credential that moved on). */
+  readonly retryable: boolean;
+
   constructor(
-    readonly code: FaultCode,
+    readonly code: C,
     message: string,
     /** What the person can do about it; shown after the message. */
     readonly nextStep?: string,
-    readonly details: Readonly<Record<string, string>> = {},
+    readonly details: FaultDetails<C> = {} as FaultDetails<C>,
   ) {
     super(message);
     this.name = `Fault(${code})`;
+    this.retryable = RETRYABLE.has(code);
   }
 }
 
-export function isFault(e: unknown, code?: FaultCode): e is Fault {
+/** The typed details of `e` when it is a fault of `code`. */
+export function detailsOf<C extends keyof FaultDetailsOf>(e: Fault, code: C): FaultDetailsOf[C] | undefined {
+  return e.code === code ? (e.details as FaultDetailsOf[C]) : undefined;
+}
+
+export function isFault<C extends FaultCode = FaultCode>(e: unknown, code?: C): e is Fault<C> {
   return e instanceof Fault && (code === undefined || e.code === code);
 }
 

@@ -170,7 +170,7 @@ export class KeyResolver {
         if (this.isFresh(now)) return { result: now, write: now };
         // Retried (outside the lock) with the newer tokens.
         throw new Fault(
-          'network',
+          'changed-meanwhile',
           `${id}: the sign-in changed while it was being refreshed.`,
           'Try again in a moment.',
         );

@@ -7,8 +7,9 @@ export interface RetryOptions {
 }
 
 /**
- * Retries transient failures (network faults, which include 5xx) with exponential backoff and
- * jitter; anything else, and the last failure, goes to the caller as it is.
+ * Retries what may pass on its own (a fault marked `retryable`: network failures, which include
+ * 5xx, and a credential another window changed meanwhile) with exponential backoff and jitter;
+ * anything else, and the last failure, goes to the caller as it is.
  */
 export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const attempts = opts.attempts ?? 3;
@@ -18,7 +19,7 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
     try {
       return await fn();
     } catch (e) {
-      if (i >= attempts || !isFault(e, 'network')) throw e;
+      if (i >= attempts || !isFault(e) || !e.retryable) throw e;
       await sleep(base * 2 ** (i - 1) * (0.75 + Math.random() * 0.5));
     }
   }

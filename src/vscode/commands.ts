@@ -27,6 +27,7 @@ import { runSignInFlow } from './sign-in-flow';
 import { askOverrides, formatHeaders } from './overrides-ui';
 import { askKey, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireOverrides } from '../core/overrides';
+import { modelsPathBeside } from '../core/mirror/models-mirror';
 import { credentialFromForm } from '../core/providers/forms';
 
 // Argument objects let keybindings, other extensions and tests run the commands without prompts.
@@ -40,6 +41,7 @@ const signInArgs = z.object({
 });
 const accountArgs = z.object({ ...target, confirm: z.optional(z.boolean()) });
 const overrideArgs = z.object({ ...target, baseUrl: z.optional(z.string()), headers: z.optional(values) });
+const openFileArgs = z.object({ file: z.optional(z.enum(['auth.json', 'models.json'])) });
 
 export interface CommandDeps {
   readonly vault: Vault;
@@ -66,7 +68,7 @@ function parseArgs<T>(schema: z.ZodMiniType<T>, arg: unknown, command: string): 
   if (arg === undefined || arg === null) return undefined;
   const r = schema.safeParse(arg);
   const message = `Pi Accounts: ${command} got arguments it does not understand.`;
-  if (!r.success) throw new Fault('invalid-account', message, 'Pass { provider, account } (and key for sign-in).');
+  if (!r.success) throw new Fault('invalid-arguments', message, 'Pass { provider, account } (and key for sign-in).');
   return r.data;
 }
 
@@ -113,7 +115,7 @@ export class Commands {
       }),
       c('piAccounts.importFromPi', () => this.d.mirror.importFromPi()),
       c('piAccounts.importFromEnvironment', () => importFromEnvironment(this.d.vault, this.d.log)),
-      c('piAccounts.openAuthFile', () => this.openAuthFile()),
+      c('piAccounts.openAuthFile', (arg?: unknown) => this.openPiFile(arg)),
       c('piAccounts.showLog', async () => this.d.log.show()),
       c('piAccounts.manageTrust', async () => vscode.commands.executeCommand('workbench.trust.manage')),
       // Keybindings in the view (Enter, Delete) act on the row the person is on.
@@ -128,18 +130,24 @@ export class Commands {
     if (node instanceof AccountNode) await run(node);
   }
 
-  private async openAuthFile(): Promise<void> {
-    const path = this.d.authPath();
+  /** Opens pi's auth.json (or, given `{ file: 'models.json' }`, models.json) after a warning. */
+  private async openPiFile(arg?: unknown): Promise<void> {
+    const file = parseArgs(openFileArgs, arg, "Open pi's auth.json")?.file ?? 'auth.json';
+    const path = file === 'models.json' ? modelsPathBeside(this.d.authPath()) : this.d.authPath();
     if (!existsSync(path)) {
-      const when = "It is created when you sign in, or when you run pi's /login.";
-      const message = `pi's auth.json does not exist yet (${path}). ${when}`;
-      void vscode.window.showInformationMessage(message);
+      const when =
+        file === 'auth.json'
+          ? "It is created when you sign in, or when you run pi's /login."
+          : 'It is created when an account has its own base URL or headers.';
+      void vscode.window.showInformationMessage(`pi's ${file} does not exist yet (${path}). ${when}`);
       return;
     }
-    // The file holds every key in plain text, and an open editor is visible to chat and other
-    // extensions (chat may attach it to its input by itself): ask first.
+    // auth.json holds every key in plain text, models.json may hold headers with secrets, and an
+    // open editor is visible to chat and other extensions (chat may attach it by itself): ask first.
     const ok = await vscode.window.showWarningMessage(
-      "pi's auth.json shows your keys in plain text.",
+      file === 'auth.json'
+        ? "pi's auth.json shows your keys in plain text."
+        : "pi's models.json may show secret headers in plain text.",
       {
         modal: true,
         detail:
@@ -359,7 +367,7 @@ function formCredential(args: { provider: string; form?: number }, values: Recor
   const form = requireProvider(provider).forms?.[index ?? 0];
   if (!form) {
     const message = `${requireProvider(provider).label} has no sign-in form ${index ?? 0}.`;
-    throw new Fault('invalid-account', message, 'Pass { provider, account, key } for providers with a single key.');
+    throw new Fault('invalid-arguments', message, 'Pass { provider, account, key } for providers with a single key.');
   }
   return credentialFromForm(form, values);
 }

@@ -143,6 +143,9 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     await signIn('Anthropic', 'work', KEY_WORK);
     const toast = await w.notification('cannot be read');
     await toast.getByRole('button', { name: 'Open auth.json' }).click();
+    // The same warning as the Open pi's auth.json command: the file shows keys in plain text.
+    const modal = w.page.locator('.monaco-dialog-box', { hasText: 'shows your keys in plain text' });
+    await modal.getByRole('button', { name: 'Open Anyway' }).click();
     await w.page.locator('.tabs-container .tab', { hasText: 'auth.json' }).waitFor();
     assert.equal(readFileSync(w.authPath, 'utf8'), corrupt);
     // The account itself is safe in VS Code and still reaches terminals.

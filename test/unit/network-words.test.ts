@@ -1,5 +1,6 @@
 // Transport failures say in words what could not be reached and why, keep the code for the UI's
 // actions, and never show a bare code such as ECONNREFUSED.
+import { detailsOf } from '../../src/core/faults';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { isFault } from '../../src/core/faults';
@@ -25,15 +26,15 @@ describe('network faults in words', () => {
       assert.equal(f.code, 'network');
       assert.match(f.message, /^Could not reach api\.anthropic\.com: [a-z]/);
       assert.ok(!f.message.includes(code), f.message);
-      assert.equal(f.details.code, code);
+      assert.equal(detailsOf(f, 'network')?.code, code);
       assert.ok(f.nextStep);
     });
   }
 
   it('a proxy is suggested for name lookups and refused connections, not for an answer that stopped', () => {
-    assert.equal(networkFault('h', 'ENOTFOUND').details.proxy, 'maybe');
+    assert.equal(detailsOf(networkFault('h', 'ENOTFOUND'), 'network')?.proxy, 'maybe');
     assert.match(networkFault('h', 'ENOTFOUND').nextStep ?? '', /http\.proxy/);
-    assert.equal(networkFault('h', 'UND_ERR_BODY_TIMEOUT').details.proxy, undefined);
+    assert.equal(detailsOf(networkFault('h', 'UND_ERR_BODY_TIMEOUT'), 'network')?.proxy, undefined);
   });
 
   it('an unknown code still reads as words', () => {

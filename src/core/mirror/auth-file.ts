@@ -19,7 +19,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import type * as Lockfile from 'proper-lockfile';
 import * as z from 'zod/mini';
-import { Fault } from '../faults';
+import { Fault, type PiFileDetails } from '../faults';
 import { processAlive } from '../process-alive';
 
 /** auth.json's top level: provider id → entry. Entries we do not manage are kept as they are. */
@@ -66,30 +66,37 @@ export function parseAuthJson(raw: string | Uint8Array, path: string): AuthData 
   return json as AuthData;
 }
 
+/** auth.json, or models.json (written through the same locked update): what faults name and open. */
+function piFile(path: string): PiFileDetails {
+  return { file: basename(path) === 'models.json' ? 'models.json' : 'auth.json', path };
+}
+
 function corrupt(path: string, why: string): Fault {
+  const f = piFile(path);
   return new Fault(
     'mirror-corrupt',
-    `pi's auth.json (${path}) cannot be read: ${why}. Pi Accounts left it unchanged and will not write to it.`,
+    `pi's ${f.file} (${path}) cannot be read: ${why}. Pi Accounts left it unchanged and will not write to it.`,
     'Open the file and fix or remove it; your accounts in VS Code are safe.',
-    { path },
+    f,
   );
 }
 
 function ioFault(path: string, e: unknown): Fault {
   const err = e as NodeJS.ErrnoException;
+  const f = piFile(path);
   if (err.code === 'ELOCKED') {
     return new Fault(
       'mirror-locked',
-      `pi's auth.json (${path}) is locked by another program.`,
+      `pi's ${f.file} (${path}) is locked by another program.`,
       'Try again in a moment; if it stays locked, close pi and retry.',
-      { path },
+      f,
     );
   }
   return new Fault(
     'mirror-io',
-    `Could not update pi's auth.json (${path}): ${err.code ?? err.message}.`,
+    `Could not update pi's ${f.file} (${path}): ${err.code ?? err.message}.`,
     'Check that the folder exists and is writable, or change "piAccounts.mirror.path".',
-    { path },
+    f,
   );
 }
 

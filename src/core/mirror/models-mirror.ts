@@ -108,7 +108,7 @@ export class ModelsMirror {
               'mirror-corrupt',
               `pi's models.json (${path}) has a "providers" that is not an object. Pi Accounts left it unchanged.`,
               'Fix the file; pi cannot read it either.',
-              { path },
+              { file: 'models.json', path },
             );
           }
           const providers = (data.providers ?? {}) as Record<string, Record<string, unknown>>;
@@ -146,12 +146,13 @@ export class ModelsMirror {
           return changed;
         }));
       } catch (e) {
-        if (isFault(e, 'mirror-corrupt') && !/models\.json/.test(e.message)) {
+        // The file did not parse (not our "providers" check above): say what pi's JSON allows.
+        if (isFault(e, 'mirror-corrupt') && !e.message.includes('"providers"')) {
           throw new Fault(
             'mirror-corrupt',
             `pi's models.json (${path}) cannot be read as plain JSON (comments included). Pi Accounts left it unchanged, so pi does not get the accounts' base URLs and headers.`,
             'Fix or remove the file, or move the comments out of it.',
-            { path },
+            { file: 'models.json', path },
           );
         }
         throw e;
