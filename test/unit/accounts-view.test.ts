@@ -1,0 +1,62 @@
+// src/vscode/accounts-view.ts with a small fake of vscode: what each row says (description,
+// context value for the menus, tooltip) for the states an account can be in.
+import { reset } from './vscode-fake';
+import assert from 'node:assert/strict';
+import { Accounts } from '../../src/core/accounts';
+import { AccountNode, AccountsView, ProviderNode } from '../../src/vscode/accounts-view';
+import { KEY_A, KEY_B, MemorySecretStore } from './helpers';
+import { quiet } from './window';
+
+const apiKey = (key: string) => ({ type: 'api_key' as const, key });
+
+async function setUp(mode = 'manual') {
+  const accounts = new Accounts({
+    store: new MemorySecretStore(),
+    log: quiet,
+    settings: { mode: () => mode as 'manual', threshold: () => 90 },
+    oauth: () => undefined,
+    usage: { client: () => undefined, quietMs: 60_000 },
+    refreshLock: () => async (_p, _a, step) => (await step(() => undefined)).result,
+  });
+  await accounts.load();
+  await accounts.vault.add('anthropic', 'work', apiKey(KEY_A));
+  await accounts.vault.add('anthropic', 'home', apiKey(KEY_B));
+  const view = new AccountsView({
+    vault: accounts.vault,
+    ready: Promise.resolve(),
+    rotation: accounts.rotation,
+    quota: () => undefined,
+    mode: () => mode,
+  });
+  return { accounts, view };
+}
+
+describe('Accounts view rows (src/vscode/accounts-view.ts)', () => {
+  beforeEach(reset);
+
+  it('a provider row counts its accounts; an account row says in use and its kind', async () => {
+    const { view } = await setUp();
+    const provider = view.getTreeItem(new ProviderNode('anthropic'));
+    assert.equal(provider.description, '2 accounts');
+    const work = view.getTreeItem(new AccountNode('anthropic', 'work'));
+    const home = view.getTreeItem(new AccountNode('anthropic', 'home'));
+    assert.equal(work.description, 'in use · api key');
+    assert.equal(home.description, 'api key');
+    assert.equal(work.contextValue, 'piAccounts.account.inUse');
+    assert.equal(home.contextValue, 'piAccounts.account.other');
+  });
+
+  it('a resting account says until when, and a refused one needs a sign-in (menus follow)', async () => {
+    const { accounts, view } = await setUp('round-robin');
+    accounts.rotation.cooldown('anthropic', 'work', Date.now() + 3_600_000, 'a test 429');
+    const work = view.getTreeItem(new AccountNode('anthropic', 'work'));
+    assert.match(String(work.description), /^resting until /);
+    assert.equal(accounts.rotation.active('anthropic')?.name, 'home', 'the other account took over');
+    await accounts.vault.markNeedsSignIn('anthropic', 'home');
+    const home = view.getTreeItem(new AccountNode('anthropic', 'home'));
+    assert.match(String(home.description), /^needs sign-in/);
+    assert.match(String(home.contextValue), /\.needsSignIn/);
+    const provider = view.getTreeItem(new ProviderNode('anthropic'));
+    assert.equal(provider.description, '2 accounts · round-robin');
+  });
+});
