@@ -3,6 +3,7 @@
 // account id from the access token's claims. Facts: @mariozechner/pi-ai 0.73.1,
 // dist/utils/oauth/openai-codex.js.
 import * as z from 'zod/mini';
+import { saneTime } from '../time-bounds';
 import { Fault } from '../faults';
 import { postForm, type HttpOptions, type HttpResponse } from '../http';
 import { browserCodeFlow } from '../oauth/browser-flow';
@@ -138,7 +139,7 @@ export function parseCodexUsage(res: HttpResponse, now: number): UsageSnapshot {
       label: windowLabel(minutes, fallback),
       usedPercent: clampPercent(w.used_percent),
       windowMinutes: minutes,
-      resetsAt: w.reset_at ? toEpochMs(w.reset_at) : undefined,
+      resetsAt: w.reset_at ? saneTime(toEpochMs(w.reset_at), now) : undefined,
     });
   }
   // "limit reached" with no window at 100 % still means exhausted.
