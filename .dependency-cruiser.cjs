@@ -15,7 +15,7 @@
 const layers = [
   {
     name: 'basics',
-    path: '^src/core/(events|faults|json|log|redact|retry|http|undici|proxy|network-words|process-alive|secret-store)\\.ts$',
+    path: '^src/core/(events|faults|json|log|redact|retry|http|undici|proxy|network-words|process-alive|secret-store|time-bounds)\\.ts$',
   },
   { name: 'sign-in', path: '^src/core/(oauth/|usage/|credentials\\.ts$)' },
   { name: 'providers', path: '^src/core/providers/' },
@@ -49,6 +49,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/core/', pathNot: layers.slice(0, 5).map((l) => l.path) },
       to: {},
+    },
+    {
+      name: 'every-imported-core-file-has-a-layer',
+      comment: 'a file under src/core that others import must be given a layer in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: {},
+      to: { path: '^src/core/', pathNot: layers.slice(0, 5).map((l) => l.path) },
     },
     {
       name: 'no-vscode-below-adapters',

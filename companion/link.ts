@@ -1,10 +1,14 @@
 // The companion's end of the channel: finds the Pi Accounts windows' sockets, keeps one
 // connection to each, sends reports and waits (bounded) for the decision on failed requests.
 // Never throws and never writes to pi's output: with no window listening it does nothing.
-import { readdir } from 'node:fs/promises';
+// It connects only to sockets of this user in a directory private to this user, the rule the
+// window applies when it creates the directory (channel-dir.ts): a directory someone else made
+// under /tmp, or a socket someone else planted, gets no hello and no report.
+import { lstat, readdir } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseJson } from '../src/core/json';
+import { isOwnSocket, isPrivateDir } from '../src/core/pi-link/channel-dir';
 import { ACK_TIMEOUT_MS, lineReader, toPiSchema, type PiHello, type PiReport } from '../src/core/pi-link/protocol';
 
 /** A directory scan at most this often: a window that opens is found within this time. */
@@ -59,16 +63,28 @@ export class Link {
     this.ready.clear();
   }
 
-  private async scan(): Promise<void> {
+  /** Sockets open or opening (for tests: a scan that found nothing to trust opens none). */
+  get opened(): number {
+    return this.sockets.size;
+  }
+
+  /** Looks for windows now; `connected()` calls it at most every SCAN_MS. Never throws. */
+  async scan(): Promise<void> {
     let names: string[];
     try {
+      if (!isPrivateDir(await lstat(this.dir))) return; // not ours: stay away
       names = await readdir(this.dir);
     } catch {
       return; // no Pi Accounts on this machine (yet)
     }
     for (const name of names) {
       if (this.closed || !name.endsWith('.sock') || this.sockets.has(name)) continue;
-      this.open(name);
+      try {
+        if (!isOwnSocket(await lstat(join(this.dir, name)))) continue;
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (!this.closed && !this.sockets.has(name)) this.open(name);
     }
   }
 

@@ -11,6 +11,12 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Read at most this many bytes of the body (default MAX_BODY); a longer one is a `network`
+   * fault and is not read further. 0: the status and headers are all the caller needs, the
+   * body is not read at all (a key check).
+   */
+  readonly maxBytes?: number;
 }
 
 export interface HttpResponse {
@@ -22,6 +28,11 @@ export interface HttpResponse {
 }
 
 const DEFAULT_TIMEOUT = 30_000;
+/**
+ * The largest body read by default. Token, device and usage answers are a few KB; the largest
+ * answer read is a models listing (OpenRouter's lists a few hundred models, about 1 MB).
+ */
+export const MAX_BODY = 4 * 1024 * 1024;
 
 /**
  * Who we are, on every request unless a provider sends its own client identity (Copilot's
@@ -51,8 +62,9 @@ export async function http(
     ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)])
     : AbortSignal.timeout(timeoutMs);
   const host = safeHost(url);
+  const maxBytes = opts.maxBytes ?? MAX_BODY;
   try {
-    const res = await undici().request(url, {
+    const request = undici().request(url, {
       method,
       body,
       headers: withUserAgent(opts.headers),
@@ -61,9 +73,16 @@ export async function http(
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    const text = await res.body.text();
+    const res = await untilAborted(request, signal);
+    if (maxBytes === 0) {
+      discard(res.body); // not read: the connection closes instead of draining a body nobody needs
+      return { status: res.statusCode, headers: res.headers, text: '', json: undefined };
+    }
+    const text = await readCapped(res.body, maxBytes, Number(res.headers['content-length']));
+    if (text === undefined) throw tooLarge(host, maxBytes);
     return { status: res.statusCode, headers: res.headers, text, json: parseJson(text) };
   } catch (e) {
+    if (e instanceof Fault) throw e;
     if (opts.signal?.aborted) throw new Fault('aborted', 'Cancelled.');
     const err = e as Error & { code?: string };
     const timedOut =
@@ -71,6 +90,69 @@ export async function http(
     throw networkFault(host, err.code ?? err.name, timedOut ? timeoutMs : undefined);
   }
 }
+
+type Body = { destroy(): unknown; on(event: 'error', listener: () => void): unknown };
+
+/** Stops a body unread; undici reports that as an error nobody needs to hear. */
+function discard(body: Body): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/**
+ * `request`, or the signal's reason as soon as it aborts. undici honours the signal only once a
+ * request has a connection: one waiting for a tunnel through a proxy that never answers CONNECT
+ * would outlive its timeout (undici 7.x). What undici delivers later is discarded.
+ */
+async function untilAborted<T extends { body: Body }>(request: Promise<T>, signal: AbortSignal) {
+  let stop: (() => void) | undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    stop = () => reject(signal.reason as Error);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  try {
+    return await Promise.race([request, aborted]);
+  } finally {
+    if (stop) signal.removeEventListener('abort', stop);
+    aborted.catch(() => undefined);
+    request.then(
+      (late) => signal.aborted && discard(late.body),
+      () => undefined,
+    );
+  }
+}
+
+/** The body as UTF-8 text, reading at most `max` bytes; undefined (and the rest unread) when longer. */
+async function readCapped(
+  body: AsyncIterable<Buffer> & Body,
+  max: number,
+  declared: number,
+): Promise<string | undefined> {
+  if (declared > max) {
+    discard(body);
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      discard(body);
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+const tooLarge = (host: string, max: number) =>
+  new Fault(
+    'network',
+    `${host} sent an answer larger than ${Math.round(max / 1024)} KB; Pi Accounts stopped reading it.`,
+    "Check the server's address (and, behind a proxy, VS Code's http.proxy); then try again.",
+    { code: 'BODY_TOO_LARGE', host },
+  );
 
 export const postForm = (url: string, fields: Record<string, string>, opts: HttpOptions = {}) =>
   http('POST', url, new URLSearchParams(fields).toString(), {

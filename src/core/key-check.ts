@@ -65,7 +65,8 @@ export async function checkKey(
       ? [`${base}/v1/models`, { 'x-api-key': key.trim(), 'anthropic-version': '2023-06-01' }]
       : [`${base}/models`, { authorization: `Bearer ${key.trim()}` }];
   try {
-    const res = await getJson(url, { timeoutMs: 10_000, ...http, headers });
+    // Only the status matters: the body (a models listing, or whatever a hostile host sends) is not read.
+    const res = await getJson(url, { timeoutMs: 10_000, ...http, headers, maxBytes: 0 });
     if (res.status >= 200 && res.status < 300) return { result: 'accepted', message: `${label} accepted the key.` };
     if (res.status === 401 || res.status === 403)
       return {

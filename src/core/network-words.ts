@@ -18,6 +18,8 @@ const WORDS: Record<string, { why: string; proxy: boolean }> = {
   UND_ERR_BODY_TIMEOUT: { why: 'its answer stopped half-way', proxy: false },
   UND_ERR_SOCKET: { why: 'the connection was closed unexpectedly', proxy: true },
   UND_ERR_PROXY: { why: 'the proxy refused the connection', proxy: true },
+  PROXY_CONNECT_CLOSED: { why: 'the proxy closed the connection instead of opening a tunnel to it', proxy: true },
+  PROXY_CONNECT_TIMEOUT: { why: 'the proxy did not open a tunnel to it in time', proxy: true },
   CERT_HAS_EXPIRED: { why: 'its certificate has expired', proxy: false },
   DEPTH_ZERO_SELF_SIGNED_CERT: {
     why: 'it presented a self-signed certificate (a proxy that inspects traffic?)',

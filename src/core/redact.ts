@@ -1,7 +1,7 @@
 // The one place that scrubs secrets out of text bound for a log or an error message.
 // Two nets: every secret the vault holds is replaced verbatim, and anything shaped like a
 // well-known token is masked even if we never stored it (a key echoed back by a server, say).
-import { describe, Fault } from './faults';
+import { describe, Fault, isFault } from './faults';
 
 const MASK = '[redacted]';
 
@@ -79,7 +79,7 @@ export class Redactor {
 
   /** Any error as a Fault safe to hand on: the same code and details, message and next step redacted and bounded. */
   fault(e: unknown): Fault {
-    if (!(e instanceof Fault)) return new Fault('unexpected', this.describe(e));
+    if (!isFault(e)) return new Fault('unexpected', this.describe(e));
     const nextStep = e.nextStep === undefined ? undefined : bounded(this.redact(e.nextStep), MAX_MESSAGE);
     return new Fault(e.code, bounded(this.redact(e.message), MAX_MESSAGE), nextStep, e.details);
   }

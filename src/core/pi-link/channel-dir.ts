@@ -18,12 +18,31 @@ export function channelDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'pi-accounts') : join(tmpdir(), `pi-accounts-${uid}`);
 }
 
+/** What `lstat` says of a path: enough to judge the directory and the sockets in it. */
+export interface Owned {
+  isDirectory(): boolean;
+  isSocket(): boolean;
+  readonly uid: number;
+  readonly mode: number;
+}
+
+/**
+ * Whether the channel directory is private to this user: a real directory (not a symlink, so
+ * judge an lstat), owned by us, and closed to group and others. Anyone else could have created
+ * the fallback under /tmp (0777, or theirs) and planted a socket there; the window and the
+ * companion both refuse such a directory.
+ */
+export const isPrivateDir = (st: Owned, uid = process.getuid?.()): boolean =>
+  st.isDirectory() && (uid === undefined || st.uid === uid) && (st.mode & 0o077) === 0;
+
+/** Whether a window's socket in the (private) directory is a socket of this user. */
+export const isOwnSocket = (st: Owned, uid = process.getuid?.()): boolean =>
+  st.isSocket() && (uid === undefined || st.uid === uid);
+
 /** Creates the directory 0700, or checks that an existing one is ours and private. */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = lstatSync(dir);
-  const uid = process.getuid?.();
-  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+  if (!isPrivateDir(lstatSync(dir))) {
     throw new Fault(
       'pi-link',
       `The pi channel directory ${dir} is not a private directory of this user.`,

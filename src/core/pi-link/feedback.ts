@@ -10,6 +10,7 @@ import type { AccountInfo, Vault } from '../vault';
 import { fingerprint, type PiReport } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
 import { DEFAULT_REST_MS } from '../rotation/rest';
+import { isoTime } from '../time-bounds';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
@@ -71,7 +72,7 @@ export class PiFeedback {
     const until = restUntil(r.headers, now) ?? now + DEFAULT_REST_MS;
     this.d.feedback.rateLimited(r.provider, name, until, `pi ${r.pid} request #${r.seq} answered 429`);
     const to = this.d.rotation.active(r.provider)?.name;
-    const rest = `${name} rests until ${new Date(until).toISOString()}`;
+    const rest = `${name} rests until ${isoTime(until)}`;
     if (to && to !== name) return { account: name, reload: true, summary: `${rest}; active ${name} → ${to}` };
     if (this.d.mode(r.provider) === 'manual' && !stale) {
       const id = `${r.provider}/${name}`;

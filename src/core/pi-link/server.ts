@@ -15,6 +15,23 @@ import { fromPiSchema, lineReader, PROTOCOL, type PiReport, type ToPi } from './
 
 /** More connections than this are refused: one per running pi is the expected load. */
 const MAX_CLIENTS = 64;
+/**
+ * Per connection, reports read but not yet decided: at this many we stop reading from it, so a
+ * pi that sends faster than we decide waits in its own socket buffer, not in our memory.
+ */
+const MAX_PENDING = 32;
+/** Answers (acks, reloads) a pi has not read yet, in bytes: one that lets more pile up is dropped. */
+export const MAX_UNSENT = 64 * 1024;
+/** A pi that reads none of its answers for this long (its socket stays full) is dropped. */
+export const DRAIN_MS = 5000;
+
+interface Client {
+  pid?: number;
+  /** Reports read and waiting for their decision. */
+  pending: number;
+  /** Set while the socket is full: drops the client unless it reads in time. */
+  stalled?: NodeJS.Timeout;
+}
 
 export interface LastReport {
   readonly at: number;
@@ -36,7 +53,7 @@ export interface LinkStatus {
 export class PiLinkServer {
   private server?: Server;
   private path?: string;
-  private readonly clients = new Map<Socket, { pid?: number }>();
+  private readonly clients = new Map<Socket, Client>();
   private queue: Promise<unknown> = Promise.resolve();
   private last?: LastReport;
   private lastFailure?: LastReport;
@@ -49,6 +66,8 @@ export class PiLinkServer {
     private readonly log: Logger,
     /** Runs before pi is told to re-read auth.json: writes the new account there. */
     private readonly beforeReload: () => Promise<unknown> = async () => undefined,
+    /** Tests shorten the time a pi that does not read is given. */
+    private readonly drainMs = DRAIN_MS,
   ) {}
 
   /** Starts listening; resolves with the socket path. */
@@ -76,6 +95,17 @@ export class PiLinkServer {
     };
   }
 
+  /** Answers not yet read and reports not yet decided, over all connections (for the log and tests). */
+  backlog(): { unsent: number; pending: number } {
+    let unsent = 0;
+    let pending = 0;
+    for (const [socket, c] of this.clients) {
+      unsent += socket.writableLength;
+      pending += c.pending;
+    }
+    return { unsent, pending };
+  }
+
   /** Tells every connected pi to re-read auth.json (the active account or a token changed). */
   reload(): void {
     for (const socket of this.clients.keys()) this.send(socket, { v: PROTOCOL, type: 'reload' });
@@ -95,7 +125,7 @@ export class PiLinkServer {
   }
 
   private accept(socket: Socket): void {
-    const client: { pid?: number } = {};
+    const client: Client = { pending: 0 };
     this.clients.set(socket, client);
     let complaints = 0;
     const malformed = (why: string) => {
@@ -111,21 +141,40 @@ export class PiLinkServer {
           const m = parsed.data;
           client.pid = m.pid;
           if (m.type === 'hello') return this.changed.fire();
+          // Backpressure: with MAX_PENDING reports waiting, read no more from this pi until
+          // they are decided (its own socket buffer holds the rest, and then its writes wait).
+          if (++client.pending >= MAX_PENDING) socket.pause();
           // One decision at a time: two reports of the same 429 must not both rotate.
           this.queue = this.queue
             .then(() => this.handle(socket, m))
-            .catch((e: unknown) => this.log.warn(`pi channel: ${messageOf(e)}`));
+            .catch((e: unknown) => this.log.warn(`pi channel: ${messageOf(e)}`))
+            .finally(() => {
+              client.pending--;
+              if (!client.stalled && client.pending < MAX_PENDING) socket.resume();
+            });
         },
         () => malformed('longer than the limit'),
       ),
     );
-    const gone = () => this.clients.delete(socket) && this.changed.fire();
+    socket.on('drain', () => {
+      clearTimeout(client.stalled);
+      client.stalled = undefined;
+      if (client.pending < MAX_PENDING) socket.resume();
+    });
+    const gone = () => (clearTimeout(client.stalled), this.clients.delete(socket) && this.changed.fire());
     socket.on('close', gone);
     socket.on('error', () => socket.destroy());
   }
 
   private async handle(socket: Socket, r: PiReport): Promise<void> {
-    const d = await this.feedback.report(r);
+    let d: PiDecision;
+    try {
+      d = await this.feedback.report(r);
+    } catch (e) {
+      // pi holds its retry until the ack: it gets one whatever went wrong here.
+      this.log.warn(`pi channel: report #${r.seq} of pi ${r.pid} could not be decided: ${(e as Error).message}`);
+      d = { reload: false, summary: 'not decided (see the log)' };
+    }
     // Only a failed request waits for an answer; a switch reaches the others by `reload()`.
     if (r.wantsAck) {
       if (d.reload)
@@ -139,7 +188,25 @@ export class PiLinkServer {
     this.changed.fire();
   }
 
+  /**
+   * Writes one answer. A pi that does not read its answers is dropped: at once when MAX_UNSENT
+   * bytes wait for it, else after `drainMs` with its socket full (no reading from it meanwhile).
+   */
   private send(socket: Socket, m: ToPi): void {
-    if (!socket.destroyed) socket.write(`${JSON.stringify(m)}\n`);
+    if (socket.destroyed) return;
+    const client = this.clients.get(socket);
+    const full = !socket.write(`${JSON.stringify(m)}\n`);
+    if (socket.writableLength > MAX_UNSENT) return this.drop(socket, client, `${socket.writableLength} bytes unread`);
+    if (!full || !client || client.stalled) return;
+    socket.pause();
+    client.stalled = setTimeout(() => this.drop(socket, client, `no answer read for ${this.drainMs} ms`), this.drainMs);
+    client.stalled.unref();
+  }
+
+  private drop(socket: Socket, client: Client | undefined, why: string): void {
+    this.log.warn(
+      `pi channel: disconnected ${client?.pid ? `pi ${client.pid}` : 'a client'}: it does not read its answers (${why}).`,
+    );
+    socket.destroy();
   }
 }

@@ -19,8 +19,15 @@ import {
   type UsageSnapshot,
   type UsageWindow,
 } from '../usage/usage-client';
+import { saneDelay, saneTime } from '../time-bounds';
 
 type Headers = Readonly<Record<string, string>>;
+
+/** `now + ms` for a sane delay; undefined for a missing or absurd one. */
+const plus = (now: number, ms: number | undefined) => {
+  const d = saneDelay(ms);
+  return d === undefined ? undefined : now + d;
+};
 
 const num = (v: string | undefined): number | undefined => {
   if (v === undefined || v.trim() === '') return undefined;
@@ -61,7 +68,7 @@ export function usageFromHeaders(h: Headers, now: number): UsageSnapshot | undef
         label,
         usedPercent: clampPercent(used * 100),
         windowMinutes: minutes,
-        resetsAt: reset ? toEpochMs(reset) : undefined,
+        resetsAt: reset ? saneTime(toEpochMs(reset), now) : undefined,
       });
   }
   for (const w of ['primary', 'secondary'] as const) {
@@ -74,7 +81,7 @@ export function usageFromHeaders(h: Headers, now: number): UsageSnapshot | undef
       label: windowLabel(minutes, w),
       usedPercent: clampPercent(used),
       windowMinutes: minutes,
-      resetsAt: at ? toEpochMs(at) : after !== undefined ? now + after * 1000 : undefined,
+      resetsAt: at ? saneTime(toEpochMs(at), now) : after !== undefined ? plus(now, after * 1000) : undefined,
     });
   }
   if (!windows.length) {
@@ -82,21 +89,21 @@ export function usageFromHeaders(h: Headers, now: number): UsageSnapshot | undef
       const a = usedOf(num(h[`anthropic-ratelimit-${kind}-limit`]), num(h[`anthropic-ratelimit-${kind}-remaining`]));
       const aReset = h[`anthropic-ratelimit-${kind}-reset`];
       if (a !== undefined)
-        windows.push({ label: kind, usedPercent: a, resetsAt: aReset ? Date.parse(aReset) || undefined : undefined });
+        windows.push({ label: kind, usedPercent: a, resetsAt: aReset ? saneTime(Date.parse(aReset), now) : undefined });
       const o = usedOf(num(h[`x-ratelimit-limit-${kind}`]), num(h[`x-ratelimit-remaining-${kind}`]));
       const oReset = durationMs(h[`x-ratelimit-reset-${kind}`]);
-      if (o !== undefined)
-        windows.push({ label: kind, usedPercent: o, resetsAt: oReset !== undefined ? now + oReset : undefined });
+      if (o !== undefined) windows.push({ label: kind, usedPercent: o, resetsAt: plus(now, oReset) });
     }
   }
   return windows.length ? { windows, fetchedAt: now } : undefined;
 }
 
 /** Epoch ms until which a rate-limited account should rest: Retry-After and the providers'
- * reset headers (`retryAfter`), else the reset of a usage window at its limit. */
+ * reset headers (`retryAfter`), else the reset of a usage window at its limit. A time out of
+ * range (`time-bounds`) counts as absent: undefined lets the caller's default rest apply. */
 export function restUntil(h: Headers, now: number): number | undefined {
-  const ms = num(h['retry-after-ms']);
-  if (ms !== undefined) return now + ms;
+  const ms = plus(now, num(h['retry-after-ms']));
+  if (ms !== undefined) return ms;
   const after = retryAfter({ status: 429, headers: h, text: '', json: undefined }, now);
   if (after !== undefined) return after;
   const full = usageFromHeaders(h, now)?.windows.filter((w) => w.usedPercent >= 100 && w.resetsAt);

@@ -1,6 +1,7 @@
 // Anthropic (Claude Pro/Max): authorization code + PKCE, JSON token requests, rotating refresh
 // tokens, expiry 5 minutes early. Facts: @mariozechner/pi-ai 0.73.1, dist/utils/oauth/anthropic.js.
 import * as z from 'zod/mini';
+import { saneTime } from '../time-bounds';
 import { postJson, type HttpOptions, type HttpResponse } from '../http';
 import { browserCodeFlow } from '../oauth/browser-flow';
 import { FIVE_MINUTES, type LoginUi, type OAuthCredential, type OAuthProvider } from '../oauth/provider';
@@ -84,7 +85,7 @@ export function parseAnthropicUsage(res: HttpResponse, now: number): UsageSnapsh
         label,
         usedPercent: clampPercent(w.utilization),
         windowMinutes: minutes,
-        resetsAt: w.resets_at ? Date.parse(w.resets_at) || undefined : undefined,
+        resetsAt: w.resets_at ? saneTime(Date.parse(w.resets_at), now) : undefined,
       });
   };
   add('5h', 300, body.five_hour);

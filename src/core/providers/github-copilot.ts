@@ -3,6 +3,7 @@
 // token endpoint); `access` is the short-lived Copilot token; expiry 5 minutes early.
 // Facts: @mariozechner/pi-ai 0.73.1, dist/utils/oauth/github-copilot.js.
 import * as z from 'zod/mini';
+import { saneTime } from '../time-bounds';
 import { describe, Fault } from '../faults';
 import { getJson, postForm, postJson, type HttpOptions, type HttpResponse } from '../http';
 import { parseDeviceCode, pollDeviceToken } from '../oauth/device';
@@ -186,7 +187,7 @@ export function parseCopilotUsage(res: HttpResponse, now: number): UsageSnapshot
   const windows: UsageWindow[] = [];
   const limited = body.limited_user_quotas;
   if (limited && typeof limited.chat === 'number') {
-    const resetsAt = body.limited_user_reset_date ? Date.parse(body.limited_user_reset_date) || undefined : undefined;
+    const resetsAt = body.limited_user_reset_date ? saneTime(Date.parse(body.limited_user_reset_date), now) : undefined;
     const bucket = (
       label: string,
       remaining: number | null | undefined,
@@ -205,7 +206,7 @@ export function parseCopilotUsage(res: HttpResponse, now: number): UsageSnapshot
       windows.push({
         label: 'month',
         usedPercent: clampPercent(100 - premium.percent_remaining),
-        resetsAt: body.quota_reset_date ? Date.parse(body.quota_reset_date) || undefined : undefined,
+        resetsAt: body.quota_reset_date ? saneTime(Date.parse(body.quota_reset_date), now) : undefined,
       });
     }
   }

@@ -3,7 +3,8 @@
 // account id from the access token's claims. Facts: @mariozechner/pi-ai 0.73.1,
 // dist/utils/oauth/openai-codex.js.
 import * as z from 'zod/mini';
-import { Fault } from '../faults';
+import { saneTime } from '../time-bounds';
+import { Fault, isFault } from '../faults';
 import { postForm, type HttpOptions, type HttpResponse } from '../http';
 import { browserCodeFlow } from '../oauth/browser-flow';
 import { randomState } from '../oauth/pkce';
@@ -57,7 +58,7 @@ export function openaiCodexOAuth(endpoints: Partial<typeof OPENAI_CODEX> = {}, n
     try {
       accountId = accountIdOf(r.access_token);
     } catch (e) {
-      throw r.refresh_token && e instanceof Fault ? new IssuedRefresh(e, r.refresh_token) : e;
+      throw r.refresh_token && isFault(e) ? new IssuedRefresh(e, r.refresh_token) : e;
     }
     return { type: 'oauth', refresh, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0), accountId };
   };
@@ -138,7 +139,7 @@ export function parseCodexUsage(res: HttpResponse, now: number): UsageSnapshot {
       label: windowLabel(minutes, fallback),
       usedPercent: clampPercent(w.used_percent),
       windowMinutes: minutes,
-      resetsAt: w.reset_at ? toEpochMs(w.reset_at) : undefined,
+      resetsAt: w.reset_at ? saneTime(toEpochMs(w.reset_at), now) : undefined,
     });
   }
   // "limit reached" with no window at 100 % still means exhausted.

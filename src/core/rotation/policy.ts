@@ -2,6 +2,7 @@
 // every rule is a row in a table test. Every outlet (terminals, auth.json, sessions, models)
 // gets the account in use (src/core/outlet.ts).
 import type { UsageSnapshot } from '../usage/usage-client';
+import { isoTime } from '../time-bounds';
 
 export type RotationMode = 'manual' | 'round-robin' | 'usage-based';
 
@@ -88,7 +89,7 @@ export function decide(
   const why = cur
     ? cur.needsSignIn
       ? `${cur.name} needs a new sign-in`
-      : `${cur.name} is resting${cur.cooldownUntil ? ` until ${new Date(cur.cooldownUntil).toISOString()}` : ''}`
+      : `${cur.name} is resting${cur.cooldownUntil ? ` until ${isoTime(cur.cooldownUntil)}` : ''}`
     : 'no account was active';
   if (mode === 'round-robin') {
     return { active: nextInTurn(list, cur?.name, now), cooldowns, reason: `${why}; next in turn`, allExhausted: false };

@@ -1,6 +1,7 @@
 import { messageOf } from '../faults';
 import * as z from 'zod/mini';
 import { parseJson } from '../json';
+import { clampUntil, isoTime } from '../time-bounds';
 import { Emitter } from '../events';
 import type { Logger } from '../log';
 import type { QuotaEntry } from '../quota/scheduler';
@@ -127,8 +128,11 @@ export class Rotation implements ActiveAccounts {
   /** A 429 (or Retry-After) seen by one of our own requests: the account rests until `until`. */
   cooldown(provider: string, account: string, until: number, why: string): void {
     const s = this.entry(provider);
+    // Whoever computed `until` (a header, a body, a report), a rest never ends before now nor
+    // lasts longer than the longest quota window; an absurd one would set a rest of aeons.
+    until = clampUntil(until, this.now());
     s.cooldowns[account] = Math.max(s.cooldowns[account] ?? 0, until);
-    this.d.log.info(`${provider}/${account} rests until ${new Date(until).toISOString()}: ${why}.`);
+    this.d.log.info(`${provider}/${account} rests until ${isoTime(until)}: ${why}.`);
     this.evaluate(provider);
   }
 

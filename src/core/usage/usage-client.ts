@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { OAuthCredential } from '../credentials';
 import { Fault, isFault } from '../faults';
 import { getJson, type HttpOptions, type HttpResponse } from '../http';
+import { saneDelay, saneTime } from '../time-bounds';
 
 /** One quota window, normalised across providers. */
 export interface UsageWindow {
@@ -64,21 +65,24 @@ const header = (res: HttpResponse, name: string) => {
 /**
  * When a rate-limited account may ask again, as epoch ms: Retry-After (seconds or an HTTP date),
  * else the providers' reset headers (Anthropic's RFC 3339 time; x-ratelimit-reset as relative
- * seconds, or an epoch in seconds or ms, which is what Copilot sends).
+ * seconds, or an epoch in seconds or ms, which is what Copilot sends). A time outside
+ * `saneTime`'s range is unknown (undefined), so the caller's default rest applies.
  */
 export function retryAfter(res: HttpResponse, now: number): number | undefined {
   const after = header(res, 'retry-after');
   if (after) {
     const seconds = Number(after);
-    if (Number.isFinite(seconds)) return now + Math.max(0, seconds) * 1000;
-    const date = Date.parse(after);
-    if (!Number.isNaN(date)) return date;
+    if (after.trim() !== '' && !Number.isNaN(seconds)) {
+      const ms = saneDelay(seconds * 1000);
+      return ms === undefined ? undefined : now + ms;
+    }
+    return saneTime(Date.parse(after), now);
   }
   const anthropic = header(res, 'anthropic-ratelimit-requests-reset');
-  if (anthropic && !Number.isNaN(Date.parse(anthropic))) return Date.parse(anthropic);
+  if (anthropic) return saneTime(Date.parse(anthropic), now);
   const reset = Number(header(res, 'x-ratelimit-reset-requests') ?? header(res, 'x-ratelimit-reset'));
   if (!Number.isFinite(reset) || reset <= 0) return undefined;
-  return reset < 1e9 ? now + reset * 1000 : toEpochMs(reset);
+  return reset < 1e9 ? saneTime(now + reset * 1000, now) : saneTime(toEpochMs(reset), now);
 }
 
 /** The status of a usage answer as a typed error, or the body parsed by `schema`. */
