@@ -129,12 +129,18 @@ async function readCapped(
   max: number,
   declared: number,
 ): Promise<string | undefined> {
-  if (declared > max) return void discard(body);
+  if (declared > max) {
+    discard(body);
+    return undefined;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > max) return void discard(body);
+    if (size > max) {
+      discard(body);
+      return undefined;
+    }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size).toString('utf8');
