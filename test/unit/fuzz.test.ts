@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { apiKeyProblem, requireApiKey } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
-import type { HttpResponse } from '../../src/core/http';
+import { getJson, type HttpResponse } from '../../src/core/http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { credentialSchema } from '../../src/core/credentials';
@@ -487,5 +489,48 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
       ),
       { numRuns: Math.min(RUNS, 500) },
     );
+  });
+  it('HTTP bodies in any chunking, declared or not: read whole up to the cap, a network fault beyond it', async () => {
+    const server = createServer((req, res) => {
+      const { chunks, declare } = JSON.parse(decodeURIComponent(req.url!.slice(1))) as {
+        chunks: number[];
+        declare: boolean;
+      };
+      const total = chunks.reduce((a, b) => a + b, 0);
+      res.writeHead(200, declare ? { 'content-length': String(total) } : {});
+      const next = (i: number): void => {
+        if (i === chunks.length || res.destroyed) return void res.end();
+        res.write(Buffer.alloc(chunks[i], 'x'), () => next(i + 1));
+      };
+      next(0);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.nat(70_000), { maxLength: 12 }),
+          fc.nat(300_000),
+          fc.boolean(),
+          async (chunks, maxBytes, declare) => {
+            count('http bodies');
+            const total = chunks.reduce((a, b) => a + b, 0);
+            const url = `${base}/${encodeURIComponent(JSON.stringify({ chunks, declare }))}`;
+            try {
+              const r = await getJson(url, { maxBytes: maxBytes || 1 });
+              assert.ok(total <= (maxBytes || 1), `read ${total} > cap ${maxBytes}`);
+              assert.equal(r.text.length, total);
+            } catch (e) {
+              assert.ok(isFault(e, 'network'), String(e));
+              assert.ok(total > (maxBytes || 1), `fault on ${total} ≤ cap ${maxBytes}: ${String(e)}`);
+            }
+          },
+        ),
+        { numRuns: Math.min(RUNS, 300) },
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
