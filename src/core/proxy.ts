@@ -23,13 +23,14 @@ export const PROXY_STALLED = 'PROXY_CONNECT_TIMEOUT';
 function boundedProxyClient(connectMs: number) {
   return (origin: URL, opts: object): Dispatcher => {
     const pool = new (undici().Pool)(origin, opts);
-    const connect: (o: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData> = pool.connect.bind(pool);
+    const original: (o: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData> = pool.connect.bind(pool);
+    const connect = (o: Dispatcher.ConnectOptions) => original(o);
     const bounded = async (o: Dispatcher.ConnectOptions) => {
       const timeout = AbortSignal.timeout(connectMs);
       try {
         return await connect({
           ...o,
-          signal: o.signal ? AbortSignal.any([o.signal as AbortSignal, timeout]) : timeout,
+          signal: o.signal instanceof AbortSignal ? AbortSignal.any([o.signal, timeout]) : timeout,
         });
       } catch (e) {
         const err = e as Error & { code?: string };
@@ -38,7 +39,7 @@ function boundedProxyClient(connectMs: number) {
         throw Object.assign(new Error(`proxy CONNECT failed (${err.message})`), { code, cause: e });
       }
     };
-    pool.connect = bounded;
+    Object.assign(pool, { connect: bounded });
     return pool;
   };
 }

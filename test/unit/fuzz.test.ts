@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { apiKeyProblem, requireApiKey } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
-import type { HttpResponse } from '../../src/core/http';
+import { getJson, type HttpResponse } from '../../src/core/http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { credentialSchema } from '../../src/core/credentials';
@@ -18,9 +20,12 @@ import { expiresAt, MAX_LIFETIME_S, parseTokenResponse } from '../../src/core/oa
 import { Redactor } from '../../src/core/redact';
 import { parseAnthropicUsage } from '../../src/core/providers/anthropic';
 import { parseCodexUsage } from '../../src/core/providers/openai-codex';
-import { UsageError } from '../../src/core/usage/usage-client';
+import { retryAfter, UsageError } from '../../src/core/usage/usage-client';
+import { restUntil, usageFromHeaders } from '../../src/core/pi-link/usage-headers';
+import { isoTime, saneTime } from '../../src/core/time-bounds';
 import { Vault } from '../../src/core/vault';
 import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
+import { piWindow, report } from './pi-window';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 const counts: Record<string, number> = {};
@@ -43,6 +48,31 @@ const res = (status: number, json: unknown, text = JSON.stringify(json) ?? ''): 
   json,
 });
 const anyJson = fc.oneof(fc.jsonValue(), fc.object(), fc.anything());
+/** Numbers a server might put in a time field: sane, negative, huge, not finite. */
+const hugeNumber = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(1e13, 1e20, 1e300, -1e300, 8.64e15 + 1, Number.MAX_VALUE, 1767229200, 1767229200000),
+);
+/** Date texts, including years JavaScript cannot print (±275760) and nonsense. */
+const dateText = fc.oneof(
+  fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'Invalid' : d.toISOString())),
+  fc.constantFrom(
+    '+275760-09-13T00:00:00Z',
+    '-271821-04-20T00:00:00Z',
+    '+099999-01-01',
+    'Sun, 06 Dec 2026 00:01:00 GMT',
+  ),
+  fc.string(),
+);
+/** Header values for times: numbers in any notation, dates, durations, garbage. */
+const timeHeader = fc.oneof(
+  hugeNumber.map(String),
+  dateText,
+  fc.tuple(fc.nat(), fc.constantFrom('ms', 's', 'm', 'h', 'm0s', 'x')).map(([n, u]) => `${n}${u}`),
+  fc.string({ maxLength: 500 }),
+  fc.nat(420).map((n) => `${'9'.repeat(n)}s`),
+);
 const statuses = fc.oneof(fc.constantFrom(200, 400, 401, 403, 429, 500, 503), fc.integer({ min: 100, max: 599 }));
 
 /** auth.json contents: JSON of any shape, broken JSON, BOMs, duplicate keys, bad UTF-8, big. */
@@ -175,14 +205,16 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
     const usageLike = fc.oneof(
       anyJson,
       fc.record({
-        five_hour: fc.option(fc.record({ utilization: fc.oneof(fc.double(), fc.integer()), resets_at: fc.string() })),
+        five_hour: fc.option(
+          fc.record({ utilization: fc.oneof(fc.double(), fc.integer()), resets_at: fc.oneof(fc.string(), dateText) }),
+        ),
         seven_day: anyJson,
       }),
       fc.record({
         plan_type: fc.string(),
         rate_limit: fc.record({
           primary_window: fc.option(
-            fc.record({ used_percent: fc.double(), limit_window_seconds: fc.integer(), reset_at: fc.integer() }),
+            fc.record({ used_percent: fc.double(), limit_window_seconds: fc.integer(), reset_at: hugeNumber }),
           ),
           limit_reached: fc.boolean(),
         }),
@@ -191,6 +223,7 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
         limited_user_quotas: fc.record({ chat: fc.integer(), completions: fc.integer() }),
         monthly_quotas: fc.record({ chat: fc.integer(), completions: fc.integer() }),
         quota_snapshots: anyJson,
+        quota_reset_date: dateText,
       }),
     );
     fc.assert(
@@ -198,8 +231,10 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
         count('usage bodies');
         try {
           const s = parsers[which](res(status, json), 0);
-          for (const w of s.windows)
+          for (const w of s.windows) {
             assert.ok(w.usedPercent >= 0 && w.usedPercent <= 100 && Number.isInteger(w.usedPercent), JSON.stringify(w));
+            if (w.resetsAt !== undefined) assert.equal(saneTime(w.resetsAt, 0), w.resetsAt, JSON.stringify(w));
+          }
         } catch (e) {
           assert.ok(e instanceof UsageError, String(e));
         }
@@ -383,5 +418,119 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
       ),
       { numRuns: RUNS },
     );
+  });
+  it('rate-limit and reset headers (Retry-After, -ms, x-ratelimit-*, Anthropic, Codex): never a throw, every time within now −1 day … +35 days', () => {
+    const names = fc.constantFrom(
+      'retry-after',
+      'retry-after-ms',
+      'x-ratelimit-reset',
+      'x-ratelimit-reset-requests',
+      'x-ratelimit-reset-tokens',
+      'anthropic-ratelimit-requests-reset',
+      'anthropic-ratelimit-tokens-reset',
+      'anthropic-ratelimit-unified-5h-reset',
+      'anthropic-ratelimit-unified-7d-reset',
+      'x-codex-primary-reset-at',
+      'x-codex-secondary-reset-after-seconds',
+    );
+    const fills = fc.dictionary(
+      fc.constantFrom(
+        'anthropic-ratelimit-unified-5h-utilization',
+        'x-codex-primary-used-percent',
+        'x-codex-secondary-used-percent',
+        'x-ratelimit-limit-requests',
+        'x-ratelimit-remaining-requests',
+        'anthropic-ratelimit-requests-limit',
+        'anthropic-ratelimit-requests-remaining',
+      ),
+      fc.oneof(fc.constantFrom('1', '100', '0', '10'), hugeNumber.map(String)),
+    );
+    const now = Date.parse('2026-12-06T00:00:00Z');
+    fc.assert(
+      fc.property(fc.dictionary(names, timeHeader), fills, (times, rest) => {
+        count('time headers');
+        const h = { ...rest, ...times };
+        const inRange = (t: number | undefined) => t === undefined || saneTime(t, now) === t;
+        const until = restUntil(h, now);
+        assert.ok(inRange(until), `${until} from ${JSON.stringify(h)}`);
+        assert.ok(inRange(retryAfter({ status: 429, headers: h, text: '', json: undefined }, now)));
+        for (const w of usageFromHeaders(h, now)?.windows ?? []) assert.ok(inRange(w.resetsAt), JSON.stringify(w));
+        if (until !== undefined) assert.notEqual(isoTime(until), 'an unknown time');
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('pi reports of a 429 with any headers: the feedback port always decides (the channel always acks)', async () => {
+    const w = await piWindow();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.constantFrom(
+            'retry-after',
+            'retry-after-ms',
+            'x-ratelimit-reset',
+            'x-codex-primary-reset-at',
+            'x-codex-primary-used-percent',
+            'anthropic-ratelimit-unified-5h-reset',
+            'anthropic-ratelimit-unified-5h-utilization',
+          ),
+          timeHeader,
+        ),
+        async (headers) => {
+          count('pi 429 reports');
+          const active = w.rotation.active('anthropic')?.name ?? 'A';
+          const d = await w.feedback.report(report({ status: 429, headers, key: w.keyOf(active) }));
+          assert.equal(typeof d.summary, 'string');
+          const rest = w.rotation.cooldownOf('anthropic', active);
+          assert.ok(rest === undefined || rest <= Date.now() + 35 * 86_400_000);
+          await w.rotation.use('anthropic', active);
+        },
+      ),
+      { numRuns: Math.min(RUNS, 500) },
+    );
+  });
+  it('HTTP bodies in any chunking, declared or not: read whole up to the cap, a network fault beyond it', async () => {
+    const server = createServer((req, res) => {
+      const { chunks, declare } = JSON.parse(decodeURIComponent(req.url!.slice(1))) as {
+        chunks: number[];
+        declare: boolean;
+      };
+      const total = chunks.reduce((a, b) => a + b, 0);
+      res.writeHead(200, declare ? { 'content-length': String(total) } : {});
+      const next = (i: number): void => {
+        if (i === chunks.length || res.destroyed) return void res.end();
+        res.write(Buffer.alloc(chunks[i], 'x'), () => next(i + 1));
+      };
+      next(0);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.nat(70_000), { maxLength: 12 }),
+          fc.nat(300_000),
+          fc.boolean(),
+          async (chunks, maxBytes, declare) => {
+            count('http bodies');
+            const total = chunks.reduce((a, b) => a + b, 0);
+            const url = `${base}/${encodeURIComponent(JSON.stringify({ chunks, declare }))}`;
+            try {
+              const r = await getJson(url, { maxBytes: maxBytes || 1 });
+              assert.ok(total <= (maxBytes || 1), `read ${total} > cap ${maxBytes}`);
+              assert.equal(r.text.length, total);
+            } catch (e) {
+              assert.ok(isFault(e, 'network'), String(e));
+              assert.ok(total > (maxBytes || 1), `fault on ${total} ≤ cap ${maxBytes}: ${String(e)}`);
+            }
+          },
+        ),
+        { numRuns: Math.min(RUNS, 300) },
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
