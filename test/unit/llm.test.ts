@@ -1,37 +1,17 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createServer } from 'node:http';
 import { isFault } from '../../src/core/faults';
 import { ModelBridge } from '../../src/core/llm/model-bridge';
 import type { ChatRequest, ModelSpec, StreamEvent } from '../../src/core/llm/chat';
 import { ModelError } from '../../src/core/llm/errors';
-import { UsageLedger } from '../../src/core/llm/ledger';
 import { ModelList } from '../../src/core/llm/model-list';
 import * as models from '../../src/core/llm/models';
 import { requireProvider } from '../../src/core/providers/directory';
-import { Rotation } from '../../src/core/rotation/rotation';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';
-import { Vault } from '../../src/core/vault';
-import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf } from './helpers';
+import { bridgeWith, emulators, type Emulator } from './llm-harness';
 import { quiet } from './window';
-import { feedbackInto } from '../../src/core/outlet';
-
-// The model emulators are plain ESM shared with the host scenarios (test/emulators/models.mjs).
-type Seen = { path: string; headers: IncomingMessage['headers']; body: Record<string, any>; closedEarly: boolean }; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Emulator = {
-  base: string;
-  seen: Seen[];
-  state: { hang: boolean; text: string };
-  answer(key: string, status: number, extra?: object): void;
-  close(): Promise<void>;
-};
-const emulators = () =>
-  import(pathToFileURL(resolve(__dirname, '../../../test/emulators/models.mjs')).href) as Promise<{
-    startModelEmulator(): Promise<Emulator>;
-    codexToken(account: string): string;
-  }>;
 
 const collect = async (gen: AsyncIterable<StreamEvent>) => {
   const out: StreamEvent[] = [];
@@ -68,55 +48,6 @@ const answered = (model: string, callId: string): ChatRequest => ({
     { role: 'user', parts: [{ type: 'tool_result', callId, content: '12 °C' }] },
   ],
 });
-
-/** A bridge on pi-ai (the unbundled module, as tests load it) with accounts whose requests go to the emulator. */
-async function bridgeWith(
-  em: Emulator,
-  accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][],
-  paths: Record<string, string>,
-) {
-  const t = tempDir();
-  const store = new MemorySecretStore();
-  const vault = new Vault(store);
-  await vault.load();
-  for (const [provider, name, key, oauth, env] of accounts)
-    await vault.add(
-      provider,
-      name,
-      oauth
-        ? { type: 'oauth', access: key, refresh: 'r', expires: Date.now() + 3_600_000 }
-        : { type: 'api_key', key, ...(env ? { env } : {}) },
-    );
-  const rotation = new Rotation({
-    vault,
-    settings: { mode: () => 'round-robin', threshold: () => 80 },
-    quota: () => undefined,
-    store,
-    log: quiet,
-  });
-  await rotation.load();
-  const resolver = new KeyResolver({
-    vault,
-    oauth: () => undefined,
-    log: quiet,
-    active: defaultsOf(vault),
-    locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/p` }),
-  });
-  const served: string[] = [];
-  const ledger = new UsageLedger({ get: () => undefined, set: () => undefined });
-  const feedback = feedbackInto({ vault, rotation, usageSeen: () => undefined });
-  const bridge = new ModelBridge({
-    vault,
-    resolver,
-    rotation,
-    feedback,
-    log: { ...quiet, info: (m) => void served.push(m) },
-    load: async () => models,
-    baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined),
-    onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c),
-  });
-  return { bridge, vault, rotation, feedback, served, ledger, t };
-}
 
 describe('language-model bridge on pi-ai: each wire API against its emulator, rotation, cancellation', function () {
   this.timeout(30_000);

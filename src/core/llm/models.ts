@@ -407,7 +407,8 @@ export function failure(fail: Fail, label: string, message: string, seen: Seen, 
       undefined,
       seen.status || 200,
     );
-  const what = `${label} ${status ? `answered ${status}` : 'failed'}: ${bounded(message.replace(/^\d{3}\s*/, ''))}`;
+  const reason = bounded(reasonOf(message));
+  const what = `${label} ${status ? `answered ${status}` : 'failed'}: ${reason}${/[.!?]$/.test(reason) ? '' : '.'}`;
   const limited = /usage_limit_reached|usage limit|rate.?limit|overloaded/i.test(`${message} ${seen.body ?? ''}`);
   if (status === 429 || status === 529 || (limited && (status === 0 || status >= 400)))
     return fail('rate-limited', what, restUntil(seen.headers, seen.body, now), status || undefined);
@@ -416,4 +417,17 @@ export function failure(fail: Fail, label: string, message: string, seen: Seen, 
   if (status === 404) return fail('not-found', what, undefined, status);
   if (status >= 500) return fail('server', what, undefined, status);
   return fail(status ? 'request' : 'stream', what, undefined, status || undefined);
+}
+
+/** The provider's reason out of pi-ai's message ("400: {"error":{"message":"…"}}" → "…"). */
+function reasonOf(message: string): string {
+  const rest = message.replace(/^\(?\d{3}\)?\s*:?\s*/, '').trim();
+  try {
+    const j = JSON.parse(rest) as { message?: unknown; error?: { message?: unknown } | string } | null;
+    const m = typeof j?.error === 'string' ? j.error : (j?.error?.message ?? j?.message);
+    if (typeof m === 'string' && m) return m;
+  } catch {
+    // not JSON: pi-ai's own words
+  }
+  return rest || message;
 }
