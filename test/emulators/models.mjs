@@ -16,7 +16,21 @@
 // (429, 401…), or `raw` text of a `contentType` (an HTML page with 200, as a captive portal or a
 // wrong base URL gives); `hang` keeps a stream open.
 import { createServer } from 'node:http';
-import { zstdDecompressSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import * as zlib from 'node:zlib';
+
+/** zstd as the Codex backend decodes it; a runner on Node < 22.15 asks the host tests' Node 24. */
+async function unzstd(bytes) {
+  if (zlib.zstdDecompressSync) return zlib.zstdDecompressSync(bytes);
+  const { node24 } = await import('../host/setup.mjs');
+  return execFileSync(
+    node24,
+    ['-e', 'process.stdout.write(require("zlib").zstdDecompressSync(require("fs").readFileSync(0)))'],
+    {
+      input: bytes,
+    },
+  );
+}
 
 const sse = (events) =>
   events
@@ -45,13 +59,13 @@ export async function startModelEmulator() {
     const bytes = Buffer.concat(chunks);
     let body;
     try {
-      const raw = (h['content-encoding'] === 'zstd' ? zstdDecompressSync(bytes) : bytes).toString('utf8');
+      const raw = (h['content-encoding'] === 'zstd' ? await unzstd(bytes) : bytes).toString('utf8');
       body = raw ? JSON.parse(raw) : {};
     } catch {
       res.writeHead(400, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: { message: 'We could not parse the JSON body of your request.' } }));
     }
-    const rec = { path: url.pathname, headers: h, body, closedEarly: false };
+    const rec = { method: req.method, path: url.pathname, headers: h, body, closedEarly: false };
     seen.push(rec);
     res.on('close', () => (rec.closedEarly = !res.writableFinished));
     const json = (status, value, headers = {}) => (
@@ -62,7 +76,8 @@ export async function startModelEmulator() {
       json(status, { type: 'error', error: { type, message } });
     const bearer = String(h.authorization ?? '').replace(/^Bearer /, '');
     const key = bearer || String(h['x-api-key'] ?? h['x-goog-api-key'] ?? h['api-key'] ?? '');
-    const queued = answers.get(key)?.shift();
+    // Queued answers are for model requests (POST), not for a model listing (GET …/models).
+    const queued = req.method === 'POST' ? answers.get(key)?.shift() : undefined;
     if (queued?.raw !== undefined)
       return (
         res.writeHead(queued.status, { 'content-type': queued.contentType ?? 'text/html', ...queued.headers }),

@@ -101,13 +101,17 @@ export class ModelBridge {
         return;
       } catch (e) {
         if (streamed || !(e instanceof ModelError) || signal?.aborted) throw e;
-        if (e.kind === 'rate-limited')
-          this.d.feedback.rateLimited(provider, account, e.retryAt ?? Date.now() + DEFAULT_REST_MS, e.message);
-        else if (e.kind === 'unauthorized') await this.d.feedback.refused(provider, account).catch(() => undefined);
+        let rest = '';
+        if (e.kind === 'rate-limited') {
+          // retryAt is clamped (src/core/llm/reset.ts), so the date is always valid.
+          const until = e.retryAt ?? Date.now() + DEFAULT_REST_MS;
+          this.d.feedback.rateLimited(provider, account, until, e.message);
+          rest = `; resting until ${new Date(until).toISOString()}`;
+        } else if (e.kind === 'unauthorized') await this.d.feedback.refused(provider, account).catch(() => undefined);
         // A 403 may be this account's plan or permissions (not its key): the next account may serve, nothing is marked.
         else if (e.kind !== 'forbidden') throw e;
         this.d.log.warn(
-          `${provider}/${account}: ${e.message}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`,
+          `${provider}/${account}: ${e.message}${rest}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`,
         );
         if (attempt + 1 >= Math.min(2, accounts.length)) throw e;
       }
