@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import fc from 'fast-check';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe as describeFault } from '../../src/core/faults';
@@ -185,6 +186,54 @@ describe('model bridge: what a caller gets per failure class, requests per refus
       assert.equal(restUntil(h, undefined, now), undefined, JSON.stringify(h));
     assert.equal(restUntil({}, JSON.stringify({ error: { resets_at: now / 1000 - 10 } }), now), undefined);
     assert.equal(restUntil({}, JSON.stringify({ error: { resets_in_seconds: MAX_REST_MS } }), now), undefined);
+  });
+
+  it('reset parsing, fuzzed (fast-check): any headers and body give undefined or a time within (now, now + 7 days], never a throw', () => {
+    const now = 1_800_000_000_000;
+    const num = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(1e13, 1e20, 1e300, -1e300, Number.MAX_VALUE, NaN, Infinity, -Infinity, 0, -1),
+    );
+    const text = fc.oneof(
+      fc.string(),
+      num.map(String),
+      fc.constantFrom('1m30s', '20ms', '6m0s', 'Wed, 21 Oct 2015 07:28:00 GMT'),
+    );
+    const headers = fc.dictionary(
+      fc.constantFrom(
+        'retry-after',
+        'retry-after-ms',
+        'x-ratelimit-reset-requests',
+        'x-ratelimit-reset-tokens',
+        'anthropic-ratelimit-requests-reset',
+        'anthropic-ratelimit-tokens-reset',
+      ),
+      text,
+    );
+    const body = fc.oneof(
+      fc.string(),
+      fc
+        .record({ error: fc.record({ resets_at: fc.oneof(num, text), resets_in_seconds: num }, { requiredKeys: [] }) })
+        .map((o) => JSON.stringify(o)),
+      fc
+        .record({ error: fc.record({ details: fc.array(fc.record({ retryDelay: text })) }) })
+        .map((o) => JSON.stringify(o)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+    );
+    let known = 0;
+    fc.assert(
+      fc.property(headers, fc.option(body, { nil: undefined }), (h, b) => {
+        const at = restUntil(h, b, now);
+        if (at === undefined) return true;
+        known++;
+        assert.ok(Number.isFinite(at) && at > now && at <= now + MAX_REST_MS + 1, String(at));
+        assert.doesNotThrow(() => new Date(at).toISOString());
+        return true;
+      }),
+      { numRuns: 3000 },
+    );
+    console.log(`      3000 cases, ${known} with a sane reset, none out of range`);
   });
 
   it('prompt caching: two turns of one conversation carry the same prompt_cache_key (its sessionId) and stay with the account that served the first', async () => {
