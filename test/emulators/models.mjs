@@ -97,7 +97,9 @@ export async function startModelEmulator() {
       }
       if (!state.hang) res.end();
     };
-    const lastIsToolResult = (msgs, test) => test(msgs?.at(-1));
+    // The last turn of the conversation: pi-ai 1.x may end an Anthropic request with a mid-conversation
+    // `system` message (output_config for newer Claude models), which is not a turn.
+    const lastIsToolResult = (msgs, test) => test(msgs?.filter((m) => m?.role !== 'system').at(-1));
     const p = url.pathname;
 
     if (req.method === 'POST' && p.endsWith('/v1/messages')) {
