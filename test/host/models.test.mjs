@@ -310,4 +310,42 @@ describe('Every account is a model (real VS Code host)', function () {
       await emu.close();
     }
   });
+  it("M3. the catalog's first screen: pi's default model first, a curated few selectable, the rest in Manage Models (screenshot)", async () => {
+    const day = Date.now() + 24 * 3_600_000;
+    const auth = {
+      anthropic: { type: 'api_key', key: 'sk-ant-api03-hostPicker-0123456789abcdef' },
+      'openai-codex': {
+        type: 'oauth',
+        access: codexToken('acct-host-3'),
+        refresh: 'rt_host_codex_3',
+        expires: day,
+        accountId: 'acct-host-3',
+      },
+    };
+    const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
+    w = await Workbench.start({
+      extensionsTemplate: extensions,
+      files: { 'pi-agent/auth.json': JSON.stringify(auth, null, 2) },
+      env: { PI_CONSUMER_OUT: outDir, PI_CONSUMER_MODELS: '' },
+      settings: { 'chat.disableAIFeatures': false },
+    });
+    const offer = await w.notification("pi's auth.json has credentials for", 60_000);
+    await offer.getByRole('button', { name: 'Import…' }).click();
+    await w.answer('');
+    await w.notification('Imported');
+    await w.runCommand('Pi Accounts Consumer: Tool Round Trip With Each Provider');
+    await waitFor(() => lines(join(outDir, 'models.jsonl')).length > 0, 60_000);
+    const models = lines(join(outDir, 'models.jsonl'))[0];
+    const anthropic = models.filter((m) => m.family === 'anthropic');
+    assert.equal(anthropic[0].id, 'anthropic/claude-opus-5-5', "pi's default model first");
+    assert.ok(!models.some((m) => /\(latest\)/.test(m.name)), 'no (latest) twins');
+    assert.ok(models.every((m) => m.maxInputTokens > 0));
+    await w.runCommand('Manage Language Models');
+    await w.page.getByText('Claude Opus 5.5').first().waitFor({ timeout: 20_000 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await w.page.screenshot({ path: join(ARTIFACTS, 'M3.manage-models.png') });
+    console.log(
+      `      ${models.length} models; first of Anthropic: ${anthropic[0].name}; screenshot ${join(ARTIFACTS, 'M3.manage-models.png')}`,
+    );
+  });
 });
