@@ -16,7 +16,8 @@ import { MAX_LIST_BYTES, MAX_LISTED, ModelList } from '../../src/core/llm/model-
 import { MAX_REST_MS, restUntil } from '../../src/core/llm/reset';
 import { sessionIdOf } from '../../src/core/llm/session';
 import { DEFAULT_REST_MS } from '../../src/core/outlet';
-import { copilotUsageUrl } from '../../src/core/providers/github-copilot';
+import { copilotUsage, copilotUsageUrl } from '../../src/core/providers/github-copilot';
+import { undici } from '../../src/core/undici';
 import { bridgeWith, emulators, type Emulator } from './llm-harness';
 
 const collect = async (gen: AsyncIterable<StreamEvent>) => {
@@ -392,12 +393,46 @@ describe('model listings: bounded, validated, and only where a listing exists', 
     await srv.close();
   });
 
-  it("Copilot usage of a GitHub Enterprise account is asked of the account's own API host", () => {
+  it("Copilot usage of a GitHub Enterprise account is asked of the account's own API host", async () => {
     const base = { type: 'oauth' as const, access: 'a', refresh: 'ghu_x', expires: 0 };
     assert.equal(copilotUsageUrl(base), 'https://api.github.com/copilot_internal/user');
     assert.equal(
       copilotUsageUrl({ ...base, enterpriseUrl: 'company.ghe.com' }),
       'https://api.company.ghe.com/copilot_internal/user',
     );
+    // The request as sent, caught by undici's MockAgent (no network): host, path and token.
+    const agent = new (undici().MockAgent)();
+    agent.disableNetConnect();
+    let sent: { origin: string; path: string; authorization?: string } | undefined;
+    agent
+      .get('https://api.company.ghe.com')
+      .intercept({ path: '/copilot_internal/user', method: 'GET' })
+      .reply((o) => {
+        const h = o.headers as Record<string, string>;
+        sent = {
+          origin: 'https://api.company.ghe.com',
+          path: o.path,
+          authorization: h.Authorization ?? h.authorization,
+        };
+        return {
+          statusCode: 200,
+          data: { copilot_plan: 'enterprise' },
+          responseOptions: { headers: { 'content-type': 'application/json' } },
+        };
+      });
+    const snapshot = await copilotUsage().fetch(
+      { ...base, refresh: 'ghu_enterprise_0123', enterpriseUrl: 'company.ghe.com' },
+      {
+        dispatcher: agent,
+      },
+    );
+    assert.deepEqual(sent, {
+      origin: 'https://api.company.ghe.com',
+      path: '/copilot_internal/user',
+      authorization: 'token ghu_enterprise_0123',
+    });
+    assert.equal(snapshot.plan, 'enterprise');
+    console.log(`      as sent: GET ${sent?.origin}${sent?.path}, Authorization: token ghu_…`);
+    await agent.close();
   });
 });
