@@ -2,7 +2,7 @@
 // metafile is kept (dist/meta.json) so bundle sizes can be reported and inspected.
 //
 // Entry points: `extension` is what activation loads. `pi-ai` is pi's provider layer
-// (@mariozechner/pi-ai and its SDKs, src/core/llm/models.ts), required by the extension on the
+// (@earendil-works/pi-ai and its SDKs, src/core/llm/models.ts), required by the extension on the
 // first model listing or request; it is external to `extension` so it never loads at activation.
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ const result = await esbuild.build({
   bundle: true,
   format: 'cjs',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   outdir: 'dist',
   // @opentelemetry/api: an optional peer of the Mistral SDK (not installed), which imports it in a
   // try/catch and traces nothing without it (@mistralai/mistralai esm/hooks/tracing.js).
@@ -47,7 +47,7 @@ await esbuild.build({
   bundle: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   outfile: 'dist/companion/pi-accounts-companion.js',
   minify: production,
   logLevel: 'warning',

@@ -20,7 +20,7 @@ async function directory() {
     format: 'cjs',
     platform: 'node',
     write: false,
-    external: ['undici', '@mariozechner/pi-ai'],
+    external: ['undici', '@earendil-works/pi-ai'],
     logLevel: 'warning',
   });
   const module = { exports: {} };

@@ -4,15 +4,19 @@ import type { Log } from './log';
 import type { ModelBridge } from '../core/llm/model-bridge';
 import type { ModelList } from '../core/llm/model-list';
 import type { ChatMessage, ChatPart, ChatRequest } from '../core/llm/chat';
+import { budgetOf, MAX_OUTPUT } from '../core/llm/budget';
+import { callerCode } from '../core/llm/errors';
+import { sessionIdOf } from '../core/llm/session';
 import { requireProvider } from '../core/providers/directory';
 import type { Outlet } from '../core/outlet';
 
 export const VENDOR = 'pi-accounts';
 
-/** The most a request asks for, as pi-ai's streamSimple caps it (simple-options.js, 0.73.1). */
-const MAX_OUTPUT = 32_000;
-
-type ModelInfo = vscode.LanguageModelChatInformation & { readonly provider: string; readonly modelId: string };
+type ModelInfo = vscode.LanguageModelChatInformation & {
+  readonly provider: string;
+  readonly modelId: string;
+  readonly isUserSelectable?: boolean;
+};
 
 /**
  * The signed-in accounts as models in VS Code's picker and `vscode.lm`: one entry per model of
@@ -50,6 +54,7 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
       this.updateList(provider, builtIn, accounts[0]);
       const label = requireProvider(provider).label;
       for (const m of this.list.models(provider, builtIn)) {
+        const budget = budgetOf(m);
         models.push({
           id: `${provider}/${m.id}`,
           name: m.name,
@@ -57,9 +62,11 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
           version: m.id,
           detail: `${label} · ${accounts[0]}`,
           tooltip: `${m.name} through Pi Accounts, with the ${label} account "${accounts[0]}"${accounts.length > 1 ? ` (${accounts.length - 1} more to rotate to)` : ''}.`,
-          maxInputTokens: Math.max(1, m.contextWindow - Math.min(m.maxTokens, MAX_OUTPUT)),
-          maxOutputTokens: m.maxTokens,
+          ...budget,
           capabilities: { toolCalling: true, imageInput: m.images },
+          // A curated few in the picker, the rest in Manage Models (newer than @types/vscode 1.104:
+          // passed through by the host; see README "Language models").
+          isUserSelectable: m.selectable ?? true,
           provider,
           modelId: m.id,
         });
@@ -96,10 +103,13 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
     const system = messages
       .filter(isSystem)
       .flatMap((m) => toChatMessage(m).parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])));
+    const turns = messages.filter((m) => !isSystem(m)).map(toChatMessage);
+    const systemText = system.length ? system.join('\n\n') : undefined;
+    const sessionId = sessionIdOf(systemText, turns);
     const request: ChatRequest = {
       model: model.modelId,
-      ...(system.length ? { system: system.join('\n\n') } : {}),
-      messages: messages.filter((m) => !isSystem(m)).map(toChatMessage),
+      ...(systemText ? { system: systemText } : {}),
+      messages: turns,
       tools: options.tools?.map((t) => ({
         name: t.name,
         description: t.description,
@@ -107,6 +117,7 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
       })),
       maxTokens: Math.min(model.maxOutputTokens, MAX_OUTPUT),
       thinking: this.showThinking(),
+      ...(sessionId ? { sessionId } : {}),
     };
     try {
       for await (const ev of this.bridge.chat(model.provider, request, abort.signal)) {
@@ -121,9 +132,7 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
       // What other extensions receive passes the redactor: a provider's 401 may echo the key.
       const text = this.log.redactor.describe(e);
       this.log.error(`Language model ${model.id}: ${text}`);
-      // No `cause`: the original error may carry what the redactor removed from `text`.
-      // eslint-disable-next-line preserve-caught-error
-      throw new Error(text);
+      throw callerError(callerCode(e), text);
     } finally {
       sub.dispose();
     }
@@ -142,6 +151,25 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+/**
+ * A failure as the caller's `vscode.LanguageModelError` with its code (the extension host passes on
+ * only errors of that name, with name, message and code), and no stack with install paths in it.
+ */
+function callerError(code: ReturnType<typeof callerCode>, text: string): vscode.LanguageModelError {
+  const E = vscode.LanguageModelError;
+  const err =
+    code === 'NoPermissions'
+      ? E.NoPermissions(text)
+      : code === 'Blocked'
+        ? E.Blocked(text)
+        : code === 'NotFound'
+          ? E.NotFound(text)
+          : // The constructor's code argument is the host's (extHostTypes.ts) but not in vscode.d.ts.
+            new (E as unknown as new (message: string, code: string) => vscode.LanguageModelError)(text, code);
+  err.stack = `LanguageModelError: ${text}`;
+  return err;
 }
 
 /** A rough token count (about 4 characters per token), which is all the picker needs. */

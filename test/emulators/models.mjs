@@ -1,18 +1,36 @@
 // Model APIs on 127.0.0.1, one server for every wire API the bridge speaks through pi-ai, each
-// refusing what the real service refuses (facts: pi-ai 0.73.1 providers and the public API docs):
+// refusing what the real service refuses (facts: pi-ai 1.6.1 providers and the public API docs):
 //   POST …/v1/messages            Anthropic Messages: anthropic-version; x-api-key, or a Bearer
 //                                 `sk-ant-oat` token with the oauth beta (never as x-api-key)
 //   POST …/chat/completions       OpenAI Chat Completions (and GitHub Copilot when the path starts
 //                                 /copilot): Bearer; 400 "Unsupported parameter: 'max_tokens'" for
 //                                 gpt-5 / o-series models, as api.openai.com answers; Copilot's
-//                                 editor headers required on /copilot
+//                                 editor headers required on every /copilot route
 //   POST …/responses              OpenAI Responses: Bearer, `input`; Azure (/openai/v1/…): api-key
 //   POST …/codex/responses        ChatGPT (Codex) backend: Bearer JWT, chatgpt-account-id equal to
 //                                 the token's claim, OpenAI-Beta responses=experimental, store:false
+//                                 (the system prompt may come as `instructions` or a developer item)
 //   POST …/models/{m}:streamGenerateContent  Google Gemini: x-goog-api-key
 // Each streams text, then one tool call (`weather`) unless the last message is a tool result,
-// then usage. `answers` queues status answers (429, 401…) per key; `hang` keeps a stream open.
+// then usage. `answers` queues answers per key instead of the stream: a status with a JSON body
+// (429, 401…), or `raw` text of a `contentType` (an HTML page with 200, as a captive portal or a
+// wrong base URL gives); `hang` keeps a stream open.
 import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import * as zlib from 'node:zlib';
+
+/** zstd as the Codex backend decodes it; a runner on Node < 22.15 asks the host tests' Node 24. */
+async function unzstd(bytes) {
+  if (zlib.zstdDecompressSync) return zlib.zstdDecompressSync(bytes);
+  const { node24 } = await import('../host/setup.mjs');
+  return execFileSync(
+    node24,
+    ['-e', 'process.stdout.write(require("zlib").zstdDecompressSync(require("fs").readFileSync(0)))'],
+    {
+      input: bytes,
+    },
+  );
+}
 
 const sse = (events) =>
   events
@@ -33,12 +51,21 @@ export async function startModelEmulator() {
   const answers = new Map();
   const state = { hang: false, text: 'Checking the weather in Oslo — °C?' };
   const server = createServer(async (req, res) => {
-    let raw = '';
-    for await (const c of req) raw += c;
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
     const url = new URL(req.url, 'http://x');
     const h = req.headers;
-    const body = raw ? JSON.parse(raw) : {};
-    const rec = { path: url.pathname, headers: h, body, closedEarly: false };
+    // The Codex backend takes zstd request bodies (pi-ai 1.x sends them so); others plain JSON.
+    const bytes = Buffer.concat(chunks);
+    let body;
+    try {
+      const raw = (h['content-encoding'] === 'zstd' ? await unzstd(bytes) : bytes).toString('utf8');
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ error: { message: 'We could not parse the JSON body of your request.' } }));
+    }
+    const rec = { method: req.method, path: url.pathname, headers: h, body, closedEarly: false };
     seen.push(rec);
     res.on('close', () => (rec.closedEarly = !res.writableFinished));
     const json = (status, value, headers = {}) => (
@@ -49,9 +76,17 @@ export async function startModelEmulator() {
       json(status, { type: 'error', error: { type, message } });
     const bearer = String(h.authorization ?? '').replace(/^Bearer /, '');
     const key = bearer || String(h['x-api-key'] ?? h['x-goog-api-key'] ?? h['api-key'] ?? '');
-    const queued = answers.get(key)?.shift();
+    // Queued answers are for model requests (POST), not for a model listing (GET …/models).
+    const queued = req.method === 'POST' ? answers.get(key)?.shift() : undefined;
+    if (queued?.raw !== undefined)
+      return (
+        res.writeHead(queued.status, { 'content-type': queued.contentType ?? 'text/html', ...queued.headers }),
+        res.end(queued.raw)
+      );
     if (queued)
       return json(queued.status, queued.body ?? { error: { message: `status ${queued.status}` } }, queued.headers);
+    if (url.pathname.startsWith('/copilot') && (!h['editor-version'] || !h['copilot-integration-id']))
+      return refuse(400, 'missing Editor-Version or Copilot-Integration-Id header');
     const stream = async (text) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const bytes = Buffer.from(text);
@@ -62,7 +97,9 @@ export async function startModelEmulator() {
       }
       if (!state.hang) res.end();
     };
-    const lastIsToolResult = (msgs, test) => test(msgs?.at(-1));
+    // The last turn of the conversation: pi-ai 1.x may end an Anthropic request with a mid-conversation
+    // `system` message (output_config for newer Claude models), which is not a turn.
+    const lastIsToolResult = (msgs, test) => test(msgs?.filter((m) => m?.role !== 'system').at(-1));
     const p = url.pathname;
 
     if (req.method === 'POST' && p.endsWith('/v1/messages')) {
@@ -143,8 +180,6 @@ export async function startModelEmulator() {
 
     if (req.method === 'POST' && p.endsWith('/chat/completions')) {
       if (!bearer) return refuse(401, 'You did not provide an API key.');
-      if (p.startsWith('/copilot') && (!h['editor-version'] || !h['copilot-integration-id']))
-        return refuse(400, 'missing Editor-Version or Copilot-Integration-Id header');
       if (!body.model || !Array.isArray(body.messages)) return refuse(400, 'model and messages are required');
       if (/^(openai\/)?(gpt-5|o\d)/.test(body.model) && 'max_tokens' in body)
         return refuse(
@@ -219,8 +254,7 @@ export async function startModelEmulator() {
           return refuse(401, 'chatgpt-account-id does not match the token');
         if (h['openai-beta'] !== 'responses=experimental')
           return refuse(400, 'OpenAI-Beta: responses=experimental is required');
-        if (body.store !== false || typeof body.instructions !== 'string')
-          return refuse(400, 'Store must be set to false; instructions are required');
+        if (body.store !== false) return refuse(400, 'Store must be set to false');
       }
       if (!body.model || !Array.isArray(body.input)) return refuse(400, 'model and input are required');
       if ('max_tokens' in body || 'max_completion_tokens' in body)

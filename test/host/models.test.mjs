@@ -2,11 +2,11 @@
 // another extension (test/host/fixtures/consumer) lists Pi Accounts' models with vscode.lm and
 // runs a tool-call round trip with each provider, against the loopback model emulators.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codexToken, startModelEmulator } from '../emulators/models.mjs';
-import { packageConsumer, prepareExtensions, Workbench } from './harness.mjs';
+import { ARTIFACTS, packageConsumer, prepareExtensions, Workbench } from './harness.mjs';
 import { VSIX, finish, waitFor } from './steps.mjs';
 
 let extensions;
@@ -62,9 +62,9 @@ describe('Every account is a model (real VS Code host)', function () {
       );
       const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
       const wanted = [
-        'anthropic/claude-sonnet-4-5',
-        'openai-codex/gpt-5.1',
-        'github-copilot/gpt-4.1',
+        'anthropic/claude-sonnet-5-5',
+        'openai-codex/gpt-6.2-sol',
+        'github-copilot/kimi-k3',
         'google/gemini-2.5-flash',
       ];
       w = await Workbench.start({
@@ -121,5 +121,231 @@ describe('Every account is a model (real VS Code host)', function () {
     } finally {
       await emu.close();
     }
+  });
+  it('M2. another extension gets a vscode.LanguageModelError with a code per failure class; one request per refusal; the rest until resets_at; one cache key over two turns; no Cloudflare listing', async () => {
+    const emu = await startModelEmulator();
+    try {
+      const day = Date.now() + 24 * 3_600_000;
+      const GROQ = 'gsk_hostFailures0123456789abcdef';
+      const CLAUDE = 'sk-ant-api03-hostLimited-0123456789abcdef';
+      const CODEX = codexToken('acct-host-2');
+      const auth = {
+        groq: { type: 'api_key', key: GROQ },
+        anthropic: { type: 'api_key', key: CLAUDE },
+        'openai-codex': {
+          type: 'oauth',
+          access: CODEX,
+          refresh: 'rt_host_codex_2',
+          expires: day,
+          accountId: 'acct-host-2',
+        },
+        'cloudflare-workers-ai': {
+          type: 'api_key',
+          key: 'cf-host-0123456789abcdef0123456789abcdef',
+          env: { CLOUDFLARE_ACCOUNT_ID: '0123456789abcdef0123456789abcdef' },
+        },
+      };
+      const paths = { groq: '/v1', anthropic: '', 'openai-codex': '/backend-api', 'cloudflare-workers-ai': '/cf' };
+      const endpoints = Object.fromEntries(
+        Object.entries(paths).map(([p, suffix]) => [p, { models: `${emu.base}${suffix}` }]),
+      );
+      const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
+      w = await Workbench.start({
+        extensionsTemplate: extensions,
+        files: { 'pi-agent/auth.json': JSON.stringify(auth, null, 2) },
+        env: { PI_CONSUMER_OUT: outDir, PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify(endpoints) },
+        settings: { 'chat.disableAIFeatures': false },
+      });
+      const offer = await w.notification("pi's auth.json has credentials for", 60_000);
+      await offer.getByRole('button', { name: 'Import…' }).click();
+      await w.answer('');
+      await w.notification('Imported');
+
+      const file = join(outDir, 'requests.jsonl');
+      const run = async (plan) => {
+        const before = lines(file).length;
+        writeFileSync(join(outDir, 'plan.json'), JSON.stringify(plan));
+        await w.runCommand('Pi Accounts Consumer: Run the Planned Requests');
+        const allow = w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Allow' });
+        await Promise.race([
+          allow.click({ timeout: 15_000 }).catch(() => undefined),
+          waitFor(() => lines(file).length > before, 15_000).catch(() => undefined),
+        ]);
+        await waitFor(() => lines(file).length >= before + plan.length, 90_000);
+        return lines(file).slice(before);
+      };
+      const codexModel = 'openai-codex/gpt-6.2-sol';
+      const first = 'Plan a trip to Oslo.';
+      const turns = await run([
+        { label: 'turn 1', model: codexModel, turns: [first] },
+        {
+          label: 'turn 2',
+          model: codexModel,
+          turns: [first, 'Checking the weather in Oslo — °C?', 'And the weather?'],
+        },
+      ]);
+      for (const t of turns) assert.equal(t.ok, true, `${t.label}: ${t.message}`);
+      const codexSeen = emu.seen.filter((r) => r.path === '/backend-api/codex/responses');
+      const keys = codexSeen.map((r) => r.body.prompt_cache_key);
+      assert.equal(keys.length, 2);
+      assert.ok(keys[0] && keys[0] === keys[1], `one cache key over two turns: ${keys}`);
+
+      // The failure classes, in order, as the emulators answer them.
+      const groqAnswers = [
+        [
+          '400',
+          400,
+          { body: { error: { message: "Unsupported value: 'temperature' does not support 0.3" } } },
+          'BadRequest',
+        ],
+        ['403', 403, { body: { error: { message: 'Access denied for this model' } } }, 'NoPermissions'],
+        ['404', 404, { body: { error: { message: 'The model `x` does not exist' } } }, 'NotFound'],
+        ['500', 500, { body: { error: { message: 'Internal server error' } } }, 'ServerError'],
+        ['503', 503, { body: { error: { message: 'Service unavailable' } } }, 'ServerError'],
+        [
+          '200 HTML',
+          200,
+          { raw: '<!doctype html><title>Log in to the Wi-Fi</title>', contentType: 'text/html' },
+          'InvalidResponse',
+        ],
+        ['200 JSON', 200, { raw: '{"object":"list","data":[]}', contentType: 'application/json' }, 'InvalidResponse'],
+        ['401', 401, { body: { error: { message: 'Invalid API Key' } } }, 'NoPermissions'],
+      ];
+      for (const [, status, extra] of groqAnswers) emu.answer(GROQ, status, extra);
+      emu.answer(CLAUDE, 429, {
+        headers: { 'retry-after': '30' },
+        body: {
+          type: 'error',
+          error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' },
+        },
+      });
+      const resetsAt = Math.floor(Date.now() / 1000) + 3 * 3600;
+      emu.answer(CODEX, 429, {
+        body: {
+          error: {
+            type: 'usage_limit_reached',
+            message: 'The usage limit has been reached',
+            plan_type: 'plus',
+            resets_at: resetsAt,
+          },
+        },
+      });
+      const before = emu.seen.length;
+      const plan = [
+        ...groqAnswers.map(([label]) => ({ label, model: 'groq/openai/gpt-oss-120b', turns: ['Hello'] })),
+        { label: '429', model: 'anthropic/claude-opus-5-5', turns: ['Hello'] },
+        { label: '429 usage limit', model: codexModel, turns: ['Hello'] },
+      ];
+      const results = await run(plan);
+      const expected = new Map([
+        ...groqAnswers.map(([l, , , c]) => [l, c]),
+        ['429', 'Blocked'],
+        ['429 usage limit', 'Blocked'],
+      ]);
+      const table = [];
+      for (const r of results) console.log(`      ${r.label}: ${r.name} ${r.code} ${r.message}`);
+      for (const r of results) {
+        assert.equal(r.ok, false, `${r.label} failed`);
+        assert.equal(r.isLanguageModelError, true, `${r.label}: instanceof vscode.LanguageModelError (${r.name})`);
+        assert.equal(r.code, expected.get(r.label), `${r.label}: code`);
+        // The caller's stack is VS Code's own (where the host rebuilt the error); none of ours reaches it.
+        assert.doesNotMatch(
+          r.stack,
+          /dist\/(extension|pi-ai)\.js|pi-accounts[^/\n]*\/dist\//,
+          `${r.label}: none of our frames`,
+        );
+        if (r.label === '400') assert.doesNotMatch(r.message, /Try again in a moment/);
+        table.push(`| ${r.label} | ${r.name} | ${r.code} | ${r.ms} ms | ${r.message.replace(/\|/g, '/')} |`);
+      }
+      const sent = emu.seen.slice(before);
+      const perKey = (key) =>
+        sent.filter(
+          (r) => r.method === 'POST' && String(r.headers.authorization ?? r.headers['x-api-key']).includes(key),
+        ).length;
+      assert.equal(perKey(GROQ), groqAnswers.length, 'one request per failure');
+      assert.equal(perKey(CLAUDE), 1, 'one request to the rate-limited account');
+      assert.equal(perKey(CODEX), 1, 'one request to the usage-limited account');
+      const log = w.logs()['Pi Accounts.log'] ?? '';
+      const until = /openai-codex\/[^:]+: .*resting until (\S+Z)/.exec(log)?.[1];
+      assert.ok(until, 'the rest is logged');
+      const drift = Math.abs(Date.parse(until) - resetsAt * 1000);
+      assert.ok(drift < 2000, `the rest ends at resets_at (${until}, ${drift} ms off)`);
+      // Cloudflare Workers AI: the listing is never requested (its URL has the account placeholder).
+      assert.equal(emu.seen.filter((r) => r.path.startsWith('/cf')).length, 0, 'no Cloudflare model listing');
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(
+        join(ARTIFACTS, 'M2.requests.md'),
+        [
+          '| failure | error name | code | time | message |',
+          '|---|---|---|---|---|',
+          ...table,
+          '',
+          `requests: groq ${perKey(GROQ)} for ${groqAnswers.length} failures; anthropic 429: ${perKey(CLAUDE)}; codex usage limit: ${perKey(CODEX)}`,
+          `rest until ${until} against resets_at ${new Date(resetsAt * 1000).toISOString()}`,
+          `prompt_cache_key on both turns: ${keys[0]}`,
+          '',
+          'Codex turn 2 as sent:',
+          '```json',
+          JSON.stringify(
+            {
+              path: codexSeen[1].path,
+              headers: {
+                'chatgpt-account-id': codexSeen[1].headers['chatgpt-account-id'],
+                session_id: codexSeen[1].headers.session_id,
+              },
+              body: { ...codexSeen[1].body, input: `[${codexSeen[1].body.input.length} items]` },
+            },
+            null,
+            2,
+          ),
+          '```',
+        ].join('\n'),
+      );
+      console.log(
+        `      ${table.length} failure classes, each a LanguageModelError with its code; see ${join(ARTIFACTS, 'M2.requests.md')}`,
+      );
+      for (const row of table) console.log(`      ${row}`);
+    } finally {
+      await emu.close();
+    }
+  });
+  it("M3. the catalog's first screen: pi's default model first, a curated few selectable, the rest in Manage Models (screenshot)", async () => {
+    const day = Date.now() + 24 * 3_600_000;
+    const auth = {
+      anthropic: { type: 'api_key', key: 'sk-ant-api03-hostPicker-0123456789abcdef' },
+      'openai-codex': {
+        type: 'oauth',
+        access: codexToken('acct-host-3'),
+        refresh: 'rt_host_codex_3',
+        expires: day,
+        accountId: 'acct-host-3',
+      },
+    };
+    const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
+    w = await Workbench.start({
+      extensionsTemplate: extensions,
+      files: { 'pi-agent/auth.json': JSON.stringify(auth, null, 2) },
+      env: { PI_CONSUMER_OUT: outDir, PI_CONSUMER_MODELS: '' },
+      settings: { 'chat.disableAIFeatures': false },
+    });
+    const offer = await w.notification("pi's auth.json has credentials for", 60_000);
+    await offer.getByRole('button', { name: 'Import…' }).click();
+    await w.answer('');
+    await w.notification('Imported');
+    await w.runCommand('Pi Accounts Consumer: Tool Round Trip With Each Provider');
+    await waitFor(() => lines(join(outDir, 'models.jsonl')).length > 0, 60_000);
+    const models = lines(join(outDir, 'models.jsonl'))[0];
+    const anthropic = models.filter((m) => m.family === 'anthropic');
+    assert.equal(anthropic[0].id, 'anthropic/claude-opus-5-5', "pi's default model first");
+    assert.ok(!models.some((m) => /\(latest\)/.test(m.name)), 'no (latest) twins');
+    assert.ok(models.every((m) => m.maxInputTokens > 0));
+    await w.runCommand('Manage Language Models');
+    await w.page.getByText('Claude Opus 5.5').first().waitFor({ timeout: 20_000 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await w.page.screenshot({ path: join(ARTIFACTS, 'M3.manage-models.png') });
+    console.log(
+      `      ${models.length} models; first of Anthropic: ${anthropic[0].name}; screenshot ${join(ARTIFACTS, 'M3.manage-models.png')}`,
+    );
   });
 });

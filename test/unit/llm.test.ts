@@ -1,37 +1,17 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createServer } from 'node:http';
 import { isFault } from '../../src/core/faults';
 import { ModelBridge } from '../../src/core/llm/model-bridge';
 import type { ChatRequest, ModelSpec, StreamEvent } from '../../src/core/llm/chat';
 import { ModelError } from '../../src/core/llm/errors';
-import { UsageLedger } from '../../src/core/llm/ledger';
 import { ModelList } from '../../src/core/llm/model-list';
 import * as models from '../../src/core/llm/models';
 import { requireProvider } from '../../src/core/providers/directory';
-import { Rotation } from '../../src/core/rotation/rotation';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';
-import { Vault } from '../../src/core/vault';
-import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
+import { defaultsOf } from './helpers';
+import { bridgeWith, emulators, type Emulator } from './llm-harness';
 import { quiet } from './window';
-import { feedbackInto } from '../../src/core/outlet';
-
-// The model emulators are plain ESM shared with the host scenarios (test/emulators/models.mjs).
-type Seen = { path: string; headers: IncomingMessage['headers']; body: Record<string, any>; closedEarly: boolean }; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Emulator = {
-  base: string;
-  seen: Seen[];
-  state: { hang: boolean; text: string };
-  answer(key: string, status: number, extra?: object): void;
-  close(): Promise<void>;
-};
-const emulators = () =>
-  import(pathToFileURL(resolve(__dirname, '../../../test/emulators/models.mjs')).href) as Promise<{
-    startModelEmulator(): Promise<Emulator>;
-    codexToken(account: string): string;
-  }>;
 
 const collect = async (gen: AsyncIterable<StreamEvent>) => {
   const out: StreamEvent[] = [];
@@ -68,55 +48,6 @@ const answered = (model: string, callId: string): ChatRequest => ({
     { role: 'user', parts: [{ type: 'tool_result', callId, content: '12 °C' }] },
   ],
 });
-
-/** A bridge on pi-ai (the unbundled module, as tests load it) with accounts whose requests go to the emulator. */
-async function bridgeWith(
-  em: Emulator,
-  accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][],
-  paths: Record<string, string>,
-) {
-  const t = tempDir();
-  const store = new MemorySecretStore();
-  const vault = new Vault(store);
-  await vault.load();
-  for (const [provider, name, key, oauth, env] of accounts)
-    await vault.add(
-      provider,
-      name,
-      oauth
-        ? { type: 'oauth', access: key, refresh: 'r', expires: Date.now() + 3_600_000 }
-        : { type: 'api_key', key, ...(env ? { env } : {}) },
-    );
-  const rotation = new Rotation({
-    vault,
-    settings: { mode: () => 'round-robin', threshold: () => 80 },
-    quota: () => undefined,
-    store,
-    log: quiet,
-  });
-  await rotation.load();
-  const resolver = new KeyResolver({
-    vault,
-    oauth: () => undefined,
-    log: quiet,
-    active: defaultsOf(vault),
-    locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/p` }),
-  });
-  const served: string[] = [];
-  const ledger = new UsageLedger({ get: () => undefined, set: () => undefined });
-  const feedback = feedbackInto({ vault, rotation, usageSeen: () => undefined });
-  const bridge = new ModelBridge({
-    vault,
-    resolver,
-    rotation,
-    feedback,
-    log: { ...quiet, info: (m) => void served.push(m) },
-    load: async () => models,
-    baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined),
-    onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c),
-  });
-  return { bridge, vault, rotation, feedback, served, ledger, t };
-}
 
 describe('language-model bridge on pi-ai: each wire API against its emulator, rotation, cancellation', function () {
   this.timeout(30_000);
@@ -185,7 +116,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     s.t.cleanup();
   });
 
-  it('OpenAI Chat Completions: gpt-5 gets max_completion_tokens (the emulator refuses max_tokens) and the developer role; text, tool call, usage', async () => {
+  it('OpenAI Chat Completions: gpt-5 gets max_completion_tokens (the emulator refuses max_tokens) and the system prompt; text, tool call, usage', async () => {
     const s = await bridgeWith(em, [['openrouter', 'main', 'sk-or-v1-bridge']], { openrouter: '/v1' });
     const evs = await collect(s.bridge.chat('openrouter', ask('openai/gpt-5')));
     const { headers, body, path } = em.seen[0];
@@ -193,7 +124,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.equal(headers.authorization, 'Bearer sk-or-v1-bridge');
     assert.equal('max_tokens' in body, false);
     assert.ok(body.max_completion_tokens > 0);
-    assert.deepEqual(body.messages[0], { role: 'developer', content: 'Be brief.' });
+    assert.deepEqual(body.messages[0], { role: 'system', content: 'Be brief.' }, "pi-ai 1.x's choice for OpenRouter");
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
     assert.deepEqual(
       evs.filter((e) => e.type !== 'text'),
@@ -235,7 +166,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     s.t.cleanup();
   });
 
-  it('ChatGPT Plus/Pro (Codex): the backend gets the account id from the token, store:false and instructions', async () => {
+  it('ChatGPT Plus/Pro (Codex): the backend gets the account id from the token, store:false and the system prompt', async () => {
     const token = codexToken('acct-1234');
     const s = await bridgeWith(em, [['openai-codex', 'personal', token, true]], { 'openai-codex': '/backend-api' });
     const evs = await collect(s.bridge.chat('openai-codex', ask('gpt-5.1')));
@@ -243,7 +174,11 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.equal(path, '/backend-api/codex/responses');
     assert.equal(headers['chatgpt-account-id'], 'acct-1234');
     assert.equal(body.store, false);
-    assert.equal(body.instructions, 'Be brief.');
+    // pi-ai 1.x keeps the system prompt in a leading developer item (prompt caching across turns).
+    assert.match(
+      JSON.stringify(body.instructions ?? body.input.filter((i: { role?: string }) => i.role === 'developer')),
+      /Be brief\./,
+    );
     assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
     assert.equal(evs.filter((e) => e.type === 'tool_call').length, 1);
     s.t.cleanup();
@@ -255,7 +190,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       [['github-copilot', 'octo', 'tid=1;exp=9999999999;proxy-ep=proxy.individual.githubcopilot.com;sku=x', true]],
       { 'github-copilot': '/copilot' },
     );
-    const evs = await collect(s.bridge.chat('github-copilot', ask('gpt-4.1')));
+    const evs = await collect(s.bridge.chat('github-copilot', ask('kimi-k3')));
     const { headers, path } = em.seen[0];
     assert.equal(path, '/copilot/chat/completions');
     assert.match(String(headers.authorization), /^Bearer tid=1;/);
@@ -277,7 +212,10 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       log: quiet,
       load: async () => models,
     });
-    assert.equal((await plain.endpoint('github-copilot', 'octo')).baseUrl, 'https://api.individual.githubcopilot.com');
+    // The base URL of a sign-in is pi-ai's to derive from the token (oauth.toAuth), not ours.
+    const endpoint = await plain.endpoint('github-copilot', 'octo');
+    assert.equal(endpoint.baseUrl, undefined);
+    assert.deepEqual(endpoint.oauth, {});
     s.t.cleanup();
   });
 
@@ -370,9 +308,24 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       'no-such',
     ]);
     assert.deepEqual(Object.keys(c).sort(), ['anthropic', 'github-copilot', 'google', 'groq', 'openai-codex']);
-    const sonnet = c.anthropic.find((m) => m.id === 'claude-sonnet-4-5');
+    const sonnet = c.anthropic.find((m) => m.id === 'claude-sonnet-5-5');
     assert.ok(
       sonnet && sonnet.name.includes('Sonnet') && sonnet.contextWindow >= 200_000 && sonnet.images && sonnet.reasoning,
+    );
+    // pi's default model first, no "(latest)" twin, a curated few selectable, the rest in Manage Models.
+    assert.equal(c.anthropic[0].id, 'claude-opus-5-5');
+    assert.equal(c.anthropic[0].isDefault, true);
+    assert.equal(c['openai-codex'][0].id, 'gpt-6.2-sol');
+    for (const list of Object.values(c)) {
+      assert.ok(!list.some((m) => /\(latest\)/.test(m.name)), 'no (latest) twins');
+      assert.deepEqual(new Set(list.map((m) => m.name)).size, list.length, 'each name once');
+      const shown = list.filter((m) => m.selectable).length;
+      assert.ok(shown >= 1 && shown <= 6, `${shown} selectable`);
+    }
+    assert.ok(!c.anthropic.some((m) => m.id === 'claude-sonnet-4-5'), 'the (latest) alias of Sonnet 4.5 is gone');
+    assert.ok(
+      c.anthropic.some((m) => m.id === 'claude-sonnet-4-5-20250929'),
+      'its dated twin stays',
     );
   });
 
@@ -408,8 +361,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       (k, m, r) => new ModelError(k, m, r),
       'Anthropic',
       '529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
-      0,
-      {},
+      { requests: 1, status: 0, headers: {} },
     );
     assert.ok(overloaded instanceof ModelError && overloaded.kind === 'rate-limited');
     s.t.cleanup();

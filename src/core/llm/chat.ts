@@ -27,6 +27,8 @@ export interface ChatRequest {
   readonly maxTokens: number;
   /** Ask a model that can reason to think first (shown per the models.showThinking setting). */
   readonly thinking?: boolean;
+  /** One id per conversation: providers key their prompt cache by it (Codex, OpenAI Responses, Copilot). */
+  readonly sessionId?: string;
 }
 
 export type StreamEvent =
@@ -40,9 +42,14 @@ export type StreamEvent =
  * subscription token, Codex's account id, Copilot's editor headers) pi-ai decides from the key.
  */
 export interface Endpoint {
-  /** Only when it differs from pi's: a per-account override, a test server, Copilot's from its token. */
+  /** Only when it differs from pi's: a per-account override or a test server (Copilot's comes from pi-ai's toAuth). */
   readonly baseUrl?: string;
   readonly key: string;
+  /**
+   * Set when the key is a sign-in's access token: pi-ai's `oauth.toAuth()` makes the request's auth
+   * of it. Holds the sign-in's other non-secret fields (Copilot's `enterpriseUrl`, an account id).
+   */
+  readonly oauth?: Readonly<Record<string, unknown>>;
   readonly headers?: Readonly<Record<string, string>>;
   /** A values account's settings (Azure resource, Vertex project, Cloudflare account…), which pi reads from its environment. */
   readonly vars?: Readonly<Record<string, string>>;
@@ -60,4 +67,8 @@ export interface ModelSpec {
   readonly maxTokens: number;
   readonly reasoning: boolean;
   readonly images: boolean;
+  /** Shown in the chat's picker at first (a curated few); the rest are in Manage Models. */
+  readonly selectable?: boolean;
+  /** pi's default model of the provider. */
+  readonly isDefault?: boolean;
 }

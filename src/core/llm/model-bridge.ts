@@ -3,7 +3,7 @@ import type { HttpOptions } from '../http';
 import type { Logger } from '../log';
 import type { Feedback } from '../outlet';
 import { DEFAULT_REST_MS } from '../rotation/rest';
-import { findProvider, PROVIDERS, requireProvider } from '../providers/directory';
+import { PROVIDERS, requireProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Rotation } from '../rotation/rotation';
 import type { Vault } from '../vault';
@@ -40,13 +40,16 @@ export interface BridgeDeps {
  */
 export class ModelBridge {
   private loaded?: Promise<PiModels>;
+  /** The account that last served each conversation (bounded): a conversation stays with its account and its prompt cache. */
+  private readonly sticky = new Map<string, string>();
 
   constructor(private readonly d: BridgeDeps) {}
 
-  /** Accounts a request may use, the active one first; values accounts only where pi chats from values. */
-  candidates(provider: string): string[] {
+  /** Accounts a request may use, the conversation's or the active one first; values accounts only where pi chats from values. */
+  candidates(provider: string, sessionId?: string): string[] {
     const now = Date.now();
-    const active = this.d.rotation.active(provider)?.name;
+    const active =
+      (sessionId && this.sticky.get(`${provider}\n${sessionId}`)) || this.d.rotation.active(provider)?.name;
     return this.d.vault
       .accounts(provider)
       .filter(
@@ -66,20 +69,32 @@ export class ModelBridge {
   }
 
   async *chat(provider: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
-    const accounts = this.candidates(provider);
-    if (!accounts.length)
-      throw new Fault(
-        'not-found',
-        `No usable ${requireProvider(provider).label} account for this model.`,
-        'Sign in, or wait until an account is no longer resting.',
-      );
+    const accounts = this.candidates(provider, req.sessionId);
+    if (!accounts.length) {
+      const resting = this.d.vault.accounts(provider).some((a) => !a.needsSignIn);
+      throw resting
+        ? new ModelError(
+            'rate-limited',
+            `Every ${requireProvider(provider).label} account is resting after a rate limit.`,
+            Math.min(
+              ...this.d.vault.accounts(provider).map((a) => this.d.rotation.cooldownOf(provider, a.name) ?? Infinity),
+            ),
+          )
+        : new Fault(
+            'not-found',
+            `No usable ${requireProvider(provider).label} account for this model.`,
+            'Sign in to an account of this provider.',
+          );
+    }
     for (let attempt = 0; attempt < Math.min(2, accounts.length); attempt++) {
       const account = accounts[attempt];
       let streamed = false;
       try {
         for await (const ev of this.send(provider, account, req, signal)) {
-          if (!streamed)
+          if (!streamed) {
             this.d.log.info(`Language model request for ${provider} served by ${provider}/${account} (${req.model}).`);
+            if (req.sessionId) this.stick(provider, req.sessionId, account);
+          }
           streamed = true;
           if (ev.type === 'usage') this.d.onUsage?.(provider, account, ev.input, ev.output, ev.cached ?? 0);
           yield ev;
@@ -87,16 +102,28 @@ export class ModelBridge {
         return;
       } catch (e) {
         if (streamed || !(e instanceof ModelError) || signal?.aborted) throw e;
-        if (e.kind === 'rate-limited')
-          this.d.feedback.rateLimited(provider, account, e.retryAt ?? Date.now() + DEFAULT_REST_MS, e.message);
-        else if (e.kind === 'unauthorized') await this.d.feedback.refused(provider, account).catch(() => undefined);
-        else throw e;
+        let rest = '';
+        if (e.kind === 'rate-limited') {
+          // retryAt is clamped (src/core/llm/reset.ts), so the date is always valid.
+          const until = e.retryAt ?? Date.now() + DEFAULT_REST_MS;
+          this.d.feedback.rateLimited(provider, account, until, e.message);
+          rest = `; resting until ${new Date(until).toISOString()}`;
+        } else if (e.kind === 'unauthorized') await this.d.feedback.refused(provider, account).catch(() => undefined);
+        // A 403 may be this account's plan or permissions (not its key): the next account may serve, nothing is marked.
+        else if (e.kind !== 'forbidden') throw e;
         this.d.log.warn(
-          `${provider}/${account}: ${e.message}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`,
+          `${provider}/${account}: ${e.message}${rest}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`,
         );
         if (attempt + 1 >= Math.min(2, accounts.length)) throw e;
       }
     }
+  }
+
+  private stick(provider: string, sessionId: string, account: string): void {
+    const key = `${provider}\n${sessionId}`;
+    this.sticky.delete(key);
+    this.sticky.set(key, account);
+    if (this.sticky.size > 500) this.sticky.delete(this.sticky.keys().next().value as string);
   }
 
   /** The HTTP options (proxy) requests use. */
@@ -119,11 +146,12 @@ export class ModelBridge {
     // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
     const vars =
       credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
-    const signedIn = credential?.type === 'oauth' ? findProvider(provider)?.modelBaseUrl?.(credential, key) : undefined;
-    const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl ?? signedIn;
+    // A sign-in's base URL (Copilot's from its token) is pi-ai's to derive (oauth.toAuth in models.ts).
+    const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl;
     return {
       ...(baseUrl ? { baseUrl } : {}),
       key,
+      ...(credential?.type === 'oauth' ? { oauth: publicFields(credential) } : {}),
       ...(vars ? { vars } : {}),
       ...(request?.headers ? { headers: request.headers } : {}),
     };
@@ -159,10 +187,18 @@ export class ModelBridge {
       provider,
       req,
       { ...endpoint, ...(options ? { options } : {}) },
-      { label: p.label, signal, fail: (kind, message, retryAt) => new ModelError(kind, message, retryAt) },
+      {
+        label: p.label,
+        signal,
+        fail: (kind, message, retryAt, status) => new ModelError(kind, message, retryAt, status),
+      },
     );
   }
 }
+
+/** A sign-in's fields but its tokens. */
+const publicFields = (c: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(c).filter(([k]) => !['type', 'access', 'refresh', 'expires'].includes(k)));
 
 const defined = (o: Record<string, string | undefined>): Record<string, string> =>
   Object.fromEntries(Object.entries(o).filter((kv): kv is [string, string] => !!kv[1]));

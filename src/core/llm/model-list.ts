@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import { getJson, type HttpOptions } from '../http';
+import { USER_AGENT, type HttpOptions } from '../http';
+import { parseJson } from '../json';
+import { undici } from '../undici';
 import type { ModelSpec } from './chat';
 
 export interface ModelCachePort {
@@ -8,8 +10,19 @@ export interface ModelCachePort {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+/** What a listing may add to pi's models and keep in VS Code's global state (the picker shows ~50). */
+export const MAX_LISTED = 200;
+/** The most of a listing read; a larger answer is refused unread beyond it. */
+export const MAX_LIST_BYTES = 1024 * 1024;
+/** A model id as providers name them ("llama-3.3-70b", "openai/gpt-oss-120b", "@cf/meta/llama-3:8b"). */
+const ID = /^[A-Za-z0-9@][A-Za-z0-9._:/@+~-]{0,127}$/;
 const cacheSchema = z.record(z.string(), z.object({ at: z.number(), ids: z.array(z.string()) }));
-const listSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
+const listSchema = z.object({ data: z.array(z.object({ id: z.unknown() })) });
+// No listing: Cloudflare Workers AI documents no OpenAI-style /models under its account URL
+// (developers.cloudflare.com/workers-ai/configuration/open-ai-compatibility/).
+const NO_LISTING = new Set(['cloudflare-workers-ai']);
+/** A base URL with a `{VAR}` placeholder nothing filled: never requested. */
+const unfilled = (url: string) => /\{[A-Z_][A-Z0-9_]*\}|%7B[A-Z_][A-Z0-9_]*%7D/i.test(url);
 
 /**
  * The models of a provider: pi's registry, plus what its OpenAI-compatible /models endpoint lists
@@ -32,9 +45,9 @@ export class ModelList {
     const first = builtIn[0];
     if (!first) return [];
     const extra = (this.cache[provider]?.ids ?? [])
-      .filter((id) => !builtIn.some((m) => m.id === id))
+      .filter((id) => ID.test(id) && !builtIn.some((m) => m.id === id))
       .slice(0, 50)
-      .map((id) => ({ ...first, id, name: id }));
+      .map((id) => ({ ...first, id, name: id, selectable: false, isDefault: false }));
     return [...builtIn, ...extra];
   }
 
@@ -48,9 +61,14 @@ export class ModelList {
   ): Promise<boolean> {
     const at = this.cache[provider]?.at;
     const first = builtIn[0];
-    if (first?.api !== 'openai-completions' || (at !== undefined && this.now() - at < DAY))
+    const url = baseUrl ?? first?.baseUrl ?? '';
+    if (
+      first?.api !== 'openai-completions' ||
+      NO_LISTING.has(provider) ||
+      unfilled(url) ||
+      (at !== undefined && this.now() - at < DAY)
+    )
       return Promise.resolve(false);
-    const url = baseUrl ?? first.baseUrl;
     let run = this.inflight.get(provider);
     if (!run) {
       run = this.fetch(provider, url, key, http).finally(() => this.inflight.delete(provider));
@@ -61,14 +79,17 @@ export class ModelList {
 
   private async fetch(provider: string, baseUrl: string, key: string, http: HttpOptions): Promise<boolean> {
     try {
-      const res = await getJson(`${baseUrl.replace(/\/+$/, '')}/models`, {
-        timeoutMs: 10_000,
-        ...http,
-        headers: { authorization: `Bearer ${key}` },
-      });
+      const res = await listing(`${baseUrl.replace(/\/+$/, '')}/models`, key, http);
       const parsed = listSchema.safeParse(res.json);
       if (res.status !== 200 || !parsed.success) return false;
-      const ids = parsed.data.data.map((m) => m.id).sort();
+      // Only well-formed ids, each once, and a bounded number of them reach the cache.
+      const ids = [
+        ...new Set(
+          parsed.data.data.map((m) => m.id).filter((id): id is string => typeof id === 'string' && ID.test(id)),
+        ),
+      ]
+        .sort()
+        .slice(0, MAX_LISTED);
       const changed = JSON.stringify(ids) !== JSON.stringify(this.cache[provider]?.ids);
       this.cache[provider] = { at: this.now(), ids };
       await this.port.set(this.cache);
@@ -77,4 +98,27 @@ export class ModelList {
       return false;
     }
   }
+}
+
+/** GET the listing, reading at most MAX_LIST_BYTES: a larger answer counts as a failure, unread past the cap. */
+async function listing(url: string, key: string, http: HttpOptions): Promise<{ status: number; json: unknown }> {
+  const res = await undici().request(url, {
+    method: 'GET',
+    headers: { accept: 'application/json', 'user-agent': USER_AGENT, authorization: `Bearer ${key}` },
+    dispatcher: http.dispatcher,
+    signal: AbortSignal.timeout(http.timeoutMs ?? 10_000),
+    headersTimeout: http.timeoutMs ?? 10_000,
+    bodyTimeout: http.timeoutMs ?? 10_000,
+  });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_LIST_BYTES) {
+      res.body.destroy();
+      return { status: res.statusCode, json: undefined };
+    }
+    chunks.push(chunk);
+  }
+  return { status: res.statusCode, json: parseJson(Buffer.concat(chunks).toString('utf8')) };
 }

@@ -1,74 +1,156 @@
-// pi's own provider layer (`@mariozechner/pi-ai` 0.73.1) behind the bridge: its model registry and
-// its streaming for every API pi speaks (Anthropic Messages incl. subscription tokens, OpenAI
-// Completions and Responses, the Codex backend, GitHub Copilot, Google, Vertex, Azure, Mistral).
+// pi's own provider layer (`@earendil-works/pi-ai` 1.6.1) behind the bridge: its providers (their
+// catalogs, their request auth: api-key `resolve()` and OAuth `toAuth()`) and its streaming for
+// every API pi speaks (Anthropic Messages incl. subscription tokens, OpenAI Completions and
+// Responses, the Codex backend, GitHub Copilot, Google, Vertex, Azure, Mistral).
 // This file is its own bundle (dist/pi-ai.js), loaded on first use: pi-ai and the provider SDKs
 // never load at activation. Only plain data and the bridge's own events cross this boundary.
+import { existsSync } from 'node:fs';
 import type {
-  Api,
   AssistantMessage,
+  AuthContext,
   Context,
   ImageContent,
   Message,
   Model,
+  Provider,
   TextContent,
   Tool,
-} from '@mariozechner/pi-ai' with { 'resolution-mode': 'import' };
+} from '@earendil-works/pi-ai' with { 'resolution-mode': 'import' };
 import { bounded } from '../redact';
 import type { ChatMessage, ChatRequest, Endpoint, ModelSpec, StreamEvent } from './chat';
+import { curated, DEFAULT_MODEL } from './curated';
+import type { ModelErrorKind } from './errors';
+import { restUntil } from './reset';
+
+type AnyModel = Model<string>;
 
 /**
  * How a failure becomes the bridge's ModelError. Passed in, not imported: this file is a separate
  * bundle, and a class of its own copy would fail the bridge's `instanceof` checks.
  */
-export type Fail = (
-  kind: 'rate-limited' | 'unauthorized' | 'server' | 'request' | 'stream',
-  message: string,
-  retryAt?: number,
-) => Error;
+export type Fail = (kind: ModelErrorKind, message: string, retryAt?: number, status?: number) => Error;
 
 // Imported dynamically: pi-ai is ESM-only and this file compiles to CommonJS (unit tests load it
 // as it is; esbuild inlines it into the bundle).
-const piAi = () => import('@mariozechner/pi-ai');
+const piAi = () => import('@earendil-works/pi-ai');
+const piProviders = () => import('@earendil-works/pi-ai/providers/all');
+// pi-ai loads its OAuth flows (whose toAuth() makes a sign-in's request auth) by a URL relative to
+// its own files, which a bundle does not have; registering them statically is pi-ai's way for a
+// bundled build (`registerBunOAuthFlows`, @earendil-works/pi-ai 1.6.1 dist/bun-oauth.js).
+const piOAuth = () => import('@earendil-works/pi-ai/bun-oauth');
 
 // Bedrock needs the AWS SDK, which pi-ai loads by a path only its own package layout resolves.
 const UNSERVED = new Set(['amazon-bedrock']);
 
-/** pi's models of each provider it can chat with (of `wanted`), as plain data for the picker. */
+/** Our directory's ids where pi-ai 1.x names the provider differently (Azure: renamed in pi-ai 1.0.3). */
+const PI_ID: Readonly<Record<string, string>> = { 'azure-openai-responses': 'azure' };
+export const piProviderId = (provider: string): string => PI_ID[provider] ?? provider;
+
+let registry: Promise<Map<string, Provider>> | undefined;
+/** pi-ai's built-in providers, built once per window. */
+function providers(): Promise<Map<string, Provider>> {
+  registry ??= Promise.all([piProviders(), piOAuth()]).then(([m, o]) => {
+    o.registerBunOAuthFlows();
+    return new Map(m.builtinProviders().map((p) => [p.id, p]));
+  });
+  return registry;
+}
+
+/** "Claude Haiku 4.5 (latest)" beside "Claude Haiku 4.5": the same model twice in pi's catalog. */
+const LATEST = /\s*\(latest\)\s*$/i;
+function withoutAliases(models: readonly AnyModel[]): AnyModel[] {
+  const names = new Set(models.filter((m) => !LATEST.test(m.name)).map((m) => m.name));
+  return models.filter((m) => !(LATEST.test(m.name) && names.has(m.name.replace(LATEST, ''))));
+}
+
+/**
+ * pi's models of each provider it can chat with (of `wanted`), as plain data for the picker:
+ * pi's default model of the provider first (pi-coding-agent's defaultModelPerProvider), no
+ * "(latest)" twins, a curated few marked selectable, the rest for Manage Models.
+ */
 export async function catalog(wanted: readonly string[]): Promise<Record<string, ModelSpec[]>> {
-  const { getModels, getProviders } = await piAi();
-  const known = new Set<string>(getProviders());
+  const all = await providers();
   const out: Record<string, ModelSpec[]> = {};
   for (const p of wanted) {
-    if (!known.has(p) || UNSERVED.has(p)) continue;
-    out[p] = getModels(p as never).map((m: Model<Api>) => ({
+    const provider = all.get(piProviderId(p));
+    if (!provider || UNSERVED.has(p)) continue;
+    let models: AnyModel[];
+    try {
+      models = withoutAliases(provider.getModels());
+    } catch {
+      continue;
+    }
+    const preferred = DEFAULT_MODEL[piProviderId(p)];
+    models.sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred));
+    const picked = curated(models, preferred);
+    out[p] = models.map((m) => ({
       id: m.id,
-      name: m.name,
+      name: m.name.replace(LATEST, ''),
       api: m.api,
       baseUrl: m.baseUrl,
       contextWindow: m.contextWindow,
       maxTokens: m.maxTokens,
       reasoning: m.reasoning,
       images: m.input.includes('image'),
+      selectable: picked.has(m.id),
+      ...(m.id === preferred ? { isDefault: true } : {}),
     }));
   }
   return out;
 }
 
 /** The registry's model, or (for an id only the provider's own list names) its first model renamed. */
-async function modelOf(provider: string, id: string, e: Endpoint, fail: Fail): Promise<Model<Api>> {
-  const all = (await piAi()).getModels(provider as never) as Model<Api>[];
-  const m = all.find((x) => x.id === id) ?? (all[0] && { ...all[0], id, name: id });
-  if (!m) throw fail('request', `pi has no models for ${provider}.`);
-  return { ...m, baseUrl: baseUrlOf(m.baseUrl, e) };
+function modelOf(provider: Provider, id: string): AnyModel | undefined {
+  const all = provider.getModels() as AnyModel[];
+  return all.find((x) => x.id === id) ?? (all[0] && { ...all[0], id, name: id });
 }
 
 /**
- * The account's base URL, else pi's with its `{CLOUDFLARE_ACCOUNT_ID}`-style placeholders filled
- * from the account's settings. pi-ai fills them from process.env (providers/cloudflare.js), which
- * in the extension host is shared by every extension and never holds our accounts' values.
+ * pi's `{CLOUDFLARE_ACCOUNT_ID}`-style placeholders filled from the account's settings. pi-ai
+ * fills them from the request's `env` too; this keeps the listing and the logs free of them.
  */
 export function baseUrlOf(registry: string, e: Endpoint): string {
   return e.baseUrl ?? registry.replace(/\{([A-Z_][A-Z0-9_]*)\}/g, (all, name: string) => e.vars?.[name] ?? all);
+}
+
+interface RequestAuth {
+  readonly apiKey?: string;
+  readonly headers?: Record<string, string | null>;
+  readonly baseUrl?: string;
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * The request's auth as pi-ai's provider derives it from the account's key (refreshed by our
+ * resolver): `oauth.toAuth()` for a sign-in (Copilot's base URL from its token, for example), the
+ * api-key auth's `resolve()` otherwise. Its environment is the account's values only: the extension
+ * host's process.env is shared by every extension and never holds our accounts.
+ */
+async function authOf(p: Provider, e: Endpoint, signal: AbortSignal): Promise<RequestAuth> {
+  const vars = e.vars ? { ...e.vars } : undefined;
+  if (e.oauth && p.auth.oauth) {
+    const a = await p.auth.oauth.toAuth({
+      ...e.oauth,
+      type: 'oauth',
+      access: e.key,
+      refresh: '',
+      expires: Date.now() + 3_600_000,
+    });
+    return { ...a, ...(vars ? { env: vars } : {}) };
+  }
+  if (p.auth.apiKey) {
+    const ctx: AuthContext = {
+      env: (name) => Promise.resolve(vars?.[name]),
+      fileExists: (path) => Promise.resolve(existsSync(path)),
+    };
+    const r = await p.auth.apiKey.resolve({
+      ctx,
+      credential: { type: 'api_key', ...(e.key ? { key: e.key } : {}), ...(vars ? { env: vars } : {}) },
+      signal,
+    });
+    if (r) return { ...r.auth, env: { ...vars, ...r.env } };
+  }
+  return { apiKey: e.key || undefined, ...(vars ? { env: vars } : {}) };
 }
 
 const ZERO = {
@@ -81,7 +163,7 @@ const ZERO = {
 };
 
 /** VS Code's turns as pi's context: tool results become their own messages, named after their call. */
-export function contextOf(req: ChatRequest, model: Model<Api>): Context {
+export function contextOf(req: ChatRequest, model: AnyModel): Context {
   const names = new Map<string, string>();
   const messages: Message[] = [];
   const now = Date.now();
@@ -96,7 +178,7 @@ export function contextOf(req: ChatRequest, model: Model<Api>): Context {
             type: 'toolCall',
             id: p.id,
             name: p.name,
-            arguments: (p.input ?? {}) as Record<string, unknown>,
+            arguments: (p.input ?? {}) as never,
           });
         }
       }
@@ -146,73 +228,206 @@ function userContent(m: ChatMessage): (TextContent | ImageContent)[] {
   );
 }
 
+/** What the wire showed of one request: every HTTP answer pi-ai's client got, the refusal's body. */
+export interface Seen {
+  requests: number;
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+  /** The content type of a 2xx answer that is not a stream. */
+  notStream?: string;
+}
+
+/** The most of an error body that is read (it only names the reason and the reset). */
+const MAX_ERROR_BODY = 64 * 1024;
+
+async function boundedText(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value }: { done: boolean; value?: Uint8Array } = await reader.read();
+      if (done || !value) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
+const record = (h: Headers): Record<string, string> => {
+  const out: Record<string, string> = {};
+  h.forEach((v, k) => (out[k] = v));
+  return out;
+};
+
+/**
+ * The fetch pi-ai's clients use for one request. Every retry decision is rotation's: after an
+ * answer of 400 or more, a further attempt is refused (pi-ai's clients get `maxRetries: 0` too,
+ * and Codex's client retried on its own before 1.x). A refusal's body is read (bounded) for its
+ * reset time; a 2xx answer that is an HTML page or plain JSON where a stream was asked for ends
+ * the request as not-a-stream instead of an empty success.
+ */
+export function guardedFetch(seen: Seen, base: typeof fetch = globalThis.fetch): typeof fetch {
+  return async (input, init) => {
+    if (seen.status >= 400)
+      throw new Error(`Not retried after ${seen.status}: Pi Accounts' rotation decides what happens next.`);
+    seen.requests++;
+    const res = await base(input, init);
+    seen.status = res.status;
+    seen.headers = record(res.headers);
+    const type = res.headers.get('content-type') ?? '';
+    if (res.status >= 400) {
+      seen.body = await boundedText(res, MAX_ERROR_BODY);
+      const headers = new Headers(res.headers);
+      headers.delete('content-length');
+      headers.delete('content-encoding');
+      return new Response(seen.body, { status: res.status, statusText: res.statusText, headers });
+    }
+    if (res.ok && /html|json|xml|text\/plain/i.test(type) && !/event-stream|ndjson|json-seq/i.test(type)) {
+      seen.notStream = type.split(';')[0].trim();
+      void res.body?.cancel().catch(() => undefined);
+      throw new Error(`The answer was ${seen.notStream}, not a stream.`);
+    }
+    return res;
+  };
+}
+
 /**
  * Streams one request with one account's key through pi-ai. pi-ai reports failures as an `error`
- * event with a message; the HTTP status (seen in `onResponse`, or leading the SDK's message) makes
- * it a ModelError rotation understands. The SDKs' own retries are off: rotation decides.
+ * event with a message; the HTTP status and body the guarded fetch saw make it a ModelError
+ * rotation understands. Nothing is retried here: rotation decides.
  */
 export async function* streamModel(
   provider: string,
   req: ChatRequest,
   e: Endpoint,
-  o: { readonly label: string; readonly fail: Fail; readonly signal?: AbortSignal },
+  o: { readonly label: string; readonly fail: Fail; readonly signal?: AbortSignal; readonly seen?: Seen },
 ): AsyncGenerator<StreamEvent> {
-  const { signal, fail } = o;
-  const model = await modelOf(provider, req.model, e, fail);
-  const { stream, streamSimple } = await piAi();
-  let status = 0;
-  let headers: Record<string, string> = {};
+  const { fail } = o;
+  const signal = o.signal ?? new AbortController().signal;
+  const p = (await providers()).get(piProviderId(provider));
+  const found = p && modelOf(p, req.model);
+  if (!p || !found) throw fail('not-found', `pi has no models for ${provider}.`);
+  let auth: RequestAuth;
+  try {
+    auth = await authOf(p, e, signal);
+  } catch (err) {
+    throw fail('unauthorized', `${o.label}: ${bounded((err as Error).message)}`);
+  }
+  const model = { ...found, baseUrl: e.baseUrl ?? auth.baseUrl ?? baseUrlOf(found.baseUrl, e) };
+  const { normalizeContext } = await piAi();
+  const seen: Seen = o.seen ?? { requests: 0, status: 0, headers: {} };
   const base = {
-    apiKey: e.key || undefined,
-    headers: e.headers ? { ...e.headers } : undefined,
+    apiKey: auth.apiKey,
+    headers: { ...auth.headers, ...e.headers },
+    ...(auth.env && Object.keys(auth.env).length ? { env: auth.env } : {}),
     signal,
     maxTokens: Math.min(req.maxTokens, model.maxTokens || req.maxTokens),
     maxRetries: 0,
     transport: 'sse' as const,
+    fetch: guardedFetch(seen),
+    // Prompt caching: Codex, OpenAI Responses and Copilot key their cache by it (pi-ai 1.6.1).
+    ...(req.sessionId ? { sessionId: req.sessionId } : {}),
     onResponse: (r: { status: number; headers: Record<string, string> }) => {
-      status = r.status;
-      headers = r.headers;
+      if (!seen.status) {
+        seen.status = r.status;
+        seen.headers = r.headers;
+      }
     },
   };
   // streamSimple passes only the common options on; provider options need the provider's stream.
-  const context = contextOf(req, model);
-  const events = e.options
-    ? stream(model, context, { ...base, ...e.options })
-    : streamSimple(model, context, {
-        ...base,
-        ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}),
-      });
-  for await (const ev of events) {
-    if (ev.type === 'text_delta') yield { type: 'text', text: ev.delta };
-    else if (ev.type === 'thinking_delta') yield { type: 'thinking', text: ev.delta };
-    else if (ev.type === 'toolcall_end')
-      yield { type: 'tool_call', id: ev.toolCall.id, name: ev.toolCall.name, input: ev.toolCall.arguments };
-    else if (ev.type === 'done') {
-      const u = ev.message.usage;
-      yield { type: 'usage', input: u.input + u.cacheRead + u.cacheWrite, output: u.output, cached: u.cacheRead };
-    } else if (ev.type === 'error') {
-      if (ev.reason === 'aborted' || signal?.aborted) throw fail('stream', 'Cancelled.');
-      throw failure(fail, o.label, ev.error.errorMessage ?? 'unknown error', status, headers);
+  const context = normalizeContext(contextOf(req, model));
+  let events: AsyncIterable<{ type: string } & Record<string, never>>;
+  try {
+    events = (
+      e.options
+        ? p.stream(model, context, { ...base, ...e.options })
+        : p.streamSimple(model, context, {
+            ...base,
+            ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}),
+          })
+    ) as never;
+  } catch (err) {
+    throw failure(fail, o.label, (err as Error).message, seen);
+  }
+  let content = false;
+  for await (const raw of events) {
+    const ev = raw as unknown as Parameters<typeof eventOf>[0];
+    if (ev.type === 'error') {
+      if (ev.reason === 'aborted' || signal.aborted) throw fail('stream', 'Cancelled.');
+      throw failure(fail, o.label, ev.error.errorMessage ?? 'unknown error', seen);
     }
+    const out = eventOf(ev);
+    if (!out) continue;
+    if (out.type === 'usage' && !content && out.input + out.output === 0)
+      // A 200 that streamed nothing and named no usage was no model's answer (a page, a proxy).
+      throw fail('not-a-stream', `${o.label} answered ${seen.status || 200} without a model stream.`, undefined, 200);
+    if (out.type !== 'usage') content = true;
+    yield out;
   }
 }
 
-/** A pi-ai failure as a ModelError: 429/529 rest the account until Retry-After, 401/403 mark it. */
-export function failure(
-  fail: Fail,
-  label: string,
-  message: string,
-  seen: number,
-  headers: Record<string, string>,
-  now = Date.now(),
-): Error {
-  const lead = /^(\d{3})\b/.exec(message)?.[1];
-  const status = seen >= 400 ? seen : lead ? Number(lead) : 0;
-  const what = `${label} ${status ? `answered ${status}` : 'failed'}: ${bounded(message.replace(/^\d{3}\s*/, ''))}`;
-  if (status === 429 || status === 529 || /overloaded|rate.?limit/i.test(message)) {
-    const after = Number(headers['retry-after']);
-    return fail('rate-limited', what, now + (Number.isFinite(after) && after > 0 ? after * 1000 : 60_000));
+type PiEvent =
+  | { type: 'text_delta'; delta: string }
+  | { type: 'thinking_delta'; delta: string }
+  | { type: 'toolcall_end'; toolCall: { id: string; name: string; arguments: unknown } }
+  | { type: 'done'; message: AssistantMessage }
+  | { type: 'error'; reason: string; error: { errorMessage?: string } }
+  | { type: 'other' };
+
+function eventOf(ev: PiEvent): StreamEvent | undefined {
+  if (ev.type === 'text_delta') return { type: 'text', text: ev.delta };
+  if (ev.type === 'thinking_delta') return { type: 'thinking', text: ev.delta };
+  if (ev.type === 'toolcall_end')
+    return { type: 'tool_call', id: ev.toolCall.id, name: ev.toolCall.name, input: ev.toolCall.arguments };
+  if (ev.type === 'done') {
+    const u = ev.message.usage;
+    return { type: 'usage', input: u.input + u.cacheRead + u.cacheWrite, output: u.output, cached: u.cacheRead };
   }
-  if (status === 401 || status === 403) return fail('unauthorized', what);
-  return fail(status >= 500 ? 'server' : status ? 'request' : 'stream', what);
+  return undefined;
+}
+
+/**
+ * A pi-ai failure as a ModelError, by the status the wire showed (or leading pi-ai's message):
+ * 429/529 and usage limits rest the account until the reset the refusal names (body or headers,
+ * clamped; unknown → the caller's default), 401/403 mark it, the rest reach the caller typed.
+ */
+export function failure(fail: Fail, label: string, message: string, seen: Seen, now = Date.now()): Error {
+  const lead = /^(\d{3})\b/.exec(message)?.[1] ?? /\((\d{3})\):/.exec(message)?.[1];
+  const status = seen.status >= 400 ? seen.status : lead ? Number(lead) : 0;
+  if (seen.notStream)
+    return fail(
+      'not-a-stream',
+      `${label} answered ${seen.status || 200} with ${bounded(seen.notStream)}, not a model stream.`,
+      undefined,
+      seen.status || 200,
+    );
+  const reason = bounded(reasonOf(message));
+  const what = `${label} ${status ? `answered ${status}` : 'failed'}: ${reason}${/[.!?]$/.test(reason) ? '' : '.'}`;
+  const limited = /usage_limit_reached|usage limit|rate.?limit|overloaded/i.test(`${message} ${seen.body ?? ''}`);
+  if (status === 429 || status === 529 || (limited && (status === 0 || status >= 400)))
+    return fail('rate-limited', what, restUntil(seen.headers, seen.body, now), status || undefined);
+  if (status === 401) return fail('unauthorized', what, undefined, status);
+  if (status === 403) return fail('forbidden', what, undefined, status);
+  if (status === 404) return fail('not-found', what, undefined, status);
+  if (status >= 500) return fail('server', what, undefined, status);
+  return fail(status ? 'request' : 'stream', what, undefined, status || undefined);
+}
+
+/** The provider's reason out of pi-ai's message ("400: {"error":{"message":"…"}}" → "…"). */
+function reasonOf(message: string): string {
+  const rest = message.replace(/^\(?\d{3}\)?\s*:?\s*/, '').trim();
+  try {
+    const j = JSON.parse(rest) as { message?: unknown; error?: { message?: unknown } | string } | null;
+    const m = typeof j?.error === 'string' ? j.error : (j?.error?.message ?? j?.message);
+    if (typeof m === 'string' && m) return m;
+  } catch {
+    // not JSON: pi-ai's own words
+  }
+  return rest || message;
 }

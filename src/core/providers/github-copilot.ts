@@ -217,12 +217,17 @@ export function parseCopilotUsage(res: HttpResponse, now: number): UsageSnapshot
   return { windows, plan: plan ?? undefined, fetchedAt: now };
 }
 
-// This endpoint takes the GitHub token (stored as `refresh`), as "token <t>".
+// This endpoint takes the GitHub token (stored as `refresh`), as "token <t>", on the account's own
+// API host: api.github.com, or api.<domain> for a GitHub Enterprise account (where its token
+// exchange goes too; the token means nothing to, and must not be sent to, api.github.com).
+export const copilotUsageUrl = (c: OAuthCredential): string =>
+  `${GITHUB_COPILOT.apiBase(typeof c.enterpriseUrl === 'string' ? c.enterpriseUrl : 'github.com')}/copilot_internal/user`;
+
 export const copilotUsage = (o: { url?: string; now?: () => number } = {}): UsageClient =>
   usageClientFor(
     {
       provider: 'github-copilot',
-      url: 'https://api.github.com/copilot_internal/user',
+      url: copilotUsageUrl,
       headers: (c) => ({ ...COPILOT_HEADERS, Authorization: `token ${c.refresh}` }),
       parse: parseCopilotUsage,
     },

@@ -120,18 +120,19 @@ export async function usageRequest<T>(fn: () => Promise<T>): Promise<T> {
 /** What differs between the providers' usage endpoints; `usageClient` does the rest. */
 export interface UsageEndpoint {
   readonly provider: string;
-  readonly url: string;
+  /** The endpoint, or the account's own (a GitHub Enterprise account's API host). */
+  readonly url: string | ((credential: OAuthCredential) => string);
   headers(credential: OAuthCredential): Record<string, string>;
   parse(res: HttpResponse, now: number): UsageSnapshot;
 }
 
 /** A usage client for `endpoint`; `url` and `now` are for tests (an emulator, a fixed clock). */
 export function usageClientFor(endpoint: UsageEndpoint, o: { url?: string; now?: () => number } = {}): UsageClient {
-  const url = o.url ?? endpoint.url;
   const now = o.now ?? Date.now;
   return {
     provider: endpoint.provider,
     async fetch(credential, http) {
+      const url = o.url ?? (typeof endpoint.url === 'function' ? endpoint.url(credential) : endpoint.url);
       const res = await usageRequest(() =>
         getJson(url, { timeoutMs: 10_000, ...http, headers: endpoint.headers(credential) }),
       );

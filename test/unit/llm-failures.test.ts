@@ -1,0 +1,438 @@
+// Issue 25 (errors callers can handle, no hidden retries, resets from bodies, input budgets,
+// today's catalogs, prompt caching, two URLs) and issue 26 items 7 and 10 (a 200 that is not a
+// stream; a hostile models listing), against the loopback model emulators.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import fc from 'fast-check';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe as describeFault } from '../../src/core/faults';
+import { budgetOf } from '../../src/core/llm/budget';
+import type { ChatRequest, StreamEvent } from '../../src/core/llm/chat';
+import { DEFAULT_MODEL } from '../../src/core/llm/curated';
+import { callerCode, ModelError } from '../../src/core/llm/errors';
+import { MAX_LIST_BYTES, MAX_LISTED, ModelList } from '../../src/core/llm/model-list';
+import { MAX_REST_MS, restUntil } from '../../src/core/llm/reset';
+import { sessionIdOf } from '../../src/core/llm/session';
+import { DEFAULT_REST_MS } from '../../src/core/rotation/rest';
+import { copilotUsage, copilotUsageUrl } from '../../src/core/providers/github-copilot';
+import { undici } from '../../src/core/undici';
+import { bridgeWith, emulators, type Emulator } from './llm-harness';
+
+const collect = async (gen: AsyncIterable<StreamEvent>) => {
+  const out: StreamEvent[] = [];
+  for await (const e of gen) out.push(e);
+  return out;
+};
+const ask = (model: string, text = 'Weather in Oslo?'): ChatRequest => ({
+  model,
+  system: 'Be brief.',
+  maxTokens: 1000,
+  messages: [{ role: 'user', parts: [{ type: 'text', text }] }],
+});
+const caught = async (p: Promise<unknown>): Promise<unknown> => {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected a failure');
+};
+
+describe('model bridge: what a caller gets per failure class, requests per refusal, resets, caching', function () {
+  this.timeout(30_000);
+  let em: Emulator;
+  let codexToken: (a: string) => string;
+  beforeEach(async () => {
+    const m = await emulators();
+    em = await m.startModelEmulator();
+    codexToken = m.codexToken;
+  });
+  afterEach(() => em.close());
+
+  const KEY = 'gsk_failures_0123456789abcdef';
+  const classes: [label: string, answer: object, kind: string, code: string, status: number][] = [
+    [
+      '400',
+      { status: 400, body: { error: { message: "Unsupported value: 'temperature'" } } },
+      'request',
+      'BadRequest',
+      400,
+    ],
+    ['401', { status: 401, body: { error: { message: 'Invalid API Key' } } }, 'unauthorized', 'NoPermissions', 401],
+    ['403', { status: 403, body: { error: { message: 'Forbidden' } } }, 'forbidden', 'NoPermissions', 403],
+    ['404', { status: 404, body: { error: { message: 'The model does not exist' } } }, 'not-found', 'NotFound', 404],
+    ['429', { status: 429, headers: { 'retry-after': '30' } }, 'rate-limited', 'Blocked', 429],
+    ['500', { status: 500, body: { error: { message: 'Internal error' } } }, 'server', 'ServerError', 500],
+    ['503', { status: 503, body: { error: { message: 'Service unavailable' } } }, 'server', 'ServerError', 503],
+    [
+      '200 HTML',
+      { status: 200, raw: '<!doctype html><title>Sign in to the Wi-Fi</title>', contentType: 'text/html' },
+      'not-a-stream',
+      'InvalidResponse',
+      200,
+    ],
+    [
+      '200 JSON',
+      { status: 200, raw: '{"object":"list","data":[]}', contentType: 'application/json' },
+      'not-a-stream',
+      'InvalidResponse',
+      200,
+    ],
+  ];
+  for (const [label, answer, kind, code, status] of classes)
+    it(`${label}: a typed ModelError (${kind} → ${code}) after exactly one request`, async () => {
+      const s = await bridgeWith(em, [['groq', 'only', KEY]], { groq: '/v1' });
+      em.answer(KEY, (answer as { status: number }).status, answer);
+      const started = Date.now();
+      const e = await caught(collect(s.bridge.chat('groq', ask('openai/gpt-oss-120b'))));
+      assert.ok(e instanceof ModelError, String(e));
+      assert.equal(e.kind, kind);
+      assert.equal(e.status, status);
+      assert.equal(callerCode(e), code);
+      assert.equal(em.seen.length, 1, 'one request: nothing retried');
+      const text = describeFault(e);
+      if (status === 400) assert.doesNotMatch(text, /Try again in a moment/);
+      assert.doesNotMatch(text, /\/(work|home|root)\/|node_modules|at \w+ \(/, 'no paths or stack');
+      console.log(`      ${label}: ${e.kind} → ${code} in ${Date.now() - started} ms: ${text}`);
+      s.t.cleanup();
+    });
+
+  it('a 200 that streams nothing at all (no content, no usage) is an error, not an empty success', async () => {
+    const s = await bridgeWith(em, [['groq', 'only', KEY]], { groq: '/v1' });
+    em.answer(KEY, 200, { raw: 'data: [DONE]\n\n', contentType: 'text/event-stream' });
+    const e = await caught(collect(s.bridge.chat('groq', ask('openai/gpt-oss-120b'))));
+    // pi-ai 1.x ends it "without finish_reason"; either way the caller gets an error, not "".
+    assert.ok(e instanceof ModelError && ['not-a-stream', 'stream'].includes(e.kind), String(e));
+    assert.equal(em.seen.length, 1);
+    s.t.cleanup();
+  });
+
+  it('ChatGPT usage limit (429 usage_limit_reached, resets_at in 3 h): 1 request to the limited account, it rests until resets_at, the next account serves', async () => {
+    const first = codexToken('acct-first');
+    const s = await bridgeWith(
+      em,
+      [
+        ['openai-codex', 'first', first, true],
+        ['openai-codex', 'second', codexToken('acct-second'), true],
+      ],
+      { 'openai-codex': '/backend-api' },
+    );
+    const resetsAt = Math.floor(Date.now() / 1000) + 3 * 3600;
+    em.answer(first, 429, {
+      body: {
+        error: {
+          type: 'usage_limit_reached',
+          message: 'The usage limit has been reached',
+          plan_type: 'plus',
+          resets_at: resetsAt,
+          resets_in_seconds: 3 * 3600,
+        },
+      },
+    });
+    const evs = await collect(s.bridge.chat('openai-codex', ask('gpt-6.2-sol')));
+    assert.ok(evs.some((e) => e.type === 'text'));
+    const toFirst = em.seen.filter((r) => r.headers['chatgpt-account-id'] === 'acct-first').length;
+    const toSecond = em.seen.filter((r) => r.headers['chatgpt-account-id'] === 'acct-second').length;
+    assert.equal(toFirst, 1, 'one request to the limited account');
+    assert.equal(toSecond, 1);
+    const rest = s.rotation.cooldownOf('openai-codex', 'first') ?? 0;
+    assert.ok(Math.abs(rest - resetsAt * 1000) < 2000, `rests until resets_at (${new Date(rest).toISOString()})`);
+    console.log(
+      `      requests: limited account ${toFirst}, next account ${toSecond}; rest ${((rest - Date.now()) / 3_600_000).toFixed(2)} h against resets_at in 3.00 h`,
+    );
+    s.t.cleanup();
+  });
+
+  it('an absurd reset (resets_at 1e300, retry-after 1e13) counts as unknown: the default rest, no RangeError', async () => {
+    const s = await bridgeWith(
+      em,
+      [
+        ['groq', 'a', 'gsk_absurd_a_0123456789'],
+        ['groq', 'b', 'gsk_absurd_b_0123456789'],
+      ],
+      { groq: '/v1' },
+    );
+    em.answer('gsk_absurd_a_0123456789', 429, {
+      headers: { 'retry-after': '1e13' },
+      body: { error: { type: 'usage_limit_reached', resets_at: 1e300 } },
+    });
+    const before = Date.now();
+    await collect(s.bridge.chat('groq', ask('openai/gpt-oss-120b')));
+    const rest = s.rotation.cooldownOf('groq', 'a') ?? 0;
+    assert.ok(rest >= before + DEFAULT_REST_MS - 50 && rest <= Date.now() + DEFAULT_REST_MS, String(rest));
+    s.t.cleanup();
+  });
+
+  it('reset parsing: bodies first, then headers; the past, NaN and beyond a week are unknown', () => {
+    const now = 1_800_000_000_000;
+    assert.equal(restUntil({}, JSON.stringify({ error: { resets_at: now / 1000 + 60 } }), now), now + 60_000);
+    assert.equal(restUntil({}, JSON.stringify({ error: { resets_in_seconds: 90 } }), now), now + 90_000);
+    assert.equal(
+      restUntil({}, JSON.stringify({ error: { details: [{ '@type': 'RetryInfo', retryDelay: '30s' }] } }), now),
+      now + 30_000,
+    );
+    assert.equal(restUntil({ 'retry-after': '20' }, undefined, now), now + 20_000);
+    assert.equal(restUntil({ 'retry-after-ms': '1500' }, undefined, now), now + 1500);
+    assert.equal(restUntil({ 'x-ratelimit-reset-requests': '1m30s' }, undefined, now), now + 90_000);
+    assert.equal(
+      restUntil({ 'anthropic-ratelimit-tokens-reset': new Date(now + 45_000).toISOString() }, undefined, now),
+      now + 45_000,
+    );
+    for (const h of [{ 'retry-after': '1e13' }, { 'retry-after-ms': '-1e300' }, { 'retry-after': 'soon' }] as Record<
+      string,
+      string
+    >[])
+      assert.equal(restUntil(h, undefined, now), undefined, JSON.stringify(h));
+    assert.equal(restUntil({}, JSON.stringify({ error: { resets_at: now / 1000 - 10 } }), now), undefined);
+    assert.equal(restUntil({}, JSON.stringify({ error: { resets_in_seconds: MAX_REST_MS } }), now), undefined);
+  });
+
+  it('reset parsing, fuzzed (fast-check): any headers and body give undefined or a time within (now, now + 7 days], never a throw', () => {
+    const now = 1_800_000_000_000;
+    const num = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(1e13, 1e20, 1e300, -1e300, Number.MAX_VALUE, NaN, Infinity, -Infinity, 0, -1),
+    );
+    const text = fc.oneof(
+      fc.string(),
+      num.map(String),
+      fc.constantFrom('1m30s', '20ms', '6m0s', 'Wed, 21 Oct 2015 07:28:00 GMT'),
+    );
+    const headers = fc.dictionary(
+      fc.constantFrom(
+        'retry-after',
+        'retry-after-ms',
+        'x-ratelimit-reset-requests',
+        'x-ratelimit-reset-tokens',
+        'anthropic-ratelimit-requests-reset',
+        'anthropic-ratelimit-tokens-reset',
+      ),
+      text,
+    );
+    const body = fc.oneof(
+      fc.string(),
+      fc
+        .record({ error: fc.record({ resets_at: fc.oneof(num, text), resets_in_seconds: num }, { requiredKeys: [] }) })
+        .map((o) => JSON.stringify(o)),
+      fc
+        .record({ error: fc.record({ details: fc.array(fc.record({ retryDelay: text })) }) })
+        .map((o) => JSON.stringify(o)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+    );
+    let known = 0;
+    fc.assert(
+      fc.property(headers, fc.option(body, { nil: undefined }), (h, b) => {
+        const at = restUntil(h, b, now);
+        if (at === undefined) return true;
+        known++;
+        assert.ok(Number.isFinite(at) && at > now && at <= now + MAX_REST_MS + 1, String(at));
+        assert.doesNotThrow(() => new Date(at).toISOString());
+        return true;
+      }),
+      { numRuns: 3000 },
+    );
+    console.log(`      3000 cases, ${known} with a sane reset, none out of range`);
+  });
+
+  it('prompt caching: two turns of one conversation carry the same prompt_cache_key (its sessionId) and stay with the account that served the first', async () => {
+    const s = await bridgeWith(
+      em,
+      [
+        ['openai-codex', 'one', codexToken('acct-one'), true],
+        ['openai-codex', 'two', codexToken('acct-two'), true],
+      ],
+      { 'openai-codex': '/backend-api' },
+    );
+    const turn1 = ask('gpt-6.2-sol', 'Plan a trip to Oslo.');
+    const sessionId = sessionIdOf(turn1.system, turn1.messages);
+    assert.ok(sessionId);
+    await collect(s.bridge.chat('openai-codex', { ...turn1, sessionId }));
+    const turn2: ChatRequest = {
+      ...turn1,
+      messages: [
+        ...turn1.messages,
+        { role: 'assistant', parts: [{ type: 'text', text: 'Checking.' }] },
+        { role: 'user', parts: [{ type: 'text', text: 'And the weather?' }] },
+      ],
+    };
+    assert.equal(sessionIdOf(turn2.system, turn2.messages), sessionId, 'the same conversation, the same id');
+    await collect(s.bridge.chat('openai-codex', { ...turn2, sessionId }));
+    const other = ask('gpt-6.2-sol', 'Something else.');
+    const otherId = sessionIdOf(other.system, other.messages);
+    assert.notEqual(otherId, sessionId);
+    const keys = em.seen.map((r) => r.body.prompt_cache_key as string);
+    assert.deepEqual(keys, [sessionId, sessionId]);
+    assert.equal(em.seen[0].headers['chatgpt-account-id'], em.seen[1].headers['chatgpt-account-id']);
+    console.log(`      prompt_cache_key on both turns: ${keys[0]}`);
+    s.t.cleanup();
+  });
+
+  it('OpenAI Responses: the sessionId reaches the request as prompt_cache_key', async () => {
+    const s = await bridgeWith(em, [['openai', 'proj', 'sk-proj-cache']], { openai: '/v1' });
+    await collect(s.bridge.chat('openai', { ...ask('gpt-5'), sessionId: 'a1b2c3d4-0000-4000-8000-000000000001' }));
+    assert.equal(em.seen[0].body.prompt_cache_key, 'a1b2c3d4-0000-4000-8000-000000000001');
+    s.t.cleanup();
+  });
+});
+
+describe("catalogs from pi-ai 1.x: input budgets, pi's default models", () => {
+  it("every model in pi-ai's whole catalog gets a usable input budget (input + output within the window)", async () => {
+    const { builtinProviders } = await import('@earendil-works/pi-ai/providers/all');
+    let count = 0;
+    let small = 0;
+    for (const p of builtinProviders())
+      for (const m of p.getModels()) {
+        count++;
+        const b = budgetOf(m);
+        assert.ok(
+          b.maxInputTokens >= m.contextWindow / 2,
+          `${p.id}/${m.id}: ${b.maxInputTokens} of ${m.contextWindow}`,
+        );
+        assert.ok(b.maxOutputTokens >= 1 && b.maxInputTokens + b.maxOutputTokens <= m.contextWindow, `${p.id}/${m.id}`);
+        if (m.contextWindow <= m.maxTokens) small++;
+      }
+    assert.ok(count > 1000, `${count} models`);
+    console.log(`      ${count} models, ${small} with a window no larger than their output limit: all usable`);
+    assert.deepEqual(budgetOf({ contextWindow: 8192, maxTokens: 8192 }), {
+      maxInputTokens: 6144,
+      maxOutputTokens: 2048,
+    });
+    assert.deepEqual(budgetOf({ contextWindow: 0, maxTokens: 0 }).maxInputTokens > 0, true);
+  });
+
+  it("DEFAULT_MODEL is pi-coding-agent's defaultModelPerProvider (1.6.0), entry for entry", async () => {
+    const file = resolve(
+      __dirname,
+      '../../../node_modules/@earendil-works/pi-coding-agent/dist/core/model-resolver.js',
+    );
+    const m = (await import(pathToFileURL(file).href)) as { defaultModelPerProvider: Record<string, string> };
+    assert.deepEqual(DEFAULT_MODEL, m.defaultModelPerProvider);
+    assert.ok(readFileSync(file, 'utf8').includes('defaultModelPerProvider'));
+  });
+});
+
+describe('model listings: bounded, validated, and only where a listing exists', () => {
+  async function server(handler: (res: import('node:http').ServerResponse) => void) {
+    let calls = 0;
+    const s = createServer((_req, res) => (calls++, handler(res)));
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return {
+      base: `http://127.0.0.1:${(s.address() as { port: number }).port}`,
+      calls: () => calls,
+      close: () => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r()))),
+    };
+  }
+  const builtIn = [
+    {
+      id: 'openai/gpt-oss-120b',
+      name: 'GPT OSS 120B',
+      api: 'openai-completions',
+      baseUrl: 'https://api.groq.com/openai/v1',
+      contextWindow: 131072,
+      maxTokens: 32768,
+      reasoning: true,
+      images: false,
+    },
+  ];
+
+  it('300,000 ids (11+ MB): not read past 1 MiB, nothing cached', async () => {
+    const body = JSON.stringify({ data: Array.from({ length: 300_000 }, (_, i) => ({ id: `model-${i}-padding-xx` })) });
+    const srv = await server((res) => (res.writeHead(200, { 'content-type': 'application/json' }), res.end(body)));
+    let saved: unknown;
+    const list = new ModelList({ get: () => saved, set: (v) => void (saved = v) });
+    assert.equal(await list.refresh('groq', builtIn, srv.base, 'k'), false);
+    assert.equal(saved, undefined, 'nothing cached');
+    console.log(
+      `      listing of ${(body.length / 1e6).toFixed(1)} MB refused at ${MAX_LIST_BYTES} bytes; cached: nothing`,
+    );
+    await srv.close();
+  });
+
+  it('5,000 ids with hostile ones: at most 200 well-formed ids cached, and the picker adds at most 50', async () => {
+    const ids = [
+      ...Array.from({ length: 5000 }, (_, i) => ({ id: `m-${String(i).padStart(5, '0')}` })),
+      { id: '<script>alert(1)</script>' },
+      { id: 'a'.repeat(10_000) },
+      { id: 42 },
+      { id: '__proto__\n' },
+    ];
+    const srv = await server(
+      (res) => (res.writeHead(200, { 'content-type': 'application/json' }), res.end(JSON.stringify({ data: ids }))),
+    );
+    let saved: unknown;
+    const list = new ModelList({ get: () => saved, set: (v) => void (saved = v) });
+    assert.equal(await list.refresh('groq', builtIn, srv.base, 'k'), true);
+    const cached = (saved as Record<string, { ids: string[] }>).groq.ids;
+    assert.equal(cached.length, MAX_LISTED);
+    assert.ok(cached.every((id) => /^m-\d{5}$/.test(id)));
+    assert.ok(list.models('groq', builtIn).length <= 51);
+    console.log(`      cached ${cached.length} ids, ${JSON.stringify(saved).length} bytes`);
+    await srv.close();
+  });
+
+  it('Cloudflare Workers AI: no listing is requested (its URL has the account placeholder, and no /models there)', async () => {
+    const srv = await server((res) => res.end('{}'));
+    const list = new ModelList({ get: () => undefined, set: () => undefined });
+    const cf = [
+      {
+        ...builtIn[0],
+        baseUrl: 'https://api.cloudflare.com/client/v4/accounts/{CLOUDFLARE_ACCOUNT_ID}/ai/v1',
+      },
+    ];
+    assert.equal(await list.refresh('cloudflare-workers-ai', cf, undefined, 'k'), false);
+    assert.equal(await list.refresh('cloudflare-workers-ai', cf, srv.base, 'k'), false);
+    assert.equal(
+      await list.refresh('some-compatible', cf, undefined, 'k'),
+      false,
+      'an unfilled placeholder is never requested',
+    );
+    assert.equal(srv.calls(), 0);
+    await srv.close();
+  });
+
+  it("Copilot usage of a GitHub Enterprise account is asked of the account's own API host", async () => {
+    const base = { type: 'oauth' as const, access: 'a', refresh: 'ghu_x', expires: 0 };
+    assert.equal(copilotUsageUrl(base), 'https://api.github.com/copilot_internal/user');
+    assert.equal(
+      copilotUsageUrl({ ...base, enterpriseUrl: 'company.ghe.com' }),
+      'https://api.company.ghe.com/copilot_internal/user',
+    );
+    // The request as sent, caught by undici's MockAgent (no network): host, path and token.
+    const agent = new (undici().MockAgent)();
+    agent.disableNetConnect();
+    let sent: { origin: string; path: string; authorization?: string } | undefined;
+    agent
+      .get('https://api.company.ghe.com')
+      .intercept({ path: '/copilot_internal/user', method: 'GET' })
+      .reply((o) => {
+        const h = o.headers as Record<string, string>;
+        sent = {
+          origin: 'https://api.company.ghe.com',
+          path: o.path,
+          authorization: h.Authorization ?? h.authorization,
+        };
+        return {
+          statusCode: 200,
+          data: { copilot_plan: 'enterprise' },
+          responseOptions: { headers: { 'content-type': 'application/json' } },
+        };
+      });
+    const snapshot = await copilotUsage().fetch(
+      { ...base, refresh: 'ghu_enterprise_0123', enterpriseUrl: 'company.ghe.com' },
+      {
+        dispatcher: agent,
+      },
+    );
+    assert.deepEqual(sent, {
+      origin: 'https://api.company.ghe.com',
+      path: '/copilot_internal/user',
+      authorization: 'token ghu_enterprise_0123',
+    });
+    assert.equal(snapshot.plan, 'enterprise');
+    console.log(`      as sent: GET ${sent?.origin}${sent?.path}, Authorization: token ghu_…`);
+    await agent.close();
+  });
+});
