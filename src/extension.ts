@@ -157,6 +157,7 @@ export function activate(context: vscode.ExtensionContext): void {
     quota,
     afterSignIn: (p, a, c) => afterSignIn.run(p, a, c),
     selected: () => view.selected(),
+    takePiOffer: () => piLink.takeOffer(),
     modelsBaseUrl: (p) => overrides[p]?.models,
   });
   const auth = new AuthProviders(vault, {
@@ -183,7 +184,9 @@ export function activate(context: vscode.ExtensionContext): void {
       modelsProblem = undefined;
       if (r.written)
         log.info(
-          `models.json updated (${r.path}): pi gets the base URL and headers of ${r.owned.join(', ') || 'no account'}.`,
+          r.owned.length
+            ? `models.json updated (${r.path}): pi gets the base URL and headers of ${r.owned.join(', ')}.`
+            : `models.json updated (${r.path}): no account has a base URL or headers for pi now.`,
         );
       if (r.conflicts.length)
         log.warn(`models.json sets its own base URL or headers for ${r.conflicts.join(', ')}; left as they are.`);

@@ -42,7 +42,7 @@ export function install(agentDir: string, body: string, version: string): boolea
     throw new Fault(
       'pi-link',
       `${path} exists and was not written by Pi Accounts (or was edited since).`,
-      'Move it away and run "Connect pi…" again.',
+      'Move it away and run "Connect pi" again.',
     );
   if (typeof now === 'object' && now.version === version && now.sha === sha(body)) return false;
   mkdirSync(join(agentDir, 'extensions'), { recursive: true });
