@@ -30,6 +30,7 @@ import { Commands } from './vscode/commands';
 import { showFault } from './vscode/faults-ui';
 import { QUOTA_INTERVAL_MS, readRotationSettings } from './vscode/settings';
 import { StatusBar } from './vscode/status-bar';
+import { UsagePanel } from './vscode/usage-panel';
 import { httpOptions } from './vscode/http-options';
 import { PiLanguageModels, VENDOR } from './vscode/language-models';
 import { createLog } from './vscode/log';
@@ -134,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): void {
     baseUrlOverride: (p) => overrides[p]?.models,
     // pi's provider layer is its own bundle (esbuild.mjs), required on the first model listing or request.
     load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
-    onUsage: (p, a, input, output, cached) => (ledger.add(p, a, input, output, cached), view.sync()),
+    onUsage: (p, a, input, output, cached) => (ledger.add(p, a, input, output, cached), view.sync(), usagePanel.sync()),
   });
   const models = new PiLanguageModels(
     modelBridge,
@@ -142,6 +143,13 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false),
   );
+  const usagePanel = new UsagePanel(() => ({
+    accounts: vault.accounts(),
+    active: (p) => rotation.active(p)?.name,
+    quota: entry,
+    cooldown: (p, a) => rotation.cooldownOf(p, a),
+    tokens: (p, a) => ledger.forToday(p, a),
+  }));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
   const commands = new Commands({
     vault,
@@ -172,7 +180,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Every outlet follows the accounts in use, once per change however many paths the change came
   // by. pi's files are an outlet too, synced apart: not on the first load (see `ready` below); the
   // running pi processes re-read auth.json after each sync.
-  const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models];
+  const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models, usagePanel];
   const follow = coalesced(() => {
     for (const outlet of outlets) outlet.sync();
   });
@@ -203,7 +211,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const piFiles: Outlet = {
     sync: coalesced(() => (void mirror.run().then(() => piLink.reloadPi()), void syncModels())),
   };
-  const showUsage = coalesced(() => (view.sync(), statusBar.sync()));
+  const showUsage = coalesced(() => (view.sync(), statusBar.sync(), usagePanel.sync()));
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshQuota, QUOTA_INTERVAL_MS);
 
@@ -218,6 +226,8 @@ export function activate(context: vscode.ExtensionContext): void {
     models,
     vscode.lm.registerLanguageModelChatProvider(VENDOR, models),
     view.register(),
+    usagePanel,
+    usagePanel.register(),
     piLink,
     ...piLink.register(),
     ...commands.register(),

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { startAnthropicEmulator } from './anthropic-emulator.mjs';
 import { startCopilotEmulator } from './copilot-emulator.mjs';
 import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
 import * as steps from './steps.mjs';
@@ -203,12 +204,6 @@ describe('A new user in a real VS Code host (issue 18)', function () {
       await shot('U6-key-shape-warning');
       await w.page.keyboard.press('Enter'); // a warning does not block
       const toast = await w.notification('Signed in to Anthropic as "work"');
-      // The first sign-in where pi has an agent folder also offers Connect pi; toasts beyond the
-      // first few go to the notification centre, so that offer is answered first.
-      const offer = w.page
-        .locator('.notification-toast', { hasText: 'Connect pi?' })
-        .getByRole('button', { name: 'Not Now' });
-      await offer.click({ timeout: 10_000 }).catch(() => undefined);
       await toast.hover();
       await toast.getByRole('button', { name: 'Check Key' }).click();
       await steps.waitFor(() => /Key check anthropic\/work: refused/.test(w.logs()['Pi Accounts.log'] ?? ''));
@@ -410,7 +405,8 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await none.hover(); // it stays while the picture is taken
     await shot('U14-refresh-usage-api-keys');
     await w.runCommand('Notifications: Clear All Notifications');
-    await w.treeRow('Anthropic').click({ button: 'right' });
+    // The provider's row by its count: the list reuses its row elements when it redraws.
+    await w.treeRow('1 account').click({ button: 'right' });
     await w.page
       .getByRole('menuitem', { name: /Add Account/ })
       .first()
@@ -418,7 +414,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     assert.equal(await w.page.getByRole('menuitem', { name: /Switch to the Next Account/ }).count(), 0);
     await w.page.keyboard.press('Escape');
     await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
-    await w.treeRow('Anthropic').click({ button: 'right' });
+    await w.treeRow('2 accounts').click({ button: 'right' });
     await w.page
       .getByRole('menuitem', { name: /Switch to the Next Account/ })
       .first()
@@ -492,6 +488,58 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     assert.ok(served.length >= images.length, `served ${served.join(', ')}`);
     await shot('U17-details-page-readme-images');
   });
+
+  it('U18. the Usage panel: two providers, bars with reset times, the plan, a resting account, live, by keyboard', async () => {
+    const emu = await startAnthropicEmulator();
+    try {
+      await start({
+        env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: emu.env() },
+        settings: { 'piAccounts.rotation.mode': 'usage-based', 'piAccounts.rotation.threshold': 80 },
+      });
+      emu.setUsage(1, 30, 12);
+      emu.setUsage(2, 10, 5);
+      await steps.browserSignIn(w, emu, 'max-1');
+      await steps.browserSignIn(w, emu, 'max-2');
+      await steps.signIn(w, 'OpenAI', 'work', KEY_OPENAI);
+      emu.setUsage(1, 85, 40); // max-1 crosses the threshold: it rests, max-2 takes over
+      await w.runCommand('Pi Accounts: Refresh Usage');
+      await w.page.waitForFunction(
+        () => /max-2.*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
+      await w.runCommand('Notifications: Clear All Notifications');
+      await w.runCommand('Pi Accounts: Show Usage');
+      const panel = await usageFrame(w.page, (t) => /max-1/.test(t) && /Resting until/.test(t) && /OpenAI/.test(t));
+      const text = await panel.locator('main').textContent();
+      assert.match(text, /max-1.*resting.*5h\s*85%.*resets .*7d\s*40%/s);
+      assert.match(text, /max-2.*in use/s);
+      assert.match(text, /OpenAI.*work.*Providers report no usage for API keys/s);
+      assert.equal(await panel.locator('[role="meter"]').count(), 4, 'two windows for each Claude account');
+      // Each bar is drawn as wide as the figure it reads out.
+      const bars = await panel.evaluate(() =>
+        [...document.querySelectorAll('[role="meter"]')].map((m) => [
+          Number(m.getAttribute('aria-valuenow')),
+          Math.round((m.firstElementChild.getBoundingClientRect().width / m.clientWidth) * 100),
+        ]),
+      );
+      for (const [value, drawn] of bars)
+        assert.ok(Math.abs(value - drawn) <= 2, `bar of ${value} % drawn ${drawn} % wide`);
+      // Live: new figures reach the open panel without reopening it.
+      emu.setUsage(2, 55, 20);
+      await w.runCommand('Pi Accounts: Refresh Usage');
+      await panel.locator('[role="meter"][aria-valuenow="55"]').waitFor({ timeout: 30_000 });
+      // By keyboard: Tab reaches the page's links, Enter runs one.
+      await panel.locator('body').click({ position: { x: 5, y: 5 } });
+      await w.page.keyboard.press('Tab');
+      assert.equal(await panel.evaluate(() => document.activeElement?.textContent), 'Refresh Usage');
+      await shot('U18-usage-panel');
+    } finally {
+      await emu.close();
+    }
+  });
 });
 
 const REPOSITORY = 'https://github.com/pi-accounts/pi-accounts';
@@ -509,4 +557,16 @@ async function readmeImages(page) {
     if (found.length) return found;
   }
   return [];
+}
+
+/** The Usage panel's page (a webview: a frame inside a frame) once its text satisfies `ready`. */
+async function usageFrame(page, ready) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    for (const frame of page.frames()) {
+      const text = await frame.evaluate(() => document.getElementById('main')?.textContent ?? '').catch(() => '');
+      if (text && ready(text)) return frame;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the Usage panel did not show the accounts');
 }

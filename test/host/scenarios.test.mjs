@@ -585,7 +585,6 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       console.log(
         `      time to first token, median of ${RUNS}: through vscode.lm and Pi Accounts ${bridged} ms, emulator directly ${median(direct)} ms → overhead ${bridged - median(direct)} ms`,
       );
-      await w.runCommand('View: Hide Panel');
       await steps.readmeWindow(w);
       await w.treeRow('work').hover();
       await w.page
