@@ -319,7 +319,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
   // the Sign In picker has opened (focus log: palette input → walkthrough step → picker input →
   // walkthrough step), so typing goes to the walkthrough, as issue 29 reports. Pi Accounts no longer
   // gives the walkthrough a reason to (no context key in a step's `when`, no onCommand completion),
-  // but the remaining steal comes from the walkthrough page itself; run it with --grep "U12\." to see.
+  // but the remaining steal comes from the walkthrough page itself; turn it.skip into it to see it.
   it.skip('U12. with the walkthrough open on a fresh profile, Sign In from the palette takes the keyboard', async () => {
     await start();
     await w.runCommand('Welcome: Open Walkthrough...');
