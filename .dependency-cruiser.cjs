@@ -5,10 +5,12 @@
 //   basics     src/core/*.ts helpers every layer uses (faults, events, json, redact, http, …)
 //   sign-in    src/core/oauth (PKCE, loopback, paste, device grant, tokens), src/core/usage
 //              (usage snapshots and the HTTP clients that read them), src/core/credentials.ts
-//   providers  src/core/providers: one descriptor per provider, the directory, the registry
+//   providers  src/core/providers: one descriptor per provider, the directory, the registry;
+//              src/core/words.ts: how accounts and providers are named and ordered for people
 //   accounts   the accounts object and its routing, vault, rotation, resolver, refresh, key checks,
 //              usage service, the outlet contracts
-//   outlets    what carries accounts out of the core: mirror (pi's files), pi-link, llm, terminals
+//   outlets    what carries accounts out of the core: mirror (pi's files), pi-link, llm, terminals,
+//              the usage panel's report
 //   vscode     src/vscode: adapters, the only place `vscode` is imported
 //   root       src/extension.ts composes everything
 // The companion (companion/) runs inside pi: it may use the basics and pi-link's protocol only.
@@ -18,12 +20,12 @@ const layers = [
     path: '^src/core/(events|faults|json|log|redact|retry|http|undici|proxy|network-words|process-alive|secret-store|time-bounds)\\.ts$',
   },
   { name: 'sign-in', path: '^src/core/(oauth/|usage/|credentials\\.ts$)' },
-  { name: 'providers', path: '^src/core/providers/' },
+  { name: 'providers', path: '^src/core/providers/|^src/core/words\\.ts$' },
   {
     name: 'accounts',
     path: '^src/core/(accounts|routing|vault|resolver|keep-fresh|refresh-lock|key-check|env-import|overrides|outlet)\\.ts$|^src/core/(rotation|quota)/',
   },
-  { name: 'outlets', path: '^src/core/(mirror|pi-link|llm)/|^src/core/terminal-env\\.ts$' },
+  { name: 'outlets', path: '^src/core/(mirror|pi-link|llm|usage-panel)/|^src/core/terminal-env\\.ts$' },
   { name: 'vscode', path: '^src/vscode/' },
   { name: 'root', path: '^src/extension\\.ts$' },
 ];

@@ -16,6 +16,7 @@ const SHOTS = [
   ['key-warning.png', 'U6-key-shape-warning.png', 'U6\\.'],
   ['status-bar.png', 'U10-status-bar.png', 'U10\\.'],
   ['walkthrough.png', 'U11-walkthrough.png', 'U11\\.'],
+  ['usage.png', 'U18-usage-panel.png', 'U18\\.'],
 ];
 
 if (!process.argv.includes('--no-run')) {

@@ -35,6 +35,7 @@ import { Commands } from './vscode/commands';
 import { showFault } from './vscode/faults-ui';
 import { QUOTA_INTERVAL_MS, readRotationSettings } from './vscode/settings';
 import { StatusBar } from './vscode/status-bar';
+import { UsagePanel } from './vscode/usage-panel';
 import { httpOptions } from './vscode/http-options';
 import { PiLanguageModels, VENDOR } from './vscode/language-models';
 import { createLog } from './vscode/log';
@@ -152,6 +153,13 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.showThinking', false),
   );
+  const usagePanel = new UsagePanel(() => ({
+    accounts: vault.accounts(),
+    active: (p) => rotation.active(p)?.name,
+    quota: entry,
+    cooldown: (p, a) => rotation.cooldownOf(p, a),
+    tokens: (p, a) => ledger.forToday(p, a),
+  }));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
   const commands = new Commands({
     vault,
@@ -167,6 +175,7 @@ export function activate(context: vscode.ExtensionContext): void {
     quota: usage,
     afterSignIn: (p, a, c) => afterSignIn.run(p, a, c),
     selected: () => view.selected(),
+    takePiOffer: () => piLink.takeOffer(),
     modelsBaseUrl: (p) => testRoutes[p]?.models,
   });
   const auth = new AuthProviders(vault, {
@@ -188,7 +197,7 @@ export function activate(context: vscode.ExtensionContext): void {
       modelsFile.sync();
     }),
   };
-  const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models];
+  const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models, usagePanel];
 
   context.subscriptions.push(
     terminal,
@@ -200,7 +209,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.lm.registerLanguageModelChatProvider(VENDOR, models),
     view.register(),
     views,
-    views.event(() => view.sync()),
+    views.event(() => {
+      view.sync();
+      usagePanel.sync();
+    }),
+    usagePanel,
+    usagePanel.register(),
     piLink,
     ...piLink.register(),
     ...commands.register(),
@@ -210,7 +224,7 @@ export function activate(context: vscode.ExtensionContext): void {
     route(accounts, {
       outlets,
       piFiles,
-      usageShown: [view, statusBar],
+      usageShown: [view, statusBar, usagePanel],
       refreshUsage,
       inUseChanged: (change) => statusBar.noteChange(change),
       allExhausted: (change) =>

@@ -4,6 +4,7 @@
 import { getJson, type HttpOptions } from './http';
 import { isFault, describe } from './faults';
 import { findProvider } from './providers/directory';
+import { withArticle } from './words';
 
 // Prefixes each provider documents or prints on its keys. Only distinctive ones: plain "sk-" is
 // shared by OpenAI, DeepSeek, Moonshot and others, so it says nothing.
@@ -33,10 +34,7 @@ export function keyShapeWarning(provider: string, raw: string): string | undefin
   return `This looks like ${article(match[1])} key (${match[0]}…), not ${article(provider)} key. It can still be saved.`;
 }
 
-const article = (provider: string) => {
-  const label = findProvider(provider)?.label ?? provider;
-  return `${/^[AEIOU]/.test(label) ? 'an' : 'a'} ${label}`;
-};
+const article = withArticle;
 
 export type KeyCheck = { readonly result: 'accepted' | 'refused' | 'unknown'; readonly message: string };
 

@@ -9,6 +9,7 @@ import type { LockedRun, LockedStep, RefreshedElsewhere } from './refresh-lock';
 import type { ActiveAccounts } from './rotation/rotation';
 import { withRetry, type RetryOptions } from './retry';
 import type { AccountInfo, Vault } from './vault';
+import { accountTitle } from './words';
 
 export interface ResolverDeps {
   readonly vault: Vault;
@@ -138,7 +139,11 @@ export class KeyResolver {
     // Re-read under the lock: another window, or pi, may have refreshed while we waited.
     const current = await this.d.vault.freshCredential(provider, account);
     if (!current || current.type !== 'oauth')
-      throw new Fault('not-found', `The account ${id} is gone.`, 'Open the Accounts view to see which accounts exist.');
+      throw new Fault(
+        'not-found',
+        `The account ${accountTitle(provider, account)} is gone.`,
+        'Open the Accounts view to see which accounts exist.',
+      );
     // A token the provider refused is refreshed even if it looks fresh, unless it changed meanwhile.
     if (this.isFresh(current) && current.access !== refused) return { result: current };
     const adopted = elsewhere(current, impl);

@@ -4,6 +4,7 @@ import { requireProvider } from '../core/providers/directory';
 import type { ActiveAccounts } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 import { kindLabel } from './accounts-view';
+import { inViewOrder } from '../core/words';
 
 // The quick picks a command shows when its target was neither passed nor run on a view row.
 // A dismissed pick throws `aborted`.
@@ -36,7 +37,7 @@ export async function pickAccount(
   provider: string | undefined,
   filter: (a: AccountInfo) => boolean,
 ): Promise<AccountTarget> {
-  const accounts = vault.accounts(provider).filter(filter);
+  const accounts = inViewOrder(vault.accounts(provider).filter(filter));
   if (!accounts.length) throw noAccounts(provider);
   const items = accounts.map((a) => {
     const notes = [requireProvider(a.provider).label, inUse(active, a) ? 'in use' : undefined];
@@ -69,9 +70,9 @@ export async function pickProviderWithAccounts(vault: Vault, active: ActiveAccou
 export async function pickSignOutTarget(vault: Vault, active: ActiveAccounts): Promise<Target> {
   type Item = vscode.QuickPickItem & { provider?: string; account?: string };
   const items: Item[] = [];
-  for (const id of vault.providers()) {
+  for (const id of new Set(inViewOrder(vault.accounts()).map((a) => a.provider))) {
     const p = requireProvider(id);
-    const accounts = vault.accounts(id);
+    const accounts = inViewOrder(vault.accounts(id));
     items.push({ label: p.label, kind: vscode.QuickPickItemKind.Separator });
     for (const a of accounts) {
       const description = inUse(active, a) ? 'in use' : undefined;

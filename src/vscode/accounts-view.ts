@@ -6,6 +6,8 @@ import { sharedVariables, type ExportedVar } from '../core/terminal-env';
 import type { Rotation } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
+import { canCheckKey } from '../core/key-check';
+import { inViewOrder } from '../core/words';
 
 // Tree nodes double as command arguments for the view's menus, so they carry provider/account.
 export class ProviderNode {
@@ -61,7 +63,7 @@ export interface ViewDeps {
   readonly problem?: (provider: string, account: string) => string | undefined;
   /** What new terminals get now. */
   readonly exported?: () => readonly ExportedVar[];
-  /** pi's connection through the companion (Connect pi…), for the view's message line. */
+  /** pi's connection through the companion (Connect pi), for the view's message line. */
   readonly piStatus?: () => string | undefined;
   /** How the active account's base URL and headers reach pi (its models.json), if it has any. */
   readonly piOverrides?: (provider: string) => string | undefined;
@@ -122,17 +124,11 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
   async getChildren(node?: Node): Promise<Node[]> {
     await this.d.ready; // the view shows its progress bar meanwhile, not a misleading "Sign in"
     if (!node) {
-      return this.d.vault
-        .providers()
-        .sort((a, b) => requireProvider(a).label.localeCompare(requireProvider(b).label))
-        .map((p) => new ProviderNode(p));
+      return [...new Set(inViewOrder(this.d.vault.accounts()).map((a) => a.provider))].map((p) => new ProviderNode(p));
     }
     if (node instanceof ProviderNode) {
       // A stable order (by name): rows do not jump when another account comes into use.
-      return this.d.vault
-        .accounts(node.provider)
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((a) => new AccountNode(a.provider, a.name));
+      return inViewOrder(this.d.vault.accounts(node.provider)).map((a) => new AccountNode(a.provider, a.name));
     }
     return [];
   }
@@ -145,7 +141,8 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
       const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `provider:${provider.id}`;
       item.description = `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}`;
-      item.contextValue = 'piAccounts.provider';
+      // ".multi": Switch to the Next Account only where there is a next one.
+      item.contextValue = n > 1 ? 'piAccounts.provider.multi' : 'piAccounts.provider';
       item.iconPath = new vscode.ThemeIcon(
         provider.id === 'github-copilot' ? 'github' : provider.signIn.some((k) => k !== 'apiKey') ? 'account' : 'key',
       );
@@ -169,16 +166,18 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
           ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
           : undefined;
     const usage = compactUsage(q?.snapshot);
+    // Usage figures come only from subscription sign-ins, so beside them the kind ("browser") says
+    // nothing the icon does not: left out, the row fits the default sidebar width.
     item.description = [
       state,
       inUse ? 'in use' : undefined,
-      kindLabel(a),
+      usage ? undefined : kindLabel(a),
       usage && `${usage}${isStale(q, now) ? ' (stale)' : ''}`,
       usageFailed ? 'usage unavailable' : undefined,
     ]
       .filter(Boolean)
       .join(' · ');
-    item.contextValue = `piAccounts.account${inUse ? '.inUse' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
+    item.contextValue = `piAccounts.account${inUse ? '.inUse' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}${a.kind === 'api_key' && canCheckKey(a.provider) ? '.checkable' : ''}`;
     item.iconPath = icon(a, {
       exhausted: isExhausted(q?.snapshot),
       cooling: cooling !== undefined,
@@ -200,7 +199,8 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
         a.baseUrl || a.headerNames.length ? this.d.piOverrides?.(a.provider) : undefined,
       );
 
-    item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}` };
+    const kind = usage ? `, ${kindLabel(a)}` : '';
+    item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}${kind}` };
     return item;
   }
 }

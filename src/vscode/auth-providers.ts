@@ -6,6 +6,7 @@ import { PROVIDERS, requireProvider } from '../core/providers/directory';
 import type { ActiveAccounts } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
+import { inViewOrder } from '../core/words';
 
 /** The id other extensions pass to `vscode.authentication.getSession`. */
 export const authProviderId = (provider: string) => `pi-${provider}`;
@@ -29,8 +30,8 @@ class ProviderSessions implements vscode.AuthenticationProvider {
     // The active account first: it is the one a consumer should prefer. Accounts that need a new
     // sign-in have no usable token, so they are not offered.
     const active = this.d.active.active(this.provider)?.name;
-    const accounts = this.vault
-      .accounts(this.provider)
+    // The rest in the view's order, so VS Code's Accounts menu lists them as the view does.
+    const accounts = inViewOrder(this.vault.accounts(this.provider))
       .filter((a) => !a.needsSignIn && a.kind !== 'env') // values-only accounts have no token to hand out
       .sort((a, b) => Number(b.name === active) - Number(a.name === active));
     return Promise.all(accounts.map((a) => this.session(a, scopes ?? [])));

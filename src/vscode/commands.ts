@@ -28,6 +28,7 @@ import { askOverrides, formatHeaders } from './overrides-ui';
 import { askKey, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireOverrides } from '../core/overrides';
 import { modelsPathBeside } from '../core/mirror/models-mirror';
+import { accountTitle, noUsageFigures } from '../core/words';
 import { credentialFromForm } from '../core/providers/forms';
 
 // Argument objects let keybindings, other extensions and tests run the commands without prompts.
@@ -60,6 +61,8 @@ export interface CommandDeps {
   readonly afterSignIn?: (provider: string, account: string, credential: Credential) => Promise<void>;
   /** Where a provider's models endpoint is (tests: a loopback emulator); else the built-in one. */
   readonly modelsBaseUrl?: (provider: string) => string | undefined;
+  /** Whether to offer Connect pi on this sign-in's toast (once ever, where pi is found). */
+  readonly takePiOffer?: () => boolean;
   /** The Accounts view's selected row. */
   readonly selected: () => AccountNode | ProviderNode | undefined;
 }
@@ -109,6 +112,7 @@ export class Commands {
       c('piAccounts.setOverrides', (arg) => this.setOverrides(arg)),
       c('piAccounts.nextAccount', (arg) => this.nextAccount(arg)),
       c('piAccounts.refreshQuota', (arg) => this.refreshQuota(arg)),
+      c('piAccounts.checkKey', (arg) => this.checkKeyOf(arg)),
       c('piAccounts.refresh', async () => {
         await this.d.vault.load('external');
         this.d.refreshView();
@@ -180,6 +184,8 @@ export class Commands {
         : req.kind === 'form'
           ? req.credential
           : await this.login(provider);
+    // Taken before the vault changes: the change would make the offer a toast of its own.
+    const offerPi = this.d.takePiOffer?.() ?? false;
     const added = await this.d.vault.add(provider.id, req.account, credential); // the vault checks the name
     void this.d.afterSignIn?.(provider.id, added.name, credential);
     await this.d.recent.touch(provider.id);
@@ -195,11 +201,31 @@ export class Commands {
     const check = credential.type === 'api_key' && canCheckKey(provider.id) ? ['Check Key'] : [];
     const label = req.kind === 'apiKey' || req.kind === 'form' ? provider.label : provider.signInLabels?.[req.kind];
     const signedIn = `Signed in to ${label ?? provider.label} as "${added.name}"${inUse ? ' (in use)' : ''}.`;
+    const pi = offerPi ? " pi is on this machine: connect it, and pi's own rate limits switch its account." : '';
     void vscode.window
-      .showInformationMessage(signedIn, ...check)
-      .then((choice) => (choice ? this.checkKey(provider, added.name) : undefined))
+      .showInformationMessage(signedIn + pi, ...check, ...(offerPi ? ['Connect pi'] : []))
+      .then((choice) =>
+        choice === 'Check Key'
+          ? this.checkKey(provider, added.name)
+          : choice === 'Connect pi'
+            ? vscode.commands.executeCommand('piAccounts.connectPi')
+            : undefined,
+      )
       .then(undefined, (e: unknown) => showFault(e, this.d.log));
     return added;
+  }
+
+  /** Check Key on a row or from the palette: any time, not only from the "Signed in" toast. */
+  async checkKeyOf(arg?: unknown): Promise<void> {
+    const given = targetOf(arg, accountArgs, 'Check Key');
+    const checkable = (a: AccountInfo) => a.kind === 'api_key' && canCheckKey(a.provider);
+    const target = await this.accountOf(given, 'Check Key: which account?', checkable);
+    const provider = requireProvider(target.provider);
+    if (!this.d.vault.accounts(provider.id).some((a) => a.name === target.account && checkable(a))) {
+      const message = `${accountTitle(provider.id, target.account)} has no API key ${provider.label} can check.`;
+      throw new Fault('not-found', message, 'Check Key works on API keys of providers with a models endpoint.');
+    }
+    await this.checkKey(provider, target.account);
   }
 
   /** Asks the provider's models endpoint whether it takes the stored key; logs only the outcome. */
@@ -211,7 +237,13 @@ export class Commands {
     const check = () => checkKey(provider.id, credential.key, this.d.http(), base);
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, check);
     this.d.log.info(`Key check ${provider.id}/${account}: ${r.result}.`);
-    if (r.result !== 'refused') return void vscode.window.showInformationMessage(r.message);
+    if (r.result === 'accepted') return void vscode.window.showInformationMessage(r.message);
+    if (r.result === 'unknown') {
+      // A warning with Try Again: an answer that says nothing (offline, a 5xx) is worth asking again.
+      const again = await vscode.window.showWarningMessage(r.message, 'Try Again');
+      if (again) await this.checkKey(provider, account);
+      return;
+    }
     const again = await vscode.window.showWarningMessage(r.message, 'Sign In Again');
     if (!again) return;
     const target = { provider: provider.id, account };
@@ -221,7 +253,11 @@ export class Commands {
   /** New tokens for an account whose sign-in expired or was revoked; the account keeps its name. */
   async signInAgain(arg?: unknown): Promise<void> {
     const given = targetOf(arg, accountArgs, 'Sign In Again');
-    const target = await this.accountOf(given, 'Sign in again', (a) => a.kind !== 'env' || a.needsSignIn);
+    const target = await this.accountOf(
+      given,
+      'Sign In Again: which account?',
+      (a) => a.kind !== 'env' || a.needsSignIn,
+    );
     const provider = requireProvider(target.provider);
     // A key the provider refused (the model bridge marks those) is replaced by a new key, keeping
     // the values stored beside it; a browser or device account signs in again.
@@ -239,7 +275,7 @@ export class Commands {
 
   /** By hand: make this account the one terminals, auth.json and sessions use. */
   async useAccount(arg?: unknown): Promise<void> {
-    const target = await this.accountOf(targetOf(arg, accountArgs, 'Use Account'), 'Use which account?');
+    const target = await this.accountOf(targetOf(arg, accountArgs, 'Use Account'), 'Use This Account: which account?');
     const provider = requireProvider(target.provider);
     if (!this.d.vault.accounts(provider.id).some((a) => a.name === target.account)) {
       const message = `${provider.label} has no account named "${target.account}".`;
@@ -255,7 +291,7 @@ export class Commands {
   /** Base URL and extra headers for one account; blank clears them. */
   async setOverrides(arg?: unknown): Promise<void> {
     const args = targetOf(arg, overrideArgs, 'Set Base URL and Headers');
-    const target = await this.accountOf(args, 'Set base URL and headers for');
+    const target = await this.accountOf(args, 'Set Base URL and Headers: which account?');
     const provider = requireProvider(target.provider);
     // With baseUrl in the arguments there are no prompts; either way the same checks apply.
     const given =
@@ -265,7 +301,7 @@ export class Commands {
     const overrides = requireOverrides(baseUrl, headers);
     await this.d.vault.setRequest(provider.id, target.account, overrides);
     const count = Object.keys(overrides?.headers ?? {}).length;
-    const id = `${provider.id}/${target.account}`;
+    const id = `${provider.id}/${target.account}`; // logs keep ids
     this.d.log.info(`Overrides of ${id}: base URL ${overrides?.baseUrl ?? 'none'}, ${count} header(s).`);
     void vscode.window.showInformationMessage(`${provider.label} / ${target.account}: base URL and headers saved.`);
   }
@@ -273,8 +309,13 @@ export class Commands {
   async nextAccount(arg?: unknown): Promise<void> {
     const args = targetOf(arg, accountArgs, 'Next Account');
     const provider = requireProvider(args?.provider ?? (await pickProviderWithAccounts(this.d.vault, this.d.rotation)));
+    if (this.d.vault.accounts(provider.id).length < 2) {
+      const message = `${provider.label} has only one account: there is no next one to switch to.`;
+      throw new Fault('not-found', message, 'Sign in with a second account first.', { signIn: provider.id });
+    }
+    const before = this.d.rotation.active(provider.id)?.name;
     const name = await this.d.rotation.next(provider.id);
-    if (!name) {
+    if (!name || name === before) {
       const next = 'Sign in with another account, or wait until one is no longer resting.';
       throw new Fault('not-found', `${provider.label} has no other usable account.`, next);
     }
@@ -288,16 +329,7 @@ export class Commands {
       .targets(args?.provider)
       .filter((t) => args?.account === undefined || t.account === args.account);
     const accounts = `account${targets.length === 1 ? '' : 's'}`;
-    if (!targets.length) {
-      const label = args && requireProvider(args.provider).label;
-      const what = args?.account ? `${label} / ${args.account}` : args?.provider ? `${label}` : 'None of your accounts';
-      void vscode.window.showInformationMessage(
-        `${what} ${args?.provider ? 'has' : 'have'} no usage figures to read. ` +
-          'Providers report usage only for subscription sign-ins (Claude Pro/Max, ChatGPT Plus/Pro, GitHub Copilot), ' +
-          "not for API keys: an API key's spend is on the provider's dashboard.",
-      );
-      return;
-    }
+    if (!targets.length) return void vscode.window.showInformationMessage(noUsageFigures(args));
     const started = Date.now();
     const refresh = () => this.d.quota.refresh({ force: true, provider: args?.provider, account: args?.account });
     const title = `Reading usage of ${targets.length} ${accounts}…`;

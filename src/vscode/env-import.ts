@@ -5,6 +5,7 @@ import { aborted } from '../core/faults';
 import type { Logger } from '../core/log';
 import { requireProvider } from '../core/providers/directory';
 import type { Vault } from '../core/vault';
+import { accountTitle } from '../core/words';
 
 // Generic GitHub tokens are often set for other tools; offered, but not ticked.
 const NOT_PICKED = new Set(['GH_TOKEN', 'GITHUB_TOKEN']);
@@ -79,7 +80,7 @@ export async function importFromEnvironment(vault: Vault, log: Logger): Promise<
   const added: string[] = [];
   for (const { c } of picked) {
     const account = await vault.add(c.provider, vault.freeName(c.provider, ['env']), c.credential);
-    added.push(`${c.provider}/${account.name}`);
+    added.push(accountTitle(c.provider, account.name));
     log.info(`Imported $${c.variable} as ${c.provider}/${account.name} (${c.keyTail}).`);
   }
   if (added.length)

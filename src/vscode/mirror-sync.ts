@@ -6,6 +6,7 @@ import { findProvider } from '../core/providers/directory';
 import { isFault } from '../core/faults';
 import { ConflictMemory, LoopGuard } from '../core/mirror/sync-policy';
 import { showFault } from './faults-ui';
+import { accountTitle, withArticle } from '../core/words';
 
 const IMPORT_OFFERED = 'piAccounts.importOffered';
 
@@ -85,7 +86,7 @@ export class MirrorSync {
     if (!this.conflicts.shouldAsk(provider, fingerprint)) return;
     void vscode.window
       .showWarningMessage(
-        `pi's auth.json has a ${label(provider)} credential that Pi Accounts did not write (from pi's /login, or edited by hand), so pi uses that one.`,
+        `pi's auth.json has ${withArticle(provider)} credential that Pi Accounts did not write (from pi's /login, or edited by hand), so pi uses that one.`,
         'Import It',
         'Replace It',
         'Leave It',
@@ -175,7 +176,7 @@ export class MirrorSync {
     try {
       const added = await this.mirror.import(picked.map((p) => p.candidate));
       void vscode.window.showInformationMessage(
-        `Imported ${added.length} account${added.length > 1 ? 's' : ''} from pi: ${added.map((a) => `${a.provider}/${a.account}`).join(', ')}.`,
+        `Imported ${added.length} account${added.length > 1 ? 's' : ''} from pi: ${added.map((a) => accountTitle(a.provider, a.account)).join(', ')}.`,
       );
     } catch (e) {
       void showFault(e, this.log);

@@ -1,5 +1,5 @@
 // Thin VS Code side of the pi link: the socket server with the feedback port behind it, the
-// "Connect pi…" / "Disconnect pi" commands, the one-time offer, the manual-mode "Switch"
+// "Connect pi" / "Disconnect pi" commands, the one-time offer, the manual-mode "Switch"
 // notification, and pi's status above the Accounts view.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -64,8 +64,10 @@ export class PiLinkUi implements vscode.Disposable {
       (path) => this.d.log.info(`Listening for pi on ${path}.`),
       (e: unknown) => this.d.log.warn(`pi cannot report to this window: ${describe(e)}`),
     );
-    // The walkthrough's "Connect pi" step shows only where pi has an agent folder.
-    void vscode.commands.executeCommand('setContext', 'piAccounts.piFound', existsSync(this.agentDir()));
+    // No context key for the walkthrough here: a key a walkthrough step's `when` names makes the
+    // open walkthrough select its step again, which takes the keyboard focus from whatever has it,
+    // the Sign In picker included (GettingStartedPage's onDidChangeContext → selectStep →
+    // setTimeout(focus), microsoft/vscode src/vs/workbench/contrib/welcomeGettingStarted/browser/gettingStarted.ts).
     const installed = inspect(this.agentDir(), this.version);
     this.installed = installed.state === 'ours';
     if (installed.state === 'ours' && !installed.current) {
@@ -134,16 +136,26 @@ export class PiLinkUi implements vscode.Disposable {
   private target = () => join(this.agentDir(), 'extensions', COMPANION_FILE);
   private body = () => readFileSync(join(this.d.context.extensionPath, 'dist', 'companion', COMPANION_FILE), 'utf8');
 
-  /** After the first sign-in, once ever, when pi is on this machine and not yet connected. */
-  private async offerOnce(): Promise<void> {
+  /**
+   * Whether the one-time offer is due (pi is on this machine, not yet connected, never offered);
+   * if so it counts as made. A palette sign-in puts it on its own "Signed in" toast as a button,
+   * so the offer does not stack a second toast on the first one.
+   */
+  takeOffer(): boolean {
     const state = this.d.context.globalState;
     if (
       state.get<boolean>(OFFERED) ||
       !existsSync(this.agentDir()) ||
       inspect(this.agentDir(), this.version).state !== 'absent'
     )
-      return;
-    await state.update(OFFERED, true);
+      return false;
+    void state.update(OFFERED, true); // the memento answers the new value at once
+    return true;
+  }
+
+  /** After the first account that came another way (an import), once ever: a toast of its own. */
+  private async offerOnce(): Promise<void> {
+    if (!this.takeOffer()) return;
     const choice = await vscode.window.showInformationMessage(
       "Connect pi? Pi Accounts then sees pi's own rate limits and refusals and switches pi's account without a restart.",
       'Connect pi',

@@ -189,7 +189,9 @@ export async function askKey(
       box.onDidChangeValue(check);
       box.onDidTriggerButton(() => void vscode.env.openExternal(vscode.Uri.parse(provider.keyUrl!)));
       box.onDidAccept(() => {
-        if (box.value.length > 0 && !check(box.value)) resolve(box.value);
+        // Enter on an empty box says why nothing happens, instead of nothing.
+        if (box.value.length === 0) box.validationMessage = 'Paste the key first, or press Escape to cancel.';
+        else if (!check(box.value)) resolve(box.value);
       });
       box.onDidHide(() => reject(aborted()));
       box.show();

@@ -6,6 +6,7 @@ import { requireProvider } from '../core/providers/directory';
 import type { ActiveChange, Rotation } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
+import { inViewOrder } from '../core/words';
 
 export interface StatusDeps {
   readonly vault: Vault;
@@ -43,20 +44,15 @@ export class StatusBar implements Outlet, vscode.Disposable {
     const provider = this.provider();
     const account = provider && this.d.rotation.active(provider);
     if (!provider || !account) return this.item.hide();
-    const names = this.d.vault
-      .accounts(provider)
-      .map((a) => a.name)
-      .sort((a, b) => a.localeCompare(b)); // the view's order
+    const names = inViewOrder(this.d.vault.accounts(provider)).map((a) => a.name); // the view's order
     const place =
       names.length > 1
         ? ` ${names.indexOf(account.name) + 1}/${names.length}${this.rotated.has(provider) ? ' (rotated)' : ''}`
         : '';
     const usage = this.d.quota(provider, account.name)?.snapshot;
     const used = usedPercent(usage);
-    const label =
-      requireProvider(provider).signInLabels?.browser && account.kind === 'oauth'
-        ? requireProvider(provider).signInLabels!.browser!
-        : requireProvider(provider).label;
+    // The provider's name as the view shows it: "2/3" counts all its accounts, keys and sign-ins alike.
+    const label = requireProvider(provider).label;
     this.item.text = `$(key) ${label}: ${account.name}${place}${used !== undefined ? ` · ${100 - used}% left` : ''}`;
     this.item.tooltip = `${label} / ${account.name} is in use${place ? ` (account${place} of this provider)` : ''}${compactUsage(usage) ? ` — used: ${compactUsage(usage)}` : ''}\nClick to open the Accounts view.`;
     this.item.backgroundColor = isExhausted(usage)

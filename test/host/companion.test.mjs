@@ -43,9 +43,12 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
     });
     await w.openAccountsView();
     await steps.signIn(w, 'Anthropic', 'A', KEY_A);
-    // The one offer after the first sign-in, since pi's agent directory exists.
-    const offer = await w.notification('Connect pi?');
+    // The one offer after the first sign-in, since pi's agent directory exists: a button on the
+    // "Signed in" toast, not a second toast.
+    const offer = await w.notification('pi is on this machine: connect it');
+    await offer.hover();
     await offer.getByRole('button', { name: 'Connect pi' }).click();
+    assert.equal(await w.page.locator('.notification-toast', { hasText: 'Connect pi?' }).count(), 0);
     await w.notification('pi is connected');
     assert.ok(existsSync(join(w.piDir, 'extensions', 'pi-accounts-companion.js')));
     await steps.signIn(w, 'Anthropic', 'B', KEY_B);

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { startAnthropicEmulator } from './anthropic-emulator.mjs';
 import { startCopilotEmulator } from './copilot-emulator.mjs';
 import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
 import * as steps from './steps.mjs';
@@ -67,6 +68,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
     await w.page.locator('.part.sidebar', { hasText: 'Restricted Mode: new terminals get no keys' }).waitFor();
     await w.page.locator('.part.sidebar .title-actions a[aria-label^="Manage Workspace Trust"]').waitFor();
+    await steps.readmeWindow(w);
     await w.treeRow('work').hover();
     const hover = w.page.locator('.monaco-hover', { hasText: 'not exported' });
     await hover.waitFor();
@@ -191,6 +193,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     const models = `http://127.0.0.1:${api.address().port}`;
     try {
       await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ anthropic: { models } }) } });
+      await steps.readmeWindow(w);
       await steps.startSignIn(w, 'Anthropic', 'work');
       await w.page.locator('.quick-input-widget input').fill(KEY_OPENAI);
       await w.page.waitForFunction(() =>
@@ -201,12 +204,6 @@ describe('A new user in a real VS Code host (issue 18)', function () {
       await shot('U6-key-shape-warning');
       await w.page.keyboard.press('Enter'); // a warning does not block
       const toast = await w.notification('Signed in to Anthropic as "work"');
-      // The first sign-in where pi has an agent folder also offers Connect pi; toasts beyond the
-      // first few go to the notification centre, so that offer is answered first.
-      const offer = w.page
-        .locator('.notification-toast', { hasText: 'Connect pi?' })
-        .getByRole('button', { name: 'Not Now' });
-      await offer.click({ timeout: 10_000 }).catch(() => undefined);
       await toast.hover();
       await toast.getByRole('button', { name: 'Check Key' }).click();
       await steps.waitFor(() => /Key check anthropic\/work: refused/.test(w.logs()['Pi Accounts.log'] ?? ''));
@@ -298,6 +295,11 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await item.waitFor();
     await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
     await w.page.locator('.statusbar-item', { hasText: 'Anthropic: work 2/2' }).waitFor();
+    // The view and the status bar agree before the picture: "2 accounts" beside "2/2".
+    await w.page.locator('.pane-body .monaco-list-row', { hasText: '2 accounts' }).waitFor();
+    await w.runCommand('Notifications: Clear All Notifications'); // the toasts would cover the item
+    await w.page.locator('.notification-toast').first().waitFor({ state: 'hidden' });
+    await steps.readmeWindow(w);
     await shot('U10-status-bar');
     await w.runCommand('View: Close Primary Side Bar');
     await w.page.locator('.statusbar-item', { hasText: 'Anthropic: work 2/2' }).click();
@@ -306,9 +308,285 @@ describe('A new user in a real VS Code host (issue 18)', function () {
 
   it('U11. getting started: the walkthrough opens from the welcome page', async () => {
     await start();
+    await steps.readmeWindow(w, { width: 1100, height: 640 });
     await w.runCommand('Welcome: Open Walkthrough...');
     await w.answer('Get Started with Pi Accounts', { pick: 'Get Started with Pi Accounts' });
     await w.page.locator('.gettingStartedContainer', { hasText: 'Sign in to a provider' }).waitFor({ timeout: 30_000 });
     await shot('U11-walkthrough');
   });
+
+  // Pending: not fixed. In about one run in three the open walkthrough takes the focus back after
+  // the Sign In picker has opened (focus log: palette input → walkthrough step → picker input →
+  // walkthrough step), so typing goes to the walkthrough, as issue 29 reports. Pi Accounts no longer
+  // gives the walkthrough a reason to (no context key in a step's `when`, no onCommand completion),
+  // but the remaining steal comes from the walkthrough page itself; turn it.skip into it to see it.
+  it.skip('U12. with the walkthrough open on a fresh profile, Sign In from the palette takes the keyboard', async () => {
+    await start();
+    await w.runCommand('Welcome: Open Walkthrough...');
+    await w.answer('Get Started with Pi Accounts', { pick: 'Get Started with Pi Accounts' });
+    await w.page.locator('.gettingStartedContainer', { hasText: 'Sign in to a provider' }).waitFor({ timeout: 30_000 });
+    // The step's media is a webview of its own; the page moves the focus again once it has loaded,
+    // even from the Command Palette (VS Code's own race). A person starts after that.
+    await frameWithText(w.page, 'Sign in once');
+    // The page focuses its first step once it has laid it out (after its animation).
+    await w.page.waitForFunction(() =>
+      document.activeElement?.matches('.gettingStartedContainer .getting-started-step'),
+    );
+    // Every element that takes the focus from here on, for the log of a failure.
+    await w.page.evaluate(() => {
+      window.focusLog = [];
+      document.addEventListener(
+        'focusin',
+        (e) => window.focusLog.push(`${e.target.tagName}.${String(e.target.className).slice(0, 60)}`),
+        true,
+      );
+    });
+    // F1 without runCommand's Escape first: Escape on the walkthrough goes back to the welcome page.
+    await w.page.keyboard.press('F1');
+    const palette = w.page.locator('.quick-input-widget input');
+    await palette.waitFor({ state: 'visible' });
+    await palette.fill('>Pi Accounts: Sign In…');
+    await w.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Pi Accounts: Sign In…' }).first().waitFor();
+    await w.page.keyboard.press('Enter');
+    await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Sign In (1/3)' }).waitFor();
+    // Typed, not filled: fill() would focus the box itself and hide the bug.
+    await w.page.keyboard.type('anthropic');
+    await w.page
+      .waitForFunction(() => document.querySelector('.quick-input-widget input')?.value === 'anthropic', null, {
+        timeout: 5000,
+      })
+      .catch(async (e) => {
+        console.log(`      focus went to: ${(await w.page.evaluate(() => window.focusLog)).join(' → ')}`);
+        throw e;
+      });
+    await shot('U12-walkthrough-sign-in-focus');
+    await w.page.keyboard.press('Enter');
+    await steps.waitForStep(w, 2);
+    await w.page.keyboard.press('Escape');
+  });
+
+  it('U13. Check Key any time, from the row or the palette; offline it says so in a warning with Try Again', async () => {
+    // Anthropic's models endpoint on loopback, first down (a port nothing listens on), then up.
+    const port = await closedPort();
+    const api = createHttpServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: [{ type: 'model', id: 'claude-sonnet-4-5' }], has_more: false }));
+    });
+    const models = `http://127.0.0.1:${port}`;
+    try {
+      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({ anthropic: { models } }) } });
+      await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
+      await w.contextMenu(w.treeRow('work'), /Check Key/);
+      const down = await w.notification('The key could not be checked');
+      assert.match(await down.textContent(), /Could not reach 127\.0\.0\.1/);
+      await down.hover();
+      await down.getByRole('button', { name: 'Try Again' }).waitFor();
+      await shot('U13-check-key-offline');
+      await new Promise((r) => api.listen(port, '127.0.0.1', r));
+      await down.getByRole('button', { name: 'Try Again' }).click();
+      await w.notification('Anthropic accepted the key.');
+      // And from the palette, with the account to check picked.
+      await w.runCommand('Pi Accounts: Check Key…');
+      await w.answer('work', { pick: 'work' });
+      await steps.waitFor(
+        () => (w.logs()['Pi Accounts.log'] ?? '').match(/Key check anthropic\/work: accepted/g)?.length === 2,
+      );
+    } finally {
+      api.close();
+    }
+  });
+
+  it('U14. no dead ends: Refresh Usage with only API keys, no Next Account for one account, an empty key, "an Anthropic"', async () => {
+    const FOREIGN = 'sk-ant-api03-fromPiLogin-0123456789abcdef';
+    await start({ files: { 'pi-agent/auth.json': JSON.stringify({ anthropic: { type: 'api_key', key: FOREIGN } }) } });
+    await w.notification("pi's auth.json has credentials for Anthropic");
+    await w.runCommand('Notifications: Clear All Notifications');
+    await steps.startSignIn(w, 'Anthropic', 'work');
+    await w.page.keyboard.press('Enter'); // nothing typed
+    await w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'Paste the key first' }).waitFor();
+    await shot('U14-empty-key-says-why');
+    await w.answer(KEY_WORK);
+    await w.notification("pi's auth.json has an Anthropic credential that Pi Accounts did not write");
+    await w.runCommand('Pi Accounts: Refresh Usage');
+    const none = await w.notification('No usage figures to read: API keys have none.');
+    assert.doesNotMatch(await none.textContent(), /None of your accounts have no/);
+    await none.hover(); // it stays while the picture is taken
+    await shot('U14-refresh-usage-api-keys');
+    await w.runCommand('Notifications: Clear All Notifications');
+    // The provider's row by its count: the list reuses its row elements when it redraws.
+    await w.treeRow('1 account').click({ button: 'right' });
+    await w.page
+      .getByRole('menuitem', { name: /Add Account/ })
+      .first()
+      .waitFor();
+    assert.equal(await w.page.getByRole('menuitem', { name: /Switch to the Next Account/ }).count(), 0);
+    await w.page.keyboard.press('Escape');
+    await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
+    await w.treeRow('2 accounts').click({ button: 'right' });
+    await w.page
+      .getByRole('menuitem', { name: /Switch to the Next Account/ })
+      .first()
+      .waitFor();
+    await w.page.keyboard.press('Escape');
+  });
+
+  it('U15. one name, one count, one order: "Anthropic: zeta 2/2" like the view; pickers in the view\'s order; "OpenAI / env" in toasts', async () => {
+    await start({ env: { OPENAI_API_KEY: KEY_OPENAI } });
+    await steps.signIn(w, 'Anthropic', 'zeta', KEY_WORK);
+    await steps.signIn(w, 'Anthropic', 'alpha', KEY_PERSONAL);
+    await w.page.locator('.pane-body .monaco-list-row', { hasText: '2 accounts' }).waitFor();
+    await w.page.locator('.statusbar-item', { hasText: 'Anthropic: zeta 2/2' }).waitFor();
+    const viewOrder = await w.page.locator('.pane-body .monaco-list-row .label-name').allTextContents();
+    assert.deepEqual(viewOrder, ['Anthropic', 'alpha', 'zeta']);
+    await w.runCommand('Pi Accounts: Sign Out…');
+    await w.page.locator('.quick-input-list .monaco-list-row', { hasText: 'zeta' }).waitFor();
+    const pickerOrder = await w.page.locator('.quick-input-list .monaco-list-row .label-name').allTextContents();
+    assert.deepEqual(
+      pickerOrder.filter((n) => n === 'alpha' || n === 'zeta'),
+      ['alpha', 'zeta'],
+    );
+    await shot('U15-sign-out-picker-order');
+    await w.page.keyboard.press('Escape');
+    await w.runCommand('Pi Accounts: Import Keys from the Environment…');
+    await w.page.locator('.quick-input-list .monaco-list-row', { hasText: 'OpenAI' }).waitFor({ timeout: 20_000 });
+    await w.page.keyboard.press('Enter');
+    const imported = await w.notification('Imported 1 key from the environment');
+    assert.match(await imported.textContent(), /OpenAI \/ env/);
+    assert.doesNotMatch(await imported.textContent(), /openai\//);
+    await shot('U15-names-in-toasts');
+  });
+
+  it('U16. first run: Connect pi is a button on the first "Signed in" toast (no second toast), without an ellipsis; picker titles are titles', async () => {
+    await start({ files: { 'pi-agent/settings.json': '{}' } });
+    await steps.startSignIn(w, 'Anthropic', 'work');
+    await w.answer(KEY_WORK);
+    const toast = await w.notification('Signed in to Anthropic as "work"');
+    await toast.hover();
+    await toast.getByRole('button', { name: 'Connect pi' }).waitFor();
+    assert.equal(await w.page.locator('.notification-toast', { hasText: 'Connect pi?' }).count(), 0);
+    await shot('U16-connect-pi-on-signed-in-toast');
+    assert.equal(await paletteHas('Pi Accounts: Connect pi…'), false, 'no ellipsis: it asks nothing');
+    assert.equal(await paletteHas('Pi Accounts: Connect pi'), true);
+    await w.runCommand('Pi Accounts: Set Base URL and Headers…');
+    await w.page.locator('.quick-input-list .monaco-list-row', { hasText: 'work' }).waitFor();
+    assert.equal(await w.quickInputTitle(), 'Pi Accounts: Set Base URL and Headers: which account?');
+    await w.page.keyboard.press('Escape');
+  });
+
+  it("U17. the extension's details page shows the README's pictures, from the repository the manifest names", async () => {
+    // vsce rewrote each relative picture to the manifest repository's raw URL (https: the details
+    // page allows no other scheme). This host has no internet, so that host is answered here with
+    // the same files, as GitHub would; a picture left relative would not load at all.
+    const served = [];
+    await start();
+    await w.page.context().route(`${REPOSITORY}/raw/HEAD/media/readme/*`, (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').at(-1);
+      served.push(name);
+      return route.fulfill({ path: join(process.cwd(), 'media', 'readme', name), contentType: 'image/png' });
+    });
+    await w.runCommand('Extensions: Show Installed Extensions');
+    await w.page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'Pi Accounts' }).first().click();
+    await w.page.locator('.extension-editor .name', { hasText: 'Pi Accounts' }).waitFor();
+    let images = [];
+    await steps.waitFor(() => {
+      void readmeImages(w.page).then((found) => (images = found));
+      return images.length > 0 && images.every((i) => i.width > 0);
+    }, 30_000);
+    for (const i of images) assert.match(i.src, new RegExp(`^${REPOSITORY}/raw/HEAD/media/readme/[a-z-]+\\.png$`));
+    assert.ok(served.length >= images.length, `served ${served.join(', ')}`);
+    await shot('U17-details-page-readme-images');
+  });
+
+  it('U18. the Usage panel: two providers, bars with reset times, the plan, a resting account, live, by keyboard', async () => {
+    const emu = await startAnthropicEmulator();
+    try {
+      await start({
+        env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: emu.env() },
+        settings: { 'piAccounts.rotation.mode': 'usage-based', 'piAccounts.rotation.threshold': 80 },
+      });
+      emu.setUsage(1, 30, 12);
+      emu.setUsage(2, 10, 5);
+      await steps.browserSignIn(w, emu, 'max-1');
+      await steps.browserSignIn(w, emu, 'max-2');
+      await steps.signIn(w, 'OpenAI', 'work', KEY_OPENAI);
+      emu.setUsage(1, 85, 40); // max-1 crosses the threshold: it rests, max-2 takes over
+      await w.runCommand('Pi Accounts: Refresh Usage');
+      await w.page.waitForFunction(
+        () => /max-2.*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
+      await w.runCommand('Notifications: Clear All Notifications');
+      await w.runCommand('Pi Accounts: Show Usage');
+      const panel = await usageFrame(w.page, (t) => /max-1/.test(t) && /Resting until/.test(t) && /OpenAI/.test(t));
+      const text = await panel.locator('main').textContent();
+      assert.match(text, /max-1.*resting.*5h\s*85%.*resets .*7d\s*40%/s);
+      assert.match(text, /max-2.*in use/s);
+      assert.match(text, /OpenAI.*work.*Providers report no usage for API keys/s);
+      assert.equal(await panel.locator('[role="meter"]').count(), 4, 'two windows for each Claude account');
+      // Each bar is drawn as wide as the figure it reads out.
+      const bars = await panel.evaluate(() =>
+        [...document.querySelectorAll('[role="meter"]')].map((m) => [
+          Number(m.getAttribute('aria-valuenow')),
+          Math.round((m.firstElementChild.getBoundingClientRect().width / m.clientWidth) * 100),
+        ]),
+      );
+      for (const [value, drawn] of bars)
+        assert.ok(Math.abs(value - drawn) <= 2, `bar of ${value} % drawn ${drawn} % wide`);
+      // Live: new figures reach the open panel without reopening it.
+      emu.setUsage(2, 55, 20);
+      await w.runCommand('Pi Accounts: Refresh Usage');
+      await panel.locator('[role="meter"][aria-valuenow="55"]').waitFor({ timeout: 30_000 });
+      // By keyboard: Tab reaches the page's links, Enter runs one.
+      await panel.locator('body').click({ position: { x: 5, y: 5 } });
+      await w.page.keyboard.press('Tab');
+      assert.equal(await panel.evaluate(() => document.activeElement?.textContent), 'Refresh Usage');
+      await shot('U18-usage-panel');
+    } finally {
+      await emu.close();
+    }
+  });
 });
+
+const REPOSITORY = 'https://github.com/pi-accounts/pi-accounts';
+
+/** The README's pictures in the extension editor's webview (a frame inside a frame): src and loaded width. */
+async function readmeImages(page) {
+  for (const frame of page.frames()) {
+    const found = await frame
+      .evaluate(() =>
+        [...document.images]
+          .filter((i) => i.src.includes('/media/readme/'))
+          .map((i) => ({ src: i.src, width: i.complete ? i.naturalWidth : 0 })),
+      )
+      .catch(() => []);
+    if (found.length) return found;
+  }
+  return [];
+}
+
+/** The Usage panel's page (a webview: a frame inside a frame) once its text satisfies `ready`. */
+async function usageFrame(page, ready) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    for (const frame of page.frames()) {
+      const text = await frame.evaluate(() => document.getElementById('main')?.textContent ?? '').catch(() => '');
+      if (text && ready(text)) return frame;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the Usage panel did not show the accounts');
+}
+
+/** A frame (a webview's) that shows `text`, once it does. */
+async function frameWithText(page, text) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    for (const frame of page.frames()) {
+      const shown = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+      if (shown.includes(text)) return frame;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no frame shows "${text}"`);
+}

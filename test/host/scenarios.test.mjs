@@ -308,7 +308,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       await w.page.waitForFunction(() => /5h 30%/.test(document.querySelector('.pane-body')?.textContent ?? ''), null, {
         timeout: 30_000,
       });
-      assert.match(await row1.textContent(), /in use · browser · 5h 30% · 7d 12%/);
+      assert.match(await row1.textContent(), /in use · 5h 30% · 7d 12%/); // the globe icon says browser
       assert.equal(emu.tokenOf(1) !== undefined && emu.tokenOf(2) !== undefined, true);
       assert.equal((await authJson((d) => d.anthropic?.access === emu.tokenOf(1))).anthropic.type, 'oauth');
 
@@ -320,7 +320,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
         null,
         { timeout: 30_000 },
       );
-      assert.match(await w.treeRow('max-1').textContent(), /resting until .* · browser · 5h 85% · 7d 40%/);
+      assert.match(await w.treeRow('max-1').textContent(), /resting until .* · 5h 85% · 7d 40%/);
       await authJson((d) => d.anthropic?.access === emu.tokenOf(2));
       assert.equal(
         await AuthStorage.create(w.authPath).getApiKey('anthropic'),
@@ -340,12 +340,11 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       assert.match(await status.textContent(), /max-2 2\/2 \(rotated\) · 90% left/);
 
       mkdirSync(ARTIFACTS, { recursive: true });
-      // Widen the sidebar so the rows' usage figures are readable in the screenshot.
-      const sash = await w.page.locator('.part.sidebar').boundingBox();
-      await w.page.mouse.move(sash.x + sash.width + 1, sash.y + 200);
-      await w.page.mouse.down();
-      await w.page.mouse.move(sash.x + sash.width + 300, sash.y + 200, { steps: 5 });
-      await w.page.mouse.up();
+      // The README's first picture: no terminal, a window small enough to read at page width, the
+      // rows at the default sidebar width (they fit it), the tooltip with its bars.
+      await w.runCommand('View: Hide Panel');
+      await steps.readmeWindow(w);
+      assert.match(await w.treeRow('max-1').textContent(), /5h 85% · 7d 40%/);
       await w.treeRow('max-1').hover();
       await w.page
         .locator('.monaco-hover, .workbench-hover')
@@ -589,6 +588,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       console.log(
         `      time to first token, median of ${RUNS}: through vscode.lm and Pi Accounts ${bridged} ms, emulator directly ${median(direct)} ms → overhead ${bridged - median(direct)} ms`,
       );
+      await steps.readmeWindow(w);
       await w.treeRow('work').hover();
       await w.page
         .locator('.monaco-hover, .workbench-hover', { hasText: 'Today as a VS Code model' })

@@ -88,6 +88,18 @@ export async function browserSignIn(w, emu, account) {
   return how;
 }
 
+/**
+ * A window small enough for a README picture to be readable at page width (about 900 px): the
+ * workbench lays itself out again for it, so the sidebar and the status bar are both in it.
+ */
+export async function readmeWindow(w, size = { width: 960, height: 540 }) {
+  await w.page.setViewportSize(size);
+  await w.page.waitForFunction(
+    (width) => (document.querySelector('.part.statusbar')?.getBoundingClientRect().width ?? 0) <= width,
+    size.width,
+  );
+}
+
 /** auth.json once it satisfies `ready` (the mirror writes just after the vault changes). */
 export async function authJson(w, ready = () => true) {
   let data;

@@ -82,14 +82,14 @@ const foreignFault = (path: string) =>
   new Fault(
     'pi-link',
     `${path} exists and was not written by Pi Accounts (or was edited since).`,
-    'Move it away and run "Connect pi…" again.',
+    'Move it away and run "Connect pi" again.',
   );
 
 const raceFault = (path: string) =>
   new Fault(
     'pi-link',
     `${path} changed while Pi Accounts was installing the companion (another program wrote it); it was left as it is.`,
-    'Check what wrote that file, move it away if it is not yours, and run "Connect pi…" again.',
+    'Check what wrote that file, move it away if it is not yours, and run "Connect pi" again.',
   );
 
 /**
@@ -230,7 +230,7 @@ function guarded<T>(dir: string, fn: () => T): T {
 /** Node's error codes (https://nodejs.org/api/errors.html#common-system-errors) in words. */
 export function installFault(dir: string, e: NodeJS.ErrnoException): Fault {
   const code = e.code ?? 'unknown';
-  const again = 'then run "Connect pi…" again';
+  const again = 'then run "Connect pi" again';
   switch (code) {
     case 'EEXIST':
     case 'ENOTDIR':

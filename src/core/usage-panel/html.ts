@@ -1,0 +1,145 @@
+// The Usage panel's page: plain HTML and CSS in VS Code's theme colours (--vscode-* variables,
+// https://code.visualstudio.com/api/extension-guides/webview#theming-webview-content), no
+// external resources, a nonce for its one small script. Bars are role="meter" with their values
+// for screen readers; actions are command links, so Tab and Enter reach every one.
+import type { AccountUsage, ProviderUsage } from './report';
+
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+export interface PageOptions {
+  readonly nonce: string;
+  readonly cspSource: string;
+  /** Formats an epoch-ms time for people (the host's locale). */
+  readonly time: (t: number) => string;
+}
+
+// Widths as classes: the page's policy allows no style attributes, only its own style sheet.
+const WIDTHS = Array.from({ length: 101 }, (_, i) => `.w${i} { width: ${i}%; }`).join(' ');
+
+const command = (id: string, arg: unknown) => `command:${id}?${encodeURIComponent(JSON.stringify(arg))}`;
+
+function bar(provider: string, account: string, w: AccountUsage['windows'][number], time: PageOptions['time']) {
+  const level = w.usedPercent >= 100 ? 'full' : w.usedPercent >= 80 ? 'high' : 'ok';
+  const reset = w.resetsAt ? `resets ${esc(time(w.resetsAt))}` : 'no reset time reported';
+  const label = `${account} (${provider}): ${w.label} window ${w.usedPercent}% used, ${reset}`;
+  return `<div class="window">
+  <span class="wlabel">${esc(w.label)}</span>
+  <div class="track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${w.usedPercent}" aria-label="${esc(label)}"><div class="fill ${level} w${w.usedPercent}"></div></div>
+  <span class="pct">${w.usedPercent}%</span>
+  <span class="reset">${reset}</span>
+</div>`;
+}
+
+function tokens(t: AccountUsage['tokensToday']): string {
+  if (!t) return '<p class="muted">No requests through the VS Code models today.</p>';
+  const total = Math.max(1, t.input + t.output);
+  const part = (n: number) => Math.round((n / total) * 100);
+  return `<div class="tokens" aria-label="Today through the VS Code models: ${t.input} tokens in, ${t.output} out, ${t.requests} requests">
+  <div class="stack" aria-hidden="true"><div class="in w${part(t.input)}"></div><div class="out w${part(t.output)}"></div></div>
+  <span>Today: <b>${t.input.toLocaleString('en-US')}</b> in${t.cached ? ` (${t.cached.toLocaleString('en-US')} cached)` : ''}, <b>${t.output.toLocaleString('en-US')}</b> out, ${t.requests} request${t.requests === 1 ? '' : 's'}</span>
+</div>`;
+}
+
+function account(p: ProviderUsage, a: AccountUsage, o: PageOptions): string {
+  const target = { provider: p.id, account: a.name };
+  const badges = [
+    a.inUse ? '<span class="badge inuse">in use</span>' : '',
+    a.health !== 'ok' ? `<span class="badge ${a.health.replace(/ /g, '-')}">${esc(a.health)}</span>` : '',
+    a.plan ? `<span class="badge plan">${esc(a.plan)}</span>` : '',
+  ].join('');
+  const kind = a.kind === 'api_key' ? 'API key' : a.kind === 'env' ? 'settings' : 'subscription sign-in';
+  const windows = a.windows.length
+    ? a.windows.map((w) => bar(p.label, a.name, w, o.time)).join('\n')
+    : `<p class="muted">${a.kind === 'oauth' ? 'No usage figures yet.' : 'Providers report no usage for API keys.'}</p>`;
+  const lines = [
+    a.restingUntil
+      ? `<p class="rest">Resting until ${esc(o.time(a.restingUntil))}: another account is used meanwhile.</p>`
+      : '',
+    a.problem ? `<p class="problem">Usage could not be read: ${esc(a.problem)}</p>` : '',
+    a.fetchedAt ? `<p class="muted">Figures from ${esc(o.time(a.fetchedAt))}.</p>` : '',
+  ].join('');
+  const actions = [
+    a.kind === 'oauth' ? `<a href="${command('piAccounts.refreshQuota', target)}">Refresh Usage</a>` : '',
+    a.inUse ? '' : `<a href="${command('piAccounts.useAccount', target)}">Use This Account</a>`,
+    a.health === 'needs sign-in' ? `<a href="${command('piAccounts.signInAgain', target)}">Sign In Again</a>` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return `<section class="account" id="${esc(`${p.id}/${a.name}`)}" aria-label="${esc(`${a.name}, ${p.label}`)}">
+  <h3>${esc(a.name)} <span class="muted">${kind}</span> ${badges}</h3>
+  ${windows}
+  ${lines}
+  ${tokens(a.tokensToday)}
+  ${actions ? `<p class="actions">${actions}</p>` : ''}
+</section>`;
+}
+
+/** The part of the page that changes: replaced in place on every update. */
+export function usageBody(report: readonly ProviderUsage[], o: PageOptions): string {
+  if (!report.length) return `<p>No accounts yet. <a href="command:piAccounts.signIn">Sign In</a></p>`;
+  return report
+    .map(
+      (p) => `<section class="provider" aria-label="${esc(p.label)}">
+<h2>${esc(p.label)} <span class="muted">${p.accounts.length} account${p.accounts.length === 1 ? '' : 's'}</span></h2>
+<div class="grid">${p.accounts.map((a) => account(p, a, o)).join('\n')}</div>
+</section>`,
+    )
+    .join('\n');
+}
+
+export function usagePage(report: readonly ProviderUsage[], o: PageOptions): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${o.nonce}'; script-src 'nonce-${o.nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Usage</title>
+<style nonce="${o.nonce}">
+body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); background: var(--vscode-editor-background); padding: 8px 24px 24px; }
+h1 { font-size: 1.5em; font-weight: 600; margin: 12px 0 4px; }
+h2 { font-size: 1.2em; font-weight: 600; margin: 24px 0 8px; border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent)); padding-bottom: 4px; }
+h3 { font-size: 1.05em; font-weight: 600; margin: 0 0 8px; }
+.muted { color: var(--vscode-descriptionForeground); font-weight: normal; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 12px; }
+.account { border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent)); background: var(--vscode-sideBar-background, transparent); border-radius: 4px; padding: 12px 14px; }
+.window { display: grid; grid-template-columns: 3.5em 1fr 3em; grid-template-areas: "label track pct" ". reset reset"; align-items: center; gap: 2px 8px; margin: 6px 0; }
+.wlabel { grid-area: label; font-weight: 600; }
+.track { grid-area: track; height: 10px; background: rgba(128,128,128,.18); border: 1px solid var(--vscode-contrastBorder, rgba(128,128,128,.35)); border-radius: 5px; overflow: hidden; }
+.fill { height: 100%; background: var(--vscode-charts-green, var(--vscode-progressBar-background)); }
+.fill.high { background: var(--vscode-charts-yellow, var(--vscode-editorWarning-foreground)); }
+.fill.full { background: var(--vscode-charts-red, var(--vscode-editorError-foreground)); }
+.pct { grid-area: pct; text-align: right; font-variant-numeric: tabular-nums; }
+.reset { grid-area: reset; color: var(--vscode-descriptionForeground); font-size: .92em; }
+.badge { font-size: .8em; font-weight: normal; padding: 1px 6px; border-radius: 8px; margin-left: 4px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
+.badge.resting, .badge.stale, .badge.usage-unavailable { background: var(--vscode-editorWarning-foreground); color: var(--vscode-editor-background); }
+.badge.exhausted, .badge.needs-sign-in { background: var(--vscode-editorError-foreground); color: var(--vscode-editor-background); }
+.badge.plan { background: transparent; color: var(--vscode-foreground); border: 1px solid var(--vscode-descriptionForeground); }
+.rest { color: var(--vscode-editorWarning-foreground); }
+.problem { color: var(--vscode-errorForeground); }
+.tokens { display: flex; align-items: center; gap: 8px; margin-top: 8px; }
+.stack { display: flex; width: 120px; height: 8px; border-radius: 4px; overflow: hidden; background: var(--vscode-editorWidget-background, rgba(128,128,128,.2)); }
+.stack .in { background: var(--vscode-charts-blue); } .stack .out { background: var(--vscode-charts-purple); }
+a { color: var(--vscode-textLink-foreground); margin-right: 12px; }
+a:focus, section:focus { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
+p { margin: 4px 0; }
+${WIDTHS}
+</style></head>
+<body>
+<h1>Usage</h1>
+<p class="muted">Every account's usage windows, rest periods and today's tokens. Updated as figures arrive. <a href="command:piAccounts.refreshQuota">Refresh Usage</a></p>
+<main id="main" aria-live="polite">${usageBody(report, o)}</main>
+<script nonce="${o.nonce}">
+// Updates replace the accounts in place; the element that had the keyboard focus keeps it.
+window.addEventListener('message', (e) => {
+  const main = document.getElementById('main');
+  const active = document.activeElement;
+  const section = active && active.closest('section.account');
+  const href = active && active.getAttribute('href');
+  main.innerHTML = e.data.body;
+  const again = section && document.getElementById(section.id);
+  const link = again && href ? [...again.querySelectorAll('a')].find((a) => a.getAttribute('href') === href) : undefined;
+  (link || again)?.focus();
+});
+</script>
+</body></html>`;
+}

@@ -1,0 +1,80 @@
+// What the Usage panel shows, computed without vscode: per provider and account, the usage
+// windows with their reset times, the plan, rest periods, health, and today's tokens through the
+// language models. Pure, so it is tested as it is (test/unit/usage-panel.test.ts).
+import { isExhausted, isStale } from '../quota/format';
+import type { QuotaEntry } from '../quota/scheduler';
+import { findProvider } from '../providers/directory';
+import type { AccountInfo } from '../vault';
+import { inViewOrder } from '../words';
+
+export interface TokensToday {
+  readonly input: number;
+  readonly output: number;
+  readonly requests: number;
+  readonly cached?: number;
+}
+
+export interface AccountUsage {
+  readonly name: string;
+  readonly kind: AccountInfo['kind'];
+  readonly inUse: boolean;
+  readonly plan?: string;
+  readonly windows: readonly { readonly label: string; readonly usedPercent: number; readonly resetsAt?: number }[];
+  /** Epoch ms until which rotation leaves the account alone (a 429, or a full window). */
+  readonly restingUntil?: number;
+  /** One word for its state, worst first: needs sign-in, exhausted, resting, usage unavailable, stale, ok. */
+  readonly health: 'needs sign-in' | 'exhausted' | 'resting' | 'usage unavailable' | 'stale' | 'ok';
+  readonly problem?: string;
+  readonly fetchedAt?: number;
+  readonly tokensToday?: TokensToday;
+}
+
+export interface ProviderUsage {
+  readonly id: string;
+  readonly label: string;
+  readonly accounts: readonly AccountUsage[];
+}
+
+export interface UsageSources {
+  readonly accounts: readonly AccountInfo[];
+  readonly active: (provider: string) => string | undefined;
+  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
+  readonly cooldown: (provider: string, account: string) => number | undefined;
+  readonly tokens: (provider: string, account: string) => TokensToday | undefined;
+  readonly now: number;
+}
+
+/** Every account, grouped by provider, in the view's order. */
+export function usageReport(s: UsageSources): ProviderUsage[] {
+  const byProvider = new Map<string, AccountUsage[]>();
+  for (const a of inViewOrder(s.accounts)) {
+    const q = s.quota(a.provider, a.name);
+    const resting = s.cooldown(a.provider, a.name);
+    const health: AccountUsage['health'] = a.needsSignIn
+      ? 'needs sign-in'
+      : isExhausted(q?.snapshot)
+        ? 'exhausted'
+        : resting !== undefined && resting > s.now
+          ? 'resting'
+          : q?.problem
+            ? 'usage unavailable'
+            : isStale(q, s.now)
+              ? 'stale'
+              : 'ok';
+    const list = byProvider.get(a.provider) ?? [];
+    list.push({
+      name: a.name,
+      kind: a.kind,
+      inUse: s.active(a.provider) === a.name,
+      plan: q?.snapshot?.plan,
+      windows: q?.snapshot?.windows ?? [],
+      restingUntil: resting !== undefined && resting > s.now ? resting : undefined,
+      health,
+      problem: q?.problem?.message,
+      fetchedAt: q?.snapshot?.fetchedAt,
+      tokensToday: s.tokens(a.provider, a.name),
+    });
+    byProvider.set(a.provider, list);
+  }
+  return [...byProvider].map(([id, accounts]) => ({ id, label: findProvider(id)?.label ?? id, accounts }));
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { usageBody, usagePage } from '../../src/core/usage-panel/html';
+import { usageReport } from '../../src/core/usage-panel/report';
+import type { AccountInfo } from '../../src/core/vault';
+
+const NOW = Date.UTC(2026, 11, 6, 8, 0);
+const account = (provider: string, name: string, kind: AccountInfo['kind'] = 'oauth'): AccountInfo => ({
+  provider,
+  name,
+  kind,
+  isDefault: false,
+  createdAt: NOW - 1000,
+  keyTail: '…abcd',
+  needsSignIn: false,
+  headerNames: [],
+});
+
+const report = () =>
+  usageReport({
+    accounts: [account('openai', 'key', 'api_key'), account('anthropic', 'max-2'), account('anthropic', 'max-1')],
+    active: (p) => (p === 'anthropic' ? 'max-2' : 'key'),
+    quota: (p, a) =>
+      p !== 'anthropic'
+        ? undefined
+        : {
+            snapshot: {
+              plan: 'Max 20x',
+              fetchedAt: NOW - 60_000,
+              windows: [
+                { label: '5h', usedPercent: a === 'max-1' ? 85 : 10, resetsAt: NOW + 3_600_000 },
+                { label: '7d', usedPercent: a === 'max-1' ? 40 : 5, resetsAt: NOW + 86_400_000 },
+              ],
+            },
+          },
+    cooldown: (_p, a) => (a === 'max-1' ? NOW + 3_600_000 : undefined),
+    tokens: (_p, a) => (a === 'key' ? { input: 1200, output: 300, requests: 2 } : undefined),
+    now: NOW,
+  });
+
+describe('Usage panel: what it shows (issue 29)', () => {
+  it('groups accounts by provider in the view order, with windows, plan, rest and health', () => {
+    const r = report();
+    assert.deepEqual(
+      r.map((p) => [p.label, p.accounts.map((a) => a.name)]),
+      [
+        ['Anthropic', ['max-1', 'max-2']],
+        ['OpenAI', ['key']],
+      ],
+    );
+    const [max1, max2] = r[0].accounts;
+    assert.equal(max1.health, 'resting');
+    assert.equal(max1.restingUntil, NOW + 3_600_000);
+    assert.equal(max2.inUse, true);
+    assert.equal(max2.plan, 'Max 20x');
+    assert.equal(r[1].accounts[0].tokensToday?.input, 1200);
+  });
+
+  it('draws every window as a meter screen readers can read, with its reset time', () => {
+    const html = usageBody(report(), { nonce: 'n', cspSource: '', time: (t) => new Date(t).toISOString() });
+    assert.match(html, /role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="85"/);
+    assert.match(html, /class="fill high w85"/, 'the bar is 85 % wide');
+    assert.doesNotMatch(html, /style=/, 'no style attributes: the page policy would drop them');
+    assert.match(html, /max-1 \(Anthropic\): 5h window 85% used, resets 2026-12-06T09:00:00\.000Z/);
+    assert.match(html, /Resting until 2026-12-06T09:00:00\.000Z/);
+    assert.match(html, /Providers report no usage for API keys\./);
+    assert.match(html, /Today: <b>1,200<\/b> in, <b>300<\/b> out, 2 requests/);
+    assert.match(html, /href="command:piAccounts\.useAccount\?[^"]*max-1/, 'the account not in use can be put in use');
+  });
+
+  it('escapes what it shows and allows nothing but its own nonce', () => {
+    const hostile = usageReport({
+      accounts: [account('anthropic', '<img src=x onerror=alert(1)>')],
+      active: () => undefined,
+      quota: () => ({ problem: { kind: 'malformed', message: '<script>alert(1)</script>', at: NOW } }),
+      cooldown: () => undefined,
+      tokens: () => undefined,
+      now: NOW,
+    });
+    const page = usagePage(hostile, { nonce: 'abc', cspSource: '', time: String });
+    assert.doesNotMatch(page, /<img src=x/);
+    assert.doesNotMatch(page, /<script>alert/);
+    assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.match(page, /default-src 'none'; style-src 'nonce-abc'; script-src 'nonce-abc';/);
+  });
+});
