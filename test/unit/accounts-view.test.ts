@@ -42,8 +42,8 @@ describe('Accounts view rows (src/vscode/accounts-view.ts)', () => {
     const home = view.getTreeItem(new AccountNode('anthropic', 'home'));
     assert.equal(work.description, 'in use · api key');
     assert.equal(home.description, 'api key');
-    assert.equal(work.contextValue, 'piAccounts.account.inUse');
-    assert.equal(home.contextValue, 'piAccounts.account.other');
+    assert.equal(work.contextValue, 'piAccounts.account.inUse.checkable'); // Check Key is on its menu
+    assert.equal(home.contextValue, 'piAccounts.account.other.checkable');
   });
 
   it('a resting account says until when, and a refused one needs a sign-in (menus follow)', async () => {
