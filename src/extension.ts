@@ -237,6 +237,7 @@ export function activate(context: vscode.ExtensionContext): void {
       statusBar.noteChange(change);
       follow();
       piFiles.sync();
+      if (change.notice) void vscode.window.showInformationMessage(change.notice);
       if (change.allExhausted) {
         const label = requireProvider(change.provider).label;
         void vscode.window.showWarningMessage(

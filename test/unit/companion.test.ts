@@ -27,7 +27,7 @@ type Emulator = { base: string; seen: { api: string; key: string }[]; close(): P
 type Answer = (
   key: string,
   api: string,
-) => { status?: number; headers?: Record<string, string>; text?: string } | undefined;
+) => { status?: number; headers?: Record<string, string>; text?: string; message?: string } | undefined;
 const startEmulator = async (answer: Answer): Promise<Emulator> =>
   (await import(join(root, 'test/host/llm-emulator.mjs'))).startLlmEmulator(answer);
 const modelsJson = async (base: string): Promise<unknown> =>
@@ -176,6 +176,38 @@ describe('pi companion inside the real pi', function () {
         ),
         w.lines.join('\n'),
       );
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('C8 a 429 saying retry-after 600 ("Please try again in 10m0s"): A rests the provider\'s 10 minutes, not the default 60 s', async () => {
+    em = await startEmulator((key) =>
+      key === KEY_A
+        ? {
+            status: 429,
+            headers: { 'retry-after': '600' },
+            message: 'Rate limit reached for requests. Please try again in 10m0s.',
+          }
+        : { text: 'Answered with B.' },
+    );
+    const channel = join(t.dir, 'channel');
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, {
+      retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 },
+    });
+    const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    try {
+      const before = Date.now();
+      const run = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+      assert.deepEqual(
+        { code: run.code, out: run.out.trim() },
+        { code: 0, out: 'Answered with B.' },
+        w.lines.join('\n'),
+      );
+      // Requests until the switch: 1 (a second A only when the decision took longer than pi waits, ACK_TIMEOUT_MS).
+      assert.deepEqual(letters().slice(-1), ['B'], letters().join(''));
+      const rest = w.rotation.cooldownOf('anthropic', 'A')! - before;
+      assert.ok(rest >= 600_000 && rest < 600_000 + 60_000, `A rests ${rest} ms`);
     } finally {
       w.dispose();
     }

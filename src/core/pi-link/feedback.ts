@@ -10,6 +10,7 @@ import type { AccountInfo, Vault } from '../vault';
 import { fingerprint, type PiReport } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
 import { DEFAULT_REST_MS } from '../rotation/rest';
+import { waitInText } from '../rotation/cooldown';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
@@ -68,7 +69,7 @@ export class PiFeedback {
   }
 
   private rateLimited(r: PiReport, name: string, now: number, stale: boolean): PiDecision {
-    const until = restUntil(r.headers, now) ?? now + DEFAULT_REST_MS;
+    const until = restUntilOf(r, now);
     this.d.feedback.rateLimited(r.provider, name, until, `pi ${r.pid} request #${r.seq} answered 429`);
     const to = this.d.rotation.active(r.provider)?.name;
     const rest = `${name} rests until ${new Date(until).toISOString()}`;
@@ -117,4 +118,15 @@ export class PiFeedback {
       return secret !== undefined && fingerprint(secret) === r.key;
     });
   }
+}
+
+/**
+ * Until when a rate-limited account rests: the provider's wait from the headers pi handed over
+ * (pi 1.x's after_provider_response), else from pi's error text ("Please try again in 10m0s":
+ * pi 0.73 reports a 429 only through the message, its SDKs throw before any header reaches an
+ * extension), else the default rest.
+ */
+export function restUntilOf(r: Pick<PiReport, 'headers' | 'error'>, now: number): number {
+  const fromText = waitInText(r.error);
+  return restUntil(r.headers, now) ?? (fromText !== undefined ? now + fromText : now + DEFAULT_REST_MS);
 }

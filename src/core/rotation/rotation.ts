@@ -26,6 +26,8 @@ export interface ActiveChange {
   readonly reason: string;
   /** Set the first time every account of the provider is exhausted. */
   readonly allExhausted: boolean;
+  /** Something the person should read (a notification), besides the log line. */
+  readonly notice?: string;
 }
 
 /** Shared per provider: the active account and cooldowns (names and times only). */
@@ -35,6 +37,11 @@ const stateSchema = z.record(
     active: z.optional(z.string()),
     cooldowns: z.record(z.string(), z.number()),
     exhaustedTold: z.optional(z.boolean()),
+    /**
+     * Manual mode: the account kept in use because the default was resting (or refused) when the
+     * mode became manual; it stays until it is the default (set right after) or is chosen away.
+     */
+    held: z.optional(z.string()),
   }),
 );
 type State = z.infer<typeof stateSchema>;
@@ -67,6 +74,8 @@ export class Rotation implements ActiveAccounts {
 
   private saved: string | undefined;
   private usage: UsageLookup;
+  /** The mode each provider had at its last evaluation: a change to manual is acted on once. */
+  private readonly modes = new Map<string, RotationMode>();
 
   constructor(private readonly d: RotationDeps) {
     this.now = d.now ?? Date.now;
@@ -102,7 +111,8 @@ export class Rotation implements ActiveAccounts {
 
   /** On every key request: index lookups only, nothing allocated. */
   active(provider: string): AccountInfo | undefined {
-    const name = this.d.settings.mode(provider) === 'manual' ? undefined : this.state[provider]?.active;
+    const s = this.state[provider];
+    const name = this.d.settings.mode(provider) === 'manual' ? s?.held : s?.active;
     return (
       (name !== undefined ? this.d.vault.account(provider, name) : undefined) ?? this.d.vault.defaultAccount(provider)
     );
@@ -139,6 +149,11 @@ export class Rotation implements ActiveAccounts {
   /** By hand: this account becomes the active one (in manual mode, the default). */
   async use(provider: string, account: string): Promise<void> {
     if (this.d.settings.mode(provider) === 'manual') {
+      const s = this.entry(provider);
+      if (s.held !== undefined && s.held !== account) {
+        delete s.held;
+        await this.save();
+      }
       await this.d.vault.setDefault(provider, account);
       return;
     }
@@ -171,6 +186,14 @@ export class Rotation implements ActiveAccounts {
     const before = JSON.stringify(this.state[provider]);
     const s = this.entry(provider);
     const mode = this.d.settings.mode(provider);
+    const was = this.modes.get(provider);
+    this.modes.set(provider, mode);
+    if (mode === 'manual' && was !== undefined && was !== 'manual') this.becameManual(provider, s);
+    else if (mode !== 'manual') delete s.held;
+    if (s.held !== undefined) {
+      const held = this.d.vault.account(provider, s.held);
+      if (!held || held.needsSignIn || held.isDefault) delete s.held;
+    }
     const d = decide(
       mode,
       this.d.settings.threshold(),
@@ -188,6 +211,44 @@ export class Rotation implements ActiveAccounts {
     else if (tell) this.changed.fire({ provider, from: d.active, to: d.active, reason: d.reason, allExhausted: true });
     if (mode !== 'manual') s.active = d.active;
     return JSON.stringify(this.state[provider]) !== before;
+  }
+
+  /**
+   * The mode just became manual, where the default account is the one in use. The account in use
+   * until now stays in use when the default cannot be used (it rests or was refused): a mode
+   * change never moves pi and the terminals onto an account that would fail. It becomes the
+   * default, so manual mode keeps it; otherwise the default comes back into use, said in the log.
+   */
+  private becameManual(provider: string, s: State[string]): void {
+    const def = this.d.vault.defaultAccount(provider);
+    const current = s.active !== undefined ? this.d.vault.account(provider, s.active) : undefined;
+    if (!def || !current || current.name === def.name) return;
+    const resting = this.cooldownOf(provider, def.name);
+    const blocked = def.needsSignIn
+      ? `${def.name} (the default) needs a new sign-in`
+      : resting !== undefined
+        ? `${def.name} (the default) rests until ${new Date(resting).toISOString()}`
+        : undefined;
+    if (blocked && !current.needsSignIn) {
+      s.held = current.name;
+      const why = `rotation is now manual; ${current.name} stays in use because ${blocked}, and becomes the default`;
+      this.d.log.info(`Active ${provider} account stays ${current.name}: ${why}.`);
+      this.changed.fire({
+        provider,
+        from: current.name,
+        to: current.name,
+        reason: why,
+        allExhausted: false,
+        notice: `Rotation is now manual. ${current.name} stays in use: ${blocked}. ${current.name} is now the default account.`,
+      });
+      void this.d.vault
+        .setDefault(provider, current.name)
+        .catch((e: unknown) => this.d.log.warn(`Could not make ${current.name} the default: ${messageOf(e)}`));
+      return;
+    }
+    const why = `rotation is now manual: the default account${blocked ? `, although ${blocked}` : ''}`;
+    this.d.log.info(`Active ${provider} account: ${current.name} → ${def.name} (${why}).`);
+    this.changed.fire({ provider, from: current.name, to: def.name, reason: why, allExhausted: false });
   }
 
   private switchTo(provider: string, to: string | undefined, reason: string, allExhausted: boolean): void {
