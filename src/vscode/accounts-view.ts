@@ -3,7 +3,7 @@ import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/form
 import type { QuotaEntry } from '../core/quota/scheduler';
 import { requireProvider } from '../core/providers/directory';
 import { sharedVariables, type ExportedVar } from '../core/terminal-env';
-import type { Rotation } from '../core/rotation/rotation';
+import type { AccountHold, Rotation } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
 
@@ -158,16 +158,20 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     if (!a) return item;
     const now = Date.now();
     const q = this.d.quota(a.provider, a.name);
-    const cooling = this.d.rotation.cooldownOf(a.provider, a.name);
+    const hold = this.d.rotation.holdOf(a.provider, a.name);
+    const cooling = hold?.until;
+    const disabled = hold?.cause !== undefined;
     const inUse = this.d.rotation.active(a.provider)?.name === a.name;
     const usageFailed = q?.problem !== undefined && !a.needsSignIn;
     const state = a.needsSignIn
       ? 'needs sign-in'
-      : isExhausted(q?.snapshot)
-        ? 'exhausted'
-        : cooling
-          ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
-          : undefined;
+      : disabled
+        ? 'disabled until you act'
+        : isExhausted(q?.snapshot)
+          ? 'exhausted'
+          : cooling
+            ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
+            : undefined;
     const usage = compactUsage(q?.snapshot);
     item.description = [
       state,
@@ -181,6 +185,7 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     item.contextValue = `piAccounts.account${inUse ? '.inUse' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}`;
     item.iconPath = icon(a, {
       exhausted: isExhausted(q?.snapshot),
+      disabled,
       cooling: cooling !== undefined,
       stale: isStale(q, now),
       usageFailed,
@@ -189,7 +194,7 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     const mine = (this.d.exported?.() ?? [])
       .filter((v) => v.provider === a.provider && v.account === a.name)
       .map((v) => v.variable);
-    item.tooltip = tooltip(a, q, cooling, inUse, mine, this.d.tokens?.(a.provider, a.name));
+    item.tooltip = tooltip(a, q, hold, inUse, mine, this.d.tokens?.(a.provider, a.name));
     const problem = this.d.problem?.(a.provider, a.name);
     if (problem) item.tooltip.appendMarkdown(`- **Problem**: ${problem}\n`);
     if (inUse)
@@ -207,10 +212,11 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
 
 function icon(
   a: AccountInfo,
-  s: { exhausted: boolean; cooling: boolean; stale: boolean; usageFailed: boolean; inUse: boolean },
+  s: { exhausted: boolean; disabled: boolean; cooling: boolean; stale: boolean; usageFailed: boolean; inUse: boolean },
 ): vscode.ThemeIcon {
   const colored = (id: string, color: string) => new vscode.ThemeIcon(id, new vscode.ThemeColor(color));
   if (a.needsSignIn) return colored('warning', 'problemsWarningIcon.foreground');
+  if (s.disabled) return colored('circle-slash', 'problemsErrorIcon.foreground');
   if (s.exhausted) return colored('error', 'problemsErrorIcon.foreground');
   if (s.cooling) return colored('watch', 'charts.yellow');
   if (s.usageFailed) return colored('warning', 'problemsWarningIcon.foreground');
@@ -222,7 +228,7 @@ function icon(
 function tooltip(
   a: AccountInfo,
   q: QuotaEntry | undefined,
-  cooling: number | undefined,
+  hold: AccountHold | undefined,
   inUse: boolean,
   exported: readonly string[],
   tokens?: { input: number; output: number; requests: number; cached?: number },
@@ -249,7 +255,9 @@ function tooltip(
     md.appendMarkdown(
       `- Usage: none shown. Providers report usage figures only for subscription sign-ins; see ${p.label}'s dashboard for an API key's spend.\n`,
     );
-  if (cooling) md.appendMarkdown(`- Resting until ${time(cooling)}; another account is used meanwhile\n`);
+  if (hold?.until)
+    md.appendMarkdown(`- Resting until ${time(hold.until)} (${hold.reason}); another account is used meanwhile\n`);
+  if (hold?.cause) md.appendMarkdown(`- **Disabled until you act**: ${hold.reason}. ${hold.action ?? ''}\n`);
   md.appendMarkdown(`- Kind: ${kindLabel(a)}\n`);
   if (a.kind !== 'env')
     md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);

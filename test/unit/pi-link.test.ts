@@ -14,8 +14,8 @@ import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
 import { KEY_A, MemorySecretStore, tempDir, until } from './helpers';
 import { feedbackInto } from '../../src/core/outlet';
-import { restUntilOf } from '../../src/core/pi-link/feedback';
-import { waitInText } from '../../src/core/rotation/cooldown';
+import { waitOf } from '../../src/core/pi-link/feedback';
+import { classify, restMs, waitInText } from '../../src/core/rotation/cooldown';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const report = (o: Partial<PiReport>): PiReport => ({
@@ -102,7 +102,8 @@ describe('pi link: headers, framing, channel directory', () => {
       [undefined, undefined],
     ];
     for (const [text, ms] of rows) assert.equal(waitInText(text), ms, text);
-    const at = (r: Partial<PiReport>) => restUntilOf({ headers: {}, ...r }, NOW) - NOW;
+    const at = (r: { headers?: Record<string, string>; error?: string }) =>
+      restMs(classify({ status: 429, text: r.error, waitMs: waitOf({ headers: r.headers ?? {} }, NOW) }), 1);
     assert.equal(at({ error: '429 … Please try again in 10m0s.' }), 600_000, 'from the text');
     assert.equal(at({ headers: { 'retry-after': '600' } }), 600_000, 'from the header');
     assert.equal(at({ headers: { 'retry-after': '90' }, error: 'try again in 10m0s' }), 90_000, 'the header first');

@@ -9,6 +9,8 @@ export interface Candidate {
   readonly name: string;
   readonly isDefault: boolean;
   readonly needsSignIn?: boolean;
+  /** Disabled until the person acts (a disabled organisation, a used-up balance). */
+  readonly disabled?: boolean;
   readonly usage?: UsageSnapshot;
   /** Epoch ms until which the account rests (429, threshold, exhausted window). */
   readonly cooldownUntil?: number;
@@ -39,7 +41,9 @@ export function restUntil(usage: UsageSnapshot | undefined, threshold: number, n
 }
 
 const resting = (c: Candidate, now: number) => (c.cooldownUntil ?? 0) > now;
-const usable = (c: Candidate, now: number) => !c.needsSignIn && !resting(c, now);
+const refused = (c: Candidate) => c.needsSignIn === true || c.disabled === true;
+/** Neither resting nor waiting for the person: the account can take the next request. */
+export const usable = (c: Candidate, now: number) => !refused(c) && !resting(c, now);
 
 /**
  * Decides the active account.
@@ -74,7 +78,7 @@ export function decide(
 
   const ok = list.filter((c) => usable(c, now));
   if (ok.length === 0) {
-    const signedIn = list.filter((c) => !c.needsSignIn);
+    const signedIn = list.filter((c) => !refused(c));
     const first = [...(signedIn.length ? signedIn : list)].sort(
       (a, b) => (a.cooldownUntil ?? 0) - (b.cooldownUntil ?? 0),
     )[0];
@@ -88,7 +92,9 @@ export function decide(
   const why = cur
     ? cur.needsSignIn
       ? `${cur.name} needs a new sign-in`
-      : `${cur.name} is resting${cur.cooldownUntil ? ` until ${new Date(cur.cooldownUntil).toISOString()}` : ''}`
+      : cur.disabled
+        ? `${cur.name} is disabled until you act`
+        : `${cur.name} is resting${cur.cooldownUntil ? ` until ${new Date(cur.cooldownUntil).toISOString()}` : ''}`
     : 'no account was active';
   if (mode === 'round-robin') {
     return { active: nextInTurn(list, cur?.name, now), cooldowns, reason: `${why}; next in turn`, allExhausted: false };

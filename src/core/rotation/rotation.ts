@@ -7,6 +7,16 @@ import type { QuotaEntry } from '../quota/scheduler';
 import type { SecretStore } from '../secret-store';
 import type { AccountInfo, Vault } from '../vault';
 import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
+import { describeRest, restMs, type DisabledCause, type Failure, type FailureClass } from './cooldown';
+
+/** Why an account rests or waits for the person, for the view's tooltip. */
+export interface AccountHold {
+  readonly until?: number;
+  readonly reason: string;
+  /** Disabled until the person acts: what it is and what fixes it. */
+  readonly cause?: DisabledCause;
+  readonly action?: string;
+}
 
 /** Which account of a provider is in use. Every outlet asks this (src/core/outlet.ts). */
 export interface ActiveAccounts {
@@ -42,6 +52,21 @@ const stateSchema = z.record(
      * mode became manual; it stays until it is the default (set right after) or is chosen away.
      */
     held: z.optional(z.string()),
+    /** Why each account rests (the same keys as `cooldowns`). */
+    why: z.optional(z.record(z.string(), z.string())),
+    /** Failures of one class in a row per account, for the rests that grow (transient, weekly). */
+    strikes: z.optional(z.record(z.string(), z.object({ class: z.string(), n: z.number() }))),
+    /** Accounts disabled until the person acts (a disabled organisation, a used-up balance). */
+    disabled: z.optional(
+      z.record(
+        z.string(),
+        z.object({
+          cause: z.enum(['refused-key', 'organisation-disabled', 'no-balance']),
+          reason: z.string(),
+          action: z.string(),
+        }),
+      ),
+    ),
   }),
 );
 type State = z.infer<typeof stateSchema>;
@@ -138,20 +163,86 @@ export class Rotation implements ActiveAccounts {
     if (dirty) void this.save();
   }
 
+  /** Why the account rests or waits for the person, if it does. */
+  holdOf(provider: string, account: string): AccountHold | undefined {
+    const s = this.state[provider];
+    const off = s?.disabled?.[account];
+    if (off) return { reason: off.reason, cause: off.cause, action: off.action };
+    const until = this.cooldownOf(provider, account);
+    return until !== undefined ? { until, reason: s?.why?.[account] ?? 'rate-limited' } : undefined;
+  }
+
+  /**
+   * A failed answer for the account, classified (src/core/rotation/cooldown.ts): it rests for its
+   * class's time, or waits for the person (disabled), or nothing happens (the request's fault).
+   * A failure while the account already rests for the same class is the same episode: the rests
+   * that grow (transient, weekly) grow once per episode. Returns until when it rests.
+   */
+  failed(provider: string, account: string, f: Failure, why: string): number | undefined {
+    const s = this.entry(provider);
+    if (f.class === 'disabled' && f.cause !== 'refused-key') {
+      (s.disabled ??= {})[account] = { cause: f.cause!, reason: f.reason, action: f.action! };
+      this.d.log.warn(`${provider}/${account} is disabled until you act: ${f.reason} (${why}). ${f.action}`);
+      const active = this.active(provider)?.name;
+      this.changed.fire({
+        provider,
+        from: active,
+        to: active,
+        reason: `${account} is disabled until you act`,
+        allExhausted: false,
+        notice: `${provider} account "${account}" is disabled until you act: ${f.reason}. ${f.action}`,
+      });
+      this.evaluate(provider);
+      void this.save();
+      return undefined;
+    }
+    const before = s.strikes?.[account];
+    const same = before?.class === f.class;
+    const episode = same && this.cooldownOf(provider, account) !== undefined;
+    const strike = same ? (episode ? before.n : before.n + 1) : 1;
+    const ms = restMs(f, strike);
+    if (ms === undefined) return undefined;
+    (s.strikes ??= {})[account] = { class: f.class satisfies FailureClass, n: strike };
+    const until = this.now() + ms;
+    this.cooldown(provider, account, until, `${describeRest(f, ms)}; ${why}`);
+    return until;
+  }
+
+  /**
+   * A successful answer with the account: its failures in a row start again from one, and a
+   * disabled account that answers is usable again. Cheap when there is nothing to undo: it runs
+   * on every answer pi reports.
+   */
+  succeeded(provider: string, account: string): void {
+    const s = this.state[provider];
+    if (!s?.strikes?.[account] && !s?.disabled?.[account]) return;
+    delete s.strikes?.[account];
+    const was = s.disabled?.[account];
+    if (was) {
+      delete s.disabled![account];
+      this.d.log.info(`${provider}/${account} answered again: no longer disabled (${was.reason}).`);
+      this.evaluate(provider);
+    }
+    void this.save();
+  }
+
   /** A 429 (or Retry-After) seen by one of our own requests: the account rests until `until`. */
   cooldown(provider: string, account: string, until: number, why: string): void {
     const s = this.entry(provider);
+    if (until > (s.cooldowns[account] ?? 0)) (s.why ??= {})[account] = why;
     s.cooldowns[account] = Math.max(s.cooldowns[account] ?? 0, until);
     this.d.log.info(`${provider}/${account} rests until ${new Date(until).toISOString()}: ${why}.`);
     this.evaluate(provider);
+    void this.save(); // also when nothing switched (manual mode): the view and other windows show the rest
   }
 
   /** By hand: this account becomes the active one (in manual mode, the default). */
   async use(provider: string, account: string): Promise<void> {
     if (this.d.settings.mode(provider) === 'manual') {
       const s = this.entry(provider);
-      if (s.held !== undefined && s.held !== account) {
-        delete s.held;
+      if ((s.held !== undefined && s.held !== account) || s.disabled?.[account]) {
+        if (s.held !== account) delete s.held;
+        delete s.disabled?.[account]; // choosing it is the act "disabled until you act" waits for
         await this.save();
       }
       await this.d.vault.setDefault(provider, account);
@@ -159,6 +250,7 @@ export class Rotation implements ActiveAccounts {
     }
     const s = this.entry(provider);
     delete s.cooldowns[account]; // the person's choice wins over a rest we imposed
+    delete s.disabled?.[account]; // and over "disabled until you act": this is the act
     this.switchTo(provider, account, 'chosen by hand', false);
     await this.save();
   }
@@ -203,7 +295,11 @@ export class Rotation implements ActiveAccounts {
     );
     for (const [name, until] of Object.entries(d.cooldowns))
       s.cooldowns[name] = Math.max(s.cooldowns[name] ?? 0, until);
-    for (const [name, until] of Object.entries(s.cooldowns)) if (until <= this.now()) delete s.cooldowns[name];
+    for (const [name, until] of Object.entries(s.cooldowns))
+      if (until <= this.now()) {
+        delete s.cooldowns[name];
+        delete s.why?.[name];
+      }
     const tell = d.allExhausted && !s.exhaustedTold;
     s.exhaustedTold = d.allExhausted;
     if (mode !== 'manual' && d.active !== this.active(provider)?.name)
@@ -268,6 +364,7 @@ export class Rotation implements ActiveAccounts {
         name: a.name,
         isDefault: a.isDefault,
         needsSignIn: a.needsSignIn,
+        disabled: this.state[provider]?.disabled?.[a.name] !== undefined,
         usage: this.usage(provider, a.name)?.snapshot,
         cooldownUntil: cooldowns[a.name],
       }));
