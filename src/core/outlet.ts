@@ -36,7 +36,7 @@ export interface Feedback {
    */
   failed(provider: string, account: string, failure: Failure, why: string): number | undefined;
   /** A successful answer: failures in a row start again, a disabled account is usable again. */
-  succeeded(provider: string, account: string): void;
+  succeeded(provider: string, account: string, ms?: number): void;
   /** The provider refused the account's key or sign-in: kept, and marked to sign in again. */
   refused(provider: string, account: string): Promise<void>;
   /** Usage figures an answer carried: shown at once, and polling waits. */
@@ -54,7 +54,7 @@ export function feedbackInto(d: {
   return {
     rateLimited: (provider, account, until, why) => d.rotation.cooldown(provider, account, until, why),
     failed: (provider, account, failure, why) => d.rotation.failed(provider, account, failure, why),
-    succeeded: (provider, account) => d.rotation.succeeded(provider, account),
+    succeeded: (provider, account, ms) => d.rotation.succeeded(provider, account, ms),
     refused: (provider, account) => d.vault.markNeedsSignIn(provider, account),
     usageSeen: d.usageSeen,
     chosen: (provider, account) => d.rotation.use(provider, account),

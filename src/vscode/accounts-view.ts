@@ -4,6 +4,7 @@ import type { QuotaEntry } from '../core/quota/scheduler';
 import { requireProvider } from '../core/providers/directory';
 import { sharedVariables, type ExportedVar } from '../core/terminal-env';
 import type { AccountHold, Rotation } from '../core/rotation/rotation';
+import { describeHealth, type Health } from '../core/rotation/health';
 import type { AccountInfo, Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
 
@@ -161,6 +162,7 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     const hold = this.d.rotation.holdOf(a.provider, a.name);
     const cooling = hold?.until;
     const disabled = hold?.cause !== undefined;
+    const health = this.d.rotation.healthOf(a.provider, a.name);
     const inUse = this.d.rotation.active(a.provider)?.name === a.name;
     const usageFailed = q?.problem !== undefined && !a.needsSignIn;
     const state = a.needsSignIn
@@ -186,6 +188,7 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     item.iconPath = icon(a, {
       exhausted: isExhausted(q?.snapshot),
       disabled,
+      poorHealth: poorHealth(health),
       cooling: cooling !== undefined,
       stale: isStale(q, now),
       usageFailed,
@@ -195,6 +198,10 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
       .filter((v) => v.provider === a.provider && v.account === a.name)
       .map((v) => v.variable);
     item.tooltip = tooltip(a, q, hold, inUse, mine, this.d.tokens?.(a.provider, a.name));
+    if (health)
+      item.tooltip.appendMarkdown(
+        `- ${poorHealth(health) ? '$(pulse) **' : '$(pulse) '}${describeHealth(health)}${poorHealth(health) ? '**' : ''}\n`,
+      );
     const problem = this.d.problem?.(a.provider, a.name);
     if (problem) item.tooltip.appendMarkdown(`- **Problem**: ${problem}\n`);
     if (inUse)
@@ -212,7 +219,15 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
 
 function icon(
   a: AccountInfo,
-  s: { exhausted: boolean; disabled: boolean; cooling: boolean; stale: boolean; usageFailed: boolean; inUse: boolean },
+  s: {
+    exhausted: boolean;
+    disabled: boolean;
+    poorHealth: boolean;
+    cooling: boolean;
+    stale: boolean;
+    usageFailed: boolean;
+    inUse: boolean;
+  },
 ): vscode.ThemeIcon {
   const colored = (id: string, color: string) => new vscode.ThemeIcon(id, new vscode.ThemeColor(color));
   if (a.needsSignIn) return colored('warning', 'problemsWarningIcon.foreground');
@@ -220,10 +235,14 @@ function icon(
   if (s.exhausted) return colored('error', 'problemsErrorIcon.foreground');
   if (s.cooling) return colored('watch', 'charts.yellow');
   if (s.usageFailed) return colored('warning', 'problemsWarningIcon.foreground');
+  if (s.poorHealth) return colored('pulse', 'charts.orange');
   if (s.stale) return new vscode.ThemeIcon('history');
   const kind = KIND_ICON[kindLabel(a)];
   return s.inUse ? colored(kind, 'charts.green') : new vscode.ThemeIcon(kind);
 }
+
+/** Below half, from enough answers to mean something: the view marks it. */
+const poorHealth = (h: Health | undefined) => h !== undefined && h.answers >= 5 && h.score < 0.5;
 
 function tooltip(
   a: AccountInfo,

@@ -61,13 +61,16 @@ export class PiFeedback {
     const usage = usageFromHeaders(r.headers, now);
     if (usage) this.d.feedback.usageSeen(r.provider, name, usage);
     const stale = this.d.rotation.active(r.provider)?.name !== name;
-    if (r.status < 400) this.d.feedback.succeeded(r.provider, name);
+    if (r.status < 400) this.d.feedback.succeeded(r.provider, name, r.ms);
     else {
       const f = classify({ status: r.status, headers: r.headers, text: r.error, waitMs: waitOf(r, now) });
-      if (f.class === 'disabled' && f.cause === 'refused-key') return this.refused(r, account, stale);
-      if (f.class === 'disabled') return this.disabled(r, name, f);
+      if (f.class === 'disabled' && f.cause !== 'refused-key') return this.disabled(r, name, f);
+      if (f.class === 'rate-limit' || f.class === 'quota' || f.class === 'weekly-quota' || f.class === 'transient')
+        return this.rested(r, name, f, now, stale);
+      // Counted for health (the request's fault is not); nothing rests.
+      this.d.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`);
+      if (f.class === 'disabled') return this.refused(r, account, stale);
       if (f.class === 'request') return { account: name, reload: stale, summary: `${f.reason}: no account switched` };
-      if (f.class !== 'other') return this.rested(r, name, f, now, stale);
     }
     if (stale) return { account: name, reload: true, summary: `${name} is no longer the active account` };
     return { account: name, reload: false, summary: usage ? 'usage updated' : 'nothing to do' };

@@ -12,6 +12,8 @@ export interface Candidate {
   /** Disabled until the person acts (a disabled organisation, a used-up balance). */
   readonly disabled?: boolean;
   readonly usage?: UsageSnapshot;
+  /** 0 … 1 (src/core/rotation/health.ts): breaks a tie in usage-based choice. */
+  readonly health?: number;
   /** Epoch ms until which the account rests (429, threshold, exhausted window). */
   readonly cooldownUntil?: number;
 }
@@ -50,7 +52,7 @@ export const usable = (c: Candidate, now: number) => !refused(c) && !resting(c, 
  * - manual: the default account, always; nothing switches by itself.
  * - round-robin: the current active account until it rests, then the next usable one in order.
  * - usage-based: the current one until it crosses `threshold` (it then rests until its window
- *   resets), then the usable account with the most headroom.
+ *   resets), then the usable account with the most headroom; equal headroom: the best health.
  * When nobody is usable, the account that becomes usable first stays active.
  */
 export function decide(
@@ -102,13 +104,14 @@ export function decide(
   const best = [...ok].sort(
     (a, b) =>
       (usedPercent(a.usage) ?? 50) - (usedPercent(b.usage) ?? 50) ||
+      (b.health ?? 0.5) - (a.health ?? 0.5) ||
       Number(b.isDefault) - Number(a.isDefault) ||
       a.name.localeCompare(b.name),
   )[0];
   return {
     active: best.name,
     cooldowns,
-    reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used)`,
+    reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used${best.health !== undefined ? `, health ${Math.round(best.health * 100)} %` : ''})`,
     allExhausted: false,
   };
 }

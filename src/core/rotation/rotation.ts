@@ -7,6 +7,7 @@ import type { QuotaEntry } from '../quota/scheduler';
 import type { SecretStore } from '../secret-store';
 import type { AccountInfo, Vault } from '../vault';
 import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
+import { HealthBook, type Health } from './health';
 import { describeRest, restMs, type DisabledCause, type Failure, type FailureClass } from './cooldown';
 
 /** Why an account rests or waits for the person, for the view's tooltip. */
@@ -99,6 +100,8 @@ export class Rotation implements ActiveAccounts {
 
   private saved: string | undefined;
   private usage: UsageLookup;
+  /** Answers and rests per account, for health (this window's own view; not shared). */
+  private readonly book: HealthBook;
   /** The mode each provider had at its last evaluation: a change to manual is acted on once. */
   private readonly modes = new Map<string, RotationMode>();
 
@@ -106,6 +109,12 @@ export class Rotation implements ActiveAccounts {
     this.now = d.now ?? Date.now;
     this.state = {};
     this.usage = d.quota ?? (() => undefined);
+    this.book = new HealthBook(this.now);
+  }
+
+  /** The account's health from what this window saw of it; undefined before any answer or rest. */
+  healthOf(provider: string, account: string): Health | undefined {
+    return this.book.of(provider, account);
   }
 
   /** Where usage-based rotation reads each account's usage from (the usage service, built after this). */
@@ -180,6 +189,8 @@ export class Rotation implements ActiveAccounts {
    */
   failed(provider: string, account: string, f: Failure, why: string): number | undefined {
     const s = this.entry(provider);
+    // The request's own fault says nothing about the account.
+    if (f.class !== 'request') this.book.answered(provider, account, { at: this.now(), ok: false });
     if (f.class === 'disabled' && f.cause !== 'refused-key') {
       (s.disabled ??= {})[account] = { cause: f.cause!, reason: f.reason, action: f.action! };
       this.d.log.warn(`${provider}/${account} is disabled until you act: ${f.reason} (${why}). ${f.action}`);
@@ -213,7 +224,8 @@ export class Rotation implements ActiveAccounts {
    * disabled account that answers is usable again. Cheap when there is nothing to undo: it runs
    * on every answer pi reports.
    */
-  succeeded(provider: string, account: string): void {
+  succeeded(provider: string, account: string, ms?: number): void {
+    this.book.answered(provider, account, { at: this.now(), ok: true, ms });
     const s = this.state[provider];
     if (!s?.strikes?.[account] && !s?.disabled?.[account]) return;
     delete s.strikes?.[account];
@@ -230,6 +242,7 @@ export class Rotation implements ActiveAccounts {
   cooldown(provider: string, account: string, until: number, why: string): void {
     const s = this.entry(provider);
     if (until > (s.cooldowns[account] ?? 0)) (s.why ??= {})[account] = why;
+    this.book.rested(provider, account, { from: this.now(), until });
     s.cooldowns[account] = Math.max(s.cooldowns[account] ?? 0, until);
     this.d.log.info(`${provider}/${account} rests until ${new Date(until).toISOString()}: ${why}.`);
     this.evaluate(provider);
@@ -365,6 +378,7 @@ export class Rotation implements ActiveAccounts {
         isDefault: a.isDefault,
         needsSignIn: a.needsSignIn,
         disabled: this.state[provider]?.disabled?.[a.name] !== undefined,
+        health: this.book.of(provider, a.name)?.score,
         usage: this.usage(provider, a.name)?.snapshot,
         cooldownUntil: cooldowns[a.name],
       }));
