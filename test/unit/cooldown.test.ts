@@ -349,3 +349,79 @@ describe('cooldown classes: what pi reports, and what rotation does', () => {
     w.rotation.dispose();
   });
 });
+
+describe('the switch guardrail: at most N automatic switches per provider per hour', () => {
+  const setup = async (max: number) => {
+    let now = NOW;
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    for (const n of ['a', 'b', 'c']) await vault.add('anthropic', n, { type: 'api_key', key: `${KEY_A}${n}` });
+    const lines: string[] = [];
+    const log = { trace: () => 0, info: () => 0, warn: (m: string) => void lines.push(m), error: () => 0 };
+    const rotation = new Rotation({
+      vault,
+      settings: { mode: () => 'round-robin', threshold: () => 80, maxSwitchesPerHour: () => max },
+      store,
+      log,
+      now: () => now,
+    });
+    rotation.evaluate();
+    const notices: string[] = [];
+    let switches = 0;
+    rotation.onDidChange((c) => (c.notice && notices.push(c.notice), c.from !== c.to && switches++));
+    return {
+      vault,
+      rotation,
+      lines,
+      notices,
+      switches: () => switches,
+      tick: (ms: number) => (now += ms),
+      now: () => now,
+    };
+  };
+
+  it('a 429 every minute for an hour with three accounts: 4 switches (the default), then the account in use stays, told once', async () => {
+    const w = await setup(4);
+    const rl = classify({ status: 429 });
+    let requests = 0;
+    for (let i = 0; i < 60; i++) {
+      requests++;
+      w.rotation.failed('anthropic', w.rotation.active('anthropic')!.name, rl, `request ${i}`);
+      w.tick(60_000);
+    }
+    assert.equal(w.switches(), 4, `${requests} requests`);
+    assert.equal(w.notices.length, 1, w.notices.join('\n'));
+    assert.match(w.notices[0], /switched anthropic accounts 4 times in the last hour and keeps "[abc]"/);
+    assert.match(
+      w.lines.join('\n'),
+      /stays in use although it rests: 4 automatic switches in the last hour \(piAccounts\.rotation\.maxSwitchesPerHour\)/,
+    );
+    // An hour after the first switch, rotation moves on again.
+    w.tick(10 * 60_000);
+    w.rotation.failed('anthropic', w.rotation.active('anthropic')!.name, rl, 'later');
+    assert.equal(w.switches(), 5);
+    console.log(
+      `      60 rate-limited requests in an hour, 3 accounts, limit 4: ${w.switches() - 1} switches in that hour`,
+    );
+    w.rotation.dispose();
+  });
+
+  it('switches by hand and moves away from a disabled account are neither counted nor held back; 0 means no limit', async () => {
+    const w = await setup(1);
+    w.rotation.failed('anthropic', 'a', classify({ status: 429 }), 'x');
+    assert.equal(w.rotation.active('anthropic')?.name, 'b');
+    w.rotation.failed('anthropic', 'b', classify({ status: 429 }), 'x');
+    assert.equal(w.rotation.active('anthropic')?.name, 'b', 'held: one switch this hour');
+    w.rotation.failed('anthropic', 'b', classify({ status: 402 }), 'x');
+    assert.equal(w.rotation.active('anthropic')?.name, 'c', 'b cannot be used at all');
+    await w.rotation.use('anthropic', 'a');
+    assert.equal(w.rotation.active('anthropic')?.name, 'a', 'by hand, resting or not');
+    const free = await setup(0);
+    for (let i = 0; i < 10; i++)
+      free.rotation.failed('anthropic', free.rotation.active('anthropic')!.name, classify({ status: 429 }), 'x');
+    assert.ok(free.switches() >= 2, String(free.switches()));
+    w.rotation.dispose();
+    free.rotation.dispose();
+  });
+});

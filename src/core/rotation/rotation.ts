@@ -28,6 +28,8 @@ export interface RotationSettings {
   mode(provider: string): RotationMode;
   /** Percent used at which usage-based rotation moves on. */
   threshold(): number;
+  /** At most this many automatic switches per provider in any hour (the guardrail); 0: no limit. */
+  maxSwitchesPerHour?(): number;
 }
 
 export interface ActiveChange {
@@ -53,6 +55,10 @@ const stateSchema = z.record(
      * mode became manual; it stays until it is the default (set right after) or is chosen away.
      */
     held: z.optional(z.string()),
+    /** When the last automatic switches happened (epoch ms, the last hour's only): the guardrail. */
+    switches: z.optional(z.array(z.number())),
+    /** Until when the person was told that the guardrail holds the account in use. */
+    limitTold: z.optional(z.number()),
     /** Why each account rests (the same keys as `cooldowns`). */
     why: z.optional(z.record(z.string(), z.string())),
     /** Failures of one class in a row per account, for the rests that grow (transient, weekly). */
@@ -315,11 +321,50 @@ export class Rotation implements ActiveAccounts {
       }
     const tell = d.allExhausted && !s.exhaustedTold;
     s.exhaustedTold = d.allExhausted;
-    if (mode !== 'manual' && d.active !== this.active(provider)?.name)
-      this.switchTo(provider, d.active, d.reason, tell);
-    else if (tell) this.changed.fire({ provider, from: d.active, to: d.active, reason: d.reason, allExhausted: true });
-    if (mode !== 'manual') s.active = d.active;
+    const current = this.active(provider);
+    let active = d.active;
+    if (mode !== 'manual' && active !== current?.name) {
+      if (current && this.limited(provider, s, current)) active = current.name;
+      else {
+        if (current && active !== undefined && !current.needsSignIn && !s.disabled?.[current.name])
+          (s.switches ??= []).push(this.now());
+        this.switchTo(provider, active, d.reason, tell);
+      }
+    } else if (tell) this.changed.fire({ provider, from: active, to: active, reason: d.reason, allExhausted: true });
+    if (mode !== 'manual') s.active = active;
     return JSON.stringify(this.state[provider]) !== before;
+  }
+
+  /**
+   * The guardrail: at most `maxSwitchesPerHour` automatic switches per provider in any hour, so
+   * a bad hour never hops accounts request by request (providers see that as abuse:
+   * https://github.com/ndycode/codex-multi-auth/issues/495). Moving away from an account that
+   * cannot be used at all (refused, disabled) is not held back. Told once per hold.
+   */
+  private limited(provider: string, s: State[string], current: AccountInfo): boolean {
+    const max = this.d.settings.maxSwitchesPerHour?.() ?? 0;
+    const hour = this.now() - 3_600_000;
+    if (s.switches) s.switches = s.switches.filter((t) => t > hour);
+    if (!max || current.needsSignIn || s.disabled?.[current.name]) return false;
+    const recent = s.switches ?? [];
+    if (recent.length < max) return false;
+    const free = recent[recent.length - max] + 3_600_000;
+    if ((s.limitTold ?? 0) < this.now()) {
+      s.limitTold = free;
+      const why = `${max} automatic switch${max === 1 ? '' : 'es'} in the last hour (piAccounts.rotation.maxSwitchesPerHour)`;
+      this.d.log.warn(
+        `${provider}: ${current.name} stays in use although it rests: ${why}; the next automatic switch is possible at ${new Date(free).toISOString()}.`,
+      );
+      this.changed.fire({
+        provider,
+        from: current.name,
+        to: current.name,
+        reason: `switch limit: ${why}`,
+        allExhausted: false,
+        notice: `Pi Accounts switched ${provider} accounts ${max} time${max === 1 ? '' : 's'} in the last hour and keeps "${current.name}" for now (piAccounts.rotation.maxSwitchesPerHour). Use "Next Account" to switch by hand.`,
+      });
+    }
+    return true;
   }
 
   /**
