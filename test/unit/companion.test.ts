@@ -213,6 +213,52 @@ describe('pi companion inside the real pi', function () {
     }
   });
 
+  it('C9 one pi per error class: a used-up balance disables A (pi continues with B), an overloaded provider rests A 15 s, a context-too-long request switches nothing', async () => {
+    const cases = [
+      {
+        what: 'no balance',
+        answer: { status: 400, message: 'Your credit balance is too low to access the Anthropic API.' },
+        hold: /^disabled no-balance$/,
+        active: 'B',
+      },
+      { what: 'transient', answer: { status: 529, message: 'Overloaded' }, hold: /^transient$/, active: 'B' },
+      {
+        what: 'context too long',
+        answer: { status: 400, message: 'prompt is too long: 212000 tokens > 200000 maximum' },
+        hold: /^none$/,
+        active: 'A',
+      },
+    ];
+    const figures: string[] = [];
+    for (const c of cases) {
+      await em?.close();
+      em = await startEmulator((key) => (key === KEY_A ? c.answer : { text: 'Answered with B.' }));
+      const channel = join(t.dir, `channel-${c.what}`);
+      const dir = await agentDir(join(t.dir, `agent-${c.what}`), em.base, true, {
+        retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 },
+      });
+      const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+      let switches = 0;
+      w.rotation.onDidChange((x) => x.from !== x.to && switches++);
+      try {
+        const runs = [await runPi(dir, channel, [...ANTHROPIC, 'Say hi'])];
+        if (letters().at(-1) !== 'B') runs.push(await runPi(dir, channel, [...ANTHROPIC, 'Say hi']));
+        const hold = w.rotation.holdOf('anthropic', 'A');
+        const cls = hold?.cause ? `disabled ${hold.cause}` : hold?.until ? /^(\S+):/.exec(hold.reason)?.[1] : 'none';
+        figures.push(
+          `${c.what}: requests ${letters().join('')}, ${switches} switch(es), pi exit codes ${runs.map((r) => r.code).join(',')}, A: ${cls}${hold?.until ? ` for ${Math.round((hold.until - Date.now()) / 1000)} s` : ''}`,
+        );
+        assert.match(cls ?? '', c.hold, `${c.what}\n${w.lines.join('\n')}`);
+        assert.equal(w.rotation.active('anthropic')?.name, c.active, c.what);
+        assert.equal(switches, c.active === 'B' ? 1 : 0, c.what);
+      } finally {
+        w.dispose();
+      }
+      em.seen.length = 0;
+    }
+    console.log(`      ${figures.join('\n      ')}`);
+  });
+
   it('C6 two pi processes at once and two windows listening: each report is decided once, A → B happens once, both pi answer with B', async () => {
     em = await startEmulator((key) =>
       key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'B again.' },
