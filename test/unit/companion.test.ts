@@ -327,7 +327,11 @@ describe('pi companion inside the real pi', function () {
         const first = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
         assert.equal(first.code, 1); // pi does not retry a 401 itself
         const second = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
-        assert.deepEqual({ code: second.code, out: second.out.trim() }, { code: 0, out: 'with sk-ant-oat01-access-1' });
+        assert.deepEqual(
+          { code: second.code, out: second.out.trim() },
+          { code: 0, out: 'with sk-ant-oat01-access-1' },
+          `${lines.join('\n')}\n${second.err}`,
+        );
         assert.equal(tokens.stats.refreshes, 1);
         assert.deepEqual(
           em.seen.map((x) => x.key),
