@@ -226,7 +226,10 @@ export function activate(context: vscode.ExtensionContext): void {
       piFiles,
       usageShown: [view, statusBar, usagePanel],
       refreshUsage,
-      inUseChanged: (change) => statusBar.noteChange(change),
+      inUseChanged: (change) => {
+        statusBar.noteChange(change);
+        if (change.notice) void vscode.window.showInformationMessage(change.notice);
+      },
       allExhausted: (change) =>
         void vscode.window.showWarningMessage(
           `Every ${requireProvider(change.provider).label} account has reached its limit. Pi Accounts keeps "${change.to}", which resets first.`,

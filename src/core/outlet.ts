@@ -1,5 +1,6 @@
 // The two contracts between the core and what sits at its edges (see CONTRIBUTING.md, "Layout").
 import type { UsageSnapshot } from './usage/usage-client';
+import type { Failure } from './rotation/cooldown';
 import type { Rotation } from './rotation/rotation';
 import type { Vault } from './vault';
 
@@ -20,14 +21,22 @@ export interface Outlet {
  * - the usage service: a usage endpoint answered 429 → `rateLimited`;
  * - the model bridge (vscode.lm requests): 429 → `rateLimited`, a refused key or sign-in → `refused`;
  * - pi's auth.json (mirror sync): pi's /login put an account in use → `chosen`;
- * - the pi companion (src/core/pi-link/feedback.ts): usage headers → `usageSeen`, and through
- *   the rotation and vault it is given, 429 and 401 as above.
+ * - the pi companion (src/core/pi-link/feedback.ts): usage headers → `usageSeen`; every failed
+ *   answer classified (src/core/rotation/cooldown.ts) → `failed`, a refused key → `refused`;
+ *   every successful answer → `succeeded`.
  * Tokens pi refreshed in auth.json are taken into the vault by the mirror itself, under pi's lock
  * (src/core/mirror/auth-mirror.ts), because they must be stored before the lock is released.
  */
 export interface Feedback {
   /** A provider answered 429 for the account: it rests until `until` (epoch ms); `why` is logged. */
   rateLimited(provider: string, account: string, until: number, why: string): void;
+  /**
+   * A failed answer, classified: the account rests for its class's time or is disabled until the
+   * person acts; returns until when it rests. `why` is logged.
+   */
+  failed(provider: string, account: string, failure: Failure, why: string): number | undefined;
+  /** A successful answer: failures in a row start again, a disabled account is usable again. */
+  succeeded(provider: string, account: string, ms?: number): void;
   /** The provider refused the account's key or sign-in: kept, and marked to sign in again. */
   refused(provider: string, account: string): Promise<void>;
   /** Usage figures an answer carried: shown at once, and polling waits. */
@@ -39,11 +48,13 @@ export interface Feedback {
 /** The feedback port as the vault and the rotation take it in; usage figures go to `usageSeen`. */
 export function feedbackInto(d: {
   readonly vault: Pick<Vault, 'markNeedsSignIn'>;
-  readonly rotation: Pick<Rotation, 'cooldown' | 'use'>;
+  readonly rotation: Pick<Rotation, 'cooldown' | 'use' | 'failed' | 'succeeded'>;
   readonly usageSeen: Feedback['usageSeen'];
 }): Feedback {
   return {
     rateLimited: (provider, account, until, why) => d.rotation.cooldown(provider, account, until, why),
+    failed: (provider, account, failure, why) => d.rotation.failed(provider, account, failure, why),
+    succeeded: (provider, account, ms) => d.rotation.succeeded(provider, account, ms),
     refused: (provider, account) => d.vault.markNeedsSignIn(provider, account),
     usageSeen: d.usageSeen,
     chosen: (provider, account) => d.rotation.use(provider, account),

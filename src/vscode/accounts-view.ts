@@ -3,7 +3,8 @@ import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/form
 import type { QuotaEntry } from '../core/quota/scheduler';
 import { requireProvider } from '../core/providers/directory';
 import { sharedVariables, type ExportedVar } from '../core/terminal-env';
-import type { Rotation } from '../core/rotation/rotation';
+import type { AccountHold, Rotation } from '../core/rotation/rotation';
+import { describeHealth, type Health } from '../core/rotation/health';
 import type { AccountInfo, Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
 import { canCheckKey } from '../core/key-check';
@@ -155,16 +156,21 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     if (!a) return item;
     const now = Date.now();
     const q = this.d.quota(a.provider, a.name);
-    const cooling = this.d.rotation.cooldownOf(a.provider, a.name);
+    const hold = this.d.rotation.holdOf(a.provider, a.name);
+    const cooling = hold?.until;
+    const disabled = hold?.cause !== undefined;
+    const health = this.d.rotation.healthOf(a.provider, a.name);
     const inUse = this.d.rotation.active(a.provider)?.name === a.name;
     const usageFailed = q?.problem !== undefined && !a.needsSignIn;
     const state = a.needsSignIn
       ? 'needs sign-in'
-      : isExhausted(q?.snapshot)
-        ? 'exhausted'
-        : cooling
-          ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
-          : undefined;
+      : disabled
+        ? 'disabled until you act'
+        : isExhausted(q?.snapshot)
+          ? 'exhausted'
+          : cooling
+            ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
+            : undefined;
     const usage = compactUsage(q?.snapshot);
     // Usage figures come only from subscription sign-ins, so beside them the kind ("browser") says
     // nothing the icon does not: left out, the row fits the default sidebar width.
@@ -180,6 +186,8 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     item.contextValue = `piAccounts.account${inUse ? '.inUse' : '.other'}${a.needsSignIn ? '.needsSignIn' : ''}${q || a.kind === 'oauth' ? '.quota' : ''}${a.kind === 'api_key' && canCheckKey(a.provider) ? '.checkable' : ''}`;
     item.iconPath = icon(a, {
       exhausted: isExhausted(q?.snapshot),
+      disabled,
+      poorHealth: poorHealth(health),
       cooling: cooling !== undefined,
       stale: isStale(q, now),
       usageFailed,
@@ -188,7 +196,11 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     const mine = (this.d.exported?.() ?? [])
       .filter((v) => v.provider === a.provider && v.account === a.name)
       .map((v) => v.variable);
-    item.tooltip = tooltip(a, q, cooling, inUse, mine, this.d.tokens?.(a.provider, a.name));
+    item.tooltip = tooltip(a, q, hold, inUse, mine, this.d.tokens?.(a.provider, a.name));
+    if (health)
+      item.tooltip.appendMarkdown(
+        `- ${poorHealth(health) ? '$(pulse) **' : '$(pulse) '}${describeHealth(health)}${poorHealth(health) ? '**' : ''}\n`,
+      );
     const problem = this.d.problem?.(a.provider, a.name);
     if (problem) item.tooltip.appendMarkdown(`- **Problem**: ${problem}\n`);
     if (inUse)
@@ -207,22 +219,35 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
 
 function icon(
   a: AccountInfo,
-  s: { exhausted: boolean; cooling: boolean; stale: boolean; usageFailed: boolean; inUse: boolean },
+  s: {
+    exhausted: boolean;
+    disabled: boolean;
+    poorHealth: boolean;
+    cooling: boolean;
+    stale: boolean;
+    usageFailed: boolean;
+    inUse: boolean;
+  },
 ): vscode.ThemeIcon {
   const colored = (id: string, color: string) => new vscode.ThemeIcon(id, new vscode.ThemeColor(color));
   if (a.needsSignIn) return colored('warning', 'problemsWarningIcon.foreground');
+  if (s.disabled) return colored('circle-slash', 'problemsErrorIcon.foreground');
   if (s.exhausted) return colored('error', 'problemsErrorIcon.foreground');
   if (s.cooling) return colored('watch', 'charts.yellow');
   if (s.usageFailed) return colored('warning', 'problemsWarningIcon.foreground');
+  if (s.poorHealth) return colored('pulse', 'charts.orange');
   if (s.stale) return new vscode.ThemeIcon('history');
   const kind = KIND_ICON[kindLabel(a)];
   return s.inUse ? colored(kind, 'charts.green') : new vscode.ThemeIcon(kind);
 }
 
+/** Below half, from enough answers to mean something: the view marks it. */
+const poorHealth = (h: Health | undefined) => h !== undefined && h.answers >= 5 && h.score < 0.5;
+
 function tooltip(
   a: AccountInfo,
   q: QuotaEntry | undefined,
-  cooling: number | undefined,
+  hold: AccountHold | undefined,
   inUse: boolean,
   exported: readonly string[],
   tokens?: { input: number; output: number; requests: number; cached?: number },
@@ -249,7 +274,9 @@ function tooltip(
     md.appendMarkdown(
       `- Usage: none shown. Providers report usage figures only for subscription sign-ins; see ${p.label}'s dashboard for an API key's spend.\n`,
     );
-  if (cooling) md.appendMarkdown(`- Resting until ${time(cooling)}; another account is used meanwhile\n`);
+  if (hold?.until)
+    md.appendMarkdown(`- Resting until ${time(hold.until)} (${hold.reason}); another account is used meanwhile\n`);
+  if (hold?.cause) md.appendMarkdown(`- **Disabled until you act**: ${hold.reason}. ${hold.action ?? ''}\n`);
   md.appendMarkdown(`- Kind: ${kindLabel(a)}\n`);
   if (a.kind !== 'env')
     md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);

@@ -8,6 +8,7 @@ export const readRotationSettings = (): RawRotationSettings => ({
   mode: config().get('rotation.mode'),
   overrides: config().get('rotation.overrides'),
   threshold: config().get('rotation.threshold', 80),
+  maxSwitchesPerHour: config().get('rotation.maxSwitchesPerHour'),
 });
 
 export const QUOTA_INTERVAL_MS = 5 * 60_000;

@@ -2,7 +2,7 @@
 // /v1/messages, SSE) and OpenAI Chat Completions (POST /v1/chat/completions, SSE). Strict like
 // the real servers where pi's requests could differ: Anthropic wants anthropic-version and the
 // key in x-api-key (API keys) or a Bearer token (sign-ins); OpenAI wants a Bearer key.
-// `answer(key)` decides per key: { status, headers } for a failure, or { headers } for a reply.
+// `answer(key)` decides per key: { status, headers, message? } for a failure, or { headers } for a reply.
 import { createServer } from 'node:http';
 
 const sse = (events) =>
@@ -91,8 +91,8 @@ export async function startLlmEmulator(answer = () => ({})) {
         res.end(
           JSON.stringify(
             api === 'anthropic'
-              ? { type: 'error', error: { type, message: `emulated ${a.status}` } }
-              : { error: { message: `emulated ${a.status}`, type } },
+              ? { type: 'error', error: { type, message: a.message ?? `emulated ${a.status}` } }
+              : { error: { message: a.message ?? `emulated ${a.status}`, type } },
           ),
         )
       );

@@ -27,7 +27,7 @@ type Emulator = { base: string; seen: { api: string; key: string }[]; close(): P
 type Answer = (
   key: string,
   api: string,
-) => { status?: number; headers?: Record<string, string>; text?: string } | undefined;
+) => { status?: number; headers?: Record<string, string>; text?: string; message?: string } | undefined;
 const startEmulator = async (answer: Answer): Promise<Emulator> =>
   (await import(join(root, 'test/host/llm-emulator.mjs'))).startLlmEmulator(answer);
 const modelsJson = async (base: string): Promise<unknown> =>
@@ -181,6 +181,84 @@ describe('pi companion inside the real pi', function () {
     }
   });
 
+  it('C8 a 429 saying retry-after 600 ("Please try again in 10m0s"): A rests the provider\'s 10 minutes, not the default 60 s', async () => {
+    em = await startEmulator((key) =>
+      key === KEY_A
+        ? {
+            status: 429,
+            headers: { 'retry-after': '600' },
+            message: 'Rate limit reached for requests. Please try again in 10m0s.',
+          }
+        : { text: 'Answered with B.' },
+    );
+    const channel = join(t.dir, 'channel');
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, {
+      retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 },
+    });
+    const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+    try {
+      const before = Date.now();
+      const run = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+      assert.deepEqual(
+        { code: run.code, out: run.out.trim() },
+        { code: 0, out: 'Answered with B.' },
+        w.lines.join('\n'),
+      );
+      // Requests until the switch: 1 (a second A only when the decision took longer than pi waits, ACK_TIMEOUT_MS).
+      assert.deepEqual(letters().slice(-1), ['B'], letters().join(''));
+      const rest = w.rotation.cooldownOf('anthropic', 'A')! - before;
+      assert.ok(rest >= 600_000 && rest < 600_000 + 60_000, `A rests ${rest} ms`);
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('C9 one pi per error class: a used-up balance disables A (pi continues with B), an overloaded provider rests A 15 s, a context-too-long request switches nothing', async () => {
+    const cases = [
+      {
+        what: 'no balance',
+        answer: { status: 400, message: 'Your credit balance is too low to access the Anthropic API.' },
+        hold: /^disabled no-balance$/,
+        active: 'B',
+      },
+      { what: 'transient', answer: { status: 529, message: 'Overloaded' }, hold: /^transient$/, active: 'B' },
+      {
+        what: 'context too long',
+        answer: { status: 400, message: 'prompt is too long: 212000 tokens > 200000 maximum' },
+        hold: /^none$/,
+        active: 'A',
+      },
+    ];
+    const figures: string[] = [];
+    for (const c of cases) {
+      await em?.close();
+      em = await startEmulator((key) => (key === KEY_A ? c.answer : { text: 'Answered with B.' }));
+      const channel = join(t.dir, `channel-${c.what}`);
+      const dir = await agentDir(join(t.dir, `agent-${c.what}`), em.base, true, {
+        retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 },
+      });
+      const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json') });
+      let switches = 0;
+      w.rotation.onDidChange((x) => x.from !== x.to && switches++);
+      try {
+        const runs = [await runPi(dir, channel, [...ANTHROPIC, 'Say hi'])];
+        if (letters().at(-1) !== 'B') runs.push(await runPi(dir, channel, [...ANTHROPIC, 'Say hi']));
+        const hold = w.rotation.holdOf('anthropic', 'A');
+        const cls = hold?.cause ? `disabled ${hold.cause}` : hold?.until ? /^(\S+):/.exec(hold.reason)?.[1] : 'none';
+        figures.push(
+          `${c.what}: requests ${letters().join('')}, ${switches} switch(es), pi exit codes ${runs.map((r) => r.code).join(',')}, A: ${cls}${hold?.until ? ` for ${Math.round((hold.until - Date.now()) / 1000)} s` : ''}`,
+        );
+        assert.match(cls ?? '', c.hold, `${c.what}\n${w.lines.join('\n')}`);
+        assert.equal(w.rotation.active('anthropic')?.name, c.active, c.what);
+        assert.equal(switches, c.active === 'B' ? 1 : 0, c.what);
+      } finally {
+        w.dispose();
+      }
+      em.seen.length = 0;
+    }
+    console.log(`      ${figures.join('\n      ')}`);
+  });
+
   it('C6 two pi processes at once and two windows listening: each report is decided once, A → B happens once, both pi answer with B', async () => {
     em = await startEmulator((key) =>
       key === KEY_A ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'B again.' },
@@ -249,7 +327,11 @@ describe('pi companion inside the real pi', function () {
         const first = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
         assert.equal(first.code, 1); // pi does not retry a 401 itself
         const second = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
-        assert.deepEqual({ code: second.code, out: second.out.trim() }, { code: 0, out: 'with sk-ant-oat01-access-1' });
+        assert.deepEqual(
+          { code: second.code, out: second.out.trim() },
+          { code: 0, out: 'with sk-ant-oat01-access-1' },
+          `${lines.join('\n')}\n${second.err}`,
+        );
         assert.equal(tokens.stats.refreshes, 1);
         assert.deepEqual(
           em.seen.map((x) => x.key),

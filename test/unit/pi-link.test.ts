@@ -14,6 +14,8 @@ import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
 import { KEY_A, MemorySecretStore, tempDir, until } from './helpers';
 import { feedbackInto } from '../../src/core/outlet';
+import { waitOf } from '../../src/core/pi-link/feedback';
+import { classify, restMs, waitInText } from '../../src/core/rotation/cooldown';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const report = (o: Partial<PiReport>): PiReport => ({
@@ -83,6 +85,29 @@ describe('pi link: headers, framing, channel directory', () => {
       1767232800000,
     );
     assert.equal(restUntil({}, NOW), undefined);
+  });
+
+  it("reads the provider's wait from pi's error text when no header came with the 429", () => {
+    const rows: [string | undefined, number | undefined][] = [
+      ['429 {"error":{"message":"Rate limit reached for gpt-4o. Please try again in 10m0s. Visit …"}}', 600_000],
+      ['Rate limit reached. Please try again in 1.5s.', 1500],
+      ['Please try again in 250ms', 250],
+      ['429 Too Many Requests: try again after 30 seconds', 30_000],
+      ['Your limit resets in 2 hours and 5 minutes.', 7_500_000],
+      ['429 {"error":{"code":429,"details":[{"retryDelay":"21s"}]}}', 21_000],
+      ['Resource exhausted. Please retry in 21.6s.', 21_600],
+      ['Please try again later.', undefined],
+      ['try again in a moment', undefined],
+      ['Please try again in 400h', 8 * 24 * 3_600_000], // clamped to a week and a day
+      [undefined, undefined],
+    ];
+    for (const [text, ms] of rows) assert.equal(waitInText(text), ms, text);
+    const at = (r: { headers?: Record<string, string>; error?: string }) =>
+      restMs(classify({ status: 429, text: r.error, waitMs: waitOf({ headers: r.headers ?? {} }, NOW) }), 1);
+    assert.equal(at({ error: '429 … Please try again in 10m0s.' }), 600_000, 'from the text');
+    assert.equal(at({ headers: { 'retry-after': '600' } }), 600_000, 'from the header');
+    assert.equal(at({ headers: { 'retry-after': '90' }, error: 'try again in 10m0s' }), 90_000, 'the header first');
+    assert.equal(at({ error: '429 rate_limit_error' }), 60_000, 'else the default rest');
   });
 
   it('frames lines, skips a line over the limit whole, and keeps the next one', () => {
@@ -178,6 +203,21 @@ describe('pi link: the feedback port', () => {
     assert.deepEqual(w.calls.told, ['A']);
     assert.equal(w.rotation.active('anthropic')?.name, 'A');
     assert.ok(w.rotation.cooldownOf('anthropic', 'A'));
+  });
+
+  it("a 429 reported with pi's error text only rests the account for the provider's wait, not the default 60 s", async () => {
+    const w = await window();
+    const before = Date.now();
+    const d = await w.feedback.report(
+      report({
+        status: 429,
+        key: w.keyOf('A'),
+        error: '429 {"type":"error","error":{"type":"rate_limit_error","message":"Please try again in 10m0s."}}',
+      }),
+    );
+    const rest = w.rotation.cooldownOf('anthropic', 'A')! - before;
+    assert.ok(rest >= 600_000 && rest < 601_000, String(rest));
+    assert.deepEqual([d.reload, w.rotation.active('anthropic')?.name], [true, 'B']);
   });
 
   it('a sign-in answered 401 is refreshed exactly once, however many pi requests report it', async () => {

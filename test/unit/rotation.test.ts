@@ -8,7 +8,7 @@ import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { Rotation, type RotationDeps } from '../../src/core/rotation/rotation';
 import { terminalVariables } from '../../src/core/terminal-env';
 import { Vault } from '../../src/core/vault';
-import { MemorySecretStore, tempDir } from './helpers';
+import { MemorySecretStore, tempDir, until } from './helpers';
 import type { UsageSnapshot } from '../../src/core/usage/usage-client';
 import { decide, nextInTurn, type Candidate, type RotationMode } from '../../src/core/rotation/policy';
 import { CachedRotationSettings, type RawRotationSettings } from '../../src/core/rotation/settings';
@@ -245,6 +245,95 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     manual.evaluate();
     assert.equal(manual.active('anthropic')?.name, 'max-1');
     t.cleanup();
+  });
+});
+
+describe('rotation: a change of mode', () => {
+  const setup = async () => {
+    const t = tempDir();
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    await vault.add('anthropic', 'A', { type: 'api_key', key: 'sk-ant-api03-AAAA-one' });
+    await vault.add('anthropic', 'B', { type: 'api_key', key: 'sk-ant-api03-BBBB-two' });
+    let mode: RotationMode = 'round-robin';
+    const logs: string[] = [];
+    const rotation = new Rotation({
+      vault,
+      settings: { mode: () => mode, threshold: () => 80 },
+      quota: () => undefined,
+      store,
+      log: { trace: () => undefined, info: (m) => void logs.push(m), warn: (m) => void logs.push(m), error: () => 0 },
+    });
+    await rotation.load();
+    const mirror = new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => join(t.dir, 'auth.json'),
+      () => undefined,
+      rotation,
+    );
+    const changes: { from?: string; to?: string; notice?: string }[] = [];
+    rotation.onDidChange((c) => void changes.push({ from: c.from, to: c.to, notice: c.notice }));
+    // What extension.ts does: every vault change re-decides.
+    vault.onDidChange(() => rotation.evaluate());
+    rotation.evaluate();
+    const inAuthFile = async () => (
+      await mirror.sync(),
+      JSON.parse(readFileSync(join(t.dir, 'auth.json'), 'utf8')).anthropic.key as string
+    );
+    return { t, vault, rotation, logs, changes, inAuthFile, setMode: (m: RotationMode) => (mode = m) };
+  };
+
+  it('round-robin → manual while the default rests: the account in use stays, becomes the default, and the log and a notice say so', async () => {
+    const w = await setup();
+    try {
+      w.rotation.cooldown('anthropic', 'A', Date.now() + 600_000, 'pi request #1 answered 429');
+      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.equal(await w.inAuthFile(), 'sk-ant-api03-BBBB-two');
+      w.setMode('manual');
+      w.rotation.evaluate(); // what a configuration change does
+      assert.equal(w.rotation.active('anthropic')?.name, 'B', 'at once, before the vault caught up');
+      assert.equal(await w.inAuthFile(), 'sk-ant-api03-BBBB-two');
+      await until(() => w.vault.defaultAccount('anthropic')?.name === 'B');
+      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.match(
+        w.logs.join('\n'),
+        /Active anthropic account stays B: rotation is now manual; B stays in use because A \(the default\) rests until /,
+      );
+      assert.match(
+        w.changes.at(-1)?.notice ?? '',
+        /^Rotation is now manual\. B stays in use: A \(the default\) rests until .*B is now the default account\.$/,
+      );
+      // Manual from here on: nothing moves by itself, A's rest ending included.
+      w.rotation.evaluate();
+      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      await w.rotation.use('anthropic', 'A');
+      assert.equal(w.rotation.active('anthropic')?.name, 'A', 'chosen by hand, resting or not');
+    } finally {
+      w.rotation.dispose();
+      w.t.cleanup();
+    }
+  });
+
+  it('round-robin → manual while the default can be used: the default comes back, with a log line', async () => {
+    const w = await setup();
+    try {
+      await w.rotation.next('anthropic');
+      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      w.setMode('manual');
+      w.rotation.evaluate();
+      assert.equal(w.rotation.active('anthropic')?.name, 'A');
+      assert.equal(await w.inAuthFile(), 'sk-ant-api03-AAAA-one');
+      assert.match(
+        w.logs.join('\n'),
+        /Active anthropic account: B → A \(rotation is now manual: the default account\)\./,
+      );
+      assert.deepEqual(w.changes.at(-1), { from: 'B', to: 'A', notice: undefined });
+    } finally {
+      w.rotation.dispose();
+      w.t.cleanup();
+    }
   });
 });
 

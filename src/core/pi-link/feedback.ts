@@ -9,15 +9,15 @@ import type { Rotation } from '../rotation/rotation';
 import type { AccountInfo, Vault } from '../vault';
 import { fingerprint, type PiReport } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
-import { DEFAULT_REST_MS } from '../rotation/rest';
 import { isoTime } from '../time-bounds';
+import { classify, type Failure } from '../rotation/cooldown';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
   readonly rotation: Pick<Rotation, 'active' | 'evaluate'>;
   readonly mode: (provider: string) => RotationMode;
   /** Where a 429, a refused sign-in and the usage figures pi's answer carried are written back. */
-  readonly feedback: Pick<Feedback, 'rateLimited' | 'refused' | 'usageSeen'>;
+  readonly feedback: Pick<Feedback, 'failed' | 'succeeded' | 'refused' | 'usageSeen'>;
   /** One refresh of a sign-in whose access token `refused` the provider turned away. */
   readonly refresh: (provider: string, account: string, refused: string) => Promise<unknown>;
   /** Manual mode: tell the person once that `account` is rate-limited (with a "Switch" action). */
@@ -62,17 +62,37 @@ export class PiFeedback {
     const usage = usageFromHeaders(r.headers, now);
     if (usage) this.d.feedback.usageSeen(r.provider, name, usage);
     const stale = this.d.rotation.active(r.provider)?.name !== name;
-    if (r.status === 429) return this.rateLimited(r, name, now, stale);
-    if (r.status === 401 || r.status === 403) return this.refused(r, account, stale);
+    if (r.status < 400) this.d.feedback.succeeded(r.provider, name, r.ms);
+    else {
+      const f = classify({ status: r.status, headers: r.headers, text: r.error, waitMs: waitOf(r, now) });
+      if (f.class === 'disabled' && f.cause !== 'refused-key') return this.disabled(r, name, f);
+      if (f.class === 'rate-limit' || f.class === 'quota' || f.class === 'weekly-quota' || f.class === 'transient')
+        return this.rested(r, name, f, now, stale);
+      // Counted for health (the request's fault is not); nothing rests.
+      this.d.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`);
+      if (f.class === 'disabled') return this.refused(r, account, stale);
+      if (f.class === 'request') return { account: name, reload: stale, summary: `${f.reason}: no account switched` };
+    }
     if (stale) return { account: name, reload: true, summary: `${name} is no longer the active account` };
     return { account: name, reload: false, summary: usage ? 'usage updated' : 'nothing to do' };
   }
 
-  private rateLimited(r: PiReport, name: string, now: number, stale: boolean): PiDecision {
-    const until = restUntil(r.headers, now) ?? now + DEFAULT_REST_MS;
-    this.d.feedback.rateLimited(r.provider, name, until, `pi ${r.pid} request #${r.seq} answered 429`);
+  private disabled(r: PiReport, name: string, f: Failure): PiDecision {
+    this.d.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`);
     const to = this.d.rotation.active(r.provider)?.name;
-    const rest = `${name} rests until ${isoTime(until)}`;
+    const moved = to !== undefined && to !== name;
+    return {
+      account: name,
+      reload: moved,
+      summary: `${name} disabled until you act (${f.reason})${moved ? `; active ${name} → ${to}` : ''}`,
+    };
+  }
+
+  private rested(r: PiReport, name: string, f: Failure, now: number, stale: boolean): PiDecision {
+    const until =
+      this.d.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`) ?? now;
+    const to = this.d.rotation.active(r.provider)?.name;
+    const rest = `${name} rests until ${isoTime(until)} (${f.class})`;
     if (to && to !== name) return { account: name, reload: true, summary: `${rest}; active ${name} → ${to}` };
     if (this.d.mode(r.provider) === 'manual' && !stale) {
       const id = `${r.provider}/${name}`;
@@ -118,4 +138,15 @@ export class PiFeedback {
       return secret !== undefined && fingerprint(secret) === r.key;
     });
   }
+}
+
+/**
+ * The provider's wait from the headers pi handed over (pi 1.x's after_provider_response), in ms;
+ * without headers the classifier reads it from pi's error text ("Please try again in 10m0s": pi
+ * 0.73 reports a 429 only through its message, its SDKs throw before any header reaches an
+ * extension), else the class's own rest applies.
+ */
+export function waitOf(r: Pick<PiReport, 'headers'>, now: number): number | undefined {
+  const until = restUntil(r.headers, now);
+  return until !== undefined ? until - now : undefined;
 }

@@ -26,6 +26,8 @@ export const reportSchema = z.object({
   headers,
   /** `fingerprint()` of the key pi sent, when pi read it from auth.json. */
   key: z.optional(z.string().check(z.maxLength(16))),
+  /** Milliseconds from the request to its answer's headers, when the companion measured it (health). */
+  ms: z.optional(z.number().check(z.nonnegative())),
   /** pi's error text for a failed request (first 300 characters). */
   error: z.optional(z.string().check(z.maxLength(300))),
   /** The companion asks for an answer (failed requests): it holds pi's retry until then. */

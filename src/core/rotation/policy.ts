@@ -10,7 +10,11 @@ export interface Candidate {
   readonly name: string;
   readonly isDefault: boolean;
   readonly needsSignIn?: boolean;
+  /** Disabled until the person acts (a disabled organisation, a used-up balance). */
+  readonly disabled?: boolean;
   readonly usage?: UsageSnapshot;
+  /** 0 … 1 (src/core/rotation/health.ts): breaks a tie in usage-based choice. */
+  readonly health?: number;
   /** Epoch ms until which the account rests (429, threshold, exhausted window). */
   readonly cooldownUntil?: number;
 }
@@ -40,14 +44,16 @@ export function restUntil(usage: UsageSnapshot | undefined, threshold: number, n
 }
 
 const resting = (c: Candidate, now: number) => (c.cooldownUntil ?? 0) > now;
-const usable = (c: Candidate, now: number) => !c.needsSignIn && !resting(c, now);
+const refused = (c: Candidate) => c.needsSignIn === true || c.disabled === true;
+/** Neither resting nor waiting for the person: the account can take the next request. */
+export const usable = (c: Candidate, now: number) => !refused(c) && !resting(c, now);
 
 /**
  * Decides the active account.
  * - manual: the default account, always; nothing switches by itself.
  * - round-robin: the current active account until it rests, then the next usable one in order.
  * - usage-based: the current one until it crosses `threshold` (it then rests until its window
- *   resets), then the usable account with the most headroom.
+ *   resets), then the usable account with the most headroom; equal headroom: the best health.
  * When nobody is usable, the account that becomes usable first stays active.
  */
 export function decide(
@@ -75,7 +81,7 @@ export function decide(
 
   const ok = list.filter((c) => usable(c, now));
   if (ok.length === 0) {
-    const signedIn = list.filter((c) => !c.needsSignIn);
+    const signedIn = list.filter((c) => !refused(c));
     const first = [...(signedIn.length ? signedIn : list)].sort(
       (a, b) => (a.cooldownUntil ?? 0) - (b.cooldownUntil ?? 0),
     )[0];
@@ -89,7 +95,9 @@ export function decide(
   const why = cur
     ? cur.needsSignIn
       ? `${cur.name} needs a new sign-in`
-      : `${cur.name} is resting${cur.cooldownUntil ? ` until ${isoTime(cur.cooldownUntil)}` : ''}`
+      : cur.disabled
+        ? `${cur.name} is disabled until you act`
+        : `${cur.name} is resting${cur.cooldownUntil ? ` until ${isoTime(cur.cooldownUntil)}` : ''}`
     : 'no account was active';
   if (mode === 'round-robin') {
     return { active: nextInTurn(list, cur?.name, now), cooldowns, reason: `${why}; next in turn`, allExhausted: false };
@@ -97,13 +105,14 @@ export function decide(
   const best = [...ok].sort(
     (a, b) =>
       (usedPercent(a.usage) ?? 50) - (usedPercent(b.usage) ?? 50) ||
+      (b.health ?? 0.5) - (a.health ?? 0.5) ||
       Number(b.isDefault) - Number(a.isDefault) ||
       a.name.localeCompare(b.name),
   )[0];
   return {
     active: best.name,
     cooldowns,
-    reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used)`,
+    reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used${best.health !== undefined ? `, health ${Math.round(best.health * 100)} %` : ''})`,
     allExhausted: false,
   };
 }

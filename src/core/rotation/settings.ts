@@ -2,6 +2,9 @@ import * as z from 'zod/mini';
 import type { RotationMode } from './policy';
 import type { RotationSettings } from './rotation';
 
+/** The guardrail's default: a few switches an hour are rotation, more would be hopping. */
+export const DEFAULT_MAX_SWITCHES_PER_HOUR = 4;
+
 const modeSchema = z.enum(['manual', 'round-robin', 'usage-based']);
 const overridesSchema = z.record(z.string(), modeSchema);
 
@@ -10,6 +13,7 @@ export interface RawRotationSettings {
   readonly mode: unknown;
   readonly overrides: unknown;
   readonly threshold: unknown;
+  readonly maxSwitchesPerHour?: unknown;
 }
 
 /**
@@ -23,6 +27,7 @@ export class CachedRotationSettings implements RotationSettings {
   private global: RotationMode = 'manual';
   private overrides = new Map<string, RotationMode>();
   private percent = 80;
+  private maxSwitches = DEFAULT_MAX_SWITCHES_PER_HOUR;
 
   constructor(private readonly source: () => RawRotationSettings) {}
 
@@ -35,6 +40,13 @@ export class CachedRotationSettings implements RotationSettings {
     this.overrides = new Map(overrides.success ? Object.entries(overrides.data) : []);
     const t = raw.threshold;
     this.percent = typeof t === 'number' && t > 0 && t <= 100 ? t : 80;
+    const m = raw.maxSwitchesPerHour;
+    this.maxSwitches = typeof m === 'number' && Number.isInteger(m) && m >= 0 ? m : DEFAULT_MAX_SWITCHES_PER_HOUR;
+  }
+
+  maxSwitchesPerHour(): number {
+    if (!this.loaded) this.reload();
+    return this.maxSwitches;
   }
 
   mode(provider: string): RotationMode {
