@@ -23,6 +23,7 @@ import { KeyResolver } from './core/resolver';
 import { ModelBridge, type PiModels } from './core/llm/model-bridge';
 import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
+import { moveRenamedProviders } from './core/renamed-providers';
 import { Vault } from './core/vault';
 import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
@@ -88,8 +89,13 @@ export function activate(context: vscode.ExtensionContext): void {
   // first answer can wait on the very view that is activating us. Everything that needs the
   // accounts awaits `ready` instead.
   // The shared active accounts first: deciding before reading them would overwrite them.
-  const ready = rotation
-    .load()
+  // Accounts saved under an id pi renamed move to the new id first (renamed-providers.ts).
+  const ready = moveRenamedProviders(store)
+    .then(
+      (moved) => moved.length && log.info(`Accounts moved to the provider id pi uses now: ${moved.join(', ')}.`),
+      (e) => log.warn(`Could not move accounts saved under an old provider id: ${describe(e)}`),
+    )
+    .then(() => rotation.load())
     .catch((e) => log.warn(`Could not read the active accounts: ${describe(e)}`))
     .then(() => loadVault(vault, log));
   const entry = (p: string, a: string) => quota.entry(p, a);
@@ -187,10 +193,6 @@ export function activate(context: vscode.ExtensionContext): void {
         );
       if (r.conflicts.length)
         log.warn(`models.json sets its own base URL or headers for ${r.conflicts.join(', ')}; left as they are.`);
-      if (r.refused.length)
-        log.warn(
-          `Headers not written to models.json because pi would run them as commands ("!…"): ${r.refused.join(', ')}.`,
-        );
     } catch (e) {
       modelsProblem = describe(e);
       log.warn(modelsProblem);

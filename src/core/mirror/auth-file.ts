@@ -25,7 +25,12 @@ import { processAlive } from '../process-alive';
 /** auth.json's top level: provider id → entry. Entries we do not manage are kept as they are. */
 export type AuthData = Record<string, unknown>;
 
-const apiKeyEntrySchema = z.object({ type: z.literal('api_key'), key: z.string() });
+// An api_key entry with a key; pi 1.x also allows `env` values beside it (docs/providers.md).
+const apiKeyEntrySchema = z.object({
+  type: z.literal('api_key'),
+  key: z.string(),
+  env: z.optional(z.record(z.string().check(z.regex(/^[A-Z_][A-Z0-9_]*$/)), z.string())),
+});
 export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
 
 export function asApiKeyEntry(value: unknown): ApiKeyEntry | undefined {
