@@ -113,7 +113,8 @@ export function activate(context: vscode.ExtensionContext): void {
     resolver,
     feedback,
     mode: (p) => rotationSettings.mode(p),
-    writeAuthFile: () => mirror.run(),
+    // A switch reaches pi whole: the companion applies models.json's base URL and headers.
+    writeAuthFile: () => Promise.all([mirror.run(), syncModels()]),
     authPath,
     log,
     refreshView: () => view.sync(),
@@ -200,7 +201,7 @@ export function activate(context: vscode.ExtensionContext): void {
     view.sync();
   };
   const piFiles: Outlet = {
-    sync: coalesced(() => (void mirror.run().then(() => piLink.reloadPi()), void syncModels())),
+    sync: coalesced(() => void Promise.all([mirror.run(), syncModels()]).then(() => piLink.reloadPi())),
   };
   const showUsage = coalesced(() => (view.sync(), statusBar.sync()));
   const refreshQuota = () => void quota.refresh().catch((e) => log.warn(`Usage refresh failed: ${describe(e)}`));

@@ -24,9 +24,30 @@ export interface LastReport {
   readonly summary: string;
 }
 
+/**
+ * The oldest pi that reads everything Pi Accounts writes: Azure as `azure` (1.0.3), `env` values
+ * on api_key credentials (0.79.5), "$$" in keys and headers (0.77.0), and that re-reads auth.json
+ * by itself (0.84.0) (@earendil-works/pi-coding-agent CHANGELOG.md).
+ */
+export const MIN_PI_VERSION = '1.0.3';
+
+/** Whether a pi version (as its package.json says) is older than `min`. */
+export function olderThan(version: string, min = MIN_PI_VERSION): boolean {
+  const parts = (v: string) =>
+    v
+      .split(/[.-]/)
+      .slice(0, 3)
+      .map((x) => Number.parseInt(x, 10) || 0);
+  const [a, b] = [parts(version), parts(min)];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
 export interface LinkStatus {
   /** pi processes connected right now (their process ids). */
   readonly pids: readonly number[];
+  /** The pi versions connected right now (from their hello; "unknown" when it did not say). */
+  readonly piVersions: readonly string[];
   readonly last?: LastReport;
   /** The last failed request pi reported (429, 401…) and what it caused. */
   readonly lastFailure?: LastReport;
@@ -35,7 +56,7 @@ export interface LinkStatus {
 export class PiLinkServer {
   private server?: Server;
   private path?: string;
-  private readonly clients = new Map<Socket, { pid?: number }>();
+  private readonly clients = new Map<Socket, { pid?: number; piVersion?: string }>();
   private queue: Promise<unknown> = Promise.resolve();
   private last?: LastReport;
   private lastFailure?: LastReport;
@@ -70,6 +91,7 @@ export class PiLinkServer {
   status(): LinkStatus {
     return {
       pids: [...this.clients.values()].flatMap((c) => (c.pid ? [c.pid] : [])),
+      piVersions: [...new Set([...this.clients.values()].flatMap((c) => (c.pid ? [c.piVersion ?? 'unknown'] : [])))],
       last: this.last,
       lastFailure: this.lastFailure,
     };
@@ -94,7 +116,7 @@ export class PiLinkServer {
   }
 
   private accept(socket: Socket): void {
-    const client: { pid?: number } = {};
+    const client: { pid?: number; piVersion?: string } = {};
     this.clients.set(socket, client);
     let complaints = 0;
     const malformed = (why: string) => {
@@ -109,7 +131,16 @@ export class PiLinkServer {
           if (!parsed.success) return malformed(`${line.length} bytes that are not a report`);
           const m = parsed.data;
           client.pid = m.pid;
-          if (m.type === 'hello') return this.changed.fire();
+          if (m.type === 'hello') {
+            client.piVersion = m.piVersion;
+            const v = m.piVersion ? `pi ${m.piVersion}` : 'a pi that did not say its version';
+            this.log.info(`pi ${m.pid} connected: ${v}, companion ${m.companion ?? '1'}.`);
+            if (m.piVersion && olderThan(m.piVersion))
+              this.log.warn(
+                `pi ${m.pid} is pi ${m.piVersion}, older than ${MIN_PI_VERSION}: it does not read all of what Pi Accounts writes to auth.json (Azure as "azure", Bedrock/Vertex/Azure/Cloudflare values, "$" in keys). Update pi (npm install -g @earendil-works/pi-coding-agent).`,
+              );
+            return this.changed.fire();
+          }
           // One decision at a time: two reports of the same 429 must not both rotate.
           this.queue = this.queue
             .then(() => this.handle(socket, m))
