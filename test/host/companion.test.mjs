@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
 import { modelsJson, startLlmEmulator } from './llm-emulator.mjs';
 import * as steps from './steps.mjs';
+import { ensureNode24 } from './setup.mjs';
 
 const KEY_A = 'sk-ant-api03-hostCompanionA-0123456789abcdef';
 const KEY_B = 'sk-ant-api03-hostCompanionB-fedcba9876543210';
-const PI = join(process.cwd(), 'node_modules/@mariozechner/pi-coding-agent/dist/cli.js');
+// pi 1.6 on Node 24 (pi 1.x needs Node >= 22.19; the terminal's own node may be older).
+const PI = `${ensureNode24()} ${join(process.cwd(), 'node_modules/@earendil-works/pi-coding-agent/dist/bundle/cli.js')}`;
 
 describe('pi companion in a real VS Code host (code-server + Chromium)', function () {
   this.timeout(240_000);
@@ -52,7 +54,7 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
     await steps.authJson(w, (d) => d.anthropic?.key === KEY_A);
 
     const started = Date.now();
-    const out = await w.terminalOutput(`node ${PI} -p --no-session --model anthropic/claude-sonnet-4-5 "Say hi"`, {
+    const out = await w.terminalOutput(`${PI} -p --no-session --model anthropic/claude-sonnet-4-5 "Say hi"`, {
       timeout: 90_000,
     });
     assert.equal(out, 'Answered by B.');
