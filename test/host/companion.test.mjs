@@ -59,9 +59,14 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
     });
     assert.equal(out, 'Answered by B.');
     const keys = emu.seen.map((s) => (s.key === KEY_A ? 'A' : s.key === KEY_B ? 'B' : '?'));
-    // pi's default settings: the Anthropic SDK retries the 429 twice inside one pi request
-    // (no extension sees those); pi's own retry, the first request after the report, has B.
-    assert.deepEqual(keys, ['A', 'A', 'A', 'B']);
+    // pi's default settings: the Anthropic SDK may retry the 429 inside one pi request (no
+    // extension sees those; pi 1.6 did not here); pi's own retry, the first request after the
+    // report, has B.
+    assert.deepEqual(
+      [keys.at(-1), keys.slice(0, -1).every((k) => k === 'A'), keys.length >= 2],
+      ['B', true, true],
+      keys.join(''),
+    );
     await w.page.waitForFunction(
       () => /B.*active/.test(document.querySelector('.pane-body')?.textContent ?? ''),
       null,
