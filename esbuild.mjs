@@ -49,6 +49,8 @@ await esbuild.build({
   platform: 'node',
   target: 'node22',
   outfile: 'dist/companion/pi-accounts-companion.js',
+  // pi's own packages: its extension loader resolves them to the pi that loads the companion.
+  external: ['@earendil-works/*', '@mariozechner/*'],
   minify: production,
   logLevel: 'warning',
 });

@@ -1,10 +1,12 @@
 // `npm run bench` (keys): a cached key through the extension's real wiring (Vault, Rotation with
-// its settings, KeyResolver), against pi 0.73.1's AuthStorage.getApiKey in the same process,
-// in interleaved rounds. Goal: no slower than pi.
+// its settings, KeyResolver), against pi 1.6's ModelRuntime.getAuth (its request-time key
+// lookup: @earendil-works/pi-coding-agent 1.6.0) and pi 0.73.1's AuthStorage.getApiKey in the
+// same process, in interleaved rounds. Goal: no slower than pi 1.6.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ModelRuntime } from '@earendil-works/pi-coding-agent';
 import { AuthStorage } from '@mariozechner/pi-coding-agent';
 import { check, median } from './ratio.mjs';
 
@@ -31,9 +33,12 @@ const signIn = {
 
 const dir = mkdtempSync(join(tmpdir(), 'pi-accounts-bench-keys-'));
 try {
-  const pi = AuthStorage.create(join(dir, 'auth.json'));
-  pi.set('openai', apiKey);
-  pi.set('anthropic', signIn);
+  const pi0 = AuthStorage.create(join(dir, 'auth.json'));
+  pi0.set('openai', apiKey);
+  pi0.set('anthropic', signIn);
+  process.env.PI_OFFLINE = '1';
+  const pi = await ModelRuntime.create({ authPath: join(dir, 'auth.json'), modelsPath: null, refreshOnCreate: false });
+  const piKey = async (provider) => (await pi.getAuth(provider))?.auth.apiKey;
 
   // Wired as extension.ts wires it: rotation (round-robin for one provider) steers the resolver.
   const store = new MemorySecretStore();
@@ -67,17 +72,20 @@ try {
     ['cached key, API-key account', 'openai'],
     ['cached key, unexpired sign-in', 'anthropic'],
   ]) {
-    if (!(await resolver.key(provider)) || !(await pi.getApiKey(provider))) throw new Error(`no ${provider} key`);
+    if (!(await resolver.key(provider)) || !(await piKey(provider)) || !(await pi0.getApiKey(provider)))
+      throw new Error(`no ${provider} key`);
     const ours = [];
     const theirs = [];
+    const old = [];
     for (let r = 0; r < ROUNDS; r++) {
       ours.push(await time(() => resolver.key(provider)));
-      theirs.push(await time(() => pi.getApiKey(provider)));
+      theirs.push(await time(() => piKey(provider)));
+      old.push(await time(() => pi0.getApiKey(provider)));
     }
     console.log(
-      `${label}, ${ROUNDS} interleaved rounds of ${CALLS.toLocaleString('en-US')} calls: extension median ${median(ours).toFixed(3)} µs, pi getApiKey ${median(theirs).toFixed(3)} µs`,
+      `${label}, ${ROUNDS} interleaved rounds of ${CALLS.toLocaleString('en-US')} calls: extension median ${median(ours).toFixed(3)} µs, pi 1.6 getAuth ${median(theirs).toFixed(3)} µs, pi 0.73.1 getApiKey ${median(old).toFixed(3)} µs`,
     );
-    check(`${label}: extension ÷ pi`, median(ours) / median(theirs), '≤', 1);
+    check(`${label}: extension ÷ pi 1.6`, median(ours) / median(theirs), '≤', 1);
   }
   rotation.dispose();
 } finally {

@@ -1,23 +1,51 @@
-// Pi Accounts' companion: a pi extension (https://github.com/badlogic/pi-mono, packages/
-// coding-agent/docs/extensions.md) installed by "Connect pi…". It reports the outcome of every
-// provider request pi makes to the Pi Accounts window(s) of this user, and re-reads auth.json
-// when Pi Accounts switched the account, so pi's next request (its own retry included) uses it.
-// Hooks used, all from @mariozechner/pi-coding-agent 0.73.1's ExtensionAPI:
-// - before_provider_request: which stored credential the request carries (by reference);
+// Pi Accounts' companion: a pi extension (@earendil-works/pi-coding-agent 1.6.0,
+// docs/extensions.md) installed by "Connect pi…". It reports the outcome of every provider
+// request pi makes to the Pi Accounts window(s) of this user, naming the credential the request
+// carried by fingerprint, and makes a running pi take a switch whole: pi 1.x re-reads auth.json
+// by itself (0.84.0), but not models.json, so the companion applies the base URL and headers the
+// new account has there.
+// Hooks used (pi 1.6.0's ExtensionAPI):
+// - ctx.modelRegistry.getProviderAuth(id): the credential pi resolves for the request (0.80.8;
+//   pi 0.73.1's ctx.modelRegistry.authStorage where that is all there is);
+// - pi.registerProvider(id, { baseUrl, headers }): takes effect at once for later requests
+//   (docs/custom-provider.md, "Redirect an existing provider");
+// - before_provider_headers: drops headers models.json gave pi at start that the account in use
+//   no longer has;
 // - after_provider_response: status and rate-limit headers of answers pi-ai hands over
 //   (successful ones: the providers' SDKs throw on an error status before that hook);
-// - message_end: an assistant message that ended in error carries the status in its text;
-// - ctx.modelRegistry.authStorage.reload(): pi's own way to re-read auth.json.
+// - message_end: an assistant message that ended in error carries the status in its text.
+// It still loads in pi 0.73.1 (the same hooks, authStorage for the key and its reload()).
 import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with {
   'resolution-mode': 'import',
 };
+import { readdirSync } from 'node:fs';
 import { channelDir } from '../src/core/pi-link/channel-dir';
 import { fingerprint, isUsageHeader, PROTOCOL, type PiReport } from '../src/core/pi-link/protocol';
 import { Link } from './link';
+import { piVersion } from './pi-version';
+import { RequestSettings } from './request-settings';
 
-export const COMPANION_VERSION = '1';
+export const COMPANION_VERSION = '2';
 
 type Stored = { type?: string; key?: string; access?: string } | undefined;
+type AuthResult = { auth?: { apiKey?: string; headers?: Record<string, string | null> } } | undefined;
+/** The parts of ctx.modelRegistry this file uses, in pi 1.x and in 0.73.1. */
+type Registry = {
+  getProviderAuth?: (provider: string) => Promise<AuthResult>;
+  authStorage?: { get(provider: string): Stored; reload(): void };
+};
+
+/** Whether any Pi Accounts window has a socket in the channel directory. */
+function windowsListening(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((n) => n.endsWith('.sock'));
+  } catch {
+    return false;
+  }
+}
+
+/** Headers a provider request carries its credential in (pi-ai 1.6.1's API implementations). */
+const AUTH_HEADER = /^(authorization|x-api-key|api-key|x-goog-api-key|cf-aig-authorization)$/i;
 
 /** The HTTP status in pi-ai's error text ("429 {…}" from the providers' SDKs). */
 export function statusOf(error: string): number | undefined {
@@ -25,27 +53,46 @@ export function statusOf(error: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The secret a resolved auth carries: the key, or a bearer token pi sends as a header. */
+function secretOf(r: AuthResult): string | undefined {
+  if (r?.auth?.apiKey) return r.auth.apiKey;
+  for (const v of Object.values(r?.auth?.headers ?? {}))
+    if (typeof v === 'string' && /^Bearer \S/.test(v)) return v.slice('Bearer '.length);
+  return undefined;
+}
+
 export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let seq = 0;
-  let stored: Stored;
-  let auth: ExtensionContext['modelRegistry']['authStorage'] | undefined;
-  const reload = () => {
+  let carried: string | undefined;
+  let registry: Registry | undefined;
+  // The provider's own base URL (for an account without one, after one with one): pi-ai's
+  // catalog, as pi's extension loader resolves it for extensions (pi 1.x; none in 0.73.1).
+  let builtin: ((id: string) => string | undefined) | undefined;
+  void (import('@earendil-works/pi-ai/providers/all') as Promise<unknown>).then(
+    (m) =>
+      (builtin = (id) =>
+        (m as { getBuiltinModels(id: string): { baseUrl?: string }[] }).getBuiltinModels(id)[0]?.baseUrl),
+    () => undefined,
+  );
+  const settings = new RequestSettings(pi, undefined, (id) => builtin?.(id));
+  // Pi Accounts switched the account: auth.json is re-read by pi 1.x itself (and by 0.73.1's
+  // reload()); the account's base URL and headers are applied from models.json.
+  const switched = () => {
     try {
-      auth?.reload();
+      registry?.authStorage?.reload();
     } catch {
       // pi keeps the credential it has
     }
+    settings.apply();
   };
   const link = new Link(
     channelDir(),
-    { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION },
-    reload,
+    { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION, piVersion: piVersion() },
+    switched,
   );
 
-  const base = (ctx: ExtensionContext, status: number) => {
-    const s = stored;
-    const secret = s?.type === 'api_key' ? s.key : s?.type === 'oauth' ? s.access : undefined;
-    return {
+  const base = (ctx: ExtensionContext, status: number) =>
+    ({
       v: PROTOCOL,
       type: 'report',
       pid: process.pid,
@@ -54,22 +101,46 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       model: ctx.model?.id,
       status,
       headers: {},
-      key: secret ? fingerprint(secret) : undefined,
-    } as PiReport;
-  };
+      key: carried ? fingerprint(carried) : undefined,
+    }) as PiReport;
 
-  pi.on('session_start', (_e, ctx) => {
-    auth = ctx.modelRegistry.authStorage;
-    link.connected();
+  pi.on('session_start', async (_e, ctx) => {
+    registry = ctx.modelRegistry;
+    // pi 1.x sends its first request within milliseconds of starting: when a Pi Accounts window
+    // listens, the connection is made first (bounded), so that request is reported too.
+    if (!link.connected() && windowsListening(channelDir()))
+      for (let i = 0; i < 100 && !link.connected(); i++) await new Promise((r) => setTimeout(r, 5));
   });
 
-  pi.on('before_provider_request', (_e, ctx) => {
+  // What the request really carries: Pi Accounts may switch between pi resolving the key and
+  // the companion asking getProviderAuth, so the key named must be one the headers hold.
+  let sent: string[] = [];
+  pi.on(
+    'before_provider_headers' as never,
+    ((e: { headers: Record<string, string | null> }, ctx: ExtensionContext) => {
+      const provider = ctx.model?.provider;
+      if (provider) settings.dropStale(provider, e.headers);
+      sent = Object.entries(e.headers).flatMap(([name, v]) =>
+        typeof v === 'string' && AUTH_HEADER.test(name) ? [v.replace(/^Bearer\s+/i, '')] : [],
+      );
+    }) as never,
+  );
+
+  pi.on('before_provider_request', async (_e, ctx) => {
     if (!link.connected()) return undefined;
     const provider = ctx.model?.provider;
+    const r = ctx.modelRegistry as unknown as Registry;
     try {
-      stored = provider ? ctx.modelRegistry.authStorage.get(provider) : undefined;
+      if (!provider) carried = undefined;
+      else if (r.getProviderAuth) {
+        const resolved = secretOf(await r.getProviderAuth(provider));
+        carried = !sent.length || (resolved && sent.includes(resolved)) ? resolved : sent[0];
+      } else {
+        const s = r.authStorage?.get(provider);
+        carried = s?.type === 'api_key' ? s.key : s?.type === 'oauth' ? s.access : undefined;
+      }
     } catch {
-      stored = undefined;
+      carried = undefined;
     }
     return undefined;
   });

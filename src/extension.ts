@@ -29,6 +29,7 @@ import { Redactor } from './core/redact';
 import { ModelBridge, type PiModels } from './core/llm/model-bridge';
 import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
+import { moveRenamedProviders } from './core/renamed-providers';
 import { AccountsView } from './vscode/accounts-view';
 import { AuthProviders } from './vscode/auth-providers';
 import { Commands } from './vscode/commands';
@@ -96,7 +97,14 @@ export function activate(context: vscode.ExtensionContext): void {
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the
   // accounts awaits `ready` instead.
-  const ready = loadAccounts(accounts, log);
+  // Accounts saved under an id pi renamed move to the new id before anything reads them
+  // (src/core/renamed-providers.ts).
+  const ready = moveRenamedProviders(store)
+    .then(
+      (moved) => moved.length && log.info(`Accounts moved to the provider id pi uses now: ${moved.join(', ')}.`),
+      (e: unknown) => log.warn(`Could not move accounts saved under an old provider id: ${describe(e)}`),
+    )
+    .then(() => loadAccounts(accounts, log));
   const entry = (p: string, a: string) => usage.entry(p, a);
   const ledger = new UsageLedger(memento(context.globalState, 'piAccounts.tokenUsage.v1'));
   const views = new Emitter<void>('a redraw of the Accounts view');
@@ -107,6 +115,9 @@ export function activate(context: vscode.ExtensionContext): void {
     base: (p) => testRoutes[p]?.models,
     changed: refreshView,
   });
+  const modelsFile = new ModelsFileOutlet(modelsMirror, mirrorEnabled, log, refreshView);
+  // auth.json and models.json together: a running pi is told to re-read only once both are written.
+  const writePiFiles = () => Promise.all([mirror.run(), modelsFile.run()]);
   const piLink = new PiLinkUi({
     context,
     vault,
@@ -114,12 +125,12 @@ export function activate(context: vscode.ExtensionContext): void {
     resolver,
     feedback,
     mode: (p) => rotationSettings.mode(p),
-    writeAuthFile: () => mirror.run(),
+    // A switch reaches pi whole: the companion applies models.json's base URL and headers.
+    writeAuthFile: writePiFiles,
     authPath,
     log,
     refreshView,
   });
-  const modelsFile = new ModelsFileOutlet(modelsMirror, mirrorEnabled, log, refreshView);
   const view = new AccountsView({
     vault,
     ready,
@@ -190,12 +201,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const refreshUsage = () =>
     void usage.refresh().catch((e: unknown) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshUsage, QUOTA_INTERVAL_MS);
-  // pi's files: auth.json, then the running pi processes re-read it; models.json beside it.
+  // pi's files: auth.json and models.json, then the running pi processes re-read them.
   const piFiles: Outlet = {
-    sync: coalesced(() => {
-      void mirror.run().then(() => piLink.reloadPi());
-      modelsFile.sync();
-    }),
+    sync: coalesced(() => void writePiFiles().then(() => piLink.reloadPi())),
   };
   const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models, usagePanel];
 

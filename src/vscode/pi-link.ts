@@ -9,7 +9,7 @@ import type { Log } from './log';
 import { channelDir } from '../core/pi-link/channel-dir';
 import { PiFeedback } from '../core/pi-link/feedback';
 import { COMPANION_FILE, inspect, install, uninstall } from '../core/pi-link/install';
-import { PiLinkServer } from '../core/pi-link/server';
+import { MIN_PI_VERSION, olderThan, PiLinkServer } from '../core/pi-link/server';
 import { requireProvider } from '../core/providers/directory';
 import type { Feedback } from '../core/outlet';
 import type { KeyResolver } from '../core/resolver';
@@ -186,8 +186,11 @@ export class PiLinkUi implements vscode.Disposable {
       ? ` · ${at(s.lastFailure.at)}: ${s.lastFailure.provider} ${s.lastFailure.status} → ${s.lastFailure.summary}`
       : '';
     const last = s.last ? ` · last report ${at(s.last.at)}${failure}` : '';
+    const old = s.piVersions.filter((v) => v !== 'unknown' && olderThan(v));
+    const versions = s.piVersions.length ? `, pi ${s.piVersions.join(', ')}` : '';
+    const warn = old.length ? ` · pi ${old.join(', ')} is older than ${MIN_PI_VERSION}: update pi` : '';
     const live = s.pids.length
-      ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'})`
+      ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'}${versions})${warn}`
       : this.installed
         ? 'pi companion installed, no pi running'
         : undefined;

@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { ARTIFACTS, prepareExtensions, Workbench } from './harness.mjs';
 import { modelsJson, startLlmEmulator } from './llm-emulator.mjs';
 import * as steps from './steps.mjs';
+import { ensureNode24 } from './setup.mjs';
 
 const KEY_A = 'sk-ant-api03-hostCompanionA-0123456789abcdef';
 const KEY_B = 'sk-ant-api03-hostCompanionB-fedcba9876543210';
-const PI = join(process.cwd(), 'node_modules/@mariozechner/pi-coding-agent/dist/cli.js');
+// pi 1.6 on Node 24 (pi 1.x needs Node >= 22.19; the terminal's own node may be older).
+const PI = `${ensureNode24()} ${join(process.cwd(), 'node_modules/@earendil-works/pi-coding-agent/dist/bundle/cli.js')}`;
 
 describe('pi companion in a real VS Code host (code-server + Chromium)', function () {
   this.timeout(240_000);
@@ -55,14 +57,19 @@ describe('pi companion in a real VS Code host (code-server + Chromium)', functio
     await steps.authJson(w, (d) => d.anthropic?.key === KEY_A);
 
     const started = Date.now();
-    const out = await w.terminalOutput(`node ${PI} -p --no-session --model anthropic/claude-sonnet-4-5 "Say hi"`, {
+    const out = await w.terminalOutput(`${PI} -p --no-session --model anthropic/claude-sonnet-4-5 "Say hi"`, {
       timeout: 90_000,
     });
     assert.equal(out, 'Answered by B.');
     const keys = emu.seen.map((s) => (s.key === KEY_A ? 'A' : s.key === KEY_B ? 'B' : '?'));
-    // pi's default settings: the Anthropic SDK retries the 429 twice inside one pi request
-    // (no extension sees those); pi's own retry, the first request after the report, has B.
-    assert.deepEqual(keys, ['A', 'A', 'A', 'B']);
+    // pi's default settings: the Anthropic SDK may retry the 429 inside one pi request (no
+    // extension sees those; pi 1.6 did not here); pi's own retry, the first request after the
+    // report, has B.
+    assert.deepEqual(
+      [keys.at(-1), keys.slice(0, -1).every((k) => k === 'A'), keys.length >= 2],
+      ['B', true, true],
+      keys.join(''),
+    );
     await w.page.waitForFunction(
       () => /B.*active/.test(document.querySelector('.pane-body')?.textContent ?? ''),
       null,

@@ -63,7 +63,9 @@ export async function startLlmEmulator(answer = () => ({})) {
     );
     let api;
     let key;
-    if (req.method === 'POST' && req.url === '/v1/messages') {
+    // pi 1.x asks Anthropic for /v1/messages?beta=true: the path decides.
+    const path = new URL(req.url, 'http://x').pathname;
+    if (req.method === 'POST' && path === '/v1/messages') {
       api = 'anthropic';
       if (!req.headers['anthropic-version'])
         return fail(400, {
@@ -71,11 +73,11 @@ export async function startLlmEmulator(answer = () => ({})) {
           error: { type: 'invalid_request_error', message: 'anthropic-version header is required' },
         });
       key = req.headers['x-api-key'] ?? (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    } else if (req.method === 'POST' && req.url === '/v1/chat/completions') {
+    } else if (req.method === 'POST' && path === '/v1/chat/completions') {
       api = 'openai';
       key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     } else return fail(404, { error: 'not_found' });
-    seen.push({ api, key, at: Date.now() });
+    seen.push({ api, key, at: Date.now(), headers: req.headers });
     if (!key)
       return fail(
         401,

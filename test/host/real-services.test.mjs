@@ -1,7 +1,7 @@
 // Host scenarios for issue 12 (against the real services): what the providers' own clients do,
 // done by the packaged extension in a real VS Code. Titles start with "R".
 import assert from 'node:assert/strict';
-import { AuthStorage } from '@mariozechner/pi-coding-agent';
+import { piKey } from './pi1.mjs';
 import { startCopilotEmulator } from './copilot-emulator.mjs';
 import { prepareExtensions, Workbench } from './harness.mjs';
 import * as steps from './steps.mjs';
@@ -51,7 +51,7 @@ describe('Pi Accounts against the real services (host)', function () {
     await w.openAccountsView();
     await steps.signIn(w, 'Anthropic', 'imported', token);
     await steps.authJson(w, (d) => d.anthropic?.key === token);
-    assert.equal(await AuthStorage.create(w.authPath).getApiKey('anthropic'), token, "pi's AuthStorage reads it");
+    assert.equal(await piKey(w.authPath, 'anthropic'), token, 'pi 1.6 reads it');
     assert.equal(await w.terminalOutput('echo "[$ANTHROPIC_OAUTH_TOKEN][$ANTHROPIC_API_KEY]"'), `[${token}][]`);
   });
 });

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthStorage } from '@mariozechner/pi-coding-agent';
+import { piKey } from './pi1.mjs';
 import { startAnthropicEmulator } from './anthropic-emulator.mjs';
 import { startCopilotEmulator } from './copilot-emulator.mjs';
 import { ARTIFACTS, packageConsumer, prepareExtensions, Workbench } from './harness.mjs';
@@ -69,7 +69,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     assert.equal(await w.terminalOutput('echo $ANTHROPIC_API_KEY'), KEY_WORK);
     assert.equal(statSync(w.authPath).mode & 0o777, 0o600);
     assert.deepEqual(await authJson(), { anthropic: { type: 'api_key', key: KEY_WORK } });
-    assert.equal(await AuthStorage.create(w.authPath).getApiKey('anthropic'), KEY_WORK);
+    assert.equal(await piKey(w.authPath, 'anthropic'), KEY_WORK);
     assert.ok(!(w.logs()['Pi Accounts.log'] ?? '').includes(KEY_WORK), 'the key never reaches the log');
   });
 
@@ -277,11 +277,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       assert.match(entry.refresh, /^gho_hostEmulatorToken/);
       assert.match(entry.access, /^tid=host\d+;.*proxy-ep=/);
       assert.ok(Math.abs(entry.expires - (Date.now() + 25 * 60_000)) < 60_000, 'expires_at·1000 − 5 min');
-      assert.equal(
-        await AuthStorage.create(w.authPath).getApiKey('github-copilot'),
-        entry.access,
-        "pi's AuthStorage reads the same token",
-      );
+      assert.equal(await piKey(w.authPath, 'github-copilot'), entry.access, 'pi 1.6 reads the same token');
       assert.equal(await w.terminalOutput('echo $COPILOT_GITHUB_TOKEN'), entry.access);
       const log = w.logs()['Pi Accounts.log'] ?? '';
       assert.ok(!log.includes(entry.refresh) && !log.includes(entry.access), 'no token in the log');
@@ -322,11 +318,7 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       );
       assert.match(await w.treeRow('max-1').textContent(), /resting until .* · 5h 85% · 7d 40%/);
       await authJson((d) => d.anthropic?.access === emu.tokenOf(2));
-      assert.equal(
-        await AuthStorage.create(w.authPath).getApiKey('anthropic'),
-        emu.tokenOf(2),
-        "pi's AuthStorage now gets the second account",
-      );
+      assert.equal(await piKey(w.authPath, 'anthropic'), emu.tokenOf(2), 'pi 1.6 now gets the second account');
       assert.equal(await w.terminalOutput('echo $ANTHROPIC_OAUTH_TOKEN'), emu.tokenOf(2));
       await waitFor(() =>
         /Active anthropic account: max-1 → max-2 \(max-1 is resting until .*; max-2 has the most headroom \(10 % used\)\)/.test(
@@ -490,10 +482,14 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     assert.ok(!rows.join('').includes(GROQ), 'only a masked tail is shown');
     await w.page.keyboard.press('Enter');
     await w.notification('Imported 2 keys from the environment');
-    const data = await authJson((d) => d.groq && d['azure-openai-responses'] && d['cloudflare-workers-ai']);
+    const data = await authJson((d) => d.groq && d.azure && d['cloudflare-workers-ai']);
     assert.deepEqual(data.groq, { type: 'api_key', key: GROQ });
-    assert.deepEqual(data['azure-openai-responses'], { type: 'api_key', key: AZURE });
-    assert.equal(data['amazon-bedrock'], undefined, 'a profile is not an auth.json credential');
+    // pi 1.x reads the other values from the credential's `env`, and a profile as one too.
+    assert.deepEqual(data.azure, { type: 'api_key', key: AZURE, env: { AZURE_OPENAI_RESOURCE_NAME: 'my-resource' } });
+    assert.deepEqual(data['amazon-bedrock'], {
+      type: 'api_key',
+      env: { AWS_PROFILE: 'work-sso', AWS_REGION: 'eu-west-1' },
+    });
     assert.equal(
       await w.terminalOutput('echo "$AWS_PROFILE $AWS_REGION $CLOUDFLARE_ACCOUNT_ID $AZURE_OPENAI_RESOURCE_NAME"'),
       `work-sso eu-west-1 ${CF} my-resource`,

@@ -1,8 +1,9 @@
-// The companion inside the real pi (@mariozechner/pi-coding-agent, print mode) against a
-// loopback model API, and Pi Accounts' side of the channel composed from the real core classes
-// (vault, rotation, auth.json mirror, feedback port, socket server).
+// The companion inside the real pi (@earendil-works/pi-coding-agent 1.6.0, print and RPC modes)
+// against loopback model APIs, and Pi Accounts' side of the channel composed from the real core
+// classes (vault, rotation, auth.json and models.json mirrors, feedback port, socket server).
+// pi 1.x needs Node >= 22.19: the unit tests run on Node 24, so pi runs on process.execPath.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
@@ -15,15 +16,22 @@ import type { RotationMode } from '../../src/core/rotation/policy';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
-import { KEY_A, KEY_B, MemorySecretStore, tempDir } from './helpers';
+import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
 import { openWindow } from './window';
+import { PI1_CLI, cleanEnv } from './pi1';
+import { ModelsMirror } from '../../src/core/mirror/models-mirror';
+import { fingerprint } from '../../src/core/pi-link/protocol';
 import { feedbackInto } from '../../src/core/outlet';
 
 const root = join(__dirname, '../../..');
-const PI = join(root, 'node_modules/@mariozechner/pi-coding-agent/dist/cli.js');
+const PI = PI1_CLI;
 const COMPANION = join(root, 'dist/companion/pi-accounts-companion.js');
 
-type Emulator = { base: string; seen: { api: string; key: string }[]; close(): Promise<void> };
+type Emulator = {
+  base: string;
+  seen: { api: string; key: string; headers: Record<string, string | undefined> }[];
+  close(): Promise<void>;
+};
 type Answer = (
   key: string,
   api: string,
@@ -48,7 +56,8 @@ export function runPi(
 ): Promise<PiRun> {
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...cleanEnv(),
+      PI_OFFLINE: '1',
       PI_CODING_AGENT_DIR: agentDir,
       PI_ACCOUNTS_CHANNEL_DIR: channel,
       ...extraEnv,
@@ -64,6 +73,55 @@ export function runPi(
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => resolve({ code, out, err }));
   });
+}
+
+/** One pi process in RPC mode (`pi --mode rpc --no-session`): commands by id, prompts awaited until pi settles. */
+function rpcPi(agentDir: string, channel: string, args: string[]) {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [PI, '--mode', 'rpc', '--no-session', ...args],
+    {
+      env: { ...cleanEnv(), PI_OFFLINE: '1', PI_CODING_AGENT_DIR: agentDir, PI_ACCOUNTS_CHANNEL_DIR: channel },
+    },
+  );
+  const waiting = new Map<string, (r: { success: boolean; data?: unknown; error?: string }) => void>();
+  let settled: (() => void) | undefined;
+  let buf = '';
+  let err = '';
+  let n = 0;
+  child.stderr.on('data', (d) => (err += d));
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const r = JSON.parse(line) as { type: string; id?: string; success: boolean };
+      if (r.type === 'response' && r.id) waiting.get(r.id)?.(r);
+      if (r.type === 'agent_settled') settled?.();
+    }
+  });
+  const call = (cmd: Record<string, unknown>) =>
+    new Promise<{ success: boolean; data?: unknown; error?: string }>((resolve, reject) => {
+      const id = `c${++n}`;
+      waiting.set(id, resolve);
+      child.once('exit', (code) => reject(new Error(`pi exited (${code}): ${err}`)));
+      child.stdin.write(`${JSON.stringify({ ...cmd, id })}\n`);
+    });
+  return {
+    call,
+    async prompt(message: string) {
+      const done = new Promise<void>((r) => (settled = r));
+      const r = await call({ type: 'prompt', message });
+      assert.ok(r.success, r.error);
+      await done;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => r());
+        child.stdin.end();
+      }),
+  };
 }
 
 /** A pi agent directory: models.json at the emulator, optionally the companion installed. */
@@ -360,9 +418,14 @@ describe('pi companion inside the real pi', function () {
     try {
       const run = await runPi(dir, channel, ['--model', 'groq/llama-3.3-70b-versatile', 'Say hi']);
       assert.deepEqual({ code: run.code, out: run.out.trim(), err: run.err }, { code: 0, out: 'Groq via B.', err: '' });
-      // The OpenAI SDK retries a 429 twice inside one pi request (maxRetries 2 by default), out
-      // of any extension's sight; the first request pi itself makes after the 429 carries B.
-      assert.deepEqual(letters(), ['A', 'A', 'A', 'B']);
+      // The OpenAI SDK retries a 429 inside one pi request, out of any extension's sight (pi 1.6:
+      // once); the first request pi itself makes after the 429 carries B.
+      const sent = letters();
+      assert.deepEqual(
+        [sent.at(-1), sent.slice(0, -1).every((k) => k === 'A'), sent.length >= 2],
+        ['B', true, true],
+        sent.join(''),
+      );
       assert.equal(w.rotation.active('groq')?.name, 'B');
     } finally {
       w.dispose();
@@ -416,6 +479,12 @@ describe('pi companion inside the real pi', function () {
       assert.equal(run.code, 0);
       assert.equal(w.usage.length, 1);
       assert.equal(w.usage[0].account, 'A');
+      // The report named the key the request carried by its fingerprint (pi 1.x getProviderAuth).
+      const line = w.lines.find((l) => / with A: 200\b/.test(l));
+      assert.ok(line, w.lines.join('\n'));
+      console.log(
+        `      ${w.lines.find((l) => / connected: pi /.test(l))}\n      ${line} (key fingerprint ${fingerprint(KEY_A)} = A)`,
+      );
       assert.deepEqual(
         w.usage[0].snapshot.windows.map((x) => [x.label, x.usedPercent, x.resetsAt]),
         [
@@ -450,5 +519,80 @@ describe('pi companion inside the real pi', function () {
     assert.deepEqual(results[0], { code: 0, out: 'Plain answer.\n', err: '' });
     assert.deepEqual(results[3], results[2]);
     assert.equal(results[2].code, 1);
+  });
+
+  it("C8 one pi RPC session: after a switch pi sends B's key to B's base URL with B's headers (A's header gone)", async () => {
+    em = await startEmulator(() => ({ text: 'from A' }));
+    const emB = await startEmulator(() => ({ text: 'from B' }));
+    const channel = join(t.dir, 'channel');
+    const dir = join(t.dir, 'agent');
+    mkdirSync(join(dir, 'extensions'), { recursive: true });
+    copyFileSync(COMPANION, join(dir, 'extensions/pi-accounts-companion.js'));
+    const authPath = join(dir, 'auth.json');
+    const store = new MemorySecretStore();
+    const vault = new Vault(store);
+    await vault.load();
+    await vault.add('groq', 'A', { type: 'api_key', key: KEY_A });
+    await vault.add('groq', 'B', { type: 'api_key', key: KEY_B });
+    await vault.setRequest('groq', 'A', { baseUrl: `${em.base}/v1`, headers: { 'X-Account': 'A', 'X-Only-A': 'a$1' } });
+    await vault.setRequest('groq', 'B', { baseUrl: `${emB.base}/v1`, headers: { 'X-Account': 'B$' } });
+    const { log } = memoryLog();
+    const rotation = new Rotation({
+      vault,
+      settings: { mode: () => 'manual', threshold: () => 80 },
+      quota: () => undefined,
+      store,
+      log,
+    });
+    await rotation.load();
+    const mirror = new AuthMirror(
+      vault,
+      new MirrorStateStore(store),
+      () => authPath,
+      () => undefined,
+      rotation,
+    );
+    const models = new ModelsMirror(vault, store, () => join(dir, 'models.json'), rotation);
+    const writeBoth = () => Promise.all([mirror.sync(), models.sync()]);
+    await writeBoth();
+    const feedback = new PiFeedback({
+      vault,
+      rotation,
+      mode: () => 'manual',
+      feedback: feedbackInto({ vault, rotation, usageSeen: () => undefined }),
+      refresh: async () => undefined,
+      tellRateLimited: () => undefined,
+      log,
+    });
+    const server = new PiLinkServer(channel, feedback, log, writeBoth);
+    await server.listen();
+    const pi = rpcPi(dir, channel, ['--model', 'groq/llama-3.3-70b-versatile']);
+    try {
+      const modelBase = async () =>
+        (
+          (await pi.call({ type: 'get_available_models' })).data as { models: { provider: string; baseUrl: string }[] }
+        ).models.find((m) => m.provider === 'groq')?.baseUrl;
+      await pi.prompt('First');
+      await until(() => server.status().pids.length > 0, 10_000);
+      assert.equal(em.seen.length, 1);
+      // The switch, as Pi Accounts makes it: both files written, then every pi told.
+      await rotation.use('groq', 'B');
+      await writeBoth();
+      server.reload();
+      for (let i = 0; (await modelBase()) !== `${emB.base}/v1`; i++) assert.ok(i < 200, "pi never took B's base URL");
+      await pi.prompt('Second');
+      const a = em.seen.map((x) => [x.key, x.headers['x-account'], x.headers['x-only-a']]);
+      const b = emB.seen.map((x) => [x.key, x.headers['x-account'], x.headers['x-only-a']]);
+      assert.deepEqual(a, [[KEY_A, 'A', 'a$1']], "before the switch: A's key, URL and headers");
+      assert.deepEqual(b, [[KEY_B, 'B$', undefined]], "after: B's key to B's URL with B's headers only");
+      console.log(
+        `      one RPC session, pi ${server.status().piVersions.join(', ')}: before the switch key ${fingerprint(KEY_A)} (A) → ${em.base}/v1 with X-Account: A; after it key ${fingerprint(KEY_B)} (B) → ${emB.base}/v1 with X-Account: B$ and no X-Only-A`,
+      );
+    } finally {
+      await pi.close();
+      server.dispose();
+      rotation.dispose();
+      await emB.close();
+    }
   });
 });

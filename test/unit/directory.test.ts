@@ -28,9 +28,11 @@ describe('provider directory', () => {
     );
   });
 
-  // The real pi decides which variable it reads; our directory must agree with it.
+  // The real pi (@earendil-works/pi-ai 1.6.1) decides which variable it reads; our directory must agree.
   it("agrees with pi's own env-var table for every provider", async () => {
-    const { getEnvApiKey } = (await import('@mariozechner/pi-ai')) as { getEnvApiKey(p: string): string | undefined };
+    const { getEnvApiKey } = (await import('@earendil-works/pi-ai/compat')) as unknown as {
+      getEnvApiKey(p: string): string | undefined;
+    };
     const saved = { ...process.env };
     try {
       for (const p of PROVIDERS.filter((x) => !x.piExtension)) {

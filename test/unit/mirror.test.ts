@@ -108,7 +108,8 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
       JSON.stringify({
         anthropic: { type: 'api_key', key: KEY_A },
         openai: { type: 'api_key', key: '!op read op://vault/openai/key' },
-        groq: { type: 'api_key', key: 'GROQ_API_KEY' },
+        groq: { type: 'api_key', key: '${GROQ_API_KEY}' },
+        deepseek: { type: 'api_key', key: 'sk-DEEPSEEK_LITERAL_KEY_$$_0123' },
         mistral: { type: 'api_key', key: 'short' },
         'github-copilot': { type: 'oauth', refresh: 'r', access: 'a', expires: 1 },
         'not-a-provider': { type: 'api_key', key: KEY_B },
@@ -132,14 +133,22 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
       scan.candidates.map((c) => [c.provider, c.keyTail]),
       [
         ['anthropic', '…1111'],
+        ['deepseek', '…0123'],
         ['github-copilot', '…'],
       ],
     );
+    // pi 1.x reads "$$" as "$" and a bare NAME literally (pi-values.ts): so does the import.
+    assert.equal(
+      scan.candidates[1].credential.type === 'api_key' && scan.candidates[1].credential.key,
+      'sk-DEEPSEEK_LITERAL_KEY_$_0123',
+    );
+    assert.match(scan.skipped.find((s) => s.provider === 'groq')!.why, /environment variable GROQ_API_KEY/);
     assert.deepEqual(scan.skipped.map((s) => s.provider).sort(), ['groq', 'mistral', 'openai']);
     const before = readFileSync(path, 'utf8');
     const names = await mirror.import(scan.candidates);
     assert.deepEqual(names, [
       { provider: 'anthropic', account: 'default' },
+      { provider: 'deepseek', account: 'default' },
       { provider: 'github-copilot', account: 'default' },
     ]);
     assert.deepEqual(vault.credential('anthropic', 'default'), { type: 'api_key', key: KEY_A });

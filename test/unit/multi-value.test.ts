@@ -66,7 +66,7 @@ describe('providers with several values, per-account overrides, import from the 
         /region/.test(e.message) &&
         !e.message.includes('nope'),
     );
-    const azure = formsOf('azure-openai-responses')[0];
+    const azure = formsOf('azure')[0];
     assert.deepEqual(
       credentialFromForm(azure, {
         AZURE_OPENAI_API_KEY: KEY,
@@ -136,9 +136,11 @@ describe('providers with several values, per-account overrides, import from the 
       () => undefined,
       defaultsOf(vault),
     ).sync();
+    // pi 1.x reads the other values from the credential's `env` (pi-interop.test.ts checks it).
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), {
       anthropic: { type: 'api_key', key: 'sk-ant-api03-gateway-0123456789abc' },
-      'cloudflare-workers-ai': { type: 'api_key', key: KEY },
+      'amazon-bedrock': { type: 'api_key', env: { AWS_PROFILE: 'work', AWS_REGION: 'eu-west-1' } },
+      'cloudflare-workers-ai': { type: 'api_key', key: KEY, env: { CLOUDFLARE_ACCOUNT_ID: CF } },
     });
     t.cleanup();
   });
@@ -171,7 +173,7 @@ describe('providers with several values, per-account overrides, import from the 
     assert.deepEqual(
       scan.candidates.map((c) => [c.provider, c.variable, c.source]),
       [
-        ['azure-openai-responses', 'AZURE_OPENAI_API_KEY', 'login shell'],
+        ['azure', 'AZURE_OPENAI_API_KEY', 'login shell'],
         ['groq', 'GROQ_API_KEY', 'VS Code'],
         ['moonshotai', 'MOONSHOT_API_KEY', 'login shell'],
         ['cloudflare-workers-ai', 'CLOUDFLARE_API_KEY', 'login shell'],

@@ -1,6 +1,6 @@
-// Every setting we export, read by pi's OWN code (@mariozechner/pi-ai and
-// @mariozechner/pi-coding-agent 0.73.1 from node_modules): its env-key resolution, its Azure
-// deployment map, its Cloudflare URLs, its AuthStorage and its ModelRegistry loading models.json.
+// Every setting we export, read by pi's OWN code (@earendil-works/pi-ai 1.6.1's compat entry and
+// @earendil-works/pi-coding-agent 1.6.0 from node_modules): its env-key resolution, its Azure
+// deployment map, its Cloudflare URLs, and its ModelRuntime reading auth.json and models.json.
 // Where pi would go to the network, its requests are captured at fetch: the URL, headers and body
 // it would send are what the test checks.
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ import { sharedVariables, terminalVariables } from '../../src/core/terminal-env'
 import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
 import { defaultsOf, formsOf, MemorySecretStore, tempDir } from './helpers';
+import { piRuntime } from './pi1';
 
 type Model = { id: string; provider: string; baseUrl: string; headers?: Record<string, string> };
 interface PiAi {
@@ -26,21 +27,7 @@ interface PiAi {
     options: { apiKey?: string; headers?: Record<string, string> },
   ): { result(): Promise<{ errorMessage?: string }> };
 }
-interface PiAgent {
-  AuthStorage: { create(path: string): { getApiKey(provider: string): Promise<string | undefined> } };
-  ModelRegistry: {
-    create(
-      auth: unknown,
-      modelsPath: string,
-    ): {
-      find(provider: string, id: string): Model | undefined;
-      getError(): string | undefined;
-      getApiKeyAndHeaders(m: Model): Promise<{ ok: boolean; apiKey?: string; headers?: Record<string, string> }>;
-    };
-  };
-}
-const piAi = async () => (await import('@mariozechner/pi-ai')) as unknown as PiAi;
-const piAgent = async () => (await import('@mariozechner/pi-coding-agent')) as unknown as PiAgent;
+const piAi = async () => (await import('@earendil-works/pi-ai/compat')) as unknown as PiAi;
 
 const KEY = 'key-0123456789abcdefghij';
 const CONTEXT = { messages: [{ role: 'user', content: 'hi', timestamp: 0 }] };
@@ -94,6 +81,26 @@ async function piRequests(model: Model, apiKey: string | undefined, headers?: Re
   }
 }
 
+/** Like piRequests, through pi 1.x's ModelRuntime: its auth resolution (here the environment) included. */
+async function piRuntimeRequests(model: Model, authPath: string) {
+  const runtime = (await piRuntime(authPath)) as unknown as {
+    getModel(p: string, id: string): Model;
+    streamSimple(m: Model, c: unknown): { result(): Promise<{ errorMessage?: string }> };
+  };
+  const seen: { url: string }[] = [];
+  const real = globalThis.fetch;
+  globalThis.fetch = async (url: string | URL | Request) => {
+    seen.push({ url: String(url) });
+    return new Response('{}', { status: 400, headers: { 'content-type': 'application/json' } });
+  };
+  try {
+    const result = await runtime.streamSimple(runtime.getModel(model.provider, model.id), CONTEXT).result();
+    return { seen, error: result.errorMessage };
+  } finally {
+    globalThis.fetch = real;
+  }
+}
+
 async function vaultWith(accounts: [string, string, Parameters<Vault['add']>[2]][]) {
   const store = new MemorySecretStore();
   const vault = new Vault(store);
@@ -105,7 +112,7 @@ async function vaultWith(accounts: [string, string, Parameters<Vault['add']>[2]]
 const asEnv = (vars: ReturnType<typeof terminalVariables>) =>
   Object.fromEntries(vars.map((v) => [v.variable, v.value]));
 
-describe("pi reads what we export (pi 0.73.1's own code)", function () {
+describe("pi reads what we export (pi 1.6's own code)", function () {
   this.timeout(30_000);
   let t: ReturnType<typeof tempDir>;
   beforeEach(() => (t = tempDir()));
@@ -174,8 +181,8 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
 
   it("Azure: the deployment map in pi's model=deployment form; pi sends the deployment (JSON stored by older versions too)", async () => {
     const { getModels } = await piAi();
-    const model = getModels('azure-openai-responses')[0];
-    const form = formsOf('azure-openai-responses')[0];
+    const model = getModels('azure')[0];
+    const form = formsOf('azure')[0];
     const fresh = credentialFromForm(form, {
       AZURE_OPENAI_API_KEY: KEY,
       AZURE_OPENAI_RESOURCE_NAME: 'https://res.openai.azure.com/openai/v1',
@@ -190,7 +197,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
       },
     };
     for (const credential of [fresh, old]) {
-      const { vault } = await vaultWith([['azure-openai-responses', 'default', credential]]);
+      const { vault } = await vaultWith([['azure', 'default', credential]]);
       const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
       assert.match(env.AZURE_OPENAI_DEPLOYMENT_NAME_MAP, new RegExp(`^${model.id.replace(/\./g, '\\.')}=prod-dep`));
       const { seen } = await withEnv(env, () => piRequests(model, KEY));
@@ -211,15 +218,15 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const { vault } = await vaultWith([['cloudflare-ai-gateway', 'default', credential]]);
     const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     assert.deepEqual(Object.keys(env).sort(), ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_GATEWAY_ID']);
-    const without = await withEnv({ CLOUDFLARE_API_KEY: KEY }, () => piRequests(model, KEY));
-    assert.match(without.error ?? '', /CLOUDFLARE_ACCOUNT_ID is required/, 'pi refuses the provider without them');
-    const { seen } = await withEnv(env, () => piRequests(model, KEY));
+    const authPath = join(t.dir, 'none.json');
+    const without = await withEnv({ CLOUDFLARE_API_KEY: KEY }, () => piRuntimeRequests(model, authPath));
+    assert.deepEqual([without.seen.length, !!without.error], [0, true], 'pi refuses the provider without them');
+    const { seen } = await withEnv(env, () => piRuntimeRequests(model, authPath));
     assert.ok(seen[0].url.startsWith(`https://gateway.ai.cloudflare.com/v1/${account}/my-gateway/`), seen[0].url);
   });
 
   it('a Claude subscription token stored as an API key: terminals get ANTHROPIC_OAUTH_TOKEN, auth.json keeps it, and pi sends it as a subscription', async () => {
     const { getModels, getEnvApiKey } = await piAi();
-    const { AuthStorage } = await piAgent();
     const token = 'sk-ant-oat01-subscription-0123456789';
     const { vault, store } = await vaultWith([['anthropic', 'imported', { type: 'api_key', key: token }]]);
     const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
@@ -233,7 +240,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
       () => undefined,
       defaultsOf(vault),
     ).sync();
-    const fromFile = await AuthStorage.create(authPath).getApiKey('anthropic');
+    const fromFile = (await (await piRuntime(authPath)).getAuth('anthropic'))?.auth.apiKey;
     assert.equal(fromFile, token);
     const model = getModels('anthropic').find((m) => m.id.startsWith('claude-sonnet-4-5'))!;
     const { seen } = await withEnv({}, () => piRequests(model, fromFile));
@@ -245,7 +252,6 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
   });
 
   it("base URL and headers: written to pi's models.json, which pi's ModelRegistry loads; foreign content kept, ours removed when cleared", async () => {
-    const { AuthStorage, ModelRegistry } = await piAgent();
     const { getModels } = await piAi();
     const authPath = join(t.dir, 'auth.json');
     const modelsPath = join(t.dir, 'models.json');
@@ -271,16 +277,18 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
     const r = await models.sync();
     assert.deepEqual(r.owned, ['anthropic']);
     assert.deepEqual(r.conflicts, ['openai'], "someone else's openai baseUrl is left as it is");
-    assert.deepEqual(r.refused, ['anthropic: X-Cmd'], 'pi would run "!…" as a command');
 
-    const registry = ModelRegistry.create(AuthStorage.create(authPath), modelsPath);
+    // pi resolves a model's headers with its credential: the account's key in auth.json.
+    writeFileSync(authPath, JSON.stringify({ anthropic: { type: 'api_key', key: `${KEY}-a` } }));
+    const registry = await piRuntime(authPath, modelsPath);
     assert.equal(registry.getError(), undefined);
     const id = getModels('anthropic').find((m) => m.id.startsWith('claude-sonnet-4-5'))!.id;
-    const model = registry.find('anthropic', id)!;
+    const model = registry.getModel('anthropic', id)!;
     assert.equal(model.baseUrl, 'https://gw.example.com/anthropic');
-    const auth = await registry.getApiKeyAndHeaders(model);
-    assert.equal(auth.headers?.['X-Team'], 'blue');
-    assert.equal(registry.find('openai', getModels('openai')[0].id)!.baseUrl, 'https://proxy.example.com/v1');
+    const auth = await registry.getAuth(model);
+    assert.equal(auth?.auth.headers?.['X-Team'], 'blue');
+    assert.equal(auth?.auth.headers?.['X-Cmd'], '!echo no', 'written as "$!echo no": pi reads it literally');
+    assert.equal(registry.getModel('openai', getModels('openai')[0].id)!.baseUrl, 'https://proxy.example.com/v1');
 
     await vault.setRequest('anthropic', 'work', undefined);
     await models.sync();
@@ -290,7 +298,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
         anthropic: { modelOverrides: { 'claude-sonnet-4-5': { name: 'Mine' } } },
       },
     });
-    assert.equal(ModelRegistry.create(AuthStorage.create(authPath), modelsPath).getError(), undefined);
+    assert.equal((await piRuntime(authPath, modelsPath)).getError(), undefined);
 
     // A models.json with comments (pi reads it; we could not keep them) is never written.
     const commented = '// mine\n{ "providers": {} }\n';

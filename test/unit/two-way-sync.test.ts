@@ -7,13 +7,9 @@ import { watchFile } from '../../src/core/mirror/watch-file';
 import { oauthProvider } from '../../src/core/providers/registry';
 import { Vault } from '../../src/core/vault';
 import { defaultsOf, MemorySecretStore, tempDir, until } from './helpers';
+import { piStore } from './pi1';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const loadPi = async () =>
-  (await import('@mariozechner/pi-coding-agent')) as unknown as {
-    AuthStorage: { create(path: string): { set(p: string, c: unknown): void; remove(p: string): void } };
-  };
-
 describe('two-way sync with auth.json', function () {
   this.timeout(30_000);
   let t: ReturnType<typeof tempDir>;
@@ -84,17 +80,16 @@ describe('two-way sync with auth.json', function () {
     const a = await window(shared);
     const b = await window(shared.sibling());
     try {
-      const { AuthStorage } = await loadPi();
-      const pi = AuthStorage.create(path);
+      const pi = await piStore(path); // pi 1.6's own credential store
       await a.vault.add('anthropic', 'work', { type: 'api_key', key: 'sk-ant-api03-twoWINDOWS-0123456789' });
       await until(() => writes >= 1);
-      pi.set('openai', { type: 'api_key', key: 'sk-proj-from-pi-0123456789abcdef' }); // foreign: left alone
-      pi.set('anthropic', {
+      await pi.modify('openai', () => ({ type: 'api_key', key: 'sk-proj-from-pi-0123456789abcdef' })); // foreign: left alone
+      await pi.modify('anthropic', () => ({
         type: 'oauth',
         refresh: 'rt-login',
         access: 'sk-ant-oat01-login',
         expires: Date.now() + 3_600_000,
-      }); // pi's /login: a conflict, never overwritten
+      })); // pi's /login: a conflict, never overwritten
       await sleep(1500);
       assert.equal(writes, 1, `auth.json was written ${writes} times`);
       const data = (await import('node:fs')).readFileSync(path, 'utf8');

@@ -25,7 +25,12 @@ import { processAlive } from '../process-alive';
 /** auth.json's top level: provider id → entry. Entries we do not manage are kept as they are. */
 export type AuthData = Record<string, unknown>;
 
-const apiKeyEntrySchema = z.object({ type: z.literal('api_key'), key: z.string() });
+// An api_key entry with a key; pi 1.x also allows `env` values beside it (docs/providers.md).
+const apiKeyEntrySchema = z.object({
+  type: z.literal('api_key'),
+  key: z.string(),
+  env: z.optional(z.record(z.string().check(z.regex(/^[A-Z_][A-Z0-9_]*$/)), z.string())),
+});
 export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
 
 export function asApiKeyEntry(value: unknown): ApiKeyEntry | undefined {
@@ -45,9 +50,10 @@ const LOCK_OPTIONS = { realpath: false, stale: 30_000, update: 5_000 } as const;
 // Trying every 5–20 ms still lost to pi's writers, which spin in between and take the lock
 // again as soon as they free it (bench/auth-file.mjs: 0.4x pi's writes/s); every 2–8 ms, one
 // mkdir per try, both sides get through. Jittered so that two windows do not fall into step;
-// for as long as a lock pi holds may live before it counts as stale.
+// for as long as a lock pi holds may live before it counts as stale. pi 1.x backs off instead of
+// spinning: see acquireLock.
 const RETRY_MIN_MS = 2;
-const RETRY_SPREAD_MS = 6;
+const RETRY_MAX_BASE_MS = 64;
 const GIVE_UP_MS = LOCK_OPTIONS.stale + 5_000;
 
 // Strict: bytes that are not UTF-8 would come back as U+FFFD and be written back altered, and a
@@ -179,7 +185,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
  */
 async function acquireLock(path: string): Promise<() => void> {
   const deadline = Date.now() + GIVE_UP_MS;
-  for (let madeFolder = false; ;) {
+  for (let madeFolder = false, tries = 0; ; tries++) {
     try {
       return lockfile().lockSync(path, { ...LOCK_OPTIONS, onCompromised: () => undefined });
     } catch (e) {
@@ -190,7 +196,13 @@ async function acquireLock(path: string): Promise<() => void> {
         continue;
       }
       if (code !== 'ELOCKED' || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, RETRY_MIN_MS + Math.random() * RETRY_SPREAD_MS));
+      // pi 1.x backs off 10 ms·2ⁿ (base capped at 1 s, jitter ×1–2: auth-storage.js
+      // acquireLockAsync, @earendil-works/pi-coding-agent 1.6.0). Retrying every 2–8 ms while pi
+      // backs off took 98% of the writes under contention, pi's alike gave every writer 4 s waits
+      // (bench/auth-file.mjs): doubling from 2 ms, capped at 64 ms, lets pi through (about a
+      // quarter of the writes) with no write of ours waiting more than about a second.
+      const base = Math.min(RETRY_MIN_MS * 2 ** tries, RETRY_MAX_BASE_MS);
+      await new Promise((r) => setTimeout(r, base * (1 + Math.random())));
     }
   }
 }

@@ -5,8 +5,10 @@ import { findProvider } from '../providers/directory';
 import type { LockedStep } from '../refresh-lock';
 import type { ActiveAccounts } from '../rotation/rotation';
 import type { Vault } from '../vault';
+import { deploymentMap } from '../providers/azure-openai';
 import { asApiKeyEntry, readAuthFile, updateAuthFile } from './auth-file';
 import { fingerprint, type MirrorState, type MirrorStateStore } from './mirror-state';
+import { escapePiValue, readPiValue } from './pi-values';
 
 export interface SyncReport {
   readonly path: string;
@@ -51,8 +53,30 @@ export interface ImportScan {
   readonly skipped: readonly { provider: string; why: string }[];
 }
 
-// pi reads an api_key value that names a set environment variable as that variable's value.
-const ENV_REFERENCE = /^[A-Z_][A-Z0-9_]*$/;
+/**
+ * An account as pi 1.x reads it from auth.json (@earendil-works/pi-coding-agent 1.6.0,
+ * docs/providers.md "Provider Specific Config"): the key escaped (pi expands "$NAME" in keys
+ * since 0.77.0), and the account's other values (region, project, resource, Cloudflare account
+ * and gateway ids) in the credential's `env`, which pi prefers to its process environment for
+ * that provider (since 0.79.5). A values-only account (a Bedrock profile, Vertex with ADC) is
+ * an api_key credential with `env` and no key, as pi's own /login stores them. None for a
+ * Bedrock access key pair: pi 1.x reads those from its environment only, and a stored entry
+ * owns the provider, so it would hide them (@earendil-works/pi-ai 1.6.1
+ * providers/amazon-bedrock.js resolve, auth/resolve.js); terminals get them.
+ */
+export function piEntry(credential: Credential): Credential | undefined {
+  if (credential.type === 'oauth') return credential;
+  if (credential.type === 'env' && credential.vars.AWS_ACCESS_KEY_ID) return undefined;
+  const env = { ...(credential.type === 'api_key' ? credential.env : credential.vars) };
+  // pi splits "model=deployment,…" (azure-openai-config.js); accounts saved before stored JSON.
+  if (env.AZURE_OPENAI_DEPLOYMENT_NAME_MAP)
+    env.AZURE_OPENAI_DEPLOYMENT_NAME_MAP =
+      deploymentMap(env.AZURE_OPENAI_DEPLOYMENT_NAME_MAP) ?? env.AZURE_OPENAI_DEPLOYMENT_NAME_MAP;
+  const withEnv = Object.keys(env).length ? { env } : {};
+  return credential.type === 'api_key'
+    ? { type: 'api_key', key: escapePiValue(credential.key), ...withEnv }
+    : ({ type: 'api_key', ...withEnv } as Credential);
+}
 
 /**
  * Keeps pi's auth.json in step with the vault: the active account of each provider is written
@@ -75,10 +99,8 @@ export class AuthMirror {
     for (const provider of this.vault.providers()) {
       const def = this.accounts.active(provider);
       const credential = def && this.vault.credential(provider, def.name);
-      // What pi reads there, and only that: values-only accounts live in the environment.
-      if (credential?.type === 'api_key')
-        out[provider] = { account: def!.name, credential: { type: 'api_key', key: credential.key } };
-      else if (credential?.type === 'oauth') out[provider] = { account: def!.name, credential };
+      const entry = credential && piEntry(credential);
+      if (entry) out[provider] = { account: def.name, credential: entry };
     }
     return out;
   }
@@ -217,17 +239,22 @@ export class AuthMirror {
         continue;
       }
       const entry = asApiKeyEntry(value);
-      if (!entry || known.has(entry.key)) continue;
-      if (entry.key.startsWith('!'))
+      if (!entry) continue;
+      const read = readPiValue(entry.key);
+      if (read.kind === 'command')
         skipped.push({ provider, why: 'its key is a shell command, which Pi Accounts never runs' });
-      else if (ENV_REFERENCE.test(entry.key))
-        skipped.push({ provider, why: `its key names the environment variable ${entry.key}, not a key` });
-      else if (apiKeyProblem(entry.key)) skipped.push({ provider, why: apiKeyProblem(entry.key)! });
+      else if (read.kind === 'env')
+        skipped.push({
+          provider,
+          why: `its key reads the environment variable${read.names.length > 1 ? 's' : ''} ${read.names.join(', ')}, not a key`,
+        });
+      else if (known.has(read.value)) continue;
+      else if (apiKeyProblem(read.value)) skipped.push({ provider, why: apiKeyProblem(read.value)! });
       else
         candidates.push({
           provider,
-          credential: { type: 'api_key', key: entry.key },
-          keyTail: keyTail(entry.key),
+          credential: { type: 'api_key', key: read.value, ...(entry.env ? { env: entry.env } : {}) },
+          keyTail: keyTail(read.value),
           fingerprint: fingerprint(value),
         });
     }

@@ -14,6 +14,7 @@ import type { SecretStore } from '../secret-store';
 import type { RequestOverrides, Vault } from '../vault';
 import { updateAuthFile } from './auth-file';
 import { fingerprint } from './mirror-state';
+import { escapePiValue } from './pi-values';
 
 /** models.json beside auth.json, where pi looks for it (its agent directory). */
 export const modelsPathBeside = (authPath: string) => join(dirname(authPath), 'models.json');
@@ -30,8 +31,6 @@ export interface ModelsReport {
   readonly conflicts: readonly string[];
   /** Providers whose overrides pi now reads from models.json. */
   readonly owned: readonly string[];
-  /** Header values pi would run as a shell command ("!…"): not written. */
-  readonly refused: readonly string[];
 }
 
 type Fields = { baseUrl?: string; headers?: Record<string, string> };
@@ -61,26 +60,21 @@ export class ModelsMirror {
   }
 
   /** Each provider's active account overrides, in pi's models.json fields. */
-  desired(): { want: Record<string, Fields>; refused: string[] } {
+  desired(): { want: Record<string, Fields> } {
     const want: Record<string, Fields> = {};
-    const refused: string[] = [];
     for (const provider of this.vault.providers()) {
       const active = this.accounts.active(provider);
       const r: RequestOverrides | undefined = active && this.vault.request(provider, active.name);
       if (!r) continue;
-      // pi resolves a header value starting with "!" by running it as a command: never hand it one.
-      const headers = Object.fromEntries(
-        Object.entries(r.headers ?? {}).filter(
-          ([name, v]) => !v.startsWith('!') || (refused.push(`${provider}: ${name}`), false),
-        ),
-      );
+      // Escaped as pi 1.x reads header values: "$NAME" expands, "!…" runs (pi-values.ts).
+      const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([n, v]) => [n, escapePiValue(v)]));
       const f: Fields = {
         ...(r.baseUrl ? { baseUrl: r.baseUrl } : {}),
         ...(Object.keys(headers).length ? { headers } : {}),
       };
       if (!isEmpty(f)) want[provider] = f;
     }
-    return { want, refused };
+    return { want };
   }
 
   sync(): Promise<ModelsReport> {
@@ -94,7 +88,7 @@ export class ModelsMirror {
     const all = stateSchema.safeParse(parseJson(await this.store.get(MODELS_STATE_KEY)));
     const state = all.success ? all.data : {};
     const owned = { ...(state[path] ?? {}) };
-    const { want, refused } = this.desired();
+    const { want } = this.desired();
     const conflicts: string[] = [];
     let written = false;
     if (Object.keys(want).length || Object.keys(owned).length) {
@@ -161,7 +155,7 @@ export class ModelsMirror {
     // Only on a change: every window hears each write to secret storage.
     if (JSON.stringify(owned) !== JSON.stringify(state[path] ?? {}))
       await this.store.store(MODELS_STATE_KEY, JSON.stringify({ ...state, [path]: owned }));
-    this.last = { path, written, conflicts, owned: Object.keys(owned), refused };
+    this.last = { path, written, conflicts, owned: Object.keys(owned) };
     return this.last;
   }
 }

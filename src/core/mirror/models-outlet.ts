@@ -38,7 +38,8 @@ export class ModelsFileOutlet implements Outlet {
     return undefined;
   }
 
-  private async run(): Promise<void> {
+  /** Writes models.json now; resolves once written (or once the failure is logged). */
+  async run(): Promise<void> {
     if (!this.enabled()) return;
     try {
       const r = await this.mirror.sync();
@@ -51,10 +52,6 @@ export class ModelsFileOutlet implements Outlet {
         );
       if (r.conflicts.length)
         this.log.warn(`models.json sets its own base URL or headers for ${r.conflicts.join(', ')}; left as they are.`);
-      if (r.refused.length)
-        this.log.warn(
-          `Headers not written to models.json because pi would run them as commands ("!…"): ${r.refused.join(', ')}.`,
-        );
     } catch (e) {
       this.problem = describe(e);
       this.log.warn(this.problem);

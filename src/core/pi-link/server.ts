@@ -27,6 +27,8 @@ export const DRAIN_MS = 5000;
 
 interface Client {
   pid?: number;
+  /** pi's version, as its hello said. */
+  piVersion?: string;
   /** Reports read and waiting for their decision. */
   pending: number;
   /** Set while the socket is full: drops the client unless it reads in time. */
@@ -42,9 +44,30 @@ export interface LastReport {
   readonly summary: string;
 }
 
+/**
+ * The oldest pi that reads everything Pi Accounts writes: Azure as `azure` (1.0.3), `env` values
+ * on api_key credentials (0.79.5), "$$" in keys and headers (0.77.0), and that re-reads auth.json
+ * by itself (0.84.0) (@earendil-works/pi-coding-agent CHANGELOG.md).
+ */
+export const MIN_PI_VERSION = '1.0.3';
+
+/** Whether a pi version (as its package.json says) is older than `min`. */
+export function olderThan(version: string, min = MIN_PI_VERSION): boolean {
+  const parts = (v: string) =>
+    v
+      .split(/[.-]/)
+      .slice(0, 3)
+      .map((x) => Number.parseInt(x, 10) || 0);
+  const [a, b] = [parts(version), parts(min)];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
 export interface LinkStatus {
   /** pi processes connected right now (their process ids). */
   readonly pids: readonly number[];
+  /** The pi versions connected right now (from their hello; "unknown" when it did not say). */
+  readonly piVersions: readonly string[];
   readonly last?: LastReport;
   /** The last failed request pi reported (429, 401…) and what it caused. */
   readonly lastFailure?: LastReport;
@@ -90,6 +113,7 @@ export class PiLinkServer {
   status(): LinkStatus {
     return {
       pids: [...this.clients.values()].flatMap((c) => (c.pid ? [c.pid] : [])),
+      piVersions: [...new Set([...this.clients.values()].flatMap((c) => (c.pid ? [c.piVersion ?? 'unknown'] : [])))],
       last: this.last,
       lastFailure: this.lastFailure,
     };
@@ -140,7 +164,16 @@ export class PiLinkServer {
           if (!parsed.success) return malformed(`${line.length} bytes that are not a report`);
           const m = parsed.data;
           client.pid = m.pid;
-          if (m.type === 'hello') return this.changed.fire();
+          if (m.type === 'hello') {
+            client.piVersion = m.piVersion;
+            const v = m.piVersion ? `pi ${m.piVersion}` : 'a pi that did not say its version';
+            this.log.info(`pi ${m.pid} connected: ${v}, companion ${m.companion ?? '1'}.`);
+            if (m.piVersion && olderThan(m.piVersion))
+              this.log.warn(
+                `pi ${m.pid} is pi ${m.piVersion}, older than ${MIN_PI_VERSION}: it does not read all of what Pi Accounts writes to auth.json (Azure as "azure", Bedrock/Vertex/Azure/Cloudflare values, "$" in keys). Update pi (npm install -g @earendil-works/pi-coding-agent).`,
+              );
+            return this.changed.fire();
+          }
           // Backpressure: with MAX_PENDING reports waiting, read no more from this pi until
           // they are decided (its own socket buffer holds the rest, and then its writes wait).
           if (++client.pending >= MAX_PENDING) socket.pause();

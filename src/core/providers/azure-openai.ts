@@ -1,6 +1,7 @@
-// Azure OpenAI (pi's azure-openai-responses): the resource's key, its name or base URL, and
-// optionally the API version and model → deployment map (@mariozechner/pi-ai 0.73.1
-// dist/env-api-keys.js, providers/azure-openai-responses.js).
+// Azure OpenAI (pi's `azure`, `azure-openai-responses` before pi 1.0.3: renamed-providers.ts
+// moves accounts saved under the old id): the resource's key, its name or base URL, and
+// optionally the API version and model → deployment map (@earendil-works/pi-ai 1.6.1
+// dist/api/azure-openai-config.js; @mariozechner/pi-ai 0.73.1 dist/env-api-keys.js).
 import { apiKeyField, httpsUrlProblem } from './forms';
 import type { ProviderDescriptor } from './info';
 
@@ -27,7 +28,7 @@ export function deploymentMap(input: string): string | undefined {
 }
 
 export const azureOpenai: ProviderDescriptor = {
-  id: 'azure-openai-responses',
+  id: 'azure',
   label: 'Azure OpenAI',
   envVars: ['AZURE_OPENAI_API_KEY'],
   baseUrlVar: 'AZURE_OPENAI_BASE_URL',
