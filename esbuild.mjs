@@ -7,8 +7,14 @@
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { syncManifest } from './scripts/manifest.mjs';
+import { syncPiRegistry } from './scripts/pi-registry.mjs';
 
 const production = process.argv.includes('--production');
+// pi-ai's provider registry, read into src/core/providers/pi-registry.json before anything is
+// bundled from it (the directory, package.json's provider lists). In CI the committed file must
+// already be the one pi-ai gives.
+if (await syncPiRegistry({ check: !!process.env.CI }))
+  console.log("src/core/providers/pi-registry.json: written from pi-ai's provider registry");
 // Packages loaded when first needed (`require('<name>')` in src), each bundled as dist/<name>.js
 // and required from there, so activation does not load them.
 const lazy = ['undici'];

@@ -302,7 +302,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       em,
       [
         [
-          'azure-openai-responses',
+          'azure',
           'prod',
           'azure-key-0123456789',
           false,
@@ -311,7 +311,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       ],
       { none: '' },
     );
-    const evs = await collect(s.bridge.chat('azure-openai-responses', ask('gpt-4.1')));
+    const evs = await collect(s.bridge.chat('azure', ask('gpt-4.1')));
     const { headers, body, path } = em.seen[0];
     assert.equal(path, '/openai/v1/responses');
     assert.equal(headers['api-key'], 'azure-key-0123456789');

@@ -66,7 +66,7 @@ describe('providers with several values, per-account overrides, import from the 
         /region/.test(e.message) &&
         !e.message.includes('nope'),
     );
-    const azure = formsOf('azure-openai-responses')[0];
+    const azure = formsOf('azure')[0];
     assert.deepEqual(
       credentialFromForm(azure, {
         AZURE_OPENAI_API_KEY: KEY,
@@ -171,7 +171,7 @@ describe('providers with several values, per-account overrides, import from the 
     assert.deepEqual(
       scan.candidates.map((c) => [c.provider, c.variable, c.source]),
       [
-        ['azure-openai-responses', 'AZURE_OPENAI_API_KEY', 'login shell'],
+        ['azure', 'AZURE_OPENAI_API_KEY', 'login shell'],
         ['groq', 'GROQ_API_KEY', 'VS Code'],
         ['moonshotai', 'MOONSHOT_API_KEY', 'login shell'],
         ['cloudflare-workers-ai', 'CLOUDFLARE_API_KEY', 'login shell'],

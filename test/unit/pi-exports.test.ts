@@ -19,6 +19,7 @@ import { defaultsOf, formsOf, MemorySecretStore, tempDir } from './helpers';
 type Model = { id: string; provider: string; baseUrl: string; headers?: Record<string, string> };
 interface PiAi {
   getEnvApiKey(provider: string): string | undefined;
+  getProviders(): string[];
   getModels(provider: string): Model[];
   stream(
     model: Model,
@@ -112,9 +113,11 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
   afterEach(() => t.cleanup());
 
   it("API keys: pi's getEnvApiKey finds each provider's key in the variables a terminal gets", async () => {
-    const { getEnvApiKey } = await piAi();
+    const { getEnvApiKey, getProviders } = await piAi();
     const shared = new Set(Object.values(sharedVariables()).flatMap((ids) => ids.slice(1)));
-    const keyed = PROVIDERS.filter((p) => p.signIn.includes('apiKey') && !shared.has(p.id));
+    // The providers pi 0.73.1 knows (pi-ai 1.x's are checked in directory.test.ts).
+    const known = new Set<string>(getProviders());
+    const keyed = PROVIDERS.filter((p) => p.signIn.includes('apiKey') && !shared.has(p.id) && known.has(p.id));
     const { vault } = await vaultWith(keyed.map((p) => [p.id, 'default', { type: 'api_key', key: `${KEY}-${p.id}` }]));
     const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     // Bedrock's key is read by the AWS SDK itself; pi only reports that it is there.
@@ -152,6 +155,8 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
       MOONSHOT_API_KEY: ['moonshotai', 'moonshotai-cn'],
       OPENCODE_API_KEY: ['opencode', 'opencode-go'],
       CLOUDFLARE_API_KEY: ['cloudflare-workers-ai', 'cloudflare-ai-gateway'],
+      QWEN_TOKEN_PLAN_API_KEY: ['qwen-token-plan', 'qwen-token-plan-individual'],
+      QWEN_TOKEN_PLAN_CN_API_KEY: ['qwen-token-plan-cn', 'qwen-token-plan-individual-cn'],
     });
     const byDefault = terminalVariables(vault, defaultsOf(vault));
     assert.equal(
@@ -175,7 +180,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
   it("Azure: the deployment map in pi's model=deployment form; pi sends the deployment (JSON stored by older versions too)", async () => {
     const { getModels } = await piAi();
     const model = getModels('azure-openai-responses')[0];
-    const form = formsOf('azure-openai-responses')[0];
+    const form = formsOf('azure')[0];
     const fresh = credentialFromForm(form, {
       AZURE_OPENAI_API_KEY: KEY,
       AZURE_OPENAI_RESOURCE_NAME: 'https://res.openai.azure.com/openai/v1',
@@ -190,7 +195,7 @@ describe("pi reads what we export (pi 0.73.1's own code)", function () {
       },
     };
     for (const credential of [fresh, old]) {
-      const { vault } = await vaultWith([['azure-openai-responses', 'default', credential]]);
+      const { vault } = await vaultWith([['azure', 'default', credential]]);
       const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
       assert.match(env.AZURE_OPENAI_DEPLOYMENT_NAME_MAP, new RegExp(`^${model.id.replace(/\./g, '\\.')}=prod-dep`));
       const { seen } = await withEnv(env, () => piRequests(model, KEY));

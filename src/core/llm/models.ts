@@ -30,6 +30,10 @@ export type Fail = (
 // as it is; esbuild inlines it into the bundle).
 const piAi = () => import('@mariozechner/pi-ai');
 
+// pi-ai 1.x renamed Azure to `azure` (the directory's id); this bundle is still pi-ai 0.73.1,
+// where it is `azure-openai-responses`.
+const piId = (provider: string) => (provider === 'azure' ? 'azure-openai-responses' : provider);
+
 // Bedrock needs the AWS SDK, which pi-ai loads by a path only its own package layout resolves.
 const UNSERVED = new Set(['amazon-bedrock']);
 
@@ -39,8 +43,8 @@ export async function catalog(wanted: readonly string[]): Promise<Record<string,
   const known = new Set<string>(getProviders());
   const out: Record<string, ModelSpec[]> = {};
   for (const p of wanted) {
-    if (!known.has(p) || UNSERVED.has(p)) continue;
-    out[p] = getModels(p as never).map((m: Model<Api>) => ({
+    if (!known.has(piId(p)) || UNSERVED.has(p)) continue;
+    out[p] = getModels(piId(p) as never).map((m: Model<Api>) => ({
       id: m.id,
       name: m.name,
       api: m.api,
@@ -56,7 +60,7 @@ export async function catalog(wanted: readonly string[]): Promise<Record<string,
 
 /** The registry's model, or (for an id only the provider's own list names) its first model renamed. */
 async function modelOf(provider: string, id: string, e: Endpoint, fail: Fail): Promise<Model<Api>> {
-  const all = (await piAi()).getModels(provider as never) as Model<Api>[];
+  const all = (await piAi()).getModels(piId(provider) as never) as Model<Api>[];
   const m = all.find((x) => x.id === id) ?? (all[0] && { ...all[0], id, name: id });
   if (!m) throw fail('request', `pi has no models for ${provider}.`);
   return { ...m, baseUrl: baseUrlOf(m.baseUrl, e) };

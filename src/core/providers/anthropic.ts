@@ -13,7 +13,7 @@ import {
   type UsageSnapshot,
   type UsageWindow,
 } from '../quota/usage';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 export const ANTHROPIC = {
   authorizeUrl: 'https://claude.ai/oauth/authorize',
@@ -104,16 +104,13 @@ export const anthropicUsage = (o: { url?: string; now?: () => number } = {}): Us
   );
 
 /** API keys, and Claude Pro/Max subscriptions signed in through the browser (with usage figures). */
-export const anthropic: ProviderDescriptor = {
+export const anthropic: ProviderAdditions = {
   id: 'anthropic',
-  label: 'Anthropic',
-  envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'],
   exportVar: 'ANTHROPIC_API_KEY',
   oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN',
   subscriptionKey: /sk-ant-oat/,
   baseUrlVar: 'ANTHROPIC_BASE_URL',
   keyUrl: 'https://console.anthropic.com/settings/keys',
-  signIn: ['apiKey', 'browser'],
   signInLabels: { browser: 'Claude Pro/Max' },
   keyCheck: { wire: 'anthropic', baseUrl: 'https://api.anthropic.com' },
   oauth: (endpoints) => anthropicOAuth(endpoints),

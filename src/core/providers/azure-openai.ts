@@ -2,7 +2,7 @@
 // optionally the API version and model → deployment map (@mariozechner/pi-ai 0.73.1
 // dist/env-api-keys.js, providers/azure-openai-responses.js).
 import { apiKeyField, httpsUrlProblem } from './forms';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 /**
  * "model=deployment, other=dep2" or a JSON object → the form pi reads,
@@ -26,13 +26,10 @@ export function deploymentMap(input: string): string | undefined {
   return pairs.map(([m, d]) => `${m}=${d}`).join(',');
 }
 
-export const azureOpenai: ProviderDescriptor = {
-  id: 'azure-openai-responses',
-  label: 'Azure OpenAI',
-  envVars: ['AZURE_OPENAI_API_KEY'],
+export const azureOpenai: ProviderAdditions = {
+  id: 'azure',
   baseUrlVar: 'AZURE_OPENAI_BASE_URL',
   keyUrl: 'https://portal.azure.com/',
-  signIn: ['apiKey'],
   forms: [
     {
       label: 'API key and resource',

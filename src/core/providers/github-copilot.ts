@@ -16,7 +16,7 @@ import {
   type UsageSnapshot,
   type UsageWindow,
 } from '../quota/usage';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 export const GITHUB_COPILOT = {
   clientId: 'Iv1.b507a08c87ecfe98',
@@ -285,12 +285,10 @@ export async function enableCopilotModels(
 }
 
 /** GitHub Copilot: the device flow (github.com or Enterprise), or a GitHub token; usage figures. */
-export const githubCopilot: ProviderDescriptor = {
+export const githubCopilot: ProviderAdditions = {
   id: 'github-copilot',
-  label: 'GitHub Copilot',
-  envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'],
   keyUrl: 'https://github.com/settings/tokens',
-  signIn: ['device', 'apiKey'],
+  oauthFlow: 'device',
   signInLabels: { apiKey: 'GitHub Copilot (GitHub token)' },
   // GitHub hosts depend on the Enterprise domain; an override pins both to the test server.
   oauth: (o) =>

@@ -29,6 +29,15 @@ export interface ProviderInfo {
   readonly keyUrl?: string;
   readonly signIn: readonly SignInKind[];
   /**
+   * pi-ai's facts about the provider's sign-ins (@earendil-works/pi-ai 1.x, `Provider.auth`):
+   * the API-key method's name, and the OAuth method's name, login label and whether it is a
+   * subscription. Unset for providers pi-ai does not ship (ours).
+   */
+  readonly pi?: {
+    readonly apiKeyName?: string;
+    readonly oauth?: { readonly name: string; readonly subscription: boolean; readonly loginLabel?: string };
+  };
+  /**
    * Set for providers stock pi does not know: the pi extension that teaches pi this id. pi
    * ignores their auth.json entries without it.
    */
@@ -48,6 +57,16 @@ export interface ProviderInfo {
     modelId: string,
   ) => Record<string, string | undefined>;
 }
+
+/**
+ * What Pi Accounts adds to a provider pi-ai ships, keyed by its id: pi-ai's registry gives the
+ * id, name, key variables and sign-ins (src/core/providers/pi-registry.json).
+ */
+export type ProviderAdditions = Partial<Omit<ProviderDescriptor, 'id' | 'label' | 'envVars' | 'signIn' | 'pi'>> & {
+  readonly id: string;
+  /** How pi's OAuth sign-in reaches the person, for the pickers and the view: browser (default) or device code. */
+  readonly oauthFlow?: 'browser' | 'device';
+};
 
 /**
  * Everything Pi Accounts knows about one provider: its facts, and the pieces a provider with a

@@ -12,7 +12,7 @@ import { postForm, type HttpOptions } from '../http';
 import { parseDeviceCode, pollDeviceToken } from '../oauth/device';
 import type { LoginUi, OAuthCredential, OAuthProvider } from '../oauth/provider';
 import { expiresAt, parseTokenResponse, type TokenResponse } from '../oauth/tokens';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 export const KIMI = {
   host: process.env.KIMI_CODE_OAUTH_HOST || process.env.KIMI_OAUTH_HOST || 'https://auth.kimi.com',
@@ -120,12 +120,9 @@ export function kimiOAuth(
 }
 
 /** Kimi For Coding: an API key, or the Kimi Code device sign-in. */
-export const kimiCoding: ProviderDescriptor = {
+export const kimiCoding: ProviderAdditions = {
   id: 'kimi-coding',
-  label: 'Kimi For Coding',
-  envVars: ['KIMI_API_KEY'],
   keyUrl: 'https://www.kimi.com/',
-  signIn: ['apiKey', 'device'],
-  signInLabels: { device: 'Kimi For Coding (Kimi Code sign-in)' },
+  oauthFlow: 'device',
   oauth: (endpoints) => kimiOAuth(endpoints),
 };

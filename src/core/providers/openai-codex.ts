@@ -19,7 +19,7 @@ import {
   type UsageSnapshot,
   type UsageWindow,
 } from '../quota/usage';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 export const OPENAI_CODEX = {
   authorizeUrl: 'https://auth.openai.com/oauth/authorize',
@@ -163,11 +163,8 @@ export const codexUsage = (o: { url?: string; now?: () => number } = {}): UsageC
   );
 
 /** ChatGPT Plus/Pro subscriptions (pi's Codex provider): browser sign-in only, with usage figures. */
-export const openaiCodex: ProviderDescriptor = {
+export const openaiCodex: ProviderAdditions = {
   id: 'openai-codex',
-  label: 'ChatGPT Plus/Pro (Codex)',
-  envVars: [],
-  signIn: ['browser'],
   oauth: (endpoints) => openaiCodexOAuth(endpoints),
   usage: (url) => codexUsage({ url }),
 };
