@@ -21,6 +21,11 @@ const lazy = ['undici'];
 const lazyFiles = {
   name: 'lazy-files',
   setup(build) {
+    build.onResolve({ filter: /^\.\/bundle$/ }, (a) =>
+      a.importer.replace(/\\/g, '/').endsWith('src/core/pi-auth/load.ts')
+        ? { path: './pi-auth.js', external: true }
+        : undefined,
+    );
     build.onResolve({ filter: new RegExp(`^(${lazy.join('|')})$`) }, (a) =>
       a.kind === 'entry-point' ? undefined : { path: `./${a.path}.js`, external: true },
     );
@@ -30,6 +35,9 @@ const result = await esbuild.build({
   entryPoints: {
     extension: 'src/extension.ts',
     'pi-ai': 'src/core/llm/models.ts',
+    // pi-ai 1.x's providers and sign-in flows (src/core/pi-auth/bundle.ts), loaded on the first
+    // sign-in or refresh; src/core/pi-auth/load.ts requires it as ./pi-auth.js.
+    'pi-auth': 'src/core/pi-auth/bundle.ts',
     ...Object.fromEntries(lazy.map((name) => [name, name])),
   },
   plugins: [lazyFiles],

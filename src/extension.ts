@@ -16,6 +16,7 @@ import { ModelsMirror, modelsPathBeside } from './core/mirror/models-mirror';
 import { watchFile } from './core/mirror/watch-file';
 import { AfterSignIn } from './core/oauth/after-sign-in';
 import { ENDPOINTS_ENV, oauthProviders, parseEndpointOverrides, type EndpointOverrides } from './core/oauth/registry';
+import { installRouting, routesFromOverrides } from './core/pi-auth/routes';
 import { lifetimeNotices } from './core/oauth/tokens';
 import { feedbackInto, type Outlet } from './core/outlet';
 import { Redactor } from './core/redact';
@@ -51,6 +52,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const overrides = endpointOverrides(log);
   context.subscriptions.push(lifetimeNotices.event((m) => log.warn(m)));
   const oauth = oauthProviders(overrides);
+  // Test set-ups name loopback emulators for the real sign-in hosts: pi-ai's own login and refresh
+  // code then reaches them through the HTTP layer (src/core/pi-auth/routes.ts).
+  const routes = routesFromOverrides(overrides);
+  if (routes) context.subscriptions.push({ dispose: installRouting(routes) });
   const rotationSettings = new CachedRotationSettings(readRotationSettings);
   // Rotation reads usage, usage is fetched with the keys rotation picks: rotation first, its usage
   // plugged in once the usage service exists (`readUsageFrom` below).

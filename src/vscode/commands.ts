@@ -317,7 +317,8 @@ export class Commands {
       const message = `${provider.label} has no browser sign-in.`;
       throw new Fault('unknown-provider', message, 'Sign in with an API key instead.');
     }
-    return runSignInFlow(oauth, provider.signInLabels?.browser ?? provider.label, this.d.http());
+    const kind = provider.signIn.find((k) => k !== 'apiKey');
+    return runSignInFlow(oauth, (kind && provider.signInLabels?.[kind]) ?? provider.label, this.d.http());
   }
 
   async signOut(arg?: unknown): Promise<void> {

@@ -98,6 +98,7 @@ describe('OAuth providers by id', () => {
     const oauth = oauthProviders();
     assert.equal(oauth('kimi-coding'), oauth('kimi-coding'));
     assert.equal(oauth('kimi-coding')?.id, 'kimi-coding');
-    assert.equal(oauth('openai'), undefined);
+    assert.equal(oauth('openai')?.id, 'openai', "ChatGPT's sign-in on openai (pi-ai 1.x)");
+    assert.equal(oauth('groq'), undefined);
   });
 });

@@ -11,6 +11,8 @@ import { kilo } from './kilo';
 import { kimiCoding } from './kimi-coding';
 import { openaiCodex } from './openai-codex';
 import { PI_PROVIDERS, type PiProviderFacts } from './pi-registry';
+import { piOAuth } from '../pi-auth/oauth';
+import { routesFromOverrides } from '../pi-auth/routes';
 import { qwenCli } from './qwen-cli';
 
 export type { ProviderAdditions, ProviderDescriptor, ProviderInfo, SignInKind } from './info';
@@ -48,7 +50,12 @@ const ADDITIONS: readonly ProviderAdditions[] = [
     keyCheck: openaiModels('https://api.groq.com/openai/v1'),
   },
   { id: 'cerebras', keyUrl: 'https://cloud.cerebras.ai', keyCheck: openaiModels('https://api.cerebras.ai/v1') },
-  { id: 'xai', keyUrl: 'https://console.x.ai', keyCheck: openaiModels('https://api.x.ai/v1') },
+  {
+    id: 'xai',
+    keyUrl: 'https://console.x.ai',
+    keyCheck: openaiModels('https://api.x.ai/v1'),
+    oauthFlow: 'device',
+  },
   {
     id: 'mistral',
     keyUrl: 'https://console.mistral.ai/api-keys',
@@ -84,6 +91,9 @@ const ADDITIONS: readonly ProviderAdditions[] = [
   { id: 'nvidia', keyUrl: 'https://build.nvidia.com/settings/api-keys' },
   { id: 'together', keyUrl: 'https://api.together.ai/settings/api-keys' },
   { id: 'baseten', keyUrl: 'https://app.baseten.co/settings/api_keys' },
+  // Device sign-ins (pi-ai 1.x dist/auth/oauth/xai.js, meta.js); the rest open the browser.
+  { id: 'meta', oauthFlow: 'device' },
+  { id: 'radius', oauthFlow: 'device' },
 ];
 
 /**
@@ -99,13 +109,19 @@ export const NOT_SERVED: ReadonlyMap<string, string> = new Map();
 const OURS: readonly ProviderDescriptor[] = [qwenCli, kilo, cline];
 
 function fromPi(facts: PiProviderFacts, ours: ProviderAdditions | undefined): ProviderDescriptor {
-  const { oauthFlow, ...rest }: Partial<ProviderAdditions> = ours ?? {};
+  const { oauthFlow, sameAccount, ...rest }: Partial<ProviderAdditions> = ours ?? {};
   const flow = oauthFlow ?? 'browser';
-  // pi's OAuth sign-in is offered where a login runs it (ours today; pi-ai's own next).
-  const oauth = facts.oauth && rest.oauth ? facts.oauth : undefined;
+  const oauth = facts.oauth;
   const signIn: SignInKind[] = [...(facts.apiKey?.login ? (['apiKey'] as const) : []), ...(oauth ? [flow] : [])];
   return {
     ...rest,
+    // Every OAuth sign-in pi-ai has runs pi-ai's own login and refresh.
+    ...(oauth
+      ? {
+          oauth: (endpoints) =>
+            piOAuth(facts.id, oauth.name, routesFromOverrides({ [facts.id]: endpoints }), sameAccount),
+        }
+      : {}),
     id: facts.id,
     label: facts.name,
     envVars: facts.keyVars,

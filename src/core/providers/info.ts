@@ -64,6 +64,11 @@ export interface ProviderInfo {
  */
 export type ProviderAdditions = Partial<Omit<ProviderDescriptor, 'id' | 'label' | 'envVars' | 'signIn' | 'pi'>> & {
   readonly id: string;
+  /**
+   * Whether an OAuth entry found in auth.json can be this account (before adopting tokens pi
+   * refreshed); by default the same account id and Enterprise host, where the credential has them.
+   */
+  readonly sameAccount?: (ours: OAuthCredential, candidate: OAuthCredential) => boolean;
   /** How pi's OAuth sign-in reaches the person, for the pickers and the view: browser (default) or device code. */
   readonly oauthFlow?: 'browser' | 'device';
 };
