@@ -1,6 +1,4 @@
-import type { Dispatcher } from 'undici';
 import type { EndpointOverrides } from '../oauth/registry';
-import { undici } from '../undici';
 
 /**
  * The real addresses pi-ai's sign-ins use (@earendil-works/pi-ai 1.6.1 dist/auth/oauth/*.js),
@@ -64,21 +62,21 @@ export function routesFromOverrides(overrides: EndpointOverrides): Routes | unde
 
 /**
  * Sends `fetch` requests (pi-ai's sign-ins use the global fetch) for routed addresses to their
- * targets; everything else goes out unchanged. Only installed when routes are set (tests, and
- * set-ups that name emulators in PI_ACCOUNTS_OAUTH_ENDPOINTS); returns the undo.
+ * targets; everything else goes out unchanged. The global fetch is wrapped rather than undici's
+ * global dispatcher replaced: VS Code's extension host patches fetch to pass its own proxy
+ * dispatcher with each request, which a global dispatcher never sees. Only installed when routes
+ * are set (tests, and set-ups that name emulators in PI_ACCOUNTS_OAUTH_ENDPOINTS); returns the undo.
  */
 export function installRouting(routes: Routes): () => void {
-  const u = undici();
-  const before = u.getGlobalDispatcher();
-  const routed = new u.Agent().compose(
-    (dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] =>
-      (opts, handler) => {
-        const to = routes.route(new URL(opts.path, opts.origin ?? undefined).href);
-        if (!to) return dispatch(opts, handler);
-        const target = new URL(to);
-        return dispatch({ ...opts, origin: target.origin, path: target.pathname + target.search }, handler);
-      },
-  );
-  u.setGlobalDispatcher(routed);
-  return () => u.setGlobalDispatcher(before);
+  const original = globalThis.fetch;
+  const routed: typeof fetch = (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const to = routes.route(url);
+    if (!to) return original(input, init);
+    return original(typeof input === 'string' || input instanceof URL ? to : new Request(to, input), init);
+  };
+  globalThis.fetch = routed;
+  return () => {
+    if (globalThis.fetch === routed) globalThis.fetch = original;
+  };
 }
