@@ -38,6 +38,7 @@ export async function openWindow(
     oauth,
     defaultsOf(vault),
   );
+  const locked = lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(dir, 'private.lock') });
   const resolver = new KeyResolver({
     vault,
     oauth,
@@ -45,7 +46,7 @@ export async function openWindow(
     retry: o.retry,
     http: () => o.http,
     active: defaultsOf(vault),
-    locked: lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(dir, 'private.lock') }),
+    locked,
   });
-  return { vault, mirror, resolver };
+  return { vault, mirror, resolver, locked, oauth };
 }
