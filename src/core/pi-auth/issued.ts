@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { OAuthCredential } from '../credentials';
 import { Fault } from '../faults';
-import { clampExpiry } from '../oauth/tokens';
+import { clampExpiry, IssuedRefresh } from '../oauth/tokens';
 
 // What a pi-ai login or refresh hands back is parsed like any other answer from outside: pi
 // computes `expires` as `Date.now() + expires_in * 1000 - 5 min` and copies `refresh_token` as it
@@ -25,8 +25,19 @@ export function issuedCredential(
   now = Date.now(),
 ): OAuthCredential {
   const r = issuedSchema.safeParse(raw);
-  if (!r.success)
-    throw new Fault('oauth', `${what} returned no access token.`, 'Try again; if it keeps failing, sign in again.');
+  if (!r.success) {
+    const fault = new Fault(
+      'oauth',
+      `${what} returned no access token.`,
+      'Try again; if it keeps failing, sign in again.',
+    );
+    // Refused, but the server issued a refresh token and the one sent may be spent: the resolver
+    // stores it before reporting (IssuedRefresh).
+    const refresh = (raw as { refresh?: unknown } | undefined)?.refresh;
+    throw typeof refresh === 'string' && refresh && refresh !== previous?.refresh
+      ? new IssuedRefresh(fault, refresh)
+      : fault;
+  }
   const { refresh, expires, ...rest } = r.data;
   const issued = typeof refresh === 'string' && refresh.length > 0 ? refresh : undefined;
   const expiry = typeof expires === 'number' ? expires : Number.NaN;
