@@ -318,7 +318,8 @@ export class Commands {
       throw new Fault('unknown-provider', message, 'Sign in with an API key instead.');
     }
     const kind = provider.signIn.find((k) => k !== 'apiKey');
-    return runSignInFlow(oauth, (kind && provider.signInLabels?.[kind]) ?? provider.label, this.d.http());
+    const label = (kind && provider.signInLabels?.[kind]) ?? provider.label;
+    return runSignInFlow(oauth, label, this.d.http(), provider.promptCheck);
   }
 
   async signOut(arg?: unknown): Promise<void> {

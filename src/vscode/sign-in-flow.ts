@@ -15,6 +15,7 @@ export async function runSignInFlow(
   oauth: OAuthProvider,
   label: string,
   http: HttpOptions | undefined,
+  check?: PromptCheck,
   step = 3,
 ): Promise<OAuthCredential> {
   return vscode.window.withProgress(
@@ -23,7 +24,8 @@ export async function runSignInFlow(
       const cancel = new AbortController();
       const sub = token.onCancellationRequested(() => cancel.abort());
       try {
-        const interaction = editorInteraction(cancel, label, step, (message) => progress.report({ message }));
+        const report = (message: string) => progress.report({ message });
+        const interaction = editorInteraction(cancel, label, step, report, check);
         return await oauth.login(interaction, { ...http, signal: cancel.signal });
       } finally {
         cancel.abort(); // closes whatever box or dialog the login left open
@@ -33,12 +35,16 @@ export async function runSignInFlow(
   );
 }
 
+/** A provider's check of an answer to one of its sign-in's questions (ProviderInfo.promptCheck). */
+export type PromptCheck = (prompt: AuthPrompt, value: string) => string | undefined;
+
 /** pi-ai's AuthInteraction drawn with VS Code's own widgets. */
 export function editorInteraction(
   cancel: AbortController,
   label: string,
   step: number,
   report: (message: string) => void,
+  check?: PromptCheck,
 ): SignInInteraction {
   const title = `Pi Accounts: Sign In to ${label} (${step}/3)`;
   return {
@@ -48,7 +54,7 @@ export function editorInteraction(
       // login; Escape on a prompt ends the whole sign-in.
       const signal = p.signal ? AbortSignal.any([cancel.signal, p.signal]) : cancel.signal;
       try {
-        return p.type === 'select' ? await pick(p, title, signal) : await ask(p, title, signal);
+        return p.type === 'select' ? await pick(p, title, signal) : await ask(p, title, signal, check);
       } catch (e) {
         if (!p.signal?.aborted) cancel.abort();
         throw e;
@@ -116,7 +122,12 @@ function pick(p: Extract<AuthPrompt, { type: 'select' }>, title: string, signal:
 }
 
 /** text / secret (a password box) / manual_code (the box for the code or the address the browser shows). */
-function ask(p: Exclude<AuthPrompt, { type: 'select' }>, title: string, signal: AbortSignal): Promise<string> {
+function ask(
+  p: Exclude<AuthPrompt, { type: 'select' }>,
+  title: string,
+  signal: AbortSignal,
+  check?: PromptCheck,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(aborted());
     const box = vscode.window.createInputBox();
@@ -128,10 +139,11 @@ function ask(p: Exclude<AuthPrompt, { type: 'select' }>, title: string, signal: 
     box.ignoreFocusOut = true;
     // text prompts may be answered blank (Copilot's Enterprise host); a code or a secret may not.
     const blankOk = p.type === 'text';
-    settle(box, signal, reject, () => (blankOk || box.value.trim() ? box.value.trim() : undefined)).then(
-      resolve,
-      reject,
-    );
+    const problem = (v: string) => check?.(p, v);
+    box.onDidChangeValue((v) => (box.validationMessage = problem(v)));
+    settle(box, signal, reject, () =>
+      (blankOk || box.value.trim()) && !problem(box.value) ? box.value.trim() : undefined,
+    ).then(resolve, reject);
     box.show();
   });
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AuthEvent, AuthPrompt } from '@earendil-works/pi-ai' with { 'resolution-mode': 'import' };
 import { isFault } from '../../src/core/faults';
 import type { SignInInteraction } from '../../src/core/oauth/provider';
@@ -236,5 +236,22 @@ describe("sign-ins are pi-ai's own (pi-ai 1.x provider code, unmodified, against
       assert.ok(!e.message.includes('SECRET'), e.message);
       assert.match(e.message, /body=\(not shown\)/);
     });
+  });
+});
+
+describe("pi-ai's transport failures in words", () => {
+  it('a refused connection names the address and says why, with the proxy hint', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r)); // nothing listens there now
+    const oauth = routedOAuth('anthropic', { tokenUrl: `http://127.0.0.1:${port}/v1/oauth/token` });
+    await assert.rejects(
+      oauth.refresh({ type: 'oauth', refresh: 'r', access: 'a', expires: 0 }),
+      (e) =>
+        isFault(e, 'network') &&
+        e.message.startsWith(`Could not reach 127.0.0.1:${port}: it refused the connection`) &&
+        e.details.proxy === 'maybe',
+    );
   });
 });

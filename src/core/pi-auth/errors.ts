@@ -1,4 +1,5 @@
 import { aborted, Fault, isFault } from '../faults';
+import { networkFault } from '../network-words';
 import { bounded } from '../redact';
 
 // pi-ai's login and refresh errors are plain Errors whose messages can carry what the server
@@ -34,11 +35,33 @@ export function piFault(e: unknown, what: string, person?: AbortSignal): Fault {
   const status = /\b(?:status=|HTTP )(\d{3})\b/.exec(message)?.[1];
   if (status?.startsWith('5'))
     return new Fault('network', `${what}: the provider answered ${status}.`, 'Try again in a moment.');
-  if (/fetch failed|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|network/i.test(message))
-    return new Fault(
-      'network',
-      `${what} could not reach the provider (${text}).`,
-      'Check your connection and try again.',
-    );
+  // fetch's "fetch failed" carries the transport error as its cause; pi-ai's messages repeat it
+  // as "cause=Error: connect ECONNREFUSED 127.0.0.1:4000; code=ECONNREFUSED" (1.6.1 oauth/*.js).
+  const cause = causeOf(e);
+  const code = cause?.code ?? /\bcode=([A-Z][A-Z_]+)/.exec(message)?.[1];
+  if (code || /fetch failed/i.test(message)) {
+    const address = cause?.address
+      ? `${cause.address}${cause.port ? `:${cause.port}` : ''}`
+      : (/\b(?:connect|getaddrinfo) [A-Z_]+ ([\w.-]+(?::\d+)?)/.exec(message)?.[1] ??
+        /\burl=https?:\/\/([^/;\s]+)/.exec(message)?.[1] ??
+        'the provider');
+    return networkFault(address, code);
+  }
   return new Fault('oauth', `${what} failed: ${text}`, 'Try again; if it keeps failing, see the "Pi Accounts" log.');
+}
+
+/** The innermost Node error under fetch's "fetch failed" (its `cause` chain). */
+function causeOf(e: unknown): { code?: string; address?: string; port?: number } | undefined {
+  let at: unknown = e;
+  for (let i = 0; i < 5 && at instanceof Error; i++) {
+    const c = at as Error & { code?: unknown; address?: unknown; port?: unknown };
+    if (typeof c.code === 'string')
+      return {
+        code: c.code,
+        address: typeof c.address === 'string' ? c.address : undefined,
+        port: typeof c.port === 'number' ? c.port : undefined,
+      };
+    at = c.cause;
+  }
+  return undefined;
 }

@@ -196,6 +196,8 @@ export const githubCopilot: ProviderAdditions = {
   keyUrl: 'https://github.com/settings/tokens',
   oauthFlow: 'device',
   signInLabels: { apiKey: 'GitHub Copilot (GitHub token)' },
+  // pi-ai's login asks for the Enterprise host (text prompt) and refuses a bad one only after.
+  promptCheck: (p, value) => (p.type === 'text' && /enterprise/i.test(p.message) ? domainProblem(value) : undefined),
   // The GitHub token is the identity: a Copilot "refresh" never changes it.
   sameAccount: (ours, candidate) =>
     ours.refresh === candidate.refresh && ours.enterpriseUrl === candidate.enterpriseUrl,

@@ -51,6 +51,14 @@ export interface ProviderInfo {
    * Anthropic's `/v1/models` (x-api-key) or an OpenAI-compatible `<baseUrl>/models` (bearer).
    */
   readonly keyCheck?: { readonly wire: 'anthropic' | 'openai'; readonly baseUrl: string };
+  /**
+   * Checks an answer to one of the sign-in's own questions as it is typed (the GitHub Enterprise
+   * host): the reason it cannot be used, or undefined.
+   */
+  readonly promptCheck?: (
+    prompt: { readonly type: string; readonly message: string },
+    value: string,
+  ) => string | undefined;
   /** The stream options pi-ai reads from process.env, from a values account's settings. */
   readonly streamOptions?: (
     vars: Readonly<Record<string, string>>,
