@@ -3,7 +3,8 @@
 // import its own layer and the layers below it, never one above, and no import cycle is allowed.
 // From the bottom:
 //   basics     src/core/*.ts helpers every layer uses (faults, events, json, redact, http, …)
-//   sign-in    src/core/oauth (PKCE, loopback, paste, device grant, tokens), src/core/usage
+//   sign-in    src/core/oauth (PKCE, loopback, paste, device grant, tokens, test routes),
+//              src/core/pi-auth (pi-ai's own logins and refresh behind our interface), src/core/usage
 //              (usage snapshots and the HTTP clients that read them), src/core/credentials.ts
 //   providers  src/core/providers: one descriptor per provider, the directory, the registry;
 //              src/core/words.ts: how accounts and providers are named and ordered for people
@@ -19,11 +20,11 @@ const layers = [
     name: 'basics',
     path: '^src/core/(events|faults|json|log|redact|retry|http|undici|proxy|network-words|process-alive|secret-store|time-bounds)\\.ts$',
   },
-  { name: 'sign-in', path: '^src/core/(oauth/|usage/|credentials\\.ts$)' },
+  { name: 'sign-in', path: '^src/core/(oauth/|pi-auth/|usage/|credentials\\.ts$)' },
   { name: 'providers', path: '^src/core/providers/|^src/core/words\\.ts$' },
   {
     name: 'accounts',
-    path: '^src/core/(accounts|routing|renamed-providers|vault|resolver|keep-fresh|refresh-lock|key-check|env-import|overrides|outlet)\\.ts$|^src/core/(rotation|quota)/',
+    path: '^src/core/(accounts|routing|renamed-providers|credential-store|vault|resolver|keep-fresh|refresh-lock|key-check|env-import|overrides|outlet)\\.ts$|^src/core/(rotation|quota)/',
   },
   { name: 'outlets', path: '^src/core/(mirror|pi-link|llm|usage-panel)/|^src/core/terminal-env\\.ts$' },
   { name: 'vscode', path: '^src/vscode/' },

@@ -7,14 +7,25 @@
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { syncManifest } from './scripts/manifest.mjs';
+import { syncPiRegistry } from './scripts/pi-registry.mjs';
 
 const production = process.argv.includes('--production');
+// pi-ai's provider registry, read into src/core/providers/pi-registry.json before anything is
+// bundled from it (the directory, package.json's provider lists). In CI the committed file must
+// already be the one pi-ai gives.
+if (await syncPiRegistry({ check: !!process.env.CI }))
+  console.log("src/core/providers/pi-registry.json: written from pi-ai's provider registry");
 // Packages loaded when first needed (`require('<name>')` in src), each bundled as dist/<name>.js
 // and required from there, so activation does not load them.
 const lazy = ['undici'];
 const lazyFiles = {
   name: 'lazy-files',
   setup(build) {
+    build.onResolve({ filter: /^\.\/bundle$/ }, (a) =>
+      a.importer.replace(/\\/g, '/').endsWith('src/core/pi-auth/load.ts')
+        ? { path: './pi-auth.js', external: true }
+        : undefined,
+    );
     build.onResolve({ filter: new RegExp(`^(${lazy.join('|')})$`) }, (a) =>
       a.kind === 'entry-point' ? undefined : { path: `./${a.path}.js`, external: true },
     );
@@ -24,6 +35,9 @@ const result = await esbuild.build({
   entryPoints: {
     extension: 'src/extension.ts',
     'pi-ai': 'src/core/llm/models.ts',
+    // pi-ai 1.x's providers and sign-in flows (src/core/pi-auth/bundle.ts), loaded on the first
+    // sign-in or refresh; src/core/pi-auth/load.ts requires it as ./pi-auth.js.
+    'pi-auth': 'src/core/pi-auth/bundle.ts',
     ...Object.fromEntries(lazy.map((name) => [name, name])),
   },
   plugins: [lazyFiles],

@@ -23,6 +23,7 @@ import {
   parseEndpointOverrides,
   type EndpointOverrides,
 } from './core/providers/registry';
+import { installRouting, routesFromOverrides } from './core/pi-auth/routes';
 import { lifetimeNotices } from './core/oauth/tokens';
 import type { Outlet } from './core/outlet';
 import { Redactor } from './core/redact';
@@ -54,6 +55,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const store = secretStoreFrom(context.secrets);
   const testRoutes = endpointOverrides(log);
   const oauth = oauthProviders(testRoutes);
+  // Test set-ups name loopback emulators for the real sign-in hosts: pi-ai's own login and refresh
+  // code then reaches them through the HTTP layer (src/core/pi-auth/routes.ts).
+  const routes = routesFromOverrides(testRoutes);
+  if (routes) context.subscriptions.push({ dispose: installRouting(routes) });
   const rotationSettings = new CachedRotationSettings(readRotationSettings);
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
   const mirrorEnabled = () => vscode.workspace.getConfiguration('piAccounts').get<boolean>('mirror.enabled', true);

@@ -20,6 +20,9 @@ const TOKEN_SHAPES: readonly RegExp[] = [
 
 const SECRET_FIELD =
   /("(?:key|access|refresh|token|api_key|apiKey|access_token|refresh_token|secret)"\s{0,16}:\s{0,16}")([^"]+)(")/gi;
+// pi-ai 1.x's login and refresh errors carry the server's answer as `body=…;`
+// (@earendil-works/pi-ai 1.6.1 dist/auth/oauth/anthropic.js): it may hold tokens in any shape.
+const RESPONSE_BODY = /\bbody=[^;\n]*/g;
 const AUTH_HEADER = /\b(Bearer|Basic)\s{1,16}[A-Za-z0-9._~+/=-]{8,}/g;
 // GitHub's "Authorization: token <t>"; "token" is also an English word ("token refreshed"), so
 // only a long run with a digit in it counts as a credential.
@@ -65,6 +68,7 @@ export class Redactor {
     for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(MASK);
     for (const shape of TOKEN_SHAPES) out = out.replace(shape, MASK);
     out = out.replace(SECRET_FIELD, `$1${MASK}$3`);
+    out = out.replace(RESPONSE_BODY, `body=${MASK}`);
     out = out.replace(AUTH_HEADER, `$1 ${MASK}`).replace(TOKEN_HEADER, `$1 ${MASK}`);
     return out;
   }

@@ -357,7 +357,9 @@ export class Commands {
       const message = `${provider.label} has no browser sign-in.`;
       throw new Fault('unknown-provider', message, 'Sign in with an API key instead.');
     }
-    return runSignInFlow(oauth, provider.signInLabels?.browser ?? provider.label, this.d.http());
+    const kind = provider.signIn.find((k) => k !== 'apiKey');
+    const label = (kind && provider.signInLabels?.[kind]) ?? provider.label;
+    return runSignInFlow(oauth, label, this.d.http(), provider.promptCheck);
   }
 
   async signOut(arg?: unknown): Promise<void> {

@@ -1,18 +1,22 @@
 import * as vscode from 'vscode';
 import { aborted } from '../core/faults';
 import { requireExternalUrl } from '../core/oauth/external-url';
-import type { DeviceCode } from '../core/oauth/device';
-import type { LoginUi, OAuthCredential, OAuthProvider } from '../core/oauth/provider';
+import type { OAuthCredential, OAuthProvider, SignInInteraction } from '../core/oauth/provider';
 import type { HttpOptions } from '../core/http';
+import type { AuthEvent, AuthPrompt } from '@earendil-works/pi-ai' with { 'resolution-mode': 'import' };
 
 /**
- * Runs a provider's browser or device sign-in inside a cancellable progress notification.
- * Nothing is stored here: the caller stores the credential only once the whole flow succeeded.
+ * Runs a provider's sign-in (pi-ai's own `login(interaction)`, or ours for the providers pi-ai
+ * does not ship) with VS Code as the interaction, inside a cancellable progress notification.
+ * Cancel there, or Escape on any question, aborts the login's signal. Nothing is stored here: the
+ * caller stores the credential only once the login resolved.
  */
 export async function runSignInFlow(
   oauth: OAuthProvider,
   label: string,
   http: HttpOptions | undefined,
+  check?: PromptCheck,
+  step = 3,
 ): Promise<OAuthCredential> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Signing in to ${label}`, cancellable: true },
@@ -20,109 +24,178 @@ export async function runSignInFlow(
       const cancel = new AbortController();
       const sub = token.onCancellationRequested(() => cancel.abort());
       try {
-        return await oauth.login(
-          editorLoginUi(cancel.signal, label, (message) => progress.report({ message })),
-          { ...http, signal: cancel.signal },
-        );
+        const report = (message: string) => progress.report({ message });
+        const interaction = editorInteraction(cancel, label, step, report, check);
+        return await oauth.login(interaction, { ...http, signal: cancel.signal });
       } finally {
+        cancel.abort(); // closes whatever box or dialog the login left open
         sub.dispose();
       }
     },
   );
 }
 
-function editorLoginUi(signal: AbortSignal, label: string, report: (message: string) => void): LoginUi {
+/** A provider's check of an answer to one of its sign-in's questions (ProviderInfo.promptCheck). */
+export type PromptCheck = (prompt: AuthPrompt, value: string) => string | undefined;
+
+/** pi-ai's AuthInteraction drawn with VS Code's own widgets. */
+export function editorInteraction(
+  cancel: AbortController,
+  label: string,
+  step: number,
+  report: (message: string) => void,
+  check?: PromptCheck,
+): SignInInteraction {
+  const title = `Pi Accounts: Sign In to ${label} (${step}/3)`;
   return {
-    signal,
-    progress: report,
-    openBrowser: (url) => openExternal(url),
-    loopbackReachable,
-    pasteCode: (message, withdraw) => askPaste(label, message, AbortSignal.any([signal, withdraw])),
-    showDeviceCode: (code) => showDeviceCode(code, label, signal, report),
-    async ask(message, placeholder, problem) {
-      const answer = await vscode.window.showInputBox({
-        title: `Pi Accounts: Sign In to ${label} (3/3)`,
-        prompt: message,
-        placeHolder: placeholder,
-        ignoreFocusOut: true,
-        validateInput: problem,
-      });
-      if (answer === undefined) throw aborted();
-      return answer;
+    signal: cancel.signal,
+    async prompt(p: AuthPrompt) {
+      // A prompt the login withdraws (the browser came back first) rejects without ending the
+      // login; Escape on a prompt ends the whole sign-in.
+      const signal = p.signal ? AbortSignal.any([cancel.signal, p.signal]) : cancel.signal;
+      try {
+        return p.type === 'select' ? await pick(p, title, signal) : await ask(p, title, signal, check);
+      } catch (e) {
+        if (!p.signal?.aborted) cancel.abort();
+        throw e;
+      }
+    },
+    notify(e: AuthEvent) {
+      switch (e.type) {
+        case 'progress':
+          return report(e.message);
+        case 'info':
+          report(e.message);
+          if (e.links?.length) void showLinks(e.message, e.links);
+          return;
+        case 'auth_url':
+          report(e.instructions ?? 'Finish signing in in your browser…');
+          return void openSignInPage(e.url, label, cancel.signal);
+        case 'device_code':
+          return void showDeviceCode(e, label, cancel.signal, report).catch(() => cancel.abort());
+      }
     },
   };
 }
 
-export async function openExternal(url: string): Promise<void> {
-  const uri = vscode.Uri.parse(requireExternalUrl(url).toString(), true);
-  if (!(await vscode.env.openExternal(uri))) {
-    await vscode.env.clipboard.writeText(url);
-    void vscode.window.showWarningMessage(
-      'VS Code could not open your browser. The sign-in address is on the clipboard: paste it into a browser.',
-    );
-  }
-}
-
 /**
- * The provider redirects the browser to localhost:<port> on the person's machine. Locally that
- * is us; in a remote window it is only us if VS Code forwards the port unchanged.
+ * Opens the sign-in page. When VS Code's "open external website" question is answered Cancel,
+ * nothing is copied unasked and nothing claims the browser failed: the person is offered to
+ * open it again or to copy the address.
  */
-async function loopbackReachable(redirectUri: string): Promise<boolean> {
-  if (!vscode.env.remoteName) return true;
-  try {
-    const external = await vscode.env.asExternalUri(vscode.Uri.parse(redirectUri));
-    return external.authority === vscode.Uri.parse(redirectUri).authority;
-  } catch {
-    return false;
+async function openSignInPage(url: string, label: string, signal: AbortSignal): Promise<void> {
+  const uri = vscode.Uri.parse(requireExternalUrl(url).toString(), true);
+  if (await vscode.env.openExternal(uri)) return;
+  while (!signal.aborted) {
+    const choice = await vscode.window.showInformationMessage(
+      `The ${label} sign-in page was not opened. Open it, or copy its address to open it in another browser.`,
+      'Open Sign-In Page',
+      'Copy Address',
+    );
+    if (signal.aborted || choice === undefined) return;
+    if (choice === 'Copy Address') {
+      await vscode.env.clipboard.writeText(url);
+      return;
+    }
+    if (await vscode.env.openExternal(uri)) return;
   }
 }
 
-function askPaste(label: string, message: string, signal: AbortSignal): Promise<string> {
+async function showLinks(message: string, links: readonly { url: string; label?: string }[]): Promise<void> {
+  const choice = await vscode.window.showInformationMessage(message, ...links.map((l) => l.label ?? l.url));
+  const link = links.find((l) => (l.label ?? l.url) === choice);
+  if (link) await vscode.env.openExternal(vscode.Uri.parse(requireExternalUrl(link.url).toString(), true));
+}
+
+/** select → a QuickPick of the options; resolves the option's id. */
+function pick(p: Extract<AuthPrompt, { type: 'select' }>, title: string, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(aborted());
+    const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { id: string }>();
+    qp.title = title;
+    qp.placeholder = p.message;
+    qp.ignoreFocusOut = true;
+    qp.items = p.options.map((o) => ({ label: o.label, detail: o.description, id: o.id }));
+    settle(qp, signal, reject, () => {
+      const chosen = qp.selectedItems[0];
+      if (chosen) return chosen.id;
+    }).then(resolve, reject);
+    qp.show();
+  });
+}
+
+/** text / secret (a password box) / manual_code (the box for the code or the address the browser shows). */
+function ask(
+  p: Exclude<AuthPrompt, { type: 'select' }>,
+  title: string,
+  signal: AbortSignal,
+  check?: PromptCheck,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(aborted());
     const box = vscode.window.createInputBox();
-    box.title = `Pi Accounts: Sign In to ${label}`;
-    box.prompt = message;
-    box.placeholder = 'code, code#state, or the address the browser shows';
+    box.title = title;
+    box.prompt = p.message;
+    box.placeholder =
+      p.placeholder ?? (p.type === 'manual_code' ? 'the code, or the whole address the browser shows' : undefined);
+    box.password = p.type === 'secret';
     box.ignoreFocusOut = true;
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      box.dispose();
-      fn();
-    };
-    const onAbort = () => finish(() => reject(aborted()));
-    signal.addEventListener('abort', onAbort, { once: true });
-    box.onDidAccept(() => {
-      if (box.value.trim()) finish(() => resolve(box.value));
-    });
-    // Escape: the flow decides whether that ends the sign-in (paste-only) or not (loopback).
-    box.onDidHide(() => finish(() => reject(aborted())));
+    // text prompts may be answered blank (Copilot's Enterprise host); a code or a secret may not.
+    const blankOk = p.type === 'text';
+    const problem = (v: string) => check?.(p, v);
+    box.onDidChangeValue((v) => (box.validationMessage = problem(v)));
+    settle(box, signal, reject, () =>
+      (blankOk || box.value.trim()) && !problem(box.value) ? box.value.trim() : undefined,
+    ).then(resolve, reject);
     box.show();
   });
 }
 
-/** Like VS Code's own GitHub sign-in: the code in a modal, Copy & Open puts it on the clipboard. */
+/** Resolves with `accept()`'s value on Enter (when defined), rejects on Escape or when `signal` aborts; disposes the widget. */
+function settle(
+  widget: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox,
+  signal: AbortSignal,
+  reject: (e: unknown) => void,
+  accept: () => string | undefined,
+): Promise<string> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      widget.dispose();
+      fn();
+    };
+    const onAbort = () => finish(() => reject(aborted()));
+    signal.addEventListener('abort', onAbort, { once: true });
+    widget.onDidAccept(() => {
+      const value = accept();
+      if (value !== undefined) finish(() => resolve(value));
+    });
+    widget.onDidHide(() => finish(() => reject(aborted())));
+  });
+}
+
+/** Like VS Code's own GitHub sign-in: the code in a modal; Copy & Open puts it on the clipboard and opens the page. */
 async function showDeviceCode(
-  code: DeviceCode,
+  e: Extract<AuthEvent, { type: 'device_code' }>,
   label: string,
   signal: AbortSignal,
   report: (message: string) => void,
 ): Promise<void> {
+  const copy = e.copyCodeOnConfirm !== false;
+  const open = e.openBrowserOnConfirm !== false;
+  const action = copy && open ? 'Copy & Open' : open ? 'Open' : copy ? 'Copy' : 'Continue';
+  const minutes = e.expiresInSeconds ? ` The code expires in ${Math.round(e.expiresInSeconds / 60)} minutes.` : '';
   const choice = await vscode.window.showInformationMessage(
-    `Your ${label} sign-in code: ${code.userCode}`,
-    {
-      modal: true,
-      detail: `Copy the code, then paste it on ${code.verificationUri} to finish signing in. The code expires in ${Math.round(code.expiresIn / 60)} minutes.`,
-    },
-    'Copy & Open',
+    `Your ${label} sign-in code: ${e.userCode}`,
+    { modal: true, detail: `Enter the code on ${e.verificationUri} to finish signing in.${minutes}` },
+    action,
   );
-  if (choice !== 'Copy & Open' || signal.aborted) throw aborted();
-  await vscode.env.clipboard.writeText(code.userCode);
-  await openExternal(code.verificationUriComplete ?? code.verificationUri); // with the code filled in, where offered
-  report(
-    `Waiting for you to enter ${code.userCode} on ${vscode.Uri.parse(code.verificationUri).authority} (the code is on the clipboard)…`,
-  );
+  if (choice !== action || signal.aborted) throw aborted();
+  if (copy) await vscode.env.clipboard.writeText(e.userCode);
+  if (open) await openSignInPage(e.verificationUri, label, signal);
+  const host = vscode.Uri.parse(e.verificationUri).authority;
+  report(`Waiting for you to enter ${e.userCode} on ${host}${copy ? ' (the code is on the clipboard)' : ''}…`);
 }

@@ -72,7 +72,8 @@ async function pickProvider(
       const n = vault.accounts(p.id).filter((a) => (kind === 'apiKey') === (a.kind !== 'oauth')).length;
       return {
         label: p.signInLabels?.[kind] ?? p.label,
-        description: [p.id, KIND_TEXT[kind]].filter(Boolean).join('  '),
+        // pi-ai's own login label where it has one ("Sign in with ChatGPT").
+        description: [p.id, (kind !== 'apiKey' && p.pi?.oauth?.loginLabel) || KIND_TEXT[kind]].join('  '),
         detail: n ? `${n} account${n > 1 ? 's' : ''} signed in` : undefined,
         provider: p,
         way: kind,

@@ -352,6 +352,53 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
     }
   });
 
+  it("16. pi-ai's own Claude login: its select prompt and the paste box (3/3); Escape at either stores nothing; then a browser sign-in", async () => {
+    const emu = await startAnthropicEmulator();
+    try {
+      await start({ env: { PI_ACCOUNTS_OAUTH_ENDPOINTS: emu.env() } });
+      await w.openAccountsView();
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const toStep3 = async () => {
+        await w.runCommand('Pi Accounts: Sign In…');
+        await w.answer('Claude Pro/Max', { pick: 'sign in with the browser' });
+        await waitForStep(2);
+        await w.answer('max-1');
+        await waitForStep(3);
+      };
+      // pi-ai asks how (a select prompt): a QuickPick at step 3. Escape there ends the sign-in.
+      await toStep3();
+      await w.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browser login' }).waitFor();
+      await w.page.screenshot({ path: join(ARTIFACTS, 'pi-login-select.png') });
+      await w.page.keyboard.press('Escape');
+      await w.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+      // The paste box opens with the browser, numbered like the other steps; Escape there ends it too.
+      await toStep3();
+      const popup = w.page.context().waitForEvent('page');
+      await w.answer('Copy code', { pick: 'Copy code login' });
+      const page = await popup;
+      const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', { hasText: 'Paste the code' });
+      await pasteBox.waitFor();
+      assert.match(await w.quickInputTitle(), /Sign In to Claude Pro\/Max \(3\/3\)/);
+      await w.page.screenshot({ path: join(ARTIFACTS, 'pi-login-paste-box.png') });
+      await w.page.keyboard.press('Escape');
+      await w.page.locator('.notification-toast', { hasText: 'Signing in to' }).waitFor({ state: 'hidden' });
+      await page.close();
+      assert.equal(emu.stats.tokens, 0, 'no code was exchanged');
+      assert.equal(existsSync(w.authPath), false, 'a cancelled sign-in stores nothing');
+      await w.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Sign In' }).waitFor();
+      // Then the whole browser sign-in, through pi-ai's callback server or the paste box.
+      const how = await browserSignIn(emu, 'max-1');
+      const entry = (await authJson((d) => d.anthropic)).anthropic;
+      assert.equal(entry.type, 'oauth');
+      assert.equal(entry.access, emu.tokenOf(1));
+      console.log(
+        `      pi-ai's Claude login finished by ${how}; screenshots test-results/host/pi-login-select.png, pi-login-paste-box.png`,
+      );
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('13. secrets audit: after every flow, no secret in logs, globalState/workspaceState, settings or any file but auth.json', async () => {
     const claude = await startAnthropicEmulator({ expiresIn: 301 }); // pi-style expiry: now + 1 s, so every use refreshes
     const copilot = await startCopilotEmulator();

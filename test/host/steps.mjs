@@ -47,7 +47,8 @@ export async function deviceSignIn(w, account) {
   await waitForStep(w, 2);
   await w.answer(account);
   // Step 3 by its number: every step's title names GitHub Copilot, so the name alone could match
-  // step 2 while it is still on screen, and the blank answer would go there.
+  // step 2 while it is still on screen, and the blank answer would go there. pi-ai's Copilot
+  // login asks for the Enterprise host first.
   await waitForStep(w, 3);
   await w.answer(''); // blank: github.com (here, the emulator)
   const modal = w.page.locator('.monaco-dialog-box');
@@ -56,32 +57,30 @@ export async function deviceSignIn(w, account) {
 }
 
 /**
- * Palette → Sign In → Claude Pro/Max → name, against the Anthropic emulator; returns how it
- * finished ('loopback' or 'paste').
+ * Palette → Sign In → Claude Pro/Max → name → pi-ai's own question (browser or copy-code login:
+ * the browser), against the Anthropic emulator; returns how it finished ('loopback' or 'paste').
  */
 export async function browserSignIn(w, emu, account) {
   await w.runCommand('Pi Accounts: Sign In…');
   await w.answer('Claude Pro/Max', { pick: 'sign in with the browser' });
   await waitForStep(w, 2);
-  const popup = w.page.context().waitForEvent('page');
   await w.answer(account);
+  await waitForStep(w, 3);
+  const popup = w.page.context().waitForEvent('page');
+  await w.answer('', { pick: 'Browser login' });
   const page = await popup;
-  // The emulator approves at once and redirects to localhost:53692. code-server is a remote
-  // window to VS Code (remoteName is set, and asExternalUri maps that port to its /proxy/
-  // path), so the extension does not count on the loopback and asks for a paste: the person
-  // copies the address the browser ended on, as here.
+  // The emulator approves at once and redirects to localhost:53692, where pi-ai's callback server
+  // listens in the extension host; where the browser cannot reach it, the person copies the
+  // address the browser ended on into the paste box that is open meanwhile.
   await page.waitForLoadState().catch(() => undefined);
   const signedIn = `Signed in to Claude Pro/Max as "${account}"`;
   // The toast itself, not w.notification(): that opens the notification centre through the
   // palette after 10 s, which would close a paste box still waiting for its answer.
   const toast = w.page.locator('.notification-toast', { hasText: signedIn }).first();
-  const pasteBox = w.page.locator('.quick-input-widget .quick-input-message', {
-    hasText: 'Paste the code (or the whole address)',
-  });
-  const how = await Promise.race([
-    toast.waitFor({ timeout: 30_000 }).then(() => 'loopback'),
-    pasteBox.waitFor({ timeout: 30_000 }).then(() => 'paste'),
-  ]);
+  const how = await toast
+    .waitFor({ timeout: 15_000 })
+    .then(() => 'loopback')
+    .catch(() => 'paste');
   if (how === 'paste') await w.answer(emu.stats.lastRedirect);
   await w.notification(signedIn, 30_000);
   await page.close();

@@ -11,7 +11,7 @@ import { isFault } from '../../src/core/faults';
 import { updateAuthFile } from '../../src/core/mirror/auth-file';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { anthropicOAuth as anthropic } from '../../src/core/providers/anthropic';
+import { routedOAuth } from './pi-routing';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';
 import { Vault } from '../../src/core/vault';
@@ -198,7 +198,7 @@ describe('fault injection', function () {
         const m = await misbehaving(mode);
         const vault = new Vault(new MemorySecretStore());
         await vault.load();
-        const oauth = () => anthropic({ tokenUrl: m.url });
+        const oauth = () => routedOAuth('anthropic', { tokenUrl: m.url });
         await vault.add('anthropic', 'max', { type: 'oauth', refresh: 'rt-0', access: 'sk-ant-oat01-old', expires: 0 });
         // Short timeouts: the stalled and trickling servers would otherwise hold for 30 s per try.
         const resolver = new KeyResolver({

@@ -20,6 +20,7 @@ import { piRuntime } from './pi1';
 type Model = { id: string; provider: string; baseUrl: string; headers?: Record<string, string> };
 interface PiAi {
   getEnvApiKey(provider: string): string | undefined;
+  getProviders(): string[];
   getModels(provider: string): Model[];
   stream(
     model: Model,
@@ -119,9 +120,11 @@ describe("pi reads what we export (pi 1.6's own code)", function () {
   afterEach(() => t.cleanup());
 
   it("API keys: pi's getEnvApiKey finds each provider's key in the variables a terminal gets", async () => {
-    const { getEnvApiKey } = await piAi();
+    const { getEnvApiKey, getProviders } = await piAi();
     const shared = new Set(Object.values(sharedVariables()).flatMap((ids) => ids.slice(1)));
-    const keyed = PROVIDERS.filter((p) => p.signIn.includes('apiKey') && !shared.has(p.id));
+    // The providers pi 0.73.1 knows (pi-ai 1.x's are checked in directory.test.ts).
+    const known = new Set<string>(getProviders());
+    const keyed = PROVIDERS.filter((p) => p.signIn.includes('apiKey') && !shared.has(p.id) && known.has(p.id));
     const { vault } = await vaultWith(keyed.map((p) => [p.id, 'default', { type: 'api_key', key: `${KEY}-${p.id}` }]));
     const env = asEnv(terminalVariables(vault, defaultsOf(vault)));
     // Bedrock's key is read by the AWS SDK itself; pi only reports that it is there.
@@ -159,6 +162,8 @@ describe("pi reads what we export (pi 1.6's own code)", function () {
       MOONSHOT_API_KEY: ['moonshotai', 'moonshotai-cn'],
       OPENCODE_API_KEY: ['opencode', 'opencode-go'],
       CLOUDFLARE_API_KEY: ['cloudflare-workers-ai', 'cloudflare-ai-gateway'],
+      QWEN_TOKEN_PLAN_API_KEY: ['qwen-token-plan', 'qwen-token-plan-individual'],
+      QWEN_TOKEN_PLAN_CN_API_KEY: ['qwen-token-plan-cn', 'qwen-token-plan-individual-cn'],
     });
     const byDefault = terminalVariables(vault, defaultsOf(vault));
     assert.equal(

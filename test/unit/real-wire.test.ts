@@ -1,17 +1,13 @@
 // Our requests as the providers' own clients send them (issue "against the real services"):
 // emulators here refuse what the real servers refuse, so a request that passes would pass there.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { version } from '../../package.json';
 import { getJson, postJson, USER_AGENT } from '../../src/core/http';
-import { anthropicOAuth as anthropic } from '../../src/core/providers/anthropic';
+import { routedOAuth } from './pi-routing';
 import { COPILOT_HEADERS, enableCopilotModels } from '../../src/core/providers/github-copilot';
 import { AfterSignIn } from '../../src/core/providers/after-sign-in';
-import { kimiHeaders } from '../../src/core/providers/kimi-coding';
 import { anthropicTokenServer, emulator } from './emulator';
-import { tempDir } from './helpers';
 
 const raw = (url: string, headers: Record<string, string>) =>
   new Promise<number>((resolve, reject) => {
@@ -52,13 +48,13 @@ describe("real wire: requests as the providers' own clients send them", function
     }
   });
 
-  it("Anthropic's token endpoint refuses no User-Agent and Claude Code's own with 403; our refresh passes", async () => {
+  it("Anthropic's token endpoint refuses no User-Agent and Claude Code's own with 403; pi-ai's refresh passes", async () => {
     const server = await anthropicTokenServer();
     try {
       assert.equal(await raw(server.tokenUrl, {}), 403, 'no User-Agent');
       assert.equal(await raw(server.tokenUrl, { 'user-agent': 'claude-cli/2.1.75 (external, cli)' }), 403);
       assert.equal(await raw(server.tokenUrl, { 'user-agent': 'claude-code/2.0.0' }), 403);
-      const cred = await anthropic({ tokenUrl: server.tokenUrl }).refresh({
+      const cred = await routedOAuth('anthropic', { tokenUrl: server.tokenUrl }).refresh({
         type: 'oauth',
         refresh: 'rt-0',
         access: 'old',
@@ -128,24 +124,6 @@ describe("real wire: requests as the providers' own clients send them", function
       assert.ok(lines.some((l) => /2 of 3/.test(l)));
     } finally {
       await em.close();
-    }
-  });
-
-  it("Kimi: kimi-cli's identity headers, its own device id when kimi-cli is installed, else a stable one", () => {
-    const t = tempDir();
-    try {
-      const a = kimiHeaders(t.dir);
-      assert.equal(a['User-Agent'], 'KimiCLI/1.49.0');
-      assert.equal(a['X-Msh-Platform'], 'kimi_cli');
-      assert.equal(a['X-Msh-Version'], '1.49.0');
-      assert.match(a['X-Msh-Device-Id'], /^[0-9a-f]{32}$/);
-      assert.equal(kimiHeaders(t.dir)['X-Msh-Device-Id'], a['X-Msh-Device-Id'], 'stable');
-      for (const v of Object.values(a)) assert.match(v, /^[\x20-\x7e]+$/, 'ASCII only');
-      mkdirSync(join(t.dir, '.kimi'));
-      writeFileSync(join(t.dir, '.kimi', 'device_id'), '0123456789abcdef0123456789abcdef\n');
-      assert.equal(kimiHeaders(t.dir)['X-Msh-Device-Id'], '0123456789abcdef0123456789abcdef');
-    } finally {
-      t.cleanup();
     }
   });
 });

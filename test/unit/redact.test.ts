@@ -24,6 +24,11 @@ describe('redact: the one redaction helper', () => {
     for (const s of samples) assert.ok(!r.redact(`got ${s} back`).includes(s), s);
     assert.equal(r.redact('Authorization: Bearer abcdefghijklmnop'), 'Authorization: Bearer [redacted]');
     assert.equal(r.redact('{"key": "whatever-it-is"}'), '{"key": "[redacted]"}');
+    // pi-ai 1.x errors carry the server's answer as body=…; (any token shape, here an opaque one).
+    assert.equal(
+      r.redact('Token exchange failed. url=https://x/t; body=opaque-rt-abc123; details=SyntaxError'),
+      'Token exchange failed. url=https://x/t; body=[redacted]; details=SyntaxError',
+    );
   });
 
   it('leaves ordinary text alone and ignores too-short secrets', () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { anthropicOAuth as anthropic } from '../../src/core/providers/anthropic';
+import { routedOAuth } from './pi-routing';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';
 import type { HttpOptions } from '../../src/core/http';
@@ -30,7 +30,7 @@ export async function openWindow(
   const vault = new Vault(store);
   await vault.load();
   vault.watch();
-  const oauth = (id: string) => (id === 'anthropic' ? anthropic({ tokenUrl }) : undefined);
+  const oauth = (id: string) => (id === 'anthropic' ? routedOAuth('anthropic', { tokenUrl }) : undefined);
   const mirror = new AuthMirror(
     vault,
     new MirrorStateStore(store),
@@ -38,6 +38,7 @@ export async function openWindow(
     oauth,
     defaultsOf(vault),
   );
+  const locked = lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(dir, 'private.lock') });
   const resolver = new KeyResolver({
     vault,
     oauth,
@@ -45,7 +46,7 @@ export async function openWindow(
     retry: o.retry,
     http: () => o.http,
     active: defaultsOf(vault),
-    locked: lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(dir, 'private.lock') }),
+    locked,
   });
-  return { vault, mirror, resolver };
+  return { vault, mirror, resolver, locked, oauth };
 }

@@ -1,7 +1,7 @@
 // Amazon Bedrock: a Bedrock API key, a named AWS profile or an access key pair, each with a region
 // (the variables pi reads: @mariozechner/pi-ai 0.73.1 dist/env-api-keys.js and providers/amazon-bedrock.js).
 import { apiKeyField, type FormField } from './forms';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const region: FormField = {
@@ -11,12 +11,9 @@ const region: FormField = {
   check: (v) => (AWS_REGION.test(v.trim()) ? undefined : 'Enter a region like us-east-1.'),
 };
 
-export const amazonBedrock: ProviderDescriptor = {
+export const amazonBedrock: ProviderAdditions = {
   id: 'amazon-bedrock',
-  label: 'Amazon Bedrock',
-  envVars: ['AWS_BEARER_TOKEN_BEDROCK'],
   keyUrl: 'https://console.aws.amazon.com/bedrock/',
-  signIn: ['apiKey'],
   forms: [
     {
       label: 'Bedrock API key',

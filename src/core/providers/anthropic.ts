@@ -1,11 +1,9 @@
-// Anthropic (Claude Pro/Max): authorization code + PKCE, JSON token requests, rotating refresh
-// tokens, expiry 5 minutes early. Facts: @mariozechner/pi-ai 0.73.1, dist/utils/oauth/anthropic.js.
+// Anthropic: what Pi Accounts adds to pi-ai's provider (its Claude Pro/Max sign-in and refresh are
+// pi-ai's own, @earendil-works/pi-ai 1.x dist/auth/oauth/anthropic.js): the subscription's usage
+// figures, the key page and key check, and the variables subscription tokens go out under.
 import * as z from 'zod/mini';
 import { saneTime } from '../time-bounds';
-import { postJson, type HttpOptions, type HttpResponse } from '../http';
-import { browserCodeFlow } from '../oauth/browser-flow';
-import { FIVE_MINUTES, type LoginUi, type OAuthCredential, type OAuthProvider } from '../oauth/provider';
-import { expiresAt, parseTokenResponse } from '../oauth/tokens';
+import type { HttpResponse } from '../http';
 import {
   clampPercent,
   parseUsage,
@@ -14,60 +12,7 @@ import {
   type UsageSnapshot,
   type UsageWindow,
 } from '../usage/usage-client';
-import type { ProviderDescriptor } from './info';
-
-export const ANTHROPIC = {
-  authorizeUrl: 'https://claude.ai/oauth/authorize',
-  tokenUrl: 'https://platform.claude.com/v1/oauth/token',
-  clientId: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
-  port: 53692,
-  path: '/callback',
-  scopes: 'org:create_api_key user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload',
-};
-
-export function anthropicOAuth(endpoints: Partial<typeof ANTHROPIC> = {}, now = Date.now): OAuthProvider {
-  const e = { ...ANTHROPIC, ...endpoints };
-  const toCredential = (r: ReturnType<typeof parseTokenResponse>, previousRefresh?: string): OAuthCredential => ({
-    type: 'oauth',
-    refresh: r.refresh_token ?? previousRefresh ?? '',
-    access: r.access_token,
-    expires: expiresAt(r.expires_in, now(), FIVE_MINUTES),
-  });
-  return {
-    id: 'anthropic',
-    async login(ui: LoginUi, http?: HttpOptions) {
-      const flow = await browserCodeFlow(ui, {
-        ...e,
-        params: { code: 'true', scope: e.scopes },
-        state: (pkce) => pkce.verifier,
-      });
-      const res = await postJson(
-        e.tokenUrl,
-        {
-          grant_type: 'authorization_code',
-          client_id: e.clientId,
-          code: flow.code,
-          state: flow.state,
-          redirect_uri: flow.redirectUri,
-          code_verifier: flow.verifier,
-        },
-        { ...http, signal: ui.signal },
-      );
-      return toCredential(parseTokenResponse(res, 'Signing in to Anthropic'));
-    },
-    async refresh(credential, http) {
-      const res = await postJson(
-        e.tokenUrl,
-        { grant_type: 'refresh_token', client_id: e.clientId, refresh_token: credential.refresh },
-        http,
-      );
-      return toCredential(parseTokenResponse(res, 'Refreshing the Anthropic sign-in'), credential.refresh);
-    },
-    apiKey: (credential) => credential.access,
-    // Anthropic tokens carry no account id: an OAuth entry pi refreshed looks like a new login.
-    sameAccount: () => true,
-  };
-}
+import type { ProviderAdditions } from './info';
 
 // Claude Pro/Max usage: GET /api/oauth/usage with the OAuth token and the oauth beta header.
 // utilization is already a percentage; resets_at is ISO. Facts: pi-multi-auth 0.7.0
@@ -105,18 +50,14 @@ export const anthropicUsage = (o: { url?: string; now?: () => number } = {}): Us
   );
 
 /** API keys, and Claude Pro/Max subscriptions signed in through the browser (with usage figures). */
-export const anthropic: ProviderDescriptor = {
+export const anthropic: ProviderAdditions = {
   id: 'anthropic',
-  label: 'Anthropic',
-  envVars: ['ANTHROPIC_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'],
   exportVar: 'ANTHROPIC_API_KEY',
   oauthExportVar: 'ANTHROPIC_OAUTH_TOKEN',
   subscriptionKey: /sk-ant-oat/,
   baseUrlVar: 'ANTHROPIC_BASE_URL',
   keyUrl: 'https://console.anthropic.com/settings/keys',
-  signIn: ['apiKey', 'browser'],
   signInLabels: { browser: 'Claude Pro/Max' },
   keyCheck: { wire: 'anthropic', baseUrl: 'https://api.anthropic.com' },
-  oauth: (endpoints) => anthropicOAuth(endpoints),
   usage: (url) => anthropicUsage({ url }),
 };

@@ -3,7 +3,7 @@
 // optionally the API version and model → deployment map (@earendil-works/pi-ai 1.6.1
 // dist/api/azure-openai-config.js; @mariozechner/pi-ai 0.73.1 dist/env-api-keys.js).
 import { apiKeyField, httpsUrlProblem } from './forms';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 /**
  * "model=deployment, other=dep2" or a JSON object → the form pi reads,
@@ -27,13 +27,10 @@ export function deploymentMap(input: string): string | undefined {
   return pairs.map(([m, d]) => `${m}=${d}`).join(',');
 }
 
-export const azureOpenai: ProviderDescriptor = {
+export const azureOpenai: ProviderAdditions = {
   id: 'azure',
-  label: 'Azure OpenAI',
-  envVars: ['AZURE_OPENAI_API_KEY'],
   baseUrlVar: 'AZURE_OPENAI_BASE_URL',
   keyUrl: 'https://portal.azure.com/',
-  signIn: ['apiKey'],
   forms: [
     {
       label: 'API key and resource',

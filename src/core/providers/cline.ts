@@ -12,7 +12,8 @@ import { getJson, postJson, type HttpOptions, type HttpResponse } from '../http'
 import { codeFromBrowser } from '../oauth/browser-flow';
 import { startLoopback, type Loopback } from '../oauth/loopback';
 import { parseUrl } from '../oauth/paste';
-import type { LoginUi, OAuthCredential, OAuthProvider } from '../oauth/provider';
+import type { OAuthCredential, OAuthProvider, SignInInteraction } from '../oauth/provider';
+import { loginUiOf } from '../oauth/interaction';
 import { clampExpiry, jwtClaims } from '../oauth/tokens';
 import type { ProviderDescriptor } from './info';
 
@@ -105,7 +106,8 @@ export function clineOAuth(endpoints: Partial<typeof CLINE> = {}, now = Date.now
   };
   return {
     id: 'cline',
-    async login(ui: LoginUi, http?: HttpOptions) {
+    async login(interaction: SignInInteraction, http?: HttpOptions) {
+      const ui = loginUiOf(interaction);
       const loopback = (await ui.loopbackReachable(`http://127.0.0.1:${e.firstPort}/auth`))
         ? await firstFreeLoopback(e.firstPort, e.lastPort, ui.signal)
         : undefined;

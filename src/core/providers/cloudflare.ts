@@ -3,7 +3,7 @@
 // the providers without them (@mariozechner/pi-ai 0.73.1 dist/providers/cloudflare.js:
 // gateway.ai.cloudflare.com/v1/{CLOUDFLARE_ACCOUNT_ID}/{CLOUDFLARE_GATEWAY_ID}/…).
 import { apiKeyField, type FormField } from './forms';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 /** "abc…32 hex", a dashboard URL, or the Workers AI base URL → the account id. */
 export function cloudflareAccountId(input: string): string | undefined {
@@ -24,15 +24,12 @@ const account: FormField = {
 };
 
 const common = {
-  envVars: ['CLOUDFLARE_API_KEY'],
   keyUrl: 'https://dash.cloudflare.com/profile/api-tokens',
-  signIn: ['apiKey'],
-} as const;
+};
 
-export const cloudflareWorkersAi: ProviderDescriptor = {
+export const cloudflareWorkersAi: ProviderAdditions = {
   ...common,
   id: 'cloudflare-workers-ai',
-  label: 'Cloudflare Workers AI',
   forms: [
     {
       label: 'API token and account',
@@ -43,10 +40,9 @@ export const cloudflareWorkersAi: ProviderDescriptor = {
   ],
 };
 
-export const cloudflareAiGateway: ProviderDescriptor = {
+export const cloudflareAiGateway: ProviderAdditions = {
   ...common,
   id: 'cloudflare-ai-gateway',
-  label: 'Cloudflare AI Gateway',
   forms: [
     {
       label: 'API token, account and gateway',

@@ -6,193 +6,151 @@ import { cline } from './cline';
 import { cloudflareAiGateway, cloudflareWorkersAi } from './cloudflare';
 import { githubCopilot } from './github-copilot';
 import { googleVertex } from './google-vertex';
-import type { ProviderDescriptor, ProviderInfo, SignInKind } from './info';
+import type { ProviderAdditions, ProviderDescriptor, ProviderInfo, SignInKind } from './info';
 import { kilo } from './kilo';
 import { kimiCoding } from './kimi-coding';
 import { openaiCodex } from './openai-codex';
+import { PI_PROVIDERS, type PiProviderFacts } from './pi-registry';
+import { piOAuth } from '../pi-auth/oauth';
+import { routesFromOverrides } from '../pi-auth/routes';
 import { qwenCli } from './qwen-cli';
 
-export type { ProviderDescriptor, ProviderInfo, SignInKind } from './info';
+export type { ProviderAdditions, ProviderDescriptor, ProviderInfo, SignInKind } from './info';
 
-const apiKey: readonly SignInKind[] = ['apiKey'];
 /** An OpenAI-compatible `<baseUrl>/models` to check keys against, from the provider's API reference. */
 const openaiModels = (baseUrl: string) => ({ wire: 'openai' as const, baseUrl });
 
-// Ids and variables follow pi 0.73.1 (`@mariozechner/pi-ai` env-api-keys.js). An API-key provider
-// is one line here; a provider with more than facts (a browser or device sign-in, a form of
-// several values, stream options) is one file beside this one exporting its descriptor, named
-// here. The order is the pickers' order and decides shared variables.
-export const PROVIDERS: readonly ProviderDescriptor[] = [
+/**
+ * Our additions to pi-ai's providers, keyed by id: key pages and key checks for one-line
+ * providers; a provider with more (usage figures, a form of several values, stream options) is
+ * one file beside this one exporting its additions.
+ */
+const ADDITIONS: readonly ProviderAdditions[] = [
   anthropic,
   {
     id: 'openai',
-    label: 'OpenAI',
-    envVars: ['OPENAI_API_KEY'],
     baseUrlVar: 'OPENAI_BASE_URL',
     keyUrl: 'https://platform.openai.com/api-keys',
-    signIn: apiKey,
     keyCheck: openaiModels('https://api.openai.com/v1'),
   },
   openaiCodex,
   githubCopilot,
-  {
-    id: 'google',
-    label: 'Google Gemini',
-    envVars: ['GEMINI_API_KEY'],
-    keyUrl: 'https://aistudio.google.com/apikey',
-    signIn: apiKey,
-  },
+  { id: 'google', keyUrl: 'https://aistudio.google.com/apikey' },
   googleVertex,
   azureOpenai,
   amazonBedrock,
   {
     id: 'openrouter',
-    label: 'OpenRouter',
-    envVars: ['OPENROUTER_API_KEY'],
     keyUrl: 'https://openrouter.ai/keys',
-    signIn: apiKey,
     keyCheck: openaiModels('https://openrouter.ai/api/v1'),
   },
   {
     id: 'groq',
-    label: 'Groq',
-    envVars: ['GROQ_API_KEY'],
     keyUrl: 'https://console.groq.com/keys',
-    signIn: apiKey,
     keyCheck: openaiModels('https://api.groq.com/openai/v1'),
   },
-  {
-    id: 'cerebras',
-    label: 'Cerebras',
-    envVars: ['CEREBRAS_API_KEY'],
-    keyUrl: 'https://cloud.cerebras.ai',
-    signIn: apiKey,
-    keyCheck: openaiModels('https://api.cerebras.ai/v1'),
-  },
+  { id: 'cerebras', keyUrl: 'https://cloud.cerebras.ai', keyCheck: openaiModels('https://api.cerebras.ai/v1') },
   {
     id: 'xai',
-    label: 'xAI',
-    envVars: ['XAI_API_KEY'],
     keyUrl: 'https://console.x.ai',
-    signIn: apiKey,
     keyCheck: openaiModels('https://api.x.ai/v1'),
+    oauthFlow: 'device',
   },
   {
     id: 'mistral',
-    label: 'Mistral',
-    envVars: ['MISTRAL_API_KEY'],
     keyUrl: 'https://console.mistral.ai/api-keys',
-    signIn: apiKey,
     keyCheck: openaiModels('https://api.mistral.ai/v1'),
   },
   {
     id: 'deepseek',
-    label: 'DeepSeek',
-    envVars: ['DEEPSEEK_API_KEY'],
     keyUrl: 'https://platform.deepseek.com/api_keys',
-    signIn: apiKey,
     keyCheck: openaiModels('https://api.deepseek.com/v1'),
   },
   {
     id: 'fireworks',
-    label: 'Fireworks',
-    envVars: ['FIREWORKS_API_KEY'],
     keyUrl: 'https://fireworks.ai/account/api-keys',
-    signIn: apiKey,
     keyCheck: openaiModels('https://api.fireworks.ai/inference/v1'),
   },
   {
     id: 'huggingface',
-    label: 'Hugging Face',
-    envVars: ['HF_TOKEN'],
     keyUrl: 'https://huggingface.co/settings/tokens',
-    signIn: apiKey,
     keyCheck: openaiModels('https://router.huggingface.co/v1'),
   },
-  {
-    id: 'vercel-ai-gateway',
-    label: 'Vercel AI Gateway',
-    envVars: ['AI_GATEWAY_API_KEY'],
-    keyUrl: 'https://vercel.com/dashboard',
-    signIn: apiKey,
-  },
-  {
-    id: 'zai',
-    label: 'Z.ai',
-    envVars: ['ZAI_API_KEY'],
-    keyUrl: 'https://z.ai/manage-apikey/apikey-list',
-    signIn: apiKey,
-  },
-  {
-    id: 'minimax',
-    label: 'MiniMax',
-    envVars: ['MINIMAX_API_KEY'],
-    keyUrl: 'https://platform.minimax.io',
-    signIn: apiKey,
-  },
-  {
-    id: 'minimax-cn',
-    label: 'MiniMax (China)',
-    envVars: ['MINIMAX_CN_API_KEY'],
-    keyUrl: 'https://platform.minimaxi.com',
-    signIn: apiKey,
-  },
-  {
-    id: 'moonshotai',
-    label: 'Moonshot AI',
-    envVars: ['MOONSHOT_API_KEY'],
-    keyUrl: 'https://platform.moonshot.ai/console/api-keys',
-    signIn: apiKey,
-  },
-  {
-    id: 'moonshotai-cn',
-    label: 'Moonshot AI (China)',
-    envVars: ['MOONSHOT_API_KEY'],
-    keyUrl: 'https://platform.moonshot.cn/console/api-keys',
-    signIn: apiKey,
-  },
+  { id: 'vercel-ai-gateway', keyUrl: 'https://vercel.com/dashboard' },
+  { id: 'zai', keyUrl: 'https://z.ai/manage-apikey/apikey-list' },
+  { id: 'zai-coding-cn', keyUrl: 'https://open.bigmodel.cn/usercenter/apikeys' },
+  { id: 'minimax', keyUrl: 'https://platform.minimax.io' },
+  { id: 'minimax-cn', keyUrl: 'https://platform.minimaxi.com' },
+  { id: 'moonshotai', keyUrl: 'https://platform.moonshot.ai/console/api-keys' },
+  { id: 'moonshotai-cn', keyUrl: 'https://platform.moonshot.cn/console/api-keys' },
   kimiCoding,
-  {
-    id: 'opencode',
-    label: 'OpenCode Zen',
-    envVars: ['OPENCODE_API_KEY'],
-    keyUrl: 'https://opencode.ai/auth',
-    signIn: apiKey,
-  },
-  {
-    id: 'opencode-go',
-    label: 'OpenCode Go',
-    envVars: ['OPENCODE_API_KEY'],
-    keyUrl: 'https://opencode.ai/auth',
-    signIn: apiKey,
-  },
+  { id: 'opencode', keyUrl: 'https://opencode.ai/auth' },
+  { id: 'opencode-go', keyUrl: 'https://opencode.ai/auth' },
   cloudflareWorkersAi,
   cloudflareAiGateway,
-  { id: 'xiaomi', label: 'Xiaomi MiMo', envVars: ['XIAOMI_API_KEY'], signIn: apiKey },
-  {
-    id: 'xiaomi-token-plan-cn',
-    label: 'Xiaomi MiMo Token Plan (China)',
-    envVars: ['XIAOMI_TOKEN_PLAN_CN_API_KEY'],
-    signIn: apiKey,
-  },
-  {
-    id: 'xiaomi-token-plan-ams',
-    label: 'Xiaomi MiMo Token Plan (Amsterdam)',
-    envVars: ['XIAOMI_TOKEN_PLAN_AMS_API_KEY'],
-    signIn: apiKey,
-  },
-  {
-    id: 'xiaomi-token-plan-sgp',
-    label: 'Xiaomi MiMo Token Plan (Singapore)',
-    envVars: ['XIAOMI_TOKEN_PLAN_SGP_API_KEY'],
-    signIn: apiKey,
-  },
-  // Sign-ins pi learns from extensions (pi-multi-auth; pi removed its discontinued qwen-cli
-  // example in 0.71: @mariozechner/pi-coding-agent CHANGELOG.md, 0.71.0).
-  qwenCli,
-  kilo,
-  cline,
+  { id: 'nvidia', keyUrl: 'https://build.nvidia.com/settings/api-keys' },
+  { id: 'together', keyUrl: 'https://api.together.ai/settings/api-keys' },
+  { id: 'baseten', keyUrl: 'https://app.baseten.co/settings/api_keys' },
+  // Device sign-ins (pi-ai 1.x dist/auth/oauth/xai.js, meta.js); the rest open the browser.
+  { id: 'meta', oauthFlow: 'device' },
+  { id: 'radius', oauthFlow: 'device' },
 ];
+
+/**
+ * pi-ai providers Pi Accounts does not offer, each with the reason. Empty: all of pi-ai 1.6's
+ * providers are served. A provider pi-ai adds is served from its registry facts alone.
+ */
+export const NOT_SERVED: ReadonlyMap<string, string> = new Map();
+
+/**
+ * Sign-ins pi learns from extensions, not from pi-ai (pi-multi-auth; pi removed its discontinued
+ * qwen-cli example in 0.71: @mariozechner/pi-coding-agent CHANGELOG.md, 0.71.0).
+ */
+const OURS: readonly ProviderDescriptor[] = [qwenCli, kilo, cline];
+
+function fromPi(facts: PiProviderFacts, ours: ProviderAdditions | undefined): ProviderDescriptor {
+  const { oauthFlow, sameAccount, ...rest }: Partial<ProviderAdditions> = ours ?? {};
+  const flow = oauthFlow ?? 'browser';
+  const oauth = facts.oauth;
+  const signIn: SignInKind[] = [...(facts.apiKey?.login ? (['apiKey'] as const) : []), ...(oauth ? [flow] : [])];
+  return {
+    ...rest,
+    // Every OAuth sign-in pi-ai has runs pi-ai's own login and refresh.
+    ...(oauth
+      ? {
+          oauth: (endpoints) =>
+            piOAuth(facts.id, oauth.name, routesFromOverrides({ [facts.id]: endpoints }), sameAccount),
+        }
+      : {}),
+    id: facts.id,
+    label: facts.name,
+    envVars: facts.keyVars,
+    signIn,
+    signInLabels: { ...(oauth ? { [flow]: oauth.name } : {}), ...rest.signInLabels },
+    pi: { apiKeyName: facts.apiKey?.name, oauth: facts.oauth },
+  };
+}
+
+/**
+ * Every provider: pi-ai's, in the pickers' order (the order of ADDITIONS, then pi-ai's), then
+ * ours. The order decides which provider a variable two of them read goes to by default.
+ */
+export const PROVIDERS: readonly ProviderDescriptor[] = (() => {
+  const additions = new Map(ADDITIONS.map((a) => [a.id, a]));
+  const facts = PI_PROVIDERS.filter((f) => !NOT_SERVED.has(f.id));
+  const rank = (id: string) => {
+    const i = ADDITIONS.findIndex((a) => a.id === id);
+    return i < 0 ? ADDITIONS.length : i;
+  };
+  const ordered = [...facts].sort((a, b) => rank(a.id) - rank(b.id));
+  return [...ordered.map((f) => fromPi(f, additions.get(f.id))), ...OURS];
+})();
+
+/** Ids our additions name that pi-ai does not have (a stale addition after a pi-ai release). */
+export function strayAdditions(): string[] {
+  const pi = new Set(PI_PROVIDERS.map((f) => f.id));
+  return ADDITIONS.map((a) => a.id).filter((id) => !pi.has(id));
+}
 
 const byId = new Map(PROVIDERS.map((p) => [p.id, p]));
 

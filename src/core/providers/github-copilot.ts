@@ -1,14 +1,12 @@
-// GitHub Copilot: GitHub device flow, then the Copilot token exchange, which is also the
-// "refresh". The stored `refresh` is the GitHub token (it never rotates and never goes to a
-// token endpoint); `access` is the short-lived Copilot token; expiry 5 minutes early.
-// Facts: @mariozechner/pi-ai 0.73.1, dist/utils/oauth/github-copilot.js.
+// GitHub Copilot: what Pi Accounts adds to pi-ai's provider, whose device sign-in (with the
+// Enterprise question) and Copilot token exchange are pi-ai's own (@earendil-works/pi-ai 1.x
+// dist/auth/oauth/github-copilot.js: `refresh` is the GitHub token, `access` the Copilot token):
+// quota figures, enabling the account's models after sign-in, the host a token names.
 import * as z from 'zod/mini';
 import { saneTime } from '../time-bounds';
 import { describe, Fault } from '../faults';
-import { getJson, postForm, postJson, type HttpOptions, type HttpResponse } from '../http';
-import { parseDeviceCode, pollDeviceToken } from '../oauth/device';
-import { FIVE_MINUTES, type LoginUi, type OAuthCredential, type OAuthProvider } from '../oauth/provider';
-import { clampExpiry, parseTokenResponse } from '../oauth/tokens';
+import { getJson, postJson, type HttpOptions, type HttpResponse } from '../http';
+import type { OAuthCredential } from '../oauth/provider';
 import {
   clampPercent,
   parseUsage,
@@ -17,14 +15,7 @@ import {
   type UsageSnapshot,
   type UsageWindow,
 } from '../usage/usage-client';
-import type { ProviderDescriptor } from './info';
-
-export const GITHUB_COPILOT = {
-  clientId: 'Iv1.b507a08c87ecfe98',
-  /** Where the device flow runs for a GitHub host (github.com or an Enterprise host). */
-  webBase: (domain: string) => `https://${domain}`,
-  apiBase: (domain: string) => `https://api.${domain}`,
-};
+import type { ProviderAdditions } from './info';
 
 export const COPILOT_HEADERS = {
   'User-Agent': 'GitHubCopilotChat/0.35.0',
@@ -32,12 +23,6 @@ export const COPILOT_HEADERS = {
   'Editor-Plugin-Version': 'copilot-chat/0.35.0',
   'Copilot-Integration-Id': 'vscode-chat',
 };
-
-// pi reads expires_at as `expires_at * 1000` (pi-ai 0.73.1), so a numeric string works there too.
-const copilotTokenSchema = z.object({
-  token: z.string().check(z.minLength(1)),
-  expires_at: z.union([z.number(), z.string().check(z.regex(/^\d+(?:\.\d+)?$/))]),
-});
 
 /** "company.ghe.com", "https://company.ghe.com/x" → "company.ghe.com"; blank → undefined (github.com). */
 export function normalizeDomain(input: string): string | undefined {
@@ -75,85 +60,6 @@ export function copilotBaseUrl(copilotToken: string, enterpriseDomain?: string):
   const proxy = /(?:^|;)\s*proxy-ep=([^;\s]+)/.exec(copilotToken)?.[1];
   if (proxy) return `https://${proxy.replace(/^proxy\./, 'api.')}`;
   return enterpriseDomain ? `https://copilot-api.${enterpriseDomain}` : 'https://api.individual.githubcopilot.com';
-}
-
-export function githubCopilotOAuth(endpoints: Partial<typeof GITHUB_COPILOT> = {}, now = Date.now): OAuthProvider {
-  const e = { ...GITHUB_COPILOT, ...endpoints };
-
-  async function exchange(
-    githubToken: string,
-    domain: string | undefined,
-    http?: HttpOptions,
-  ): Promise<OAuthCredential> {
-    const res = await getJson(`${e.apiBase(domain ?? 'github.com')}/copilot_internal/v2/token`, {
-      ...http,
-      headers: { ...COPILOT_HEADERS, Authorization: `Bearer ${githubToken}` },
-    });
-    if (res.status === 401 || res.status === 403) {
-      throw new Fault(
-        'needs-sign-in',
-        `GitHub refused the Copilot token (${res.status}): the account has no Copilot access or the sign-in was revoked.`,
-        'Check your Copilot subscription, then sign in again.',
-      );
-    }
-    if (res.status >= 500)
-      throw new Fault('network', `GitHub answered ${res.status} for the Copilot token.`, 'Try again in a moment.');
-    const parsed = copilotTokenSchema.safeParse(res.json);
-    if (res.status !== 200 || !parsed.success)
-      throw new Fault(
-        'oauth',
-        `Getting the Copilot token failed: the server answered ${res.status}.`,
-        'Try again; if it keeps failing, see the log.',
-      );
-    return {
-      type: 'oauth',
-      refresh: githubToken,
-      access: parsed.data.token,
-      expires: clampExpiry(Number(parsed.data.expires_at) * 1000, now()) - FIVE_MINUTES,
-      ...(domain ? { enterpriseUrl: domain } : {}),
-    };
-  }
-
-  return {
-    id: 'github-copilot',
-    async login(ui: LoginUi, http?: HttpOptions) {
-      const domain = normalizeDomain(
-        await ui.ask('GitHub Enterprise host (leave blank for github.com)', 'company.ghe.com', domainProblem),
-      );
-      const web = e.webBase(domain ?? 'github.com');
-      const opts = { ...http, signal: ui.signal, headers: { 'User-Agent': COPILOT_HEADERS['User-Agent'] } };
-      const code = parseDeviceCode(
-        await postForm(`${web}/login/device/code`, { client_id: e.clientId, scope: 'read:user' }, opts),
-      );
-      await ui.showDeviceCode(code);
-      const done = await pollDeviceToken(
-        code,
-        () =>
-          postForm(
-            `${web}/login/oauth/access_token`,
-            {
-              client_id: e.clientId,
-              device_code: code.deviceCode,
-              grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-            },
-            opts,
-          ),
-        { signal: ui.signal },
-      );
-      const githubToken = parseTokenResponse(done, 'Signing in to GitHub').access_token;
-      return exchange(githubToken, domain, { ...http, signal: ui.signal });
-    },
-    refresh: (credential, http) =>
-      exchange(
-        credential.refresh,
-        typeof credential.enterpriseUrl === 'string' ? credential.enterpriseUrl : undefined,
-        http,
-      ),
-    apiKey: (credential) => credential.access,
-    // The GitHub token is the identity: a Copilot "refresh" never changes it.
-    sameAccount: (ours, candidate) =>
-      ours.refresh === candidate.refresh && ours.enterpriseUrl === candidate.enterpriseUrl,
-  };
 }
 
 // GitHub Copilot quota: GET api.github.com/copilot_internal/user with the GitHub token and the
@@ -221,7 +127,7 @@ export function parseCopilotUsage(res: HttpResponse, now: number): UsageSnapshot
 // API host: api.github.com, or api.<domain> for a GitHub Enterprise account (where its token
 // exchange goes too; the token means nothing to, and must not be sent to, api.github.com).
 export const copilotUsageUrl = (c: OAuthCredential): string =>
-  `${GITHUB_COPILOT.apiBase(typeof c.enterpriseUrl === 'string' ? c.enterpriseUrl : 'github.com')}/copilot_internal/user`;
+  `https://api.${typeof c.enterpriseUrl === 'string' ? c.enterpriseUrl : 'github.com'}/copilot_internal/user`;
 
 export const copilotUsage = (o: { url?: string; now?: () => number } = {}): UsageClient =>
   usageClientFor(
@@ -291,16 +197,16 @@ export async function enableCopilotModels(
 }
 
 /** GitHub Copilot: the device flow (github.com or Enterprise), or a GitHub token; usage figures. */
-export const githubCopilot: ProviderDescriptor = {
+export const githubCopilot: ProviderAdditions = {
   id: 'github-copilot',
-  label: 'GitHub Copilot',
-  envVars: ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_TOKEN'],
   keyUrl: 'https://github.com/settings/tokens',
-  signIn: ['device', 'apiKey'],
+  oauthFlow: 'device',
   signInLabels: { apiKey: 'GitHub Copilot (GitHub token)' },
-  // GitHub hosts depend on the Enterprise domain; an override pins both to the test server.
-  oauth: (o) =>
-    githubCopilotOAuth({ ...(o.web ? { webBase: () => o.web } : {}), ...(o.api ? { apiBase: () => o.api } : {}) }),
+  // pi-ai's login asks for the Enterprise host (text prompt) and refuses a bad one only after.
+  promptCheck: (p, value) => (p.type === 'text' && /enterprise/i.test(p.message) ? domainProblem(value) : undefined),
+  // The GitHub token is the identity: a Copilot "refresh" never changes it.
+  sameAccount: (ours, candidate) =>
+    ours.refresh === candidate.refresh && ours.enterpriseUrl === candidate.enterpriseUrl,
   usage: (url) => copilotUsage({ url }),
   // Each account is served from the host its token names (pi-ai 0.73.1's github-copilot modifyModels).
   modelBaseUrl: (c, key) => copilotBaseUrl(key, typeof c.enterpriseUrl === 'string' ? c.enterpriseUrl : undefined),

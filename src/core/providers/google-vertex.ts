@@ -1,7 +1,7 @@
 // Google Vertex AI: an API key or Application Default Credentials, with the project and location
 // pi reads from its environment (@mariozechner/pi-ai 0.73.1 dist/env-api-keys.js, providers/google-vertex.js).
 import { apiKeyField, type FormField } from './forms';
-import type { ProviderDescriptor } from './info';
+import type { ProviderAdditions } from './info';
 
 const project: FormField = {
   variable: 'GOOGLE_CLOUD_PROJECT',
@@ -20,12 +20,9 @@ const location: FormField = {
     /^(global|[a-z]+-[a-z]+\d+)$/.test(v.trim()) ? undefined : 'Enter a location like us-central1, or global.',
 };
 
-export const googleVertex: ProviderDescriptor = {
+export const googleVertex: ProviderAdditions = {
   id: 'google-vertex',
-  label: 'Google Vertex AI',
-  envVars: ['GOOGLE_CLOUD_API_KEY'],
   keyUrl: 'https://console.cloud.google.com/apis/credentials',
-  signIn: ['apiKey'],
   forms: [
     {
       label: 'API key',

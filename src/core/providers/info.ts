@@ -29,6 +29,15 @@ export interface ProviderInfo {
   readonly keyUrl?: string;
   readonly signIn: readonly SignInKind[];
   /**
+   * pi-ai's facts about the provider's sign-ins (@earendil-works/pi-ai 1.x, `Provider.auth`):
+   * the API-key method's name, and the OAuth method's name, login label and whether it is a
+   * subscription. Unset for providers pi-ai does not ship (ours).
+   */
+  readonly pi?: {
+    readonly apiKeyName?: string;
+    readonly oauth?: { readonly name: string; readonly subscription: boolean; readonly loginLabel?: string };
+  };
+  /**
    * Set for providers stock pi does not know: the pi extension that teaches pi this id. pi
    * ignores their auth.json entries without it.
    */
@@ -42,12 +51,35 @@ export interface ProviderInfo {
    * Anthropic's `/v1/models` (x-api-key) or an OpenAI-compatible `<baseUrl>/models` (bearer).
    */
   readonly keyCheck?: { readonly wire: 'anthropic' | 'openai'; readonly baseUrl: string };
+  /**
+   * Checks an answer to one of the sign-in's own questions as it is typed (the GitHub Enterprise
+   * host): the reason it cannot be used, or undefined.
+   */
+  readonly promptCheck?: (
+    prompt: { readonly type: string; readonly message: string },
+    value: string,
+  ) => string | undefined;
   /** The stream options pi-ai reads from process.env, from a values account's settings. */
   readonly streamOptions?: (
     vars: Readonly<Record<string, string>>,
     modelId: string,
   ) => Record<string, string | undefined>;
 }
+
+/**
+ * What Pi Accounts adds to a provider pi-ai ships, keyed by its id: pi-ai's registry gives the
+ * id, name, key variables and sign-ins (src/core/providers/pi-registry.json).
+ */
+export type ProviderAdditions = Partial<Omit<ProviderDescriptor, 'id' | 'label' | 'envVars' | 'signIn' | 'pi'>> & {
+  readonly id: string;
+  /**
+   * Whether an OAuth entry found in auth.json can be this account (before adopting tokens pi
+   * refreshed); by default the same account id and Enterprise host, where the credential has them.
+   */
+  readonly sameAccount?: (ours: OAuthCredential, candidate: OAuthCredential) => boolean;
+  /** How pi's OAuth sign-in reaches the person, for the pickers and the view: browser (default) or device code. */
+  readonly oauthFlow?: 'browser' | 'device';
+};
 
 /**
  * Everything Pi Accounts knows about one provider: its facts, and the pieces a provider with a

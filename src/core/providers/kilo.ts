@@ -6,7 +6,8 @@ import * as z from 'zod/mini';
 import { aborted, Fault } from '../faults';
 import { getJson, postJson, type HttpOptions } from '../http';
 import { abortableSleep, type DeviceCode } from '../oauth/device';
-import type { LoginUi, OAuthProvider } from '../oauth/provider';
+import type { OAuthProvider, SignInInteraction } from '../oauth/provider';
+import { loginUiOf } from '../oauth/interaction';
 import type { ProviderDescriptor } from './info';
 
 export const KILO = { api: 'https://api.kilo.ai', pollMs: 3000 };
@@ -24,7 +25,8 @@ export function kiloOAuth(endpoints: Partial<typeof KILO> = {}, now = Date.now):
   const e = { ...KILO, ...endpoints };
   return {
     id: 'kilo',
-    async login(ui: LoginUi, http?: HttpOptions) {
+    async login(interaction: SignInInteraction, http?: HttpOptions) {
+      const ui = loginUiOf(interaction);
       const opts = { ...http, signal: ui.signal, headers: KILO_HEADERS };
       const res = await postJson(`${e.api}/api/device-auth/codes`, undefined, opts);
       if (res.status === 429)

@@ -1,15 +1,9 @@
-// OpenAI Codex (ChatGPT Plus/Pro): authorization code + PKCE on localhost:1455, form-encoded
-// token requests, rotating refresh tokens, expiry NOT shortened (pi's rule for this provider),
-// account id from the access token's claims. Facts: @mariozechner/pi-ai 0.73.1,
-// dist/utils/oauth/openai-codex.js.
+// OpenAI Codex (ChatGPT Plus/Pro): what Pi Accounts adds to pi-ai's provider, whose sign-in and
+// refresh are pi-ai's own (@earendil-works/pi-ai 1.x dist/auth/oauth/openai-codex.js; its
+// credential carries the ChatGPT account id): the subscription's usage figures.
 import * as z from 'zod/mini';
 import { saneTime } from '../time-bounds';
-import { Fault, isFault } from '../faults';
-import { postForm, type HttpOptions, type HttpResponse } from '../http';
-import { browserCodeFlow } from '../oauth/browser-flow';
-import { randomState } from '../oauth/pkce';
-import type { LoginUi, OAuthCredential, OAuthProvider } from '../oauth/provider';
-import { expiresAt, IssuedRefresh, jwtClaims, parseTokenResponse, type TokenResponse } from '../oauth/tokens';
+import type { HttpResponse } from '../http';
 import {
   clampPercent,
   parseUsage,
@@ -20,90 +14,7 @@ import {
   type UsageSnapshot,
   type UsageWindow,
 } from '../usage/usage-client';
-import type { ProviderDescriptor } from './info';
-
-export const OPENAI_CODEX = {
-  authorizeUrl: 'https://auth.openai.com/oauth/authorize',
-  tokenUrl: 'https://auth.openai.com/oauth/token',
-  clientId: 'app_EMoamEEZ73f0CkXaXp7hrann',
-  port: 1455,
-  path: '/auth/callback',
-  scope: 'openid profile email offline_access',
-  originator: 'pi',
-};
-
-const AUTH_CLAIM = 'https://api.openai.com/auth';
-
-export function accountIdOf(accessToken: string): string {
-  const auth = jwtClaims(accessToken)?.[AUTH_CLAIM] as Record<string, unknown> | undefined;
-  const id = auth?.chatgpt_account_id;
-  if (typeof id !== 'string' || !id)
-    throw new Fault(
-      'oauth',
-      'ChatGPT signed you in but named no account.',
-      'Sign in again with a ChatGPT Plus or Pro account.',
-    );
-  return id;
-}
-
-export function openaiCodexOAuth(endpoints: Partial<typeof OPENAI_CODEX> = {}, now = Date.now): OAuthProvider {
-  const e = { ...OPENAI_CODEX, ...endpoints };
-  // A refresh keeps the refresh token when the answer leaves it out; an answer refused for naming
-  // no account still hands its new refresh token on (the old one may be spent).
-  const toCredential = (r: TokenResponse, what: string, previous?: OAuthCredential): OAuthCredential => {
-    const refresh = r.refresh_token ?? previous?.refresh;
-    if (!refresh)
-      throw new Fault('oauth', `${what} failed: the answer lacks a refresh token.`, 'Try signing in again.');
-    let accountId: string;
-    try {
-      accountId = accountIdOf(r.access_token);
-    } catch (e) {
-      throw r.refresh_token && isFault(e) ? new IssuedRefresh(e, r.refresh_token) : e;
-    }
-    return { type: 'oauth', refresh, access: r.access_token, expires: expiresAt(r.expires_in, now(), 0), accountId };
-  };
-  return {
-    id: 'openai-codex',
-    async login(ui: LoginUi, http?: HttpOptions) {
-      const flow = await browserCodeFlow(ui, {
-        ...e,
-        params: {
-          scope: e.scope,
-          id_token_add_organizations: 'true',
-          codex_cli_simplified_flow: 'true',
-          originator: e.originator,
-        },
-        state: () => randomState(),
-      });
-      const res = await postForm(
-        e.tokenUrl,
-        {
-          grant_type: 'authorization_code',
-          client_id: e.clientId,
-          code: flow.code,
-          code_verifier: flow.verifier,
-          redirect_uri: flow.redirectUri,
-        },
-        { ...http, signal: ui.signal },
-      );
-      return toCredential(parseTokenResponse(res, 'Signing in to ChatGPT'), 'Signing in to ChatGPT');
-    },
-    async refresh(credential, http) {
-      const res = await postForm(
-        e.tokenUrl,
-        { grant_type: 'refresh_token', refresh_token: credential.refresh, client_id: e.clientId },
-        http,
-      );
-      return toCredential(
-        parseTokenResponse(res, 'Refreshing the ChatGPT sign-in'),
-        'Refreshing the ChatGPT sign-in',
-        credential,
-      );
-    },
-    apiKey: (credential) => credential.access,
-    sameAccount: (ours, candidate) => ours.accountId === candidate.accountId,
-  };
-}
+import type { ProviderAdditions } from './info';
 
 // ChatGPT Plus/Pro (Codex) usage: GET /backend-api/wham/usage with the account id header.
 // used_percent is a percentage; reset_at is unix seconds. Facts: pi-multi-auth
@@ -164,11 +75,7 @@ export const codexUsage = (o: { url?: string; now?: () => number } = {}): UsageC
   );
 
 /** ChatGPT Plus/Pro subscriptions (pi's Codex provider): browser sign-in only, with usage figures. */
-export const openaiCodex: ProviderDescriptor = {
+export const openaiCodex: ProviderAdditions = {
   id: 'openai-codex',
-  label: 'ChatGPT Plus/Pro (Codex)',
-  envVars: [],
-  signIn: ['browser'],
-  oauth: (endpoints) => openaiCodexOAuth(endpoints),
   usage: (url) => codexUsage({ url }),
 };

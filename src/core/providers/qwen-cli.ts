@@ -6,7 +6,8 @@
 import { postForm, type HttpOptions } from '../http';
 import { parseDeviceCode, pollDeviceToken } from '../oauth/device';
 import { createPkce } from '../oauth/pkce';
-import { FIVE_MINUTES, type LoginUi, type OAuthCredential, type OAuthProvider } from '../oauth/provider';
+import { FIVE_MINUTES, type OAuthCredential, type OAuthProvider, type SignInInteraction } from '../oauth/provider';
+import { loginUiOf } from '../oauth/interaction';
 import { expiresAt, parseTokenResponse, type TokenResponse } from '../oauth/tokens';
 import type { ProviderDescriptor } from './info';
 
@@ -44,7 +45,8 @@ export function qwenOAuth(endpoints: Partial<typeof QWEN> = {}, now = Date.now):
   };
   return {
     id: 'qwen-cli',
-    async login(ui: LoginUi, http?: HttpOptions) {
+    async login(interaction: SignInInteraction, http?: HttpOptions) {
+      const ui = loginUiOf(interaction);
       const pkce = createPkce();
       const opts = { ...http, signal: ui.signal };
       const code = parseDeviceCode(

@@ -1,0 +1,105 @@
+import type { Credential as PiCredential, CredentialInfo, CredentialStore } from '@earendil-works/pi-ai' with {
+  'resolution-mode': 'import',
+};
+import type { Credential } from './credentials';
+import type { OAuthProvider } from './oauth/provider';
+import type { LockedRun } from './refresh-lock';
+import type { ActiveAccounts } from './rotation/rotation';
+import type { Vault } from './vault';
+import { issuedCredential } from './pi-auth/issued';
+
+/** Our credential as pi-ai 1.x stores it: values-only accounts are an api_key credential with `env` and no key. */
+export function toPiCredential(c: Credential): PiCredential {
+  if (c.type === 'env') return { type: 'api_key', env: { ...c.vars } };
+  if (c.type === 'api_key') return { type: 'api_key', key: c.key, ...(c.env ? { env: { ...c.env } } : {}) };
+  return { ...c };
+}
+
+function fromPiCredential(c: PiCredential, previous: Credential | undefined): Credential {
+  if (c.type === 'oauth')
+    return issuedCredential(c, previous?.type === 'oauth' ? previous : undefined, 'The sign-in pi-ai stored');
+  if (c.key) return { type: 'api_key', key: c.key, ...(c.env ? { env: { ...c.env } } : {}) };
+  return { type: 'env', vars: { ...c.env } };
+}
+
+/**
+ * The vault as pi-ai's CredentialStore (@earendil-works/pi-ai 1.x dist/auth/types.d.ts): pi-ai
+ * holds one credential per provider, the vault several accounts; pi-ai sees the account in use,
+ * or the one `account` names for a request. `modify`, the only write path and where pi-ai's
+ * Models.getAuth() refreshes OAuth tokens, runs under the same lock as our resolver's refresh
+ * (pi's auth.json lock for the account pi uses, else a private one), re-reading the account
+ * under it; what it writes passes our credential schema and reaches auth.json like any refresh.
+ */
+export function vaultCredentialStore(d: {
+  readonly vault: Vault;
+  readonly active: ActiveAccounts;
+  readonly locked: LockedRun;
+  readonly oauth: (provider: string) => OAuthProvider | undefined;
+  /** provider → account name, for a request that names its account. */
+  readonly account?: (provider: string) => string | undefined;
+}): CredentialStore {
+  // One modify per account at a time in this process, so concurrent requests queue here instead
+  // of contending for the file lock; each re-reads under the lock and finds the refresh done.
+  const queues = new Map<string, Promise<unknown>>();
+  const serial = <T>(key: string, run: () => Promise<T>): Promise<T> => {
+    const next = (queues.get(key) ?? Promise.resolve()).then(run, run);
+    queues.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+  const nameOf = (provider: string) => d.account?.(provider) ?? d.active.active(provider)?.name;
+  const current = (provider: string) => {
+    const name = nameOf(provider);
+    const info = name === undefined ? undefined : d.vault.account(provider, name);
+    return info && !info.needsSignIn
+      ? { name: info.name, credential: d.vault.credential(provider, info.name) }
+      : undefined;
+  };
+  return {
+    async read(provider) {
+      const c = current(provider)?.credential;
+      return c && toPiCredential(c);
+    },
+    async list() {
+      const providers = [...new Set(d.vault.accounts().map((a) => a.provider))];
+      const out: CredentialInfo[] = [];
+      for (const providerId of providers) {
+        const c = current(providerId)?.credential;
+        if (c) out.push({ providerId, type: c.type === 'oauth' ? 'oauth' : 'api_key' });
+      }
+      return out;
+    },
+    async modify(provider, fn) {
+      const name = nameOf(provider);
+      if (name === undefined) {
+        const next = await fn(undefined);
+        if (next) throw new Error(`${provider} has no account to store a credential in; sign in from Pi Accounts.`);
+        return undefined;
+      }
+      return serial(`${provider}/${name}`, () =>
+        d.locked(provider, name, async (elsewhere) => {
+          let stored = await d.vault.freshCredential(provider, name);
+          // Under pi's lock: pi itself may have refreshed this account in auth.json meanwhile.
+          const impl = d.oauth(provider);
+          const adopted = stored?.type === 'oauth' && impl ? elsewhere(stored, impl) : undefined;
+          if (adopted) {
+            await d.vault.updateCredential(provider, name, adopted);
+            stored = adopted;
+          }
+          const next = await fn(stored && toPiCredential(stored));
+          if (!next) return { result: stored && toPiCredential(stored), adopted: adopted !== undefined };
+          const checked = fromPiCredential(next, stored);
+          await d.vault.updateCredential(provider, name, checked);
+          const written = d.vault.credential(provider, name)!;
+          return { result: toPiCredential(written), write: written, adopted: adopted !== undefined };
+        }),
+      );
+    },
+    async delete(provider) {
+      const name = nameOf(provider);
+      if (name !== undefined && d.vault.account(provider, name)) await d.vault.remove(provider, name);
+    },
+  };
+}
