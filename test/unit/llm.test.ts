@@ -236,12 +236,8 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
   });
 
   it("Azure OpenAI and Cloudflare: the account's values (base URL, deployment, account id) reach pi-ai per request, not through process.env", async () => {
-    // Azure's id is `azure` since pi 1.0.3; the bridge still asks pi-ai 0.73.1, which knows it as
-    // azure-openai-responses, until the bridge moves to pi-ai 1.x (issue 23 left src/core/llm alone).
-    const bridgeKnowsAzure =
-      ((await import('@mariozechner/pi-ai')) as unknown as { getModels(p: string): unknown[] }).getModels('azure')
-        .length > 0;
-    if (bridgeKnowsAzure) {
+    // Azure's id is `azure` since pi 1.0.3, in the directory and in the bridge's pi-ai 1.x.
+    {
       const s = await bridgeWith(
         em,
         [

@@ -149,7 +149,7 @@ describe('interop with the real pi 1.x (@earendil-works/pi-coding-agent 1.6.0; 0
         const carried =
           got?.auth.apiKey ??
           Object.values(got?.auth.headers ?? {})
-            .map((v) => v.replace(/^Bearer /, ''))
+            .map((v) => (v ?? '').replace(/^Bearer /, '')) // pi may hand a header as null (unset)
             .find((v) => v === c.expect.auth.apiKey);
         const seen = { auth: { ...(carried ? { apiKey: carried } : {}) }, ...(got?.env ? { env: got.env } : {}) };
         const want = {

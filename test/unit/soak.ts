@@ -1,6 +1,7 @@
 // The pi concurrency soak, shared by the unit test (a few seconds) and `npm run bench` (60 s):
 // pi processes running the real AuthStorage (set, remove, refresh against the emulator) while
 // this process runs the extension's vault, mirror and resolver on the same auth.json.
+import { isDeepStrictEqual } from 'node:util';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -142,7 +143,8 @@ export async function runSoak(o: { seconds: number; piProcesses?: number }): Pro
       lostUpdates: lost.length,
       lost,
       fileParses,
-      tokensAgree: JSON.stringify(data.anthropic) === JSON.stringify(ours),
+      // The same tokens, whichever writer ordered the entry's fields.
+      tokensAgree: isDeepStrictEqual(data.anthropic, ours),
     };
   } finally {
     await server.close();

@@ -42,10 +42,6 @@ const piOAuth = () => import('@earendil-works/pi-ai/bun-oauth');
 // Bedrock needs the AWS SDK, which pi-ai loads by a path only its own package layout resolves.
 const UNSERVED = new Set(['amazon-bedrock']);
 
-/** Our directory's ids where pi-ai 1.x names the provider differently (Azure: renamed in pi-ai 1.0.3). */
-const PI_ID: Readonly<Record<string, string>> = { 'azure-openai-responses': 'azure' };
-export const piProviderId = (provider: string): string => PI_ID[provider] ?? provider;
-
 let registry: Promise<Map<string, Provider>> | undefined;
 /** pi-ai's built-in providers, built once per window. */
 function providers(): Promise<Map<string, Provider>> {
@@ -72,7 +68,7 @@ export async function catalog(wanted: readonly string[]): Promise<Record<string,
   const all = await providers();
   const out: Record<string, ModelSpec[]> = {};
   for (const p of wanted) {
-    const provider = all.get(piProviderId(p));
+    const provider = all.get(p);
     if (!provider || UNSERVED.has(p)) continue;
     let models: AnyModel[];
     try {
@@ -80,7 +76,7 @@ export async function catalog(wanted: readonly string[]): Promise<Record<string,
     } catch {
       continue;
     }
-    const preferred = DEFAULT_MODEL[piProviderId(p)];
+    const preferred = DEFAULT_MODEL[p];
     models.sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred));
     const picked = curated(models, preferred);
     out[p] = models.map((m) => ({
@@ -310,7 +306,7 @@ export async function* streamModel(
 ): AsyncGenerator<StreamEvent> {
   const { fail } = o;
   const signal = o.signal ?? new AbortController().signal;
-  const p = (await providers()).get(piProviderId(provider));
+  const p = (await providers()).get(provider);
   const found = p && modelOf(p, req.model);
   if (!p || !found) throw fail('not-found', `pi has no models for ${provider}.`);
   let auth: RequestAuth;
