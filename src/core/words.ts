@@ -39,3 +39,13 @@ export function noUsageFigures(target?: { readonly provider: string; readonly ac
   const what = target.account ? accountTitle(target.provider, target.account) : labelOf(target.provider);
   return `${what}: no usage figures to read, API keys have none. ${why}`;
 }
+
+/** A moment as people read it in a tooltip or panel: "Sun, Dec 6, 10:41". */
+export const timeOf = (t: number): string =>
+  new Date(t).toLocaleString(undefined, {
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    month: 'short',
+    day: 'numeric',
+  });

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { timeOf as time } from '../core/words';
 import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/format';
 import type { QuotaEntry } from '../core/quota/scheduler';
 import { requireProvider } from '../core/providers/directory';
@@ -70,14 +71,6 @@ export interface ViewDeps {
   readonly piOverrides?: (provider: string) => string | undefined;
 }
 
-const time = (t: number) =>
-  new Date(t).toLocaleString(undefined, {
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    month: 'short',
-    day: 'numeric',
-  });
 
 export const VIEW_ID = 'piAccounts.accounts';
 

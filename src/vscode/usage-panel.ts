@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { timeOf as time } from '../core/words';
 import type { Outlet } from '../core/outlet';
 import { usageBody, usagePage } from '../core/usage-panel/html';
 import { usageReport, type UsageSources } from '../core/usage-panel/report';
@@ -54,11 +55,3 @@ export class UsagePanel implements Outlet, vscode.Disposable {
   }
 }
 
-const time = (t: number) =>
-  new Date(t).toLocaleString(undefined, {
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    month: 'short',
-    day: 'numeric',
-  });

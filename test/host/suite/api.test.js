@@ -74,7 +74,7 @@ describe('Pi Accounts commands with argument objects (in the extension host)', (
     await authJson((d) => !d.openai);
   });
 
-  it('several values and per-account overrides by argument: checked, stored, auth.json gets only the key', async () => {
+  it('several values and per-account overrides by argument: checked, stored, auth.json gets the key and its values (pi 1.x env)', async () => {
     const CF = '0123456789abcdef0123456789abcdef';
     await assert.rejects(
       run('piAccounts.signIn', {
@@ -90,7 +90,11 @@ describe('Pi Accounts commands with argument objects (in the extension host)', (
       values: { CLOUDFLARE_API_KEY: KEY2, CLOUDFLARE_ACCOUNT_ID: `https://dash.cloudflare.com/${CF}/home` },
     });
     const data = await authJson((d) => d['cloudflare-workers-ai']);
-    assert.deepStrictEqual(data['cloudflare-workers-ai'], { type: 'api_key', key: KEY2 });
+    assert.deepStrictEqual(data['cloudflare-workers-ai'], {
+      type: 'api_key',
+      key: KEY2,
+      env: { CLOUDFLARE_ACCOUNT_ID: CF },
+    });
     await assert.rejects(
       run('piAccounts.setOverrides', {
         provider: 'cloudflare-workers-ai',
