@@ -71,7 +71,6 @@ export interface ViewDeps {
   readonly piOverrides?: (provider: string) => string | undefined;
 }
 
-
 export const VIEW_ID = 'piAccounts.accounts';
 
 export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {

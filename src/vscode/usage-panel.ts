@@ -54,4 +54,3 @@ export class UsagePanel implements Outlet, vscode.Disposable {
     return usageReport({ ...this.sources(), now: Date.now() });
   }
 }
-
