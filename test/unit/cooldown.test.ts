@@ -7,10 +7,11 @@ import { classify, MAX_WAIT_MS, restMs, type FailureClass, type FailureInput } f
 import { decide, usable, type Candidate } from '../../src/core/rotation/policy';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
-import { fingerprint, type PiReport } from '../../src/core/pi-link/protocol';
+import { fingerprint } from '../../src/core/pi-link/protocol';
 import { feedbackInto } from '../../src/core/outlet';
 import { Vault } from '../../src/core/vault';
 import { KEY_A, MemorySecretStore } from './helpers';
+import { report } from './pi-window';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -225,16 +226,6 @@ describe('cooldown classes: rotation never picks a cooling or disabled account (
 });
 
 describe('cooldown classes: what pi reports, and what rotation does', () => {
-  const report = (o: Partial<PiReport>): PiReport => ({
-    v: 1,
-    type: 'report',
-    pid: 7,
-    seq: 1,
-    provider: 'anthropic',
-    status: 200,
-    headers: {},
-    ...o,
-  });
   const setup = async () => {
     const store = new MemorySecretStore();
     const vault = new Vault(store);

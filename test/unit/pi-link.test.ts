@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ensurePrivateDir } from '../../src/core/pi-link/channel-dir';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
 import { COMPANION_FILE, inspect, install, uninstall } from '../../src/core/pi-link/install';
-import { fingerprint, lineReader, MAX_LINE, type PiReport } from '../../src/core/pi-link/protocol';
+import { fingerprint, lineReader, MAX_LINE } from '../../src/core/pi-link/protocol';
 import { PiLinkServer } from '../../src/core/pi-link/server';
 import { durationMs, restUntil, usageFromHeaders } from '../../src/core/pi-link/usage-headers';
 import { QuotaScheduler } from '../../src/core/quota/scheduler';
@@ -13,21 +13,12 @@ import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
 import { KEY_A, MemorySecretStore, tempDir, until } from './helpers';
+import { report } from './pi-window';
 import { feedbackInto } from '../../src/core/outlet';
 import { waitOf } from '../../src/core/pi-link/feedback';
 import { classify, restMs, waitInText } from '../../src/core/rotation/cooldown';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
-const report = (o: Partial<PiReport>): PiReport => ({
-  v: 1,
-  type: 'report',
-  pid: 7,
-  seq: 1,
-  provider: 'anthropic',
-  status: 200,
-  headers: {},
-  ...o,
-});
 
 describe('pi link: headers, framing, channel directory', () => {
   it('reads usage from Anthropic unified, Anthropic standard, OpenAI and Codex headers', () => {
