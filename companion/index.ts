@@ -11,6 +11,7 @@
 //   (docs/custom-provider.md, "Redirect an existing provider");
 // - before_provider_headers: drops headers models.json gave pi at start that the account in use
 //   no longer has;
+// - before_provider_request: arms the watch on pi's fetch (below) for the request about to go;
 // - after_provider_response: status and rate-limit headers of answers pi-ai hands over
 //   (successful ones: the providers' SDKs throw on an error status before that hook);
 // - message_end: an assistant message that ended in error carries the status in its text.
@@ -61,6 +62,12 @@ function secretOf(r: AuthResult): string | undefined {
   return undefined;
 }
 
+/** The secret in a request's credential header (a bearer token without its scheme). */
+function secretIn(headers: Headers): string | undefined {
+  for (const [name, v] of headers) if (AUTH_HEADER.test(name) && v) return v.replace(/^Bearer\s+/i, '');
+  return undefined;
+}
+
 export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let seq = 0;
   let carried: string | undefined;
@@ -104,37 +111,55 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       key: carried ? fingerprint(carried) : undefined,
     }) as PiReport;
 
+  // What the request really carries. Pi Accounts may switch (and pi re-read auth.json) between
+  // pi resolving the key and any hook asking getProviderAuth: with two pi on one auth.json, a 429
+  // answered to A was once reported as B's, resting B too. So the credential named is the one in
+  // the first request pi's fetch sends after before_provider_request (the providers' SDKs add it
+  // there: pi-ai 1.6.1 hands an API key to the SDK, not to the hooks' headers). The wrapper only
+  // reads; what getProviderAuth resolves is the fallback (a WebSocket transport, pi 0.73.1).
+  let armed = false;
+  const watchFetch = () => {
+    const inner = globalThis.fetch;
+    if ((inner as { piAccounts?: true }).piAccounts) return;
+    const watched = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      if (armed) {
+        const secret = secretIn(new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)));
+        if (secret) [carried, armed] = [secret, false];
+      }
+      return inner(input, init);
+    };
+    globalThis.fetch = Object.assign(watched, { piAccounts: true as const });
+  };
+
   pi.on('session_start', async (_e, ctx) => {
     registry = ctx.modelRegistry;
     // pi 1.x sends its first request within milliseconds of starting: when a Pi Accounts window
     // listens, the connection is made first (bounded), so that request is reported too.
     if (!link.connected() && windowsListening(channelDir()))
       for (let i = 0; i < 100 && !link.connected(); i++) await new Promise((r) => setTimeout(r, 5));
+    // Before the first request: the SDKs take fetch when pi-ai creates their client, which is
+    // before before_provider_request.
+    if (link.connected()) watchFetch();
   });
 
-  // What the request really carries: Pi Accounts may switch between pi resolving the key and
-  // the companion asking getProviderAuth, so the key named must be one the headers hold.
-  let sent: string[] = [];
   pi.on(
     'before_provider_headers' as never,
     ((e: { headers: Record<string, string | null> }, ctx: ExtensionContext) => {
       const provider = ctx.model?.provider;
       if (provider) settings.dropStale(provider, e.headers);
-      sent = Object.entries(e.headers).flatMap(([name, v]) =>
-        typeof v === 'string' && AUTH_HEADER.test(name) ? [v.replace(/^Bearer\s+/i, '')] : [],
-      );
     }) as never,
   );
 
   pi.on('before_provider_request', async (_e, ctx) => {
     if (!link.connected()) return undefined;
+    watchFetch();
     const provider = ctx.model?.provider;
     const r = ctx.modelRegistry as unknown as Registry;
     try {
+      armed = false;
       if (!provider) carried = undefined;
       else if (r.getProviderAuth) {
-        const resolved = secretOf(await r.getProviderAuth(provider));
-        carried = !sent.length || (resolved && sent.includes(resolved)) ? resolved : sent[0];
+        carried = secretOf(await r.getProviderAuth(provider));
       } else {
         const s = r.authStorage?.get(provider);
         carried = s?.type === 'api_key' ? s.key : s?.type === 'oauth' ? s.access : undefined;
@@ -142,6 +167,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     } catch {
       carried = undefined;
     }
+    armed = true;
     return undefined;
   });
 

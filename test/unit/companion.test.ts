@@ -338,6 +338,9 @@ describe('pi companion inside the real pi', function () {
       // A pi that starts after the switch (a loaded machine) never sends A: one report per 429 sent.
       const refusedA = letters().filter((k) => k === 'A').length;
       assert.ok(refusedA >= 1, letters().join(''));
+      // Each report names the key the request carried, even when the switch lands between pi
+      // resolving the key and sending it (B was once blamed for A's 429 and rested too).
+      assert.equal(lines.filter((l) => / with B: 429 /.test(l)).length, 0, lines.join('\n'));
       assert.equal(lines.filter((l) => /^pi \d+ request #1 .*: 429 /.test(l)).length, refusedA, lines.join('\n'));
       assert.equal(lines.filter((l) => l.startsWith('Active anthropic account: A → B')).length, 1, lines.join('\n'));
       assert.equal(letters().filter((k) => k === 'B').length, 2);
