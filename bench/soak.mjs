@@ -7,7 +7,7 @@ const { lostLine, piOwnLine, runSoak } = require(join(resolve(import.meta.dirnam
 const seconds = Number(process.env.SOAK_SECONDS ?? 60);
 const f = await runSoak({ seconds, piProcesses: 4 });
 console.log(
-  `pi concurrency soak, ${f.seconds} s on loopback: ${f.piProcesses} pi processes (real AuthStorage: set, remove, refresh) + the extension's vault, mirror and resolver`,
+  `pi concurrency soak, ${f.seconds} s on loopback: ${f.piProcesses} pi processes (pi 1.6's real credential store: set, remove, refresh) + the extension's vault, mirror and resolver`,
 );
 console.log(
   `  operations: pi ${f.piOps} (lock-busy retries ${f.piLockRetries}), extension ${f.extensionOps}; token refreshes ${f.refreshes}`,

@@ -222,7 +222,13 @@ describe("sign-ins are pi-ai's own (pi-ai 1.x provider code, unmodified, against
         'Refreshing',
         now,
       );
-      assert.deepEqual(c, { type: 'oauth', access: 'a', refresh: 'keep', expires: now + 3600_000, accountId: 'x' });
+      assert.deepEqual(c, {
+        type: 'oauth',
+        access: 'a',
+        refresh: 'keep',
+        expires: now + 3600_000 - 300_000,
+        accountId: 'x',
+      });
     });
 
     it("pi-ai's error messages lose the response body before they are shown", () => {

@@ -1,6 +1,8 @@
 // The pi concurrency soak, shared by the unit test (a few seconds) and `npm run bench` (60 s):
-// pi processes running the real AuthStorage (set, remove, refresh against the emulator) while
-// this process runs the extension's vault, mirror and resolver on the same auth.json.
+// pi processes running pi's real credential store (set, remove, refresh against the emulator)
+// while this process runs the extension's vault, mirror and resolver on the same auth.json.
+// pi 1.x by default (fixtures/soak-pi1.mjs); `pi: '0.73'` runs the last @mariozechner release
+// (fixtures/soak-pi.mjs) for people who have not moved yet.
 import { isDeepStrictEqual } from 'node:util';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -50,7 +52,7 @@ export function piOwnLine(f: SoakFigures): string {
   return `pi's own: reloads failed ${JSON.stringify(f.piReloadFailures)}, writes kept in memory only ${f.piUnpersisted}`;
 }
 
-export async function runSoak(o: { seconds: number; piProcesses?: number }): Promise<SoakFigures> {
+export async function runSoak(o: { seconds: number; piProcesses?: number; pi?: '1' | '0.73' }): Promise<SoakFigures> {
   const n = o.piProcesses ?? 4;
   const t = tempDir();
   // expires_in 301 s: pi stores now + 1 s (it subtracts 5 minutes), so pi refreshes every
@@ -70,7 +72,13 @@ export async function runSoak(o: { seconds: number; piProcesses?: number }): Pro
     const children = Array.from({ length: n }, (_, i) => {
       const child = spawn(
         process.execPath,
-        [join(root, 'test/unit/fixtures/soak-pi.mjs'), path, server.base, `pi${i}`, String(o.seconds)],
+        [
+          join(root, `test/unit/fixtures/${o.pi === '0.73' ? 'soak-pi.mjs' : 'soak-pi1.mjs'}`),
+          path,
+          server.base,
+          `pi${i}`,
+          String(o.seconds),
+        ],
         { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let out = '';

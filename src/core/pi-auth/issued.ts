@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { OAuthCredential } from '../credentials';
 import { Fault } from '../faults';
+import { FIVE_MINUTES } from '../oauth/provider';
 import { clampExpiry, IssuedRefresh } from '../oauth/tokens';
 
 // What a pi-ai login or refresh hands back is parsed like any other answer from outside: pi
@@ -15,8 +16,9 @@ const issuedSchema = z.looseObject({
 
 /**
  * A credential a sign-in or refresh returned, fit to store: an access token is required; the
- * expiry is bounded (60 s … 1 year, an hour when unreadable); a refresh token the server issued is
- * kept, and a missing one keeps `previous`'s (a refresh that does not rotate it).
+ * lifetime the server gave is bounded (60 s … 1 year, an hour when unreadable; the expiry stays
+ * pi's 5 minutes early); a refresh token the server issued is kept, and a missing one keeps
+ * `previous`'s (a refresh that does not rotate it).
  */
 export function issuedCredential(
   raw: unknown,
@@ -45,6 +47,9 @@ export function issuedCredential(
     ...rest,
     type: 'oauth',
     refresh: issued ?? previous?.refresh ?? '',
-    expires: clampExpiry(expiry, now),
+    // The bounds apply to the server's lifetime, not to pi's early expiry: bounding the latter
+    // made a short-lived token we refreshed look newer than the one pi refreshed after it, so the
+    // mirror refused pi's and spent a used refresh token (the soak with pi 1.6, expires_in 301 s).
+    expires: clampExpiry(expiry + FIVE_MINUTES, now) - FIVE_MINUTES,
   };
 }
