@@ -7,9 +7,25 @@ import Module from 'node:module';
 export const calls = {
   commands: [] as { command: string; args: unknown[] }[],
   errors: [] as { message: string; items: string[] }[],
+  warnings: [] as { message: string; items: string[]; modal: boolean }[],
+  infos: [] as string[],
+  picks: [] as { items: QuickPick[]; title?: string }[],
 };
+/** A quick pick item as the adapters build them (the fields the tests read). */
+export type QuickPick = { label: string; description?: string; detail?: string; kind?: number } & Record<
+  string,
+  unknown
+>;
 /** What the next `showErrorMessage` resolves to (a button title), then reset. */
-export const answers = { error: undefined as string | undefined };
+export const answers = {
+  error: undefined as string | undefined,
+  /** What the next `showWarningMessage` resolves to (a button title), then reset. */
+  warning: undefined as string | undefined,
+  /** Chooses from the next quick pick (undefined: dismissed), then reset. */
+  pick: undefined as ((items: QuickPick[]) => QuickPick | undefined) | undefined,
+};
+/** Handlers given to `commands.registerCommand`, by command id. */
+export const registered = new Map<string, (...args: unknown[]) => unknown>();
 export const config = new Map<string, unknown>();
 export const workspace = {
   isTrusted: true,
@@ -50,6 +66,8 @@ class MarkdownString {
 const fake = {
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
   StatusBarAlignment: { Left: 1, Right: 2 },
+  QuickPickItemKind: { Separator: -1, Default: 0 },
+  ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   TreeItem: class {
     id?: string;
     description?: string;
@@ -90,8 +108,35 @@ const fake = {
       calls.commands.push({ command, args });
       return undefined;
     },
+    registerCommand: (command: string, fn: (...args: unknown[]) => unknown) => {
+      registered.set(command, fn);
+      return { dispose: () => registered.delete(command) };
+    },
   },
   window: {
+    showInformationMessage: async (message: string) => {
+      calls.infos.push(message);
+      return undefined;
+    },
+    showWarningMessage: async (message: string, ...rest: unknown[]) => {
+      const modal = typeof rest[0] === 'object' && !!(rest[0] as { modal?: boolean } | null)?.modal;
+      const items = rest.filter((r): r is string => typeof r === 'string');
+      calls.warnings.push({ message, items, modal });
+      const a = answers.warning;
+      answers.warning = undefined;
+      return a;
+    },
+    showQuickPick: async (items: QuickPick[], options?: { title?: string }) => {
+      calls.picks.push({ items, title: options?.title });
+      const choose = answers.pick;
+      answers.pick = undefined;
+      return choose?.(items);
+    },
+    setStatusBarMessage: (message: string) => {
+      calls.infos.push(message);
+      return { dispose() {} };
+    },
+    withProgress: async <T>(_options: unknown, task: () => Promise<T>) => task(),
     showErrorMessage: async (message: string, ...items: string[]) => {
       calls.errors.push({ message, items });
       const a = answers.error;
@@ -126,7 +171,29 @@ M._cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: fak
 export function reset(): void {
   calls.commands.length = 0;
   calls.errors.length = 0;
+  calls.warnings.length = 0;
+  calls.infos.length = 0;
+  calls.picks.length = 0;
   answers.error = undefined;
+  answers.warning = undefined;
+  answers.pick = undefined;
+  registered.clear();
   config.clear();
   workspace.isTrusted = true;
+}
+
+/** A `vscode.Memento` in memory (globalState/workspaceState). */
+export function memento(): {
+  get<T>(key: string, fallback?: T): T | undefined;
+  update(key: string, value: unknown): Promise<void>;
+  keys(): readonly string[];
+  readonly values: Map<string, unknown>;
+} {
+  const values = new Map<string, unknown>();
+  return {
+    values,
+    get: <T>(key: string, fallback?: T) => (values.has(key) ? (values.get(key) as T) : fallback),
+    update: async (key, value) => void (value === undefined ? values.delete(key) : values.set(key, value)),
+    keys: () => [...values.keys()],
+  };
 }
