@@ -21,8 +21,10 @@ export const answers = {
   error: undefined as string | undefined,
   /** What the next `showWarningMessage` resolves to (a button title), then reset. */
   warning: undefined as string | undefined,
+  /** What the next `showInformationMessage` resolves to (a button title), then reset. */
+  info: undefined as string | undefined,
   /** Chooses from the next quick pick (undefined: dismissed), then reset. */
-  pick: undefined as ((items: QuickPick[]) => QuickPick | undefined) | undefined,
+  pick: undefined as ((items: QuickPick[]) => QuickPick | QuickPick[] | undefined) | undefined,
 };
 /** Handlers given to `commands.registerCommand`, by command id. */
 export const registered = new Map<string, (...args: unknown[]) => unknown>();
@@ -116,7 +118,9 @@ const fake = {
   window: {
     showInformationMessage: async (message: string) => {
       calls.infos.push(message);
-      return undefined;
+      const a = answers.info;
+      answers.info = undefined;
+      return a;
     },
     showWarningMessage: async (message: string, ...rest: unknown[]) => {
       const modal = typeof rest[0] === 'object' && !!(rest[0] as { modal?: boolean } | null)?.modal;
@@ -176,6 +180,7 @@ export function reset(): void {
   calls.picks.length = 0;
   answers.error = undefined;
   answers.warning = undefined;
+  answers.info = undefined;
   answers.pick = undefined;
   registered.clear();
   config.clear();
