@@ -10,7 +10,58 @@ export const calls = {
   warnings: [] as { message: string; items: string[]; modal: boolean }[],
   infos: [] as string[],
   picks: [] as { items: QuickPick[]; title?: string }[],
+  inputs: [] as InputOptions[],
+  opened: [] as string[],
 };
+/** The options of `showInputBox` the adapters pass (the fields the tests read). */
+export type InputOptions = {
+  title?: string;
+  prompt?: string;
+  value?: string;
+  password?: boolean;
+  validateInput?: (v: string) => unknown;
+};
+
+/** A `createInputBox` box a test drives: types into it, presses Enter, Escape or its button. */
+export class InputBox {
+  title?: string;
+  prompt?: string;
+  password = false;
+  ignoreFocusOut = false;
+  value = '';
+  buttons: unknown[] = [];
+  validationMessage: unknown;
+  private readonly changed = new EventEmitter<string>();
+  private readonly accepted = new EventEmitter<undefined>();
+  private readonly hidden = new EventEmitter<undefined>();
+  private readonly button = new EventEmitter<unknown>();
+  readonly onDidChangeValue = this.changed.event;
+  readonly onDidAccept = this.accepted.event;
+  readonly onDidHide = this.hidden.event;
+  readonly onDidTriggerButton = this.button.event;
+  disposed = false;
+  type(v: string) {
+    this.value = v;
+    this.changed.fire(v);
+  }
+  accept() {
+    this.accepted.fire(undefined);
+  }
+  hide() {
+    this.hidden.fire(undefined);
+  }
+  press(i = 0) {
+    this.button.fire(this.buttons[i]);
+  }
+  show() {
+    const drive = answers.box;
+    answers.box = undefined;
+    drive?.(this);
+  }
+  dispose() {
+    this.disposed = true;
+  }
+}
 /** A quick pick item as the adapters build them (the fields the tests read). */
 export type QuickPick = { label: string; description?: string; detail?: string; kind?: number } & Record<
   string,
@@ -25,6 +76,10 @@ export const answers = {
   info: undefined as string | undefined,
   /** Chooses from the next quick pick (undefined: dismissed), then reset. */
   pick: undefined as ((items: QuickPick[]) => QuickPick | QuickPick[] | undefined) | undefined,
+  /** What the next `showInputBox` calls resolve to, in order (undefined: Escape). */
+  inputs: [] as (string | undefined)[],
+  /** Drives the next `createInputBox` when it is shown. */
+  box: undefined as ((box: InputBox) => void) | undefined,
 };
 /** Handlers given to `commands.registerCommand`, by command id. */
 export const registered = new Map<string, (...args: unknown[]) => unknown>();
@@ -68,6 +123,7 @@ class MarkdownString {
 const fake = {
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
   StatusBarAlignment: { Left: 1, Right: 2 },
+  InputBoxValidationSeverity: { Info: 1, Warning: 2, Error: 3 },
   QuickPickItemKind: { Separator: -1, Default: 0 },
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   TreeItem: class {
@@ -103,7 +159,16 @@ const fake = {
       this.fn();
     }
   },
-  Uri: { file: (path: string) => ({ scheme: 'file', fsPath: path, path }) },
+  Uri: {
+    file: (path: string) => ({ scheme: 'file', fsPath: path, path }),
+    parse: (url: string) => ({ toString: () => url }),
+  },
+  env: {
+    openExternal: async (uri: { toString(): string }) => {
+      calls.opened.push(uri.toString());
+      return true;
+    },
+  },
   workspace,
   commands: {
     executeCommand: async (command: string, ...args: unknown[]) => {
@@ -140,6 +205,11 @@ const fake = {
       calls.infos.push(message);
       return { dispose() {} };
     },
+    showInputBox: async (options: InputOptions) => {
+      calls.inputs.push(options);
+      return answers.inputs.shift();
+    },
+    createInputBox: () => new InputBox(),
     withProgress: async <T>(_options: unknown, task: () => Promise<T>) => task(),
     showErrorMessage: async (message: string, ...items: string[]) => {
       calls.errors.push({ message, items });
@@ -178,6 +248,10 @@ export function reset(): void {
   calls.warnings.length = 0;
   calls.infos.length = 0;
   calls.picks.length = 0;
+  calls.inputs.length = 0;
+  calls.opened.length = 0;
+  answers.inputs.length = 0;
+  answers.box = undefined;
   answers.error = undefined;
   answers.warning = undefined;
   answers.info = undefined;
