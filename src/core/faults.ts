@@ -23,6 +23,8 @@ export type FaultCode =
   | 'usage'
   | 'port-in-use'
   | 'pi-link'
+  /** pi's provider layer (the model bundle, dist/pi-ai.js) could not be loaded: the install is damaged. */
+  | 'model-layer-failed'
   /** Not one of ours (a bug, or a library's error): shown with a pointer to the log. */
   | 'unexpected';
 

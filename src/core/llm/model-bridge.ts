@@ -164,8 +164,10 @@ export class ModelBridge {
       .then((m) => (this.d.log.info(`Loaded pi's model layer in ${Date.now() - started} ms.`), m))
       .catch((e: unknown) => {
         this.loaded = undefined;
+        // Its own code (not 'not-found'): nothing is missing that a sign-in would bring, and a
+        // language-model caller gets 'Unknown', not NoPermissions (callerCode in ./errors).
         throw new Fault(
-          'not-found',
+          'model-layer-failed',
           `Pi Accounts could not load its model layer: ${(e as Error).message}`,
           'Reinstall the extension; the log has the details.',
         );
