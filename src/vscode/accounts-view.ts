@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { timeOf as time } from '../core/words';
 import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/format';
+import { describeBalance, isLowBalance } from '../core/usage/balance';
 import type { QuotaEntry } from '../core/quota/scheduler';
 import { requireProvider } from '../core/providers/directory';
 import { sharedVariables, type ExportedVar } from '../core/terminal-env';
@@ -262,9 +263,16 @@ function tooltip(
     md.appendMarkdown(
       `- **Usage could not be read**: ${q.problem.message} (${time(q.problem.at)}). [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`,
     );
-  if (a.kind === 'api_key')
+  const balance = q?.snapshot?.balance;
+  if (balance)
     md.appendMarkdown(
-      `- Usage: none shown. Providers report usage figures only for subscription sign-ins; see ${p.label}'s dashboard for an API key's spend.\n`,
+      `- ${balance.exhausted ? '**Balance**' : 'Balance'}: ${describeBalance(balance)}${isLowBalance(balance) ? ' — **low**: usage-based rotation prefers other accounts' : ''} (${time(q.snapshot.fetchedAt)})\n`,
+    );
+  else if (a.kind === 'api_key')
+    md.appendMarkdown(
+      p.balance && !a.baseUrl
+        ? `- Balance: not read yet. [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`
+        : `- Usage: none shown. ${p.label} reports no usage or balance for an API key${a.baseUrl ? ' with a base URL of its own' : ''}; see its dashboard for the key's spend.\n`,
     );
   if (hold?.until)
     md.appendMarkdown(`- Resting until ${time(hold.until)} (${hold.reason}); another account is used meanwhile\n`);
