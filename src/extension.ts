@@ -7,7 +7,7 @@ import { Accounts } from './core/accounts';
 import { route } from './core/routing';
 import { ModelsFileOutlet } from './core/mirror/models-outlet';
 import { KeepFresh } from './core/keep-fresh';
-import { usageClient } from './core/quota/quota-service';
+import { balanceClient, usageClient } from './core/quota/quota-service';
 import { requireProvider } from './core/providers/directory';
 import { CachedRotationSettings } from './core/rotation/settings';
 import { resolveAuthPath } from './core/mirror/auth-path';
@@ -74,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     http: httpOptions,
     usage: {
       client: (p) => usageClient(p, testRoutes[p]?.usage),
+      balance: (p) => balanceClient(p, testRoutes[p]?.balance),
       cache: memento(context.globalState, 'piAccounts.quotaCache.v1'),
       quietMs: QUOTA_INTERVAL_MS,
     },

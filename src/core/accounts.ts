@@ -15,6 +15,7 @@ import { KeyResolver } from './resolver';
 import { Rotation, type ActiveChange, type RotationSettings } from './rotation/rotation';
 import type { SecretStore } from './secret-store';
 import type { UsageClient } from './usage/usage-client';
+import type { BalanceClient } from './usage/balance';
 import { Vault, type VaultChange } from './vault';
 
 /** What changed, as one event: every outlet follows it (see ./routing.ts for who gets what). */
@@ -34,6 +35,8 @@ export interface AccountsDeps {
   readonly http?: () => HttpOptions | undefined;
   readonly usage: {
     readonly client: (provider: string) => UsageClient | undefined;
+    /** Balances of API keys, where the provider reports them. */
+    readonly balance?: (provider: string) => BalanceClient | undefined;
     readonly cache?: QuotaCachePort;
     /** How long figures a provider sent with an answer count as fresh (no poll meanwhile). */
     readonly quietMs: number;
@@ -88,6 +91,8 @@ export class Accounts implements Disposable {
       vault: this.vault,
       resolver: this.resolver,
       client: d.usage.client,
+      balance: d.usage.balance,
+      balanceSeen: (p, a, exhausted) => this.rotation.balanceRead(p, a, exhausted),
       http: d.http,
       cache: d.usage.cache,
       feedback: this.feedback,

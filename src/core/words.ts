@@ -33,8 +33,8 @@ export function inViewOrder<T extends { readonly provider: string; readonly name
  */
 export function noUsageFigures(target?: { readonly provider: string; readonly account?: string }): string {
   const why =
-    'Providers report usage only for subscription sign-ins (Claude Pro/Max, ChatGPT Plus/Pro, GitHub Copilot); ' +
-    "an API key's spend is on the provider's dashboard.";
+    'Providers report usage only for subscription sign-ins (Claude Pro/Max, ChatGPT Plus/Pro, GitHub Copilot) ' +
+    "and a balance only for OpenRouter, DeepSeek and Moonshot API keys; other keys' spend is on the provider's dashboard.";
   if (!target) return `No usage figures to read: API keys have none. ${why}`;
   const what = target.account ? accountTitle(target.provider, target.account) : labelOf(target.provider);
   return `${what}: no usage figures to read, API keys have none. ${why}`;

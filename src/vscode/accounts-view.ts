@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { timeOf as time } from '../core/words';
 import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/format';
+import { describeBalance, isLowBalance, money } from '../core/usage/balance';
+import type { UsageSnapshot } from '../core/usage/usage-client';
 import type { QuotaEntry } from '../core/quota/scheduler';
 import { requireProvider } from '../core/providers/directory';
 import { sharedVariables, type ExportedVar } from '../core/terminal-env';
@@ -154,24 +156,23 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     const health = this.d.rotation.healthOf(a.provider, a.name);
     const inUse = this.d.rotation.active(a.provider)?.name === a.name;
     const usageFailed = q?.problem !== undefined && !a.needsSignIn;
+    // The row is short enough for the default sidebar width (about 300 px beside the name): the
+    // state, "in use", and one figure (the fullest window, or what a key has left); every window,
+    // the kind and the rest are in the tooltip.
     const state = a.needsSignIn
       ? 'needs sign-in'
       : disabled
-        ? 'disabled until you act'
+        ? 'disabled'
         : isExhausted(q?.snapshot)
           ? 'exhausted'
           : cooling
             ? `resting until ${new Date(cooling).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
             : undefined;
-    const usage = compactUsage(q?.snapshot);
-    // Usage figures come only from subscription sign-ins, so beside them the kind ("browser") says
-    // nothing the icon does not: left out, the row fits the default sidebar width.
+    const usage = shortUsage(q?.snapshot);
     item.description = [
       state,
       inUse ? 'in use' : undefined,
-      usage ? undefined : kindLabel(a),
-      usage && `${usage}${isStale(q, now) ? ' (stale)' : ''}`,
-      usageFailed ? 'usage unavailable' : undefined,
+      usage ?? (usageFailed ? 'usage unavailable' : state ? undefined : kindLabel(a)),
     ]
       .filter(Boolean)
       .join(' · ');
@@ -203,10 +204,20 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
         a.baseUrl || a.headerNames.length ? this.d.piOverrides?.(a.provider) : undefined,
       );
 
-    const kind = usage ? `, ${kindLabel(a)}` : '';
-    item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${item.description}${kind}` };
+    const full = compactUsage(q?.snapshot);
+    const more = [full && full !== usage ? full : undefined, usageFailed && usage ? 'usage unavailable' : undefined];
+    const words = [item.description, ...more, kindLabel(a)].filter(Boolean).join(', ');
+    item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${words}` };
     return item;
   }
+}
+
+/** One figure for the row: the fullest window ("5h 85%"), or what an API key has left ("$4.90 left"). */
+function shortUsage(s: UsageSnapshot | undefined): string | undefined {
+  const fullest = [...(s?.windows ?? [])].sort((x, y) => y.usedPercent - x.usedPercent)[0];
+  if (fullest) return `${fullest.label} ${fullest.usedPercent}%`;
+  if (s?.balance) return s.balance.exhausted ? 'no balance' : `${money(s.balance.remaining, s.balance.currency)} left`;
+  return undefined;
 }
 
 function icon(
@@ -256,15 +267,24 @@ function tooltip(
         `${w.label.padEnd(11)} ${usageBar(w.usedPercent)} ${String(w.usedPercent).padStart(3)} %${w.resetsAt ? `  resets ${time(w.resetsAt)}` : ''}`,
     );
     md.appendCodeblock(rows.join('\n'), 'text');
-    md.appendMarkdown(`Fetched ${time(q.snapshot.fetchedAt)}\n\n`);
+    md.appendMarkdown(
+      `Fetched ${time(q.snapshot.fetchedAt)}${isStale(q, Date.now()) ? ' (stale: newer figures could not be read yet)' : ''}\n\n`,
+    );
   }
   if (q?.problem)
     md.appendMarkdown(
       `- **Usage could not be read**: ${q.problem.message} (${time(q.problem.at)}). [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`,
     );
-  if (a.kind === 'api_key')
+  const balance = q?.snapshot?.balance;
+  if (balance)
     md.appendMarkdown(
-      `- Usage: none shown. Providers report usage figures only for subscription sign-ins; see ${p.label}'s dashboard for an API key's spend.\n`,
+      `- ${balance.exhausted ? '**Balance**' : 'Balance'}: ${describeBalance(balance)}${isLowBalance(balance) ? ' — **low**: usage-based rotation prefers other accounts' : ''} (${time(q.snapshot.fetchedAt)})\n`,
+    );
+  else if (a.kind === 'api_key')
+    md.appendMarkdown(
+      p.balance && !a.baseUrl
+        ? `- Balance: not read yet. [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`
+        : `- Usage: none shown. ${p.label} reports no usage or balance for an API key${a.baseUrl ? ' with a base URL of its own' : ''}; see its dashboard for the key's spend.\n`,
     );
   if (hold?.until)
     md.appendMarkdown(`- Resting until ${time(hold.until)} (${hold.reason}); another account is used meanwhile\n`);

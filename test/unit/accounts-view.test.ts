@@ -59,4 +59,57 @@ describe('Accounts view rows (src/vscode/accounts-view.ts)', () => {
     const provider = view.getTreeItem(new ProviderNode('anthropic'));
     assert.equal(provider.description, '2 accounts · round-robin');
   });
+
+  it('a row stays short for the default sidebar width: one figure; every window and the kind in the tooltip', async () => {
+    const accounts = new Accounts({
+      store: new MemorySecretStore(),
+      log: quiet,
+      settings: { mode: () => 'manual', threshold: () => 90 },
+      oauth: () => undefined,
+      usage: { client: () => undefined, quietMs: 60_000 },
+      refreshLock: () => async (_p, _a, step) => (await step(() => undefined)).result,
+    });
+    await accounts.load();
+    await accounts.vault.add('anthropic', 'pi', {
+      type: 'oauth',
+      access: 'sk-ant-oat01-x',
+      refresh: 'r',
+      expires: Date.now() + 3_600_000,
+    });
+    await accounts.vault.add('deepseek', 'ds', apiKey('sk-deepseek-0123456789'));
+    const now = Date.now();
+    const view = new AccountsView({
+      vault: accounts.vault,
+      ready: Promise.resolve(),
+      rotation: accounts.rotation,
+      quota: (p) =>
+        p === 'anthropic'
+          ? {
+              snapshot: {
+                fetchedAt: now - 20 * 60_000,
+                windows: [
+                  { label: '5h', usedPercent: 12 },
+                  { label: '7d', usedPercent: 64 },
+                ],
+              },
+              problem: { kind: 'network', message: 'offline', at: now },
+            }
+          : {
+              snapshot: { fetchedAt: now, windows: [], balance: { remaining: 4.2, currency: 'USD', exhausted: false } },
+            },
+      mode: () => 'manual',
+    });
+    const pi = view.getTreeItem(new AccountNode('anthropic', 'pi'));
+    assert.equal(pi.description, 'in use · 7d 64%');
+    assert.match(
+      String(pi.accessibilityInformation?.label),
+      /in use · 7d 64%, 5h 12% · 7d 64%, usage unavailable, browser/,
+    );
+    const tip = (pi.tooltip as unknown as { value: string }).value;
+    assert.match(tip, /5h .* 12 %/);
+    assert.match(tip, /\(stale: newer figures could not be read yet\)/);
+    const ds = view.getTreeItem(new AccountNode('deepseek', 'ds'));
+    assert.equal(ds.description, 'in use · $4.20 left');
+    assert.match((ds.tooltip as unknown as { value: string }).value, /Balance: \$4\.20 left/);
+  });
 });

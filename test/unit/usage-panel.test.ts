@@ -62,7 +62,7 @@ describe('Usage panel: what it shows (issue 29)', () => {
     assert.doesNotMatch(html, /style=/, 'no style attributes: the page policy would drop them');
     assert.match(html, /max-1 \(Anthropic\): 5h window 85% used, resets 2026-12-06T09:00:00\.000Z/);
     assert.match(html, /Resting until 2026-12-06T09:00:00\.000Z/);
-    assert.match(html, /Providers report no usage for API keys\./);
+    assert.match(html, /OpenAI reports no usage or balance for this key\./);
     assert.match(html, /Today: <b>1,200<\/b> in, <b>300<\/b> out, 2 requests/);
     assert.match(html, /href="command:piAccounts\.useAccount\?[^"]*max-1/, 'the account not in use can be put in use');
   });
@@ -81,5 +81,39 @@ describe('Usage panel: what it shows (issue 29)', () => {
     assert.doesNotMatch(page, /<script>alert/);
     assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
     assert.match(page, /default-src 'none'; style-src 'nonce-abc'; script-src 'nonce-abc';/);
+  });
+});
+
+describe('Usage panel: API-key balances', () => {
+  const html = (balance: { remaining: number; total?: number; exhausted?: boolean } | undefined) =>
+    usageBody(
+      usageReport({
+        accounts: [account('openrouter', 'or-key', 'api_key')],
+        active: () => 'or-key',
+        quota: () =>
+          balance && {
+            snapshot: {
+              windows: [],
+              fetchedAt: NOW,
+              balance: { currency: 'USD', exhausted: false, detail: 'key limit', ...balance },
+            },
+          },
+        cooldown: () => undefined,
+        tokens: () => undefined,
+        now: NOW,
+      }),
+      { nonce: 'n', cspSource: '', time: (t) => new Date(t).toISOString() },
+    );
+
+  it('shows what is left, as a meter when there is a limit; low and used up in words', () => {
+    assert.match(html(undefined), /Balance not read yet\./);
+    assert.match(html(undefined), /Refresh Balance/);
+    const ok = html({ remaining: 3, total: 5 });
+    assert.match(ok, /aria-valuenow="60" aria-label="or-key \(OpenRouter\): 60% of the balance left"/);
+    assert.match(ok, /\$3\.00 left of \$5\.00 \(key limit\)/);
+    assert.match(html({ remaining: 0.2, total: 5 }), /low: other accounts are picked first/);
+    const out = html({ remaining: 0, total: 5, exhausted: true });
+    assert.match(out, /badge no-balance">no balance</);
+    assert.match(out, /used up \(\$0\.00 of \$5\.00\) \(key limit\) — disabled until you add credits/);
   });
 });

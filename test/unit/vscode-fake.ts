@@ -118,6 +118,10 @@ class MarkdownString {
     this.value += s;
     return this;
   }
+  appendCodeblock(code: string, language = '') {
+    this.value += `\n\`\`\`${language}\n${code}\n\`\`\`\n`;
+    return this;
+  }
 }
 
 const fake = {

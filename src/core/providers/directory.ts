@@ -8,6 +8,7 @@ import { githubCopilot } from './github-copilot';
 import { googleVertex } from './google-vertex';
 import type { ProviderAdditions, ProviderDescriptor, ProviderInfo, SignInKind } from './info';
 import { kilo } from './kilo';
+import { deepseekBalance, moonshotBalance, openrouterBalance } from '../usage/balance';
 import { kimiCoding } from './kimi-coding';
 import { openaiCodex } from './openai-codex';
 import { PI_PROVIDERS, type PiProviderFacts } from './pi-registry';
@@ -43,6 +44,7 @@ const ADDITIONS: readonly ProviderAdditions[] = [
     id: 'openrouter',
     keyUrl: 'https://openrouter.ai/keys',
     keyCheck: openaiModels('https://openrouter.ai/api/v1'),
+    balance: (base) => openrouterBalance({ base }),
   },
   {
     id: 'groq',
@@ -65,6 +67,7 @@ const ADDITIONS: readonly ProviderAdditions[] = [
     id: 'deepseek',
     keyUrl: 'https://platform.deepseek.com/api_keys',
     keyCheck: openaiModels('https://api.deepseek.com/v1'),
+    balance: (base) => deepseekBalance({ base }),
   },
   {
     id: 'fireworks',
@@ -81,8 +84,17 @@ const ADDITIONS: readonly ProviderAdditions[] = [
   { id: 'zai-coding-cn', keyUrl: 'https://open.bigmodel.cn/usercenter/apikeys' },
   { id: 'minimax', keyUrl: 'https://platform.minimax.io' },
   { id: 'minimax-cn', keyUrl: 'https://platform.minimaxi.com' },
-  { id: 'moonshotai', keyUrl: 'https://platform.moonshot.ai/console/api-keys' },
-  { id: 'moonshotai-cn', keyUrl: 'https://platform.moonshot.cn/console/api-keys' },
+  {
+    id: 'moonshotai',
+    keyUrl: 'https://platform.moonshot.ai/console/api-keys',
+    balance: (base) => moonshotBalance({ base, currency: 'USD' }),
+  },
+  {
+    id: 'moonshotai-cn',
+    keyUrl: 'https://platform.moonshot.cn/console/api-keys',
+    balance: (base) =>
+      moonshotBalance({ provider: 'moonshotai-cn', base: base ?? 'https://api.moonshot.cn/v1', currency: 'CNY' }),
+  },
   kimiCoding,
   { id: 'opencode', keyUrl: 'https://opencode.ai/auth' },
   { id: 'opencode-go', keyUrl: 'https://opencode.ai/auth' },

@@ -1,6 +1,7 @@
 import type { OAuthCredential } from '../credentials';
 import type { HttpOptions } from '../http';
 import type { OAuthProvider } from '../oauth/provider';
+import type { BalanceClient } from '../usage/balance';
 import type { UsageClient } from '../usage/usage-client';
 import type { SignInForm } from './forms';
 
@@ -92,6 +93,8 @@ export interface ProviderDescriptor extends ProviderInfo {
   readonly oauth?: (endpoints: Readonly<Record<string, string>>) => OAuthProvider;
   /** The subscription's usage figures; `url` points the client at a test server. */
   readonly usage?: (url?: string) => UsageClient;
+  /** An API key's balance, where the provider reports one; `base` points it at a test server. */
+  readonly balance?: (base?: string) => BalanceClient;
   /** Where the model bridge sends a signed-in account's requests, when the sign-in decides it. */
   readonly modelBaseUrl?: (credential: OAuthCredential, key: string) => string | undefined;
   /**

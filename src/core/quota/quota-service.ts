@@ -7,16 +7,26 @@ import type { KeyResolver } from '../resolver';
 import type { Vault } from '../vault';
 import { QuotaScheduler, type QuotaCachePort, type QuotaEntry, type QuotaTarget } from './scheduler';
 import { UsageError, type UsageClient, type UsageSnapshot } from '../usage/usage-client';
+import type { BalanceClient } from '../usage/balance';
 
 /** The usage client of a provider, if it has one; `url` points it at a test server. */
 export function usageClient(provider: string, url?: string): UsageClient | undefined {
   return findProvider(provider)?.usage?.(url);
 }
 
+/** The balance client of a provider whose API keys have one; `base` points it at a test server. */
+export function balanceClient(provider: string, base?: string): BalanceClient | undefined {
+  return findProvider(provider)?.balance?.(base);
+}
+
 export interface QuotaServiceDeps {
   readonly vault: Vault;
   readonly resolver: KeyResolver;
   readonly client: (provider: string) => UsageClient | undefined;
+  /** Balances of API keys, where the provider reports them. */
+  readonly balance?: (provider: string) => BalanceClient | undefined;
+  /** A balance was read: used up (true) or not; rotation disables or frees the account. */
+  readonly balanceSeen?: (provider: string, account: string, exhausted: boolean) => void;
   readonly http?: () => HttpOptions | undefined;
   readonly cache?: QuotaCachePort;
   /** A 429 from a usage endpoint puts that account in cooldown. */
@@ -25,7 +35,7 @@ export interface QuotaServiceDeps {
   readonly now?: () => number;
 }
 
-/** Usage of every browser-signed-in account whose provider reports it. */
+/** Usage of every browser-signed-in account whose provider reports it, and balances of API keys. */
 export class QuotaService {
   readonly scheduler: QuotaScheduler;
   readonly onDidChange;
@@ -40,10 +50,20 @@ export class QuotaService {
     this.onDidChange = this.scheduler.onDidChange;
   }
 
+  /**
+   * The accounts whose figures are read. An API key with a base URL of its own talks to another
+   * server (a proxy, a gateway): its key is never sent to the provider's balance endpoint.
+   */
   targets(provider?: string): QuotaTarget[] {
     return this.d.vault
       .accounts(provider)
-      .filter((a) => a.kind === 'oauth' && !a.needsSignIn && this.d.client(a.provider))
+      .filter(
+        (a) =>
+          !a.needsSignIn &&
+          (a.kind === 'oauth'
+            ? this.d.client(a.provider)
+            : a.kind === 'api_key' && !a.baseUrl && this.d.balance?.(a.provider)),
+      )
       .map((a) => ({ provider: a.provider, account: a.name }));
   }
 
@@ -68,6 +88,9 @@ export class QuotaService {
   }
 
   private async fetch(t: QuotaTarget): Promise<UsageSnapshot> {
+    const kind = this.d.vault.accounts(t.provider).find((a) => a.name === t.account)?.kind;
+    const balance = kind === 'api_key' ? this.d.balance?.(t.provider) : undefined;
+    if (balance) return this.fetchBalance(t, balance);
     const client = this.d.client(t.provider)!;
     let credential;
     try {
@@ -76,8 +99,25 @@ export class QuotaService {
       throw new UsageError(isFault(e, 'needs-sign-in') ? 'unauthorized' : 'network', describe(e));
     }
     if (credential.type !== 'oauth') throw new UsageError('unauthorized', 'Usage needs a browser sign-in.');
+    return this.rested(t, () => client.fetch(credential, this.d.http?.()));
+  }
+
+  private async fetchBalance(t: QuotaTarget, client: BalanceClient): Promise<UsageSnapshot> {
+    let key;
     try {
-      return await client.fetch(credential, this.d.http?.());
+      key = await this.d.resolver.key(t.provider, t.account);
+    } catch (e) {
+      throw new UsageError(isFault(e, 'needs-sign-in') ? 'unauthorized' : 'network', describe(e));
+    }
+    const snapshot = await this.rested(t, () => client.fetch(key, this.d.http?.()));
+    if (snapshot.balance) this.d.balanceSeen?.(t.provider, t.account, snapshot.balance.exhausted);
+    return snapshot;
+  }
+
+  /** A 429 from a usage or balance endpoint rests the account like any other. */
+  private async rested(t: QuotaTarget, fetch: () => Promise<UsageSnapshot>): Promise<UsageSnapshot> {
+    try {
+      return await fetch();
     } catch (e) {
       if (e instanceof UsageError && e.problem === 'rate-limited')
         this.d.feedback.rateLimited(

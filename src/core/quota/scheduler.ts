@@ -38,7 +38,20 @@ const windowSchema = z.object({
 });
 const entrySchema = z.object({
   snapshot: z.optional(
-    z.object({ windows: z.array(windowSchema), plan: z.optional(z.string()), fetchedAt: z.number() }),
+    z.object({
+      windows: z.array(windowSchema),
+      plan: z.optional(z.string()),
+      balance: z.optional(
+        z.object({
+          remaining: z.number(),
+          currency: z.string(),
+          exhausted: z.boolean(),
+          total: z.optional(z.number()),
+          detail: z.optional(z.string()),
+        }),
+      ),
+      fetchedAt: z.number(),
+    }),
   ),
   problem: z.optional(z.object({ kind: z.string(), message: z.string(), at: z.number() })),
 });
@@ -51,6 +64,7 @@ function sameFigures(a: UsageSnapshot, b: UsageSnapshot): boolean {
   const figures = (s: UsageSnapshot) =>
     JSON.stringify([
       s.plan,
+      s.balance,
       s.windows.map((w) => [
         w.label,
         w.usedPercent,

@@ -147,6 +147,14 @@ function weeklyFull(h: Readonly<Record<string, string>>): boolean {
   return claude >= 1 || (codexMinutes >= 10080 && codex >= 100);
 }
 
+/** The failure an account whose provider reports its balance used up is disabled with. */
+export const noBalance = (reason = 'the balance is used up'): Failure => ({
+  class: 'disabled',
+  reason,
+  cause: 'no-balance',
+  action: ACTION['no-balance'],
+});
+
 /** The class of one failed answer (status ≥ 400); see `FailureClass`. */
 export function classify(i: FailureInput): Failure {
   const text = i.text ?? '';

@@ -2,6 +2,7 @@
 // every rule is a row in a table test. Every outlet (terminals, auth.json, sessions, models)
 // gets the account in use (src/core/outlet.ts).
 import type { UsageSnapshot } from '../usage/usage-client';
+import { isLowBalance } from '../usage/balance';
 import { isoTime } from '../time-bounds';
 
 export type RotationMode = 'manual' | 'round-robin' | 'usage-based';
@@ -33,6 +34,24 @@ export interface Decision {
 export function usedPercent(usage: UsageSnapshot | undefined): number | undefined {
   if (!usage || usage.windows.length === 0) return undefined;
   return Math.max(...usage.windows.map((w) => w.usedPercent));
+}
+
+/**
+ * How used up an account looks when usage-based rotation picks one: its highest window, and for an
+ * API key with a balance, what is spent of its total (a low balance counts as 90 %, a used-up one
+ * as 100 %), so a key that is running out is picked after the others.
+ */
+export function pickPercent(usage: UsageSnapshot | undefined): number | undefined {
+  const windows = usedPercent(usage);
+  const b = usage?.balance;
+  if (!b) return windows;
+  const spent = b.exhausted
+    ? 100
+    : Math.max(
+        isLowBalance(b) ? 90 : 0,
+        b.total ? Math.round(Math.min(100, Math.max(0, (1 - b.remaining / b.total) * 100))) : 0,
+      );
+  return Math.max(windows ?? 0, spent);
 }
 
 /** When an account over `threshold` has headroom again: the latest reset among its full windows. */
@@ -104,7 +123,7 @@ export function decide(
   }
   const best = [...ok].sort(
     (a, b) =>
-      (usedPercent(a.usage) ?? 50) - (usedPercent(b.usage) ?? 50) ||
+      (pickPercent(a.usage) ?? 50) - (pickPercent(b.usage) ?? 50) ||
       (b.health ?? 0.5) - (a.health ?? 0.5) ||
       Number(b.isDefault) - Number(a.isDefault) ||
       a.name.localeCompare(b.name),
@@ -112,7 +131,7 @@ export function decide(
   return {
     active: best.name,
     cooldowns,
-    reason: `${why}; ${best.name} has the most headroom (${usedPercent(best.usage) ?? '?'} % used${best.health !== undefined ? `, health ${Math.round(best.health * 100)} %` : ''})`,
+    reason: `${why}; ${best.name} has the most headroom (${pickPercent(best.usage) ?? '?'} % used${best.health !== undefined ? `, health ${Math.round(best.health * 100)} %` : ''})`,
     allExhausted: false,
   };
 }

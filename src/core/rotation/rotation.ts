@@ -9,7 +9,7 @@ import type { SecretStore } from '../secret-store';
 import type { AccountInfo, Vault } from '../vault';
 import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
 import { HealthBook, type Health } from './health';
-import { describeRest, restMs, type DisabledCause, type Failure, type FailureClass } from './cooldown';
+import { describeRest, noBalance, restMs, type DisabledCause, type Failure, type FailureClass } from './cooldown';
 
 /** Why an account rests or waits for the person, for the view's tooltip. */
 export interface AccountHold {
@@ -220,6 +220,24 @@ export class Rotation implements ActiveAccounts {
     const until = this.now() + ms;
     this.cooldown(provider, account, until, `${describeRest(f, ms)}; ${why}`);
     return until;
+  }
+
+  /**
+   * The provider reported the account's balance: used up, the account is disabled until the
+   * person acts (as a 402 would); credits again, a hold for no balance ends by itself.
+   */
+  balanceRead(provider: string, account: string, exhausted: boolean): void {
+    const off = this.state[provider]?.disabled;
+    const was = off?.[account];
+    if (exhausted) {
+      if (!was) this.failed(provider, account, noBalance(), 'the provider reports the balance used up');
+      return;
+    }
+    if (!off || was?.cause !== 'no-balance') return;
+    delete off[account];
+    this.d.log.info(`${provider}/${account} has a balance again: no longer disabled.`);
+    this.evaluate(provider);
+    void this.save();
   }
 
   /**

@@ -3,6 +3,7 @@
 // external resources, a nonce for its one small script. Bars are role="meter" with their values
 // for screen readers; actions are command links, so Tab and Enter reach every one.
 import type { AccountUsage, ProviderUsage } from './report';
+import { describeBalance } from '../usage/balance';
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -31,6 +32,28 @@ function bar(provider: string, account: string, w: AccountUsage['windows'][numbe
 </div>`;
 }
 
+/** An API key's balance: what is left in words, and a meter of what is left when there is a total. */
+function balance(provider: string, account: string, a: AccountUsage): string {
+  const b = a.balance;
+  if (!b) return a.balanceKnown ? '<p class="muted">Balance not read yet.</p>' : '';
+  const words = describeBalance(b);
+  const state = b.exhausted
+    ? ' — disabled until you add credits'
+    : b.low
+      ? ' — low: other accounts are picked first'
+      : '';
+  const left = b.total ? Math.round(Math.min(100, Math.max(0, (b.remaining / b.total) * 100))) : undefined;
+  const level = b.exhausted ? 'full' : b.low ? 'high' : 'ok';
+  const meter =
+    left === undefined
+      ? ''
+      : `<div class="track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${left}" aria-label="${esc(`${account} (${provider}): ${left}% of the balance left`)}"><div class="fill ${level} w${left}"></div></div>`;
+  return `<div class="balance ${level}">
+  <span class="wlabel">Balance</span>${meter}
+  <span class="bwords">${esc(words)}${esc(state)}</span>
+</div>`;
+}
+
 function tokens(t: AccountUsage['tokensToday']): string {
   if (!t) return '<p class="muted">No requests through the VS Code models today.</p>';
   const total = Math.max(1, t.input + t.output);
@@ -51,7 +74,9 @@ function account(p: ProviderUsage, a: AccountUsage, o: PageOptions): string {
   const kind = a.kind === 'api_key' ? 'API key' : a.kind === 'env' ? 'settings' : 'subscription sign-in';
   const windows = a.windows.length
     ? a.windows.map((w) => bar(p.label, a.name, w, o.time)).join('\n')
-    : `<p class="muted">${a.kind === 'oauth' ? 'No usage figures yet.' : 'Providers report no usage for API keys.'}</p>`;
+    : a.balanceKnown
+      ? balance(p.label, a.name, a)
+      : `<p class="muted">${a.kind === 'oauth' ? 'No usage figures yet.' : `${esc(p.label)} reports no usage or balance for this key.`}</p>`;
   const lines = [
     a.restingUntil
       ? `<p class="rest">Resting until ${esc(o.time(a.restingUntil))}: another account is used meanwhile.</p>`
@@ -60,7 +85,9 @@ function account(p: ProviderUsage, a: AccountUsage, o: PageOptions): string {
     a.fetchedAt ? `<p class="muted">Figures from ${esc(o.time(a.fetchedAt))}.</p>` : '',
   ].join('');
   const actions = [
-    a.kind === 'oauth' ? `<a href="${command('piAccounts.refreshQuota', target)}">Refresh Usage</a>` : '',
+    a.kind === 'oauth' || a.balanceKnown
+      ? `<a href="${command('piAccounts.refreshQuota', target)}">Refresh ${a.kind === 'oauth' ? 'Usage' : 'Balance'}</a>`
+      : '',
     a.inUse ? '' : `<a href="${command('piAccounts.useAccount', target)}">Use This Account</a>`,
     a.health === 'needs sign-in' ? `<a href="${command('piAccounts.signInAgain', target)}">Sign In Again</a>` : '',
   ]
@@ -112,8 +139,11 @@ h3 { font-size: 1.05em; font-weight: 600; margin: 0 0 8px; }
 .reset { grid-area: reset; color: var(--vscode-descriptionForeground); font-size: .92em; }
 .badge { font-size: .8em; font-weight: normal; padding: 1px 6px; border-radius: 8px; margin-left: 4px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
 .badge.resting, .badge.stale, .badge.usage-unavailable { background: var(--vscode-editorWarning-foreground); color: var(--vscode-editor-background); }
-.badge.exhausted, .badge.needs-sign-in { background: var(--vscode-editorError-foreground); color: var(--vscode-editor-background); }
+.badge.exhausted, .badge.needs-sign-in, .badge.no-balance { background: var(--vscode-editorError-foreground); color: var(--vscode-editor-background); }
 .badge.plan { background: transparent; color: var(--vscode-foreground); border: 1px solid var(--vscode-descriptionForeground); }
+.balance { display: grid; grid-template-columns: 3.5em 1fr; grid-template-areas: "label track" ". words"; align-items: center; gap: 2px 8px; margin: 6px 0; }
+.balance .track { grid-area: track; } .bwords { grid-area: words; }
+.balance.full .bwords { color: var(--vscode-errorForeground); } .balance.high .bwords { color: var(--vscode-editorWarning-foreground); }
 .rest { color: var(--vscode-editorWarning-foreground); }
 .problem { color: var(--vscode-errorForeground); }
 .tokens { display: flex; align-items: center; gap: 8px; margin-top: 8px; }

@@ -5,6 +5,8 @@ import { isExhausted, isStale } from '../quota/format';
 import type { QuotaEntry } from '../quota/scheduler';
 import { findProvider } from '../providers/directory';
 import type { AccountInfo } from '../vault';
+import type { Balance } from '../usage/usage-client';
+import { isLowBalance } from '../usage/balance';
 import { inViewOrder } from '../words';
 
 export interface TokensToday {
@@ -22,8 +24,12 @@ export interface AccountUsage {
   readonly windows: readonly { readonly label: string; readonly usedPercent: number; readonly resetsAt?: number }[];
   /** Epoch ms until which rotation leaves the account alone (a 429, or a full window). */
   readonly restingUntil?: number;
-  /** One word for its state, worst first: needs sign-in, exhausted, resting, usage unavailable, stale, ok. */
-  readonly health: 'needs sign-in' | 'exhausted' | 'resting' | 'usage unavailable' | 'stale' | 'ok';
+  /** An API key's balance, where the provider reports one; `low` when rotation prefers other accounts. */
+  readonly balance?: Balance & { readonly low: boolean };
+  /** Whether the provider reports a balance for this API key at all (read or not yet). */
+  readonly balanceKnown?: boolean;
+  /** One word for its state, worst first: needs sign-in, exhausted, no balance, resting, usage unavailable, stale, ok. */
+  readonly health: 'needs sign-in' | 'exhausted' | 'no balance' | 'resting' | 'usage unavailable' | 'stale' | 'ok';
   readonly problem?: string;
   readonly fetchedAt?: number;
   readonly tokensToday?: TokensToday;
@@ -54,13 +60,15 @@ export function usageReport(s: UsageSources): ProviderUsage[] {
       ? 'needs sign-in'
       : isExhausted(q?.snapshot)
         ? 'exhausted'
-        : resting !== undefined && resting > s.now
-          ? 'resting'
-          : q?.problem
-            ? 'usage unavailable'
-            : isStale(q, s.now)
-              ? 'stale'
-              : 'ok';
+        : q?.snapshot?.balance?.exhausted
+          ? 'no balance'
+          : resting !== undefined && resting > s.now
+            ? 'resting'
+            : q?.problem
+              ? 'usage unavailable'
+              : isStale(q, s.now)
+                ? 'stale'
+                : 'ok';
     const list = byProvider.get(a.provider) ?? [];
     list.push({
       name: a.name,
@@ -68,6 +76,8 @@ export function usageReport(s: UsageSources): ProviderUsage[] {
       inUse: s.active(a.provider) === a.name,
       plan: q?.snapshot?.plan,
       windows: q?.snapshot?.windows ?? [],
+      balance: q?.snapshot?.balance && { ...q.snapshot.balance, low: isLowBalance(q.snapshot.balance) },
+      balanceKnown: a.kind === 'api_key' && !a.baseUrl && findProvider(a.provider)?.balance !== undefined,
       restingUntil: resting !== undefined && resting > s.now ? resting : undefined,
       health,
       problem: q?.problem?.message,

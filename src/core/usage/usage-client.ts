@@ -15,9 +15,25 @@ export interface UsageWindow {
   readonly resetsAt?: number;
 }
 
+/** What an API key has left to spend, where the provider reports it (src/core/usage/balance.ts). */
+export interface Balance {
+  /** Left to spend, in `currency`. */
+  readonly remaining: number;
+  /** "USD", "CNY". */
+  readonly currency: string;
+  /** The provider refuses requests now (no credits left, a key's spend limit reached). */
+  readonly exhausted: boolean;
+  /** What `remaining` is a part of, when there is such a cap (a key's spend limit, credits bought). */
+  readonly total?: number;
+  /** What the figure is, in words: "key limit", "credits", "10.00 granted". */
+  readonly detail?: string;
+}
+
 export interface UsageSnapshot {
   readonly windows: readonly UsageWindow[];
   readonly plan?: string;
+  /** API keys: the balance the provider reports for the key's account. */
+  readonly balance?: Balance;
   readonly fetchedAt: number;
 }
 
