@@ -1,9 +1,13 @@
 import type { Credential as PiCredential, CredentialInfo, CredentialStore } from '@earendil-works/pi-ai' with {
   'resolution-mode': 'import',
 };
-import type { Credential } from './credentials';
+import type { Credential, OAuthCredential } from './credentials';
+import { Fault, isFault } from './faults';
 import type { OAuthProvider } from './oauth/provider';
-import type { LockedRun } from './refresh-lock';
+import { IssuedRefresh } from './oauth/tokens';
+import { piFault } from './pi-auth/errors';
+import { requireProvider } from './providers/directory';
+import type { LockedRun, LockedStep } from './refresh-lock';
 import type { ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 import { issuedCredential } from './pi-auth/issued';
@@ -57,6 +61,24 @@ export function vaultCredentialStore(d: {
       ? { name: info.name, credential: d.vault.credential(provider, info.name) }
       : undefined;
   };
+  /**
+   * pi-ai's refresh failed inside modify (pi-ai 1.6.1 dist/auth/resolve.js wraps it as
+   * ModelsError "oauth"): a refused refresh token marks the account for a new sign-in, unless
+   * another window stored newer tokens meanwhile; every failure leaves as a fault in our words.
+   */
+  const refused = async (provider: string, name: string, sent: OAuthCredential, e: unknown) => {
+    const fault = piFault(causeOf(e), `Refreshing the ${requireProvider(provider).label} sign-in`);
+    if (!isFault(fault, 'needs-sign-in')) return fault;
+    const now = await d.vault.freshCredential(provider, name);
+    if (now?.type === 'oauth' && now.refresh !== sent.refresh) return toPiCredential(now);
+    await d.vault.markNeedsSignIn(provider, name); // kept: only the person can fix it
+    return new Fault(
+      'needs-sign-in',
+      `${requireProvider(provider).label} / ${name}: the sign-in has expired or was revoked.`,
+      'Sign in to this account again; it is kept until you do.',
+      { provider, account: name },
+    );
+  };
   return {
     async read(provider) {
       const c = current(provider)?.credential;
@@ -78,8 +100,8 @@ export function vaultCredentialStore(d: {
         if (next) throw new Error(`${provider} has no account to store a credential in; sign in from Pi Accounts.`);
         return undefined;
       }
-      return serial(`${provider}/${name}`, () =>
-        d.locked(provider, name, async (elsewhere) => {
+      const outcome = await serial(`${provider}/${name}`, () =>
+        d.locked(provider, name, async (elsewhere): Promise<LockedStep<PiCredential | Fault | undefined>> => {
           let stored = await d.vault.freshCredential(provider, name);
           // Under pi's lock: pi itself may have refreshed this account in auth.json meanwhile.
           const impl = d.oauth(provider);
@@ -88,14 +110,32 @@ export function vaultCredentialStore(d: {
             await d.vault.updateCredential(provider, name, adopted);
             stored = adopted;
           }
-          const next = await fn(stored && toPiCredential(stored));
+          let next: PiCredential | undefined;
+          try {
+            next = await fn(stored && toPiCredential(stored));
+          } catch (e) {
+            if (stored?.type !== 'oauth' || !refreshFailed(e)) throw e;
+            return { result: await refused(provider, name, stored, e), adopted: adopted !== undefined };
+          }
           if (!next) return { result: stored && toPiCredential(stored), adopted: adopted !== undefined };
-          const checked = fromPiCredential(next, stored);
+          let checked: Credential;
+          try {
+            checked = fromPiCredential(next, stored);
+          } catch (e) {
+            if (!(e instanceof IssuedRefresh) || stored?.type !== 'oauth') throw e;
+            // Refused, but the server issued a refresh token and the one sent may be spent: keep
+            // it (in auth.json too, for pi), then report, as the key resolver does.
+            const kept: OAuthCredential = { ...stored, refresh: e.refresh };
+            await d.vault.updateCredential(provider, name, kept);
+            return { result: e, write: kept, adopted: adopted !== undefined };
+          }
           await d.vault.updateCredential(provider, name, checked);
           const written = d.vault.credential(provider, name)!;
           return { result: toPiCredential(written), write: written, adopted: adopted !== undefined };
         }),
       );
+      if (outcome instanceof Fault) throw outcome;
+      return outcome;
     },
     async delete(provider) {
       const name = nameOf(provider);
@@ -103,3 +143,9 @@ export function vaultCredentialStore(d: {
     },
   };
 }
+
+/** pi-ai's refresh failure, as its resolve.js reports it from inside modify. */
+const refreshFailed = (e: unknown): boolean => e instanceof Error && (e as { code?: unknown }).code === 'oauth';
+
+/** What pi-ai wrapped (ModelsError's `cause`). */
+const causeOf = (e: unknown): unknown => (e instanceof Error && e.cause !== undefined ? e.cause : e);

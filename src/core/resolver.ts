@@ -1,3 +1,5 @@
+import type { CredentialStore } from '@earendil-works/pi-ai' with { 'resolution-mode': 'import' };
+import { vaultCredentialStore } from './credential-store';
 import { keyOf, type Credential, type OAuthCredential } from './credentials';
 import { Fault, isFault } from './faults';
 import type { HttpOptions } from './http';
@@ -66,6 +68,20 @@ export class KeyResolver {
       return key;
     }
     return this.credential(provider, account).then((c) => this.keyOf(provider, c));
+  }
+
+  /**
+   * The vault as pi-ai's CredentialStore presenting `account` of `provider` (one model request's):
+   * pi-ai's Models refreshes inside its `modify`, under the same lock as `key()`.
+   */
+  credentialStore(provider: string, account: string): CredentialStore {
+    return vaultCredentialStore({
+      vault: this.d.vault,
+      active: this.active,
+      locked: this.d.locked,
+      oauth: this.d.oauth,
+      account: (p) => (p === provider ? account : undefined),
+    });
   }
 
   private keyOf(provider: string, cred: Credential): string {

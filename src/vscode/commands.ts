@@ -23,7 +23,7 @@ import { AccountNode, ProviderNode, VIEW_ID } from './accounts-view';
 import { showFault } from './faults-ui';
 import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
-import { runSignInFlow } from './sign-in-flow';
+import { runApiKeySignIn, runSignInFlow } from './sign-in-flow';
 import { askOverrides, formatHeaders } from './overrides-ui';
 import { askKey, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireOverrides } from '../core/overrides';
@@ -183,7 +183,9 @@ export class Commands {
         ? { type: 'api_key', key: requireApiKey(req.key, provider.label) }
         : req.kind === 'form'
           ? req.credential
-          : await this.login(provider);
+          : req.kind === 'piKey'
+            ? await runApiKeySignIn(provider)
+            : await this.login(provider);
     // Taken before the vault changes: the change would make the offer a toast of its own.
     const offerPi = this.d.takePiOffer?.() ?? false;
     const added = await this.d.vault.add(provider.id, req.account, credential); // the vault checks the name
@@ -199,7 +201,10 @@ export class Commands {
     this.d.log.info(`Signed in: ${provider.id}/${added.name} (${how})${inUse ? ', in use' : ''}.`);
     // The key check is offered, never forced: saving does not wait on the network.
     const check = credential.type === 'api_key' && canCheckKey(provider.id) ? ['Check Key'] : [];
-    const label = req.kind === 'apiKey' || req.kind === 'form' ? provider.label : provider.signInLabels?.[req.kind];
+    const label =
+      req.kind === 'apiKey' || req.kind === 'form' || req.kind === 'piKey'
+        ? provider.label
+        : provider.signInLabels?.[req.kind];
     const signedIn = `Signed in to ${label ?? provider.label} as "${added.name}"${inUse ? ' (in use)' : ''}.`;
     const pi = offerPi ? " pi is on this machine: connect it, and pi's own rate limits switch its account." : '';
     void vscode.window

@@ -2,7 +2,11 @@ import * as vscode from 'vscode';
 import { aborted } from '../core/faults';
 import { requireExternalUrl } from '../core/oauth/external-url';
 import type { OAuthCredential, OAuthProvider, SignInInteraction } from '../core/oauth/provider';
+import type { Credential } from '../core/credentials';
 import type { HttpOptions } from '../core/http';
+import { piApiKeyLogin } from '../core/pi-auth/api-key';
+import type { ProviderInfo } from '../core/providers/directory';
+import { keyBox } from './sign-in-ui';
 import type { AuthEvent, AuthPrompt } from '@earendil-works/pi-ai' with { 'resolution-mode': 'import' };
 
 /**
@@ -35,6 +39,27 @@ export async function runSignInFlow(
   );
 }
 
+/**
+ * An API-key sign-in through pi-ai's own `auth.apiKey.login(interaction)`, its questions drawn
+ * like every sign-in's (step `step` of 3); Escape at any question stores nothing.
+ */
+export async function runApiKeySignIn(provider: ProviderInfo, step = 3): Promise<Credential> {
+  const cancel = new AbortController();
+  try {
+    const interaction = editorInteraction(
+      cancel,
+      provider.label,
+      step,
+      () => undefined,
+      provider.promptCheck,
+      provider,
+    );
+    return await piApiKeyLogin(provider.id, provider.label, interaction);
+  } finally {
+    cancel.abort(); // closes whatever box the login left open
+  }
+}
+
 /** A provider's check of an answer to one of its sign-in's questions (ProviderInfo.promptCheck). */
 export type PromptCheck = (prompt: AuthPrompt, value: string) => string | undefined;
 
@@ -45,6 +70,8 @@ export function editorInteraction(
   step: number,
   report: (message: string) => void,
   check?: PromptCheck,
+  /** Whose key a `secret` prompt asks for (an API-key sign-in): our key box and checks. */
+  keyOf?: ProviderInfo,
 ): SignInInteraction {
   const title = `Pi Accounts: Sign In to ${label} (${step}/3)`;
   return {
@@ -54,7 +81,7 @@ export function editorInteraction(
       // login; Escape on a prompt ends the whole sign-in.
       const signal = p.signal ? AbortSignal.any([cancel.signal, p.signal]) : cancel.signal;
       try {
-        return p.type === 'select' ? await pick(p, title, signal) : await ask(p, title, signal, check);
+        return p.type === 'select' ? await pick(p, title, signal) : await ask(p, title, signal, check, keyOf);
       } catch (e) {
         if (!p.signal?.aborted) cancel.abort();
         throw e;
@@ -130,12 +157,19 @@ function ask(
   title: string,
   signal: AbortSignal,
   check?: PromptCheck,
+  keyOf?: ProviderInfo,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(aborted());
     const box = vscode.window.createInputBox();
     box.title = title;
     box.prompt = p.message;
+    if (p.type === 'secret' && keyOf) {
+      box.prompt = `${p.message}. It is kept in VS Code's secret storage.`;
+      const accept = keyBox(box, keyOf);
+      settle(box, signal, reject, () => (accept() ? box.value.trim() : undefined)).then(resolve, reject);
+      return box.show();
+    }
     box.placeholder =
       p.placeholder ?? (p.type === 'manual_code' ? 'the code, or the whole address the browser shows' : undefined);
     box.password = p.type === 'secret';

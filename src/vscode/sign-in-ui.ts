@@ -10,6 +10,8 @@ import type { Vault } from '../core/vault';
 export type SignInRequest =
   | { readonly kind: 'apiKey'; readonly provider: string; readonly account: string; readonly key: string }
   | { readonly kind: 'form'; readonly provider: string; readonly account: string; readonly credential: Credential }
+  /** pi-ai's own API-key sign-in asks for the key (its `auth.apiKey.login`), after this. */
+  | { readonly kind: 'piKey'; readonly provider: string; readonly account: string }
   | { readonly kind: 'browser' | 'device'; readonly provider: string; readonly account: string };
 
 const RECENT_KEY = 'piAccounts.recentProviders';
@@ -53,10 +55,14 @@ export async function promptSignIn(
     preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
   const account = await askAccountName(vault, provider);
   if (kind !== 'apiKey') return { kind, provider: provider.id, account };
+  // Several values (Bedrock, Vertex, Azure, Cloudflare) keep our forms: each value is checked as
+  // it is typed and Bedrock/Vertex can be values only (a profile, ADC), which pi-ai's logins
+  // (1.6.1) do not check or offer in the same way.
   const forms = provider.forms;
   if (forms) return { kind: 'form', provider: provider.id, account, credential: await askForm(provider, forms) };
-  const key = (await keyFromEnvironment(provider)) ?? (await askKey(provider));
-  return { kind, provider: provider.id, account, key };
+  const key = await keyFromEnvironment(provider);
+  if (key === undefined && provider.pi?.apiKeyLogin) return { kind: 'piKey', provider: provider.id, account };
+  return { kind, provider: provider.id, account, key: key ?? (await askKey(provider)) };
 }
 
 async function pickProvider(
@@ -170,29 +176,11 @@ export async function askKey(
   const box = vscode.window.createInputBox();
   box.title = title;
   box.prompt = `Paste your ${provider.label} API key. It is kept in VS Code's secret storage.`;
-  box.password = true;
-  box.ignoreFocusOut = true;
-  // The key page as a button: an address in a prompt cannot be clicked.
-  const keyPage = provider.keyUrl
-    ? { iconPath: new vscode.ThemeIcon('link-external'), tooltip: `Create a key at ${provider.keyUrl}` }
-    : undefined;
-  if (keyPage) box.buttons = [keyPage];
-  // A key shaped like another provider's is a warning, not a refusal: it can still be saved.
-  const check = (v: string) => {
-    const warning = v.length === 0 ? undefined : keyShapeWarning(provider.id, v);
-    const problem = v.length === 0 ? undefined : apiKeyProblem(v);
-    box.validationMessage =
-      problem ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
-    return problem;
-  };
+  const accept = keyBox(box, provider);
   try {
     return await new Promise<string>((resolve, reject) => {
-      box.onDidChangeValue(check);
-      box.onDidTriggerButton(() => void vscode.env.openExternal(vscode.Uri.parse(provider.keyUrl!)));
       box.onDidAccept(() => {
-        // Enter on an empty box says why nothing happens, instead of nothing.
-        if (box.value.length === 0) box.validationMessage = 'Paste the key first, or press Escape to cancel.';
-        else if (!check(box.value)) resolve(box.value);
+        if (accept()) resolve(box.value);
       });
       box.onDidHide(() => reject(aborted()));
       box.show();
@@ -200,4 +188,33 @@ export async function askKey(
   } finally {
     box.dispose();
   }
+}
+
+/**
+ * A box for a provider's key, ours or pi-ai's own secret prompt: a password box, the key page as a
+ * button (an address in a prompt cannot be clicked), our key check as it is typed, and a key shaped
+ * like another provider's as a warning, not a refusal. Returns whether Enter may take the value.
+ */
+export function keyBox(box: vscode.InputBox, provider: ProviderInfo): () => boolean {
+  box.password = true;
+  box.ignoreFocusOut = true;
+  if (provider.keyUrl) {
+    const url = provider.keyUrl;
+    box.buttons = [{ iconPath: new vscode.ThemeIcon('link-external'), tooltip: `Create a key at ${url}` }];
+    box.onDidTriggerButton(() => void vscode.env.openExternal(vscode.Uri.parse(url)));
+  }
+  const check = (v: string) => {
+    const warning = v.length === 0 ? undefined : keyShapeWarning(provider.id, v);
+    const problem = v.length === 0 ? undefined : apiKeyProblem(v);
+    box.validationMessage =
+      problem ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
+    return problem;
+  };
+  box.onDidChangeValue(check);
+  return () => {
+    // Enter on an empty box says why nothing happens, instead of nothing.
+    if (box.value.length === 0) box.validationMessage = 'Paste the key first, or press Escape to cancel.';
+    else return !check(box.value);
+    return false;
+  };
 }

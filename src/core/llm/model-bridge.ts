@@ -1,6 +1,8 @@
+import { keyOf } from '../credentials';
 import { Fault, isFault } from '../faults';
 import type { HttpOptions } from '../http';
 import type { Logger } from '../log';
+import { bounded } from '../redact';
 import type { Feedback } from '../outlet';
 import { DEFAULT_REST_MS } from '../rotation/rest';
 import { PROVIDERS, requireProvider } from '../providers/directory';
@@ -15,7 +17,7 @@ import { ModelError } from './errors';
 const FROM_VALUES = new Set(['google-vertex']);
 
 /** pi's provider layer (src/core/llm/models.ts), its own bundle (dist/pi-ai.js), loaded on first use. */
-export type PiModels = Pick<typeof import('./models'), 'catalog' | 'streamModel'>;
+export type PiModels = Pick<typeof import('./models'), 'catalog' | 'streamModel' | 'storeServes'>;
 
 export interface BridgeDeps {
   readonly vault: Vault;
@@ -131,18 +133,19 @@ export class ModelBridge {
     return this.d.http?.() ?? {};
   }
 
-  /** Where the account's requests go, with its key (refreshed first when needed). */
-  async endpoint(provider: string, account: string): Promise<Endpoint> {
+  /**
+   * Where the account's requests go, with its key: refreshed first when needed, unless `refresh`
+   * is false (a request through pi-ai's Models, which refreshes inside the vault's store).
+   */
+  async endpoint(provider: string, account: string, refresh = true): Promise<Endpoint> {
+    const credential = this.d.vault.credential(provider, account);
     let key: string;
     try {
-      key = await this.d.resolver.key(provider, account);
+      key = refresh ? await this.d.resolver.key(provider, account) : credential ? keyOf(credential) : '';
     } catch (e) {
-      if (isFault(e, 'needs-sign-in'))
-        throw new ModelError('unauthorized', `${provider}/${account} needs a new sign-in.`);
-      throw e;
+      throw this.authFailed(provider, account, e);
     }
     const request = this.d.vault.request(provider, account);
-    const credential = this.d.vault.credential(provider, account);
     // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
     const vars =
       credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
@@ -181,10 +184,14 @@ export class ModelBridge {
     req: ChatRequest,
     signal?: AbortSignal,
   ): AsyncGenerator<StreamEvent> {
-    const endpoint = await this.endpoint(provider, account);
+    const pi = await this.pi();
+    // pi-ai's Models serves the request with the vault as its CredentialStore presenting this
+    // account, wherever pi-ai has the auth for the account's kind of credential (storeServes).
+    const credential = this.d.vault.credential(provider, account);
+    const viaStore = !!credential && (await pi.storeServes(provider, credential.type === 'oauth'));
+    const endpoint = await this.endpoint(provider, account, !viaStore);
     const p = requireProvider(provider);
     const options = endpoint.vars && p.streamOptions ? defined(p.streamOptions(endpoint.vars, req.model)) : undefined;
-    const pi = await this.pi();
     yield* pi.streamModel(
       provider,
       req,
@@ -193,7 +200,26 @@ export class ModelBridge {
         label: p.label,
         signal,
         fail: (kind, message, retryAt, status) => new ModelError(kind, message, retryAt, status),
+        ...(viaStore
+          ? {
+              credentials: this.d.resolver.credentialStore(provider, account),
+              authFailed: (e: unknown) => this.authFailed(provider, account, e),
+            }
+          : {}),
       },
+    );
+  }
+
+  /** A failure to get the account's auth (a refresh, under the lock): refused sign-ins rotate. */
+  private authFailed(provider: string, account: string, e: unknown): Error {
+    // pi-ai's Models wraps what the store threw (ModelsError's `cause`, pi-ai 1.6.1).
+    const cause = !isFault(e) && e instanceof Error && e.cause !== undefined ? e.cause : e;
+    if (isFault(cause, 'needs-sign-in'))
+      return new ModelError('unauthorized', `${provider}/${account} needs a new sign-in.`);
+    if (cause instanceof Error && (isFault(cause) || cause instanceof ModelError)) return cause;
+    return new ModelError(
+      'unauthorized',
+      `${requireProvider(provider).label}: ${bounded(cause instanceof Error ? cause.message : String(cause))}`,
     );
   }
 }

@@ -9,6 +9,7 @@ import type {
   AssistantMessage,
   AuthContext,
   Context,
+  CredentialStore,
   ImageContent,
   Message,
   Model,
@@ -294,32 +295,100 @@ export function guardedFetch(seen: Seen, base: typeof fetch = globalThis.fetch):
 }
 
 /**
- * Streams one request with one account's key through pi-ai. pi-ai reports failures as an `error`
- * event with a message; the HTTP status and body the guarded fetch saw make it a ModelError
- * rotation understands. Nothing is retried here: rotation decides.
+ * Whether pi-ai's `createModels({ credentials })` serves this provider's credential of this kind:
+ * it resolves a stored credential only through the provider's own auth of that kind
+ * (@earendil-works/pi-ai 1.6.1 dist/auth/resolve.js), so a sign-in pi-ai has no OAuth for (or a
+ * provider pi-ai does not ship) takes the old path: our resolver's key, sent as is.
+ */
+export async function storeServes(provider: string, oauth: boolean): Promise<boolean> {
+  const p = (await providers()).get(provider);
+  return !!p && !UNSERVED.has(provider) && !!(oauth ? p.auth.oauth : p.auth.apiKey);
+}
+
+/**
+ * The provider as one request's Models sees it: a per-account or test base URL wins over the one
+ * pi-ai's auth names (Copilot's from its token), as it did before Models (Models.applyAuth puts
+ * `auth.baseUrl` on the model, pi-ai 1.6.1 dist/models.js).
+ */
+function requestProvider(p: Provider, baseUrl: string | undefined): Provider {
+  if (!baseUrl) return p;
+  return {
+    id: p.id,
+    name: p.name,
+    ...(p.baseUrl ? { baseUrl: p.baseUrl } : {}),
+    ...(p.headers ? { headers: p.headers } : {}),
+    auth: p.auth,
+    getModels: () => p.getModels(),
+    stream: (m, c, opts) => p.stream({ ...m, baseUrl }, c, opts),
+    streamSimple: (m, c, opts) => p.streamSimple({ ...m, baseUrl }, c, opts),
+  };
+}
+
+/**
+ * Streams one request with one account through pi-ai. With `credentials` (the vault presenting
+ * that account as pi-ai's CredentialStore) pi-ai's own Models resolves the request's auth: an
+ * OAuth token close to expiry is refreshed inside the store's `modify`, under our refresh lock.
+ * Without it, the endpoint's key (refreshed by our resolver) is sent. pi-ai reports failures as an
+ * `error` event with a message; the HTTP status and body the guarded fetch saw make it a
+ * ModelError rotation understands. Nothing is retried here: rotation decides.
  */
 export async function* streamModel(
   provider: string,
   req: ChatRequest,
   e: Endpoint,
-  o: { readonly label: string; readonly fail: Fail; readonly signal?: AbortSignal; readonly seen?: Seen },
+  o: {
+    readonly label: string;
+    readonly fail: Fail;
+    readonly signal?: AbortSignal;
+    readonly seen?: Seen;
+    readonly credentials?: CredentialStore;
+    /** How a failure to resolve the request's auth through `credentials` reaches the bridge. */
+    readonly authFailed?: (e: unknown) => Error;
+  },
 ): AsyncGenerator<StreamEvent> {
   const { fail } = o;
   const signal = o.signal ?? new AbortController().signal;
   const p = (await providers()).get(provider);
   const found = p && modelOf(p, req.model);
   if (!p || !found) throw fail('not-found', `pi has no models for ${provider}.`);
-  let auth: RequestAuth;
-  try {
-    auth = await authOf(p, e, signal);
-  } catch (err) {
-    throw fail('unauthorized', `${o.label}: ${bounded((err as Error).message)}`);
+  const { normalizeContext, createModels } = await piAi();
+  let models: ReturnType<typeof createModels> | undefined;
+  let auth: RequestAuth = {};
+  let model: AnyModel;
+  if (o.credentials) {
+    // The account's values only: the extension host's process.env is shared by every extension.
+    const vars = e.vars;
+    models = createModels({
+      credentials: o.credentials,
+      authContext: {
+        env: (name) => Promise.resolve(vars?.[name]),
+        fileExists: (path) => Promise.resolve(existsSync(path)),
+      },
+    });
+    models.setProvider(requestProvider(p, e.baseUrl));
+    model = { ...found, baseUrl: e.baseUrl ?? baseUrlOf(found.baseUrl, e) };
+    let resolved: unknown;
+    try {
+      // Resolved (and refreshed) once before the request, so a failure is told as what it is; the
+      // request's own resolution then reads the stored credential as it is.
+      resolved = await models.getAuth(model, { signal });
+    } catch (err) {
+      if (signal.aborted) throw fail('stream', 'Cancelled.');
+      throw o.authFailed ? o.authFailed(err) : fail('unauthorized', `${o.label}: ${bounded((err as Error).message)}`);
+    }
+    if (!resolved) throw fail('unauthorized', `${o.label}: the account has no usable credential.`);
+  } else {
+    try {
+      auth = await authOf(p, e, signal);
+    } catch (err) {
+      throw fail('unauthorized', `${o.label}: ${bounded((err as Error).message)}`);
+    }
+    model = { ...found, baseUrl: e.baseUrl ?? auth.baseUrl ?? baseUrlOf(found.baseUrl, e) };
   }
-  const model = { ...found, baseUrl: e.baseUrl ?? auth.baseUrl ?? baseUrlOf(found.baseUrl, e) };
-  const { normalizeContext } = await piAi();
   const seen: Seen = o.seen ?? { requests: 0, status: 0, headers: {} };
   const base = {
-    apiKey: auth.apiKey,
+    // Through Models the auth is pi-ai's (an apiKey here would bypass the store).
+    ...(models ? {} : { apiKey: auth.apiKey }),
     headers: { ...auth.headers, ...e.headers },
     ...(auth.env && Object.keys(auth.env).length ? { env: auth.env } : {}),
     signal,
@@ -337,16 +406,21 @@ export async function* streamModel(
     },
   };
   // streamSimple passes only the common options on; provider options need the provider's stream.
-  const context = normalizeContext(contextOf(req, model));
+  const context = contextOf(req, model);
+  const simple = {
+    ...base,
+    ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}),
+  };
   let events: AsyncIterable<{ type: string } & Record<string, never>>;
   try {
     events = (
-      e.options
-        ? p.stream(model, context, { ...base, ...e.options })
-        : p.streamSimple(model, context, {
-            ...base,
-            ...(req.thinking && model.reasoning ? { reasoning: 'medium' as const } : {}),
-          })
+      models
+        ? e.options
+          ? models.stream(model, context, { ...base, ...e.options })
+          : models.streamSimple(model, context, simple)
+        : e.options
+          ? p.stream(model, normalizeContext(context), { ...base, ...e.options })
+          : p.streamSimple(model, normalizeContext(context), simple)
     ) as never;
   } catch (err) {
     throw failure(fail, o.label, (err as Error).message, seen);

@@ -139,7 +139,7 @@ function fromPi(facts: PiProviderFacts, ours: ProviderAdditions | undefined): Pr
     envVars: facts.keyVars,
     signIn,
     signInLabels: { ...(oauth ? { [flow]: oauth.name } : {}), ...rest.signInLabels },
-    pi: { apiKeyName: facts.apiKey?.name, oauth: facts.oauth },
+    pi: { apiKeyName: facts.apiKey?.name, apiKeyLogin: facts.apiKey?.login, oauth: facts.oauth },
   };
 }
 

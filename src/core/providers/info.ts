@@ -36,6 +36,8 @@ export interface ProviderInfo {
    */
   readonly pi?: {
     readonly apiKeyName?: string;
+    /** pi-ai's own API-key sign-in (`auth.apiKey.login(interaction)`) exists. */
+    readonly apiKeyLogin?: boolean;
     readonly oauth?: { readonly name: string; readonly subscription: boolean; readonly loginLabel?: string };
   };
   /**
