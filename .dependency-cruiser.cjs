@@ -9,7 +9,7 @@
 //   providers  src/core/providers: one descriptor per provider, the directory, the registry;
 //              src/core/words.ts: how accounts and providers are named and ordered for people
 //   accounts   the accounts object and its routing, vault, rotation, resolver, refresh, key checks,
-//              usage service, the outlet contracts
+//              usage service, the outlet contracts, diagnostics (the probe for a provider's own reason)
 //   outlets    what carries accounts out of the core: mirror (pi's files), pi-link, llm, terminals,
 //              the usage panel's report
 //   vscode     src/vscode: adapters, the only place `vscode` is imported
@@ -24,7 +24,7 @@ const layers = [
   { name: 'providers', path: '^src/core/providers/|^src/core/words\\.ts$' },
   {
     name: 'accounts',
-    path: '^src/core/(accounts|routing|renamed-providers|credential-store|vault|resolver|keep-fresh|refresh-lock|key-check|env-import|overrides|outlet)\\.ts$|^src/core/(rotation|quota)/',
+    path: '^src/core/(accounts|routing|renamed-providers|credential-store|vault|resolver|keep-fresh|refresh-lock|key-check|diagnostics|env-import|overrides|outlet)\\.ts$|^src/core/(rotation|quota)/',
   },
   { name: 'outlets', path: '^src/core/(mirror|pi-link|llm|usage-panel)/|^src/core/terminal-env\\.ts$' },
   { name: 'vscode', path: '^src/vscode/' },

@@ -28,6 +28,7 @@ import { lifetimeNotices } from './core/oauth/tokens';
 import type { Outlet } from './core/outlet';
 import { Redactor } from './core/redact';
 import { ModelBridge, type PiModels } from './core/llm/model-bridge';
+import { Diagnostics } from './core/diagnostics';
 import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
 import { moveRenamedProviders } from './core/renamed-providers';
@@ -124,8 +125,22 @@ export function activate(context: vscode.ExtensionContext): void {
   const modelsFile = new ModelsFileOutlet(modelsMirror, mirrorEnabled, log, refreshView);
   // auth.json and models.json together: a running pi is told to re-read only once both are written.
   const writePiFiles = () => Promise.all([mirror.run(), modelsFile.run()]);
+  // A bare 401/402/403/429 (pi's or our own): the provider is asked once for its reason.
+  const diagnostics = new Diagnostics({
+    key: (p, a) => {
+      const c = vault.credential(p, a);
+      return c?.type === 'api_key' ? c.key : undefined;
+    },
+    baseUrl: (p, a) => testRoutes[p]?.models ?? vault.request(p, a)?.baseUrl,
+    http: httpOptions,
+    redact: (text) => redactor.redact(text),
+    feedback,
+    tell: (message) => void vscode.window.showWarningMessage(message),
+    log,
+  });
   const piLink = new PiLinkUi({
     context,
+    diagnostics,
     vault,
     rotation,
     resolver,
@@ -157,6 +172,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     http: httpOptions,
     baseUrlOverride: (p) => testRoutes[p]?.models,
+    diagnostics,
     // pi's provider layer is its own bundle (esbuild.mjs), required on the first model listing or request.
     load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
     onUsage: (p, a, input, output, cached) => {

@@ -17,6 +17,8 @@ export interface HttpOptions {
    * body is not read at all (a key check).
    */
   readonly maxBytes?: number;
+  /** A body longer than `maxBytes` is cut there (the rest unread) instead of being a fault. */
+  readonly truncate?: boolean;
 }
 
 export interface HttpResponse {
@@ -78,7 +80,7 @@ export async function http(
       discard(res.body); // not read: the connection closes instead of draining a body nobody needs
       return { status: res.statusCode, headers: res.headers, text: '', json: undefined };
     }
-    const text = await readCapped(res.body, maxBytes, Number(res.headers['content-length']));
+    const text = await readCapped(res.body, maxBytes, Number(res.headers['content-length']), opts.truncate);
     if (text === undefined) throw tooLarge(host, maxBytes);
     return { status: res.statusCode, headers: res.headers, text, json: parseJson(text) };
   } catch (e) {
@@ -128,8 +130,9 @@ async function readCapped(
   body: AsyncIterable<Buffer> & Body,
   max: number,
   declared: number,
+  truncate = false,
 ): Promise<string | undefined> {
-  if (declared > max) {
+  if (declared > max && !truncate) {
     discard(body);
     return undefined;
   }
@@ -139,7 +142,10 @@ async function readCapped(
     size += chunk.length;
     if (size > max) {
       discard(body);
-      return undefined;
+      if (!truncate) return undefined;
+      chunks.push(chunk.subarray(0, chunk.length - (size - max)));
+      size = max;
+      break;
     }
     chunks.push(chunk);
   }

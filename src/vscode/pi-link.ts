@@ -12,6 +12,7 @@ import { COMPANION_FILE, inspect, install, uninstall } from '../core/pi-link/ins
 import { MIN_PI_VERSION, olderThan, PiLinkServer } from '../core/pi-link/server';
 import { requireProvider } from '../core/providers/directory';
 import type { Feedback } from '../core/outlet';
+import type { Diagnostics } from '../core/diagnostics';
 import type { KeyResolver } from '../core/resolver';
 import type { Rotation } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
@@ -33,6 +34,8 @@ export interface PiLinkDeps {
   readonly log: Log;
   /** Redraws the Accounts view, whose message line shows `status()`. */
   readonly refreshView: () => void;
+  /** Asks a provider for its own reason when pi's error text names none. */
+  readonly diagnostics?: Pick<Diagnostics, 'explain'>;
 }
 
 export class PiLinkUi implements vscode.Disposable {
@@ -52,6 +55,7 @@ export class PiLinkUi implements vscode.Disposable {
       refresh: (p, a, refused) => d.resolver.refresh(p, a, refused),
       tellRateLimited: (p, a, until) => void this.tellRateLimited(p, a, until),
       log: d.log,
+      diagnostics: d.diagnostics,
     });
     this.server = new PiLinkServer(channelDir(), feedback, d.log, d.writeAuthFile);
     this.server.onDidChange(() => d.refreshView());

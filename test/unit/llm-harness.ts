@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ModelBridge } from '../../src/core/llm/model-bridge';
+import { ModelBridge, type BridgeDeps } from '../../src/core/llm/model-bridge';
 import { UsageLedger } from '../../src/core/llm/ledger';
 import * as models from '../../src/core/llm/models';
 import { lockedRun } from '../../src/core/mirror/locked-run';
@@ -40,6 +40,7 @@ export async function bridgeWith(
   em: Emulator,
   accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][],
   paths: Record<string, string>,
+  extra: Pick<BridgeDeps, 'diagnostics'> = {},
 ) {
   const t = tempDir();
   const store = new MemorySecretStore();
@@ -80,6 +81,7 @@ export async function bridgeWith(
     load: async () => models,
     baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined),
     onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c),
+    ...extra,
   });
   return { bridge, vault, rotation, feedback, served, ledger, t };
 }

@@ -11,6 +11,7 @@ import type { Rotation } from '../rotation/rotation';
 import type { Vault } from '../vault';
 import type { ChatRequest, Endpoint, ModelSpec, StreamEvent } from './chat';
 import { ModelError } from './errors';
+import type { Diagnostics } from '../diagnostics';
 
 // Values-only accounts (no key) that pi can chat with: Vertex with Application Default
 // Credentials. Bedrock's (an AWS profile or key pair) need the AWS SDK, which is not bundled.
@@ -32,6 +33,8 @@ export interface BridgeDeps {
   /** Test servers for a provider's API (loopback only, like the OAuth overrides). */
   readonly baseUrlOverride?: (provider: string) => string | undefined;
   readonly onUsage?: (provider: string, account: string, input: number, output: number, cached: number) => void;
+  /** Asks the provider for its own reason when a refusal names none (src/core/diagnostics.ts). */
+  readonly diagnostics?: Pick<Diagnostics, 'explain'>;
 }
 
 /**
@@ -104,6 +107,15 @@ export class ModelBridge {
         return;
       } catch (e) {
         if (streamed || !(e instanceof ModelError) || signal?.aborted) throw e;
+        if (e.status !== undefined)
+          void this.d.diagnostics
+            ?.explain(provider, account, {
+              status: e.status,
+              text: e.message,
+              model: req.model,
+              handledAs: e.kind === 'rate-limited' ? 'rate-limit' : e.kind === 'unauthorized' ? 'disabled' : undefined,
+            })
+            .catch(() => undefined);
         let rest = '';
         if (e.kind === 'rate-limited') {
           // retryAt is clamped (src/core/llm/reset.ts), so the date is always valid.

@@ -11,6 +11,7 @@ import { fingerprint, type PiReport } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
 import { isoTime } from '../time-bounds';
 import { classify, type Failure } from '../rotation/cooldown';
+import type { Diagnostics } from '../diagnostics';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
@@ -23,6 +24,8 @@ export interface PiFeedbackDeps {
   /** Manual mode: tell the person once that `account` is rate-limited (with a "Switch" action). */
   readonly tellRateLimited: (provider: string, account: string, until: number) => void;
   readonly log: Logger;
+  /** Asks the provider for its own reason when pi's error text names none (src/core/diagnostics.ts). */
+  readonly diagnostics?: Pick<Diagnostics, 'explain'>;
 }
 
 export interface PiDecision {
@@ -65,6 +68,11 @@ export class PiFeedback {
     if (r.status < 400) this.d.feedback.succeeded(r.provider, name, r.ms);
     else {
       const f = classify({ status: r.status, headers: r.headers, text: r.error, waitMs: waitOf(r, now) });
+      // Only a report with pi's error text: one without is the headers of an answer whose text follows.
+      if (r.error !== undefined)
+        void this.d.diagnostics
+          ?.explain(r.provider, name, { status: r.status, text: r.error, model: r.model, handledAs: f.class })
+          .catch((e: unknown) => this.d.log.warn(`Could not ask ${r.provider} for its reason: ${describe(e)}`));
       if (f.class === 'disabled' && f.cause !== 'refused-key') return this.disabled(r, name, f);
       if (f.class === 'rate-limit' || f.class === 'quota' || f.class === 'weekly-quota' || f.class === 'transient')
         return this.rested(r, name, f, now, stale);
