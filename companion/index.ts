@@ -15,6 +15,9 @@
 // - after_provider_response: status and rate-limit headers of answers pi-ai hands over
 //   (successful ones: the providers' SDKs throw on an error status before that hook);
 // - message_end: an assistant message that ended in error carries the status in its text.
+// - pi.registerCommand('accounts') and ctx.ui.select / notify / setStatus: pi's `/accounts` and
+//   the footer status (accounts-command.ts);
+// - model_select: the footer follows the provider of the model in use.
 // It still loads in pi 0.73.1 (the same hooks, authStorage for the key and its reload()).
 import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with {
   'resolution-mode': 'import',
@@ -22,11 +25,12 @@ import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-age
 import { readdirSync } from 'node:fs';
 import { channelDir } from '../src/core/pi-link/channel-dir';
 import { fingerprint, isUsageHeader, PROTOCOL, type PiReport } from '../src/core/pi-link/protocol';
+import { AccountsCommand } from './accounts-command';
 import { Link } from './link';
 import { piVersion } from './pi-version';
 import { RequestSettings } from './request-settings';
 
-export const COMPANION_VERSION = '2';
+export const COMPANION_VERSION = '3';
 
 type Stored = { type?: string; key?: string; access?: string } | undefined;
 type AuthResult = { auth?: { apiKey?: string; headers?: Record<string, string | null> } } | undefined;
@@ -84,7 +88,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   const settings = new RequestSettings(pi, undefined, (id) => builtin?.(id));
   // Pi Accounts switched the account: auth.json is re-read by pi 1.x itself (and by 0.73.1's
   // reload()); the account's base URL and headers are applied from models.json.
-  const switched = () => {
+  const apply = () => {
     try {
       registry?.authStorage?.reload();
     } catch {
@@ -95,8 +99,11 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   const link = new Link(
     channelDir(),
     { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION, piVersion: piVersion() },
-    switched,
+    () => (apply(), void accounts.refresh()),
+    () => void accounts.refresh(),
   );
+  const accounts = new AccountsCommand(pi, link, () => ++seq, apply);
+  accounts.register();
 
   const base = (ctx: ExtensionContext, status: number) =>
     ({
@@ -140,7 +147,10 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     // Before the first request: the SDKs take fetch when pi-ai creates their client, which is
     // before before_provider_request.
     if (link.connected()) watchFetch();
+    accounts.seen(ctx);
   });
+
+  pi.on('model_select', (_e, ctx) => accounts.seen(ctx));
 
   pi.on(
     'before_provider_headers' as never,

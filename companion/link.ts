@@ -9,7 +9,18 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseJson } from '../src/core/json';
 import { isOwnSocket, isPrivateDir } from '../src/core/pi-link/channel-dir';
-import { ACK_TIMEOUT_MS, lineReader, toPiSchema, type PiHello, type PiReport } from '../src/core/pi-link/protocol';
+import {
+  ACK_TIMEOUT_MS,
+  ASK_TIMEOUT_MS,
+  lineReader,
+  toPiSchema,
+  type AccountsAnswer,
+  type AccountsAsk,
+  type PiHello,
+  type PiReport,
+  type UseAsk,
+  type UsedAnswer,
+} from '../src/core/pi-link/protocol';
 
 /** A directory scan at most this often: a window that opens is found within this time. */
 const SCAN_MS = 3000;
@@ -19,6 +30,8 @@ export class Link {
   /** Sockets whose connection is up: a report never waits on one that may turn out stale. */
   private readonly ready = new Set<Socket>();
   private readonly waiting = new Map<number, (reload: boolean) => void>();
+  /** `/accounts` questions waiting for their answer, by seq. */
+  private readonly asks = new Map<number, (answer: AccountsAnswer | UsedAnswer) => void>();
   private lastScan = 0;
   private closed = false;
 
@@ -27,6 +40,8 @@ export class Link {
     private readonly hello: PiHello,
     /** Pi Accounts changed what auth.json holds for pi. */
     private readonly onReload: () => void,
+    /** A window's connection is up (the footer asks it for the account in use). */
+    private readonly onConnect: () => void = () => undefined,
   ) {}
 
   /** Whether some window is connected; looks for windows now and then, never blocking. */
@@ -54,6 +69,38 @@ export class Link {
       const timer = setTimeout(() => (this.waiting.delete(r.seq), resolve(false)), ACK_TIMEOUT_MS);
       this.waiting.set(r.seq, (reload) => (clearTimeout(timer), resolve(reload)));
     });
+  }
+
+  /**
+   * Asks the first connected window (the list for `/accounts`, a switch by hand); undefined when
+   * none is connected or none answers within ASK_TIMEOUT_MS (an older window drops the question).
+   */
+  ask(q: AccountsAsk): Promise<AccountsAnswer | undefined>;
+  ask(q: UseAsk): Promise<UsedAnswer | undefined>;
+  ask(q: AccountsAsk | UseAsk): Promise<AccountsAnswer | UsedAnswer | undefined> {
+    const socket = this.ready.values().next().value;
+    if (!socket) return Promise.resolve(undefined);
+    const wanted = q.type === 'use' ? 'used' : 'accounts';
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => (this.asks.delete(q.seq), resolve(undefined)), ASK_TIMEOUT_MS);
+      this.asks.set(q.seq, (a) => (clearTimeout(timer), resolve(a.type === wanted ? a : undefined)));
+      try {
+        socket.write(`${JSON.stringify(q)}\n`);
+      } catch {
+        clearTimeout(timer);
+        this.asks.delete(q.seq);
+        resolve(undefined);
+      }
+    });
+  }
+
+  /** Looks for windows now and waits (at most `ms`) until one is connected. */
+  async reach(ms: number): Promise<boolean> {
+    if (this.ready.size) return true;
+    await this.scan();
+    for (const end = Date.now() + ms; !this.ready.size && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 10));
+    return this.ready.size > 0;
   }
 
   close(): void {
@@ -92,7 +139,11 @@ export class Link {
     const socket = connect(join(this.dir, name));
     socket.unref(); // pi exits when it is done, connected or not
     this.sockets.set(name, socket);
-    socket.on('connect', () => (this.ready.add(socket), socket.write(`${JSON.stringify(this.hello)}\n`)));
+    socket.on('connect', () => {
+      this.ready.add(socket);
+      socket.write(`${JSON.stringify(this.hello)}\n`);
+      if (this.ready.size === 1) this.onConnect();
+    });
     socket.on(
       'data',
       lineReader(
@@ -111,6 +162,11 @@ export class Link {
     const m = toPiSchema.safeParse(parseJson(line));
     if (!m.success) return;
     if (m.data.type === 'reload') return this.onReload();
+    if (m.data.type === 'accounts' || m.data.type === 'used') {
+      const answer = this.asks.get(m.data.seq);
+      this.asks.delete(m.data.seq);
+      return answer?.(m.data);
+    }
     const resolve = this.waiting.get(m.data.seq);
     this.waiting.delete(m.data.seq);
     if (m.data.reload) this.onReload();

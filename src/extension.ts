@@ -146,6 +146,7 @@ export function activate(context: vscode.ExtensionContext): void {
     resolver,
     feedback,
     mode: (p) => rotationSettings.mode(p),
+    quota: entry,
     // A switch reaches pi whole: the companion applies models.json's base URL and headers.
     writeAuthFile: writePiFiles,
     authPath,

@@ -7,12 +7,14 @@ import * as vscode from 'vscode';
 import { describe } from '../core/faults';
 import type { Log } from './log';
 import { channelDir } from '../core/pi-link/channel-dir';
+import { AccountsDesk } from '../core/pi-link/accounts-desk';
 import { PiFeedback } from '../core/pi-link/feedback';
 import { COMPANION_FILE, inspect, install, uninstall } from '../core/pi-link/install';
 import { MIN_PI_VERSION, olderThan, PiLinkServer } from '../core/pi-link/server';
 import { requireProvider } from '../core/providers/directory';
 import type { Feedback } from '../core/outlet';
 import type { Diagnostics } from '../core/diagnostics';
+import type { QuotaEntry } from '../core/quota/scheduler';
 import type { KeyResolver } from '../core/resolver';
 import type { Rotation } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
@@ -28,6 +30,8 @@ export interface PiLinkDeps {
   /** Where what pi's answers say (429, a refused sign-in, usage figures) is written back. */
   readonly feedback: Feedback;
   readonly mode: (provider: string) => 'manual' | 'round-robin' | 'usage-based';
+  /** Usage figures per account, for pi's `/accounts` and its footer. */
+  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
   /** Writes the active accounts to auth.json (the mirror); pi re-reads it after. */
   readonly writeAuthFile: () => Promise<unknown>;
   readonly authPath: () => string;
@@ -58,6 +62,8 @@ export class PiLinkUi implements vscode.Disposable {
       diagnostics: d.diagnostics,
     });
     this.server = new PiLinkServer(channelDir(), feedback, d.log, d.writeAuthFile);
+    // pi's `/accounts`: a switch there is Rotation's, so auth.json, terminals and the view follow.
+    this.server.serveAccounts(new AccountsDesk({ vault: d.vault, rotation: d.rotation, quota: d.quota }));
     this.server.onDidChange(() => d.refreshView());
     this.subscriptions.push(d.vault.onDidChange((c) => c.reason === 'add' && void this.offerOnce()));
   }

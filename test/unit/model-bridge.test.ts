@@ -36,7 +36,11 @@ describe('model bridge', () => {
           loads++;
           return broken
             ? Promise.reject(new Error('Cannot find module dist/pi-ai.js'))
-            : Promise.resolve({ catalog, streamModel: () => (async function* () {})() });
+            : Promise.resolve({
+                catalog,
+                streamModel: () => (async function* () {})(),
+                storeServes: async () => false,
+              });
         },
       });
       const failed = (e: unknown) =>

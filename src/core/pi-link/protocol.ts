@@ -44,13 +44,82 @@ export const helloSchema = z.object({
 });
 export type PiHello = z.infer<typeof helloSchema>;
 
+/**
+ * pi's `/accounts` (companion 3): requests pi makes and the window's answers carry version 2;
+ * reports, hellos, acks and reloads keep version 1, so a window and a companion of different
+ * releases still understand each other's reports (an older window drops a version-2 request
+ * as malformed, and the companion says so after ASK_TIMEOUT_MS).
+ */
+export const ACCOUNTS_PROTOCOL = 2;
+/** The companion gives up on an answer to `/accounts` after this long (the window may be busy or old). */
+export const ASK_TIMEOUT_MS = 3000;
+
+const name = z.string().check(z.minLength(1), z.maxLength(100));
+/** pi asks for the accounts of a provider (the list for `/accounts` and its footer status). */
+export const accountsAskSchema = z.object({
+  v: z.literal(ACCOUNTS_PROTOCOL),
+  type: z.literal('accounts'),
+  pid: z.number(),
+  seq: z.number(),
+  provider: name,
+});
+/** pi asks to make `account` the one in use for `provider` (chosen in `/accounts`). */
+export const useAskSchema = z.object({
+  v: z.literal(ACCOUNTS_PROTOCOL),
+  type: z.literal('use'),
+  pid: z.number(),
+  seq: z.number(),
+  provider: name,
+  account: name,
+});
+export type AccountsAsk = z.infer<typeof accountsAskSchema>;
+export type UseAsk = z.infer<typeof useAskSchema>;
+
+/** One account as `/accounts` shows it: names, figures and words only, never a key. */
+export const accountRowSchema = z.object({
+  name,
+  inUse: z.boolean(),
+  /** Usage windows the provider reported ("5h" 42 %), the fullest first. */
+  usage: z.array(z.object({ label: z.string().check(z.maxLength(40)), usedPercent: z.number() })).check(z.maxLength(8)),
+  /** Health 0 … 100, when the window saw answers for it. */
+  health: z.optional(z.number().check(z.gte(0), z.lte(100))),
+  /** Why it rests or waits for the person, in words, and until when (epoch ms). */
+  hold: z.optional(z.string().check(z.maxLength(300))),
+  until: z.optional(z.number()),
+  /** Disabled until the person acts (a refused key, a disabled organisation, no balance left). */
+  disabled: z.optional(z.boolean()),
+});
+export type AccountRow = z.infer<typeof accountRowSchema>;
+
+export const accountsAnswerSchema = z.object({
+  v: z.literal(ACCOUNTS_PROTOCOL),
+  type: z.literal('accounts'),
+  seq: z.number(),
+  provider: name,
+  /** The provider's name as people know it ("Anthropic"). */
+  label: z.string().check(z.maxLength(100)),
+  accounts: z.array(accountRowSchema).check(z.maxLength(100)),
+});
+export const usedAnswerSchema = z.object({
+  v: z.literal(ACCOUNTS_PROTOCOL),
+  type: z.literal('used'),
+  seq: z.number(),
+  ok: z.boolean(),
+  /** In words, for pi's notification: what changed, or why nothing did and what to do. */
+  message: z.string().check(z.maxLength(500)),
+});
+export type AccountsAnswer = z.infer<typeof accountsAnswerSchema>;
+export type UsedAnswer = z.infer<typeof usedAnswerSchema>;
+
 export const toPiSchema = z.union([
   z.object({ v: z.literal(PROTOCOL), type: z.literal('ack'), seq: z.number(), reload: z.boolean() }),
   z.object({ v: z.literal(PROTOCOL), type: z.literal('reload') }),
+  accountsAnswerSchema,
+  usedAnswerSchema,
 ]);
 export type ToPi = z.infer<typeof toPiSchema>;
 
-export const fromPiSchema = z.union([reportSchema, helloSchema]);
+export const fromPiSchema = z.union([reportSchema, helloSchema, accountsAskSchema, useAskSchema]);
 export type FromPi = z.infer<typeof fromPiSchema>;
 
 /**

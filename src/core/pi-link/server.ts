@@ -11,7 +11,18 @@ import { parseJson } from '../json';
 import type { Logger } from '../log';
 import type { PiDecision } from './feedback';
 import { ensurePrivateDir, removeStaleSockets, socketName } from './channel-dir';
-import { fromPiSchema, lineReader, PROTOCOL, type PiReport, type ToPi } from './protocol';
+import type { AccountsDesk } from './accounts-desk';
+import { bounded } from '../redact';
+import {
+  ACCOUNTS_PROTOCOL,
+  fromPiSchema,
+  lineReader,
+  PROTOCOL,
+  type AccountsAsk,
+  type PiReport,
+  type ToPi,
+  type UseAsk,
+} from './protocol';
 
 /** More connections than this are refused: one per running pi is the expected load. */
 const MAX_CLIENTS = 64;
@@ -81,6 +92,7 @@ export class PiLinkServer {
   private last?: LastReport;
   private lastFailure?: LastReport;
   private readonly changed = new Emitter<void>("pi's reports");
+  private desk?: Pick<AccountsDesk, 'list' | 'use'>;
   readonly onDidChange = this.changed.event;
 
   constructor(
@@ -130,6 +142,11 @@ export class PiLinkServer {
     return { unsent, pending };
   }
 
+  /** Answers pi's `/accounts` from now on (without it, `/accounts` hears that this window does not). */
+  serveAccounts(desk: Pick<AccountsDesk, 'list' | 'use'>): void {
+    this.desk = desk;
+  }
+
   /** Tells every connected pi to re-read auth.json (the active account or a token changed). */
   reload(): void {
     for (const socket of this.clients.keys()) this.send(socket, { v: PROTOCOL, type: 'reload' });
@@ -174,6 +191,14 @@ export class PiLinkServer {
               );
             return this.changed.fire();
           }
+          if (m.type === 'accounts') return this.list(socket, m);
+          if (m.type === 'use') {
+            // In line with the reports: a switch by hand and a 429's switch never interleave.
+            this.queue = this.queue
+              .then(() => this.use(socket, m))
+              .catch((e: unknown) => this.log.warn(`pi channel: ${messageOf(e)}`));
+            return;
+          }
           // Backpressure: with MAX_PENDING reports waiting, read no more from this pi until
           // they are decided (its own socket buffer holds the rest, and then its writes wait).
           if (++client.pending >= MAX_PENDING) socket.pause();
@@ -197,6 +222,25 @@ export class PiLinkServer {
     const gone = () => (clearTimeout(client.stalled), this.clients.delete(socket) && this.changed.fire());
     socket.on('close', gone);
     socket.on('error', () => socket.destroy());
+  }
+
+  private list(socket: Socket, m: AccountsAsk): void {
+    const l = this.desk?.list(m.provider) ?? { label: m.provider, accounts: [] };
+    this.send(socket, { v: ACCOUNTS_PROTOCOL, type: 'accounts', seq: m.seq, provider: m.provider, ...l });
+  }
+
+  private async use(socket: Socket, m: UseAsk): Promise<void> {
+    const r = this.desk
+      ? await this.desk.use(m.provider, m.account)
+      : { ok: false, message: 'This Pi Accounts window does not switch accounts for pi: update Pi Accounts.' };
+    this.log.info(`pi ${m.pid} /accounts: ${m.provider} → ${m.account}: ${r.message}`);
+    // auth.json (and models.json) hold the account before pi hears "done": its next request carries it.
+    if (r.ok)
+      await this.beforeReload().catch((e: unknown) =>
+        this.log.warn(`pi channel: could not update auth.json: ${messageOf(e)}`),
+      );
+    this.send(socket, { v: ACCOUNTS_PROTOCOL, type: 'used', seq: m.seq, ok: r.ok, message: bounded(r.message, 500) });
+    this.changed.fire();
   }
 
   private async handle(socket: Socket, r: PiReport): Promise<void> {
