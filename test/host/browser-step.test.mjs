@@ -82,4 +82,29 @@ describe('The browser step of a sign-in (real VS Code host)', function () {
       await emu.close();
     }
   });
+
+  it("B2. the picker says what a sign-in really offers: Radius and ChatGPT Plus/Pro ask pi-ai's question first (the browser or a device code)", async () => {
+    w = await Workbench.start({ extensionsTemplate: extensions });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await w.runCommand('Pi Accounts: Sign In…');
+    const rows = w.page.locator('.quick-input-list .monaco-list-row');
+    const row = (label) => rows.filter({ has: w.page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) });
+    await w.page.locator('.quick-input-widget input').fill('radius');
+    await row('Radius').first().waitFor();
+    const radius = await row('Radius').allTextContents();
+    assert.ok(
+      radius.some((t) => /sign in with the browser or a device code/.test(t)),
+      `Radius offers both: ${JSON.stringify(radius)}`,
+    );
+    assert.ok(!radius.some((t) => /sign in with a device code$/m.test(t)), 'not labelled device only');
+    await w.page.screenshot({ path: join(ARTIFACTS, 'B2-radius-sign-in-ways.png') });
+    await w.page.locator('.quick-input-widget input').fill('openai-codex');
+    await row('OpenAI \\(ChatGPT Plus/Pro\\)').first().waitFor();
+    assert.match(
+      (await row('OpenAI \\(ChatGPT Plus/Pro\\)').allTextContents()).join('\n'),
+      /the browser or a device code/,
+    );
+    await w.page.keyboard.press('Escape');
+    console.log('      screenshot test-results/host/B2-radius-sign-in-ways.png');
+  });
 });
