@@ -74,17 +74,25 @@ export function editorInteraction(
   keyOf?: ProviderInfo,
 ): SignInInteraction {
   const title = `Pi Accounts: Sign In to ${label} (${step}/3)`;
+  // The sign-in page the login named last, and whether its paste box is open: the box offers the
+  // link, so a page VS Code did not open needs no message of its own.
+  const page: { link?: string; pasting: number } = { pasting: 0 };
   return {
     signal: cancel.signal,
     async prompt(p: AuthPrompt) {
       // A prompt the login withdraws (the browser came back first) rejects without ending the
       // login; Escape on a prompt ends the whole sign-in.
       const signal = p.signal ? AbortSignal.any([cancel.signal, p.signal]) : cancel.signal;
+      if (p.type === 'manual_code') page.pasting++;
       try {
-        return p.type === 'select' ? await pick(p, title, signal) : await ask(p, title, signal, check, keyOf);
+        return p.type === 'select'
+          ? await pick(p, title, signal)
+          : await ask(p, title, signal, check, keyOf, p.type === 'manual_code' ? page.link : undefined);
       } catch (e) {
         if (!p.signal?.aborted) cancel.abort();
         throw e;
+      } finally {
+        if (p.type === 'manual_code') page.pasting--;
       }
     },
     notify(e: AuthEvent) {
@@ -97,7 +105,8 @@ export function editorInteraction(
           return;
         case 'auth_url':
           report(e.instructions ?? 'Finish signing in in your browser…');
-          return void openSignInPage(e.url, label, cancel.signal);
+          page.link = e.url;
+          return void openSignInPage(e.url, label, cancel.signal, () => page.pasting > 0);
         case 'device_code':
           return void showDeviceCode(e, label, cancel.signal, report).catch(() => cancel.abort());
       }
@@ -107,20 +116,26 @@ export function editorInteraction(
 
 /**
  * Opens the sign-in page. When VS Code's "open external website" question is answered Cancel,
- * nothing is copied unasked and nothing claims the browser failed: the person is offered to
- * open it again or to copy the address.
+ * nothing is copied unasked and nothing claims the browser failed: the paste box, open at once
+ * beside the browser, offers Copy Sign-In Link and Open Sign-In Page as its buttons; a sign-in
+ * without a paste box (a device code) offers the same in a message.
  */
-async function openSignInPage(url: string, label: string, signal: AbortSignal): Promise<void> {
+async function openSignInPage(
+  url: string,
+  label: string,
+  signal: AbortSignal,
+  pasteOpen: () => boolean = () => false,
+): Promise<void> {
   const uri = vscode.Uri.parse(requireExternalUrl(url).toString(), true);
   if (await vscode.env.openExternal(uri)) return;
-  while (!signal.aborted) {
+  while (!signal.aborted && !pasteOpen()) {
     const choice = await vscode.window.showInformationMessage(
-      `The ${label} sign-in page was not opened. Open it, or copy its address to open it in another browser.`,
+      `Open the ${label} sign-in page when you are ready, or copy its link to open it in another browser.`,
       'Open Sign-In Page',
-      'Copy Address',
+      'Copy Sign-In Link',
     );
     if (signal.aborted || choice === undefined) return;
-    if (choice === 'Copy Address') {
+    if (choice === 'Copy Sign-In Link') {
       await vscode.env.clipboard.writeText(url);
       return;
     }
@@ -158,6 +173,8 @@ function ask(
   signal: AbortSignal,
   check?: PromptCheck,
   keyOf?: ProviderInfo,
+  /** The sign-in page of a paste box: offered as Copy Sign-In Link and Open Sign-In Page. */
+  link?: string,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(aborted());
@@ -178,10 +195,28 @@ function ask(
     const blankOk = p.type === 'text';
     const problem = (v: string) => check?.(p, v);
     box.onDidChangeValue((v) => (box.validationMessage = problem(v)));
+    if (link) linkButtons(box, link);
     settle(box, signal, reject, () =>
       (blankOk || box.value.trim()) && !problem(box.value) ? box.value.trim() : undefined,
     ).then(resolve, reject);
     box.show();
+  });
+}
+
+const COPY_LINK = { iconPath: new vscode.ThemeIcon('copy'), tooltip: 'Copy Sign-In Link' };
+const OPEN_LINK = { iconPath: new vscode.ThemeIcon('link-external'), tooltip: 'Open Sign-In Page' };
+
+/** The paste box's way to the sign-in page when the browser did not show it: copy its link, or open it. */
+function linkButtons(box: vscode.InputBox, link: string): void {
+  box.buttons = [COPY_LINK, OPEN_LINK];
+  box.onDidTriggerButton(async (b) => {
+    if (b === COPY_LINK) {
+      await vscode.env.clipboard.writeText(link);
+      box.validationMessage = {
+        message: 'The sign-in link is on the clipboard: open it in a browser, then paste what it shows here.',
+        severity: vscode.InputBoxValidationSeverity.Info,
+      };
+    } else await vscode.env.openExternal(vscode.Uri.parse(requireExternalUrl(link).toString(), true));
   });
 }
 

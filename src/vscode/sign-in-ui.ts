@@ -79,7 +79,10 @@ async function pickProvider(
       return {
         label: p.signInLabels?.[kind] ?? p.label,
         // pi-ai's own login label where it has one ("Sign in with ChatGPT").
-        description: [p.id, (kind !== 'apiKey' && p.pi?.oauth?.loginLabel) || KIND_TEXT[kind]].join('  '),
+        description: [
+          p.id,
+          (kind !== 'apiKey' && p.pi?.oauth?.loginLabel) || p.signInHints?.[kind] || KIND_TEXT[kind],
+        ].join('  '),
         detail: n ? `${n} account${n > 1 ? 's' : ''} signed in` : undefined,
         provider: p,
         way: kind,

@@ -62,6 +62,35 @@ describe('provider directory', () => {
     }
   });
 
+  it("Radius and ChatGPT Plus/Pro: pi-ai's login asks first (the browser or a device code), and the picker says both", async () => {
+    const { builtinProviders } = await import('@earendil-works/pi-ai/providers/all');
+    for (const id of ['radius', 'openai-codex']) {
+      const auth = builtinProviders().find((p) => p.id === id)?.auth.oauth;
+      const cancel = new AbortController();
+      let options: string[] = [];
+      // pi-ai's own login, unmodified: its first question is recorded, then the person presses Escape.
+      await assert.rejects(
+        auth!.login({
+          signal: cancel.signal,
+          prompt: async (p) => {
+            if (p.type === 'select') options = p.options.map((o) => o.label);
+            cancel.abort();
+            throw new Error('Escape');
+          },
+          notify: () => undefined,
+        }),
+      );
+      assert.ok(options.some((o) => /browser/i.test(o)) && options.some((o) => /device/i.test(o)), id);
+      const d = requireProvider(id);
+      assert.deepEqual(
+        d.signIn.filter((k) => k !== 'apiKey'),
+        ['browser'],
+        id,
+      );
+      assert.match(d.signInHints?.browser ?? '', /the browser or a device code/, id);
+    }
+  });
+
   it('unknown ids are a typed unknown-provider fault', () => {
     assert.throws(
       () => requireProvider('nope'),

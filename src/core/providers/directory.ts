@@ -6,7 +6,13 @@ import { cline } from './cline';
 import { cloudflareAiGateway, cloudflareWorkersAi } from './cloudflare';
 import { githubCopilot } from './github-copilot';
 import { googleVertex } from './google-vertex';
-import type { ProviderAdditions, ProviderDescriptor, ProviderInfo, SignInKind } from './info';
+import {
+  BROWSER_OR_DEVICE,
+  type ProviderAdditions,
+  type ProviderDescriptor,
+  type ProviderInfo,
+  type SignInKind,
+} from './info';
 import { kilo } from './kilo';
 import { deepseekBalance, moonshotBalance, openrouterBalance } from '../usage/balance';
 import { kimiCoding } from './kimi-coding';
@@ -105,7 +111,9 @@ const ADDITIONS: readonly ProviderAdditions[] = [
   { id: 'baseten', keyUrl: 'https://app.baseten.co/settings/api_keys' },
   // Device sign-ins (pi-ai 1.x dist/auth/oauth/xai.js, meta.js); the rest open the browser.
   { id: 'meta', oauthFlow: 'device' },
-  { id: 'radius', oauthFlow: 'device' },
+  // Radius's login asks first: the browser (recommended) or a device code (pi-ai 1.6.1
+  // dist/auth/oauth/radius.js, its select prompt); the picker says both.
+  { id: 'radius', signInHints: { browser: BROWSER_OR_DEVICE } },
 ];
 
 /**

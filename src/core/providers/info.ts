@@ -8,6 +8,9 @@ import type { SignInForm } from './forms';
 /** How a person can sign in to a provider: a pasted key, a browser (PKCE) or a device code. */
 export type SignInKind = 'apiKey' | 'browser' | 'device';
 
+/** The picker's words for a pi-ai login that asks first: the browser or a device code. */
+export const BROWSER_OR_DEVICE = '$(globe) sign in with the browser or a device code';
+
 export interface ProviderInfo {
   /** pi's provider id: the key in auth.json. */
   readonly id: string;
@@ -47,6 +50,8 @@ export interface ProviderInfo {
   readonly piExtension?: string;
   /** How a sign-in kind is named in the picker when it is not just the provider's label. */
   readonly signInLabels?: Readonly<Partial<Record<SignInKind, string>>>;
+  /** What the picker says a way of signing in offers, when pi-ai's login offers more than its kind (the browser or a device code). */
+  readonly signInHints?: Readonly<Partial<Record<SignInKind, string>>>;
   /** When the credential is several values (a key with a region, a profile…): the ways to give them. */
   readonly forms?: readonly SignInForm[];
   /**

@@ -14,7 +14,7 @@ import {
   type UsageSnapshot,
   type UsageWindow,
 } from '../usage/usage-client';
-import type { ProviderAdditions } from './info';
+import { BROWSER_OR_DEVICE, type ProviderAdditions } from './info';
 
 // ChatGPT Plus/Pro (Codex) usage: GET /backend-api/wham/usage with the account id header.
 // used_percent is a percentage; reset_at is unix seconds. Facts: pi-multi-auth
@@ -74,8 +74,13 @@ export const codexUsage = (o: { url?: string; now?: () => number } = {}): UsageC
     o,
   );
 
-/** ChatGPT Plus/Pro subscriptions (pi's Codex provider): browser sign-in only, with usage figures. */
+/**
+ * ChatGPT Plus/Pro subscriptions (pi's Codex provider), with usage figures. pi-ai's login asks
+ * first: the browser (its default) or a device code for a headless machine (pi-ai 1.6.1
+ * dist/auth/oauth/openai-codex.js); the picker says both.
+ */
 export const openaiCodex: ProviderAdditions = {
   id: 'openai-codex',
+  signInHints: { browser: BROWSER_OR_DEVICE },
   usage: (url) => codexUsage({ url }),
 };
