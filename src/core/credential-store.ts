@@ -1,15 +1,18 @@
 import type { Credential as PiCredential, CredentialInfo, CredentialStore } from '@earendil-works/pi-ai' with {
   'resolution-mode': 'import',
 };
-import type { Credential } from './credentials';
+import { withKey, type Credential, type RefCredential } from './credentials';
 import type { OAuthProvider } from './oauth/provider';
 import type { LockedRun } from './refresh-lock';
 import type { ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 import { issuedCredential } from './pi-auth/issued';
 
-/** Our credential as pi-ai 1.x stores it: values-only accounts are an api_key credential with `env` and no key. */
-export function toPiCredential(c: Credential): PiCredential {
+/**
+ * Our credential as pi-ai 1.x stores it: values-only accounts are an api_key credential with `env`
+ * and no key; a key in a password manager must be read first (`withKey`).
+ */
+export function toPiCredential(c: Exclude<Credential, RefCredential>): PiCredential {
   if (c.type === 'env') return { type: 'api_key', env: { ...c.vars } };
   if (c.type === 'api_key') return { type: 'api_key', key: c.key, ...(c.env ? { env: { ...c.env } } : {}) };
   return { ...c };
@@ -37,7 +40,14 @@ export function vaultCredentialStore(d: {
   readonly oauth: (provider: string) => OAuthProvider | undefined;
   /** provider → account name, for a request that names its account. */
   readonly account?: (provider: string) => string | undefined;
+  /** Reads a key kept in a password manager (src/core/secret-cache.ts), at the moment pi-ai asks. */
+  readonly readRef?: (c: RefCredential) => Promise<string>;
 }): CredentialStore {
+  const usable = async (c: Credential): Promise<Exclude<Credential, RefCredential>> => {
+    if (c.type !== 'ref') return c;
+    if (!d.readRef) throw new Error('This account keeps its key in a password manager, which cannot be read here.');
+    return withKey(c, await d.readRef(c));
+  };
   // One modify per account at a time in this process, so concurrent requests queue here instead
   // of contending for the file lock; each re-reads under the lock and finds the refresh done.
   const queues = new Map<string, Promise<unknown>>();
@@ -60,7 +70,7 @@ export function vaultCredentialStore(d: {
   return {
     async read(provider) {
       const c = current(provider)?.credential;
-      return c && toPiCredential(c);
+      return c && toPiCredential(await usable(c));
     },
     async list() {
       const providers = [...new Set(d.vault.accounts().map((a) => a.provider))];
@@ -88,12 +98,14 @@ export function vaultCredentialStore(d: {
             await d.vault.updateCredential(provider, name, adopted);
             stored = adopted;
           }
-          const next = await fn(stored && toPiCredential(stored));
-          if (!next) return { result: stored && toPiCredential(stored), adopted: adopted !== undefined };
+          const given = stored && toPiCredential(await usable(stored));
+          const next = await fn(given);
+          // A key in a password manager is the password manager's to change: never stored here.
+          if (!next || stored?.type === 'ref') return { result: given, adopted: adopted !== undefined };
           const checked = fromPiCredential(next, stored);
           await d.vault.updateCredential(provider, name, checked);
           const written = d.vault.credential(provider, name)!;
-          return { result: toPiCredential(written), write: written, adopted: adopted !== undefined };
+          return { result: toPiCredential(await usable(written)), write: written, adopted: adopted !== undefined };
         }),
       );
     },

@@ -5,12 +5,16 @@ import { aborted } from '../core/faults';
 import { keyShapeWarning } from '../core/key-check';
 import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '../core/providers/directory';
 import type { Vault } from '../core/vault';
+import { toolsOnPath } from '../core/secret-reader';
+import { parseRef, toolInfo, type SecretRef, type SecretTool } from '../core/secret-ref';
 
 /** What the palette flow gathered: an API key, or the go-ahead for a browser/device sign-in. */
 export type SignInRequest =
   | { readonly kind: 'apiKey'; readonly provider: string; readonly account: string; readonly key: string }
   | { readonly kind: 'form'; readonly provider: string; readonly account: string; readonly credential: Credential }
-  | { readonly kind: 'browser' | 'device'; readonly provider: string; readonly account: string };
+  | { readonly kind: 'browser' | 'device'; readonly provider: string; readonly account: string }
+  /** A key kept in a password manager: the reference, read once at sign-in to check it. */
+  | { readonly kind: 'ref'; readonly provider: string; readonly account: string; readonly ref: SecretRef };
 
 const RECENT_KEY = 'piAccounts.recentProviders';
 
@@ -55,7 +59,13 @@ export async function promptSignIn(
   if (kind !== 'apiKey') return { kind, provider: provider.id, account };
   const forms = provider.forms;
   if (forms) return { kind: 'form', provider: provider.id, account, credential: await askForm(provider, forms) };
-  const key = (await keyFromEnvironment(provider)) ?? (await askKey(provider));
+  const tools = await toolsOnPath().catch(() => [] as SecretTool[]);
+  // Offered only where a password manager's program is on PATH (a command of one's own is always
+  // among the choices once there is one).
+  const managers = tools.some((t) => t !== 'command') ? tools : [];
+  const key = (await keyFromEnvironment(provider, managers)) ?? (await askKey(provider, undefined, managers));
+  if (key === FROM_MANAGER)
+    return { kind: 'ref', provider: provider.id, account, ref: await askRef(provider, managers) };
   return { kind, provider: provider.id, account, key };
 }
 
@@ -112,7 +122,10 @@ async function askAccountName(vault: Vault, provider: ProviderInfo): Promise<str
 }
 
 /** If VS Code was started with the provider's variable set, offer that value instead of typing. */
-async function keyFromEnvironment(provider: ProviderInfo): Promise<string | undefined> {
+async function keyFromEnvironment(
+  provider: ProviderInfo,
+  managers: readonly SecretTool[],
+): Promise<string | undefined> {
   const found = provider.envVars
     .map((variable) => ({ variable, value: process.env[variable]?.trim() ?? '' }))
     .filter((e) => e.value && !apiKeyProblem(e.value));
@@ -126,6 +139,7 @@ async function keyFromEnvironment(provider: ProviderInfo): Promise<string | unde
       value: e.value,
     })),
     { label: '$(key) Enter a key' },
+    ...(managers.length ? [{ label: `$(lock) ${FROM_MANAGER_LABEL}`, value: FROM_MANAGER }] : []),
   ];
   const picked = await vscode.window.showQuickPick(items, {
     title: `Pi Accounts: Sign In to ${provider.label} (3/3)`,
@@ -163,9 +177,53 @@ async function askForm(provider: ProviderInfo, forms: readonly SignInForm[]): Pr
   return credentialFromForm(form, answers);
 }
 
+/** What askKey returns when the person chose their password manager instead of pasting. */
+export const FROM_MANAGER = '\0from-password-manager';
+const FROM_MANAGER_LABEL = 'From my password manager…';
+
+/** Which password manager (only those found on PATH), then the reference in it. */
+export async function askRef(
+  provider: ProviderInfo,
+  tools: readonly SecretTool[],
+  title = `Pi Accounts: Sign In to ${provider.label} (3/3)`,
+): Promise<SecretRef> {
+  const picked = await vscode.window.showQuickPick(
+    tools.map((tool) => {
+      const t = toolInfo(tool);
+      return { label: t.label, description: t.program ? `${t.program} on PATH` : 'run by the shell, as pi does', tool };
+    }),
+    { title, placeHolder: 'Where is the key kept?', ignoreFocusOut: true },
+  );
+  if (!picked) throw aborted();
+  const info = toolInfo(picked.tool);
+  const prompts: Record<SecretTool, string> = {
+    op: 'The 1Password secret reference (op://vault/item/field; "Copy Secret Reference" in the app)',
+    pass: 'The pass entry (as in "pass show <entry>"; the key on its first line)',
+    gopass: 'The gopass entry (as in "gopass show <entry>")',
+    security: 'The Keychain item\'s service name (as in "security find-generic-password -s <service>")',
+    bws: 'The Bitwarden Secrets Manager secret id',
+    command: 'A command that prints the key (run by the shell; pi runs the same command)',
+  };
+  const raw = await vscode.window.showInputBox({
+    title: `${title}: ${info.label}`,
+    prompt: `${prompts[picked.tool]}. Only the reference is stored; the key is read when needed.`,
+    placeHolder: info.placeholder,
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      const r = parseRef(picked.tool, v);
+      return 'problem' in r ? r.problem : undefined;
+    },
+  });
+  if (raw === undefined) throw aborted();
+  const r = parseRef(picked.tool, raw);
+  if ('problem' in r) throw aborted();
+  return r.ref;
+}
+
 export async function askKey(
   provider: ProviderInfo,
   title = `Pi Accounts: Sign In to ${provider.label} (3/3)`,
+  managers: readonly SecretTool[] = [],
 ): Promise<string> {
   const box = vscode.window.createInputBox();
   box.title = title;
@@ -176,7 +234,10 @@ export async function askKey(
   const keyPage = provider.keyUrl
     ? { iconPath: new vscode.ThemeIcon('link-external'), tooltip: `Create a key at ${provider.keyUrl}` }
     : undefined;
-  if (keyPage) box.buttons = [keyPage];
+  // The password manager as a button: the paste box stays the first thing shown, as before.
+  const manager = managers.length ? { iconPath: new vscode.ThemeIcon('lock'), tooltip: FROM_MANAGER_LABEL } : undefined;
+  box.buttons = [...(manager ? [manager] : []), ...(keyPage ? [keyPage] : [])];
+  if (manager) box.prompt += ` Or use the lock button: ${FROM_MANAGER_LABEL}`;
   // A key shaped like another provider's is a warning, not a refusal: it can still be saved.
   const check = (v: string) => {
     const warning = v.length === 0 ? undefined : keyShapeWarning(provider.id, v);
@@ -188,7 +249,9 @@ export async function askKey(
   try {
     return await new Promise<string>((resolve, reject) => {
       box.onDidChangeValue(check);
-      box.onDidTriggerButton(() => void vscode.env.openExternal(vscode.Uri.parse(provider.keyUrl!)));
+      box.onDidTriggerButton((b) =>
+        b === manager ? resolve(FROM_MANAGER) : void vscode.env.openExternal(vscode.Uri.parse(provider.keyUrl!)),
+      );
       box.onDidAccept(() => {
         // Enter on an empty box says why nothing happens, instead of nothing.
         if (box.value.length === 0) box.validationMessage = 'Paste the key first, or press Escape to cancel.';

@@ -66,6 +66,8 @@ export interface ImportScan {
  */
 export function piEntry(credential: Credential): Credential | undefined {
   if (credential.type === 'oauth') return credential;
+  // A key in a password manager is never copied into auth.json.
+  if (credential.type === 'ref') return undefined;
   if (credential.type === 'env' && credential.vars.AWS_ACCESS_KEY_ID) return undefined;
   const env = { ...(credential.type === 'api_key' ? credential.env : credential.vars) };
   // pi splits "model=deployment,…" (azure-openai-config.js); accounts saved before stored JSON.

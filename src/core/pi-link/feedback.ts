@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import type { Feedback } from '../outlet';
 import type { RotationMode } from '../rotation/policy';
 import type { Rotation } from '../rotation/rotation';
+import type { SecretRef } from '../secret-ref';
 import type { AccountInfo, Vault } from '../vault';
 import { fingerprint, type PiReport } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
@@ -23,6 +24,8 @@ export interface PiFeedbackDeps {
   /** Manual mode: tell the person once that `account` is rate-limited (with a "Switch" action). */
   readonly tellRateLimited: (provider: string, account: string, until: number) => void;
   readonly log: Logger;
+  /** A key kept in a password manager as read lately, to tell which account pi's request carried. */
+  readonly peekRef?: (ref: SecretRef) => string | undefined;
 }
 
 export interface PiDecision {
@@ -34,8 +37,6 @@ export interface PiDecision {
   readonly summary: string;
 }
 
-const secretOf = (c: ReturnType<Vault['credential']>) => (c ? keyOf(c) || undefined : undefined);
-
 export class PiFeedback {
   /** provider/account → the rest we already told the person about (manual mode tells once). */
   private readonly told = new Map<string, number>();
@@ -43,6 +44,11 @@ export class PiFeedback {
   private readonly refreshed = new Set<string>();
 
   constructor(private readonly d: PiFeedbackDeps) {}
+
+  private secretOf(c: ReturnType<Vault['credential']>): string | undefined {
+    if (c?.type === 'ref') return this.d.peekRef?.(c.ref);
+    return c ? keyOf(c) || undefined : undefined;
+  }
 
   /** The feedback port: one provider answer pi received, and the decision it caused. */
   async report(r: PiReport): Promise<PiDecision> {
@@ -108,7 +114,7 @@ export class PiFeedback {
   private async refused(r: PiReport, account: AccountInfo, stale: boolean): Promise<PiDecision> {
     const name = account.name;
     if (account.kind === 'oauth') {
-      const secret = secretOf(this.d.vault.credential(r.provider, name));
+      const secret = this.secretOf(this.d.vault.credential(r.provider, name));
       if (!r.key || this.refreshed.has(r.key) || !secret || fingerprint(secret) !== r.key)
         return { account: name, reload: true, summary: 'the sign-in was already refreshed' };
       this.refreshed.add(r.key);
@@ -134,7 +140,7 @@ export class PiFeedback {
   private accountOf(r: PiReport): AccountInfo | undefined {
     if (!r.key) return this.d.rotation.active(r.provider);
     return this.d.vault.accounts(r.provider).find((a) => {
-      const secret = secretOf(this.d.vault.credential(r.provider, a.name));
+      const secret = this.secretOf(this.d.vault.credential(r.provider, a.name));
       return secret !== undefined && fingerprint(secret) === r.key;
     });
   }
