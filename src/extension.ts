@@ -146,6 +146,7 @@ export function activate(context: vscode.ExtensionContext): void {
     authPath,
     log,
     refreshView,
+    peekRef: (ref) => secrets.peek(ref),
   });
   const view = new AccountsView({
     vault,

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { refLabel } from '../core/secret-ref';
+import { piCommand, refLabel } from '../core/secret-ref';
 import { timeOf as time } from '../core/words';
 import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/format';
 import type { QuotaEntry } from '../core/quota/scheduler';
@@ -277,7 +277,9 @@ function tooltip(
   md.appendMarkdown(`- Kind: ${kindLabel(a)}\n`);
   if (a.ref)
     // What pi will run is shown as is: a reference is no secret, and the person should see the command.
-    md.appendMarkdown(`- Key: kept in ${refLabel(a.ref)}; read when needed, never stored by Pi Accounts\n`);
+    md.appendMarkdown(
+      `- Key: kept in ${refLabel(a.ref)}; read when needed, never stored by Pi Accounts\n- pi runs: \`${piCommand(a.ref).replace(/`/g, "'")}\` (its \`!command\` key in auth.json)\n`,
+    );
   else if (a.kind !== 'env')
     md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
   if (a.baseUrl) md.appendMarkdown(`- Base URL: ${a.baseUrl}\n`);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
+import type { SecretRef } from '../core/secret-ref';
 import { describe } from '../core/faults';
 import type { Log } from './log';
 import { channelDir } from '../core/pi-link/channel-dir';
@@ -33,6 +34,8 @@ export interface PiLinkDeps {
   readonly log: Log;
   /** Redraws the Accounts view, whose message line shows `status()`. */
   readonly refreshView: () => void;
+  /** A key kept in a password manager as read lately: pi's report names it by fingerprint. */
+  readonly peekRef?: (ref: SecretRef) => string | undefined;
 }
 
 export class PiLinkUi implements vscode.Disposable {
@@ -52,6 +55,7 @@ export class PiLinkUi implements vscode.Disposable {
       refresh: (p, a, refused) => d.resolver.refresh(p, a, refused),
       tellRateLimited: (p, a, until) => void this.tellRateLimited(p, a, until),
       log: d.log,
+      peekRef: d.peekRef,
     });
     this.server = new PiLinkServer(channelDir(), feedback, d.log, d.writeAuthFile);
     this.server.onDidChange(() => d.refreshView());

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Credential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
+import { AuthMirror } from '../../src/core/mirror/auth-mirror';
+import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { lockedRun } from '../../src/core/mirror/locked-run';
 import { KeyResolver } from '../../src/core/resolver';
 import { SecretCache } from '../../src/core/secret-cache';
@@ -12,12 +15,14 @@ import { refsInUse, terminalVariables } from '../../src/core/terminal-env';
 import { Vault } from '../../src/core/vault';
 import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { StandIns } from './password-managers';
+import { piRuntime } from './pi1';
 import { quiet } from './window';
 
 const KEY_OP = 'sk-ant-api03-FromOnePassword0000aaaa1111';
 const KEY_SEC = 'sk-ant-api03-FromKeychain00000bbbb2222';
 const KEY_BWS = 'sk-ant-api03-FromBitwarden0000cccc3333';
 const KEY_CMD = 'sk-ant-api03-FromOwnCommand000dddd4444';
+const KEY_PASS = 'sk-ant-api03-FromPassStore0000eeee5555';
 const BWS_ID = 'be8e0ad8-d545-4017-a55a-b02f014d4158';
 
 const faultOf = async (p: Promise<unknown>) => {
@@ -150,6 +155,8 @@ describe('keys kept in a password manager: read at the last moment, never stored
     let vault: Vault;
     let cache: SecretCache;
     let resolver: KeyResolver;
+    let authPath: string;
+    let mirror: AuthMirror;
     const ref = (r: SecretRef): Credential => ({ type: 'ref', ref: r });
 
     beforeEach(async () => {
@@ -165,6 +172,14 @@ describe('keys kept in a password manager: read at the last moment, never stored
         refs: cache,
         locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: join(t.dir, 'p') }),
       });
+      authPath = join(t.dir, 'auth.json');
+      mirror = new AuthMirror(
+        vault,
+        new MirrorStateStore(store),
+        () => authPath,
+        () => undefined,
+        defaultsOf(vault),
+      );
     });
 
     it('the resolver reads the key when asked; a locked manager is a fault in words and the account is kept as it is', async () => {
@@ -199,6 +214,52 @@ describe('keys kept in a password manager: read at the last moment, never stored
       );
     });
 
+    it("auth.json gets pi's own !command form, and the real pi 1.x resolves each kind; no copy of a key in auth.json or the storage", async function () {
+      this.timeout(60_000);
+      pm.op('op://Private/Anthropic/credential', KEY_OP);
+      pm.security('openai', KEY_SEC);
+      pm.bws(BWS_ID, KEY_BWS);
+      await vault.add('anthropic', 'op', ref({ tool: 'op', ref: 'op://Private/Anthropic/credential' }));
+      await vault.add('openai', 'keychain', ref({ tool: 'security', service: 'openai' }));
+      await vault.add('groq', 'bws', ref({ tool: 'bws', id: BWS_ID }));
+      const own = join(t.dir, 'own key.txt');
+      writeFileSync(own, `${KEY_CMD}\n`);
+      await vault.add('mistral', 'own', ref({ tool: 'command', command: `cat '${own}'` }));
+      const report = await mirror.sync();
+      assert.equal(report.written, true);
+      const text = readFileSync(authPath, 'utf8');
+      const auth = JSON.parse(text) as Record<string, { key: string }>;
+      assert.deepEqual(Object.fromEntries(Object.entries(auth).map(([p, e]) => [p, e.key])), {
+        anthropic: '!op read op://Private/Anthropic/credential',
+        openai: '!security find-generic-password -w -s openai',
+        groq: `!bws secret get ${BWS_ID} --output json | sed -n 's/^ *"value": *"\\(.*\\)",\\{0,1\\}$/\\1/p'`,
+        mistral: `!cat '${own}'`,
+      });
+      // The grep over what we write: auth.json, the mirror's state and the vault in secret storage.
+      const stored = [text, ...store.map.values()].join('\n');
+      for (const key of [KEY_OP, KEY_SEC, KEY_BWS, KEY_CMD]) assert.ok(!stored.includes(key), 'no plain copy');
+      // pi 1.x runs the commands with its own shell and the environment it was started with.
+      const saved = { PATH: process.env.PATH, BWS: process.env.BWS_ACCESS_TOKEN };
+      Object.assign(process.env, pm.env());
+      try {
+        const pi = await piRuntime(authPath);
+        const keyOf = async (p: string) => (await pi.getAuth(p))?.auth.apiKey;
+        assert.equal(await keyOf('anthropic'), KEY_OP);
+        assert.equal(await keyOf('openai'), KEY_SEC);
+        assert.equal(await keyOf('groq'), KEY_BWS);
+        assert.equal(await keyOf('mistral'), KEY_CMD);
+      } finally {
+        process.env.PATH = saved.PATH;
+        if (saved.BWS === undefined) delete process.env.BWS_ACCESS_TOKEN;
+        else process.env.BWS_ACCESS_TOKEN = saved.BWS;
+      }
+      // Nothing of ours is offered back as an import from auth.json.
+      assert.deepEqual((await mirror.scanImports()).skipped, []);
+      console.log(
+        `      auth.json (${text.length} bytes) and ${store.map.size} stored secrets hold no copy of the 4 keys`,
+      );
+    });
+
     it('a reference with quotes and spaces reaches pi quoted for the shell', () => {
       const r: SecretRef = { tool: 'op', ref: "op://My Vault/Bob's key/credential" };
       assert.equal(piCommand(r), `op read 'op://My Vault/Bob'\\''s key/credential'`);
@@ -206,6 +267,66 @@ describe('keys kept in a password manager: read at the last moment, never stored
         encoding: 'utf8',
       });
       assert.equal(out, r.ref);
+    });
+  });
+
+  // The real pass (Debian's package) with a throw-away GPG key made here in a temp GNUPGHOME.
+  describe('pass, the real one', function () {
+    const hasPass = spawnSync('sh', ['-c', 'command -v pass && command -v gpg']).status === 0;
+    before(function () {
+      if (!hasPass) this.skip(); // .ci/run installs it: apt-get install pass
+    });
+
+    it('reads an entry, reports a missing one, reports a key gpg cannot open; pi resolves it too', async function () {
+      this.timeout(120_000);
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        GNUPGHOME: join(t.dir, 'gnupg'),
+        PASSWORD_STORE_DIR: join(t.dir, 'store'),
+      };
+      execFileSync('mkdir', ['-m', '700', env.GNUPGHOME!]);
+      execFileSync(
+        'gpg',
+        [
+          '--batch',
+          '--passphrase',
+          '',
+          '--quick-gen-key',
+          'pi-accounts-test@example.invalid',
+          'default',
+          'default',
+          'never',
+        ],
+        {
+          env,
+          stdio: 'ignore',
+        },
+      );
+      execFileSync('pass', ['init', 'pi-accounts-test@example.invalid'], { env, stdio: 'ignore' });
+      execFileSync('pass', ['insert', '-m', 'api/anthropic'], {
+        env,
+        input: `${KEY_PASS}\nuser: me\n`,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      const ref: SecretRef = { tool: 'pass', entry: 'api/anthropic' };
+      assert.equal(await readSecret(ref, { env }), KEY_PASS);
+      const missing = await faultOf(readSecret({ tool: 'pass', entry: 'api/nope' }, { env }));
+      assert.equal(missing.details.reason, 'not-found');
+      // pi 1.x's command form.
+      const authPath = join(t.dir, 'auth.json');
+      writeFileSync(authPath, JSON.stringify({ anthropic: { type: 'api_key', key: `!${piCommand(ref)}` } }));
+      const saved = { ...process.env };
+      Object.assign(process.env, { GNUPGHOME: env.GNUPGHOME, PASSWORD_STORE_DIR: env.PASSWORD_STORE_DIR });
+      try {
+        assert.equal((await (await piRuntime(authPath)).getAuth('anthropic'))?.auth.apiKey, KEY_PASS);
+      } finally {
+        for (const k of ['GNUPGHOME', 'PASSWORD_STORE_DIR']) if (saved[k] === undefined) delete process.env[k];
+      }
+      // The secret key gone (as when gpg-agent cannot unlock it): "locked", with the step.
+      execFileSync('sh', ['-c', 'gpgconf --kill gpg-agent; rm -rf "$GNUPGHOME/private-keys-v1.d"'], { env });
+      const locked = await faultOf(readSecret(ref, { env }));
+      assert.equal(locked.details.reason, 'locked');
+      assert.match(locked.nextStep!, /GPG key/);
     });
   });
 });
