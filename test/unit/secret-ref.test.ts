@@ -325,13 +325,17 @@ describe('keys kept in a password manager: read at the last moment, never stored
       try {
         assert.equal((await (await piRuntime(authPath)).getAuth('anthropic'))?.auth.apiKey, KEY_PASS);
       } finally {
-        for (const k of ['GNUPGHOME', 'PASSWORD_STORE_DIR']) if (saved[k] === undefined) delete process.env[k];
+        for (const k of ['GNUPGHOME', 'PASSWORD_STORE_DIR'])
+          if (saved[k] === undefined) delete process.env[k];
+          else process.env[k] = saved[k];
       }
       // The secret key gone (as when gpg-agent cannot unlock it): "locked", with the step.
       execFileSync('sh', ['-c', 'gpgconf --kill gpg-agent; rm -rf "$GNUPGHOME/private-keys-v1.d"'], { env });
       const locked = await faultOf(readSecret(ref, { env }));
       assert.equal(locked.details.reason, 'locked');
       assert.match(locked.nextStep!, /GPG key/);
+      // No gpg-agent left behind for the temp GNUPGHOME.
+      execFileSync('gpgconf', ['--kill', 'gpg-agent'], { env, stdio: 'ignore' });
     });
   });
 });
