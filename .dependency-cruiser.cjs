@@ -18,7 +18,7 @@
 const layers = [
   {
     name: 'basics',
-    path: '^src/core/(events|faults|json|log|redact|retry|http|undici|proxy|network-words|process-alive|secret-store|time-bounds)\\.ts$',
+    path: '^src/core/(events|faults|json|log|redact|retry|http|undici|proxy|network-words|process-alive|secret-store|secret-ref|secret-reader|secret-cache|time-bounds)\\.ts$',
   },
   { name: 'sign-in', path: '^src/core/(oauth/|pi-auth/|usage/|credentials\\.ts$)' },
   { name: 'providers', path: '^src/core/providers/|^src/core/words\\.ts$' },

@@ -47,6 +47,7 @@ import { PiLinkUi } from './vscode/pi-link';
 import { secretStoreFrom } from './vscode/secret-store';
 import { RecentProviders } from './vscode/sign-in-ui';
 import { TerminalEnv } from './vscode/terminal-env';
+import { SecretCache } from './core/secret-cache';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -67,9 +68,17 @@ export function activate(context: vscode.ExtensionContext): void {
   // pi's auth.json mirror is built with the vault and rotation it writes from, because a refresh
   // of the account pi uses runs under pi's own lock on that file (src/core/mirror/locked-run.ts).
   let authMirror: AuthMirror | undefined;
+  // Keys kept in a password manager, read when needed and held in memory for a while; the
+  // redactor learns each before anything else hears of it.
+  const secrets = new SecretCache();
+  const secretsHeard = secrets.onDidResolve((ref) => {
+    const value = secrets.peek(ref);
+    if (value) redactor.addSecret(value);
+  });
   const accounts = new Accounts({
     store,
     log,
+    refs: secrets,
     settings: rotationSettings,
     oauth,
     http: httpOptions,
@@ -97,9 +106,11 @@ export function activate(context: vscode.ExtensionContext): void {
     accounts,
     reportListenerErrors((what, e) => log.error(`A listener of ${what} failed: ${messageOf(e)}`)),
     lifetimeNotices.event((m) => log.warn(m)),
+    secretsHeard,
+    secrets,
   );
 
-  const terminal = new TerminalEnv(context.environmentVariableCollection, vault, log, rotation);
+  const terminal = new TerminalEnv(context.environmentVariableCollection, vault, log, rotation, secrets);
   const keepFresh = new KeepFresh(vault, resolver, log, { active: rotation });
   // Activation never waits for SecretStorage: in a web workbench that is still restoring, its
   // first answer can wait on the very view that is activating us. Everything that needs the
@@ -152,6 +163,7 @@ export function activate(context: vscode.ExtensionContext): void {
     authPath,
     log,
     refreshView,
+    peekRef: (ref) => secrets.peek(ref),
   });
   const view = new AccountsView({
     vault,
@@ -211,6 +223,7 @@ export function activate(context: vscode.ExtensionContext): void {
     selected: () => view.selected(),
     takePiOffer: () => piLink.takeOffer(),
     modelsBaseUrl: (p) => testRoutes[p]?.models,
+    readRef: (ref, fresh) => (fresh ? secrets.readNow(ref) : secrets.resolve(ref)),
   });
   const auth = new AuthProviders(vault, {
     log,
@@ -251,7 +264,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ...commands.register(),
     accounts.watch(),
     // The redactor learns new secrets before anything else hears of them.
-    accounts.onDidChange((c) => c.kind === 'accounts' && redactor.setSecrets(vault.secrets())),
+    accounts.onDidChange(
+      (c) => c.kind === 'accounts' && redactor.setSecrets([...vault.secrets(), ...secrets.values()]),
+    ),
     route(accounts, {
       outlets,
       piFiles,

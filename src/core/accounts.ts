@@ -12,6 +12,7 @@ import { QuotaService } from './quota/quota-service';
 import type { QuotaCachePort } from './quota/scheduler';
 import type { LockedRun } from './refresh-lock';
 import { KeyResolver } from './resolver';
+import type { SecretRef } from './secret-ref';
 import { Rotation, type ActiveChange, type RotationSettings } from './rotation/rotation';
 import type { SecretStore } from './secret-store';
 import type { UsageClient } from './usage/usage-client';
@@ -47,6 +48,8 @@ export interface AccountsDeps {
    */
   readonly refreshLock: (core: { readonly vault: Vault; readonly rotation: Rotation }) => LockedRun;
   readonly now?: () => number;
+  /** Reads keys kept in a password manager (src/core/secret-cache.ts). */
+  readonly refs?: { resolve(ref: SecretRef): Promise<string> };
 }
 
 export class Accounts implements Disposable {
@@ -86,6 +89,7 @@ export class Accounts implements Disposable {
       active: this.rotation,
       locked: d.refreshLock({ vault: this.vault, rotation: this.rotation }),
       now: d.now,
+      refs: d.refs,
     });
     this.usage = new QuotaService({
       vault: this.vault,

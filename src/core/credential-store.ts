@@ -1,7 +1,7 @@
 import type { Credential as PiCredential, CredentialInfo, CredentialStore } from '@earendil-works/pi-ai' with {
   'resolution-mode': 'import',
 };
-import type { Credential, OAuthCredential } from './credentials';
+import { withKey, type Credential, type OAuthCredential, type RefCredential } from './credentials';
 import { Fault, isFault } from './faults';
 import type { OAuthProvider } from './oauth/provider';
 import { IssuedRefresh } from './oauth/tokens';
@@ -12,8 +12,11 @@ import type { ActiveAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 import { issuedCredential } from './pi-auth/issued';
 
-/** Our credential as pi-ai 1.x stores it: values-only accounts are an api_key credential with `env` and no key. */
-export function toPiCredential(c: Credential): PiCredential {
+/**
+ * Our credential as pi-ai 1.x stores it: values-only accounts are an api_key credential with `env`
+ * and no key; a key in a password manager must be read first (`withKey`).
+ */
+export function toPiCredential(c: Exclude<Credential, RefCredential>): PiCredential {
   if (c.type === 'env') return { type: 'api_key', env: { ...c.vars } };
   if (c.type === 'api_key') return { type: 'api_key', key: c.key, ...(c.env ? { env: { ...c.env } } : {}) };
   return { ...c };
@@ -41,7 +44,14 @@ export function vaultCredentialStore(d: {
   readonly oauth: (provider: string) => OAuthProvider | undefined;
   /** provider → account name, for a request that names its account. */
   readonly account?: (provider: string) => string | undefined;
+  /** Reads a key kept in a password manager (src/core/secret-cache.ts), at the moment pi-ai asks. */
+  readonly readRef?: (c: RefCredential) => Promise<string>;
 }): CredentialStore {
+  const usable = async (c: Credential): Promise<Exclude<Credential, RefCredential>> => {
+    if (c.type !== 'ref') return c;
+    if (!d.readRef) throw new Error('This account keeps its key in a password manager, which cannot be read here.');
+    return withKey(c, await d.readRef(c));
+  };
   // One modify per account at a time in this process, so concurrent requests queue here instead
   // of contending for the file lock; each re-reads under the lock and finds the refresh done.
   const queues = new Map<string, Promise<unknown>>();
@@ -82,7 +92,7 @@ export function vaultCredentialStore(d: {
   return {
     async read(provider) {
       const c = current(provider)?.credential;
-      return c && toPiCredential(c);
+      return c && toPiCredential(await usable(c));
     },
     async list() {
       const providers = [...new Set(d.vault.accounts().map((a) => a.provider))];
@@ -110,14 +120,16 @@ export function vaultCredentialStore(d: {
             await d.vault.updateCredential(provider, name, adopted);
             stored = adopted;
           }
+          const given = stored && toPiCredential(await usable(stored));
           let next: PiCredential | undefined;
           try {
-            next = await fn(stored && toPiCredential(stored));
+            next = await fn(given);
           } catch (e) {
             if (stored?.type !== 'oauth' || !refreshFailed(e)) throw e;
             return { result: await refused(provider, name, stored, e), adopted: adopted !== undefined };
           }
-          if (!next) return { result: stored && toPiCredential(stored), adopted: adopted !== undefined };
+          // A key in a password manager is the password manager's to change: never stored here.
+          if (!next || stored?.type === 'ref') return { result: given, adopted: adopted !== undefined };
           let checked: Credential;
           try {
             checked = fromPiCredential(next, stored);
@@ -131,7 +143,7 @@ export function vaultCredentialStore(d: {
           }
           await d.vault.updateCredential(provider, name, checked);
           const written = d.vault.credential(provider, name)!;
-          return { result: toPiCredential(written), write: written, adopted: adopted !== undefined };
+          return { result: toPiCredential(await usable(written)), write: written, adopted: adopted !== undefined };
         }),
       );
       if (outcome instanceof Fault) throw outcome;

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { Fault } from './faults';
+import { secretRefSchema, type SecretRef } from './secret-ref';
 
 export const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,50}$/;
 export const MIN_KEY_LENGTH = 20;
@@ -30,18 +31,37 @@ export const oauthCredentialSchema = z.looseObject({
   expires: z.number(),
 });
 export type OAuthCredential = z.infer<typeof oauthCredentialSchema>;
+/**
+ * An API key kept in the person's password manager: the vault holds where it is, never the key;
+ * it is read when needed (src/core/secret-cache.ts), and pi gets the same read as a command.
+ */
+export const refCredentialSchema = z.object({
+  type: z.literal('ref'),
+  ref: secretRefSchema,
+  env: z.optional(envSchema),
+});
+export type RefCredential = { readonly type: 'ref'; readonly ref: SecretRef; readonly env?: Record<string, string> };
 export const credentialSchema = z.discriminatedUnion('type', [
   apiKeyCredentialSchema,
   oauthCredentialSchema,
   envCredentialSchema,
+  refCredentialSchema,
 ]);
-export type Credential = ApiKeyCredential | OAuthCredential | EnvCredential;
+export type Credential = ApiKeyCredential | OAuthCredential | EnvCredential | RefCredential;
 export type AccountKind = Credential['type'];
 
-/** The value a tool sends as its key: the API key, or the OAuth access token ('' for values only). */
+/**
+ * The value a tool sends as its key: the API key, or the OAuth access token ('' for values only,
+ * and for a key in a password manager, which only the key resolver reads).
+ */
 export function keyOf(credential: Credential): string {
   if (credential.type === 'api_key') return credential.key;
   return credential.type === 'oauth' ? credential.access : '';
+}
+
+/** The credential with its key read: a reference becomes the API key it points to. */
+export function withKey(credential: RefCredential, key: string): ApiKeyCredential {
+  return { type: 'api_key', key, ...(credential.env ? { env: credential.env } : {}) };
 }
 
 /** Variable names whose values are secrets (the rest, like a region, are not). */
@@ -54,13 +74,14 @@ export function secretsOf(credential: Credential): string[] {
       .filter(([k]) => SECRET_VAR.test(k))
       .map(([, v]) => v);
   if (credential.type === 'api_key') return [credential.key, ...fromEnv(credential.env)];
+  if (credential.type === 'ref') return fromEnv(credential.env);
   if (credential.type === 'env') return fromEnv(credential.vars);
   return [credential.access, credential.refresh].filter(Boolean);
 }
 
 /** The variables a credential adds to terminals besides its key variable. */
 export function extraVarsOf(credential: Credential): Record<string, string> {
-  if (credential.type === 'api_key') return credential.env ?? {};
+  if (credential.type === 'api_key' || credential.type === 'ref') return credential.env ?? {};
   return credential.type === 'env' ? credential.vars : {};
 }
 

@@ -25,6 +25,8 @@ export type FaultCode =
   | 'pi-link'
   /** pi's provider layer (the model bundle, dist/pi-ai.js) could not be loaded: the install is damaged. */
   | 'model-layer-failed'
+  /** A key kept in a password manager could not be read (not installed, locked, no such entry). */
+  | 'secret-ref'
   /** Not one of ours (a bug, or a library's error): shown with a pointer to the log. */
   | 'unexpected';
 
@@ -43,6 +45,10 @@ export interface FaultDetailsOf {
   readonly 'mirror-corrupt': PiFileDetails;
   readonly 'mirror-io': PiFileDetails;
   readonly 'mirror-locked': PiFileDetails;
+  readonly 'secret-ref': {
+    readonly tool: 'op' | 'pass' | 'gopass' | 'security' | 'bws' | 'command';
+    readonly reason: 'not-installed' | 'locked' | 'not-found' | 'failed';
+  };
 }
 
 export type FaultDetails<C extends FaultCode> = C extends keyof FaultDetailsOf

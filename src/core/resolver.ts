@@ -10,6 +10,7 @@ import { requireProvider } from './providers/directory';
 import type { LockedRun, LockedStep, RefreshedElsewhere } from './refresh-lock';
 import type { ActiveAccounts } from './rotation/rotation';
 import { withRetry, type RetryOptions } from './retry';
+import type { SecretRef } from './secret-ref';
 import type { AccountInfo, Vault } from './vault';
 import { accountTitle } from './words';
 
@@ -24,6 +25,8 @@ export interface ResolverDeps {
   readonly now?: () => number;
   /** Whose key `key(provider)` hands out when no account is named: the active one. */
   readonly active: ActiveAccounts;
+  /** Reads keys kept in a password manager, at the last moment (src/core/secret-cache.ts). */
+  readonly refs?: { resolve(ref: SecretRef): Promise<string> };
 }
 
 /** Refresh when less than this is left: a key handed out must outlive the request it is for. */
@@ -58,6 +61,8 @@ export class KeyResolver {
     const hot = this.hot.get(provider);
     if (hot && hot.info === info && this.now() < hot.freshUntil) return hot.key;
     const cred = info && !info.needsSignIn ? this.d.vault.credential(provider, info.name) : undefined;
+    // Read from the password manager each time it is asked for (its cache bounds how often).
+    if (cred?.type === 'ref') return this.refKey(cred.ref);
     if (info && cred && this.isFresh(cred)) {
       const key = new Promise<string>((resolve) => resolve(this.keyOf(provider, cred)));
       this.hot.set(provider, {
@@ -67,7 +72,21 @@ export class KeyResolver {
       });
       return key;
     }
-    return this.credential(provider, account).then((c) => this.keyOf(provider, c));
+    return this.credential(provider, account).then((c) =>
+      c.type === 'ref' ? this.refKey(c.ref) : this.keyOf(provider, c),
+    );
+  }
+
+  /** The key a reference points to; a Fault('secret-ref') in words when it cannot be read. */
+  refKey(ref: SecretRef): Promise<string> {
+    if (!this.d.refs)
+      return Promise.reject(
+        new Fault('secret-ref', 'Keys kept in a password manager cannot be read here.', undefined, {
+          tool: ref.tool,
+          reason: 'failed',
+        }),
+      );
+    return this.d.refs.resolve(ref);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { extraVarsOf, keyOf } from './credentials';
+import { extraVarsOf, keyOf, type Credential } from './credentials';
+import type { SecretRef } from './secret-ref';
 import { exportVarOf, PROVIDERS } from './providers/directory';
 import { deploymentMap } from './providers/azure-openai';
 import type { ActiveAccounts } from './rotation/rotation';
@@ -29,7 +30,13 @@ export function sharedVariables(): Record<string, string[]> {
  * have it: the one `choice` names wins (with all its values), else the one listed first in the directory, so the
  * choice never flips between runs.
  */
-export function terminalVariables(vault: Vault, active: ActiveAccounts, choice: SharedChoice = {}): ExportedVar[] {
+export function terminalVariables(
+  vault: Vault,
+  active: ActiveAccounts,
+  choice: SharedChoice = {},
+  /** A key kept in a password manager, as read lately (undefined: not read, or no longer held). */
+  refValue: (ref: SecretRef) => string | undefined = () => undefined,
+): ExportedVar[] {
   const out = new Map<string, ExportedVar>();
   // A chosen provider goes first, so it gets all its values, not its key beside another's account id.
   const chosen = new Set(Object.values(choice));
@@ -38,8 +45,9 @@ export function terminalVariables(vault: Vault, active: ActiveAccounts, choice: 
     const cred = account && !account.needsSignIn ? vault.credential(p.id, account.name) : undefined;
     if (!account || !cred) continue;
     const vars: Record<string, string> = { ...extraVarsOf(cred) };
-    const keyVar = cred.type === 'env' ? undefined : exportVarOf(p, cred.type, keyOf(cred));
-    if (keyVar && keyOf(cred)) vars[keyVar] = keyOf(cred);
+    const key = terminalKey(cred, refValue);
+    const keyVar = cred.type === 'env' ? undefined : exportVarOf(p, cred.type === 'ref' ? 'api_key' : cred.type, key);
+    if (keyVar && key) vars[keyVar] = key;
     if (p.baseUrlVar && account.baseUrl) vars[p.baseUrlVar] = account.baseUrl;
     // pi reads "model=deployment,model2=deployment2" (pi-ai 0.73.1 azure-openai-responses.js
     // parseDeploymentNameMap); accounts saved before stored JSON, which pi reads as no map at all.
@@ -51,4 +59,19 @@ export function terminalVariables(vault: Vault, active: ActiveAccounts, choice: 
     }
   }
   return [...out.values()];
+}
+
+function terminalKey(cred: Credential, refValue: (ref: SecretRef) => string | undefined): string {
+  return cred.type === 'ref' ? (refValue(cred.ref) ?? '') : keyOf(cred);
+}
+
+/** The references of the accounts in use: what to read before terminals are given their keys. */
+export function refsInUse(vault: Vault, active: ActiveAccounts): SecretRef[] {
+  const out: SecretRef[] = [];
+  for (const p of PROVIDERS) {
+    const account = active.active(p.id);
+    const cred = account && !account.needsSignIn ? vault.credential(p.id, account.name) : undefined;
+    if (cred?.type === 'ref') out.push(cred.ref);
+  }
+  return out;
 }

@@ -13,6 +13,7 @@ import { Emitter } from './events';
 import { Fault } from './faults';
 import { clampExpiry } from './oauth/tokens';
 import { requireProvider } from './providers/directory';
+import type { SecretRef } from './secret-ref';
 import type { SecretStore } from './secret-store';
 
 /** What everyone but the key resolver and the outlets that hand out keys sees of an account: never the secret itself. */
@@ -30,6 +31,8 @@ export interface AccountInfo {
   /** Per-account overrides: the base URL, and the names (never the values) of extra headers. */
   readonly baseUrl?: string;
   readonly headerNames: readonly string[];
+  /** A key kept in a password manager: where it is (never the key). */
+  readonly ref?: SecretRef;
 }
 
 /** Where this account's requests go, and what they carry besides the key. */
@@ -368,6 +371,7 @@ function info(provider: string, a: StoredAccount, isDefault: boolean): AccountIn
     needsSignIn: a.needsSignIn === true,
     baseUrl: a.request?.baseUrl,
     headerNames: Object.keys(a.request?.headers ?? {}),
+    ...(c.type === 'ref' ? { ref: c.ref } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { toolInfo } from '../core/secret-ref';
 import { aborted, Fault } from '../core/faults';
 import { requireProvider } from '../core/providers/directory';
 import type { ActiveAccounts } from '../core/rotation/rotation';
@@ -18,7 +19,13 @@ export interface Target {
 export type AccountTarget = Target & { readonly account: string };
 
 const kindText = (a: AccountInfo) =>
-  a.kind === 'api_key' ? `api key ${a.keyTail}` : a.kind === 'env' ? 'settings' : `${kindLabel(a)} sign-in`;
+  a.kind === 'api_key'
+    ? `api key ${a.keyTail}`
+    : a.kind === 'env'
+      ? 'settings'
+      : a.ref
+        ? `key in ${toolInfo(a.ref.tool).label}`
+        : `${kindLabel(a)} sign-in`;
 
 const inUse = (active: ActiveAccounts, a: AccountInfo) => active.active(a.provider)?.name === a.name;
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { piCommand, refLabel } from '../core/secret-ref';
 import { timeOf as time } from '../core/words';
 import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/format';
 import { describeBalance, isLowBalance, money } from '../core/usage/balance';
@@ -29,13 +30,17 @@ export type Node = ProviderNode | AccountNode;
 export function kindLabel(a: Pick<AccountInfo, 'provider' | 'kind'>): string {
   if (a.kind === 'api_key') return 'api key';
   if (a.kind === 'env') return 'settings';
+  if (a.kind === 'ref') return 'password manager';
   return requireProvider(a.provider).signIn.includes('device') ? 'device' : 'browser';
 }
 
-const KIND_ICON = { 'api key': 'key', browser: 'globe', device: 'device-mobile', settings: 'settings-gear' } as Record<
-  string,
-  string
->;
+const KIND_ICON = {
+  'api key': 'key',
+  browser: 'globe',
+  device: 'device-mobile',
+  settings: 'settings-gear',
+  'password manager': 'lock',
+} as Record<string, string>;
 
 /** Why terminals or pi get nothing, if they do: Restricted Mode or a setting turned off. */
 export function exportBlock(): { terminals?: string; pi?: string } {
@@ -280,7 +285,7 @@ function tooltip(
     md.appendMarkdown(
       `- ${balance.exhausted ? '**Balance**' : 'Balance'}: ${describeBalance(balance)}${isLowBalance(balance) ? ' — **low**: usage-based rotation prefers other accounts' : ''} (${time(q.snapshot.fetchedAt)})\n`,
     );
-  else if (a.kind === 'api_key')
+  else if (a.kind === 'api_key' || a.kind === 'ref')
     md.appendMarkdown(
       p.balance && !a.baseUrl
         ? `- Balance: not read yet. [Refresh Usage](command:piAccounts.refreshQuota?${encodeURIComponent(JSON.stringify({ provider: a.provider, account: a.name }))})\n`
@@ -290,7 +295,12 @@ function tooltip(
     md.appendMarkdown(`- Resting until ${time(hold.until)} (${hold.reason}); another account is used meanwhile\n`);
   if (hold?.cause) md.appendMarkdown(`- **Disabled until you act**: ${hold.reason}. ${hold.action ?? ''}\n`);
   md.appendMarkdown(`- Kind: ${kindLabel(a)}\n`);
-  if (a.kind !== 'env')
+  if (a.ref)
+    // What pi will run is shown as is: a reference is no secret, and the person should see the command.
+    md.appendMarkdown(
+      `- Key: kept in ${refLabel(a.ref)}; read when needed, never stored by Pi Accounts\n- pi runs: \`${piCommand(a.ref).replace(/`/g, "'")}\` (its \`!command\` key in auth.json)\n`,
+    );
+  else if (a.kind !== 'env')
     md.appendMarkdown(a.kind === 'oauth' ? `- Token: \`${a.keyTail}\`\n` : `- Key: \`${a.keyTail}\`\n`);
   if (a.baseUrl) md.appendMarkdown(`- Base URL: ${a.baseUrl}\n`);
   if (a.headerNames.length) md.appendMarkdown(`- Headers: ${a.headerNames.map((h) => `\`${h}: ••••\``).join(', ')}\n`);

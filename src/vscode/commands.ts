@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
-import { requireApiKey, type Credential } from '../core/credentials';
+import { apiKeyProblem, requireApiKey, type Credential } from '../core/credentials';
+import { toolsOnPath } from '../core/secret-reader';
+import { refLabel, secretRefSchema, type SecretRef } from '../core/secret-ref';
 import type { HttpOptions } from '../core/http';
 import { aborted, Fault, isFault } from '../core/faults';
 import { canCheckKey, checkKey } from '../core/key-check';
@@ -25,7 +27,7 @@ import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
 import { runApiKeySignIn, runSignInFlow } from './sign-in-flow';
 import { askOverrides, formatHeaders } from './overrides-ui';
-import { askKey, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
+import { askKey, askRef, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireOverrides } from '../core/overrides';
 import { modelsPathBeside } from '../core/mirror/models-mirror';
 import { accountTitle, noUsageFigures } from '../core/words';
@@ -38,6 +40,8 @@ const signInArgs = z.object({
   ...target,
   key: z.optional(z.string()),
   values: z.optional(values),
+  /** A key kept in a password manager: { tool: 'op', ref: 'op://…' }, { tool: 'pass', entry }, … */
+  ref: z.optional(secretRefSchema),
   form: z.optional(z.number()),
 });
 const accountArgs = z.object({ ...target, confirm: z.optional(z.boolean()) });
@@ -65,6 +69,8 @@ export interface CommandDeps {
   readonly takePiOffer?: () => boolean;
   /** The Accounts view's selected row. */
   readonly selected: () => AccountNode | ProviderNode | undefined;
+  /** Reads a key kept in a password manager (`fresh`: read now, not from memory). */
+  readonly readRef?: (ref: SecretRef, fresh?: boolean) => Promise<string>;
 }
 
 function parseArgs<T>(schema: z.ZodMiniType<T>, arg: unknown, command: string): T | undefined {
@@ -172,9 +178,11 @@ export class Commands {
     const req: SignInRequest =
       args?.key !== undefined
         ? { kind: 'apiKey', provider: args.provider, account, key: args.key }
-        : args?.values
-          ? { kind: 'form', provider: args.provider, account, credential: formCredential(args, args.values) }
-          : await promptSignIn(this.d.vault, this.d.recent, args?.provider);
+        : args?.ref
+          ? { kind: 'ref', provider: args.provider, account, ref: args.ref }
+          : args?.values
+            ? { kind: 'form', provider: args.provider, account, credential: formCredential(args, args.values) }
+            : await promptSignIn(this.d.vault, this.d.recent, args?.provider);
     const provider = requireProvider(req.provider);
     // Everything the person is asked for, and the whole browser/device flow, comes before the
     // vault is touched: a sign-in cancelled or failed half-way stores nothing.
@@ -185,7 +193,9 @@ export class Commands {
           ? req.credential
           : req.kind === 'piKey'
             ? await runApiKeySignIn(provider)
-            : await this.login(provider);
+            : req.kind === 'ref'
+              ? await this.refCredential(provider, req.ref)
+              : await this.login(provider);
     // Taken before the vault changes: the change would make the offer a toast of its own.
     const offerPi = this.d.takePiOffer?.() ?? false;
     const added = await this.d.vault.add(provider.id, req.account, credential); // the vault checks the name
@@ -196,13 +206,16 @@ export class Commands {
         ? 'browser sign-in'
         : credential.type === 'env'
           ? `settings ${Object.keys(credential.vars).join(', ')}`
-          : `api key ${added.keyTail}`;
+          : credential.type === 'ref'
+            ? `key in ${refLabel(credential.ref)}`
+            : `api key ${added.keyTail}`;
     const inUse = this.d.rotation.active(provider.id)?.name === added.name;
     this.d.log.info(`Signed in: ${provider.id}/${added.name} (${how})${inUse ? ', in use' : ''}.`);
     // The key check is offered, never forced: saving does not wait on the network.
-    const check = credential.type === 'api_key' && canCheckKey(provider.id) ? ['Check Key'] : [];
+    const check =
+      (credential.type === 'api_key' || credential.type === 'ref') && canCheckKey(provider.id) ? ['Check Key'] : [];
     const label =
-      req.kind === 'apiKey' || req.kind === 'form' || req.kind === 'piKey'
+      req.kind === 'apiKey' || req.kind === 'form' || req.kind === 'piKey' || req.kind === 'ref'
         ? provider.label
         : provider.signInLabels?.[req.kind];
     const signedIn = `Signed in to ${label ?? provider.label} as "${added.name}"${inUse ? ' (in use)' : ''}.`;
@@ -220,10 +233,40 @@ export class Commands {
     return added;
   }
 
+  private readRef(ref: SecretRef, fresh = false): Promise<string> {
+    if (!this.d.readRef)
+      return Promise.reject(
+        new Fault('secret-ref', 'Password managers cannot be read here.', undefined, {
+          tool: ref.tool,
+          reason: 'failed',
+        }),
+      );
+    return this.d.readRef(ref, fresh);
+  }
+
+  /**
+   * A sign-in by reference is checked by one read now: a reference that reads nothing, or not a
+   * key, is not stored. The key read is held in memory only (for the first terminal or request).
+   */
+  private async refCredential(provider: ProviderInfo, ref: SecretRef): Promise<Credential> {
+    const title = `Reading the key from ${refLabel(ref)}…`;
+    const key = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () =>
+      this.readRef(ref, true),
+    );
+    const problem = apiKeyProblem(key);
+    if (problem)
+      throw new Fault(
+        'invalid-key',
+        `${refLabel(ref)} was not stored: what it holds is not a usable ${provider.label} key. ${problem}`,
+        'Check the entry in your password manager (the key alone, on its first line), then sign in again.',
+      );
+    return { type: 'ref', ref };
+  }
+
   /** Check Key on a row or from the palette: any time, not only from the "Signed in" toast. */
   async checkKeyOf(arg?: unknown): Promise<void> {
     const given = targetOf(arg, accountArgs, 'Check Key');
-    const checkable = (a: AccountInfo) => a.kind === 'api_key' && canCheckKey(a.provider);
+    const checkable = (a: AccountInfo) => (a.kind === 'api_key' || a.kind === 'ref') && canCheckKey(a.provider);
     const target = await this.accountOf(given, 'Check Key: which account?', checkable);
     const provider = requireProvider(target.provider);
     if (!this.d.vault.accounts(provider.id).some((a) => a.name === target.account && checkable(a))) {
@@ -236,10 +279,12 @@ export class Commands {
   /** Asks the provider's models endpoint whether it takes the stored key; logs only the outcome. */
   private async checkKey(provider: ProviderInfo, account: string): Promise<void> {
     const credential = this.d.vault.credential(provider.id, account);
-    if (credential?.type !== 'api_key') return;
+    if (credential?.type !== 'api_key' && credential?.type !== 'ref') return;
     const base = this.d.vault.request(provider.id, account)?.baseUrl ?? this.d.modelsBaseUrl?.(provider.id);
     const title = `Checking the ${provider.label} key of "${account}"…`;
-    const check = () => checkKey(provider.id, credential.key, this.d.http(), base);
+    // A key kept in a password manager is read at this moment (from memory within its lifetime).
+    const key = async () => (credential.type === 'ref' ? this.readRef(credential.ref) : credential.key);
+    const check = async () => checkKey(provider.id, await key(), this.d.http(), base);
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, check);
     this.d.log.info(`Key check ${provider.id}/${account}: ${r.result}.`);
     if (r.result === 'accepted') return void vscode.window.showInformationMessage(r.message);
@@ -271,7 +316,9 @@ export class Commands {
     const credential: Credential =
       current?.type === 'api_key'
         ? { ...current, key: requireApiKey(await askKey(provider, title), provider.label) }
-        : await this.login(provider);
+        : current?.type === 'ref'
+          ? { ...current, ...(await this.refCredential(provider, await askRef(provider, await toolsOnPath(), title))) }
+          : await this.login(provider);
     await this.d.vault.updateCredential(provider.id, target.account, credential);
     void this.d.afterSignIn?.(provider.id, target.account, credential);
     this.d.log.info(`Signed in again: ${provider.id}/${target.account}.`);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
+import type { SecretRef } from '../core/secret-ref';
 import { describe } from '../core/faults';
 import type { Log } from './log';
 import { channelDir } from '../core/pi-link/channel-dir';
@@ -40,6 +41,8 @@ export interface PiLinkDeps {
   readonly refreshView: () => void;
   /** Asks a provider for its own reason when pi's error text names none. */
   readonly diagnostics?: Pick<Diagnostics, 'explain'>;
+  /** A key kept in a password manager as read lately: pi's report names it by fingerprint. */
+  readonly peekRef?: (ref: SecretRef) => string | undefined;
 }
 
 export class PiLinkUi implements vscode.Disposable {
@@ -60,6 +63,7 @@ export class PiLinkUi implements vscode.Disposable {
       tellRateLimited: (p, a, until) => void this.tellRateLimited(p, a, until),
       log: d.log,
       diagnostics: d.diagnostics,
+      peekRef: d.peekRef,
     });
     this.server = new PiLinkServer(channelDir(), feedback, d.log, d.writeAuthFile);
     // pi's `/accounts`: a switch there is Rotation's, so auth.json, terminals and the view follow.

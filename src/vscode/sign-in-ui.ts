@@ -5,6 +5,8 @@ import { aborted } from '../core/faults';
 import { keyShapeWarning } from '../core/key-check';
 import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '../core/providers/directory';
 import type { Vault } from '../core/vault';
+import { toolsOnPath } from '../core/secret-reader';
+import { parseRef, toolInfo, type SecretRef, type SecretTool } from '../core/secret-ref';
 
 /** What the palette flow gathered: an API key, or the go-ahead for a browser/device sign-in. */
 export type SignInRequest =
@@ -12,7 +14,9 @@ export type SignInRequest =
   | { readonly kind: 'form'; readonly provider: string; readonly account: string; readonly credential: Credential }
   /** pi-ai's own API-key sign-in asks for the key (its `auth.apiKey.login`), after this. */
   | { readonly kind: 'piKey'; readonly provider: string; readonly account: string }
-  | { readonly kind: 'browser' | 'device'; readonly provider: string; readonly account: string };
+  | { readonly kind: 'browser' | 'device'; readonly provider: string; readonly account: string }
+  /** A key kept in a password manager: the reference, read once at sign-in to check it. */
+  | { readonly kind: 'ref'; readonly provider: string; readonly account: string; readonly ref: SecretRef };
 
 const RECENT_KEY = 'piAccounts.recentProviders';
 
@@ -60,9 +64,19 @@ export async function promptSignIn(
   // (1.6.1) do not check or offer in the same way.
   const forms = provider.forms;
   if (forms) return { kind: 'form', provider: provider.id, account, credential: await askForm(provider, forms) };
-  const key = await keyFromEnvironment(provider);
-  if (key === undefined && provider.pi?.apiKeyLogin) return { kind: 'piKey', provider: provider.id, account };
-  return { kind, provider: provider.id, account, key: key ?? (await askKey(provider)) };
+  const tools = await toolsOnPath().catch(() => [] as SecretTool[]);
+  // Offered only where a password manager's program is on PATH (a command of one's own is always
+  // among the choices once there is one).
+  const managers = tools.some((t) => t !== 'command') ? tools : [];
+  const found = await keyFromEnvironment(provider, managers);
+  // pi-ai's own key sign-in where there is no password manager to offer: its secret prompt is our
+  // key box, which has no way out to a password manager (sign-in-flow.ts).
+  if (found === undefined && !managers.length && provider.pi?.apiKeyLogin)
+    return { kind: 'piKey', provider: provider.id, account };
+  const key = found ?? (await askKey(provider, undefined, managers));
+  if (key === FROM_MANAGER)
+    return { kind: 'ref', provider: provider.id, account, ref: await askRef(provider, managers) };
+  return { kind, provider: provider.id, account, key };
 }
 
 async function pickProvider(
@@ -121,7 +135,10 @@ async function askAccountName(vault: Vault, provider: ProviderInfo): Promise<str
 }
 
 /** If VS Code was started with the provider's variable set, offer that value instead of typing. */
-async function keyFromEnvironment(provider: ProviderInfo): Promise<string | undefined> {
+async function keyFromEnvironment(
+  provider: ProviderInfo,
+  managers: readonly SecretTool[],
+): Promise<string | undefined> {
   const found = provider.envVars
     .map((variable) => ({ variable, value: process.env[variable]?.trim() ?? '' }))
     .filter((e) => e.value && !apiKeyProblem(e.value));
@@ -135,6 +152,7 @@ async function keyFromEnvironment(provider: ProviderInfo): Promise<string | unde
       value: e.value,
     })),
     { label: '$(key) Enter a key' },
+    ...(managers.length ? [{ label: `$(lock) ${FROM_MANAGER_LABEL}`, value: FROM_MANAGER }] : []),
   ];
   const picked = await vscode.window.showQuickPick(items, {
     title: `Pi Accounts: Sign In to ${provider.label} (3/3)`,
@@ -172,16 +190,62 @@ async function askForm(provider: ProviderInfo, forms: readonly SignInForm[]): Pr
   return credentialFromForm(form, answers);
 }
 
+/** What askKey returns when the person chose their password manager instead of pasting. */
+export const FROM_MANAGER = '\0from-password-manager';
+const FROM_MANAGER_LABEL = 'From my password manager…';
+
+/** Which password manager (only those found on PATH), then the reference in it. */
+export async function askRef(
+  provider: ProviderInfo,
+  tools: readonly SecretTool[],
+  title = `Pi Accounts: Sign In to ${provider.label} (3/3)`,
+): Promise<SecretRef> {
+  const picked = await vscode.window.showQuickPick(
+    tools.map((tool) => {
+      const t = toolInfo(tool);
+      return { label: t.label, description: t.program ? `${t.program} on PATH` : 'run by the shell, as pi does', tool };
+    }),
+    { title, placeHolder: 'Where is the key kept?', ignoreFocusOut: true },
+  );
+  if (!picked) throw aborted();
+  const info = toolInfo(picked.tool);
+  const prompts: Record<SecretTool, string> = {
+    op: 'The 1Password secret reference (op://vault/item/field; "Copy Secret Reference" in the app)',
+    pass: 'The pass entry (as in "pass show <entry>"; the key on its first line)',
+    gopass: 'The gopass entry (as in "gopass show <entry>")',
+    security: 'The Keychain item\'s service name (as in "security find-generic-password -s <service>")',
+    bws: 'The Bitwarden Secrets Manager secret id',
+    command: 'A command that prints the key (run by the shell; pi runs the same command)',
+  };
+  const raw = await vscode.window.showInputBox({
+    title: `${title}: ${info.label}`,
+    prompt: `${prompts[picked.tool]}. Only the reference is stored; the key is read when needed.`,
+    placeHolder: info.placeholder,
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      const r = parseRef(picked.tool, v);
+      return 'problem' in r ? r.problem : undefined;
+    },
+  });
+  if (raw === undefined) throw aborted();
+  const r = parseRef(picked.tool, raw);
+  if ('problem' in r) throw aborted();
+  return r.ref;
+}
+
 export async function askKey(
   provider: ProviderInfo,
   title = `Pi Accounts: Sign In to ${provider.label} (3/3)`,
+  managers: readonly SecretTool[] = [],
 ): Promise<string> {
   const box = vscode.window.createInputBox();
   box.title = title;
   box.prompt = `Paste your ${provider.label} API key. It is kept in VS Code's secret storage.`;
-  const accept = keyBox(box, provider);
+  if (managers.length) box.prompt += ` Or use the lock button: ${FROM_MANAGER_LABEL}`;
   try {
     return await new Promise<string>((resolve, reject) => {
+      // The password manager as a button: the paste box stays the first thing shown, as before.
+      const accept = keyBox(box, provider, managers.length ? () => resolve(FROM_MANAGER) : undefined);
       box.onDidAccept(() => {
         if (accept()) resolve(box.value);
       });
@@ -198,14 +262,18 @@ export async function askKey(
  * button (an address in a prompt cannot be clicked), our key check as it is typed, and a key shaped
  * like another provider's as a warning, not a refusal. Returns whether Enter may take the value.
  */
-export function keyBox(box: vscode.InputBox, provider: ProviderInfo): () => boolean {
+export function keyBox(box: vscode.InputBox, provider: ProviderInfo, fromManager?: () => void): () => boolean {
   box.password = true;
   box.ignoreFocusOut = true;
-  if (provider.keyUrl) {
-    const url = provider.keyUrl;
-    box.buttons = [{ iconPath: new vscode.ThemeIcon('link-external'), tooltip: `Create a key at ${url}` }];
-    box.onDidTriggerButton(() => void vscode.env.openExternal(vscode.Uri.parse(url)));
-  }
+  const url = provider.keyUrl;
+  const keyPage = url
+    ? { iconPath: new vscode.ThemeIcon('link-external'), tooltip: `Create a key at ${url}` }
+    : undefined;
+  const manager = fromManager ? { iconPath: new vscode.ThemeIcon('lock'), tooltip: FROM_MANAGER_LABEL } : undefined;
+  box.buttons = [...(manager ? [manager] : []), ...(keyPage ? [keyPage] : [])];
+  box.onDidTriggerButton((b) =>
+    b === manager ? fromManager?.() : url && void vscode.env.openExternal(vscode.Uri.parse(url)),
+  );
   const check = (v: string) => {
     const warning = v.length === 0 ? undefined : keyShapeWarning(provider.id, v);
     const problem = v.length === 0 ? undefined : apiKeyProblem(v);

@@ -1,7 +1,16 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
 import { findProvider } from '../core/providers/directory';
-import { sharedVariables, terminalVariables, type ExportedVar, type SharedChoice } from '../core/terminal-env';
+import { describe } from '../core/faults';
+import type { SecretCache } from '../core/secret-cache';
+import { refLabel } from '../core/secret-ref';
+import {
+  refsInUse,
+  sharedVariables,
+  terminalVariables,
+  type ExportedVar,
+  type SharedChoice,
+} from '../core/terminal-env';
 import type { ActiveAccounts } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
@@ -11,13 +20,35 @@ type Collection = vscode.ExtensionContext['environmentVariableCollection'];
 /** Puts each provider's active key into new integrated terminals. */
 export class TerminalEnv implements Outlet {
   private vars: ExportedVar[] = [];
+  // A reference that could not be read is not asked again for a minute: each ask may be a prompt.
+  private readonly failedAt = new Map<string, number>();
+  private readonly subscription: { dispose(): void };
 
   constructor(
     private readonly collection: Collection,
     private readonly vault: Vault,
     private readonly log: Logger,
     private readonly active: ActiveAccounts,
-  ) {}
+    private readonly refs: SecretCache,
+  ) {
+    // A key read from a password manager (here or for a model request) reaches new terminals.
+    this.subscription = refs.onDidResolve(() => this.sync());
+  }
+
+  /**
+   * Keys kept in a password manager are read when their account is in use and terminals export
+   * keys, held in memory for the cache's lifetime; a terminal created meanwhile gets the key.
+   */
+  private readRefs(): void {
+    for (const ref of refsInUse(this.vault, this.active)) {
+      const id = JSON.stringify(ref);
+      if (this.refs.peek(ref) !== undefined || Date.now() - (this.failedAt.get(id) ?? 0) < 60_000) continue;
+      this.refs.resolve(ref).catch((e: unknown) => {
+        this.failedAt.set(id, Date.now());
+        this.log.warn(`Terminals get no key from ${refLabel(ref)} for now: ${describe(e)}`);
+      });
+    }
+  }
 
   sync(): void {
     // Must come before the first replace(): a persistent collection is written to workspace
@@ -26,8 +57,11 @@ export class TerminalEnv implements Outlet {
     // constructor runs in activate().
     if (this.collection.persistent) this.collection.persistent = false;
     const enabled = vscode.workspace.getConfiguration('piAccounts').get<boolean>('terminal.exportKeys', true);
-    const vars =
-      enabled && vscode.workspace.isTrusted ? terminalVariables(this.vault, this.active, sharedChoice()) : [];
+    const exporting = enabled && vscode.workspace.isTrusted;
+    if (exporting) this.readRefs();
+    const vars = exporting
+      ? terminalVariables(this.vault, this.active, sharedChoice(), (ref) => this.refs.peek(ref))
+      : [];
     this.vars = vars;
     const wanted = new Map(vars.map((v) => [v.variable, v.value]));
     // Touch only what changed, so open terminals are not flagged "relaunch needed" for nothing.
@@ -56,6 +90,7 @@ export class TerminalEnv implements Outlet {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.collection.clear();
   }
 }

@@ -39,7 +39,10 @@ describe('sign-in steps (src/vscode/sign-in-ui.ts)', () => {
     const { vault, recent } = await setUp();
     answers.inputs.push('default');
     // The key is asked by pi-ai's auth.apiKey.login (sign-in-flow.ts, our key box), after this.
-    const req = await withoutEnv(['GROQ_API_KEY'], () => promptSignIn(vault, recent, 'groq'));
+    // No password manager on PATH (with one, our key box offers it instead: sign-in-ui.ts).
+    const req = await withoutEnv(['GROQ_API_KEY', 'PATH'], () => promptSignIn(vault, recent, 'groq'), {
+      PATH: '/nonexistent',
+    });
     assert.deepEqual(req, { kind: 'piKey', provider: 'groq', account: 'default' });
     assert.equal(calls.picks.length, 0);
     assert.equal(calls.inputs[0].value, 'default');

@@ -160,7 +160,11 @@ export class ModelBridge {
     const request = this.d.vault.request(provider, account);
     // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
     const vars =
-      credential?.type === 'env' ? credential.vars : credential?.type === 'api_key' ? credential.env : undefined;
+      credential?.type === 'env'
+        ? credential.vars
+        : credential?.type === 'api_key' || credential?.type === 'ref'
+          ? credential.env
+          : undefined;
     // A sign-in's base URL (Copilot's from its token) is pi-ai's to derive (oauth.toAuth in models.ts).
     const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl;
     return {

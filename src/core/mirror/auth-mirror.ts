@@ -9,6 +9,7 @@ import { deploymentMap } from '../providers/azure-openai';
 import { asApiKeyEntry, readAuthFile, updateAuthFile } from './auth-file';
 import { fingerprint, type MirrorState, type MirrorStateStore } from './mirror-state';
 import { escapePiValue, readPiValue } from './pi-values';
+import { piCommand } from '../secret-ref';
 
 export interface SyncReport {
   readonly path: string;
@@ -66,6 +67,15 @@ export interface ImportScan {
  */
 export function piEntry(credential: Credential): Credential | undefined {
   if (credential.type === 'oauth') return credential;
+  // A key in a password manager: pi's own "!command" form, so pi reads it itself and no copy of
+  // the key is written (@earendil-works/pi-coding-agent 1.6.0 docs/providers.md "Load an API key
+  // from a command": run by the default shell when first needed, its output cached per process).
+  if (credential.type === 'ref')
+    return {
+      type: 'api_key',
+      key: `!${piCommand(credential.ref)}`,
+      ...(credential.env && Object.keys(credential.env).length ? { env: { ...credential.env } } : {}),
+    };
   if (credential.type === 'env' && credential.vars.AWS_ACCESS_KEY_ID) return undefined;
   const env = { ...(credential.type === 'api_key' ? credential.env : credential.vars) };
   // pi splits "model=deployment,…" (azure-openai-config.js); accounts saved before stored JSON.
@@ -221,6 +231,8 @@ export class AuthMirror {
   async scanImports(): Promise<ImportScan> {
     const data = (await readAuthFile(this.path())) ?? {};
     const known = new Set(this.vault.secrets());
+    // Our own "!command" entries for keys kept in a password manager are not pi's to import.
+    const ours = new Set(this.vault.accounts().flatMap((a) => (a.ref ? [`!${piCommand(a.ref)}`] : [])));
     const candidates: ImportCandidate[] = [];
     const skipped: { provider: string; why: string }[] = [];
     for (const [provider, value] of Object.entries(data)) {
@@ -240,6 +252,7 @@ export class AuthMirror {
       }
       const entry = asApiKeyEntry(value);
       if (!entry) continue;
+      if (ours.has(entry.key)) continue;
       const read = readPiValue(entry.key);
       if (read.kind === 'command')
         skipped.push({ provider, why: 'its key is a shell command, which Pi Accounts never runs' });

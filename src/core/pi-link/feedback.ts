@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import type { Feedback } from '../outlet';
 import type { RotationMode } from '../rotation/policy';
 import type { Rotation } from '../rotation/rotation';
+import type { SecretRef } from '../secret-ref';
 import type { AccountInfo, Vault } from '../vault';
 import { fingerprint, type PiReport } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
@@ -26,6 +27,8 @@ export interface PiFeedbackDeps {
   readonly log: Logger;
   /** Asks the provider for its own reason when pi's error text names none (src/core/diagnostics.ts). */
   readonly diagnostics?: Pick<Diagnostics, 'explain'>;
+  /** A key kept in a password manager as read lately, to tell which account pi's request carried. */
+  readonly peekRef?: (ref: SecretRef) => string | undefined;
 }
 
 export interface PiDecision {
@@ -37,8 +40,6 @@ export interface PiDecision {
   readonly summary: string;
 }
 
-const secretOf = (c: ReturnType<Vault['credential']>) => (c ? keyOf(c) || undefined : undefined);
-
 export class PiFeedback {
   /** provider/account → the rest we already told the person about (manual mode tells once). */
   private readonly told = new Map<string, number>();
@@ -46,6 +47,11 @@ export class PiFeedback {
   private readonly refreshed = new Set<string>();
 
   constructor(private readonly d: PiFeedbackDeps) {}
+
+  private secretOf(c: ReturnType<Vault['credential']>): string | undefined {
+    if (c?.type === 'ref') return this.d.peekRef?.(c.ref);
+    return c ? keyOf(c) || undefined : undefined;
+  }
 
   /** The feedback port: one provider answer pi received, and the decision it caused. */
   async report(r: PiReport): Promise<PiDecision> {
@@ -116,7 +122,7 @@ export class PiFeedback {
   private async refused(r: PiReport, account: AccountInfo, stale: boolean): Promise<PiDecision> {
     const name = account.name;
     if (account.kind === 'oauth') {
-      const secret = secretOf(this.d.vault.credential(r.provider, name));
+      const secret = this.secretOf(this.d.vault.credential(r.provider, name));
       if (!r.key || this.refreshed.has(r.key) || !secret || fingerprint(secret) !== r.key)
         return { account: name, reload: true, summary: 'the sign-in was already refreshed' };
       this.refreshed.add(r.key);
@@ -142,7 +148,7 @@ export class PiFeedback {
   private accountOf(r: PiReport): AccountInfo | undefined {
     if (!r.key) return this.d.rotation.active(r.provider);
     return this.d.vault.accounts(r.provider).find((a) => {
-      const secret = secretOf(this.d.vault.credential(r.provider, a.name));
+      const secret = this.secretOf(this.d.vault.credential(r.provider, a.name));
       return secret !== undefined && fingerprint(secret) === r.key;
     });
   }

@@ -71,7 +71,14 @@ function account(p: ProviderUsage, a: AccountUsage, o: PageOptions): string {
     a.health !== 'ok' ? `<span class="badge ${a.health.replace(/ /g, '-')}">${esc(a.health)}</span>` : '',
     a.plan ? `<span class="badge plan">${esc(a.plan)}</span>` : '',
   ].join('');
-  const kind = a.kind === 'api_key' ? 'API key' : a.kind === 'env' ? 'settings' : 'subscription sign-in';
+  const kind =
+    a.kind === 'api_key'
+      ? 'API key'
+      : a.kind === 'ref'
+        ? 'API key (password manager)'
+        : a.kind === 'env'
+          ? 'settings'
+          : 'subscription sign-in';
   const windows = a.windows.length
     ? a.windows.map((w) => bar(p.label, a.name, w, o.time)).join('\n')
     : a.balanceKnown
