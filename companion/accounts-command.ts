@@ -15,7 +15,7 @@ import type { Link } from './link';
 
 export const STATUS_KEY = 'pi-accounts';
 /** How long `/accounts` looks for a window before it says none is listening. */
-const REACH_MS = 1000;
+const REACH_MS = 2000;
 
 export const NOT_LISTENING =
   'Pi Accounts is not listening: no VS Code window with Pi Accounts is open on this machine. Open VS Code (Pi Accounts connects by itself), then type /accounts again. pi keeps the account auth.json holds.';

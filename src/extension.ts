@@ -188,6 +188,9 @@ export function activate(context: vscode.ExtensionContext): void {
     diagnostics,
     // pi's provider layer is its own bundle (esbuild.mjs), required on the first model listing or request.
     load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
+    // Subscription sign-ins serve other extensions only once the person turned that on (their terms).
+    subscriptionModels: () =>
+      vscode.workspace.getConfiguration('piAccounts').get<boolean>('models.subscriptionSignIns', false),
     onUsage: (p, a, input, output, cached) => {
       ledger.add(p, a, input, output, cached);
       refreshView();
@@ -296,6 +299,7 @@ export function activate(context: vscode.ExtensionContext): void {
         outlets.forEach((o) => o.sync());
       }
       if (e.affectsConfiguration('piAccounts.statusBar')) statusBar.sync();
+      if (e.affectsConfiguration('piAccounts.models.subscriptionSignIns')) models.sync();
       if (e.affectsConfiguration('piAccounts.mirror') || e.affectsConfiguration('piAccounts.rotation')) piFiles.sync();
     }),
   );

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { describe } from '../core/faults';
 import type { Log } from './log';
-import type { ModelBridge } from '../core/llm/model-bridge';
+import { SUBSCRIPTION_SETTING, type ModelBridge } from '../core/llm/model-bridge';
 import type { ModelList } from '../core/llm/model-list';
 import type { ChatMessage, ChatPart, ChatRequest } from '../core/llm/chat';
 import { budgetOf, MAX_OUTPUT } from '../core/llm/budget';
@@ -72,7 +72,15 @@ export class PiLanguageModels implements Outlet, vscode.LanguageModelChatProvide
         });
       }
     }
-    if (!models.length && !options.silent) {
+    const held = this.bridge.heldBack();
+    if (!models.length && !options.silent && held.length) {
+      const names = held.map((p) => requireProvider(p).label).join(', ');
+      const choice = await vscode.window.showInformationMessage(
+        `Your ${names} sign-ins are subscriptions: Pi Accounts offers their models to other extensions only once you turn that on. Read the provider's terms first (the setting links them).`,
+        'Open Setting',
+      );
+      if (choice) await vscode.commands.executeCommand('workbench.action.openSettings', SUBSCRIPTION_SETTING);
+    } else if (!models.length && !options.silent) {
       const choice = await vscode.window.showInformationMessage(
         'Sign in to a provider (Anthropic, OpenAI, ChatGPT, GitHub Copilot, Google…) to use its models through Pi Accounts.',
         'Sign In…',

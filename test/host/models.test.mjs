@@ -75,7 +75,8 @@ describe('Every account is a model (real VS Code host)', function () {
           PI_CONSUMER_MODELS: wanted.join(','),
           PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify(endpoints),
         },
-        settings: { 'chat.disableAIFeatures': false },
+        // The ChatGPT and Copilot sign-ins serve other extensions only with this on (off by default).
+        settings: { 'chat.disableAIFeatures': false, 'piAccounts.models.subscriptionSignIns': true },
       });
       const offer = await w.notification("pi's auth.json has credentials for", 60_000);
       await offer.getByRole('button', { name: 'Import…' }).click();
@@ -154,7 +155,8 @@ describe('Every account is a model (real VS Code host)', function () {
         extensionsTemplate: extensions,
         files: { 'pi-agent/auth.json': JSON.stringify(auth, null, 2) },
         env: { PI_CONSUMER_OUT: outDir, PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify(endpoints) },
-        settings: { 'chat.disableAIFeatures': false },
+        // The ChatGPT sign-in serves other extensions only with this on (off by default).
+        settings: { 'chat.disableAIFeatures': false, 'piAccounts.models.subscriptionSignIns': true },
       });
       const offer = await w.notification("pi's auth.json has credentials for", 60_000);
       await offer.getByRole('button', { name: 'Import…' }).click();
@@ -346,6 +348,67 @@ describe('Every account is a model (real VS Code host)', function () {
     await w.page.screenshot({ path: join(ARTIFACTS, 'M3.manage-models.png') });
     console.log(
       `      ${models.length} models; first of Anthropic: ${anthropic[0].name}; screenshot ${join(ARTIFACTS, 'M3.manage-models.png')}`,
+    );
+  });
+
+  it('M4. subscription sign-ins (ChatGPT, Copilot) are not offered to other extensions by default; API keys are; the setting (with the terms linked) brings them', async () => {
+    const day = Date.now() + 24 * 3_600_000;
+    const auth = {
+      anthropic: { type: 'api_key', key: 'sk-ant-api03-hostDefault-0123456789abcdef' },
+      'openai-codex': {
+        type: 'oauth',
+        access: codexToken('acct-host-4'),
+        refresh: 'rt_host_codex_4',
+        expires: day,
+        accountId: 'acct-host-4',
+      },
+      'github-copilot': {
+        type: 'oauth',
+        refresh: 'ghu_hostCopilot4',
+        access: `tid=host4;exp=${Math.floor(day / 1000)};proxy-ep=proxy.individual.githubcopilot.com;sku=free`,
+        expires: day,
+      },
+    };
+    const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
+    w = await Workbench.start({
+      extensionsTemplate: extensions,
+      files: { 'pi-agent/auth.json': JSON.stringify(auth, null, 2) },
+      env: { PI_CONSUMER_OUT: outDir, PI_CONSUMER_MODELS: '' },
+      settings: { 'chat.disableAIFeatures': false },
+    });
+    const offer = await w.notification("pi's auth.json has credentials for", 60_000);
+    await offer.getByRole('button', { name: 'Import…' }).click();
+    await w.answer('');
+    await w.notification('Imported 3 accounts from pi');
+    const listing = async (n) => {
+      await w.runCommand('Pi Accounts Consumer: Tool Round Trip With Each Provider');
+      await waitFor(() => lines(join(outDir, 'models.jsonl')).length >= n, 60_000);
+      return new Set(lines(join(outDir, 'models.jsonl'))[n - 1].map((m) => m.family));
+    };
+    const byDefault = await listing(1);
+    assert.deepEqual([...byDefault], ['anthropic'], 'the API key only');
+
+    // The setting, as a person finds it: its description links the providers' terms.
+    await w.runCommand('Preferences: Open Settings (UI)');
+    await w.page.locator('.settings-editor .suggest-input-container').click();
+    await w.page.keyboard.type('piAccounts.models.subscriptionSignIns');
+    const item = w.page.locator('.setting-item-contents', { hasText: 'Subscription Sign Ins' }).first();
+    await item.waitFor({ timeout: 20_000 });
+    for (const terms of ['Anthropic', 'OpenAI', 'GitHub Copilot'])
+      await item.locator('.setting-item-markdown a', { hasText: terms }).first().waitFor({ timeout: 5_000 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await w.page.screenshot({ path: join(ARTIFACTS, 'M4.subscription-setting.png') });
+    await item.locator('.setting-value-checkbox').click();
+    await waitFor(() =>
+      /"piAccounts\.models\.subscriptionSignIns": true/.test(
+        readFileSync(join(w.userData, 'User', 'settings.json'), 'utf8'),
+      ),
+    );
+    await w.page.keyboard.press('Escape');
+    const on = await listing(2);
+    assert.deepEqual([...on].sort(), ['anthropic', 'github-copilot', 'openai-codex']);
+    console.log(
+      `      by default: ${[...byDefault].join(', ')}; with the setting on: ${[...on].sort().join(', ')}; screenshot ${join(ARTIFACTS, 'M4.subscription-setting.png')}`,
     );
   });
 });

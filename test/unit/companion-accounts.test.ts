@@ -18,6 +18,7 @@ import { Vault } from '../../src/core/vault';
 import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
 import { PI0_CLI, PI1_CLI, cleanEnv, root } from './pi1';
 import { NOT_LISTENING, footerText, rowText } from '../../companion/accounts-command';
+import { fromPiSchema, toPiSchema } from '../../src/core/pi-link/protocol';
 
 const COMPANION = join(root, 'dist/companion/pi-accounts-companion.js');
 const emulatorModule = join(root, 'test/host/llm-emulator.mjs');
@@ -72,7 +73,7 @@ function rpcPi(cli: string, agentDir: string, channel: string, args: string[]) {
     /** A slash command or a prompt; resolves with pi's response to it. */
     async command(message: string) {
       const id = call({ type: 'prompt', message });
-      await until(() => (alive(), responses.has(id)), 20_000);
+      await until(() => (alive(), responses.has(id)), 60_000);
       return responses.get(id)!;
     },
     async prompt(message: string) {
@@ -83,7 +84,7 @@ function rpcPi(cli: string, agentDir: string, channel: string, args: string[]) {
     },
     /** The first UI record after `from` that matches. */
     async waitUi(match: (r: UiRecord) => boolean, from = 0): Promise<UiRecord> {
-      await until(() => (alive(), ui.slice(from).some(match)), 20_000);
+      await until(() => (alive(), ui.slice(from).some(match)), 60_000);
       return ui.slice(from).find(match)!;
     },
     answer: (id: string, value: string) => send({ type: 'extension_ui_response', id, value }),
@@ -331,5 +332,28 @@ describe('/accounts words', () => {
     });
     assert.equal(footerText(list(1)), '🔑 work 2/3 · 5h 42%');
     assert.equal(footerText(list(-1)), undefined);
+  });
+
+  it('the channel checks both directions with zod: a row never carries a key, a malformed answer or ask is dropped', () => {
+    const answer = {
+      v: 2,
+      type: 'accounts',
+      seq: 3,
+      provider: 'anthropic',
+      label: 'Anthropic',
+      accounts: [{ name: 'A', inUse: true, usage: [], key: KEY_A }],
+    };
+    const parsed = toPiSchema.safeParse(answer);
+    assert.ok(parsed.success);
+    assert.ok(!JSON.stringify(parsed.data).includes(KEY_A), 'unknown fields are stripped');
+    assert.ok(!toPiSchema.safeParse({ ...answer, v: 1 }).success, '/accounts answers are version 2');
+    assert.ok(!toPiSchema.safeParse({ ...answer, accounts: [{ name: '', inUse: true, usage: [] }] }).success);
+    assert.ok(!toPiSchema.safeParse({ v: 2, type: 'used', seq: 1, ok: true, message: 'x'.repeat(501) }).success);
+    assert.ok(fromPiSchema.safeParse({ v: 2, type: 'use', pid: 1, seq: 2, provider: 'groq', account: 'B' }).success);
+    assert.ok(!fromPiSchema.safeParse({ v: 2, type: 'use', pid: 1, seq: 2, provider: 'groq' }).success);
+    // Reports stay version 1: a companion and a window of different releases still agree on them.
+    assert.ok(
+      fromPiSchema.safeParse({ v: 1, type: 'report', pid: 1, seq: 1, provider: 'x', status: 200, headers: {} }).success,
+    );
   });
 });

@@ -118,6 +118,7 @@ describe('model bridge: what a caller gets per failure class, requests per refus
         ['openai-codex', 'second', codexToken('acct-second'), true],
       ],
       { 'openai-codex': '/backend-api' },
+      { subscriptionSignIns: true },
     );
     const resetsAt = Math.floor(Date.now() / 1000) + 3 * 3600;
     em.answer(first, 429, {
@@ -245,6 +246,7 @@ describe('model bridge: what a caller gets per failure class, requests per refus
         ['openai-codex', 'two', codexToken('acct-two'), true],
       ],
       { 'openai-codex': '/backend-api' },
+      { subscriptionSignIns: true },
     );
     const turn1 = ask('gpt-6.2-sol', 'Plan a trip to Oslo.');
     const sessionId = sessionIdOf(turn1.system, turn1.messages);

@@ -40,7 +40,8 @@ export async function bridgeWith(
   em: Emulator,
   accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][],
   paths: Record<string, string>,
-  extra: Pick<BridgeDeps, 'diagnostics'> = {},
+  /** The window's settings (piAccounts.models.subscriptionSignIns is off unless a test turns it on), and diagnostics. */
+  o: { subscriptionSignIns?: boolean } & Pick<BridgeDeps, 'diagnostics'> = {},
 ) {
   const t = tempDir();
   const store = new MemorySecretStore();
@@ -81,7 +82,8 @@ export async function bridgeWith(
     load: async () => models,
     baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined),
     onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c),
-    ...extra,
+    diagnostics: o.diagnostics,
+    subscriptionModels: () => o.subscriptionSignIns ?? false,
   });
   return { bridge, vault, rotation, feedback, served, ledger, t };
 }

@@ -168,7 +168,12 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
 
   it('ChatGPT Plus/Pro (Codex): the backend gets the account id from the token, store:false and the system prompt', async () => {
     const token = codexToken('acct-1234');
-    const s = await bridgeWith(em, [['openai-codex', 'personal', token, true]], { 'openai-codex': '/backend-api' });
+    const s = await bridgeWith(
+      em,
+      [['openai-codex', 'personal', token, true]],
+      { 'openai-codex': '/backend-api' },
+      { subscriptionSignIns: true },
+    );
     const evs = await collect(s.bridge.chat('openai-codex', ask('gpt-5.1')));
     const { headers, body, path } = em.seen[0];
     assert.equal(path, '/backend-api/codex/responses');
@@ -189,6 +194,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       em,
       [['github-copilot', 'octo', 'tid=1;exp=9999999999;proxy-ep=proxy.individual.githubcopilot.com;sku=x', true]],
       { 'github-copilot': '/copilot' },
+      { subscriptionSignIns: true },
     );
     const evs = await collect(s.bridge.chat('github-copilot', ask('kimi-k3')));
     const { headers, path } = em.seen[0];
@@ -217,6 +223,38 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     assert.equal(endpoint.baseUrl, undefined);
     assert.deepEqual(endpoint.oauth, {});
     s.t.cleanup();
+  });
+
+  it('subscription sign-ins are offered to other extensions only once the setting is on; API-key accounts either way', async () => {
+    const accounts: Parameters<typeof bridgeWith>[1] = [
+      ['github-copilot', 'octo', 'tid=1;exp=9999999999;proxy-ep=proxy.individual.githubcopilot.com;sku=x', true],
+      ['openai-codex', 'personal', codexToken('acct-9'), true],
+      ['anthropic', 'max', 'sk-ant-oat01-subscription', true],
+      ['anthropic', 'key', 'sk-ant-api03-plainkey'],
+      ['groq', 'only', 'gsk_only'],
+      // OpenRouter's OAuth hands out an API key (pi-ai: subscription false): not a subscription.
+      ['openrouter', 'oauth-key', 'sk-or-v1-0123', true],
+    ];
+    const off = await bridgeWith(em, accounts, { anthropic: '', groq: '/v1' });
+    const listed = Object.keys(await off.bridge.models()).sort();
+    assert.deepEqual(listed, ['anthropic', 'groq', 'openrouter']);
+    assert.deepEqual(off.bridge.candidates('anthropic'), ['key'], 'Anthropic: the API key only, not the Max sign-in');
+    await assert.rejects(
+      collect(off.bridge.chat('github-copilot', ask('kimi-k3'))),
+      (e) => isFault(e, 'not-found') && /subscription sign-ins/.test((e as Error).message),
+    );
+    assert.equal(em.seen.length, 0, 'nothing sent with a subscription');
+    const on = await bridgeWith(em, accounts, { anthropic: '', groq: '/v1' }, { subscriptionSignIns: true });
+    assert.deepEqual(Object.keys(await on.bridge.models()).sort(), [
+      'anthropic',
+      'github-copilot',
+      'groq',
+      'openai-codex',
+      'openrouter',
+    ]);
+    assert.deepEqual(on.bridge.candidates('anthropic').sort(), ['key', 'max']);
+    off.t.cleanup();
+    on.t.cleanup();
   });
 
   it('Google Gemini: x-goog-api-key; text, a function call, usage', async () => {

@@ -5,7 +5,7 @@ import type { Logger } from '../log';
 import { bounded } from '../redact';
 import type { Feedback } from '../outlet';
 import { DEFAULT_REST_MS } from '../rotation/rest';
-import { PROVIDERS, requireProvider } from '../providers/directory';
+import { findProvider, PROVIDERS, requireProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Rotation } from '../rotation/rotation';
 import type { Vault } from '../vault';
@@ -35,7 +35,23 @@ export interface BridgeDeps {
   readonly onUsage?: (provider: string, account: string, input: number, output: number, cached: number) => void;
   /** Asks the provider for its own reason when a refusal names none (src/core/diagnostics.ts). */
   readonly diagnostics?: Pick<Diagnostics, 'explain'>;
+  /**
+   * Whether accounts from subscription sign-ins (Claude Pro/Max, ChatGPT, Copilot, …) serve
+   * other extensions' requests: off unless the person turned it on (piAccounts.models.subscriptionSignIns).
+   */
+  readonly subscriptionModels?: () => boolean;
 }
+
+/** The setting that lets subscription sign-ins serve other extensions (package.json). */
+export const SUBSCRIPTION_SETTING = 'piAccounts.models.subscriptionSignIns';
+
+/**
+ * A subscription sign-in: an OAuth account of a provider whose OAuth pi-ai does not mark as a plain
+ * API-key grant (OpenRouter's and Radius's OAuth hand out API keys: `subscription: false` in
+ * @earendil-works/pi-ai 1.6.1's registry).
+ */
+export const isSubscriptionAccount = (provider: string, kind: string): boolean =>
+  kind === 'oauth' && findProvider(provider)?.pi?.oauth?.subscription !== false;
 
 /**
  * Sends a chat request with the provider's active account and streams the answer. When the
@@ -55,16 +71,26 @@ export class ModelBridge {
     const now = Date.now();
     const active =
       (sessionId && this.sticky.get(`${provider}\n${sessionId}`)) || this.d.rotation.active(provider)?.name;
+    const subscriptions = this.d.subscriptionModels?.() ?? false;
     return this.d.vault
       .accounts(provider)
       .filter(
         (a) =>
           (a.kind !== 'env' || FROM_VALUES.has(provider)) &&
+          (subscriptions || !isSubscriptionAccount(provider, a.kind)) &&
           !a.needsSignIn &&
           !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now),
       )
       .sort((a, b) => Number(b.name === active) - Number(a.name === active))
       .map((a) => a.name);
+  }
+
+  /** Providers whose accounts are all subscription sign-ins held back by the setting (for the empty picker's words). */
+  heldBack(): string[] {
+    if (this.d.subscriptionModels?.()) return [];
+    return this.d.vault
+      .providers()
+      .filter((p) => this.d.vault.accounts(p).every((a) => isSubscriptionAccount(p, a.kind)));
   }
 
   /** pi's models of every provider that has a usable account (loads pi's provider layer). */
@@ -76,14 +102,21 @@ export class ModelBridge {
   async *chat(provider: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
     const accounts = this.candidates(provider, req.sessionId);
     if (!accounts.length) {
-      const resting = this.d.vault.accounts(provider).some((a) => !a.needsSignIn);
+      const allowed = this.d.vault
+        .accounts(provider)
+        .filter((a) => this.d.subscriptionModels?.() || !isSubscriptionAccount(provider, a.kind));
+      if (!allowed.length && this.d.vault.accounts(provider).length)
+        throw new Fault(
+          'not-found',
+          `${requireProvider(provider).label}'s accounts are subscription sign-ins, which serve other extensions only once you turn that on.`,
+          `Read the provider's terms, then turn on the setting "${SUBSCRIPTION_SETTING}" if they allow it.`,
+        );
+      const resting = allowed.some((a) => !a.needsSignIn);
       throw resting
         ? new ModelError(
             'rate-limited',
             `Every ${requireProvider(provider).label} account is resting after a rate limit.`,
-            Math.min(
-              ...this.d.vault.accounts(provider).map((a) => this.d.rotation.cooldownOf(provider, a.name) ?? Infinity),
-            ),
+            Math.min(...allowed.map((a) => this.d.rotation.cooldownOf(provider, a.name) ?? Infinity)),
           )
         : new Fault(
             'not-found',
