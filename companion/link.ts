@@ -9,7 +9,14 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseJson } from '../src/core/json';
 import { isOwnSocket, isPrivateDir } from '../src/core/pi-link/channel-dir';
-import { ACK_TIMEOUT_MS, lineReader, toPiSchema, type PiHello, type PiReport } from '../src/core/pi-link/protocol';
+import {
+  ACK_TIMEOUT_MS,
+  lineReader,
+  toPiSchema,
+  type PiHello,
+  type PiReport,
+  type PiRequest,
+} from '../src/core/pi-link/protocol';
 
 /** A directory scan at most this often: a window that opens is found within this time. */
 const SCAN_MS = 3000;
@@ -40,7 +47,7 @@ export class Link {
   }
 
   /** Sends to one window (the first connected): one decision per report, whatever the count of windows. */
-  send(r: PiReport): Promise<boolean> {
+  send(r: PiReport | PiRequest): Promise<boolean> {
     const socket = this.ready.values().next().value;
     if (!socket) return Promise.resolve(false);
     try {
@@ -48,7 +55,7 @@ export class Link {
     } catch {
       return Promise.resolve(false);
     }
-    if (!r.wantsAck) return Promise.resolve(false);
+    if (r.type !== 'report' || !r.wantsAck) return Promise.resolve(false);
     return new Promise((resolve) => {
       // Not unref'd: this timer keeps pi alive while it waits (the socket does not, see open()).
       const timer = setTimeout(() => (this.waiting.delete(r.seq), resolve(false)), ACK_TIMEOUT_MS);

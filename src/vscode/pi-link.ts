@@ -15,6 +15,7 @@ import type { Feedback } from '../core/outlet';
 import type { Diagnostics } from '../core/diagnostics';
 import type { KeyResolver } from '../core/resolver';
 import type { Rotation } from '../core/rotation/rotation';
+import type { RotationMode } from '../core/rotation/policy';
 import type { Vault } from '../core/vault';
 import { showFault } from './faults-ui';
 
@@ -27,7 +28,7 @@ export interface PiLinkDeps {
   readonly resolver: KeyResolver;
   /** Where what pi's answers say (429, a refused sign-in, usage figures) is written back. */
   readonly feedback: Feedback;
-  readonly mode: (provider: string) => 'manual' | 'round-robin' | 'usage-based';
+  readonly mode: (provider: string) => RotationMode;
   /** Writes the active accounts to auth.json (the mirror); pi re-reads it after. */
   readonly writeAuthFile: () => Promise<unknown>;
   readonly authPath: () => string;

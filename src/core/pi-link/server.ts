@@ -11,7 +11,7 @@ import { parseJson } from '../json';
 import type { Logger } from '../log';
 import type { PiDecision } from './feedback';
 import { ensurePrivateDir, removeStaleSockets, socketName } from './channel-dir';
-import { fromPiSchema, lineReader, PROTOCOL, type PiReport, type ToPi } from './protocol';
+import { fromPiSchema, lineReader, PROTOCOL, type PiReport, type PiRequest, type ToPi } from './protocol';
 
 /** More connections than this are refused: one per running pi is the expected load. */
 const MAX_CLIENTS = 64;
@@ -85,7 +85,12 @@ export class PiLinkServer {
 
   constructor(
     private readonly dir: string,
-    private readonly feedback: { report(r: PiReport): Promise<PiDecision> },
+    private readonly feedback: {
+      report(r: PiReport): Promise<PiDecision>;
+      /** A request's start or end (in-flight counts); a pi that disconnected (`gone`). */
+      request?(r: PiRequest): void;
+      gone?(pid: number): void;
+    },
     private readonly log: Logger,
     /** Runs before pi is told to re-read auth.json: writes the new account there. */
     private readonly beforeReload: () => Promise<unknown> = async () => undefined,
@@ -174,6 +179,13 @@ export class PiLinkServer {
               );
             return this.changed.fire();
           }
+          // In the queue: a request's start is counted before the report of its answer.
+          if (m.type === 'request') {
+            this.queue = this.queue
+              .then(() => this.feedback.request?.(m))
+              .catch((e: unknown) => this.log.warn(`pi channel: ${messageOf(e)}`));
+            return;
+          }
           // Backpressure: with MAX_PENDING reports waiting, read no more from this pi until
           // they are decided (its own socket buffer holds the rest, and then its writes wait).
           if (++client.pending >= MAX_PENDING) socket.pause();
@@ -194,7 +206,11 @@ export class PiLinkServer {
       client.stalled = undefined;
       if (client.pending < MAX_PENDING) socket.resume();
     });
-    const gone = () => (clearTimeout(client.stalled), this.clients.delete(socket) && this.changed.fire());
+    const gone = () => {
+      clearTimeout(client.stalled);
+      if (client.pid !== undefined) this.feedback.gone?.(client.pid);
+      if (this.clients.delete(socket)) this.changed.fire();
+    };
     socket.on('close', gone);
     socket.on('error', () => socket.destroy());
   }
