@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ModelBridge, type BridgeDeps } from '../../src/core/llm/model-bridge';
+import type { RotationMode } from '../../src/core/rotation/policy';
 import { UsageLedger } from '../../src/core/llm/ledger';
 import * as models from '../../src/core/llm/models';
 import { lockedRun } from '../../src/core/mirror/locked-run';
@@ -40,7 +41,7 @@ export async function bridgeWith(
   em: Emulator,
   accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][],
   paths: Record<string, string>,
-  extra: Pick<BridgeDeps, 'diagnostics'> = {},
+  extra: Pick<BridgeDeps, 'diagnostics'> & { mode?: RotationMode } = {},
 ) {
   const t = tempDir();
   const store = new MemorySecretStore();
@@ -56,7 +57,7 @@ export async function bridgeWith(
     );
   const rotation = new Rotation({
     vault,
-    settings: { mode: () => 'round-robin', threshold: () => 80 },
+    settings: { mode: () => extra.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerKey: () => 1 },
     quota: () => undefined,
     store,
     log: quiet,
@@ -81,7 +82,7 @@ export async function bridgeWith(
     load: async () => models,
     baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined),
     onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c),
-    ...extra,
+    diagnostics: extra.diagnostics,
   });
   return { bridge, vault, rotation, feedback, served, ledger, t };
 }
