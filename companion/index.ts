@@ -14,7 +14,9 @@
 // - before_provider_request: arms the watch on pi's fetch (below) for the request about to go;
 // - after_provider_response: status and rate-limit headers of answers pi-ai hands over
 //   (successful ones: the providers' SDKs throw on an error status before that hook);
-// - message_end: an assistant message that ended in error carries the status in its text.
+// - message_end: an assistant message that ended in error carries the status in its text; every
+//   assistant message ends the request in flight (the balancer's counts: before_provider_request
+//   starts one, with pi's session id from ctx.sessionManager.getSessionId());
 // - pi.registerCommand('accounts') and ctx.ui.select / notify / setStatus: pi's `/accounts` and
 //   the footer status (accounts-command.ts);
 // - model_select: the footer follows the provider of the model in use.
@@ -74,6 +76,9 @@ function secretIn(headers: Headers): string | undefined {
 
 export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let seq = 0;
+  /** The request in flight (its id), reported at its start and its end. */
+  let rid = 0;
+  let flying: number | undefined;
   let carried: string | undefined;
   let registry: Registry | undefined;
   // The provider's own base URL (for an account without one, after one with one): pi-ai's
@@ -178,6 +183,28 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       carried = undefined;
     }
     armed = true;
+    if (provider) {
+      // pi retried without an assistant message in between: the earlier attempt is over.
+      if (flying !== undefined)
+        void link.send({ v: PROTOCOL, type: 'request', phase: 'end', pid: process.pid, id: flying, provider });
+      flying = ++rid;
+      let session: string | undefined;
+      try {
+        session = ctx.sessionManager.getSessionId().slice(0, 100);
+      } catch {
+        // pi 0.73.1's session manager may not say
+      }
+      void link.send({
+        v: PROTOCOL,
+        type: 'request',
+        phase: 'start',
+        pid: process.pid,
+        id: flying,
+        provider,
+        key: carried ? fingerprint(carried) : undefined,
+        session,
+      });
+    }
     return undefined;
   });
 
@@ -195,6 +222,12 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
 
   pi.on('message_end', async (e, ctx) => {
     const m = e.message as { role?: string; stopReason?: string; errorMessage?: string };
+    if (m.role === 'assistant' && flying !== undefined && link.connected()) {
+      const id = flying;
+      flying = undefined;
+      const provider = ctx.model?.provider ?? 'unknown';
+      void link.send({ v: PROTOCOL, type: 'request', phase: 'end', pid: process.pid, id, provider });
+    }
     if (m.role !== 'assistant' || m.stopReason !== 'error' || !m.errorMessage || !link.connected()) return;
     const status = statusOf(m.errorMessage);
     if (status === undefined) return;

@@ -18,6 +18,7 @@ import {
   type AccountsAsk,
   type PiHello,
   type PiReport,
+  type PiRequest,
   type UseAsk,
   type UsedAnswer,
 } from '../src/core/pi-link/protocol';
@@ -55,7 +56,7 @@ export class Link {
   }
 
   /** Sends to one window (the first connected): one decision per report, whatever the count of windows. */
-  send(r: PiReport): Promise<boolean> {
+  send(r: PiReport | PiRequest): Promise<boolean> {
     const socket = this.ready.values().next().value;
     if (!socket) return Promise.resolve(false);
     try {
@@ -63,7 +64,7 @@ export class Link {
     } catch {
       return Promise.resolve(false);
     }
-    if (!r.wantsAck) return Promise.resolve(false);
+    if (r.type !== 'report' || !r.wantsAck) return Promise.resolve(false);
     return new Promise((resolve) => {
       // Not unref'd: this timer keeps pi alive while it waits (the socket does not, see open()).
       const timer = setTimeout(() => (this.waiting.delete(r.seq), resolve(false)), ACK_TIMEOUT_MS);

@@ -18,6 +18,7 @@ import type { Diagnostics } from '../core/diagnostics';
 import type { QuotaEntry } from '../core/quota/scheduler';
 import type { KeyResolver } from '../core/resolver';
 import type { Rotation } from '../core/rotation/rotation';
+import type { RotationMode } from '../core/rotation/policy';
 import type { Vault } from '../core/vault';
 import { showFault } from './faults-ui';
 
@@ -30,7 +31,7 @@ export interface PiLinkDeps {
   readonly resolver: KeyResolver;
   /** Where what pi's answers say (429, a refused sign-in, usage figures) is written back. */
   readonly feedback: Feedback;
-  readonly mode: (provider: string) => 'manual' | 'round-robin' | 'usage-based';
+  readonly mode: (provider: string) => RotationMode;
   /** Usage figures per account, for pi's `/accounts` and its footer. */
   readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
   /** Writes the active accounts to auth.json (the mirror); pi re-reads it after. */

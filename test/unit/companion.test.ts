@@ -20,7 +20,7 @@ import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
 import { openWindow } from './window';
 import { PI1_CLI, cleanEnv } from './pi1';
 import { ModelsMirror } from '../../src/core/mirror/models-mirror';
-import { fingerprint } from '../../src/core/pi-link/protocol';
+import { fingerprint, type PiRequest } from '../../src/core/pi-link/protocol';
 import { feedbackInto } from '../../src/core/outlet';
 
 const root = join(__dirname, '../../..');
@@ -158,7 +158,7 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
   const { log, lines } = memoryLog();
   const rotation = new Rotation({
     vault,
-    settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80 },
+    settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerKey: () => 1 },
     quota: () => undefined,
     store,
     log,
@@ -187,9 +187,28 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
     tellRateLimited: (_p, account) => told.push(account),
     log,
   });
-  const server = new PiLinkServer(o.channel, feedback, log, () => mirror.sync());
+  // What pi's requests said of their start and end (in-flight counts for the balancer).
+  const requests: (PiRequest & { inFlight: number })[] = [];
+  const port = {
+    report: (r: Parameters<PiFeedback['report']>[0]) => feedback.report(r),
+    request: (r: PiRequest) => {
+      feedback.request(r);
+      requests.push({ ...r, inFlight: rotation.inFlightOf(r.provider, 'A') });
+    },
+    gone: (pid: number) => feedback.gone(pid),
+  };
+  const server = new PiLinkServer(o.channel, port, log, () => mirror.sync());
   await server.listen();
-  return { vault, rotation, server, lines, usage, told, dispose: () => (server.dispose(), rotation.dispose()) };
+  return {
+    vault,
+    rotation,
+    server,
+    lines,
+    usage,
+    told,
+    requests,
+    dispose: () => (server.dispose(), rotation.dispose()),
+  };
 }
 
 const ANTHROPIC = ['--model', 'anthropic/claude-sonnet-4-5'];
@@ -204,6 +223,32 @@ describe('pi companion inside the real pi', function () {
     t.cleanup();
   });
   const letters = () => em.seen.map((s) => (s.key === KEY_A ? 'A' : s.key === KEY_B ? 'B' : '?'));
+
+  it("C-balancer: the real pi reports each request's start (key, pi's session id) and end; A counts 1 in flight, then 0", async () => {
+    em = await startEmulator(() => ({ text: 'Answered.' }));
+    const channel = join(t.dir, 'channel');
+    const dir = await agentDir(join(t.dir, 'agent'), em.base, true, {
+      retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 },
+    });
+    const w = await piAccountsWindow({ channel, authPath: join(dir, 'auth.json'), mode: 'balancer' });
+    try {
+      const run = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
+      assert.equal(run.code, 0, run.err);
+      await until(() => w.requests.length >= 2);
+      const [start, end] = w.requests;
+      console.log(
+        `      pi's request: start (key ${start.key}, session ${start.session}, A in flight ${start.inFlight}), end (A in flight ${end.inFlight})`,
+      );
+      assert.deepEqual(
+        [start.phase, start.provider, start.key, start.inFlight, end.phase, end.id, end.inFlight],
+        ['start', 'anthropic', fingerprint(KEY_A), 1, 'end', start.id, 0],
+      );
+      assert.match(start.session ?? '', /^[0-9a-f-]{8,}$/i, "pi 1.x's session id");
+      assert.ok(!w.lines.some((l) => /malformed/.test(l)), w.lines.join('\n'));
+    } finally {
+      w.dispose();
+    }
+  });
 
   it('C1 a 429 for account A: Pi Accounts rests A and the same pi request is retried with B', async () => {
     em = await startEmulator((key) =>

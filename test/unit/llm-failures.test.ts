@@ -272,6 +272,45 @@ describe('model bridge: what a caller gets per failure class, requests per refus
     s.t.cleanup();
   });
 
+  it('sticky in balancer mode: a conversation keeps its account while the balancer sends a new one elsewhere, and moves only when its account rests', async () => {
+    const KA = 'gsk_sticky_a_0123456789abcdef';
+    const KB = 'gsk_sticky_b_0123456789abcdef';
+    const s = await bridgeWith(
+      em,
+      [
+        ['groq', 'A', KA],
+        ['groq', 'B', KB],
+      ],
+      { groq: '/v1' },
+      { mode: 'balancer' },
+    );
+    const keyOf = (i: number) => (String(em.seen[i].headers.authorization).endsWith(KA) ? 'A' : 'B');
+    const conv = (text: string) => {
+      const r = ask('openai/gpt-oss-120b', text);
+      return { ...r, sessionId: sessionIdOf(r.system, r.messages) };
+    };
+    const one = conv('First conversation');
+    await collect(s.bridge.chat('groq', one));
+    // A pi request in flight with A (the companion's start): the balancer prefers B now.
+    s.rotation.started('groq', 'A', 'pi 1', '1');
+    assert.deepEqual(
+      s.rotation.balanced('groq')?.map((w) => w.name),
+      ['B', 'A'],
+    );
+    await collect(s.bridge.chat('groq', one));
+    await collect(s.bridge.chat('groq', conv('Second conversation')));
+    s.rotation.ended('pi 1', '1');
+    s.rotation.cooldown('groq', 'A', Date.now() + 60_000, 'test: A rests');
+    await collect(s.bridge.chat('groq', one));
+    const served = em.seen.map((_, i) => keyOf(i));
+    console.log(
+      `      balancer + sticky: conversation 1 → ${served[0]}, ${served[1]} (A busy), ${served[3]} (A rests); conversation 2 → ${served[2]}`,
+    );
+    assert.deepEqual(served, ['A', 'A', 'B', 'B']);
+    s.rotation.dispose();
+    s.t.cleanup();
+  });
+
   it('OpenAI Responses: the sessionId reaches the request as prompt_cache_key', async () => {
     const s = await bridgeWith(em, [['openai', 'proj', 'sk-proj-cache']], { openai: '/v1' });
     await collect(s.bridge.chat('openai', { ...ask('gpt-5'), sessionId: 'a1b2c3d4-0000-4000-8000-000000000001' }));

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ModelBridge, type BridgeDeps } from '../../src/core/llm/model-bridge';
+import type { RotationMode } from '../../src/core/rotation/policy';
 import { UsageLedger } from '../../src/core/llm/ledger';
 import * as models from '../../src/core/llm/models';
 import { lockedRun } from '../../src/core/mirror/locked-run';
@@ -40,8 +41,8 @@ export async function bridgeWith(
   em: Emulator,
   accounts: [provider: string, name: string, key: string, oauth?: boolean, env?: Record<string, string>][],
   paths: Record<string, string>,
-  /** The window's settings (piAccounts.models.subscriptionSignIns is off unless a test turns it on), and diagnostics. */
-  o: { subscriptionSignIns?: boolean } & Pick<BridgeDeps, 'diagnostics'> = {},
+  /** The window's settings (piAccounts.models.subscriptionSignIns is off unless a test turns it on), diagnostics, the rotation mode. */
+  o: { subscriptionSignIns?: boolean; mode?: RotationMode } & Pick<BridgeDeps, 'diagnostics'> = {},
 ) {
   const t = tempDir();
   const store = new MemorySecretStore();
@@ -57,7 +58,7 @@ export async function bridgeWith(
     );
   const rotation = new Rotation({
     vault,
-    settings: { mode: () => 'round-robin', threshold: () => 80 },
+    settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerKey: () => 1 },
     quota: () => undefined,
     store,
     log: quiet,

@@ -23,7 +23,8 @@ export type PiModels = Pick<typeof import('./models'), 'catalog' | 'streamModel'
 export interface BridgeDeps {
   readonly vault: Vault;
   readonly resolver: KeyResolver;
-  readonly rotation: Pick<Rotation, 'active' | 'cooldownOf'>;
+  readonly rotation: Pick<Rotation, 'active' | 'cooldownOf'> &
+    Partial<Pick<Rotation, 'balanced' | 'started' | 'ended'>>;
   /** Where a 429 or a refused key is written back. */
   readonly feedback: Pick<Feedback, 'rateLimited' | 'refused'>;
   readonly log: Logger;
@@ -63,14 +64,24 @@ export class ModelBridge {
   private loaded?: Promise<PiModels>;
   /** The account that last served each conversation (bounded): a conversation stays with its account and its prompt cache. */
   private readonly sticky = new Map<string, string>();
+  /** Our own requests' ids, for the in-flight counts the balancer weighs. */
+  private requests = 0;
 
   constructor(private readonly d: BridgeDeps) {}
 
-  /** Accounts a request may use, the conversation's or the active one first; values accounts only where pi chats from values. */
+  /**
+   * Accounts a request may use, the conversation's first (its prompt cache stays warm until the
+   * account fails or rests), then the balancer's order (balancer mode) or the active account;
+   * values accounts only where pi chats from values.
+   */
   candidates(provider: string, sessionId?: string): string[] {
     const now = Date.now();
-    const active =
-      (sessionId && this.sticky.get(`${provider}\n${sessionId}`)) || this.d.rotation.active(provider)?.name;
+    const stuck = sessionId ? this.sticky.get(`${provider}\n${sessionId}`) : undefined;
+    const order = this.d.rotation.balanced?.(provider)?.map((w) => w.name);
+    const active = stuck || (order ? order[0] : this.d.rotation.active(provider)?.name);
+    // Not in the balancer's order: not usable now (disabled until the person acts): last.
+    const rank = (name: string) =>
+      name === active ? -1 : order ? (order.includes(name) ? order.indexOf(name) : order.length) : 0;
     const subscriptions = this.d.subscriptionModels?.() ?? false;
     return this.d.vault
       .accounts(provider)
@@ -81,7 +92,7 @@ export class ModelBridge {
           !a.needsSignIn &&
           !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now),
       )
-      .sort((a, b) => Number(b.name === active) - Number(a.name === active))
+      .sort((a, b) => rank(a.name) - rank(b.name))
       .map((a) => a.name);
   }
 
@@ -127,6 +138,8 @@ export class ModelBridge {
     for (let attempt = 0; attempt < Math.min(2, accounts.length); attempt++) {
       const account = accounts[attempt];
       let streamed = false;
+      const id = String(++this.requests);
+      this.d.rotation.started?.(provider, account, 'bridge', id);
       try {
         for await (const ev of this.send(provider, account, req, signal)) {
           if (!streamed) {
@@ -162,6 +175,8 @@ export class ModelBridge {
           `${provider}/${account}: ${e.message}${rest}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`,
         );
         if (attempt + 1 >= Math.min(2, accounts.length)) throw e;
+      } finally {
+        this.d.rotation.ended?.('bridge', id);
       }
     }
   }

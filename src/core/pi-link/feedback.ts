@@ -8,7 +8,7 @@ import type { RotationMode } from '../rotation/policy';
 import type { Rotation } from '../rotation/rotation';
 import type { SecretRef } from '../secret-ref';
 import type { AccountInfo, Vault } from '../vault';
-import { fingerprint, type PiReport } from './protocol';
+import { fingerprint, type PiReport, type PiRequest } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
 import { isoTime } from '../time-bounds';
 import { classify, type Failure } from '../rotation/cooldown';
@@ -16,7 +16,7 @@ import type { Diagnostics } from '../diagnostics';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
-  readonly rotation: Pick<Rotation, 'active' | 'evaluate'>;
+  readonly rotation: Pick<Rotation, 'active' | 'evaluate'> & Partial<Pick<Rotation, 'started' | 'ended' | 'ownerGone'>>;
   readonly mode: (provider: string) => RotationMode;
   /** Where a 429, a refused sign-in and the usage figures pi's answer carried are written back. */
   readonly feedback: Pick<Feedback, 'failed' | 'succeeded' | 'refused' | 'usageSeen'>;
@@ -51,6 +51,19 @@ export class PiFeedback {
   private secretOf(c: ReturnType<Vault['credential']>): string | undefined {
     if (c?.type === 'ref') return this.d.peekRef?.(c.ref);
     return c ? keyOf(c) || undefined : undefined;
+  }
+
+  /** A request pi started or ended: counted in flight for the account whose key it carries. */
+  request(r: PiRequest): void {
+    const owner = `pi ${r.pid}`;
+    if (r.phase === 'end') return this.d.rotation.ended?.(owner, String(r.id));
+    const account = this.accountOf(r);
+    if (account) this.d.rotation.started?.(r.provider, account.name, owner, String(r.id));
+  }
+
+  /** A pi disconnected: its requests are no longer in flight. */
+  gone(pid: number): void {
+    this.d.rotation.ownerGone?.(`pi ${pid}`);
   }
 
   /** The feedback port: one provider answer pi received, and the decision it caused. */
@@ -145,7 +158,7 @@ export class PiFeedback {
   }
 
   /** The account whose key the request carried: by fingerprint, else the active one. */
-  private accountOf(r: PiReport): AccountInfo | undefined {
+  private accountOf(r: Pick<PiReport, 'provider' | 'key'>): AccountInfo | undefined {
     if (!r.key) return this.d.rotation.active(r.provider);
     return this.d.vault.accounts(r.provider).find((a) => {
       const secret = this.secretOf(this.d.vault.credential(r.provider, a.name));

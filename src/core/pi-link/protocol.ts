@@ -35,6 +35,24 @@ export const reportSchema = z.object({
 });
 export type PiReport = z.infer<typeof reportSchema>;
 
+/**
+ * A request pi starts or ends (companion 3 on): in-flight counts for the balancer. `id` is the
+ * companion's own request counter; `session` is pi's session id (ctx.sessionManager.getSessionId(),
+ * pi 1.x) for sticky sessions. A window that predates this message ignores it (as malformed);
+ * the companion keeps reporting answers as before, so nothing else depends on it.
+ */
+export const requestSchema = z.object({
+  v: z.literal(PROTOCOL),
+  type: z.literal('request'),
+  phase: z.enum(['start', 'end']),
+  pid: z.number(),
+  id: z.number(),
+  provider: z.string().check(z.maxLength(100)),
+  key: z.optional(z.string().check(z.maxLength(16))),
+  session: z.optional(z.string().check(z.maxLength(100))),
+});
+export type PiRequest = z.infer<typeof requestSchema>;
+
 export const helloSchema = z.object({
   v: z.literal(PROTOCOL),
   type: z.literal('hello'),
@@ -119,7 +137,7 @@ export const toPiSchema = z.union([
 ]);
 export type ToPi = z.infer<typeof toPiSchema>;
 
-export const fromPiSchema = z.union([reportSchema, helloSchema, accountsAskSchema, useAskSchema]);
+export const fromPiSchema = z.union([reportSchema, helloSchema, requestSchema, accountsAskSchema, useAskSchema]);
 export type FromPi = z.infer<typeof fromPiSchema>;
 
 /**

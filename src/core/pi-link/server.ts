@@ -20,6 +20,7 @@ import {
   PROTOCOL,
   type AccountsAsk,
   type PiReport,
+  type PiRequest,
   type ToPi,
   type UseAsk,
 } from './protocol';
@@ -97,7 +98,12 @@ export class PiLinkServer {
 
   constructor(
     private readonly dir: string,
-    private readonly feedback: { report(r: PiReport): Promise<PiDecision> },
+    private readonly feedback: {
+      report(r: PiReport): Promise<PiDecision>;
+      /** A request's start or end (in-flight counts); a pi that disconnected (`gone`). */
+      request?(r: PiRequest): void;
+      gone?(pid: number): void;
+    },
     private readonly log: Logger,
     /** Runs before pi is told to re-read auth.json: writes the new account there. */
     private readonly beforeReload: () => Promise<unknown> = async () => undefined,
@@ -199,6 +205,13 @@ export class PiLinkServer {
               .catch((e: unknown) => this.log.warn(`pi channel: ${messageOf(e)}`));
             return;
           }
+          // In the queue: a request's start is counted before the report of its answer.
+          if (m.type === 'request') {
+            this.queue = this.queue
+              .then(() => this.feedback.request?.(m))
+              .catch((e: unknown) => this.log.warn(`pi channel: ${messageOf(e)}`));
+            return;
+          }
           // Backpressure: with MAX_PENDING reports waiting, read no more from this pi until
           // they are decided (its own socket buffer holds the rest, and then its writes wait).
           if (++client.pending >= MAX_PENDING) socket.pause();
@@ -219,7 +232,11 @@ export class PiLinkServer {
       client.stalled = undefined;
       if (client.pending < MAX_PENDING) socket.resume();
     });
-    const gone = () => (clearTimeout(client.stalled), this.clients.delete(socket) && this.changed.fire());
+    const gone = () => {
+      clearTimeout(client.stalled);
+      if (client.pid !== undefined) this.feedback.gone?.(client.pid);
+      if (this.clients.delete(socket)) this.changed.fire();
+    };
     socket.on('close', gone);
     socket.on('error', () => socket.destroy());
   }

@@ -2,23 +2,12 @@
 // every rule is a row in a table test. Every outlet (terminals, auth.json, sessions, models)
 // gets the account in use (src/core/outlet.ts).
 import type { UsageSnapshot } from '../usage/usage-client';
-import { isLowBalance } from '../usage/balance';
 import { isoTime } from '../time-bounds';
 
-export type RotationMode = 'manual' | 'round-robin' | 'usage-based';
+import { pickPercent, refused, resting, usable, usedPercent, type Candidate, type RotationMode } from './candidate';
+import { DEFAULT_MAX_IN_FLIGHT, pick } from './balancer';
 
-export interface Candidate {
-  readonly name: string;
-  readonly isDefault: boolean;
-  readonly needsSignIn?: boolean;
-  /** Disabled until the person acts (a disabled organisation, a used-up balance). */
-  readonly disabled?: boolean;
-  readonly usage?: UsageSnapshot;
-  /** 0 … 1 (src/core/rotation/health.ts): breaks a tie in usage-based choice. */
-  readonly health?: number;
-  /** Epoch ms until which the account rests (429, threshold, exhausted window). */
-  readonly cooldownUntil?: number;
-}
+export { pickPercent, usable, usedPercent, type Candidate, type RotationMode };
 
 export interface Decision {
   readonly active: string | undefined;
@@ -30,30 +19,6 @@ export interface Decision {
   readonly allExhausted: boolean;
 }
 
-/** The highest use over the account's windows; undefined without figures. */
-export function usedPercent(usage: UsageSnapshot | undefined): number | undefined {
-  if (!usage || usage.windows.length === 0) return undefined;
-  return Math.max(...usage.windows.map((w) => w.usedPercent));
-}
-
-/**
- * How used up an account looks when usage-based rotation picks one: its highest window, and for an
- * API key with a balance, what is spent of its total (a low balance counts as 90 %, a used-up one
- * as 100 %), so a key that is running out is picked after the others.
- */
-export function pickPercent(usage: UsageSnapshot | undefined): number | undefined {
-  const windows = usedPercent(usage);
-  const b = usage?.balance;
-  if (!b) return windows;
-  const spent = b.exhausted
-    ? 100
-    : Math.max(
-        isLowBalance(b) ? 90 : 0,
-        b.total ? Math.round(Math.min(100, Math.max(0, (1 - b.remaining / b.total) * 100))) : 0,
-      );
-  return Math.max(windows ?? 0, spent);
-}
-
 /** When an account over `threshold` has headroom again: the latest reset among its full windows. */
 export function restUntil(usage: UsageSnapshot | undefined, threshold: number, now: number): number | undefined {
   const over = usage?.windows.filter((w) => w.usedPercent >= threshold) ?? [];
@@ -62,17 +27,15 @@ export function restUntil(usage: UsageSnapshot | undefined, threshold: number, n
   return Math.max(...resets);
 }
 
-const resting = (c: Candidate, now: number) => (c.cooldownUntil ?? 0) > now;
-const refused = (c: Candidate) => c.needsSignIn === true || c.disabled === true;
-/** Neither resting nor waiting for the person: the account can take the next request. */
-export const usable = (c: Candidate, now: number) => !refused(c) && !resting(c, now);
-
 /**
  * Decides the active account.
  * - manual: the default account, always; nothing switches by itself.
  * - round-robin: the current active account until it rests, then the next usable one in order.
  * - usage-based: the current one until it crosses `threshold` (it then rests until its window
  *   resets), then the usable account with the most headroom; equal headroom: the best health.
+ * - balancer: like usage-based for the threshold; the current one while it has fewer than `limit`
+ *   requests in flight (or every usable account has as many), else the balancer's pick
+ *   (src/core/rotation/balancer.ts: headroom × 1/(in flight + 1) × health).
  * When nobody is usable, the account that becomes usable first stays active.
  */
 export function decide(
@@ -81,6 +44,7 @@ export function decide(
   candidates: readonly Candidate[],
   current: string | undefined,
   now: number,
+  limit = DEFAULT_MAX_IN_FLIGHT,
 ): Decision {
   const fallback = candidates.find((c) => c.isDefault)?.name ?? candidates[0]?.name;
   if (mode === 'manual' || candidates.length === 0)
@@ -88,13 +52,25 @@ export function decide(
 
   const cooldowns: Record<string, number> = {};
   const list = candidates.map((c) => {
-    if (mode !== 'usage-based' || resting(c, now)) return c;
+    if ((mode !== 'usage-based' && mode !== 'balancer') || resting(c, now)) return c;
     const until = restUntil(c.usage, threshold, now);
     if (until === undefined || until <= now) return c;
     cooldowns[c.name] = until;
     return { ...c, cooldownUntil: until };
   });
   const cur = list.find((c) => c.name === (current ?? fallback));
+  if (mode === 'balancer' && cur && usable(cur, now)) {
+    const best = pick(list, limit, now);
+    // Moves only off a busy account, and only to one that is not as busy: not per request.
+    if (!best || best.name === cur.name || (cur.inFlight ?? 0) < limit || best.inFlight >= (cur.inFlight ?? 0))
+      return { active: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
+    return {
+      active: best.name,
+      cooldowns,
+      reason: `${cur.name} has ${cur.inFlight ?? 0} request(s) in flight (limit ${limit}); ${best.name} weighs most (${best.weight.toFixed(2)}, ${best.inFlight} in flight)`,
+      allExhausted: false,
+    };
+  }
   if (cur && usable(cur, now))
     return { active: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
 
@@ -120,6 +96,15 @@ export function decide(
     : 'no account was active';
   if (mode === 'round-robin') {
     return { active: nextInTurn(list, cur?.name, now), cooldowns, reason: `${why}; next in turn`, allExhausted: false };
+  }
+  if (mode === 'balancer') {
+    const best = pick(list, limit, now)!; // `ok` is not empty: pick finds one of them
+    return {
+      active: best.name,
+      cooldowns,
+      reason: `${why}; ${best.name} weighs most (${best.weight.toFixed(2)}, ${best.inFlight} in flight)`,
+      allExhausted: false,
+    };
   }
   const best = [...ok].sort(
     (a, b) =>

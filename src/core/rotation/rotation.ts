@@ -9,6 +9,8 @@ import type { SecretStore } from '../secret-store';
 import type { AccountInfo, Vault } from '../vault';
 import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
 import { HealthBook, type Health } from './health';
+import { DEFAULT_MAX_IN_FLIGHT, ranked, type Weighed } from './balancer';
+import { InFlight } from './in-flight';
 import { describeRest, noBalance, restMs, type DisabledCause, type Failure, type FailureClass } from './cooldown';
 
 /** Why an account rests or waits for the person, for the view's tooltip. */
@@ -31,6 +33,8 @@ export interface RotationSettings {
   threshold(): number;
   /** At most this many automatic switches per provider in any hour (the guardrail); 0: no limit. */
   maxSwitchesPerHour?(): number;
+  /** Balancer mode: requests in flight per key before the next goes to another account (default 1). */
+  maxInFlightPerKey?(): number;
 }
 
 export interface ActiveChange {
@@ -111,12 +115,53 @@ export class Rotation implements ActiveAccounts {
   private readonly book: HealthBook;
   /** The mode each provider had at its last evaluation: a change to manual is acted on once. */
   private readonly modes = new Map<string, RotationMode>();
+  /** Requests in flight per account (pi's and the model bridge's), for the balancer. */
+  private readonly flying: InFlight;
 
   constructor(private readonly d: RotationDeps) {
     this.now = d.now ?? Date.now;
     this.state = {};
     this.usage = d.quota ?? (() => undefined);
     this.book = new HealthBook(this.now);
+    this.flying = new InFlight(this.now);
+  }
+
+  /**
+   * A request started with the account (`owner`: "pi 4711", "bridge"; `id` unique per owner).
+   * In balancer mode the account in use is decided again: a busy one may hand on.
+   */
+  started(provider: string, account: string, owner: string, id: string): void {
+    this.flying.start(provider, account, owner, id);
+    if (this.d.settings.mode(provider) === 'balancer') this.evaluate(provider);
+  }
+
+  /** The request ended (answered, failed, cancelled). */
+  ended(owner: string, id: string): void {
+    const provider = this.flying.end(owner, id);
+    if (provider && this.d.settings.mode(provider) === 'balancer') this.evaluate(provider);
+  }
+
+  /** Every request of `owner` ended (a pi that disconnected). */
+  ownerGone(owner: string): void {
+    for (const provider of this.flying.drop(owner))
+      if (this.d.settings.mode(provider) === 'balancer') this.evaluate(provider);
+  }
+
+  inFlightOf(provider: string, account: string): number {
+    return this.flying.count(provider, account);
+  }
+
+  /**
+   * In balancer mode, the usable accounts in the order the next request should try them, best
+   * first (the model bridge's requests); undefined in the other modes.
+   */
+  balanced(provider: string): Weighed[] | undefined {
+    if (this.d.settings.mode(provider) !== 'balancer') return undefined;
+    return ranked(this.candidates(provider), this.limit(), this.now());
+  }
+
+  private limit(): number {
+    return this.d.settings.maxInFlightPerKey?.() ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
   /** The account's health from what this window saw of it; undefined before any answer or rest. */
@@ -329,6 +374,7 @@ export class Rotation implements ActiveAccounts {
       this.candidates(provider),
       this.active(provider)?.name,
       this.now(),
+      this.limit(),
     );
     for (const [name, until] of Object.entries(d.cooldowns))
       s.cooldowns[name] = Math.max(s.cooldowns[name] ?? 0, until);
@@ -444,6 +490,7 @@ export class Rotation implements ActiveAccounts {
         health: this.book.of(provider, a.name)?.score,
         usage: this.usage(provider, a.name)?.snapshot,
         cooldownUntil: cooldowns[a.name],
+        inFlight: this.flying.count(provider, a.name),
       }));
   }
 

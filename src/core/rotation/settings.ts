@@ -1,11 +1,12 @@
 import * as z from 'zod/mini';
 import type { RotationMode } from './policy';
 import type { RotationSettings } from './rotation';
+import { DEFAULT_MAX_IN_FLIGHT } from './balancer';
 
 /** The guardrail's default: a few switches an hour are rotation, more would be hopping. */
 export const DEFAULT_MAX_SWITCHES_PER_HOUR = 4;
 
-const modeSchema = z.enum(['manual', 'round-robin', 'usage-based']);
+const modeSchema = z.enum(['manual', 'round-robin', 'usage-based', 'balancer']);
 const overridesSchema = z.record(z.string(), modeSchema);
 
 /** The rotation settings as the configuration holds them, unchecked. */
@@ -14,6 +15,7 @@ export interface RawRotationSettings {
   readonly overrides: unknown;
   readonly threshold: unknown;
   readonly maxSwitchesPerHour?: unknown;
+  readonly maxInFlightPerKey?: unknown;
 }
 
 /**
@@ -28,6 +30,7 @@ export class CachedRotationSettings implements RotationSettings {
   private overrides = new Map<string, RotationMode>();
   private percent = 80;
   private maxSwitches = DEFAULT_MAX_SWITCHES_PER_HOUR;
+  private inFlight = DEFAULT_MAX_IN_FLIGHT;
 
   constructor(private readonly source: () => RawRotationSettings) {}
 
@@ -42,6 +45,13 @@ export class CachedRotationSettings implements RotationSettings {
     this.percent = typeof t === 'number' && t > 0 && t <= 100 ? t : 80;
     const m = raw.maxSwitchesPerHour;
     this.maxSwitches = typeof m === 'number' && Number.isInteger(m) && m >= 0 ? m : DEFAULT_MAX_SWITCHES_PER_HOUR;
+    const f = raw.maxInFlightPerKey;
+    this.inFlight = typeof f === 'number' && Number.isInteger(f) && f >= 1 ? f : DEFAULT_MAX_IN_FLIGHT;
+  }
+
+  maxInFlightPerKey(): number {
+    if (!this.loaded) this.reload();
+    return this.inFlight;
   }
 
   maxSwitchesPerHour(): number {
