@@ -524,7 +524,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
       const text = await panel.locator('main').textContent();
       assert.match(text, /max-1.*resting.*5h\s*85%.*resets .*7d\s*40%/s);
       assert.match(text, /max-2.*in use/s);
-      assert.match(text, /OpenAI.*work.*Providers report no usage for API keys/s);
+      assert.match(text, /OpenAI.*work.*OpenAI reports no usage or balance for this key/s);
       assert.equal(await panel.locator('[role="meter"]').count(), 4, 'two windows for each Claude account');
       // Each bar is drawn as wide as the figure it reads out.
       const bars = await panel.evaluate(() =>
