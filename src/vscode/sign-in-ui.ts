@@ -5,6 +5,7 @@ import { aborted } from '../core/faults';
 import { keyShapeWarning } from '../core/key-check';
 import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '../core/providers/directory';
 import type { Vault } from '../core/vault';
+import { afterWalkthroughFocus } from './walkthrough-focus';
 
 /** What the palette flow gathered: an API key, or the go-ahead for a browser/device sign-in. */
 export type SignInRequest =
@@ -49,6 +50,7 @@ export async function promptSignIn(
   presetProvider?: string,
 ): Promise<SignInRequest> {
   const preset = presetProvider ? requireProvider(presetProvider) : undefined;
+  await afterWalkthroughFocus(); // run from the palette over the walkthrough: the picker keeps the keyboard
   const [provider, kind] =
     preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
   const account = await askAccountName(vault, provider);
