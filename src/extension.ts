@@ -208,6 +208,7 @@ export function activate(context: vscode.ExtensionContext): void {
     quota: entry,
     cooldown: (p, a) => rotation.cooldownOf(p, a),
     tokens: (p, a) => ledger.forToday(p, a),
+    week: (p, a) => ledger.week(p, a),
   }));
   const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
   const commands = new Commands({

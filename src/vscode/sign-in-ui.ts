@@ -7,6 +7,7 @@ import { PROVIDERS, requireProvider, type ProviderInfo, type SignInKind } from '
 import type { Vault } from '../core/vault';
 import { toolsOnPath } from '../core/secret-reader';
 import { parseRef, toolInfo, type SecretRef, type SecretTool } from '../core/secret-ref';
+import { afterWalkthroughFocus } from './walkthrough-focus';
 
 /** What the palette flow gathered: an API key, or the go-ahead for a browser/device sign-in. */
 export type SignInRequest =
@@ -55,6 +56,7 @@ export async function promptSignIn(
   presetProvider?: string,
 ): Promise<SignInRequest> {
   const preset = presetProvider ? requireProvider(presetProvider) : undefined;
+  await afterWalkthroughFocus(); // run from the palette over the walkthrough: the picker keeps the keyboard
   const [provider, kind] =
     preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
   const account = await askAccountName(vault, provider);

@@ -315,12 +315,12 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await shot('U11-walkthrough');
   });
 
-  // Pending: not fixed. In about one run in three the open walkthrough takes the focus back after
-  // the Sign In picker has opened (focus log: palette input → walkthrough step → picker input →
-  // walkthrough step), so typing goes to the walkthrough, as issue 29 reports. Pi Accounts no longer
-  // gives the walkthrough a reason to (no context key in a step's `when`, no onCommand completion),
-  // but the remaining steal comes from the walkthrough page itself; turn it.skip into it to see it.
-  it.skip('U12. with the walkthrough open on a fresh profile, Sign In from the palette takes the keyboard', async () => {
+  // Issue 29 item 2. The cause is VS Code's walkthrough page: Enter in the palette closes it on
+  // keydown and the focus returns to the walkthrough step, which gets the keyup; the page acts on a
+  // keyup of Enter by selecting that step again, and focuses it 250 ms later (the focus log of a
+  // failure shows the timer scheduled from selectStep < runDispatchCommand). Sign In waits that
+  // long when the walkthrough is the active editor (src/vscode/walkthrough-focus.ts).
+  it('U12. with the walkthrough open on a fresh profile, Sign In from the palette takes the keyboard', async () => {
     await start();
     await w.runCommand('Welcome: Open Walkthrough...');
     await w.answer('Get Started with Pi Accounts', { pick: 'Get Started with Pi Accounts' });
@@ -335,9 +335,30 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     // Every element that takes the focus from here on, for the log of a failure.
     await w.page.evaluate(() => {
       window.focusLog = [];
+      // Deferred focus calls (setTimeout(() => x.focus())): where they were scheduled from.
+      const later = window.setTimeout;
+      window.setTimeout = function (fn, ms, ...rest) {
+        if (typeof fn === 'function' && /\.focus\(\)/.test(String(fn))) {
+          const from = new Error().stack
+            .split('\n')
+            .slice(2, 12)
+            .map((l) => l.trim().replace(/\(.*\/(\w+\.js):\d+:\d+\)/, '($1)'))
+            .join(' < ');
+          const run = fn;
+          fn = (...args) => (window.focusLog.push(`timer(${ms} ms) scheduled from ${from}`), run(...args));
+        }
+        return later.call(this, fn, ms, ...rest);
+      };
       document.addEventListener(
         'focusin',
-        (e) => window.focusLog.push(`${e.target.tagName}.${String(e.target.className).slice(0, 60)}`),
+        (e) =>
+          window.focusLog.push(
+            `${e.target.tagName}.${String(e.target.className).slice(0, 60)} @ ${new Error().stack
+              .split('\n')
+              .slice(2, 9)
+              .map((l) => l.trim().replace(/\(.*\/(\w+\.js):\d+:\d+\)/, '($1)'))
+              .join(' < ')}`,
+          ),
         true,
       );
     });
@@ -524,7 +545,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
       const text = await panel.locator('main').textContent();
       assert.match(text, /max-1.*resting.*5h\s*85%.*resets .*7d\s*40%/s);
       assert.match(text, /max-2.*in use/s);
-      assert.match(text, /OpenAI.*work.*Providers report no usage for API keys/s);
+      assert.match(text, /OpenAI.*work.*OpenAI reports no usage or balance for this key/s);
       assert.equal(await panel.locator('[role="meter"]').count(), 4, 'two windows for each Claude account');
       // Each bar is drawn as wide as the figure it reads out.
       const bars = await panel.evaluate(() =>

@@ -666,8 +666,136 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       emu.close();
     }
   });
+
+  it("17. the Usage panel: this week's tokens as a chart, a key's balance, two providers and a resting account (issue 29)", async () => {
+    const claude = await startAnthropicEmulator();
+    const GROQ_KEY = 'gsk_hostUsageChart_0123456789abcdef';
+    const DEEPSEEK_KEY = 'sk-hostDeepseekBalance0123456789';
+    // Groq's wire (streamed Chat Completions, with usage) and DeepSeek's balance endpoint, each
+    // refusing any other key with 401 as the real ones do.
+    const api = createServer(async (req, res) => {
+      for await (const _ of req) void _;
+      const json = (status, body) => (
+        res.writeHead(status, { 'content-type': 'application/json' }),
+        res.end(JSON.stringify(body))
+      );
+      if (req.url === '/user/balance')
+        return req.headers.authorization !== `Bearer ${DEEPSEEK_KEY}`
+          ? json(401, { error: { message: 'Authentication Fails', type: 'authentication_error' } })
+          : json(200, {
+              is_available: true,
+              balance_infos: [
+                { currency: 'USD', total_balance: '0.42', granted_balance: '0.00', topped_up_balance: '0.42' },
+              ],
+            });
+      if (req.headers.authorization !== `Bearer ${GROQ_KEY}`)
+        return json(401, { error: { message: 'Invalid API Key' } });
+      if (req.method === 'GET' && req.url === '/models')
+        return json(200, { object: 'list', data: [{ id: 'llama-3.3-70b-versatile' }] });
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hello.' }, finish_reason: 'stop' }] })}\n\n`,
+      );
+      res.end(
+        `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 1200, completion_tokens: 340 } })}\n\ndata: [DONE]\n\n`,
+      );
+    });
+    await new Promise((r) => api.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${api.address().port}`;
+    try {
+      const outDir = mkdtempSync(join(tmpdir(), 'pi-consumer-out-'));
+      await start({
+        env: {
+          PI_CONSUMER_OUT: outDir,
+          PI_CONSUMER_CHAT_RUNS: '3',
+          PI_ACCOUNTS_OAUTH_ENDPOINTS: JSON.stringify({
+            ...JSON.parse(claude.env()),
+            groq: { models: base },
+            deepseek: { balance: base },
+          }),
+        },
+        settings: {
+          'chat.disableAIFeatures': false,
+          'piAccounts.rotation.mode': 'usage-based',
+          'piAccounts.rotation.threshold': 80,
+        },
+      });
+      await w.openAccountsView();
+      claude.setUsage(1, 30, 12);
+      claude.setUsage(2, 10, 5);
+      await browserSignIn(claude, 'max-1');
+      await browserSignIn(claude, 'max-2');
+      await signIn('Groq', 'work', GROQ_KEY);
+      await signIn('DeepSeek', 'ds', DEEPSEEK_KEY);
+      // Tokens through VS Code's language models: the ledger's figures for today.
+      await w.runCommand('Pi Accounts Consumer: Chat With a Pi Accounts Model');
+      const chatFile = join(outDir, 'chat.jsonl');
+      const allow = w.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Allow' });
+      await Promise.race([
+        allow.click({ timeout: 15_000 }).catch(() => undefined),
+        waitFor(() => existsSync(chatFile), 15_000).catch(() => undefined),
+      ]);
+      await waitFor(() => existsSync(chatFile), 60_000);
+      assert.equal(JSON.parse(readFileSync(chatFile, 'utf8').trim()).text, 'Hello.');
+      // max-1 crosses the threshold: it rests, max-2 takes over.
+      claude.setUsage(1, 85, 40);
+      await w.runCommand('Pi Accounts: Refresh Usage');
+      await w.page.waitForFunction(
+        () => /max-2.*in use/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+        null,
+        { timeout: 30_000 },
+      );
+      // The key's balance on its row: low, so usage-based rotation picks it last.
+      await w.page.waitForFunction(
+        () => /ds.*\$0\.42 left/.test(document.querySelector('.pane-body')?.textContent ?? ''),
+        null,
+        { timeout: 30_000 },
+      );
+      await w.runCommand('Notifications: Clear All Notifications');
+      await w.runCommand('View: Close Primary Side Bar');
+      await w.runCommand('Pi Accounts: Show Usage');
+      const panel = await usageFrame(
+        w.page,
+        (t) => /Resting until/.test(t) && /This week/.test(t) && /\$0\.42/.test(t),
+      );
+      const text = await panel.locator('main').textContent();
+      assert.match(text, /max-1.*resting.*5h\s*85%/s);
+      assert.match(text, /Groq.*work.*Today:\s*3,600\s*in,\s*1,020\s*out,\s*3 requests · This week:\s*4,620\s*tokens/s);
+      assert.match(text, /DeepSeek.*ds.*\$0\.42 left — low: other accounts are picked first/s);
+      // The chart: seven days, today's bar drawn, a table of the same figures for screen readers.
+      assert.equal(await panel.locator('svg.chart[role="img"]').count(), 1);
+      assert.equal(await panel.locator('svg.chart rect.in').count(), 7);
+      const today = await panel.evaluate(() => {
+        const bars = [...document.querySelectorAll('svg.chart rect.in')];
+        return Number(bars.at(-1).getAttribute('height'));
+      });
+      assert.ok(today > 30, `today's bar is ${today} px high`);
+      assert.match(await panel.locator('table.sr-only').textContent(), /3,600\s*1,020\s*3/);
+      await w.page.setViewportSize({ width: 1400, height: 900 });
+      await panel.locator('svg.chart').waitFor();
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await w.page.screenshot({ path: join(ARTIFACTS, 'U19-usage-panel-week-balance.png') });
+      console.log('      screenshot: test-results/host/U19-usage-panel-week-balance.png');
+    } finally {
+      api.closeAllConnections();
+      api.close();
+      await claude.close();
+    }
+  });
 });
 
 function linesOf(file) {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+}
+
+/** The Usage panel's frame (a webview's), once it shows what `ready` looks for. */
+async function usageFrame(page, ready) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    for (const frame of page.frames()) {
+      const text = await frame.evaluate(() => document.getElementById('main')?.textContent ?? '').catch(() => '');
+      if (text && ready(text)) return frame;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the Usage panel did not show the accounts');
 }

@@ -76,7 +76,6 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
     );
     assert.deepEqual(evs.at(-1), { type: 'usage', input: 16, output: 34, cached: 4 });
     assert.deepEqual(s.ledger.forToday('anthropic', 'work'), {
-      day: new Date().toISOString().slice(0, 10),
       input: 16,
       output: 34,
       requests: 1,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { usageBody, usagePage } from '../../src/core/usage-panel/html';
 import { usageReport } from '../../src/core/usage-panel/report';
 import type { AccountInfo } from '../../src/core/vault';
+import { lastDays, UsageLedger } from '../../src/core/llm/ledger';
 
 const NOW = Date.UTC(2026, 11, 6, 8, 0);
 const account = (provider: string, name: string, kind: AccountInfo['kind'] = 'oauth'): AccountInfo => ({
@@ -115,5 +116,62 @@ describe('Usage panel: API-key balances', () => {
     const out = html({ remaining: 0, total: 5, exhausted: true });
     assert.match(out, /badge no-balance">no balance</);
     assert.match(out, /used up \(\$0\.00 of \$5\.00\) \(key limit\) — disabled until you add credits/);
+  });
+});
+
+describe('Usage panel: today and this week from the ledger', () => {
+  it('the ledger keeps a week per account, reads its first format, and drops older days', () => {
+    let saved: unknown = { 'anthropic/work': { day: '2026-12-04', input: 10, output: 5, requests: 1 } };
+    let today = '2026-12-06';
+    const ledger = new UsageLedger({ get: () => saved, set: (v) => void (saved = v) }, () => today);
+    ledger.add('anthropic', 'work', 100, 40, 20);
+    assert.deepEqual(ledger.forToday('anthropic', 'work'), { input: 100, output: 40, requests: 1, cached: 20 });
+    const week = ledger.week('anthropic', 'work');
+    assert.deepEqual(
+      week.map((d) => [d.day, d.tokens.input]),
+      [
+        ['2026-11-30', 0],
+        ['2026-12-01', 0],
+        ['2026-12-02', 0],
+        ['2026-12-03', 0],
+        ['2026-12-04', 10],
+        ['2026-12-05', 0],
+        ['2026-12-06', 100],
+      ],
+    );
+    today = '2026-12-12';
+    ledger.add('anthropic', 'work', 1, 1);
+    assert.deepEqual(Object.keys((saved as Record<string, { days: object }>)['anthropic/work'].days), [
+      '2026-12-06',
+      '2026-12-12',
+    ]);
+    const again = new UsageLedger({ get: () => saved, set: () => undefined }, () => today);
+    assert.equal(again.week('anthropic', 'work')[0].tokens.input, 100, 'six days ago is still in the week');
+  });
+
+  it('draws the week as a chart with a table of the same figures for screen readers', () => {
+    const days = lastDays('2026-12-06', 7);
+    const html = usageBody(
+      usageReport({
+        accounts: [account('anthropic', 'max-1')],
+        active: () => 'max-1',
+        quota: () => undefined,
+        cooldown: () => undefined,
+        tokens: () => ({ input: 12_000, output: 3_400, requests: 4 }),
+        week: () => days.map((day, i) => ({ day, tokens: { input: i * 1000, output: i * 200, requests: i ? 1 : 0 } })),
+        now: NOW,
+      }),
+      { nonce: 'n', cspSource: '', time: (t) => new Date(t).toISOString() },
+    );
+    assert.match(
+      html,
+      /Today: <b>12,000<\/b> in, <b>3,400<\/b> out, 4 requests · This week: <b>25,200<\/b> tokens, 6 requests/,
+    );
+    assert.match(html, /<svg class="chart" role="img" aria-labelledby="t-anthropic-max-1-c"/);
+    assert.match(html, /<table class="sr-only" id="t-anthropic-max-1"><caption>Tokens per day, max-1<\/caption>/);
+    assert.match(html, /<th scope="row">2026-12-06<\/th><td>6,000<\/td><td>1,200<\/td><td>1<\/td>/);
+    assert.match(html, /<text class="day today"[^>]*>Sun<\/text>/, 'today is the last bar, marked');
+    assert.equal((html.match(/<rect class="in"/g) ?? []).length, 7);
+    assert.doesNotMatch(html, /style=/);
   });
 });

@@ -54,13 +54,71 @@ function balance(provider: string, account: string, a: AccountUsage): string {
 </div>`;
 }
 
-function tokens(t: AccountUsage['tokensToday']): string {
-  if (!t) return '<p class="muted">No requests through the VS Code models today.</p>';
-  const total = Math.max(1, t.input + t.output);
-  const part = (n: number) => Math.round((n / total) * 100);
-  return `<div class="tokens" aria-label="Today through the VS Code models: ${t.input} tokens in, ${t.output} out, ${t.requests} requests">
-  <div class="stack" aria-hidden="true"><div class="in w${part(t.input)}"></div><div class="out w${part(t.output)}"></div></div>
-  <span>Today: <b>${t.input.toLocaleString('en-US')}</b> in${t.cached ? ` (${t.cached.toLocaleString('en-US')} cached)` : ''}, <b>${t.output.toLocaleString('en-US')}</b> out, ${t.requests} request${t.requests === 1 ? '' : 's'}</span>
+const n = (x: number) => x.toLocaleString('en-US');
+/** "12.3k", "1.2M": what fits under a bar. */
+const short = (x: number) =>
+  x >= 1e6
+    ? `${(x / 1e6).toFixed(1)}M`
+    : x >= 1e4
+      ? `${Math.round(x / 1e3)}k`
+      : x >= 1e3
+        ? `${(x / 1e3).toFixed(1)}k`
+        : String(x);
+const weekday = (day: string) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { weekday: 'short', timeZone: 'UTC' });
+const requests = (r: number) => `${r} request${r === 1 ? '' : 's'}`;
+
+/**
+ * Today's and this week's tokens through the VS Code models: the totals in words, and the last
+ * seven days as a small bar chart (input and output stacked). The chart is an image to screen
+ * readers, labelled by a table of the same figures that is hidden from sight only.
+ */
+function tokens(id: string, a: AccountUsage): string {
+  const t = a.tokensToday;
+  const week = a.week ?? [];
+  const sum = week.reduce(
+    (s, d) => ({
+      input: s.input + d.tokens.input,
+      output: s.output + d.tokens.output,
+      requests: s.requests + d.tokens.requests,
+    }),
+    { input: 0, output: 0, requests: 0 },
+  );
+  if (!t && sum.requests === 0) return '<p class="muted">No requests through the VS Code models this week.</p>';
+  const today = t
+    ? `Today: <b>${n(t.input)}</b> in${t.cached ? ` (${n(t.cached)} cached)` : ''}, <b>${n(t.output)}</b> out, ${requests(t.requests)}`
+    : 'Today: no requests';
+  const weekLine = sum.requests
+    ? ` · This week: <b>${n(sum.input + sum.output)}</b> tokens, ${requests(sum.requests)}`
+    : '';
+  if (!week.length) return `<p class="tokens">${today}${weekLine}</p>`;
+  const max = Math.max(1, ...week.map((d) => d.tokens.input + d.tokens.output));
+  const W = 30;
+  const H = 56;
+  const TOP = 12; // room for the figure above the tallest bar
+  const bars = week
+    .map((d, i) => {
+      const hIn = Math.round((d.tokens.input / max) * H);
+      const hOut = Math.round((d.tokens.output / max) * H);
+      const x = i * W + 4;
+      const total = d.tokens.input + d.tokens.output;
+      const isToday = i === week.length - 1;
+      return `<rect class="in" x="${x}" y="${TOP + H - hIn}" width="${W - 8}" height="${hIn}"/><rect class="out" x="${x}" y="${TOP + H - hIn - hOut}" width="${W - 8}" height="${hOut}"/>
+<text class="day${isToday ? ' today' : ''}" x="${x + (W - 8) / 2}" y="${TOP + H + 12}">${esc(weekday(d.day))}</text>${total ? `<text class="val" x="${x + (W - 8) / 2}" y="${TOP + H - hIn - hOut - 3}">${short(total)}</text>` : ''}`;
+    })
+    .join('\n');
+  const tableId = `t-${id}`;
+  const rows = week
+    .map(
+      (d) =>
+        `<tr><th scope="row">${esc(d.day)}</th><td>${n(d.tokens.input)}</td><td>${n(d.tokens.output)}</td><td>${d.tokens.requests}</td></tr>`,
+    )
+    .join('');
+  return `<div class="tokens">
+  <p>${today}${weekLine}</p>
+  <svg class="chart" role="img" aria-labelledby="${esc(tableId)}-c" viewBox="0 0 ${week.length * W} ${TOP + H + 16}" width="${week.length * W}" height="${TOP + H + 16}"><title id="${esc(tableId)}-c">Tokens per day through the VS Code models, the last seven days: see the table that follows</title>${bars}</svg>
+  <span class="legend" aria-hidden="true"><span class="key in"></span>in <span class="key out"></span>out</span>
+  <table class="sr-only" id="${esc(tableId)}"><caption>Tokens per day, ${esc(a.name)}</caption><tr><th scope="col">Day (UTC)</th><th scope="col">In</th><th scope="col">Out</th><th scope="col">Requests</th></tr>${rows}</table>
 </div>`;
 }
 
@@ -104,7 +162,7 @@ function account(p: ProviderUsage, a: AccountUsage, o: PageOptions): string {
   <h3>${esc(a.name)} <span class="muted">${kind}</span> ${badges}</h3>
   ${windows}
   ${lines}
-  ${tokens(a.tokensToday)}
+  ${tokens(`${p.id}-${a.name}`.replace(/[^A-Za-z0-9_-]/g, '_'), a)}
   ${actions ? `<p class="actions">${actions}</p>` : ''}
 </section>`;
 }
@@ -153,9 +211,16 @@ h3 { font-size: 1.05em; font-weight: 600; margin: 0 0 8px; }
 .balance.full .bwords { color: var(--vscode-errorForeground); } .balance.high .bwords { color: var(--vscode-editorWarning-foreground); }
 .rest { color: var(--vscode-editorWarning-foreground); }
 .problem { color: var(--vscode-errorForeground); }
-.tokens { display: flex; align-items: center; gap: 8px; margin-top: 8px; }
-.stack { display: flex; width: 120px; height: 8px; border-radius: 4px; overflow: hidden; background: var(--vscode-editorWidget-background, rgba(128,128,128,.2)); }
-.stack .in { background: var(--vscode-charts-blue); } .stack .out { background: var(--vscode-charts-purple); }
+.tokens { margin-top: 8px; }
+.chart { display: inline-block; vertical-align: bottom; overflow: visible; }
+.chart .in, .key.in { fill: var(--vscode-charts-blue); background: var(--vscode-charts-blue); }
+.chart .out, .key.out { fill: var(--vscode-charts-purple); background: var(--vscode-charts-purple); }
+.chart text { fill: var(--vscode-descriptionForeground); font-size: 10px; text-anchor: middle; font-family: var(--vscode-font-family); }
+.chart text.today { fill: var(--vscode-foreground); font-weight: 600; }
+.chart text.val { fill: var(--vscode-foreground); font-size: 9px; }
+.legend { margin-left: 8px; color: var(--vscode-descriptionForeground); font-size: .9em; }
+.key { display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin: 0 3px 0 6px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 a { color: var(--vscode-textLink-foreground); margin-right: 12px; }
 a:focus, section:focus { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
 p { margin: 4px 0; }
@@ -163,7 +228,7 @@ ${WIDTHS}
 </style></head>
 <body>
 <h1>Usage</h1>
-<p class="muted">Every account's usage windows, rest periods and today's tokens. Updated as figures arrive. <a href="command:piAccounts.refreshQuota">Refresh Usage</a></p>
+<p class="muted">Every account's usage windows, balances, rest periods and this week's tokens. Updated as figures arrive. <a href="command:piAccounts.refreshQuota">Refresh Usage</a></p>
 <main id="main" aria-live="polite">${usageBody(report, o)}</main>
 <script nonce="${o.nonce}">
 // Updates replace the accounts in place; the element that had the keyboard focus keeps it.

@@ -33,6 +33,14 @@ export interface AccountUsage {
   readonly problem?: string;
   readonly fetchedAt?: number;
   readonly tokensToday?: TokensToday;
+  /** The last seven days, oldest first (today last); undefined or all zeros: no requests this week. */
+  readonly week?: readonly WeekDay[];
+}
+
+export interface WeekDay {
+  /** "2026-12-06" (UTC, the ledger's days). */
+  readonly day: string;
+  readonly tokens: TokensToday;
 }
 
 export interface ProviderUsage {
@@ -47,6 +55,8 @@ export interface UsageSources {
   readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
   readonly cooldown: (provider: string, account: string) => number | undefined;
   readonly tokens: (provider: string, account: string) => TokensToday | undefined;
+  /** The last seven days' tokens, oldest first. */
+  readonly week?: (provider: string, account: string) => readonly WeekDay[];
   readonly now: number;
 }
 
@@ -83,6 +93,7 @@ export function usageReport(s: UsageSources): ProviderUsage[] {
       problem: q?.problem?.message,
       fetchedAt: q?.snapshot?.fetchedAt,
       tokensToday: s.tokens(a.provider, a.name),
+      week: s.week?.(a.provider, a.name),
     });
     byProvider.set(a.provider, list);
   }
