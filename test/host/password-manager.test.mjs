@@ -45,7 +45,7 @@ describe('Pi Accounts in a real VS Code host: a key kept in a password manager',
     w = undefined;
   });
 
-  it("17. From my password manager…: 1Password reference → terminal, auth.json's !command, the real pi; locked → words and the account kept", async () => {
+  it("18. From my password manager…: 1Password reference → terminal, auth.json's !command, the real pi; locked → words and the account kept", async () => {
     // VSCODE_CLI=1: the server then keeps this environment instead of a login shell's, whose
     // PATH would not have the stand-in (code-server 4.139.1 server-main.js, resolveShellEnv()).
     const env = { PATH: `${bin}:${process.env.PATH}`, VSCODE_CLI: '1' };
