@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { Credential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
@@ -277,9 +278,21 @@ describe('keys kept in a password manager: read at the last moment, never stored
 
   // The real pass (Debian's package) with a throw-away GPG key made here in a temp GNUPGHOME.
   describe('pass, the real one', function () {
-    const hasPass = spawnSync('sh', ['-c', 'command -v pass && command -v gpg']).status === 0;
+    // Debian's pass on PATH, or unpacked by .ci/run into the host tests' cache, where only this
+    // test looks: on PATH it would add "From my password manager…" to every key sign-in the host
+    // scenarios go through.
+    const unpacked = join(
+      process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
+      'pi-accounts-host',
+      'debian-pass',
+      'usr',
+      'bin',
+    );
+    const PATH = `${unpacked}${delimiter}${process.env.PATH ?? ''}`;
+    const hasPass =
+      spawnSync('sh', ['-c', 'command -v pass && command -v gpg'], { env: { ...process.env, PATH } }).status === 0;
     before(function () {
-      if (!hasPass) this.skip(); // .ci/run installs it: apt-get install pass
+      if (!hasPass) this.skip(); // .ci/run unpacks it (apt-get download pass)
     });
 
     it('reads an entry, reports a missing one, reports a key gpg cannot open; pi resolves it too', async function () {
@@ -288,6 +301,7 @@ describe('keys kept in a password manager: read at the last moment, never stored
         ...process.env,
         GNUPGHOME: join(t.dir, 'gnupg'),
         PASSWORD_STORE_DIR: join(t.dir, 'store'),
+        PATH,
       };
       execFileSync('mkdir', ['-m', '700', env.GNUPGHOME!]);
       execFileSync(
@@ -321,11 +335,11 @@ describe('keys kept in a password manager: read at the last moment, never stored
       const authPath = join(t.dir, 'auth.json');
       writeFileSync(authPath, JSON.stringify({ anthropic: { type: 'api_key', key: `!${piCommand(ref)}` } }));
       const saved = { ...process.env };
-      Object.assign(process.env, { GNUPGHOME: env.GNUPGHOME, PASSWORD_STORE_DIR: env.PASSWORD_STORE_DIR });
+      Object.assign(process.env, { GNUPGHOME: env.GNUPGHOME, PASSWORD_STORE_DIR: env.PASSWORD_STORE_DIR, PATH });
       try {
         assert.equal((await (await piRuntime(authPath)).getAuth('anthropic'))?.auth.apiKey, KEY_PASS);
       } finally {
-        for (const k of ['GNUPGHOME', 'PASSWORD_STORE_DIR'])
+        for (const k of ['GNUPGHOME', 'PASSWORD_STORE_DIR', 'PATH'])
           if (saved[k] === undefined) delete process.env[k];
           else process.env[k] = saved[k];
       }
