@@ -408,7 +408,10 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       load: async () => (++calls === 1 ? Promise.reject(new Error('Cannot find module')) : models),
       baseUrlOverride: () => `${em.base}/v1`,
     });
-    await assert.rejects(bridge.models(), (e) => isFault(e, 'not-found') && /model layer/.test((e as Error).message));
+    await assert.rejects(
+      bridge.models(),
+      (e) => isFault(e, 'model-layer-failed') && /model layer/.test((e as Error).message),
+    );
     assert.ok((await bridge.models()).groq.length > 0);
     s.t.cleanup();
   });
