@@ -9,7 +9,7 @@ import { check, median } from './ratio.mjs';
 
 const require = createRequire(import.meta.url);
 const out = resolve(import.meta.dirname, '../out');
-const { QuotaScheduler } = require(join(out, 'src/core/quota/scheduler.js'));
+const { QuotaScheduler } = require(join(out, 'src/core/usage-service/scheduler.js'));
 const { anthropicUsage } = require(join(out, 'src/core/providers/anthropic.js'));
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 const require = createRequire(import.meta.url);
 const out = resolve(import.meta.dirname, '../out/src/core');
 const { PROVIDERS } = require(join(out, 'providers/directory.js'));
-const { usageClient } = require(join(out, 'quota/quota-service.js'));
+const { usageClient } = require(join(out, 'usage-service/usage-service.js'));
 const { oauthProvider } = require(join(out, 'providers/registry.js'));
 
 const rows = PROVIDERS.map((p) => [

@@ -7,7 +7,7 @@ import { Accounts } from './core/accounts';
 import { route } from './core/routing';
 import { ModelsFileOutlet } from './core/mirror/models-outlet';
 import { KeepFresh } from './core/keep-fresh';
-import { balanceClient, usageClient } from './core/quota/quota-service';
+import { balanceClient, usageClient } from './core/usage-service/usage-service';
 import { requireProvider } from './core/providers/directory';
 import { CachedRotationSettings } from './core/rotation/settings';
 import { resolveAuthPath } from './core/mirror/auth-path';
@@ -17,13 +17,8 @@ import { MirrorStateStore } from './core/mirror/mirror-state';
 import { ModelsMirror, modelsPathBeside } from './core/mirror/models-mirror';
 import { watchFile } from './core/mirror/watch-file';
 import { AfterSignIn } from './core/providers/after-sign-in';
-import {
-  ENDPOINTS_ENV,
-  oauthProviders,
-  parseEndpointOverrides,
-  type EndpointOverrides,
-} from './core/providers/registry';
-import { installRouting, routesFromOverrides } from './core/pi-auth/routes';
+import { ENDPOINTS_ENV, oauthProviders, parseTestRoutes, type TestRoutes } from './core/providers/registry';
+import { installRouting, piRoutesOf } from './core/pi-auth/routes';
 import { lifetimeNotices } from './core/oauth/tokens';
 import type { Outlet } from './core/outlet';
 import { Redactor } from './core/redact';
@@ -55,11 +50,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const redactor = new Redactor();
   const log = createLog(redactor);
   const store = secretStoreFrom(context.secrets);
-  const testRoutes = endpointOverrides(log);
+  const testRoutes = testRoutesFromEnv(log);
   const oauth = oauthProviders(testRoutes);
   // Test set-ups name loopback emulators for the real sign-in hosts: pi-ai's own login and refresh
   // code then reaches them through the HTTP layer (src/core/pi-auth/routes.ts).
-  const routes = routesFromOverrides(testRoutes);
+  const routes = piRoutesOf(testRoutes);
   if (routes) context.subscriptions.push({ dispose: installRouting(routes) });
   const rotationSettings = new CachedRotationSettings(readRotationSettings);
   const authPath = () => resolveAuthPath(vscode.workspace.getConfiguration('piAccounts').get<string>('mirror.path'));
@@ -92,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const m = new AuthMirror(vault, mirrorState, authPath, oauth, rotation);
       authMirror = m;
       return lockedRun({
-        active: rotation,
+        inUse: rotation,
         mirror: () => (mirrorEnabled() ? m : undefined),
         privateLock: join(context.globalStorageUri.fsPath, 'refresh'),
       });
@@ -130,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const afterSignIn = new AfterSignIn({
     log,
     http: httpOptions,
-    base: (p) => testRoutes[p]?.models,
+    testRoute: (p) => testRoutes[p]?.models,
     changed: refreshView,
   });
   const modelsFile = new ModelsFileOutlet(modelsMirror, mirrorEnabled, log, refreshView);
@@ -169,12 +164,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vault,
     ready,
     rotation,
-    quota: entry,
+    usage: entry,
     mode: (p) => rotationSettings.mode(p),
     tokens: (p, a) => ledger.forToday(p, a),
     problem: (p, a) => afterSignIn.problem(p, a),
     exported: () => terminal.exported(),
-    piOverrides: (p) => modelsFile.tooltip(p),
+    piRequestSettings: (p) => modelsFile.tooltip(p),
     piStatus: () => piLink.status(),
   });
   const modelBridge = new ModelBridge({
@@ -184,7 +179,7 @@ export function activate(context: vscode.ExtensionContext): void {
     feedback,
     log,
     http: httpOptions,
-    baseUrlOverride: (p) => testRoutes[p]?.models,
+    testRoute: (p) => testRoutes[p]?.models,
     diagnostics,
     // pi's provider layer is its own bundle (esbuild.mjs), required on the first model listing or request.
     load: async () => require('./pi-ai.js') as PiModels, // eslint-disable-line @typescript-eslint/no-require-imports
@@ -204,13 +199,13 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   const usagePanel = new UsagePanel(() => ({
     accounts: vault.accounts(),
-    active: (p) => rotation.active(p)?.name,
-    quota: entry,
+    inUse: (p) => rotation.inUse(p)?.name,
+    usage: entry,
     cooldown: (p, a) => rotation.cooldownOf(p, a),
     tokens: (p, a) => ledger.forToday(p, a),
     week: (p, a) => ledger.week(p, a),
   }));
-  const statusBar = new StatusBar({ vault, rotation, quota: entry, threshold: () => rotationSettings.threshold() });
+  const statusBar = new StatusBar({ vault, rotation, usage: entry, threshold: () => rotationSettings.threshold() });
   const commands = new Commands({
     vault,
     ready,
@@ -222,16 +217,16 @@ export function activate(context: vscode.ExtensionContext): void {
     oauth,
     http: httpOptions,
     rotation,
-    quota: usage,
+    usage,
     afterSignIn: (p, a, c) => afterSignIn.run(p, a, c),
     selected: () => view.selected(),
     takePiOffer: () => piLink.takeOffer(),
-    modelsBaseUrl: (p) => testRoutes[p]?.models,
+    testRoute: (p) => testRoutes[p]?.models,
     readRef: (ref, fresh) => (fresh ? secrets.readNow(ref) : secrets.resolve(ref)),
   });
   const auth = new AuthProviders(vault, {
     log,
-    active: rotation,
+    inUse: rotation,
     key: (provider, account) => resolver.key(provider, account),
     // A consumer's getSession({ createIfNone }) receives this error: redacted and bounded.
     signIn: (provider) => commands.signIn({ provider }).catch((e: unknown) => Promise.reject(log.redactor.fault(e))),
@@ -329,9 +324,9 @@ function memento(m: vscode.Memento, key: string) {
 }
 
 /** Test builds point the OAuth endpoints at local emulators; only loopback URLs are accepted. */
-function endpointOverrides(log: ReturnType<typeof createLog>): EndpointOverrides {
+function testRoutesFromEnv(log: ReturnType<typeof createLog>): TestRoutes {
   try {
-    const o = parseEndpointOverrides(process.env[ENDPOINTS_ENV]);
+    const o = parseTestRoutes(process.env[ENDPOINTS_ENV]);
     if (Object.keys(o).length)
       log.warn(`${ENDPOINTS_ENV} is set: sign-in for ${Object.keys(o).join(', ')} goes to local test servers.`);
     return o;

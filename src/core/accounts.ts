@@ -8,12 +8,12 @@ import type { HttpOptions } from './http';
 import type { Logger } from './log';
 import type { OAuthProvider } from './oauth/provider';
 import { feedbackInto, type Feedback } from './outlet';
-import { QuotaService } from './quota/quota-service';
-import type { QuotaCachePort } from './quota/scheduler';
+import { UsageService } from './usage-service/usage-service';
+import type { UsageCachePort } from './usage-service/scheduler';
 import type { LockedRun } from './refresh-lock';
 import { KeyResolver } from './resolver';
 import type { SecretRef } from './secret-ref';
-import { Rotation, type ActiveChange, type RotationSettings } from './rotation/rotation';
+import { Rotation, type InUseChange, type RotationSettings } from './rotation/rotation';
 import type { SecretStore } from './secret-store';
 import type { UsageClient } from './usage/usage-client';
 import type { BalanceClient } from './usage/balance';
@@ -24,7 +24,7 @@ export type AccountsChange =
   /** Accounts were read, added, removed, refreshed, or changed in another window. */
   | { readonly kind: 'accounts'; readonly reason: VaultChange['reason'] }
   /** The account in use of a provider changed (by hand, by rotation, or in another window). */
-  | { readonly kind: 'in-use'; readonly change: ActiveChange }
+  | { readonly kind: 'in-use'; readonly change: InUseChange }
   /** New usage figures for an account. */
   | { readonly kind: 'usage'; readonly provider: string; readonly account: string };
 
@@ -38,7 +38,7 @@ export interface AccountsDeps {
     readonly client: (provider: string) => UsageClient | undefined;
     /** Balances of API keys, where the provider reports them. */
     readonly balance?: (provider: string) => BalanceClient | undefined;
-    readonly cache?: QuotaCachePort;
+    readonly cache?: UsageCachePort;
     /** How long figures a provider sent with an answer count as fresh (no poll meanwhile). */
     readonly quietMs: number;
   };
@@ -59,48 +59,48 @@ export class Accounts implements Disposable {
   readonly feedback: Feedback;
   readonly resolver: KeyResolver;
   /** Usage figures of the accounts whose provider reports them. */
-  readonly usage: QuotaService;
+  readonly usage: UsageService;
   private readonly changed = new Emitter<AccountsChange>('the accounts change');
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: Disposable[];
 
-  constructor(private readonly d: AccountsDeps) {
-    this.vault = new Vault(d.store);
+  constructor(private readonly deps: AccountsDeps) {
+    this.vault = new Vault(deps.store);
     // Rotation reads usage, and usage is fetched with the keys rotation picks: the lookup below
     // runs only when rotation decides, by which time the usage service exists.
     this.rotation = new Rotation({
       vault: this.vault,
-      settings: d.settings,
-      store: d.store,
-      log: d.log,
-      quota: (p, a) => this.usage.entry(p, a),
-      now: d.now,
+      settings: deps.settings,
+      store: deps.store,
+      log: deps.log,
+      usage: (p, a) => this.usage.entry(p, a),
+      now: deps.now,
     });
     this.feedback = feedbackInto({
       vault: this.vault,
       rotation: this.rotation,
-      usageSeen: (p, a, s) => this.usage.observe(p, a, s, d.usage.quietMs),
+      usageSeen: (p, a, s) => this.usage.observe(p, a, s, deps.usage.quietMs),
     });
     this.resolver = new KeyResolver({
       vault: this.vault,
-      oauth: d.oauth,
-      log: d.log,
-      http: d.http,
-      active: this.rotation,
-      locked: d.refreshLock({ vault: this.vault, rotation: this.rotation }),
-      now: d.now,
-      refs: d.refs,
+      oauth: deps.oauth,
+      log: deps.log,
+      http: deps.http,
+      inUse: this.rotation,
+      locked: deps.refreshLock({ vault: this.vault, rotation: this.rotation }),
+      now: deps.now,
+      refs: deps.refs,
     });
-    this.usage = new QuotaService({
+    this.usage = new UsageService({
       vault: this.vault,
       resolver: this.resolver,
-      client: d.usage.client,
-      balance: d.usage.balance,
+      client: deps.usage.client,
+      balance: deps.usage.balance,
       balanceSeen: (p, a, exhausted) => this.rotation.balanceRead(p, a, exhausted),
-      http: d.http,
-      cache: d.usage.cache,
+      http: deps.http,
+      cache: deps.usage.cache,
       feedback: this.feedback,
-      now: d.now,
+      now: deps.now,
     });
     this.subscriptions = [
       this.vault.onDidChange((c) => {
@@ -123,14 +123,14 @@ export class Accounts implements Disposable {
   async load(): Promise<void> {
     await this.rotation
       .load()
-      .catch((e: unknown) => this.d.log.warn(`Could not read the accounts in use: ${messageOf(e)}`));
+      .catch((e: unknown) => this.deps.log.warn(`Could not read the accounts in use: ${messageOf(e)}`));
     await this.vault.load();
   }
 
   /** Follows what other windows write to secret storage. */
   watch(): Disposable {
     const failed = (what: string) => (e: unknown) =>
-      this.d.log.warn(`Could not re-read ${what} another window saved: ${messageOf(e)}`);
+      this.deps.log.warn(`Could not re-read ${what} another window saved: ${messageOf(e)}`);
     const watches = [this.vault.watch(failed('the accounts')), this.rotation.watch(failed('the accounts in use'))];
     return { dispose: () => watches.forEach((w) => w.dispose()) };
   }

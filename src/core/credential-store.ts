@@ -8,7 +8,7 @@ import { IssuedRefresh } from './oauth/tokens';
 import { piFault } from './pi-auth/errors';
 import { requireProvider } from './providers/directory';
 import type { LockedRun, LockedStep } from './refresh-lock';
-import type { ActiveAccounts } from './rotation/rotation';
+import type { InUseAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 import { issuedCredential } from './pi-auth/issued';
 
@@ -39,7 +39,7 @@ function fromPiCredential(c: PiCredential, previous: Credential | undefined): Cr
  */
 export function vaultCredentialStore(d: {
   readonly vault: Vault;
-  readonly active: ActiveAccounts;
+  readonly inUse: InUseAccounts;
   readonly locked: LockedRun;
   readonly oauth: (provider: string) => OAuthProvider | undefined;
   /** provider → account name, for a request that names its account. */
@@ -63,7 +63,7 @@ export function vaultCredentialStore(d: {
     );
     return next;
   };
-  const nameOf = (provider: string) => d.account?.(provider) ?? d.active.active(provider)?.name;
+  const nameOf = (provider: string) => d.account?.(provider) ?? d.inUse.inUse(provider)?.name;
   const current = (provider: string) => {
     const name = nameOf(provider);
     const info = name === undefined ? undefined : d.vault.account(provider, name);

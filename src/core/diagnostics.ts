@@ -149,8 +149,8 @@ export class Diagnostics {
   private readonly shown = new WeakSet<ProbeResult>();
   private readonly now: () => number;
 
-  constructor(private readonly d: DiagnosticsDeps) {
-    this.now = d.now ?? Date.now;
+  constructor(private readonly deps: DiagnosticsDeps) {
+    this.now = deps.now ?? Date.now;
   }
 
   /**
@@ -165,8 +165,8 @@ export class Diagnostics {
     if (flying) return flying;
     const last = this.last.get(id);
     if (last !== undefined && this.now() - last < PROBE_WINDOW_MS) return Promise.resolve(undefined);
-    const key = this.d.key(provider, account);
-    const req = key ? probeRequest(provider, key, f.model, this.d.baseUrl?.(provider, account)) : undefined;
+    const key = this.deps.key(provider, account);
+    const req = key ? probeRequest(provider, key, f.model, this.deps.baseUrl?.(provider, account)) : undefined;
     if (!req) return Promise.resolve(undefined);
     this.last.set(id, this.now());
     const flight = this.send(req).finally(() => this.flights.delete(id));
@@ -186,16 +186,16 @@ export class Diagnostics {
     const label = findProvider(provider)?.label ?? provider;
     const who = `${label} account "${account}"`;
     if (r.reason === undefined) {
-      this.d.log.info(`${who} answered ${f.status} without a reason; ${r.note}`);
+      this.deps.log.info(`${who} answered ${f.status} without a reason; ${r.note}`);
       return r;
     }
     const c = classify({ status: f.status, text: r.reason });
     const moved = f.handledAs !== undefined && c.class !== f.handledAs && c.class !== 'other' && c.class !== 'request';
-    this.d.log.warn(
+    this.deps.log.warn(
       `${who} answered ${f.status} without a reason; ${r.note}${moved ? ` Now handled as ${c.class}: ${c.reason}.` : ''}`,
     );
-    if (moved) this.d.feedback.failed(provider, account, c, `the provider's own reason: ${r.reason}`);
-    this.d.tell(`${who} answered ${f.status}. ${label}'s own reason: "${r.reason}"`);
+    if (moved) this.deps.feedback.failed(provider, account, c, `the provider's own reason: ${r.reason}`);
+    this.deps.tell(`${who} answered ${f.status}. ${label}'s own reason: "${r.reason}"`);
     return r;
   }
 
@@ -203,7 +203,7 @@ export class Diagnostics {
     const started = this.now();
     try {
       const res = await http(req.method, req.url, req.body, {
-        ...this.d.http?.(),
+        ...this.deps.http?.(),
         headers: req.headers,
         timeoutMs: PROBE_TIMEOUT_MS,
         maxBytes: PROBE_MAX_BYTES,
@@ -216,14 +216,14 @@ export class Diagnostics {
           status: res.status,
           note: `a probe (${req.method} ${new URL(req.url).pathname}) answered ${res.status} in ${ms} ms${res.status < 400 ? ': the key works now' : ' without a reason either'}.`,
         };
-      const reason = bounded(this.d.redact(text), MAX_SERVER_TEXT);
+      const reason = bounded(this.deps.redact(text), MAX_SERVER_TEXT);
       return {
         status: res.status,
         reason,
         note: `a probe (${req.method} ${new URL(req.url).pathname}) answered ${res.status} in ${ms} ms: "${reason}".`,
       };
     } catch (e) {
-      return { note: `a probe learnt nothing: ${this.d.redact(describe(e))}` };
+      return { note: `a probe learnt nothing: ${this.deps.redact(describe(e))}` };
     }
   }
 }

@@ -2,7 +2,7 @@ import { describe, isFault } from './faults';
 import type { Logger } from './log';
 import type { Outlet } from './outlet';
 import { REFRESH_MARGIN, type KeyResolver } from './resolver';
-import type { ActiveAccounts } from './rotation/rotation';
+import type { InUseAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 
 const MAX_TIMER = 2 ** 31 - 1;
@@ -26,14 +26,14 @@ export class KeepFresh implements Outlet {
     private readonly vault: Vault,
     private readonly resolver: KeyResolver,
     private readonly log: Logger,
-    private readonly o: { active: ActiveAccounts; now?: () => number; minDelayMs?: number },
+    private readonly o: { active: InUseAccounts; now?: () => number; minDelayMs?: number },
   ) {}
 
   /** Call after every vault or rotation change: re-plans one timer per active OAuth account. */
   sync(): void {
     this.dispose();
     for (const provider of this.vault.providers()) {
-      const a = this.o.active.active(provider);
+      const a = this.o.active.inUse(provider);
       if (!a || a.expires === undefined || a.needsSignIn) continue;
       this.plan(provider, a.name, a.expires - REFRESH_MARGIN + PAST_MARGIN - (this.o.now ?? Date.now)());
     }

@@ -8,7 +8,7 @@ import { FIVE_MINUTES, type OAuthProvider } from './oauth/provider';
 import { IssuedRefresh } from './oauth/tokens';
 import { requireProvider } from './providers/directory';
 import type { LockedRun, LockedStep, RefreshedElsewhere } from './refresh-lock';
-import type { ActiveAccounts } from './rotation/rotation';
+import type { InUseAccounts } from './rotation/rotation';
 import { withRetry, type RetryOptions } from './retry';
 import type { SecretRef } from './secret-ref';
 import type { AccountInfo, Vault } from './vault';
@@ -24,7 +24,7 @@ export interface ResolverDeps {
   readonly retry?: RetryOptions;
   readonly now?: () => number;
   /** Whose key `key(provider)` hands out when no account is named: the active one. */
-  readonly active: ActiveAccounts;
+  readonly inUse: InUseAccounts;
   /** Reads keys kept in a password manager, at the last moment (src/core/secret-cache.ts). */
   readonly refs?: { resolve(ref: SecretRef): Promise<string> };
 }
@@ -40,7 +40,7 @@ export const REFRESH_MARGIN = FIVE_MINUTES;
 export class KeyResolver {
   private readonly inflight = new Map<string, Promise<OAuthCredential>>();
   private readonly now: () => number;
-  private readonly active: ActiveAccounts;
+  private readonly inUse: InUseAccounts;
   // The last key handed out per provider, settled. The vault builds new info objects whenever
   // the stored accounts change, so the same info object means the same credential and status:
   // a fresh key is then handed out without a lookup or an allocation, until `freshUntil` (epoch
@@ -50,17 +50,17 @@ export class KeyResolver {
     { readonly info: AccountInfo; readonly freshUntil: number; readonly key: Promise<string> }
   >();
 
-  constructor(private readonly d: ResolverDeps) {
-    this.now = d.now ?? Date.now;
-    this.active = d.active;
+  constructor(private readonly deps: ResolverDeps) {
+    this.now = deps.now ?? Date.now;
+    this.inUse = deps.inUse;
   }
 
   /** The key to send for the account (the provider's active one when `account` is omitted). */
   key(provider: string, account?: string): Promise<string> {
-    const info = account === undefined ? this.active.active(provider) : this.d.vault.account(provider, account);
+    const info = account === undefined ? this.inUse.inUse(provider) : this.deps.vault.account(provider, account);
     const hot = this.hot.get(provider);
     if (hot && hot.info === info && this.now() < hot.freshUntil) return hot.key;
-    const cred = info && !info.needsSignIn ? this.d.vault.credential(provider, info.name) : undefined;
+    const cred = info && !info.needsSignIn ? this.deps.vault.credential(provider, info.name) : undefined;
     // Read from the password manager each time it is asked for (its cache bounds how often).
     if (cred?.type === 'ref') return this.refKey(cred.ref);
     if (info && cred && this.isFresh(cred)) {
@@ -79,14 +79,14 @@ export class KeyResolver {
 
   /** The key a reference points to; a Fault('secret-ref') in words when it cannot be read. */
   refKey(ref: SecretRef): Promise<string> {
-    if (!this.d.refs)
+    if (!this.deps.refs)
       return Promise.reject(
         new Fault('secret-ref', 'Keys kept in a password manager cannot be read here.', undefined, {
           tool: ref.tool,
           reason: 'failed',
         }),
       );
-    return this.d.refs.resolve(ref);
+    return this.deps.refs.resolve(ref);
   }
 
   /**
@@ -95,24 +95,24 @@ export class KeyResolver {
    */
   credentialStore(provider: string, account: string): CredentialStore {
     return vaultCredentialStore({
-      vault: this.d.vault,
-      active: this.active,
-      locked: this.d.locked,
-      oauth: this.d.oauth,
+      vault: this.deps.vault,
+      inUse: this.inUse,
+      locked: this.deps.locked,
+      oauth: this.deps.oauth,
       account: (p) => (p === provider ? account : undefined),
     });
   }
 
   private keyOf(provider: string, cred: Credential): string {
-    const impl = cred.type === 'oauth' ? this.d.oauth(provider) : undefined;
+    const impl = cred.type === 'oauth' ? this.deps.oauth(provider) : undefined;
     return impl && cred.type === 'oauth' ? impl.apiKey(cred) : keyOf(cred);
   }
 
   /** The account's credential, refreshed first when its token is about to expire. */
   async credential(provider: string, account?: string): Promise<Credential> {
-    const name = account ?? this.active.active(provider)?.name;
-    const info = name === undefined ? undefined : this.d.vault.account(provider, name);
-    const cred = info && this.d.vault.credential(provider, info.name);
+    const name = account ?? this.inUse.inUse(provider)?.name;
+    const info = name === undefined ? undefined : this.deps.vault.account(provider, name);
+    const cred = info && this.deps.vault.credential(provider, info.name);
     if (!info || !cred)
       throw new Fault(
         'not-found',
@@ -149,17 +149,17 @@ export class KeyResolver {
    * re-checks under it, where another window or pi may have finished the job meanwhile.
    */
   private refreshNow(provider: string, account: string, refused?: string): Promise<OAuthCredential> {
-    const impl = this.d.oauth(provider);
+    const impl = this.deps.oauth(provider);
     if (!impl)
       return Promise.reject(new Fault('oauth', `Pi Accounts cannot refresh ${provider} sign-ins.`, 'Sign in again.'));
     const attempt = async () => {
-      const outcome = await this.d.locked(provider, account, (elsewhere) =>
+      const outcome = await this.deps.locked(provider, account, (elsewhere) =>
         this.attempt(impl, provider, account, elsewhere, refused),
       );
       if (outcome instanceof Fault) throw outcome;
       return outcome;
     };
-    return withRetry(attempt, this.d.retry);
+    return withRetry(attempt, this.deps.retry);
   }
 
   /** Under the lock: re-read, adopt what pi refreshed, else send one refresh request. */
@@ -172,7 +172,7 @@ export class KeyResolver {
   ): Promise<LockedStep<OAuthCredential | Fault>> {
     const id = `${provider}/${account}`;
     // Re-read under the lock: another window, or pi, may have refreshed while we waited.
-    const current = await this.d.vault.freshCredential(provider, account);
+    const current = await this.deps.vault.freshCredential(provider, account);
     if (!current || current.type !== 'oauth')
       throw new Fault(
         'not-found',
@@ -183,28 +183,28 @@ export class KeyResolver {
     if (this.isFresh(current) && current.access !== refused) return { result: current };
     const adopted = elsewhere(current, impl);
     if (adopted) {
-      await this.d.vault.updateCredential(provider, account, adopted);
-      this.d.log.info(`${id}: pi already refreshed this sign-in in auth.json; using its tokens.`);
+      await this.deps.vault.updateCredential(provider, account, adopted);
+      this.deps.log.info(`${id}: pi already refreshed this sign-in in auth.json; using its tokens.`);
       if (this.isFresh(adopted)) return { result: adopted, adopted: true };
     }
     const sent = adopted ?? current;
     try {
-      await this.d.vault.updateCredential(provider, account, await impl.refresh(sent, this.d.http?.()));
+      await this.deps.vault.updateCredential(provider, account, await impl.refresh(sent, this.deps.http?.()));
     } catch (e) {
       if (e instanceof IssuedRefresh) {
         // The answer is refused, but the server issued a refresh token and the one we sent may be
         // spent: keep the new one (in auth.json too, for pi), then report.
         const kept = { ...sent, refresh: e.refresh };
-        await this.d.vault.updateCredential(provider, account, kept);
-        this.d.log.warn(`${id}: the refresh answer was refused (${e.message}); its new refresh token is kept.`);
+        await this.deps.vault.updateCredential(provider, account, kept);
+        this.deps.log.warn(`${id}: the refresh answer was refused (${e.message}); its new refresh token is kept.`);
         return { result: e, write: kept, adopted: adopted !== undefined };
       }
       if (!isFault(e, 'needs-sign-in')) throw e;
       // Another machine sharing these secrets may have refreshed while our request was out: then
       // the refused token is just old, and the account is fine.
-      const now = await this.d.vault.freshCredential(provider, account);
+      const now = await this.deps.vault.freshCredential(provider, account);
       if (now?.type === 'oauth' && now.refresh !== sent.refresh) {
-        this.d.log.info(
+        this.deps.log.info(
           `${id}: the provider refused an old refresh token; another window already stored newer tokens.`,
         );
         if (this.isFresh(now)) return { result: now, write: now };
@@ -215,14 +215,14 @@ export class KeyResolver {
           'Try again in a moment.',
         );
       }
-      await this.d.vault.markNeedsSignIn(provider, account); // kept: only the person can fix it
-      this.d.log.warn(`${id}: the provider refused the refresh token; the account needs a new sign-in.`);
+      await this.deps.vault.markNeedsSignIn(provider, account); // kept: only the person can fix it
+      this.deps.log.warn(`${id}: the provider refused the refresh token; the account needs a new sign-in.`);
       throw needsSignIn(provider, account);
     }
     // Stored before anyone sees the access token: a rotated refresh token must never be lost. What
     // auth.json gets is what the vault stored (its expiry made finite).
-    const next = this.d.vault.credential(provider, account) as OAuthCredential;
-    this.d.log.info(`${id}: token refreshed; valid until ${new Date(next.expires).toISOString()}.`);
+    const next = this.deps.vault.credential(provider, account) as OAuthCredential;
+    this.deps.log.info(`${id}: token refreshed; valid until ${new Date(next.expires).toISOString()}.`);
     return { result: next, write: next, adopted: adopted !== undefined };
   }
 }

@@ -4,7 +4,7 @@
 import type { AccountsChange } from './accounts';
 import { coalesced, type Disposable } from './events';
 import type { Outlet } from './outlet';
-import type { ActiveChange } from './rotation/rotation';
+import type { InUseChange } from './rotation/rotation';
 
 export interface Routes {
   /** Follow the accounts in use: terminals, view, auth sessions, keep-fresh, status bar, models. */
@@ -20,9 +20,9 @@ export interface Routes {
   /** Read usage now: accounts were added or read. */
   refreshUsage(): void;
   /** The account in use changed (the status bar tells "(rotated)"). */
-  inUseChanged(change: ActiveChange): void;
+  inUseChanged(change: InUseChange): void;
   /** Every account of a provider reached its limit (told once per episode by rotation). */
-  allExhausted(change: ActiveChange): void;
+  allExhausted(change: InUseChange): void;
 }
 
 /** Routes every change of `accounts` as `Routes` says; dispose to stop. */

@@ -2,7 +2,7 @@ import { extraVarsOf, keyOf, type Credential } from './credentials';
 import type { SecretRef } from './secret-ref';
 import { exportVarOf, PROVIDERS } from './providers/directory';
 import { deploymentMap } from './providers/azure-openai';
-import type { ActiveAccounts } from './rotation/rotation';
+import type { InUseAccounts } from './rotation/rotation';
 import type { Vault } from './vault';
 
 export interface ExportedVar {
@@ -32,7 +32,7 @@ export function sharedVariables(): Record<string, string[]> {
  */
 export function terminalVariables(
   vault: Vault,
-  active: ActiveAccounts,
+  inUse: InUseAccounts,
   choice: SharedChoice = {},
   /** A key kept in a password manager, as read lately (undefined: not read, or no longer held). */
   refValue: (ref: SecretRef) => string | undefined = () => undefined,
@@ -41,7 +41,7 @@ export function terminalVariables(
   // A chosen provider goes first, so it gets all its values, not its key beside another's account id.
   const chosen = new Set(Object.values(choice));
   for (const p of [...PROVIDERS.filter((x) => chosen.has(x.id)), ...PROVIDERS.filter((x) => !chosen.has(x.id))]) {
-    const account = active.active(p.id);
+    const account = inUse.inUse(p.id);
     const cred = account && !account.needsSignIn ? vault.credential(p.id, account.name) : undefined;
     if (!account || !cred) continue;
     const vars: Record<string, string> = { ...extraVarsOf(cred) };
@@ -66,10 +66,10 @@ function terminalKey(cred: Credential, refValue: (ref: SecretRef) => string | un
 }
 
 /** The references of the accounts in use: what to read before terminals are given their keys. */
-export function refsInUse(vault: Vault, active: ActiveAccounts): SecretRef[] {
+export function refsInUse(vault: Vault, active: InUseAccounts): SecretRef[] {
   const out: SecretRef[] = [];
   for (const p of PROVIDERS) {
-    const account = active.active(p.id);
+    const account = active.inUse(p.id);
     const cred = account && !account.needsSignIn ? vault.credential(p.id, account.name) : undefined;
     if (cred?.type === 'ref') out.push(cred.ref);
   }

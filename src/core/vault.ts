@@ -28,7 +28,7 @@ export interface AccountInfo {
   readonly expires?: number;
   /** The refresh token was refused: the account is kept until the person signs in again. */
   readonly needsSignIn: boolean;
-  /** Per-account overrides: the base URL, and the names (never the values) of extra headers. */
+  /** The account's request settings: the base URL, and the names (never the values) of extra headers. */
   readonly baseUrl?: string;
   readonly headerNames: readonly string[];
   /** A key kept in a password manager: where it is (never the key). */
@@ -36,7 +36,7 @@ export interface AccountInfo {
 }
 
 /** Where this account's requests go, and what they carry besides the key. */
-export interface RequestOverrides {
+export interface RequestSettings {
   readonly baseUrl?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -120,7 +120,7 @@ export class Vault {
     });
   }
 
-  /** A new array each call (callers may sort it); the hot path uses `account` and `defaultAccount`. */
+  /** A new array each call (callers may sort it); the hot path uses `account` and `inUse`. */
   accounts(provider?: string): AccountInfo[] {
     const out: AccountInfo[] = [];
     for (const [id, accounts] of this.byName) {
@@ -151,7 +151,7 @@ export class Vault {
     return [...preferred, ...Array.from({ length: 48 }, (_, i) => `${stem}-${i + 2}`)].find((n) => !taken.has(n))!;
   }
 
-  defaultAccount(provider: string): AccountInfo | undefined {
+  inUse(provider: string): AccountInfo | undefined {
     return this.defaults.get(provider)?.info;
   }
 
@@ -165,7 +165,7 @@ export class Vault {
     return this.credential(provider, name);
   }
 
-  request(provider: string, name: string): RequestOverrides | undefined {
+  request(provider: string, name: string): RequestSettings | undefined {
     return this.byName.get(provider)?.get(name)?.stored.request;
   }
 
@@ -226,7 +226,7 @@ export class Vault {
   }
 
   /** Sets (or with undefined, clears) the account's base URL and headers. Validate first. */
-  async setRequest(provider: string, name: string, request: RequestOverrides | undefined): Promise<void> {
+  async setRequest(provider: string, name: string, request: RequestSettings | undefined): Promise<void> {
     await this.mutate('status', (d) => {
       const account = requireAccountIn(d, provider, name).accounts.find((a) => a.name === name)!;
       if (request && (request.baseUrl || Object.keys(request.headers ?? {}).length))
@@ -242,7 +242,7 @@ export class Vault {
     });
   }
 
-  async setDefault(provider: string, name: string): Promise<void> {
+  async setInUse(provider: string, name: string): Promise<void> {
     await this.mutate('default', (d) => {
       requireAccountIn(d, provider, name).default = name;
     });

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { toolInfo } from '../core/secret-ref';
 import { aborted, Fault } from '../core/faults';
 import { requireProvider } from '../core/providers/directory';
-import type { ActiveAccounts } from '../core/rotation/rotation';
+import type { InUseAccounts } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 import { kindLabel } from './accounts-view';
 import { inViewOrder } from '../core/words';
@@ -27,7 +27,7 @@ const kindText = (a: AccountInfo) =>
         ? `key in ${toolInfo(a.ref.tool).label}`
         : `${kindLabel(a)} sign-in`;
 
-const inUse = (active: ActiveAccounts, a: AccountInfo) => active.active(a.provider)?.name === a.name;
+const inUse = (active: InUseAccounts, a: AccountInfo) => active.inUse(a.provider)?.name === a.name;
 
 /** Nothing to act on: the error offers "Sign In" (faults-ui reads `signIn`). */
 function noAccounts(provider?: string): Fault {
@@ -39,7 +39,7 @@ function noAccounts(provider?: string): Fault {
 /** One account (of `provider`, if given) among those `filter` keeps. */
 export async function pickAccount(
   vault: Vault,
-  active: ActiveAccounts,
+  active: InUseAccounts,
   title: string,
   provider: string | undefined,
   filter: (a: AccountInfo) => boolean,
@@ -58,14 +58,14 @@ export async function pickAccount(
 }
 
 /** A provider with more than one account (the only one without asking). */
-export async function pickProviderWithAccounts(vault: Vault, active: ActiveAccounts): Promise<string> {
+export async function pickProviderWithAccounts(vault: Vault, active: InUseAccounts): Promise<string> {
   const ids = vault.providers().filter((p) => vault.accounts(p).length > 1);
   if (!ids.length) {
     throw new Fault('not-found', 'No provider has more than one account.', 'Sign in with a second account first.');
   }
   if (ids.length === 1) return ids[0];
   const items = ids.map((id) => {
-    const description = `using ${active.active(id)?.name ?? '—'}`;
+    const description = `using ${active.inUse(id)?.name ?? '—'}`;
     return { label: requireProvider(id).label, description, id };
   });
   const picked = await vscode.window.showQuickPick(items, { title: 'Pi Accounts: Next Account' });
@@ -74,7 +74,7 @@ export async function pickProviderWithAccounts(vault: Vault, active: ActiveAccou
 }
 
 /** An account, or every account of a provider (`account` undefined). */
-export async function pickSignOutTarget(vault: Vault, active: ActiveAccounts): Promise<Target> {
+export async function pickSignOutTarget(vault: Vault, active: InUseAccounts): Promise<Target> {
   type Item = vscode.QuickPickItem & { provider?: string; account?: string };
   const items: Item[] = [];
   for (const id of new Set(inViewOrder(vault.accounts()).map((a) => a.provider))) {

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { piCommand, refLabel } from '../core/secret-ref';
 import { timeOf as time } from '../core/words';
-import { compactUsage, isExhausted, isStale, usageBar } from '../core/quota/format';
+import { compactUsage, isExhausted, isStale, usageBar } from '../core/usage-service/format';
 import { describeBalance, isLowBalance, money } from '../core/usage/balance';
 import type { UsageSnapshot } from '../core/usage/usage-client';
-import type { QuotaEntry } from '../core/quota/scheduler';
+import type { UsageEntry } from '../core/usage-service/scheduler';
 import { requireProvider } from '../core/providers/directory';
 import { sharedVariables, type ExportedVar } from '../core/terminal-env';
 import type { AccountHold, Rotation } from '../core/rotation/rotation';
@@ -61,7 +61,7 @@ export interface ViewDeps {
   readonly vault: Vault;
   readonly ready: Promise<unknown>;
   readonly rotation: Rotation;
-  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
+  readonly usage: (provider: string, account: string) => UsageEntry | undefined;
   readonly mode: (provider: string) => string;
   /** Tokens the model bridge used today with the account. */
   readonly tokens?: (
@@ -75,7 +75,7 @@ export interface ViewDeps {
   /** pi's connection through the companion (Connect pi), for the view's message line. */
   readonly piStatus?: () => string | undefined;
   /** How the active account's base URL and headers reach pi (its models.json), if it has any. */
-  readonly piOverrides?: (provider: string) => string | undefined;
+  readonly piRequestSettings?: (provider: string) => string | undefined;
 }
 
 export const VIEW_ID = 'piAccounts.accounts';
@@ -86,7 +86,7 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
   private tree?: vscode.TreeView<Node>;
   private chosen?: Node;
 
-  constructor(private readonly d: ViewDeps) {}
+  constructor(private readonly deps: ViewDeps) {}
 
   /** Creates the view; its message says when terminals get nothing (Restricted Mode). */
   register(): vscode.Disposable {
@@ -107,28 +107,30 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
 
   sync(): void {
     this.changed.fire(undefined);
-    const accounts = this.d.vault.accounts();
+    const accounts = this.deps.vault.accounts();
     if (this.tree)
       this.tree.message =
-        [accounts.length ? exportBlock().terminals : undefined, this.d.piStatus?.()].filter(Boolean).join(' · ') ||
+        [accounts.length ? exportBlock().terminals : undefined, this.deps.piStatus?.()].filter(Boolean).join(' · ') ||
         undefined;
     // For `when` clauses: the palette hides commands that could not act.
     void vscode.commands.executeCommand('setContext', 'piAccounts.hasAccounts', accounts.length > 0);
     void vscode.commands.executeCommand(
       'setContext',
       'piAccounts.canSwitch',
-      this.d.vault.providers().some((p) => this.d.vault.accounts(p).length > 1),
+      this.deps.vault.providers().some((p) => this.deps.vault.accounts(p).length > 1),
     );
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    await this.d.ready; // the view shows its progress bar meanwhile, not a misleading "Sign in"
+    await this.deps.ready; // the view shows its progress bar meanwhile, not a misleading "Sign in"
     if (!node) {
-      return [...new Set(inViewOrder(this.d.vault.accounts()).map((a) => a.provider))].map((p) => new ProviderNode(p));
+      return [...new Set(inViewOrder(this.deps.vault.accounts()).map((a) => a.provider))].map(
+        (p) => new ProviderNode(p),
+      );
     }
     if (node instanceof ProviderNode) {
       // A stable order (by name): rows do not jump when another account comes into use.
-      return inViewOrder(this.d.vault.accounts(node.provider)).map((a) => new AccountNode(a.provider, a.name));
+      return inViewOrder(this.deps.vault.accounts(node.provider)).map((a) => new AccountNode(a.provider, a.name));
     }
     return [];
   }
@@ -136,8 +138,8 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
   getTreeItem(node: Node): vscode.TreeItem {
     const provider = requireProvider(node.provider);
     if (node instanceof ProviderNode) {
-      const n = this.d.vault.accounts(node.provider).length;
-      const mode = this.d.mode(node.provider);
+      const n = this.deps.vault.accounts(node.provider).length;
+      const mode = this.deps.mode(node.provider);
       const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `provider:${provider.id}`;
       item.description = `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}`;
@@ -149,17 +151,17 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
       item.tooltip = `${provider.label} (${provider.id})${mode !== 'manual' ? `, rotation: ${mode}` : ''}`;
       return item;
     }
-    const a = this.d.vault.accounts(node.provider).find((x) => x.name === node.account);
+    const a = this.deps.vault.accounts(node.provider).find((x) => x.name === node.account);
     const item = new vscode.TreeItem(node.account, vscode.TreeItemCollapsibleState.None);
     item.id = `account:${node.provider}/${node.account}`;
     if (!a) return item;
     const now = Date.now();
-    const q = this.d.quota(a.provider, a.name);
-    const hold = this.d.rotation.holdOf(a.provider, a.name);
+    const q = this.deps.usage(a.provider, a.name);
+    const hold = this.deps.rotation.holdOf(a.provider, a.name);
     const cooling = hold?.until;
     const disabled = hold?.cause !== undefined;
-    const health = this.d.rotation.healthOf(a.provider, a.name);
-    const inUse = this.d.rotation.active(a.provider)?.name === a.name;
+    const health = this.deps.rotation.healthOf(a.provider, a.name);
+    const inUse = this.deps.rotation.inUse(a.provider)?.name === a.name;
     const usageFailed = q?.problem !== undefined && !a.needsSignIn;
     // The row is short enough for the default sidebar width (about 300 px beside the name): the
     // state, "in use", and one figure (the fullest window, or what a key has left); every window,
@@ -191,22 +193,22 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
       usageFailed,
       inUse,
     });
-    const mine = (this.d.exported?.() ?? [])
+    const mine = (this.deps.exported?.() ?? [])
       .filter((v) => v.provider === a.provider && v.account === a.name)
       .map((v) => v.variable);
-    item.tooltip = tooltip(a, q, hold, inUse, mine, this.d.tokens?.(a.provider, a.name));
+    item.tooltip = tooltip(a, q, hold, inUse, mine, this.deps.tokens?.(a.provider, a.name));
     if (health)
       item.tooltip.appendMarkdown(
         `- ${poorHealth(health) ? '$(pulse) **' : '$(pulse) '}${describeHealth(health)}${poorHealth(health) ? '**' : ''}\n`,
       );
-    const problem = this.d.problem?.(a.provider, a.name);
+    const problem = this.deps.problem?.(a.provider, a.name);
     if (problem) item.tooltip.appendMarkdown(`- **Problem**: ${problem}\n`);
     if (inUse)
       inUseLines(
         item.tooltip,
         a,
-        this.d.exported?.() ?? [],
-        a.baseUrl || a.headerNames.length ? this.d.piOverrides?.(a.provider) : undefined,
+        this.deps.exported?.() ?? [],
+        a.baseUrl || a.headerNames.length ? this.deps.piRequestSettings?.(a.provider) : undefined,
       );
 
     const full = compactUsage(q?.snapshot);
@@ -254,7 +256,7 @@ const poorHealth = (h: Health | undefined) => h !== undefined && h.answers >= 5 
 
 function tooltip(
   a: AccountInfo,
-  q: QuotaEntry | undefined,
+  q: UsageEntry | undefined,
   hold: AccountHold | undefined,
   inUse: boolean,
   exported: readonly string[],
@@ -326,7 +328,7 @@ function tooltip(
   return md;
 }
 
-/** Which shared variable goes to another provider's account, and how pi gets this account's overrides. */
+/** Which shared variable goes to another provider's account, and how pi gets this account's request settings. */
 function inUseLines(
   md: vscode.MarkdownString,
   a: AccountInfo,

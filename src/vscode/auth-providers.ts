@@ -3,7 +3,7 @@ import { keyOf } from '../core/credentials';
 import { describe } from '../core/faults';
 import type { Logger } from '../core/log';
 import { PROVIDERS, requireProvider } from '../core/providers/directory';
-import type { ActiveAccounts } from '../core/rotation/rotation';
+import type { InUseAccounts } from '../core/rotation/rotation';
 import type { AccountInfo, Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
 import { inViewOrder } from '../core/words';
@@ -21,7 +21,7 @@ class ProviderSessions implements vscode.AuthenticationProvider {
   constructor(
     private readonly provider: string,
     private readonly vault: Vault,
-    private readonly d: SessionDeps,
+    private readonly deps: SessionDeps,
   ) {
     this.last = this.tokens();
   }
@@ -29,22 +29,22 @@ class ProviderSessions implements vscode.AuthenticationProvider {
   async getSessions(scopes?: readonly string[]): Promise<Session[]> {
     // The active account first: it is the one a consumer should prefer. Accounts that need a new
     // sign-in have no usable token, so they are not offered.
-    const active = this.d.active.active(this.provider)?.name;
+    const inUse = this.deps.inUse.inUse(this.provider)?.name;
     // The rest in the view's order, so VS Code's Accounts menu lists them as the view does.
     const accounts = inViewOrder(this.vault.accounts(this.provider))
       .filter((a) => !a.needsSignIn && a.kind !== 'env') // values-only accounts have no token to hand out
-      .sort((a, b) => Number(b.name === active) - Number(a.name === active));
+      .sort((a, b) => Number(b.name === inUse) - Number(a.name === inUse));
     return Promise.all(accounts.map((a) => this.session(a, scopes ?? [])));
   }
 
   async createSession(scopes: readonly string[]): Promise<Session> {
-    const account = await this.d.signIn(this.provider);
+    const account = await this.deps.signIn(this.provider);
     return this.session(account, scopes);
   }
 
   async removeSession(sessionId: string): Promise<void> {
     const account = this.vault.accounts(this.provider).find((a) => sessionIdOf(a) === sessionId);
-    if (account) await this.d.signOut(this.provider, account.name);
+    if (account) await this.deps.signOut(this.provider, account.name);
   }
 
   /** Called after every vault change: tells VS Code (and consumers) what moved. */
@@ -78,8 +78,8 @@ class ProviderSessions implements vscode.AuthenticationProvider {
   /** A session's token is refreshed first when it is about to expire. */
   private async session(a: AccountInfo, scopes: readonly string[]): Promise<Session> {
     const id = sessionIdOf(a);
-    const accessToken = await this.d.key(a.provider, a.name).catch((e: unknown) => {
-      this.d.log.warn(`Session ${id}: ${describe(e)} Handing out the stored token.`);
+    const accessToken = await this.deps.key(a.provider, a.name).catch((e: unknown) => {
+      this.deps.log.warn(`Session ${id}: ${describe(e)} Handing out the stored token.`);
       return this.stored(a);
     });
     return { id, accessToken, account: { id, label: a.name }, scopes };
@@ -88,7 +88,7 @@ class ProviderSessions implements vscode.AuthenticationProvider {
 
 export interface SessionDeps {
   readonly log: Logger;
-  readonly active: ActiveAccounts;
+  readonly inUse: InUseAccounts;
   /** A usable key for the account (refreshing OAuth tokens first). */
   readonly key: (provider: string, account: string) => Promise<string>;
   readonly signIn: (provider: string) => Promise<AccountInfo>;
@@ -103,7 +103,7 @@ export class AuthProviders implements Outlet, vscode.Disposable {
 
   constructor(
     private readonly vault: Vault,
-    private readonly d: SessionDeps,
+    private readonly deps: SessionDeps,
   ) {}
 
   sync(): void {
@@ -118,7 +118,7 @@ export class AuthProviders implements Outlet, vscode.Disposable {
     }
     for (const id of withAccounts) {
       if (this.live.has(id) || !PROVIDERS.some((p) => p.id === id)) continue;
-      const sessions = new ProviderSessions(id, this.vault, this.d);
+      const sessions = new ProviderSessions(id, this.vault, this.deps);
       try {
         const registration = vscode.authentication.registerAuthenticationProvider(
           authProviderId(id),
@@ -130,7 +130,7 @@ export class AuthProviders implements Outlet, vscode.Disposable {
         );
         this.live.set(id, { sessions, registration });
       } catch (e) {
-        this.d.log.error(`Could not register the authentication provider for ${id}: ${(e as Error).message}`);
+        this.deps.log.error(`Could not register the authentication provider for ${id}: ${(e as Error).message}`);
       }
     }
   }

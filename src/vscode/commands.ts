@@ -9,7 +9,7 @@ import { aborted, Fault, isFault } from '../core/faults';
 import { canCheckKey, checkKey } from '../core/key-check';
 import type { Log } from './log';
 import type { OAuthProvider } from '../core/oauth/provider';
-import type { QuotaService } from '../core/quota/quota-service';
+import type { UsageService } from '../core/usage-service/usage-service';
 import type { Rotation } from '../core/rotation/rotation';
 import { requireProvider, type ProviderInfo } from '../core/providers/directory';
 import type { AccountInfo, Vault } from '../core/vault';
@@ -26,9 +26,9 @@ import { showFault } from './faults-ui';
 import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
 import { runApiKeySignIn, runSignInFlow } from './sign-in-flow';
-import { askOverrides, formatHeaders } from './overrides-ui';
+import { askRequestSettings, formatHeaders } from './request-settings-ui';
 import { askKey, askRef, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
-import { requireOverrides } from '../core/overrides';
+import { requireRequestSettings } from '../core/request-settings';
 import { modelsPathBeside } from '../core/mirror/models-mirror';
 import { accountTitle, noUsageFigures } from '../core/words';
 import { credentialFromForm } from '../core/providers/forms';
@@ -45,7 +45,7 @@ const signInArgs = z.object({
   form: z.optional(z.number()),
 });
 const accountArgs = z.object({ ...target, confirm: z.optional(z.boolean()) });
-const overrideArgs = z.object({ ...target, baseUrl: z.optional(z.string()), headers: z.optional(values) });
+const requestSettingsArgs = z.object({ ...target, baseUrl: z.optional(z.string()), headers: z.optional(values) });
 const openFileArgs = z.object({ file: z.optional(z.enum(['auth.json', 'models.json'])) });
 
 export interface CommandDeps {
@@ -60,11 +60,11 @@ export interface CommandDeps {
   readonly oauth: (provider: string) => OAuthProvider | undefined;
   readonly http: () => HttpOptions | undefined;
   readonly rotation: Rotation;
-  readonly quota: QuotaService;
+  readonly usage: UsageService;
   /** Background work after a browser/device sign-in (Copilot: enabling its models). Never throws. */
   readonly afterSignIn?: (provider: string, account: string, credential: Credential) => Promise<void>;
   /** Where a provider's models endpoint is (tests: a loopback emulator); else the built-in one. */
-  readonly modelsBaseUrl?: (provider: string) => string | undefined;
+  readonly testRoute?: (provider: string) => string | undefined;
   /** Whether to offer Connect pi on this sign-in's toast (once ever, where pi is found). */
   readonly takePiOffer?: () => boolean;
   /** The Accounts view's selected row. */
@@ -89,20 +89,20 @@ function targetOf<T extends Target>(arg: unknown, schema: z.ZodMiniType<T>, comm
 }
 
 export class Commands {
-  constructor(private readonly d: CommandDeps) {}
+  constructor(private readonly deps: CommandDeps) {}
 
   register(): vscode.Disposable[] {
     const c = (id: string, fn: (arg: unknown) => Promise<unknown>) =>
       vscode.commands.registerCommand(id, async (arg: unknown) => {
         try {
-          await this.d.ready;
+          await this.deps.ready;
           return await fn(arg);
         } catch (e) {
           const fromCode = arg !== undefined && !isRow(arg);
           // Not awaited: the notification stays until someone closes it, and a calling
           // extension must get its rejection now, not then.
-          if (!isFault(e, 'aborted')) void showFault(e, this.d.log, () => vscode.commands.executeCommand(id, arg));
-          if (fromCode) throw this.d.log.redactor.fault(e); // another extension gets it: redacted, bounded
+          if (!isFault(e, 'aborted')) void showFault(e, this.deps.log, () => vscode.commands.executeCommand(id, arg));
+          if (fromCode) throw this.deps.log.redactor.fault(e); // another extension gets it: redacted, bounded
           return undefined;
         }
       });
@@ -115,18 +115,18 @@ export class Commands {
       c('piAccounts.setDefault', (arg) => this.useAccount(arg)),
       c('piAccounts.signInAgain', (arg) => this.signInAgain(arg)),
       c('piAccounts.useAccount', (arg) => this.useAccount(arg)),
-      c('piAccounts.setOverrides', (arg) => this.setOverrides(arg)),
+      c('piAccounts.setOverrides', (arg) => this.setRequestSettings(arg)),
       c('piAccounts.nextAccount', (arg) => this.nextAccount(arg)),
-      c('piAccounts.refreshQuota', (arg) => this.refreshQuota(arg)),
+      c('piAccounts.refreshQuota', (arg) => this.refreshUsage(arg)),
       c('piAccounts.checkKey', (arg) => this.checkKeyOf(arg)),
       c('piAccounts.refresh', async () => {
-        await this.d.vault.load('external');
-        this.d.refreshView();
+        await this.deps.vault.load('external');
+        this.deps.refreshView();
       }),
-      c('piAccounts.importFromPi', () => this.d.mirror.importFromPi()),
-      c('piAccounts.importFromEnvironment', () => importFromEnvironment(this.d.vault, this.d.log)),
+      c('piAccounts.importFromPi', () => this.deps.mirror.importFromPi()),
+      c('piAccounts.importFromEnvironment', () => importFromEnvironment(this.deps.vault, this.deps.log)),
       c('piAccounts.openAuthFile', (arg?: unknown) => this.openPiFile(arg)),
-      c('piAccounts.showLog', async () => this.d.log.show()),
+      c('piAccounts.showLog', async () => this.deps.log.show()),
       c('piAccounts.manageTrust', async () => vscode.commands.executeCommand('workbench.trust.manage')),
       // Keybindings in the view (Enter, Delete) act on the row the person is on.
       c('piAccounts.useSelected', () => this.onSelected((n) => this.useAccount(n))),
@@ -136,14 +136,14 @@ export class Commands {
 
   /** The row the person is on, when it is an account: commands take it like a row they were run on. */
   private async onSelected(run: (node: AccountNode) => Promise<void>): Promise<void> {
-    const node = this.d.selected();
+    const node = this.deps.selected();
     if (node instanceof AccountNode) await run(node);
   }
 
   /** Opens pi's auth.json (or, given `{ file: 'models.json' }`, models.json) after a warning. */
   private async openPiFile(arg?: unknown): Promise<void> {
     const file = parseArgs(openFileArgs, arg, "Open pi's auth.json")?.file ?? 'auth.json';
-    const path = file === 'models.json' ? modelsPathBeside(this.d.authPath()) : this.d.authPath();
+    const path = file === 'models.json' ? modelsPathBeside(this.deps.authPath()) : this.deps.authPath();
     if (!existsSync(path)) {
       const when =
         file === 'auth.json'
@@ -182,7 +182,7 @@ export class Commands {
           ? { kind: 'ref', provider: args.provider, account, ref: args.ref }
           : args?.values
             ? { kind: 'form', provider: args.provider, account, credential: formCredential(args, args.values) }
-            : await promptSignIn(this.d.vault, this.d.recent, args?.provider);
+            : await promptSignIn(this.deps.vault, this.deps.recent, args?.provider);
     const provider = requireProvider(req.provider);
     // Everything the person is asked for, and the whole browser/device flow, comes before the
     // vault is touched: a sign-in cancelled or failed half-way stores nothing.
@@ -197,10 +197,10 @@ export class Commands {
               ? await this.refCredential(provider, req.ref)
               : await this.login(provider);
     // Taken before the vault changes: the change would make the offer a toast of its own.
-    const offerPi = this.d.takePiOffer?.() ?? false;
-    const added = await this.d.vault.add(provider.id, req.account, credential); // the vault checks the name
-    void this.d.afterSignIn?.(provider.id, added.name, credential);
-    await this.d.recent.touch(provider.id);
+    const offerPi = this.deps.takePiOffer?.() ?? false;
+    const added = await this.deps.vault.add(provider.id, req.account, credential); // the vault checks the name
+    void this.deps.afterSignIn?.(provider.id, added.name, credential);
+    await this.deps.recent.touch(provider.id);
     const how =
       credential.type === 'oauth'
         ? 'browser sign-in'
@@ -209,8 +209,8 @@ export class Commands {
           : credential.type === 'ref'
             ? `key in ${refLabel(credential.ref)}`
             : `api key ${added.keyTail}`;
-    const inUse = this.d.rotation.active(provider.id)?.name === added.name;
-    this.d.log.info(`Signed in: ${provider.id}/${added.name} (${how})${inUse ? ', in use' : ''}.`);
+    const inUse = this.deps.rotation.inUse(provider.id)?.name === added.name;
+    this.deps.log.info(`Signed in: ${provider.id}/${added.name} (${how})${inUse ? ', in use' : ''}.`);
     // The key check is offered, never forced: saving does not wait on the network.
     const check =
       (credential.type === 'api_key' || credential.type === 'ref') && canCheckKey(provider.id) ? ['Check Key'] : [];
@@ -229,19 +229,19 @@ export class Commands {
             ? vscode.commands.executeCommand('piAccounts.connectPi')
             : undefined,
       )
-      .then(undefined, (e: unknown) => showFault(e, this.d.log));
+      .then(undefined, (e: unknown) => showFault(e, this.deps.log));
     return added;
   }
 
   private readRef(ref: SecretRef, fresh = false): Promise<string> {
-    if (!this.d.readRef)
+    if (!this.deps.readRef)
       return Promise.reject(
         new Fault('secret-ref', 'Password managers cannot be read here.', undefined, {
           tool: ref.tool,
           reason: 'failed',
         }),
       );
-    return this.d.readRef(ref, fresh);
+    return this.deps.readRef(ref, fresh);
   }
 
   /**
@@ -269,7 +269,7 @@ export class Commands {
     const checkable = (a: AccountInfo) => (a.kind === 'api_key' || a.kind === 'ref') && canCheckKey(a.provider);
     const target = await this.accountOf(given, 'Check Key: which account?', checkable);
     const provider = requireProvider(target.provider);
-    if (!this.d.vault.accounts(provider.id).some((a) => a.name === target.account && checkable(a))) {
+    if (!this.deps.vault.accounts(provider.id).some((a) => a.name === target.account && checkable(a))) {
       const message = `${accountTitle(provider.id, target.account)} has no API key ${provider.label} can check.`;
       throw new Fault('not-found', message, 'Check Key works on API keys of providers with a models endpoint.');
     }
@@ -278,15 +278,15 @@ export class Commands {
 
   /** Asks the provider's models endpoint whether it takes the stored key; logs only the outcome. */
   private async checkKey(provider: ProviderInfo, account: string): Promise<void> {
-    const credential = this.d.vault.credential(provider.id, account);
+    const credential = this.deps.vault.credential(provider.id, account);
     if (credential?.type !== 'api_key' && credential?.type !== 'ref') return;
-    const base = this.d.vault.request(provider.id, account)?.baseUrl ?? this.d.modelsBaseUrl?.(provider.id);
+    const base = this.deps.vault.request(provider.id, account)?.baseUrl ?? this.deps.testRoute?.(provider.id);
     const title = `Checking the ${provider.label} key of "${account}"…`;
     // A key kept in a password manager is read at this moment (from memory within its lifetime).
     const key = async () => (credential.type === 'ref' ? this.readRef(credential.ref) : credential.key);
-    const check = async () => checkKey(provider.id, await key(), this.d.http(), base);
+    const check = async () => checkKey(provider.id, await key(), this.deps.http(), base);
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, check);
-    this.d.log.info(`Key check ${provider.id}/${account}: ${r.result}.`);
+    this.deps.log.info(`Key check ${provider.id}/${account}: ${r.result}.`);
     if (r.result === 'accepted') return void vscode.window.showInformationMessage(r.message);
     if (r.result === 'unknown') {
       // A warning with Try Again: an answer that says nothing (offline, a 5xx) is worth asking again.
@@ -311,7 +311,7 @@ export class Commands {
     const provider = requireProvider(target.provider);
     // A key the provider refused (the model bridge marks those) is replaced by a new key, keeping
     // the values stored beside it; a browser or device account signs in again.
-    const current = this.d.vault.credential(provider.id, target.account);
+    const current = this.deps.vault.credential(provider.id, target.account);
     const title = `Pi Accounts: New Key for ${provider.label} / ${target.account}`;
     const credential: Credential =
       current?.type === 'api_key'
@@ -319,9 +319,9 @@ export class Commands {
         : current?.type === 'ref'
           ? { ...current, ...(await this.refCredential(provider, await askRef(provider, await toolsOnPath(), title))) }
           : await this.login(provider);
-    await this.d.vault.updateCredential(provider.id, target.account, credential);
-    void this.d.afterSignIn?.(provider.id, target.account, credential);
-    this.d.log.info(`Signed in again: ${provider.id}/${target.account}.`);
+    await this.deps.vault.updateCredential(provider.id, target.account, credential);
+    void this.deps.afterSignIn?.(provider.id, target.account, credential);
+    this.deps.log.info(`Signed in again: ${provider.id}/${target.account}.`);
     void vscode.window.showInformationMessage(`${provider.label} / ${target.account} is signed in again.`);
   }
 
@@ -329,44 +329,46 @@ export class Commands {
   async useAccount(arg?: unknown): Promise<void> {
     const target = await this.accountOf(targetOf(arg, accountArgs, 'Use Account'), 'Use This Account: which account?');
     const provider = requireProvider(target.provider);
-    if (!this.d.vault.accounts(provider.id).some((a) => a.name === target.account)) {
+    if (!this.deps.vault.accounts(provider.id).some((a) => a.name === target.account)) {
       const message = `${provider.label} has no account named "${target.account}".`;
       throw new Fault('not-found', message, 'Open the Accounts view to see which accounts exist.');
     }
-    const already = this.d.rotation.active(provider.id)?.name === target.account;
-    await this.d.rotation.use(provider.id, target.account);
-    this.d.log.info(`In use for ${provider.id}: ${target.account}.`);
+    const already = this.deps.rotation.inUse(provider.id)?.name === target.account;
+    await this.deps.rotation.use(provider.id, target.account);
+    this.deps.log.info(`In use for ${provider.id}: ${target.account}.`);
     const now = already ? 'already' : 'now';
     void vscode.window.showInformationMessage(`${provider.label}: ${now} using "${target.account}".`);
   }
 
   /** Base URL and extra headers for one account; blank clears them. */
-  async setOverrides(arg?: unknown): Promise<void> {
-    const args = targetOf(arg, overrideArgs, 'Set Base URL and Headers');
+  async setRequestSettings(arg?: unknown): Promise<void> {
+    const args = targetOf(arg, requestSettingsArgs, 'Set Base URL and Headers');
     const target = await this.accountOf(args, 'Set Base URL and Headers: which account?');
     const provider = requireProvider(target.provider);
     // With baseUrl in the arguments there are no prompts; either way the same checks apply.
     const given =
       args && 'baseUrl' in args ? { baseUrl: args.baseUrl ?? '', headers: formatHeaders(args.headers) } : undefined;
-    const current = this.d.vault.request(provider.id, target.account);
-    const { baseUrl, headers } = given ?? (await askOverrides(provider, target.account, current));
-    const overrides = requireOverrides(baseUrl, headers);
-    await this.d.vault.setRequest(provider.id, target.account, overrides);
+    const current = this.deps.vault.request(provider.id, target.account);
+    const { baseUrl, headers } = given ?? (await askRequestSettings(provider, target.account, current));
+    const overrides = requireRequestSettings(baseUrl, headers);
+    await this.deps.vault.setRequest(provider.id, target.account, overrides);
     const count = Object.keys(overrides?.headers ?? {}).length;
     const id = `${provider.id}/${target.account}`; // logs keep ids
-    this.d.log.info(`Overrides of ${id}: base URL ${overrides?.baseUrl ?? 'none'}, ${count} header(s).`);
+    this.deps.log.info(`Request settings of ${id}: base URL ${overrides?.baseUrl ?? 'none'}, ${count} header(s).`);
     void vscode.window.showInformationMessage(`${provider.label} / ${target.account}: base URL and headers saved.`);
   }
 
   async nextAccount(arg?: unknown): Promise<void> {
     const args = targetOf(arg, accountArgs, 'Next Account');
-    const provider = requireProvider(args?.provider ?? (await pickProviderWithAccounts(this.d.vault, this.d.rotation)));
-    if (this.d.vault.accounts(provider.id).length < 2) {
+    const provider = requireProvider(
+      args?.provider ?? (await pickProviderWithAccounts(this.deps.vault, this.deps.rotation)),
+    );
+    if (this.deps.vault.accounts(provider.id).length < 2) {
       const message = `${provider.label} has only one account: there is no next one to switch to.`;
       throw new Fault('not-found', message, 'Sign in with a second account first.', { signIn: provider.id });
     }
-    const before = this.d.rotation.active(provider.id)?.name;
-    const name = await this.d.rotation.next(provider.id);
+    const before = this.deps.rotation.inUse(provider.id)?.name;
+    const name = await this.deps.rotation.next(provider.id);
     if (!name || name === before) {
       const next = 'Sign in with another account, or wait until one is no longer resting.';
       throw new Fault('not-found', `${provider.label} has no other usable account.`, next);
@@ -375,21 +377,21 @@ export class Commands {
   }
 
   /** By hand: usage now, with progress; says when there is none to read and when reading failed. */
-  async refreshQuota(arg?: unknown): Promise<void> {
-    const args = targetOf(arg, accountArgs, 'Refresh Quota');
-    const targets = this.d.quota
+  async refreshUsage(arg?: unknown): Promise<void> {
+    const args = targetOf(arg, accountArgs, 'Refresh Usage');
+    const targets = this.deps.usage
       .targets(args?.provider)
       .filter((t) => args?.account === undefined || t.account === args.account);
     const accounts = `account${targets.length === 1 ? '' : 's'}`;
     if (!targets.length) return void vscode.window.showInformationMessage(noUsageFigures(args));
     const started = Date.now();
-    const refresh = () => this.d.quota.refresh({ force: true, provider: args?.provider, account: args?.account });
+    const refresh = () => this.deps.usage.refresh({ force: true, provider: args?.provider, account: args?.account });
     const title = `Reading usage of ${targets.length} ${accounts}…`;
     const location = vscode.ProgressLocation.Notification;
     const notified = () => vscode.window.withProgress({ location, title }, refresh);
     await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, notified);
     const failed = targets.flatMap((t) => {
-      const problem = this.d.quota.entry(t.provider, t.account)?.problem;
+      const problem = this.deps.usage.entry(t.provider, t.account)?.problem;
       if (!problem || problem.at < started) return [];
       return [`${requireProvider(t.provider).label} / ${t.account}: ${problem.message}`];
     });
@@ -399,48 +401,48 @@ export class Commands {
     const count = `${failed.length} of ${targets.length} ${accounts}`;
     const message = `Usage could not be read for ${count}. ${failed.join(' ')}`;
     const again = await vscode.window.showWarningMessage(message, 'Try Again', 'Show Log');
-    if (again === 'Try Again') await this.refreshQuota(arg);
-    if (again === 'Show Log') this.d.log.show();
+    if (again === 'Try Again') await this.refreshUsage(arg);
+    if (again === 'Show Log') this.deps.log.show();
   }
 
   private login(provider: ProviderInfo) {
-    const oauth = this.d.oauth(provider.id);
+    const oauth = this.deps.oauth(provider.id);
     if (!oauth) {
       const message = `${provider.label} has no browser sign-in.`;
       throw new Fault('unknown-provider', message, 'Sign in with an API key instead.');
     }
     const kind = provider.signIn.find((k) => k !== 'apiKey');
     const label = (kind && provider.signInLabels?.[kind]) ?? provider.label;
-    return runSignInFlow(oauth, label, this.d.http(), provider.promptCheck);
+    return runSignInFlow(oauth, label, this.deps.http(), provider.promptCheck);
   }
 
   async signOut(arg?: unknown): Promise<void> {
     const fromView = isRow(arg);
     const args = targetOf(arg, accountArgs, 'Sign Out');
-    const target = args ?? (await pickSignOutTarget(this.d.vault, this.d.rotation));
+    const target = args ?? (await pickSignOutTarget(this.deps.vault, this.deps.rotation));
     const provider = requireProvider(target.provider);
     if (target.account) {
       const detail =
         "Its key is deleted from VS Code and its entry removed from pi's auth.json (if Pi Accounts wrote it).";
       if (fromView || !args) await confirmSignOut(`Sign out of ${provider.label} / ${target.account}?`, detail);
-      await this.d.vault.remove(provider.id, target.account);
-      this.d.log.info(`Signed out: ${provider.id}/${target.account}.`);
+      await this.deps.vault.remove(provider.id, target.account);
+      this.deps.log.info(`Signed out: ${provider.id}/${target.account}.`);
       void vscode.window.showInformationMessage(`Signed out of ${provider.label} / ${target.account}.`);
       return;
     }
-    const n = this.d.vault.accounts(provider.id).length;
+    const n = this.deps.vault.accounts(provider.id).length;
     const all = `Sign out of all ${n} ${provider.label} account${n === 1 ? '' : 's'}?`;
     const asked = args && 'confirm' in args ? args.confirm : undefined;
     if (asked !== false || fromView) await confirmSignOut(all, 'Their keys are deleted from VS Code.');
-    await this.d.vault.removeProvider(provider.id);
-    this.d.log.info(`Signed out of every ${provider.id} account (${n}).`);
+    await this.deps.vault.removeProvider(provider.id);
+    this.deps.log.info(`Signed out of every ${provider.id} account (${n}).`);
     void vscode.window.showInformationMessage(`Signed out of ${n} ${provider.label} account${n === 1 ? '' : 's'}.`);
   }
 
   /** The account a command acts on: the one its argument or view row names, else the one the person picks. */
   private async accountOf(given: Target | undefined, title: string, filter = anyAccount): Promise<AccountTarget> {
     if (given?.account) return { provider: given.provider, account: given.account };
-    return pickAccount(this.d.vault, this.d.rotation, title, given?.provider, filter);
+    return pickAccount(this.deps.vault, this.deps.rotation, title, given?.provider, filter);
   }
 }
 

@@ -15,7 +15,7 @@ import { MIN_PI_VERSION, olderThan, PiLinkServer } from '../core/pi-link/server'
 import { requireProvider } from '../core/providers/directory';
 import type { Feedback } from '../core/outlet';
 import type { Diagnostics } from '../core/diagnostics';
-import type { QuotaEntry } from '../core/quota/scheduler';
+import type { UsageEntry } from '../core/usage-service/scheduler';
 import type { KeyResolver } from '../core/resolver';
 import type { Rotation } from '../core/rotation/rotation';
 import type { RotationMode } from '../core/rotation/policy';
@@ -33,7 +33,7 @@ export interface PiLinkDeps {
   readonly feedback: Feedback;
   readonly mode: (provider: string) => RotationMode;
   /** Usage figures per account, for pi's `/accounts` and its footer. */
-  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
+  readonly quota: (provider: string, account: string) => UsageEntry | undefined;
   /** Writes the active accounts to auth.json (the mirror); pi re-reads it after. */
   readonly writeAuthFile: () => Promise<unknown>;
   readonly authPath: () => string;
@@ -53,31 +53,31 @@ export class PiLinkUi implements vscode.Disposable {
   /** Whether our companion is in pi's extensions folder: known from start(), connect(), disconnect(), not read from disk on every redraw of the view. */
   private installed = false;
 
-  constructor(private readonly d: PiLinkDeps) {
-    this.version = (d.context.extension.packageJSON as { version?: string }).version ?? '0';
+  constructor(private readonly deps: PiLinkDeps) {
+    this.version = (deps.context.extension.packageJSON as { version?: string }).version ?? '0';
     const feedback = new PiFeedback({
-      vault: d.vault,
-      rotation: d.rotation,
-      mode: d.mode,
-      feedback: d.feedback,
-      refresh: (p, a, refused) => d.resolver.refresh(p, a, refused),
+      vault: deps.vault,
+      rotation: deps.rotation,
+      mode: deps.mode,
+      feedback: deps.feedback,
+      refresh: (p, a, refused) => deps.resolver.refresh(p, a, refused),
       tellRateLimited: (p, a, until) => void this.tellRateLimited(p, a, until),
-      log: d.log,
-      diagnostics: d.diagnostics,
-      peekRef: d.peekRef,
+      log: deps.log,
+      diagnostics: deps.diagnostics,
+      peekRef: deps.peekRef,
     });
-    this.server = new PiLinkServer(channelDir(), feedback, d.log, d.writeAuthFile);
+    this.server = new PiLinkServer(channelDir(), feedback, deps.log, deps.writeAuthFile);
     // pi's `/accounts`: a switch there is Rotation's, so auth.json, terminals and the view follow.
-    this.server.serveAccounts(new AccountsDesk({ vault: d.vault, rotation: d.rotation, quota: d.quota }));
-    this.server.onDidChange(() => d.refreshView());
-    this.subscriptions.push(d.vault.onDidChange((c) => c.reason === 'add' && void this.offerOnce()));
+    this.server.serveAccounts(new AccountsDesk({ vault: deps.vault, rotation: deps.rotation, quota: deps.quota }));
+    this.server.onDidChange(() => deps.refreshView());
+    this.subscriptions.push(deps.vault.onDidChange((c) => c.reason === 'add' && void this.offerOnce()));
   }
 
   /** Listens for pi, and brings an installed companion up to this version. */
   start(): void {
     this.server.listen().then(
-      (path) => this.d.log.info(`Listening for pi on ${path}.`),
-      (e: unknown) => this.d.log.warn(`pi cannot report to this window: ${describe(e)}`),
+      (path) => this.deps.log.info(`Listening for pi on ${path}.`),
+      (e: unknown) => this.deps.log.warn(`pi cannot report to this window: ${describe(e)}`),
     );
     // No context key for the walkthrough here: a key a walkthrough step's `when` names makes the
     // open walkthrough select its step again, which takes the keyboard focus from whatever has it,
@@ -88,12 +88,12 @@ export class PiLinkUi implements vscode.Disposable {
     if (installed.state === 'ours' && !installed.current) {
       try {
         install(this.agentDir(), this.body(), this.version);
-        this.d.log.info(`Updated the pi companion in ${this.target()} to ${this.version}.`);
+        this.deps.log.info(`Updated the pi companion in ${this.target()} to ${this.version}.`);
       } catch (e) {
-        this.d.log.warn(`Could not update the pi companion: ${describe(e)}`);
+        this.deps.log.warn(`Could not update the pi companion: ${describe(e)}`);
       }
     }
-    this.d.refreshView();
+    this.deps.refreshView();
   }
 
   /** Every pi process re-reads auth.json: called once it is written, so other pi processes follow a switch made for one of them, or anywhere else. */
@@ -112,14 +112,14 @@ export class PiLinkUi implements vscode.Disposable {
     try {
       const wrote = install(this.agentDir(), this.body(), this.version);
       this.installed = true;
-      this.d.log.info(`${wrote ? 'Installed' : 'Already installed:'} the pi companion at ${this.target()}.`);
+      this.deps.log.info(`${wrote ? 'Installed' : 'Already installed:'} the pi companion at ${this.target()}.`);
       void vscode.window.showInformationMessage(
         `pi is connected: the Pi Accounts companion is in ${this.target()}. pi sessions started from now on report to Pi Accounts (a running pi picks it up with /reload).`,
       );
-      this.d.refreshView();
+      this.deps.refreshView();
       return true;
     } catch (e) {
-      void showFault(e, this.d.log);
+      void showFault(e, this.deps.log);
       return false;
     }
   }
@@ -128,16 +128,16 @@ export class PiLinkUi implements vscode.Disposable {
     try {
       const removed = uninstall(this.agentDir());
       this.installed = false;
-      this.d.log.info(
+      this.deps.log.info(
         removed ? `Removed the pi companion from ${this.target()}.` : 'The pi companion was not installed.',
       );
       void vscode.window.showInformationMessage(
         removed ? `pi is disconnected: removed ${this.target()}.` : 'pi was not connected.',
       );
-      this.d.refreshView();
+      this.deps.refreshView();
       return removed;
     } catch (e) {
-      void showFault(e, this.d.log);
+      void showFault(e, this.deps.log);
       return false;
     }
   }
@@ -147,9 +147,9 @@ export class PiLinkUi implements vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
   }
 
-  private agentDir = () => dirname(this.d.authPath());
+  private agentDir = () => dirname(this.deps.authPath());
   private target = () => join(this.agentDir(), 'extensions', COMPANION_FILE);
-  private body = () => readFileSync(join(this.d.context.extensionPath, 'dist', 'companion', COMPANION_FILE), 'utf8');
+  private body = () => readFileSync(join(this.deps.context.extensionPath, 'dist', 'companion', COMPANION_FILE), 'utf8');
 
   /**
    * Whether the one-time offer is due (pi is on this machine, not yet connected, never offered);
@@ -157,7 +157,7 @@ export class PiLinkUi implements vscode.Disposable {
    * so the offer does not stack a second toast on the first one.
    */
   takeOffer(): boolean {
-    const state = this.d.context.globalState;
+    const state = this.deps.context.globalState;
     if (
       state.get<boolean>(OFFERED) ||
       !existsSync(this.agentDir()) ||
@@ -187,8 +187,8 @@ export class PiLinkUi implements vscode.Disposable {
       'Switch',
     );
     if (choice !== 'Switch') return;
-    const to = await this.d.rotation.next(provider);
-    this.d.log.info(
+    const to = await this.deps.rotation.next(provider);
+    this.deps.log.info(
       to ? `Switched ${provider} to ${to} by hand after pi's 429.` : `No other ${provider} account to switch to.`,
     );
   }

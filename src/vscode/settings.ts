@@ -6,7 +6,7 @@ const config = () => vscode.workspace.getConfiguration('piAccounts');
 /** The rotation settings as configured; `CachedRotationSettings` checks them. */
 export const readRotationSettings = (): RawRotationSettings => ({
   mode: config().get('rotation.mode'),
-  overrides: config().get('rotation.overrides'),
+  modes: config().get('rotation.overrides'),
   threshold: config().get('rotation.threshold', 80),
   maxSwitchesPerHour: config().get('rotation.maxSwitchesPerHour'),
   maxInFlightPerKey: config().get('rotation.maxInFlightPerKey'),

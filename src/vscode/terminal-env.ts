@@ -11,7 +11,7 @@ import {
   type ExportedVar,
   type SharedChoice,
 } from '../core/terminal-env';
-import type { ActiveAccounts } from '../core/rotation/rotation';
+import type { InUseAccounts } from '../core/rotation/rotation';
 import type { Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
 
@@ -28,7 +28,7 @@ export class TerminalEnv implements Outlet {
     private readonly collection: Collection,
     private readonly vault: Vault,
     private readonly log: Logger,
-    private readonly active: ActiveAccounts,
+    private readonly inUse: InUseAccounts,
     private readonly refs: SecretCache,
   ) {
     // A key read from a password manager (here or for a model request) reaches new terminals.
@@ -40,7 +40,7 @@ export class TerminalEnv implements Outlet {
    * keys, held in memory for the cache's lifetime; a terminal created meanwhile gets the key.
    */
   private readRefs(): void {
-    for (const ref of refsInUse(this.vault, this.active)) {
+    for (const ref of refsInUse(this.vault, this.inUse)) {
       const id = JSON.stringify(ref);
       if (this.refs.peek(ref) !== undefined || Date.now() - (this.failedAt.get(id) ?? 0) < 60_000) continue;
       this.refs.resolve(ref).catch((e: unknown) => {
@@ -60,7 +60,7 @@ export class TerminalEnv implements Outlet {
     const exporting = enabled && vscode.workspace.isTrusted;
     if (exporting) this.readRefs();
     const vars = exporting
-      ? terminalVariables(this.vault, this.active, sharedChoice(), (ref) => this.refs.peek(ref))
+      ? terminalVariables(this.vault, this.inUse, sharedChoice(), (ref) => this.refs.peek(ref))
       : [];
     this.vars = vars;
     const wanted = new Map(vars.map((v) => [v.variable, v.value]));

@@ -25,7 +25,7 @@ async function setUp(mode = 'manual') {
     vault: accounts.vault,
     ready: Promise.resolve(),
     rotation: accounts.rotation,
-    quota: () => undefined,
+    usage: () => undefined,
     mode: () => mode,
   });
   return { accounts, view };
@@ -51,7 +51,7 @@ describe('Accounts view rows (src/vscode/accounts-view.ts)', () => {
     accounts.rotation.cooldown('anthropic', 'work', Date.now() + 3_600_000, 'a test 429');
     const work = view.getTreeItem(new AccountNode('anthropic', 'work'));
     assert.match(String(work.description), /^resting until /);
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'home', 'the other account took over');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'home', 'the other account took over');
     await accounts.vault.markNeedsSignIn('anthropic', 'home');
     const home = view.getTreeItem(new AccountNode('anthropic', 'home'));
     assert.match(String(home.description), /^needs sign-in/);
@@ -82,7 +82,7 @@ describe('Accounts view rows (src/vscode/accounts-view.ts)', () => {
       vault: accounts.vault,
       ready: Promise.resolve(),
       rotation: accounts.rotation,
-      quota: (p) =>
+      usage: (p) =>
         p === 'anthropic'
           ? {
               snapshot: {

@@ -14,7 +14,7 @@ import {
   type BalanceClient,
 } from '../../src/core/usage/balance';
 import { UsageError, type UsageSnapshot } from '../../src/core/usage/usage-client';
-import { balanceClient } from '../../src/core/quota/quota-service';
+import { balanceClient } from '../../src/core/usage-service/usage-service';
 import { emulator, type Seen } from './emulator';
 import { MemorySecretStore } from './helpers';
 
@@ -172,7 +172,7 @@ describe('API-key balances against emulators of their documented endpoints', () 
       'low',
       NOW,
     );
-    assert.equal(d.active, 'rich');
+    assert.equal(d.inUse, 'rich');
   });
 });
 
@@ -227,7 +227,7 @@ describe('balances in the usage service and rotation (src/core/accounts.ts)', ()
       action:
         'Add credits on the provider\'s billing page, then choose "Use This Account" in the Accounts view to use it again.',
     });
-    assert.equal(accounts.rotation.active('deepseek')?.name, 'proxied', 'rotation moves off the empty key');
+    assert.equal(accounts.rotation.inUse('deepseek')?.name, 'proxied', 'rotation moves off the empty key');
     await accounts.usage.refresh({ force: true });
     assert.equal(notices.length, 1, 'told once, not on every read');
     available = 12;

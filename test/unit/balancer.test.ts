@@ -166,21 +166,21 @@ describe('balancer mode: the account in use', () => {
   });
 
   it('stays while the account in use is under the limit; a busy one hands on to a free one, never to one as busy', () => {
-    assert.equal(decide('balancer', 80, [acct('A', 0), acct('B', 0, 0)], 'A', NOW).active, 'A', 'not per request');
+    assert.equal(decide('balancer', 80, [acct('A', 0), acct('B', 0, 0)], 'A', NOW).inUse, 'A', 'not per request');
     const busy = decide('balancer', 80, [acct('A', 1), acct('B', 0)], 'A', NOW);
-    assert.equal(busy.active, 'B');
+    assert.equal(busy.inUse, 'B');
     assert.match(busy.reason, /A has 1 request\(s\) in flight \(limit 1\); B weighs most/);
-    assert.equal(decide('balancer', 80, [acct('A', 1), acct('B', 1)], 'A', NOW).active, 'A');
-    assert.equal(decide('balancer', 80, [acct('A', 1), acct('B', 0)], 'A', NOW, 2).active, 'A', 'limit 2');
+    assert.equal(decide('balancer', 80, [acct('A', 1), acct('B', 1)], 'A', NOW).inUse, 'A');
+    assert.equal(decide('balancer', 80, [acct('A', 1), acct('B', 0)], 'A', NOW, 2).inUse, 'A', 'limit 2');
     // The threshold applies as in usage-based mode.
     const over = decide('balancer', 80, [acct('A', 0, 90), acct('B', 0, 30)], 'A', NOW);
-    assert.equal(over.active, 'B');
+    assert.equal(over.inUse, 'B');
     assert.ok(over.cooldowns.A > NOW);
   });
 
   it('the setting: balancer mode and maxInFlightPerKey (default 1; a wrong value is 1)', () => {
     const s = (raw: object) =>
-      new CachedRotationSettings(() => ({ mode: 'balancer', overrides: {}, threshold: 80, ...raw }));
+      new CachedRotationSettings(() => ({ mode: 'balancer', modes: {}, threshold: 80, ...raw }));
     assert.equal(s({}).mode('x'), 'balancer');
     assert.equal(s({}).maxInFlightPerKey(), 1);
     assert.equal(s({ maxInFlightPerKey: 3 }).maxInFlightPerKey(), 3);
@@ -233,10 +233,10 @@ describe('balancer mode: the account in use', () => {
         key: w.keyOf('A'),
         session: 's1',
       });
-    assert.equal(rotation.active('anthropic')?.name, 'A');
+    assert.equal(rotation.inUse('anthropic')?.name, 'A');
     pi.request(msg('start', 1));
     assert.equal(rotation.inFlightOf('anthropic', 'A'), 1);
-    assert.equal(rotation.active('anthropic')?.name, 'B', 'A is busy: the next request goes to B');
+    assert.equal(rotation.inUse('anthropic')?.name, 'B', 'A is busy: the next request goes to B');
     pi.request(msg('end', 1));
     assert.equal(rotation.inFlightOf('anthropic', 'A'), 0);
     pi.request(msg('start', 2, 8));

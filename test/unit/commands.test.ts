@@ -54,7 +54,7 @@ async function setUp(o: { empty?: boolean; selected?: () => AccountNode | Provid
     oauth: () => undefined,
     http: () => undefined,
     rotation: accounts.rotation,
-    quota: accounts.usage,
+    usage: accounts.usage,
     selected: o.selected ?? (() => undefined),
   };
   return { accounts, commands: new Commands(deps) };
@@ -66,7 +66,7 @@ describe('Commands: which account a command acts on (src/vscode/commands.ts)', (
   it('run on an account row: that account, without a picker', async () => {
     const { accounts, commands } = await setUp();
     await commands.useAccount(new AccountNode('anthropic', 'home'));
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'home');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'home');
     assert.equal(calls.picks.length, 0);
     assert.deepEqual(calls.infos, ['Anthropic: now using "home".']);
   });
@@ -78,7 +78,7 @@ describe('Commands: which account a command acts on (src/vscode/commands.ts)', (
     assert.equal(calls.picks.length, 1);
     assert.deepEqual(calls.picks[0].items.map((i) => i.label).sort(), ['home', 'work']);
     assert.equal(calls.picks[0].title, 'Pi Accounts: Use This Account: which account?');
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'home');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'home');
   });
 
   it('from the palette: a picker of every account, the one in use marked; the pick is acted on', async () => {
@@ -89,13 +89,13 @@ describe('Commands: which account a command acts on (src/vscode/commands.ts)', (
     assert.deepEqual(items.map((i) => i.label).sort(), ['home', 'team', 'work']);
     assert.equal(items.find((i) => i.label === 'work')?.description, 'Anthropic · in use');
     assert.equal(items.find((i) => i.label === 'home')?.description, 'Anthropic');
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'home');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'home');
   });
 
   it('from the palette, the picker dismissed: cancelled, nothing changes', async () => {
     const { accounts, commands } = await setUp();
     await assert.rejects(commands.useAccount(undefined), (e) => isFault(e, 'aborted'));
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'work');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'work');
     assert.deepEqual(calls.infos, []);
   });
 
@@ -115,7 +115,7 @@ describe('Commands: which account a command acts on (src/vscode/commands.ts)', (
   it('an argument object: that account without prompts; a wrong shape or a missing account says so', async () => {
     const { accounts, commands } = await setUp();
     await commands.useAccount({ provider: 'anthropic', account: 'home' });
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'home');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'home');
     await assert.rejects(commands.useAccount({ provider: 7 }), (e) => isFault(e, 'invalid-arguments'));
     await assert.rejects(commands.useAccount({ provider: 'anthropic', account: 'ghost' }), (e) =>
       isFault(e, 'not-found'),
@@ -157,11 +157,11 @@ describe('Commands: which account a command acts on (src/vscode/commands.ts)', (
     const useSelected = registered.get('piAccounts.useSelected');
     assert.ok(useSelected);
     await useSelected(undefined);
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'work');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'work');
     assert.equal(calls.picks.length, 0, 'a provider row is not an account: no picker either');
     selected = new AccountNode('anthropic', 'home');
     await useSelected(undefined);
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'home');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'home');
   });
 
   it('a failure from the palette is shown; one from another extension is also thrown to it', async () => {

@@ -12,7 +12,7 @@ import { AccountsDesk } from '../../src/core/pi-link/accounts-desk';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
 import { PiLinkServer } from '../../src/core/pi-link/server';
 import { feedbackInto } from '../../src/core/outlet';
-import type { QuotaEntry } from '../../src/core/quota/scheduler';
+import type { UsageEntry } from '../../src/core/usage-service/scheduler';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
 import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
@@ -116,7 +116,7 @@ async function piAccountsWindow(channel: string, authPath: string) {
   const rotation = new Rotation({
     vault,
     settings: { mode: () => 'round-robin', threshold: () => 80 },
-    quota: () => undefined,
+    usage: () => undefined,
     store,
     log,
   });
@@ -129,7 +129,7 @@ async function piAccountsWindow(channel: string, authPath: string) {
     rotation,
   );
   await mirror.sync();
-  const quota = (_p: string, a: string): QuotaEntry | undefined =>
+  const quota = (_p: string, a: string): UsageEntry | undefined =>
     a === 'B'
       ? {
           snapshot: {
@@ -212,7 +212,7 @@ describe("pi's /accounts (companion inside the real pi)", function () {
       assert.ok((await pending).success);
       await pi.waitUi((r) => r.method === 'setStatus' && r.statusText === '🔑 B 2/2 · 5h 42%', from);
       const ms = Date.now() - started;
-      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       assert.equal(keyIn(authPath), KEY_B, 'auth.json holds B before pi hears "done"');
       await pi.prompt('Second');
       assert.deepEqual(letters(), ['A', 'B']);
@@ -262,7 +262,7 @@ describe("pi's /accounts (companion inside the real pi)", function () {
       from = pi.ui.length;
       await pi.command('/accounts B');
       await pi.waitUi((r) => r.method === 'notify' && /now using "B"/.test(r.message ?? ''), from);
-      assert.equal(w.rotation.active('anthropic')?.name, 'B', 'chosen by hand: the rest the window imposed gives way');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B', 'chosen by hand: the rest the window imposed gives way');
       await pi.prompt('Hi');
       assert.deepEqual(letters(), ['B']);
     } finally {
@@ -304,7 +304,7 @@ describe("pi's /accounts (companion inside the real pi)", function () {
       const r = await pi.command('/accounts B');
       assert.ok(r.success, r.error);
       await pi.waitUi((x) => x.method === 'notify' && /now using "B"/.test(x.message ?? ''));
-      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       await pi.prompt('Hi');
       assert.deepEqual(letters(), ['B']);
     } finally {

@@ -159,7 +159,7 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
   const rotation = new Rotation({
     vault,
     settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerKey: () => 1 },
-    quota: () => undefined,
+    usage: () => undefined,
     store,
     log,
   });
@@ -269,7 +269,7 @@ describe('pi companion inside the real pi', function () {
         w.lines.join('\n'),
       );
       assert.deepEqual(letters(), ['A', 'B']); // requests until the switch: 1
-      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       assert.ok(w.rotation.cooldownOf('anthropic', 'A'));
       assert.ok(
         w.lines.some((l) =>
@@ -352,7 +352,7 @@ describe('pi companion inside the real pi', function () {
           `${c.what}: requests ${letters().join('')}, ${switches} switch(es), pi exit codes ${runs.map((r) => r.code).join(',')}, A: ${cls}${hold?.until ? ` for ${Math.round((hold.until - Date.now()) / 1000)} s` : ''}`,
         );
         assert.match(cls ?? '', c.hold, `${c.what}\n${w.lines.join('\n')}`);
-        assert.equal(w.rotation.active('anthropic')?.name, c.active, c.what);
+        assert.equal(w.rotation.inUse('anthropic')?.name, c.active, c.what);
         assert.equal(switches, c.active === 'B' ? 1 : 0, c.what);
       } finally {
         w.dispose();
@@ -414,7 +414,7 @@ describe('pi companion inside the real pi', function () {
       const rotation = new Rotation({
         vault: w.vault,
         settings: { mode: () => 'manual', threshold: () => 80 },
-        quota: () => undefined,
+        usage: () => undefined,
         store,
         log,
       });
@@ -474,7 +474,7 @@ describe('pi companion inside the real pi', function () {
         ['B', true, true],
         sent.join(''),
       );
-      assert.equal(w.rotation.active('groq')?.name, 'B');
+      assert.equal(w.rotation.inUse('groq')?.name, 'B');
     } finally {
       w.dispose();
     }
@@ -493,7 +493,7 @@ describe('pi companion inside the real pi', function () {
       assert.equal(first.code, 1);
       assert.equal(w.vault.accounts('anthropic').find((a) => a.name === 'A')?.needsSignIn, true);
       assert.equal(w.vault.accounts('anthropic').length, 2);
-      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       // …and the next one goes out with B.
       const second = await runPi(dir, channel, [...ANTHROPIC, 'Say hi']);
       assert.deepEqual({ code: second.code, out: second.out.trim() }, { code: 0, out: 'B works.' });
@@ -540,7 +540,7 @@ describe('pi companion inside the real pi', function () {
           ['7d', 10, undefined],
         ],
       );
-      assert.equal(w.rotation.active('anthropic')?.name, 'A');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'A');
     } finally {
       w.dispose();
     }
@@ -588,7 +588,7 @@ describe('pi companion inside the real pi', function () {
     const rotation = new Rotation({
       vault,
       settings: { mode: () => 'manual', threshold: () => 80 },
-      quota: () => undefined,
+      usage: () => undefined,
       store,
       log,
     });

@@ -162,7 +162,7 @@ describe('cooldown classes: rotation never picks a cooling or disabled account (
           const d = decide(mode, 80, list, list[cur % list.length].name, NOW);
           // In usage-based mode an account over the threshold rests too (the decision's cooldowns).
           const after = list.map((c) => ({ ...c, cooldownUntil: d.cooldowns[c.name] ?? c.cooldownUntil }));
-          const chosen = after.find((c) => c.name === d.active)!;
+          const chosen = after.find((c) => c.name === d.inUse)!;
           if (after.some((c) => usable(c, NOW))) return usable(chosen, NOW) && !d.allExhausted;
           // Nobody usable: a signed-in, enabled account is kept when there is one.
           return (
@@ -213,7 +213,7 @@ describe('cooldown classes: rotation never picks a cooling or disabled account (
             else port.failed('anthropic', name, classify(classes[s.what]), 'test');
             rotation.evaluate('anthropic');
             const any = ['a', 'b', 'c'].some((n) => !rotation.holdOf('anthropic', n));
-            const active = rotation.active('anthropic')!.name;
+            const active = rotation.inUse('anthropic')!.name;
             if (any && rotation.holdOf('anthropic', active)) return false;
           }
           rotation.dispose();
@@ -279,7 +279,7 @@ describe('cooldown classes: what pi reports, and what rotation does', () => {
         `${what}: ${seen} switch(es) after 1 request; ${rest?.until ? `rests ${Math.round((rest.until - Date.now()) / 1000)} s` : rest?.cause ? `disabled (${rest.cause})` : 'no rest'}`,
       );
       assert.equal(seen, switches, `${what}: ${d.summary}`);
-      assert.equal(w.rotation.active('anthropic')?.name, switches ? 'B' : 'A', what);
+      assert.equal(w.rotation.inUse('anthropic')?.name, switches ? 'B' : 'A', what);
       assert.equal(d.reload, switches === 1, what);
       w.rotation.dispose();
     }
@@ -321,7 +321,7 @@ describe('cooldown classes: what pi reports, and what rotation does', () => {
   it('disabled until you act: no timer ends it; the log, a notice and the tooltip name the fix; "Use This Account" or an answer ends it', async () => {
     const w = await setup();
     await w.send(402, '402 {"error":{"message":"Insufficient credits. Please add credits to continue."}}');
-    assert.equal(w.rotation.active('anthropic')?.name, 'B');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
     const hold = w.rotation.holdOf('anthropic', 'A');
     assert.equal(hold?.cause, 'no-balance');
     assert.match(hold?.action ?? '', /Add credits .*"Use This Account"/);
@@ -333,10 +333,10 @@ describe('cooldown classes: what pi reports, and what rotation does', () => {
     // B fails too: A is not taken back, however long it has been.
     await w.send(429, '429 rate_limit_error', 'B', 2);
     assert.ok(w.rotation.holdOf('anthropic', 'A')?.cause);
-    assert.notEqual(w.rotation.active('anthropic')?.name, undefined);
+    assert.notEqual(w.rotation.inUse('anthropic')?.name, undefined);
     await w.rotation.use('anthropic', 'A');
     assert.equal(w.rotation.holdOf('anthropic', 'A'), undefined);
-    assert.equal(w.rotation.active('anthropic')?.name, 'A');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'A');
     w.rotation.dispose();
   });
 });
@@ -378,7 +378,7 @@ describe('the switch guardrail: at most N automatic switches per provider per ho
     let requests = 0;
     for (let i = 0; i < 60; i++) {
       requests++;
-      w.rotation.failed('anthropic', w.rotation.active('anthropic')!.name, rl, `request ${i}`);
+      w.rotation.failed('anthropic', w.rotation.inUse('anthropic')!.name, rl, `request ${i}`);
       w.tick(60_000);
     }
     assert.equal(w.switches(), 4, `${requests} requests`);
@@ -390,7 +390,7 @@ describe('the switch guardrail: at most N automatic switches per provider per ho
     );
     // An hour after the first switch, rotation moves on again.
     w.tick(10 * 60_000);
-    w.rotation.failed('anthropic', w.rotation.active('anthropic')!.name, rl, 'later');
+    w.rotation.failed('anthropic', w.rotation.inUse('anthropic')!.name, rl, 'later');
     assert.equal(w.switches(), 5);
     console.log(
       `      60 rate-limited requests in an hour, 3 accounts, limit 4: ${w.switches() - 1} switches in that hour`,
@@ -401,16 +401,16 @@ describe('the switch guardrail: at most N automatic switches per provider per ho
   it('switches by hand and moves away from a disabled account are neither counted nor held back; 0 means no limit', async () => {
     const w = await setup(1);
     w.rotation.failed('anthropic', 'a', classify({ status: 429 }), 'x');
-    assert.equal(w.rotation.active('anthropic')?.name, 'b');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'b');
     w.rotation.failed('anthropic', 'b', classify({ status: 429 }), 'x');
-    assert.equal(w.rotation.active('anthropic')?.name, 'b', 'held: one switch this hour');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'b', 'held: one switch this hour');
     w.rotation.failed('anthropic', 'b', classify({ status: 402 }), 'x');
-    assert.equal(w.rotation.active('anthropic')?.name, 'c', 'b cannot be used at all');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'c', 'b cannot be used at all');
     await w.rotation.use('anthropic', 'a');
-    assert.equal(w.rotation.active('anthropic')?.name, 'a', 'by hand, resting or not');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'a', 'by hand, resting or not');
     const free = await setup(0);
     for (let i = 0; i < 10; i++)
-      free.rotation.failed('anthropic', free.rotation.active('anthropic')!.name, classify({ status: 429 }), 'x');
+      free.rotation.failed('anthropic', free.rotation.inUse('anthropic')!.name, classify({ status: 429 }), 'x');
     assert.ok(free.switches() >= 2, String(free.switches()));
     w.rotation.dispose();
     free.rotation.dispose();

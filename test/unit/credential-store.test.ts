@@ -36,7 +36,7 @@ describe("the vault as pi-ai 1.x's CredentialStore (several accounts stay ours)"
     const { builtinModels } = await import('@earendil-works/pi-ai/providers/all');
     const credentials = vaultCredentialStore({
       vault: w.vault,
-      active: { active: (p) => w.vault.account(p, 'max') },
+      inUse: { inUse: (p) => w.vault.account(p, 'max') },
       locked: w.locked,
       oauth: w.oauth,
     });
@@ -72,7 +72,7 @@ describe("the vault as pi-ai 1.x's CredentialStore (several accounts stay ours)"
     await w.vault.add('anthropic', 'b', { type: 'api_key', key: 'sk-ant-api03-second-0123456789ab' });
     const named = vaultCredentialStore({
       vault: w.vault,
-      active: defaultsOf(w.vault),
+      inUse: defaultsOf(w.vault),
       locked: w.locked,
       oauth: w.oauth,
       account: (p) => (p === 'anthropic' ? 'b' : undefined),

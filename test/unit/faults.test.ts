@@ -207,8 +207,8 @@ describe('fault injection', function () {
           log: quiet,
           http: () => ({ timeoutMs: 300 }),
           retry: { baseMs: 10 },
-          active: defaultsOf(vault),
-          locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: join(t.dir, 'p') }),
+          inUse: defaultsOf(vault),
+          locked: lockedRun({ inUse: defaultsOf(vault), mirror: () => undefined, privateLock: join(t.dir, 'p') }),
         });
         const started = Date.now();
         try {

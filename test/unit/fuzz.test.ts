@@ -479,7 +479,7 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
         ),
         async (headers) => {
           count('pi 429 reports');
-          const active = w.rotation.active('anthropic')?.name ?? 'A';
+          const active = w.rotation.inUse('anthropic')?.name ?? 'A';
           const d = await w.feedback.report(report({ status: 429, headers, key: w.keyOf(active) }));
           assert.equal(typeof d.summary, 'string');
           const rest = w.rotation.cooldownOf('anthropic', active);

@@ -80,9 +80,9 @@ describe('health in rotation', () => {
 
   it('usage-based: equal headroom goes to the healthier account; more headroom still wins over health', () => {
     const rest = { name: 'a', isDefault: true, cooldownUntil: NOW + H };
-    assert.equal(decide('usage-based', 80, [rest, c('b', 20, 0.4), c('c', 20, 0.9)], 'a', NOW).active, 'c');
+    assert.equal(decide('usage-based', 80, [rest, c('b', 20, 0.4), c('c', 20, 0.9)], 'a', NOW).inUse, 'c');
     assert.match(decide('usage-based', 80, [rest, c('b', 20, 0.4), c('c', 20, 0.9)], 'a', NOW).reason, /health 90 %/);
-    assert.equal(decide('usage-based', 80, [rest, c('b', 10, 0.4), c('c', 20, 0.9)], 'a', NOW).active, 'b');
+    assert.equal(decide('usage-based', 80, [rest, c('b', 10, 0.4), c('c', 20, 0.9)], 'a', NOW).inUse, 'b');
   });
 
   it("fed from the feedback port: failures lower an account's health, and usage-based rotation then prefers the other", async () => {
@@ -110,7 +110,7 @@ describe('health in rotation', () => {
     const [hb, hc] = [rotation.healthOf('anthropic', 'b')!, rotation.healthOf('anthropic', 'c')!];
     assert.ok(hb.score > hc.score, `${describeHealth(hb)} vs ${describeHealth(hc)}`);
     rotation.failed('anthropic', 'a', classify({ status: 429 }), 'test');
-    assert.equal(rotation.active('anthropic')?.name, 'b', 'no usage figures: health decides');
+    assert.equal(rotation.inUse('anthropic')?.name, 'b', 'no usage figures: health decides');
     console.log(`      b: ${describeHealth(hb)}\n      c: ${describeHealth(hc)}`);
     rotation.dispose();
   });

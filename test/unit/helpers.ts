@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Emitter } from '../../src/core/events';
 import { requireProvider } from '../../src/core/providers/directory';
-import type { ActiveAccounts } from '../../src/core/rotation/rotation';
+import type { InUseAccounts } from '../../src/core/rotation/rotation';
 import type { SecretStore } from '../../src/core/secret-store';
 import type { Vault } from '../../src/core/vault';
 
@@ -46,7 +46,7 @@ export const KEY_B = 'sk-ant-api03-ZZZZyyyyWWWWvvvvUUUUtttt2222';
 export const KEY_OPENAI = 'sk-proj-0123456789abcdefghijKLMNOP';
 
 /** Without rotation the active account of a provider is simply its default. */
-export const defaultsOf = (vault: Vault): ActiveAccounts => ({ active: (provider) => vault.defaultAccount(provider) });
+export const defaultsOf = (vault: Vault): InUseAccounts => ({ inUse: (provider) => vault.inUse(provider) });
 
 /** A provider's sign-in forms, as its descriptor declares them. */
 export const formsOf = (provider: string) => requireProvider(provider).forms ?? [];

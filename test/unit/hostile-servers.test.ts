@@ -21,7 +21,7 @@ import type { OAuthCredential } from '../../src/core/credentials';
 import { isFault } from '../../src/core/faults';
 import { postForm } from '../../src/core/http';
 import { KeepFresh } from '../../src/core/keep-fresh';
-import { QuotaService } from '../../src/core/quota/quota-service';
+import { UsageService } from '../../src/core/usage-service/usage-service';
 import { ModelError } from '../../src/core/llm/errors';
 import { clineCallbackFromPaste } from '../../src/core/providers/cline';
 import { parseDeviceCode, pollDeviceToken } from '../../src/core/oauth/device';
@@ -484,7 +484,7 @@ describe('hostile servers, symlinks, root and a second machine (issue 13)', func
     // Quota asks the resolver for the credential it sends to the usage endpoint.
     await w.vault.updateCredential('anthropic', 'max', { ...stored, expires: Date.now() - 1000 });
     const used: OAuthCredential[] = [];
-    const quota = new QuotaService({
+    const quota = new UsageService({
       vault: w.vault,
       resolver: w.resolver,
       client: () => ({

@@ -59,7 +59,7 @@ export async function bridgeWith(
   const rotation = new Rotation({
     vault,
     settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerKey: () => 1 },
-    quota: () => undefined,
+    usage: () => undefined,
     store,
     log: quiet,
   });
@@ -68,8 +68,8 @@ export async function bridgeWith(
     vault,
     oauth: () => undefined,
     log: quiet,
-    active: defaultsOf(vault),
-    locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/p` }),
+    inUse: defaultsOf(vault),
+    locked: lockedRun({ inUse: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/p` }),
   });
   const served: string[] = [];
   const ledger = new UsageLedger({ get: () => undefined, set: () => undefined });
@@ -81,7 +81,7 @@ export async function bridgeWith(
     feedback,
     log: { ...quiet, info: (m) => void served.push(m) },
     load: async () => models,
-    baseUrlOverride: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined),
+    testRoute: (p) => (p in paths || !Object.keys(paths).length ? `${em.base}${paths[p] ?? ''}` : undefined),
     onUsage: (p, a, i, o, c) => ledger.add(p, a, i, o, c),
     diagnostics: o.diagnostics,
     subscriptionModels: () => o.subscriptionSignIns ?? false,

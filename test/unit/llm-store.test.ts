@@ -53,7 +53,7 @@ describe("language-model requests through pi-ai's Models with the vault as its C
     const rotation = new Rotation({
       vault: w.vault,
       settings: { mode: () => 'manual', threshold: () => 80 },
-      quota: () => undefined,
+      usage: () => undefined,
       store,
       log: quiet,
     });
@@ -73,7 +73,7 @@ describe("language-model requests through pi-ai's Models with the vault as its C
       feedback: feedbackInto({ vault: w.vault, rotation, usageSeen: () => undefined }),
       log: { ...quiet, info: (m) => void served.push(m) },
       load: async () => models,
-      baseUrlOverride: () => em.base,
+      testRoute: () => em.base,
     });
     return { ...w, rotation, bridge, served, through };
   }

@@ -209,8 +209,8 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
         vault: s.vault,
         oauth: () => undefined,
         log: quiet,
-        active: defaultsOf(s.vault),
-        locked: lockedRun({ active: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }),
+        inUse: defaultsOf(s.vault),
+        locked: lockedRun({ inUse: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }),
       }),
       rotation: s.rotation,
       feedback: s.feedback,
@@ -436,14 +436,14 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
         vault: s.vault,
         oauth: () => undefined,
         log: quiet,
-        active: defaultsOf(s.vault),
-        locked: lockedRun({ active: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }),
+        inUse: defaultsOf(s.vault),
+        locked: lockedRun({ inUse: defaultsOf(s.vault), mirror: () => undefined, privateLock: `${s.t.dir}/q` }),
       }),
       rotation: s.rotation,
       feedback: s.feedback,
       log: quiet,
       load: async () => (++calls === 1 ? Promise.reject(new Error('Cannot find module')) : models),
-      baseUrlOverride: () => `${em.base}/v1`,
+      testRoute: () => `${em.base}/v1`,
     });
     await assert.rejects(
       bridge.models(),
@@ -538,7 +538,7 @@ describe('language-model bridge on pi-ai: each wire API against its emulator, ro
       const evs = await collect(s.bridge.chat('groq', ask('llama-3.3-70b-versatile')));
       assert.equal(textOf(evs), 'Checking the weather in Oslo — °C?');
       assert.ok((s.rotation.cooldownOf('groq', 'first') ?? 0) >= started + 29_000, 'resting for Retry-After');
-      assert.equal(s.rotation.active('groq')?.name, 'second', 'rotation moved on');
+      assert.equal(s.rotation.inUse('groq')?.name, 'second', 'rotation moved on');
       assert.match(s.served.join('\n'), /served by groq\/second/);
       assert.equal(em.seen.length, 2, 'no retries inside the SDK');
       s.t.cleanup();

@@ -95,7 +95,7 @@ describe('MirrorSync (src/vscode/mirror-sync.ts)', () => {
       await s.sync().run();
       await until(() => s.accounts.vault.accounts('anthropic').length === 2);
       await until(() => calls.infos.some((m) => m.includes('it is now the account in use')));
-      const inUse = s.accounts.rotation.active('anthropic')?.name;
+      const inUse = s.accounts.rotation.inUse('anthropic')?.name;
       assert.notEqual(inUse, 'work');
       assert.equal(s.accounts.vault.credential('anthropic', inUse!)?.type, 'api_key');
     } finally {

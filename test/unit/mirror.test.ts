@@ -44,7 +44,7 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
       anthropic: { type: 'api_key', key: KEY_A },
       openai: { type: 'api_key', key: KEY_OPENAI },
     });
-    await vault.setDefault('anthropic', 'personal');
+    await vault.setInUse('anthropic', 'personal');
     await mirror.sync();
     assert.equal(read().anthropic.key, KEY_B);
   });
@@ -89,7 +89,7 @@ describe('auth.json mirror: what it writes and what it leaves alone', () => {
     await mirror.sync();
     writeFileSync(path, JSON.stringify({ anthropic: { type: 'api_key', key: 'hand-edited-key-00000000' } }));
     await vault.add('anthropic', 'personal', apiKey(KEY_B));
-    await vault.setDefault('anthropic', 'personal');
+    await vault.setInUse('anthropic', 'personal');
     const r = await mirror.sync();
     assert.deepEqual(r.conflicts, ['anthropic']);
     assert.equal(read().anthropic.key, 'hand-edited-key-00000000');

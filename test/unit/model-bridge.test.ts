@@ -26,10 +26,10 @@ describe('model bridge', () => {
           vault,
           oauth: () => undefined,
           log: quiet,
-          active: defaultsOf(vault),
-          locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/lock` }),
+          inUse: defaultsOf(vault),
+          locked: lockedRun({ inUse: defaultsOf(vault), mirror: () => undefined, privateLock: `${t.dir}/lock` }),
         }),
-        rotation: { active: () => undefined, cooldownOf: () => undefined },
+        rotation: { inUse: () => undefined, cooldownOf: () => undefined },
         feedback: { rateLimited: () => undefined, refused: async () => undefined },
         log: quiet,
         load: () => {

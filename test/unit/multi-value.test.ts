@@ -5,7 +5,7 @@ import { scanEnvironment } from '../../src/core/env-import';
 import { isFault } from '../../src/core/faults';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
-import { parseHeaders, requireOverrides } from '../../src/core/overrides';
+import { parseHeaders, requireRequestSettings } from '../../src/core/request-settings';
 import { deploymentMap } from '../../src/core/providers/azure-openai';
 import { cloudflareAccountId, cloudflareBaseUrl } from '../../src/core/providers/cloudflare';
 import { credentialFromForm } from '../../src/core/providers/forms';
@@ -16,7 +16,7 @@ import { defaultsOf, formsOf, MemorySecretStore, tempDir } from './helpers';
 const CF = '0123456789abcdef0123456789abcdef';
 const KEY = 'key-0123456789abcdefghijklmnop';
 
-describe('providers with several values, per-account overrides, import from the environment', () => {
+describe('providers with several values, request settings, import from the environment', () => {
   it('validation tables: Cloudflare account, Azure deployments, base URLs, headers', () => {
     const cf: [string, string | undefined][] = [
       [CF, CF],
@@ -34,14 +34,14 @@ describe('providers with several values, per-account overrides, import from the 
     assert.deepEqual(parseHeaders('X-Team: core; X-Trace: on'), { headers: { 'X-Team': 'core', 'X-Trace': 'on' } });
     for (const bad of ['Authorization: Bearer x', 'Bad Header: x', 'X-Empty:', 'no colon'])
       assert.ok('problem' in parseHeaders(bad), bad);
-    assert.deepEqual(requireOverrides(' https://gw.example.com/v1 ', 'X-Team: core'), {
+    assert.deepEqual(requireRequestSettings(' https://gw.example.com/v1 ', 'X-Team: core'), {
       baseUrl: 'https://gw.example.com/v1',
       headers: { 'X-Team': 'core' },
     });
-    assert.equal(requireOverrides('', ''), undefined);
+    assert.equal(requireRequestSettings('', ''), undefined);
     for (const bad of ['http://gw.example.com', 'gw.example.com', 'javascript:alert(1)'])
       assert.throws(
-        () => requireOverrides(bad, ''),
+        () => requireRequestSettings(bad, ''),
         (e) => isFault(e, 'invalid-account'),
         bad,
       );

@@ -144,8 +144,8 @@ describe('OAuth against a real OAuth server (oidc-provider on 127.0.0.1)', funct
             vault,
             oauth: () => provider,
             log: quiet,
-            active: defaultsOf(vault),
-            locked: lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(t.dir, 'p.lock') }),
+            inUse: defaultsOf(vault),
+            locked: lockedRun({ inUse: defaultsOf(vault), mirror: () => mirror, privateLock: join(t.dir, 'p.lock') }),
           }),
         };
       };

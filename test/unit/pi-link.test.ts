@@ -8,7 +8,7 @@ import { COMPANION_FILE, inspect, install, uninstall } from '../../src/core/pi-l
 import { fingerprint, lineReader, MAX_LINE } from '../../src/core/pi-link/protocol';
 import { PiLinkServer } from '../../src/core/pi-link/server';
 import { durationMs, restUntil, usageFromHeaders } from '../../src/core/pi-link/usage-headers';
-import { QuotaScheduler } from '../../src/core/quota/scheduler';
+import { UsageScheduler } from '../../src/core/usage-service/scheduler';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
 import { isFault } from '../../src/core/faults';
@@ -158,7 +158,7 @@ async function window(mode: 'manual' | 'round-robin' = 'round-robin', oauth = fa
   const rotation = new Rotation({
     vault,
     settings: { mode: () => mode, threshold: () => 80 },
-    quota: () => undefined,
+    usage: () => undefined,
     store,
     log,
   });
@@ -192,7 +192,7 @@ describe('pi link: the feedback port', () => {
         false,
       );
     assert.deepEqual(w.calls.told, ['A']);
-    assert.equal(w.rotation.active('anthropic')?.name, 'A');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'A');
     assert.ok(w.rotation.cooldownOf('anthropic', 'A'));
   });
 
@@ -208,7 +208,7 @@ describe('pi link: the feedback port', () => {
     );
     const rest = w.rotation.cooldownOf('anthropic', 'A')! - before;
     assert.ok(rest >= 600_000 && rest < 601_000, String(rest));
-    assert.deepEqual([d.reload, w.rotation.active('anthropic')?.name], [true, 'B']);
+    assert.deepEqual([d.reload, w.rotation.inUse('anthropic')?.name], [true, 'B']);
   });
 
   it('a sign-in answered 401 is refreshed exactly once, however many pi requests report it', async () => {
@@ -224,9 +224,9 @@ describe('pi link: the feedback port', () => {
   it('a late 429 for an account already switched away from does not rest the new one', async () => {
     const w = await window();
     await w.feedback.report(report({ status: 429, key: w.keyOf('A') }));
-    assert.equal(w.rotation.active('anthropic')?.name, 'B');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
     const late = await w.feedback.report(report({ seq: 2, status: 429, key: w.keyOf('A') }));
-    assert.equal(w.rotation.active('anthropic')?.name, 'B');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
     assert.equal(w.rotation.cooldownOf('anthropic', 'B'), undefined);
     assert.equal(late.reload, true);
   });
@@ -235,7 +235,7 @@ describe('pi link: the feedback port', () => {
     const w = await window();
     const d = await w.feedback.report(report({ status: 429, key: fingerprint('someone-else') }));
     assert.deepEqual(d, { reload: false, summary: 'nothing to do' });
-    assert.equal(w.rotation.active('anthropic')?.name, 'A');
+    assert.equal(w.rotation.inUse('anthropic')?.name, 'A');
   });
 
   it('the server ignores and logs malformed and oversized messages, and answers the next report', async () => {
@@ -317,7 +317,7 @@ describe("pi link: usage from pi's answers quiets polling", () => {
   it('an observed snapshot is shown at once (announced only when its figures change) and the account is not polled until the quiet time passed (unless forced)', async () => {
     let now = NOW;
     let fetches = 0;
-    const s = new QuotaScheduler({ fetch: async () => (fetches++, { windows: [], fetchedAt: now }), now: () => now });
+    const s = new UsageScheduler({ fetch: async () => (fetches++, { windows: [], fetchedAt: now }), now: () => now });
     const t = { provider: 'anthropic', account: 'A' };
     let announced = 0;
     s.onDidChange(() => announced++);

@@ -34,7 +34,7 @@ export async function piWindow() {
   const rotation = new Rotation({
     vault,
     settings: { mode: () => 'round-robin', threshold: () => 80 },
-    quota: () => undefined,
+    usage: () => undefined,
     store,
     log,
   });

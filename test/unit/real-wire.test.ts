@@ -110,7 +110,12 @@ describe("real wire: requests as the providers' own clients send them", function
         warn: (m: string) => lines.push(m),
         error: (m: string) => lines.push(m),
       };
-      const enabler = new AfterSignIn({ log, http: () => undefined, base: () => em.base, changed: () => changed++ });
+      const enabler = new AfterSignIn({
+        log,
+        http: () => undefined,
+        testRoute: () => em.base,
+        changed: () => changed++,
+      });
       await enabler.run('github-copilot', 'work', cred);
       assert.match(enabler.problem('github-copilot', 'work') ?? '', /did not enable 1 model\(s\): grok-code/);
       await enabler.run('github-copilot', 'broken', { ...cred, access: 'tid=refused' });

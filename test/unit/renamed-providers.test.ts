@@ -83,20 +83,20 @@ describe('provider ids pi renamed (azure-openai-responses → azure)', () => {
       env: { AZURE_OPENAI_RESOURCE_NAME: 'my-res' },
     });
 
-    const active = { active: () => vault.account('azure', 'prod') };
+    const inUse = { inUse: () => vault.account('azure', 'prod') };
     const report = await new AuthMirror(
       vault,
       new MirrorStateStore(store),
       () => authPath,
       () => undefined,
-      active,
+      inUse,
     ).sync();
     assert.deepEqual(report.removed, [OLD]);
     assert.deepEqual(JSON.parse(readFileSync(authPath, 'utf8')), {
       groq: { type: 'api_key', key: 'gsk-theirs-0123456789' },
       azure: { type: 'api_key', key: KEY, env: { AZURE_OPENAI_RESOURCE_NAME: 'my-res' } },
     });
-    await new ModelsMirror(vault, store, () => modelsPath, active).sync();
+    await new ModelsMirror(vault, store, () => modelsPath, inUse).sync();
     assert.deepEqual(JSON.parse(readFileSync(modelsPath, 'utf8')), {
       providers: { azure: { headers: { 'X-Team': 'blue' } } },
     });

@@ -127,7 +127,7 @@ describe('rotation policy', () => {
   for (const r of rows) {
     it(r.title, () => {
       const d = decide(r.mode, r.threshold ?? 80, r.accounts, r.current, NOW);
-      assert.equal(d.active, r.active, d.reason);
+      assert.equal(d.inUse, r.active, d.reason);
       if (r.cooldown) assert.equal(d.cooldowns[r.cooldown[0]], r.cooldown[1]);
       assert.equal(d.allExhausted, r.all ?? false);
     });
@@ -142,7 +142,7 @@ describe('rotation policy', () => {
           needsSignIn: Math.random() < 0.2,
         }),
       );
-      assert.equal(decide('manual', 80, accounts, ['a', 'b', 'c'][i % 3], NOW).active, 'a');
+      assert.equal(decide('manual', 80, accounts, ['a', 'b', 'c'][i % 3], NOW).inUse, 'a');
     }
   });
 
@@ -184,7 +184,7 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     const deps = (mode: 'usage-based' | 'manual', s: MemorySecretStore = store): RotationDeps => ({
       vault,
       settings: { mode: () => mode, threshold: () => 80 },
-      quota: (_p: string, a: string) => ({ snapshot: usages[a] }),
+      usage: (_p: string, a: string) => ({ snapshot: usages[a] }),
       store: s,
       log: quiet,
       now: () => NOW,
@@ -204,10 +204,10 @@ describe('rotation: the active account that terminals and auth.json follow', () 
       rotation,
     );
     rotation.evaluate();
-    assert.equal(rotation.active('anthropic')?.name, 'max-1', 'the default starts');
+    assert.equal(rotation.inUse('anthropic')?.name, 'max-1', 'the default starts');
     usages['max-1'] = usage(85, 20);
     rotation.evaluate('anthropic');
-    assert.equal(rotation.active('anthropic')?.name, 'max-2');
+    assert.equal(rotation.inUse('anthropic')?.name, 'max-2');
     assert.deepEqual(changes, ['max-1→max-2']);
     assert.equal(rotation.cooldownOf('anthropic', 'max-1'), NOW + 2 * H, 'rests until its 5h window resets');
     assert.match(
@@ -224,13 +224,13 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     await new Promise((r) => setTimeout(r, 10));
     const again = new Rotation(deps('usage-based', store.sibling()));
     await again.load();
-    assert.equal(again.active('anthropic')?.name, 'max-2');
+    assert.equal(again.inUse('anthropic')?.name, 'max-2');
     const followed: string[] = [];
     again.watch();
     again.onDidChange((c) => void followed.push(`${c.from}→${c.to} (${c.reason})`));
     // By hand, and next in turn.
     await rotation.use('anthropic', 'max-1');
-    assert.equal(rotation.active('anthropic')?.name, 'max-1');
+    assert.equal(rotation.inUse('anthropic')?.name, 'max-1');
     assert.equal(rotation.cooldownOf('anthropic', 'max-1'), undefined, 'choosing by hand lifts the rest');
     assert.equal(await rotation.next('anthropic'), 'max-2');
     await new Promise((r) => setTimeout(r, 10));
@@ -243,7 +243,7 @@ describe('rotation: the active account that terminals and auth.json follow', () 
     const manual = new Rotation(deps('manual'));
     await manual.load();
     manual.evaluate();
-    assert.equal(manual.active('anthropic')?.name, 'max-1');
+    assert.equal(manual.inUse('anthropic')?.name, 'max-1');
     t.cleanup();
   });
 });
@@ -261,7 +261,7 @@ describe('rotation: a change of mode', () => {
     const rotation = new Rotation({
       vault,
       settings: { mode: () => mode, threshold: () => 80 },
-      quota: () => undefined,
+      usage: () => undefined,
       store,
       log: { trace: () => undefined, info: (m) => void logs.push(m), warn: (m) => void logs.push(m), error: () => 0 },
     });
@@ -289,14 +289,14 @@ describe('rotation: a change of mode', () => {
     const w = await setup();
     try {
       w.rotation.cooldown('anthropic', 'A', Date.now() + 600_000, 'pi request #1 answered 429');
-      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       assert.equal(await w.inAuthFile(), 'sk-ant-api03-BBBB-two');
       w.setMode('manual');
       w.rotation.evaluate(); // what a configuration change does
-      assert.equal(w.rotation.active('anthropic')?.name, 'B', 'at once, before the vault caught up');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B', 'at once, before the vault caught up');
       assert.equal(await w.inAuthFile(), 'sk-ant-api03-BBBB-two');
-      await until(() => w.vault.defaultAccount('anthropic')?.name === 'B');
-      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      await until(() => w.vault.inUse('anthropic')?.name === 'B');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       assert.match(
         w.logs.join('\n'),
         /Active anthropic account stays B: rotation is now manual; B stays in use because A \(the default\) rests until /,
@@ -307,9 +307,9 @@ describe('rotation: a change of mode', () => {
       );
       // Manual from here on: nothing moves by itself, A's rest ending included.
       w.rotation.evaluate();
-      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       await w.rotation.use('anthropic', 'A');
-      assert.equal(w.rotation.active('anthropic')?.name, 'A', 'chosen by hand, resting or not');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'A', 'chosen by hand, resting or not');
     } finally {
       w.rotation.dispose();
       w.t.cleanup();
@@ -320,10 +320,10 @@ describe('rotation: a change of mode', () => {
     const w = await setup();
     try {
       await w.rotation.next('anthropic');
-      assert.equal(w.rotation.active('anthropic')?.name, 'B');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       w.setMode('manual');
       w.rotation.evaluate();
-      assert.equal(w.rotation.active('anthropic')?.name, 'A');
+      assert.equal(w.rotation.inUse('anthropic')?.name, 'A');
       assert.equal(await w.inAuthFile(), 'sk-ant-api03-AAAA-one');
       assert.match(
         w.logs.join('\n'),
@@ -355,14 +355,14 @@ describe('coalesced', () => {
 
 describe('rotation settings: checked once, again on a configuration change', () => {
   it('reads the configuration on first use and on reload only, and a wrong value falls back to the safe default', () => {
-    let raw: RawRotationSettings = { mode: 'round-robin', overrides: { anthropic: 'usage-based' }, threshold: 70 };
+    let raw: RawRotationSettings = { mode: 'round-robin', modes: { anthropic: 'usage-based' }, threshold: 70 };
     let reads = 0;
     const s = new CachedRotationSettings(() => (reads++, raw));
     assert.equal(reads, 0, 'not read until first used (activate() builds it)');
     for (let i = 0; i < 1000; i++) s.mode('anthropic');
     assert.equal(reads, 1, 'one read however many lookups');
     assert.deepEqual([s.mode('anthropic'), s.mode('openai'), s.threshold()], ['usage-based', 'round-robin', 70]);
-    raw = { mode: 'sideways', overrides: { anthropic: 'nonsense' }, threshold: 400 };
+    raw = { mode: 'sideways', modes: { anthropic: 'nonsense' }, threshold: 400 };
     assert.equal(s.mode('anthropic'), 'usage-based', 'unchanged until the configuration changes');
     s.reload();
     assert.deepEqual([s.mode('anthropic'), s.mode('openai'), s.threshold()], ['manual', 'manual', 80]);

@@ -5,7 +5,7 @@ import { Accounts, type AccountsChange } from '../../src/core/accounts';
 import { Emitter, reportListenerErrors } from '../../src/core/events';
 import type { Logger } from '../../src/core/log';
 import type { Outlet } from '../../src/core/outlet';
-import type { ActiveChange } from '../../src/core/rotation/rotation';
+import type { InUseChange } from '../../src/core/rotation/rotation';
 import { route, type Routes } from '../../src/core/routing';
 import { VAULT_KEY } from '../../src/core/vault';
 import { KEY_A, KEY_B, MemorySecretStore, until } from './helpers';
@@ -26,8 +26,8 @@ function recorder() {
 
 function counting() {
   const counts = { outlet: 0, piFiles: 0, usageShown: 0, refreshUsage: 0 };
-  const inUse: ActiveChange[] = [];
-  const exhausted: ActiveChange[] = [];
+  const inUse: InUseChange[] = [];
+  const exhausted: InUseChange[] = [];
   const outlet = (k: keyof typeof counts): Outlet => ({ sync: () => void counts[k]++ });
   const routes: Routes = {
     outlets: [outlet('outlet')],
@@ -63,7 +63,7 @@ describe('accounts and routing (src/core/accounts.ts, src/core/routing.ts)', () 
     await accounts.load();
     await turn();
     assert.deepEqual(counts, { outlet: 1, piFiles: 0, usageShown: 0, refreshUsage: 1 });
-    assert.equal(accounts.rotation.active('anthropic')?.name, 'work');
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'work');
   });
 
   it('a sign-in reaches each outlet and pi’s files once; so does a change of the account in use', async () => {

@@ -169,9 +169,9 @@ describe('keys kept in a password manager: read at the last moment, never stored
         vault,
         oauth: () => undefined,
         log: quiet,
-        active: defaultsOf(vault),
+        inUse: defaultsOf(vault),
         refs: cache,
-        locked: lockedRun({ active: defaultsOf(vault), mirror: () => undefined, privateLock: join(t.dir, 'p') }),
+        locked: lockedRun({ inUse: defaultsOf(vault), mirror: () => undefined, privateLock: join(t.dir, 'p') }),
       });
       authPath = join(t.dir, 'auth.json');
       mirror = new AuthMirror(

@@ -124,7 +124,7 @@ describe('time bounds: Retry-After and resets from servers and pi reports', () =
       const times: number[] = [];
       for (const [i, headers] of ABSURD.entries()) {
         // Each report names the account that is active now, so each one rests it and switches.
-        const active = w.rotation.active('anthropic')!.name;
+        const active = w.rotation.inUse('anthropic')!.name;
         const before = Date.now();
         socket.write(
           `${JSON.stringify(report({ seq: i + 1, status: 429, headers, key: w.keyOf(active), wantsAck: true }))}\n`,

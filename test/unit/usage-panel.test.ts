@@ -19,8 +19,8 @@ const account = (provider: string, name: string, kind: AccountInfo['kind'] = 'oa
 const report = () =>
   usageReport({
     accounts: [account('openai', 'key', 'api_key'), account('anthropic', 'max-2'), account('anthropic', 'max-1')],
-    active: (p) => (p === 'anthropic' ? 'max-2' : 'key'),
-    quota: (p, a) =>
+    inUse: (p) => (p === 'anthropic' ? 'max-2' : 'key'),
+    usage: (p, a) =>
       p !== 'anthropic'
         ? undefined
         : {
@@ -71,8 +71,8 @@ describe('Usage panel: what it shows (issue 29)', () => {
   it('escapes what it shows and allows nothing but its own nonce', () => {
     const hostile = usageReport({
       accounts: [account('anthropic', '<img src=x onerror=alert(1)>')],
-      active: () => undefined,
-      quota: () => ({ problem: { kind: 'malformed', message: '<script>alert(1)</script>', at: NOW } }),
+      inUse: () => undefined,
+      usage: () => ({ problem: { kind: 'malformed', message: '<script>alert(1)</script>', at: NOW } }),
       cooldown: () => undefined,
       tokens: () => undefined,
       now: NOW,
@@ -90,8 +90,8 @@ describe('Usage panel: API-key balances', () => {
     usageBody(
       usageReport({
         accounts: [account('openrouter', 'or-key', 'api_key')],
-        active: () => 'or-key',
-        quota: () =>
+        inUse: () => 'or-key',
+        usage: () =>
           balance && {
             snapshot: {
               windows: [],
@@ -154,8 +154,8 @@ describe('Usage panel: today and this week from the ledger', () => {
     const html = usageBody(
       usageReport({
         accounts: [account('anthropic', 'max-1')],
-        active: () => 'max-1',
-        quota: () => undefined,
+        inUse: () => 'max-1',
+        usage: () => undefined,
         cooldown: () => undefined,
         tokens: () => ({ input: 12_000, output: 3_400, requests: 4 }),
         week: () => days.map((day, i) => ({ day, tokens: { input: i * 1000, output: i * 200, requests: i ? 1 : 0 } })),

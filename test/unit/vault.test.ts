@@ -20,7 +20,7 @@ describe('vault', () => {
     const b = await vault.add('anthropic', 'personal', apiKey(KEY_B));
     assert.equal(a.isDefault, true);
     assert.equal(b.isDefault, false);
-    assert.equal(vault.defaultAccount('anthropic')?.name, 'work');
+    assert.equal(vault.inUse('anthropic')?.name, 'work');
   });
 
   it('refuses a name already used for that provider (name-collision) and changes nothing', async () => {
@@ -35,14 +35,14 @@ describe('vault', () => {
     await assert.rejects(vault.add('nope', 'work', apiKey(KEY_A)), (e) => isFault(e, 'unknown-provider'));
     await assert.rejects(vault.add('anthropic', 'bad name', apiKey(KEY_A)), (e) => isFault(e, 'invalid-account'));
     await assert.rejects(vault.remove('anthropic', 'ghost'), (e) => isFault(e, 'not-found'));
-    await assert.rejects(vault.setDefault('anthropic', 'ghost'), (e) => isFault(e, 'not-found'));
+    await assert.rejects(vault.setInUse('anthropic', 'ghost'), (e) => isFault(e, 'not-found'));
   });
 
   it('moves the default to a remaining account when the default signs out', async () => {
     await vault.add('anthropic', 'work', apiKey(KEY_A));
     await vault.add('anthropic', 'personal', apiKey(KEY_B));
     await vault.remove('anthropic', 'work');
-    assert.equal(vault.defaultAccount('anthropic')?.name, 'personal');
+    assert.equal(vault.inUse('anthropic')?.name, 'personal');
     await vault.remove('anthropic', 'personal');
     assert.deepEqual(vault.providers(), []);
   });
@@ -68,7 +68,7 @@ describe('vault', () => {
     const watch = other.watch();
     await vault.add('openai', 'ci', apiKey(KEY_OPENAI));
     assert.equal(await seen, 'external');
-    assert.equal(other.defaultAccount('openai')?.name, 'ci');
+    assert.equal(other.inUse('openai')?.name, 'ci');
     watch.dispose();
   });
 
@@ -125,7 +125,7 @@ describe('vault', () => {
       terminalVariables(vault, defaultsOf(vault)).map((v) => [v.variable, `${v.provider}/${v.account}`]),
     );
     assert.deepEqual(vars, { ANTHROPIC_API_KEY: 'anthropic/work', OPENCODE_API_KEY: 'opencode/zen' });
-    await vault.setDefault('anthropic', 'personal');
+    await vault.setInUse('anthropic', 'personal');
     assert.equal(
       terminalVariables(vault, defaultsOf(vault)).find((v) => v.variable === 'ANTHROPIC_API_KEY')?.value,
       KEY_B,

@@ -38,14 +38,14 @@ export async function openWindow(
     oauth,
     defaultsOf(vault),
   );
-  const locked = lockedRun({ active: defaultsOf(vault), mirror: () => mirror, privateLock: join(dir, 'private.lock') });
+  const locked = lockedRun({ inUse: defaultsOf(vault), mirror: () => mirror, privateLock: join(dir, 'private.lock') });
   const resolver = new KeyResolver({
     vault,
     oauth,
     log: o.log ?? quiet,
     retry: o.retry,
     http: () => o.http,
-    active: defaultsOf(vault),
+    inUse: defaultsOf(vault),
     locked,
   });
   return { vault, mirror, resolver, locked, oauth };

@@ -42,7 +42,7 @@ export type StreamEvent =
  * subscription token, Codex's account id, Copilot's editor headers) pi-ai decides from the key.
  */
 export interface Endpoint {
-  /** Only when it differs from pi's: a per-account override or a test server (Copilot's comes from pi-ai's toAuth). */
+  /** Only when it differs from pi's: an account's request settings or a test route (Copilot's comes from pi-ai's toAuth). */
   readonly baseUrl?: string;
   readonly key: string;
   /**

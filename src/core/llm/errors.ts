@@ -22,7 +22,7 @@ const NEXT: Record<ModelErrorKind, string> = {
   'not-found': 'Pick another model: this account does not offer this one.',
   server: 'The provider failed: try again in a moment.',
   request: 'The provider refused this request as sent: try another model, or shorten the conversation.',
-  'not-a-stream': "Check the provider's base URL (an account override, or a proxy in between).",
+  'not-a-stream': "Check the provider's base URL (the account's request settings, or a proxy in between).",
   stream: 'Try again; the log has the details.',
 };
 

@@ -23,16 +23,15 @@ export type PiModels = Pick<typeof import('./models'), 'catalog' | 'streamModel'
 export interface BridgeDeps {
   readonly vault: Vault;
   readonly resolver: KeyResolver;
-  readonly rotation: Pick<Rotation, 'active' | 'cooldownOf'> &
-    Partial<Pick<Rotation, 'balanced' | 'started' | 'ended'>>;
+  readonly rotation: Pick<Rotation, 'inUse' | 'cooldownOf'> & Partial<Pick<Rotation, 'balanced' | 'started' | 'ended'>>;
   /** Where a 429 or a refused key is written back. */
   readonly feedback: Pick<Feedback, 'rateLimited' | 'refused'>;
   readonly log: Logger;
   /** Loads pi's provider layer; called once, on the first listing or request. */
   readonly load: () => Promise<PiModels>;
   readonly http?: () => HttpOptions | undefined;
-  /** Test servers for a provider's API (loopback only, like the OAuth overrides). */
-  readonly baseUrlOverride?: (provider: string) => string | undefined;
+  /** The test route of a provider's API (loopback only, like the sign-in's test routes). */
+  readonly testRoute?: (provider: string) => string | undefined;
   readonly onUsage?: (provider: string, account: string, input: number, output: number, cached: number) => void;
   /** Asks the provider for its own reason when a refusal names none (src/core/diagnostics.ts). */
   readonly diagnostics?: Pick<Diagnostics, 'explain'>;
@@ -67,7 +66,7 @@ export class ModelBridge {
   /** Our own requests' ids, for the in-flight counts the balancer weighs. */
   private requests = 0;
 
-  constructor(private readonly d: BridgeDeps) {}
+  constructor(private readonly deps: BridgeDeps) {}
 
   /**
    * Accounts a request may use, the conversation's first (its prompt cache stays warm until the
@@ -77,20 +76,20 @@ export class ModelBridge {
   candidates(provider: string, sessionId?: string): string[] {
     const now = Date.now();
     const stuck = sessionId ? this.sticky.get(`${provider}\n${sessionId}`) : undefined;
-    const order = this.d.rotation.balanced?.(provider)?.map((w) => w.name);
-    const active = stuck || (order ? order[0] : this.d.rotation.active(provider)?.name);
+    const order = this.deps.rotation.balanced?.(provider)?.map((w) => w.name);
+    const active = stuck || (order ? order[0] : this.deps.rotation.inUse(provider)?.name);
     // Not in the balancer's order: not usable now (disabled until the person acts): last.
     const rank = (name: string) =>
       name === active ? -1 : order ? (order.includes(name) ? order.indexOf(name) : order.length) : 0;
-    const subscriptions = this.d.subscriptionModels?.() ?? false;
-    return this.d.vault
+    const subscriptions = this.deps.subscriptionModels?.() ?? false;
+    return this.deps.vault
       .accounts(provider)
       .filter(
         (a) =>
           (a.kind !== 'env' || FROM_VALUES.has(provider)) &&
           (subscriptions || !isSubscriptionAccount(provider, a.kind)) &&
           !a.needsSignIn &&
-          !((this.d.rotation.cooldownOf(provider, a.name) ?? 0) > now),
+          !((this.deps.rotation.cooldownOf(provider, a.name) ?? 0) > now),
       )
       .sort((a, b) => rank(a.name) - rank(b.name))
       .map((a) => a.name);
@@ -98,10 +97,10 @@ export class ModelBridge {
 
   /** Providers whose accounts are all subscription sign-ins held back by the setting (for the empty picker's words). */
   heldBack(): string[] {
-    if (this.d.subscriptionModels?.()) return [];
-    return this.d.vault
+    if (this.deps.subscriptionModels?.()) return [];
+    return this.deps.vault
       .providers()
-      .filter((p) => this.d.vault.accounts(p).every((a) => isSubscriptionAccount(p, a.kind)));
+      .filter((p) => this.deps.vault.accounts(p).every((a) => isSubscriptionAccount(p, a.kind)));
   }
 
   /** pi's models of every provider that has a usable account (loads pi's provider layer). */
@@ -113,10 +112,10 @@ export class ModelBridge {
   async *chat(provider: string, req: ChatRequest, signal?: AbortSignal): AsyncGenerator<StreamEvent> {
     const accounts = this.candidates(provider, req.sessionId);
     if (!accounts.length) {
-      const allowed = this.d.vault
+      const allowed = this.deps.vault
         .accounts(provider)
-        .filter((a) => this.d.subscriptionModels?.() || !isSubscriptionAccount(provider, a.kind));
-      if (!allowed.length && this.d.vault.accounts(provider).length)
+        .filter((a) => this.deps.subscriptionModels?.() || !isSubscriptionAccount(provider, a.kind));
+      if (!allowed.length && this.deps.vault.accounts(provider).length)
         throw new Fault(
           'not-found',
           `${requireProvider(provider).label}'s accounts are subscription sign-ins, which serve other extensions only once you turn that on.`,
@@ -127,7 +126,7 @@ export class ModelBridge {
         ? new ModelError(
             'rate-limited',
             `Every ${requireProvider(provider).label} account is resting after a rate limit.`,
-            Math.min(...allowed.map((a) => this.d.rotation.cooldownOf(provider, a.name) ?? Infinity)),
+            Math.min(...allowed.map((a) => this.deps.rotation.cooldownOf(provider, a.name) ?? Infinity)),
           )
         : new Fault(
             'not-found',
@@ -139,22 +138,24 @@ export class ModelBridge {
       const account = accounts[attempt];
       let streamed = false;
       const id = String(++this.requests);
-      this.d.rotation.started?.(provider, account, 'bridge', id);
+      this.deps.rotation.started?.(provider, account, 'bridge', id);
       try {
         for await (const ev of this.send(provider, account, req, signal)) {
           if (!streamed) {
-            this.d.log.info(`Language model request for ${provider} served by ${provider}/${account} (${req.model}).`);
+            this.deps.log.info(
+              `Language model request for ${provider} served by ${provider}/${account} (${req.model}).`,
+            );
             if (req.sessionId) this.stick(provider, req.sessionId, account);
           }
           streamed = true;
-          if (ev.type === 'usage') this.d.onUsage?.(provider, account, ev.input, ev.output, ev.cached ?? 0);
+          if (ev.type === 'usage') this.deps.onUsage?.(provider, account, ev.input, ev.output, ev.cached ?? 0);
           yield ev;
         }
         return;
       } catch (e) {
         if (streamed || !(e instanceof ModelError) || signal?.aborted) throw e;
         if (e.status !== undefined)
-          void this.d.diagnostics
+          void this.deps.diagnostics
             ?.explain(provider, account, {
               status: e.status,
               text: e.message,
@@ -166,17 +167,18 @@ export class ModelBridge {
         if (e.kind === 'rate-limited') {
           // retryAt is clamped (src/core/llm/reset.ts), so the date is always valid.
           const until = e.retryAt ?? Date.now() + DEFAULT_REST_MS;
-          this.d.feedback.rateLimited(provider, account, until, e.message);
+          this.deps.feedback.rateLimited(provider, account, until, e.message);
           rest = `; resting until ${new Date(until).toISOString()}`;
-        } else if (e.kind === 'unauthorized') await this.d.feedback.refused(provider, account).catch(() => undefined);
+        } else if (e.kind === 'unauthorized')
+          await this.deps.feedback.refused(provider, account).catch(() => undefined);
         // A 403 may be this account's plan or permissions (not its key): the next account may serve, nothing is marked.
         else if (e.kind !== 'forbidden') throw e;
-        this.d.log.warn(
+        this.deps.log.warn(
           `${provider}/${account}: ${e.message}${rest}${attempt + 1 < Math.min(2, accounts.length) ? '; trying the next account' : ''}.`,
         );
         if (attempt + 1 >= Math.min(2, accounts.length)) throw e;
       } finally {
-        this.d.rotation.ended?.('bridge', id);
+        this.deps.rotation.ended?.('bridge', id);
       }
     }
   }
@@ -190,7 +192,7 @@ export class ModelBridge {
 
   /** The HTTP options (proxy) requests use. */
   httpOptions(): HttpOptions {
-    return this.d.http?.() ?? {};
+    return this.deps.http?.() ?? {};
   }
 
   /**
@@ -198,14 +200,14 @@ export class ModelBridge {
    * is false (a request through pi-ai's Models, which refreshes inside the vault's store).
    */
   async endpoint(provider: string, account: string, refresh = true): Promise<Endpoint> {
-    const credential = this.d.vault.credential(provider, account);
+    const credential = this.deps.vault.credential(provider, account);
     let key: string;
     try {
-      key = refresh ? await this.d.resolver.key(provider, account) : credential ? keyOf(credential) : '';
+      key = refresh ? await this.deps.resolver.key(provider, account) : credential ? keyOf(credential) : '';
     } catch (e) {
       throw this.authFailed(provider, account, e);
     }
-    const request = this.d.vault.request(provider, account);
+    const request = this.deps.vault.request(provider, account);
     // The values beside a key (Azure resource, Vertex project, Cloudflare account), or a values-only account's.
     const vars =
       credential?.type === 'env'
@@ -214,7 +216,7 @@ export class ModelBridge {
           ? credential.env
           : undefined;
     // A sign-in's base URL (Copilot's from its token) is pi-ai's to derive (oauth.toAuth in models.ts).
-    const baseUrl = this.d.baseUrlOverride?.(provider) ?? request?.baseUrl;
+    const baseUrl = this.deps.testRoute?.(provider) ?? request?.baseUrl;
     return {
       ...(baseUrl ? { baseUrl } : {}),
       key,
@@ -226,9 +228,9 @@ export class ModelBridge {
 
   private pi(): Promise<PiModels> {
     const started = Date.now();
-    this.loaded ??= this.d
+    this.loaded ??= this.deps
       .load()
-      .then((m) => (this.d.log.info(`Loaded pi's model layer in ${Date.now() - started} ms.`), m))
+      .then((m) => (this.deps.log.info(`Loaded pi's model layer in ${Date.now() - started} ms.`), m))
       .catch((e: unknown) => {
         this.loaded = undefined;
         // Its own code (not 'not-found'): nothing is missing that a sign-in would bring, and a
@@ -251,7 +253,7 @@ export class ModelBridge {
     const pi = await this.pi();
     // pi-ai's Models serves the request with the vault as its CredentialStore presenting this
     // account, wherever pi-ai has the auth for the account's kind of credential (storeServes).
-    const credential = this.d.vault.credential(provider, account);
+    const credential = this.deps.vault.credential(provider, account);
     const viaStore = !!credential && (await pi.storeServes(provider, credential.type === 'oauth'));
     const endpoint = await this.endpoint(provider, account, !viaStore);
     const p = requireProvider(provider);
@@ -266,7 +268,7 @@ export class ModelBridge {
         fail: (kind, message, retryAt, status) => new ModelError(kind, message, retryAt, status),
         ...(viaStore
           ? {
-              credentials: this.d.resolver.credentialStore(provider, account),
+              credentials: this.deps.resolver.credentialStore(provider, account),
               authFailed: (e: unknown) => this.authFailed(provider, account, e),
             }
           : {}),

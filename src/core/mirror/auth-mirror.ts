@@ -3,7 +3,7 @@ import { isFault } from '../faults';
 import type { OAuthProvider } from '../oauth/provider';
 import { findProvider } from '../providers/directory';
 import type { LockedStep } from '../refresh-lock';
-import type { ActiveAccounts } from '../rotation/rotation';
+import type { InUseAccounts } from '../rotation/rotation';
 import type { Vault } from '../vault';
 import { deploymentMap } from '../providers/azure-openai';
 import { asApiKeyEntry, readAuthFile, updateAuthFile } from './auth-file';
@@ -100,14 +100,14 @@ export class AuthMirror {
     private readonly state: MirrorStateStore,
     private readonly path: () => string,
     private readonly oauth: (provider: string) => OAuthProvider | undefined,
-    private readonly accounts: ActiveAccounts,
+    private readonly accounts: InUseAccounts,
   ) {}
 
   /** The entry each provider should have: its active account's credential, in pi's format. */
   desired(): Record<string, { account: string; credential: Credential }> {
     const out: Record<string, { account: string; credential: Credential }> = {};
     for (const provider of this.vault.providers()) {
-      const def = this.accounts.active(provider);
+      const def = this.accounts.inUse(provider);
       const credential = def && this.vault.credential(provider, def.name);
       const entry = credential && piEntry(credential);
       if (entry) out[provider] = { account: def.name, credential: entry };

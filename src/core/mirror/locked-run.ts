@@ -1,5 +1,5 @@
 import type { LockedRun } from '../refresh-lock';
-import type { ActiveAccounts } from '../rotation/rotation';
+import type { InUseAccounts } from '../rotation/rotation';
 import { withFileLock } from './auth-file';
 import { refreshedByPi, type AuthMirror } from './auth-mirror';
 
@@ -11,11 +11,11 @@ import { refreshedByPi, type AuthMirror } from './auth-mirror';
 export function lockedRun(o: {
   mirror: () => AuthMirror | undefined;
   privateLock: string;
-  active: ActiveAccounts;
+  inUse: InUseAccounts;
 }): LockedRun {
   return (provider, account, step) => {
     const mirror = o.mirror();
-    if (mirror && o.active.active(provider)?.name === account) {
+    if (mirror && o.inUse.inUse(provider)?.name === account) {
       return mirror.underLock(provider, account, (piVersion) =>
         step((current, impl) => refreshedByPi(current, piVersion, impl)),
       );

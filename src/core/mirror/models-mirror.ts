@@ -1,17 +1,17 @@
 // pi 0.73.1 takes a provider's base URL and extra headers from its models.json (next to
 // auth.json: ModelRegistry in @mariozechner/pi-coding-agent dist/core/model-registry.js,
 // `providers.<id>.baseUrl` / `.headers`), not from *_BASE_URL variables for most providers. So
-// the active account's overrides go there, under the rules of the auth.json mirror: the same
+// the request settings of the account in use go there, under the rules of the auth.json mirror: the same
 // locked, atomic write (auth-file.ts), content we did not write kept, our fields removed when the
-// account goes or its overrides are cleared, and a file we cannot parse (comments included:
+// account goes or its request settings are cleared, and a file we cannot parse (comments included:
 // rewriting would lose them) never written.
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { parseJson } from '../json';
 import { Fault, isFault } from '../faults';
-import type { ActiveAccounts } from '../rotation/rotation';
+import type { InUseAccounts } from '../rotation/rotation';
 import type { SecretStore } from '../secret-store';
-import type { RequestOverrides, Vault } from '../vault';
+import type { RequestSettings, Vault } from '../vault';
 import { updateAuthFile } from './auth-file';
 import { fingerprint } from './mirror-state';
 import { escapePiValue } from './pi-values';
@@ -29,7 +29,7 @@ export interface ModelsReport {
   readonly written: boolean;
   /** Providers whose baseUrl/headers in models.json someone else set: left as they are. */
   readonly conflicts: readonly string[];
-  /** Providers whose overrides pi now reads from models.json. */
+  /** Providers whose request settings pi now reads from models.json. */
   readonly owned: readonly string[];
 }
 
@@ -51,7 +51,7 @@ export class ModelsMirror {
     private readonly vault: Vault,
     private readonly store: SecretStore,
     private readonly path: () => string,
-    private readonly accounts: ActiveAccounts,
+    private readonly accounts: InUseAccounts,
   ) {}
 
   /** What the last sync did, for the Accounts view. */
@@ -59,12 +59,12 @@ export class ModelsMirror {
     return this.last;
   }
 
-  /** Each provider's active account overrides, in pi's models.json fields. */
+  /** The request settings of each provider's account in use, in pi's models.json fields. */
   desired(): { want: Record<string, Fields> } {
     const want: Record<string, Fields> = {};
     for (const provider of this.vault.providers()) {
-      const active = this.accounts.active(provider);
-      const r: RequestOverrides | undefined = active && this.vault.request(provider, active.name);
+      const active = this.accounts.inUse(provider);
+      const r: RequestSettings | undefined = active && this.vault.request(provider, active.name);
       if (!r) continue;
       // Escaped as pi 1.x reads header values: "$NAME" expands, "!…" runs (pi-values.ts).
       const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([n, v]) => [n, escapePiValue(v)]));

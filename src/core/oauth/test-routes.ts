@@ -5,7 +5,7 @@ import { parseJson } from '../json';
 import { Fault } from '../faults';
 
 /**
- * Endpoint overrides for testing against local emulators. Only loopback addresses are taken,
+ * Test routes: endpoints for testing against local emulators. Only loopback addresses are taken,
  * so nothing (a hostile environment included) can send a token to another machine this way.
  */
 const loopbackUrl = z
@@ -13,14 +13,14 @@ const loopbackUrl = z
   .check(
     z.refine((u) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(u), 'must be a loopback URL'),
   );
-const overridesSchema = z.record(z.string(), z.record(z.string(), loopbackUrl));
-export type EndpointOverrides = z.infer<typeof overridesSchema>;
+const testRoutesSchema = z.record(z.string(), z.record(z.string(), loopbackUrl));
+export type TestRoutes = z.infer<typeof testRoutesSchema>;
 
 export const ENDPOINTS_ENV = 'PI_ACCOUNTS_OAUTH_ENDPOINTS';
 
-export function parseEndpointOverrides(raw: string | undefined): EndpointOverrides {
+export function parseTestRoutes(raw: string | undefined): TestRoutes {
   if (!raw) return {};
-  const r = overridesSchema.safeParse(parseJson(raw));
+  const r = testRoutesSchema.safeParse(parseJson(raw));
   if (!r.success)
     throw new Fault(
       'oauth',

@@ -1,4 +1,4 @@
-import type { EndpointOverrides } from '../oauth/test-routes';
+import type { TestRoutes } from '../oauth/test-routes';
 
 /**
  * The real addresses pi-ai's sign-ins use (@earendil-works/pi-ai 1.6.1 dist/auth/oauth/*.js),
@@ -50,9 +50,9 @@ export function routesOf(pairs: Iterable<readonly [real: string, target: string]
 }
 
 /** PI_ACCOUNTS_OAUTH_ENDPOINTS (loopback targets only, checked when parsed) as routes. */
-export function routesFromOverrides(overrides: EndpointOverrides): Routes | undefined {
+export function piRoutesOf(testRoutes: TestRoutes): Routes | undefined {
   const pairs: [string, string][] = [];
-  for (const [provider, keys] of Object.entries(overrides))
+  for (const [provider, keys] of Object.entries(testRoutes))
     for (const [key, target] of Object.entries(keys)) {
       const real = REAL_ENDPOINTS[provider]?.[key];
       if (real) pairs.push([real, target]);

@@ -4,7 +4,7 @@
 // terminals, the view, the status bar) follow it as they follow every other switch.
 import { describe } from '../faults';
 import { findProvider } from '../providers/directory';
-import type { QuotaEntry } from '../quota/scheduler';
+import type { UsageEntry } from '../usage-service/scheduler';
 import type { Rotation } from '../rotation/rotation';
 import type { Vault } from '../vault';
 import { inViewOrder } from '../words';
@@ -12,8 +12,8 @@ import type { AccountRow } from './protocol';
 
 export interface AccountsDeskDeps {
   readonly vault: Pick<Vault, 'accounts'>;
-  readonly rotation: Pick<Rotation, 'active' | 'holdOf' | 'healthOf' | 'use'>;
-  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
+  readonly rotation: Pick<Rotation, 'inUse' | 'holdOf' | 'healthOf' | 'use'>;
+  readonly quota: (provider: string, account: string) => UsageEntry | undefined;
 }
 
 export interface Listing {
@@ -22,15 +22,15 @@ export interface Listing {
 }
 
 export class AccountsDesk {
-  constructor(private readonly d: AccountsDeskDeps) {}
+  constructor(private readonly deps: AccountsDeskDeps) {}
 
   /** The provider's accounts in the view's order; none when it has none. */
   list(provider: string): Listing {
-    const inUse = this.d.rotation.active(provider)?.name;
-    const accounts = inViewOrder(this.d.vault.accounts(provider)).map((a): AccountRow => {
-      const windows = this.d.quota(provider, a.name)?.snapshot?.windows ?? [];
-      const hold = this.d.rotation.holdOf(provider, a.name);
-      const health = this.d.rotation.healthOf(provider, a.name);
+    const inUse = this.deps.rotation.inUse(provider)?.name;
+    const accounts = inViewOrder(this.deps.vault.accounts(provider)).map((a): AccountRow => {
+      const windows = this.deps.quota(provider, a.name)?.snapshot?.windows ?? [];
+      const hold = this.deps.rotation.holdOf(provider, a.name);
+      const health = this.deps.rotation.healthOf(provider, a.name);
       return {
         name: a.name,
         inUse: a.name === inUse,
@@ -50,15 +50,15 @@ export class AccountsDesk {
   /** Makes `account` the one in use; the answer is in words for pi's notification. */
   async use(provider: string, account: string): Promise<{ ok: boolean; message: string }> {
     const label = findProvider(provider)?.label ?? provider;
-    if (!this.d.vault.accounts(provider).some((a) => a.name === account))
+    if (!this.deps.vault.accounts(provider).some((a) => a.name === account))
       return {
         ok: false,
         message: `Pi Accounts has no ${label} account named "${account}". Type /accounts to see the ones it has.`,
       };
-    if (this.d.rotation.active(provider)?.name === account)
+    if (this.deps.rotation.inUse(provider)?.name === account)
       return { ok: true, message: `${label}: "${account}" is already in use.` };
     try {
-      await this.d.rotation.use(provider, account);
+      await this.deps.rotation.use(provider, account);
     } catch (e) {
       return { ok: false, message: `Could not switch ${label} to "${account}": ${describe(e)}` };
     }

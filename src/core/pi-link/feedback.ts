@@ -16,7 +16,7 @@ import type { Diagnostics } from '../diagnostics';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
-  readonly rotation: Pick<Rotation, 'active' | 'evaluate'> & Partial<Pick<Rotation, 'started' | 'ended' | 'ownerGone'>>;
+  readonly rotation: Pick<Rotation, 'inUse' | 'evaluate'> & Partial<Pick<Rotation, 'started' | 'ended' | 'ownerGone'>>;
   readonly mode: (provider: string) => RotationMode;
   /** Where a 429, a refused sign-in and the usage figures pi's answer carried are written back. */
   readonly feedback: Pick<Feedback, 'failed' | 'succeeded' | 'refused' | 'usageSeen'>;
@@ -46,24 +46,24 @@ export class PiFeedback {
   /** Fingerprints of access tokens already refreshed after a 401: exactly one refresh each. */
   private readonly refreshed = new Set<string>();
 
-  constructor(private readonly d: PiFeedbackDeps) {}
+  constructor(private readonly deps: PiFeedbackDeps) {}
 
   private secretOf(c: ReturnType<Vault['credential']>): string | undefined {
-    if (c?.type === 'ref') return this.d.peekRef?.(c.ref);
+    if (c?.type === 'ref') return this.deps.peekRef?.(c.ref);
     return c ? keyOf(c) || undefined : undefined;
   }
 
   /** A request pi started or ended: counted in flight for the account whose key it carries. */
   request(r: PiRequest): void {
     const owner = `pi ${r.pid}`;
-    if (r.phase === 'end') return this.d.rotation.ended?.(owner, String(r.id));
+    if (r.phase === 'end') return this.deps.rotation.ended?.(owner, String(r.id));
     const account = this.accountOf(r);
-    if (account) this.d.rotation.started?.(r.provider, account.name, owner, String(r.id));
+    if (account) this.deps.rotation.started?.(r.provider, account.name, owner, String(r.id));
   }
 
   /** A pi disconnected: its requests are no longer in flight. */
   gone(pid: number): void {
-    this.d.rotation.ownerGone?.(`pi ${pid}`);
+    this.deps.rotation.ownerGone?.(`pi ${pid}`);
   }
 
   /** The feedback port: one provider answer pi received, and the decision it caused. */
@@ -71,8 +71,8 @@ export class PiFeedback {
     const decision = await this.decide(r);
     const what = `${r.status}${r.error ? ` (${r.error.slice(0, 80)})` : ''}`;
     const line = `pi ${r.pid} request #${r.seq} to ${r.provider}${r.model ? `/${r.model}` : ''} with ${decision.account ?? 'a key Pi Accounts does not hold'}: ${what} → ${decision.summary}${decision.reload ? '; pi re-reads auth.json' : ''}.`;
-    if (r.status >= 400) this.d.log.info(line);
-    else this.d.log.trace(line);
+    if (r.status >= 400) this.deps.log.info(line);
+    else this.deps.log.trace(line);
     return decision;
   }
 
@@ -82,21 +82,21 @@ export class PiFeedback {
     const name = account.name;
     const now = Date.now();
     const usage = usageFromHeaders(r.headers, now);
-    if (usage) this.d.feedback.usageSeen(r.provider, name, usage);
-    const stale = this.d.rotation.active(r.provider)?.name !== name;
-    if (r.status < 400) this.d.feedback.succeeded(r.provider, name, r.ms);
+    if (usage) this.deps.feedback.usageSeen(r.provider, name, usage);
+    const stale = this.deps.rotation.inUse(r.provider)?.name !== name;
+    if (r.status < 400) this.deps.feedback.succeeded(r.provider, name, r.ms);
     else {
       const f = classify({ status: r.status, headers: r.headers, text: r.error, waitMs: waitOf(r, now) });
       // Only a report with pi's error text: one without is the headers of an answer whose text follows.
       if (r.error !== undefined)
-        void this.d.diagnostics
+        void this.deps.diagnostics
           ?.explain(r.provider, name, { status: r.status, text: r.error, model: r.model, handledAs: f.class })
-          .catch((e: unknown) => this.d.log.warn(`Could not ask ${r.provider} for its reason: ${describe(e)}`));
+          .catch((e: unknown) => this.deps.log.warn(`Could not ask ${r.provider} for its reason: ${describe(e)}`));
       if (f.class === 'disabled' && f.cause !== 'refused-key') return this.disabled(r, name, f);
       if (f.class === 'rate-limit' || f.class === 'quota' || f.class === 'weekly-quota' || f.class === 'transient')
         return this.rested(r, name, f, now, stale);
       // Counted for health (the request's fault is not); nothing rests.
-      this.d.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`);
+      this.deps.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`);
       if (f.class === 'disabled') return this.refused(r, account, stale);
       if (f.class === 'request') return { account: name, reload: stale, summary: `${f.reason}: no account switched` };
     }
@@ -105,8 +105,8 @@ export class PiFeedback {
   }
 
   private disabled(r: PiReport, name: string, f: Failure): PiDecision {
-    this.d.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`);
-    const to = this.d.rotation.active(r.provider)?.name;
+    this.deps.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`);
+    const to = this.deps.rotation.inUse(r.provider)?.name;
     const moved = to !== undefined && to !== name;
     return {
       account: name,
@@ -117,15 +117,15 @@ export class PiFeedback {
 
   private rested(r: PiReport, name: string, f: Failure, now: number, stale: boolean): PiDecision {
     const until =
-      this.d.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`) ?? now;
-    const to = this.d.rotation.active(r.provider)?.name;
+      this.deps.feedback.failed(r.provider, name, f, `pi ${r.pid} request #${r.seq} answered ${r.status}`) ?? now;
+    const to = this.deps.rotation.inUse(r.provider)?.name;
     const rest = `${name} rests until ${isoTime(until)} (${f.class})`;
     if (to && to !== name) return { account: name, reload: true, summary: `${rest}; active ${name} → ${to}` };
-    if (this.d.mode(r.provider) === 'manual' && !stale) {
+    if (this.deps.mode(r.provider) === 'manual' && !stale) {
       const id = `${r.provider}/${name}`;
       if ((this.told.get(id) ?? 0) < now) {
         this.told.set(id, until);
-        this.d.tellRateLimited(r.provider, name, until);
+        this.deps.tellRateLimited(r.provider, name, until);
       }
       return { account: name, reload: false, summary: `${rest}; manual mode: the person was told` };
     }
@@ -135,21 +135,21 @@ export class PiFeedback {
   private async refused(r: PiReport, account: AccountInfo, stale: boolean): Promise<PiDecision> {
     const name = account.name;
     if (account.kind === 'oauth') {
-      const secret = this.secretOf(this.d.vault.credential(r.provider, name));
+      const secret = this.secretOf(this.deps.vault.credential(r.provider, name));
       if (!r.key || this.refreshed.has(r.key) || !secret || fingerprint(secret) !== r.key)
         return { account: name, reload: true, summary: 'the sign-in was already refreshed' };
       this.refreshed.add(r.key);
       try {
-        await this.d.refresh(r.provider, name, secret);
+        await this.deps.refresh(r.provider, name, secret);
         return { account: name, reload: true, summary: 'sign-in refreshed once' };
       } catch (e) {
-        this.d.rotation.evaluate(r.provider);
+        this.deps.rotation.evaluate(r.provider);
         return { account: name, reload: true, summary: `the refresh failed: ${describe(e)}` };
       }
     }
-    if (!account.needsSignIn) await this.d.feedback.refused(r.provider, name);
-    this.d.rotation.evaluate(r.provider);
-    const to = this.d.rotation.active(r.provider)?.name;
+    if (!account.needsSignIn) await this.deps.feedback.refused(r.provider, name);
+    this.deps.rotation.evaluate(r.provider);
+    const to = this.deps.rotation.inUse(r.provider)?.name;
     return {
       account: name,
       reload: stale || (to !== undefined && to !== name),
@@ -159,9 +159,9 @@ export class PiFeedback {
 
   /** The account whose key the request carried: by fingerprint, else the active one. */
   private accountOf(r: Pick<PiReport, 'provider' | 'key'>): AccountInfo | undefined {
-    if (!r.key) return this.d.rotation.active(r.provider);
-    return this.d.vault.accounts(r.provider).find((a) => {
-      const secret = this.secretOf(this.d.vault.credential(r.provider, a.name));
+    if (!r.key) return this.deps.rotation.inUse(r.provider);
+    return this.deps.vault.accounts(r.provider).find((a) => {
+      const secret = this.secretOf(this.deps.vault.credential(r.provider, a.name));
       return secret !== undefined && fingerprint(secret) === r.key;
     });
   }

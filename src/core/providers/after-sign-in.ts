@@ -11,11 +11,11 @@ export class AfterSignIn {
   private readonly problems = new Map<string, string>();
 
   constructor(
-    private readonly d: {
+    private readonly deps: {
       readonly log: Logger;
       readonly http: () => HttpOptions | undefined;
-      /** A test server for the provider's follow-up calls (loopback overrides only). */
-      readonly base: (provider: string) => string | undefined;
+      /** A test server for the provider's follow-up calls (its test route: loopback only). */
+      readonly testRoute: (provider: string) => string | undefined;
       readonly changed: () => void;
     },
   ) {}
@@ -30,14 +30,14 @@ export class AfterSignIn {
     if (!hook || credential.type !== 'oauth') return;
     const key = `${provider}/${account}`;
     this.problems.delete(key);
-    const r = await hook(credential, { key, http: this.d.http() ?? {}, base: this.d.base(provider) }).catch(
+    const r = await hook(credential, { key, http: this.deps.http() ?? {}, base: this.deps.testRoute(provider) }).catch(
       (e: unknown): { log?: string; problem?: string } => ({ problem: describe(e) }),
     );
-    if (r.log) this.d.log.info(r.log);
+    if (r.log) this.deps.log.info(r.log);
     if (r.problem) {
       this.problems.set(key, r.problem);
-      this.d.log.warn(`${key}: ${r.problem}`);
+      this.deps.log.warn(`${key}: ${r.problem}`);
     }
-    this.d.changed();
+    this.deps.changed();
   }
 }

@@ -19,7 +19,7 @@ import { kimiCoding } from './kimi-coding';
 import { openaiCodex } from './openai-codex';
 import { PI_PROVIDERS, type PiProviderFacts } from './pi-registry';
 import { piOAuth } from '../pi-auth/oauth';
-import { routesFromOverrides } from '../pi-auth/routes';
+import { piRoutesOf } from '../pi-auth/routes';
 import { qwenCli } from './qwen-cli';
 
 export type { ProviderAdditions, ProviderDescriptor, ProviderInfo, SignInKind } from './info';
@@ -138,8 +138,7 @@ function fromPi(facts: PiProviderFacts, ours: ProviderAdditions | undefined): Pr
     // Every OAuth sign-in pi-ai has runs pi-ai's own login and refresh.
     ...(oauth
       ? {
-          oauth: (endpoints) =>
-            piOAuth(facts.id, oauth.name, routesFromOverrides({ [facts.id]: endpoints }), sameAccount),
+          oauth: (endpoints) => piOAuth(facts.id, oauth.name, piRoutesOf({ [facts.id]: endpoints }), sameAccount),
         }
       : {}),
     id: facts.id,

@@ -27,7 +27,7 @@ export interface ProviderInfo {
    * variable would send them as a plain key).
    */
   readonly subscriptionKey?: RegExp;
-  /** The variable pi or the provider's SDK reads a base URL from, for per-account overrides. */
+  /** The variable pi or the provider's SDK reads a base URL from, for an account's request settings. */
   readonly baseUrlVar?: string;
   /** Where to create a key: the provider's own console page. */
   readonly keyUrl?: string;

@@ -10,7 +10,7 @@ import { DEFAULT_MAX_IN_FLIGHT, pick } from './balancer';
 export { pickPercent, usable, usedPercent, type Candidate, type RotationMode };
 
 export interface Decision {
-  readonly active: string | undefined;
+  readonly inUse: string | undefined;
   /** Cooldowns to record (account → until), e.g. the active account that crossed the threshold. */
   readonly cooldowns: Readonly<Record<string, number>>;
   /** Why the active account is what it is; logged when it changes. */
@@ -48,7 +48,7 @@ export function decide(
 ): Decision {
   const fallback = candidates.find((c) => c.isDefault)?.name ?? candidates[0]?.name;
   if (mode === 'manual' || candidates.length === 0)
-    return { active: fallback, cooldowns: {}, reason: 'the default account', allExhausted: false };
+    return { inUse: fallback, cooldowns: {}, reason: 'the default account', allExhausted: false };
 
   const cooldowns: Record<string, number> = {};
   const list = candidates.map((c) => {
@@ -63,16 +63,15 @@ export function decide(
     const best = pick(list, limit, now);
     // Moves only off a busy account, and only to one that is not as busy: not per request.
     if (!best || best.name === cur.name || (cur.inFlight ?? 0) < limit || best.inFlight >= (cur.inFlight ?? 0))
-      return { active: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
+      return { inUse: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
     return {
-      active: best.name,
+      inUse: best.name,
       cooldowns,
       reason: `${cur.name} has ${cur.inFlight ?? 0} request(s) in flight (limit ${limit}); ${best.name} weighs most (${best.weight.toFixed(2)}, ${best.inFlight} in flight)`,
       allExhausted: false,
     };
   }
-  if (cur && usable(cur, now))
-    return { active: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
+  if (cur && usable(cur, now)) return { inUse: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
 
   const ok = list.filter((c) => usable(c, now));
   if (ok.length === 0) {
@@ -81,7 +80,7 @@ export function decide(
       (a, b) => (a.cooldownUntil ?? 0) - (b.cooldownUntil ?? 0),
     )[0];
     return {
-      active: first.name,
+      inUse: first.name,
       cooldowns,
       reason: 'every account is exhausted; this one resets first',
       allExhausted: true,
@@ -95,12 +94,12 @@ export function decide(
         : `${cur.name} is resting${cur.cooldownUntil ? ` until ${isoTime(cur.cooldownUntil)}` : ''}`
     : 'no account was active';
   if (mode === 'round-robin') {
-    return { active: nextInTurn(list, cur?.name, now), cooldowns, reason: `${why}; next in turn`, allExhausted: false };
+    return { inUse: nextInTurn(list, cur?.name, now), cooldowns, reason: `${why}; next in turn`, allExhausted: false };
   }
   if (mode === 'balancer') {
     const best = pick(list, limit, now)!; // `ok` is not empty: pick finds one of them
     return {
-      active: best.name,
+      inUse: best.name,
       cooldowns,
       reason: `${why}; ${best.name} weighs most (${best.weight.toFixed(2)}, ${best.inFlight} in flight)`,
       allExhausted: false,
@@ -114,7 +113,7 @@ export function decide(
       a.name.localeCompare(b.name),
   )[0];
   return {
-    active: best.name,
+    inUse: best.name,
     cooldowns,
     reason: `${why}; ${best.name} has the most headroom (${pickPercent(best.usage) ?? '?'} % used${best.health !== undefined ? `, health ${Math.round(best.health * 100)} %` : ''})`,
     allExhausted: false,

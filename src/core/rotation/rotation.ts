@@ -4,7 +4,7 @@ import { parseJson } from '../json';
 import { clampUntil, isoTime } from '../time-bounds';
 import { Emitter } from '../events';
 import type { Logger } from '../log';
-import type { QuotaEntry } from '../quota/scheduler';
+import type { UsageEntry } from '../usage-service/scheduler';
 import type { SecretStore } from '../secret-store';
 import type { AccountInfo, Vault } from '../vault';
 import { decide, nextInTurn, type Candidate, type RotationMode } from './policy';
@@ -23,8 +23,8 @@ export interface AccountHold {
 }
 
 /** Which account of a provider is in use. Every outlet asks this (src/core/outlet.ts). */
-export interface ActiveAccounts {
-  active(provider: string): AccountInfo | undefined;
+export interface InUseAccounts {
+  inUse(provider: string): AccountInfo | undefined;
 }
 
 export interface RotationSettings {
@@ -37,7 +37,7 @@ export interface RotationSettings {
   maxInFlightPerKey?(): number;
 }
 
-export interface ActiveChange {
+export interface InUseChange {
   readonly provider: string;
   readonly from: string | undefined;
   readonly to: string | undefined;
@@ -87,7 +87,7 @@ type State = z.infer<typeof stateSchema>;
 // account, or two windows would take turns rewriting auth.json with their own choice.
 export const ROTATION_KEY = 'piAccounts.rotation.v1';
 
-export type UsageLookup = (provider: string, account: string) => QuotaEntry | undefined;
+export type UsageLookup = (provider: string, account: string) => UsageEntry | undefined;
 
 export interface RotationDeps {
   readonly vault: Vault;
@@ -96,16 +96,16 @@ export interface RotationDeps {
    * Usage per account. Usage is fetched with keys this rotation picks: the lookup is called only
    * when rotation decides, so it may read a usage service built after the rotation (src/core/accounts.ts).
    */
-  readonly quota?: UsageLookup;
+  readonly usage?: UsageLookup;
   readonly store: SecretStore;
   readonly log: Logger;
   readonly now?: () => number;
 }
 
 /** Keeps the active account of each provider, switching when the policy says so, and says why. */
-export class Rotation implements ActiveAccounts {
+export class Rotation implements InUseAccounts {
   private state: State;
-  private readonly changed = new Emitter<ActiveChange>('the account in use');
+  private readonly changed = new Emitter<InUseChange>('the account in use');
   readonly onDidChange = this.changed.event;
   private readonly now: () => number;
 
@@ -118,10 +118,10 @@ export class Rotation implements ActiveAccounts {
   /** Requests in flight per account (pi's and the model bridge's), for the balancer. */
   private readonly flying: InFlight;
 
-  constructor(private readonly d: RotationDeps) {
-    this.now = d.now ?? Date.now;
+  constructor(private readonly deps: RotationDeps) {
+    this.now = deps.now ?? Date.now;
     this.state = {};
-    this.usage = d.quota ?? (() => undefined);
+    this.usage = deps.usage ?? (() => undefined);
     this.book = new HealthBook(this.now);
     this.flying = new InFlight(this.now);
   }
@@ -132,19 +132,19 @@ export class Rotation implements ActiveAccounts {
    */
   started(provider: string, account: string, owner: string, id: string): void {
     this.flying.start(provider, account, owner, id);
-    if (this.d.settings.mode(provider) === 'balancer') this.evaluate(provider);
+    if (this.deps.settings.mode(provider) === 'balancer') this.evaluate(provider);
   }
 
   /** The request ended (answered, failed, cancelled). */
   ended(owner: string, id: string): void {
     const provider = this.flying.end(owner, id);
-    if (provider && this.d.settings.mode(provider) === 'balancer') this.evaluate(provider);
+    if (provider && this.deps.settings.mode(provider) === 'balancer') this.evaluate(provider);
   }
 
   /** Every request of `owner` ended (a pi that disconnected). */
   ownerGone(owner: string): void {
     for (const provider of this.flying.drop(owner))
-      if (this.d.settings.mode(provider) === 'balancer') this.evaluate(provider);
+      if (this.deps.settings.mode(provider) === 'balancer') this.evaluate(provider);
   }
 
   inFlightOf(provider: string, account: string): number {
@@ -156,12 +156,12 @@ export class Rotation implements ActiveAccounts {
    * first (the model bridge's requests); undefined in the other modes.
    */
   balanced(provider: string): Weighed[] | undefined {
-    if (this.d.settings.mode(provider) !== 'balancer') return undefined;
+    if (this.deps.settings.mode(provider) !== 'balancer') return undefined;
     return ranked(this.candidates(provider), this.limit(), this.now());
   }
 
   private limit(): number {
-    return this.d.settings.maxInFlightPerKey?.() ?? DEFAULT_MAX_IN_FLIGHT;
+    return this.deps.settings.maxInFlightPerKey?.() ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
   /** The account's health from what this window saw of it; undefined before any answer or rest. */
@@ -171,14 +171,14 @@ export class Rotation implements ActiveAccounts {
 
   /** Reads the shared state; call once, and again when another window wrote it (`watch`). */
   async load(): Promise<void> {
-    const raw = await this.d.store.get(ROTATION_KEY);
+    const raw = await this.deps.store.get(ROTATION_KEY);
     if (raw === this.saved) return;
-    const before = new Map(this.d.vault.providers().map((p) => [p, this.active(p)?.name]));
+    const before = new Map(this.deps.vault.providers().map((p) => [p, this.inUse(p)?.name]));
     const parsed = stateSchema.safeParse(parseJson(raw));
     this.state = parsed.success ? parsed.data : {};
     this.saved = raw;
     for (const [provider, from] of before) {
-      const to = this.active(provider)?.name;
+      const to = this.inUse(provider)?.name;
       if (to !== from)
         this.changed.fire({ provider, from, to, reason: 'chosen in another window', allExhausted: false });
     }
@@ -186,17 +186,17 @@ export class Rotation implements ActiveAccounts {
 
   /** Reloads when another window wrote the accounts in use; `failed` hears why it could not. */
   watch(failed: (e: unknown) => void = () => undefined): { dispose(): void } {
-    return this.d.store.onDidChange((key) => {
+    return this.deps.store.onDidChange((key) => {
       if (key === ROTATION_KEY) void this.load().catch(failed);
     });
   }
 
   /** On every key request: index lookups only, nothing allocated. */
-  active(provider: string): AccountInfo | undefined {
+  inUse(provider: string): AccountInfo | undefined {
     const s = this.state[provider];
-    const name = this.d.settings.mode(provider) === 'manual' ? s?.held : s?.active;
+    const name = this.deps.settings.mode(provider) === 'manual' ? s?.held : s?.active;
     return (
-      (name !== undefined ? this.d.vault.account(provider, name) : undefined) ?? this.d.vault.defaultAccount(provider)
+      (name !== undefined ? this.deps.vault.account(provider, name) : undefined) ?? this.deps.vault.inUse(provider)
     );
   }
 
@@ -208,10 +208,10 @@ export class Rotation implements ActiveAccounts {
 
   /** Re-decides every provider (or one): call after usage, accounts or settings changed. */
   evaluate(provider?: string): void {
-    const providers = provider ? [provider] : this.d.vault.providers();
+    const providers = provider ? [provider] : this.deps.vault.providers();
     let dirty = false;
     for (const id of Object.keys(this.state)) {
-      if (!this.d.vault.providers().includes(id)) {
+      if (!this.deps.vault.providers().includes(id)) {
         delete this.state[id];
         dirty = true;
       }
@@ -241,8 +241,8 @@ export class Rotation implements ActiveAccounts {
     if (f.class !== 'request') this.book.answered(provider, account, { at: this.now(), ok: false });
     if (f.class === 'disabled' && f.cause !== 'refused-key') {
       (s.disabled ??= {})[account] = { cause: f.cause!, reason: f.reason, action: f.action! };
-      this.d.log.warn(`${provider}/${account} is disabled until you act: ${f.reason} (${why}). ${f.action}`);
-      const active = this.active(provider)?.name;
+      this.deps.log.warn(`${provider}/${account} is disabled until you act: ${f.reason} (${why}). ${f.action}`);
+      const active = this.inUse(provider)?.name;
       this.changed.fire({
         provider,
         from: active,
@@ -280,7 +280,7 @@ export class Rotation implements ActiveAccounts {
     }
     if (!off || was?.cause !== 'no-balance') return;
     delete off[account];
-    this.d.log.info(`${provider}/${account} has a balance again: no longer disabled.`);
+    this.deps.log.info(`${provider}/${account} has a balance again: no longer disabled.`);
     this.evaluate(provider);
     void this.save();
   }
@@ -298,7 +298,7 @@ export class Rotation implements ActiveAccounts {
     const was = s.disabled?.[account];
     if (was) {
       delete s.disabled![account];
-      this.d.log.info(`${provider}/${account} answered again: no longer disabled (${was.reason}).`);
+      this.deps.log.info(`${provider}/${account} answered again: no longer disabled (${was.reason}).`);
       this.evaluate(provider);
     }
     void this.save();
@@ -313,21 +313,21 @@ export class Rotation implements ActiveAccounts {
     if (until > (s.cooldowns[account] ?? 0)) (s.why ??= {})[account] = why;
     this.book.rested(provider, account, { from: this.now(), until });
     s.cooldowns[account] = Math.max(s.cooldowns[account] ?? 0, until);
-    this.d.log.info(`${provider}/${account} rests until ${isoTime(until)}: ${why}.`);
+    this.deps.log.info(`${provider}/${account} rests until ${isoTime(until)}: ${why}.`);
     this.evaluate(provider);
     void this.save(); // also when nothing switched (manual mode): the view and other windows show the rest
   }
 
   /** By hand: this account becomes the active one (in manual mode, the default). */
   async use(provider: string, account: string): Promise<void> {
-    if (this.d.settings.mode(provider) === 'manual') {
+    if (this.deps.settings.mode(provider) === 'manual') {
       const s = this.entry(provider);
       if ((s.held !== undefined && s.held !== account) || s.disabled?.[account]) {
         if (s.held !== account) delete s.held;
         delete s.disabled?.[account]; // choosing it is the act "disabled until you act" waits for
         await this.save();
       }
-      await this.d.vault.setDefault(provider, account);
+      await this.deps.vault.setInUse(provider, account);
       return;
     }
     const s = this.entry(provider);
@@ -339,7 +339,7 @@ export class Rotation implements ActiveAccounts {
 
   /** By hand: the next usable account in order after the active one. */
   async next(provider: string): Promise<string | undefined> {
-    const name = nextInTurn(this.candidates(provider), this.active(provider)?.name, this.now());
+    const name = nextInTurn(this.candidates(provider), this.inUse(provider)?.name, this.now());
     if (name) await this.use(provider, name);
     return name;
   }
@@ -351,28 +351,28 @@ export class Rotation implements ActiveAccounts {
   private async save(): Promise<void> {
     const text = JSON.stringify(this.state);
     this.saved = text;
-    await this.d.store
+    await this.deps.store
       .store(ROTATION_KEY, text)
-      .catch((e: unknown) => this.d.log.warn(`Could not save the active accounts: ${messageOf(e)}`));
+      .catch((e: unknown) => this.deps.log.warn(`Could not save the active accounts: ${messageOf(e)}`));
   }
 
   private evaluateOne(provider: string): boolean {
     const before = JSON.stringify(this.state[provider]);
     const s = this.entry(provider);
-    const mode = this.d.settings.mode(provider);
+    const mode = this.deps.settings.mode(provider);
     const was = this.modes.get(provider);
     this.modes.set(provider, mode);
     if (mode === 'manual' && was !== undefined && was !== 'manual') this.becameManual(provider, s);
     else if (mode !== 'manual') delete s.held;
     if (s.held !== undefined) {
-      const held = this.d.vault.account(provider, s.held);
+      const held = this.deps.vault.account(provider, s.held);
       if (!held || held.needsSignIn || held.isDefault) delete s.held;
     }
     const d = decide(
       mode,
-      this.d.settings.threshold(),
+      this.deps.settings.threshold(),
       this.candidates(provider),
-      this.active(provider)?.name,
+      this.inUse(provider)?.name,
       this.now(),
       this.limit(),
     );
@@ -385,8 +385,8 @@ export class Rotation implements ActiveAccounts {
       }
     const tell = d.allExhausted && !s.exhaustedTold;
     s.exhaustedTold = d.allExhausted;
-    const current = this.active(provider);
-    let active = d.active;
+    const current = this.inUse(provider);
+    let active = d.inUse;
     if (mode !== 'manual' && active !== current?.name) {
       if (current && this.limited(provider, s, current)) active = current.name;
       else {
@@ -406,7 +406,7 @@ export class Rotation implements ActiveAccounts {
    * cannot be used at all (refused, disabled) is not held back. Told once per hold.
    */
   private limited(provider: string, s: State[string], current: AccountInfo): boolean {
-    const max = this.d.settings.maxSwitchesPerHour?.() ?? 0;
+    const max = this.deps.settings.maxSwitchesPerHour?.() ?? 0;
     const hour = this.now() - 3_600_000;
     if (s.switches) s.switches = s.switches.filter((t) => t > hour);
     if (!max || current.needsSignIn || s.disabled?.[current.name]) return false;
@@ -416,7 +416,7 @@ export class Rotation implements ActiveAccounts {
     if ((s.limitTold ?? 0) < this.now()) {
       s.limitTold = free;
       const why = `${max} automatic switch${max === 1 ? '' : 'es'} in the last hour (piAccounts.rotation.maxSwitchesPerHour)`;
-      this.d.log.warn(
+      this.deps.log.warn(
         `${provider}: ${current.name} stays in use although it rests: ${why}; the next automatic switch is possible at ${new Date(free).toISOString()}.`,
       );
       this.changed.fire({
@@ -438,8 +438,8 @@ export class Rotation implements ActiveAccounts {
    * default, so manual mode keeps it; otherwise the default comes back into use, said in the log.
    */
   private becameManual(provider: string, s: State[string]): void {
-    const def = this.d.vault.defaultAccount(provider);
-    const current = s.active !== undefined ? this.d.vault.account(provider, s.active) : undefined;
+    const def = this.deps.vault.inUse(provider);
+    const current = s.active !== undefined ? this.deps.vault.account(provider, s.active) : undefined;
     if (!def || !current || current.name === def.name) return;
     const resting = this.cooldownOf(provider, def.name);
     const blocked = def.needsSignIn
@@ -450,7 +450,7 @@ export class Rotation implements ActiveAccounts {
     if (blocked && !current.needsSignIn) {
       s.held = current.name;
       const why = `rotation is now manual; ${current.name} stays in use because ${blocked}, and becomes the default`;
-      this.d.log.info(`Active ${provider} account stays ${current.name}: ${why}.`);
+      this.deps.log.info(`Active ${provider} account stays ${current.name}: ${why}.`);
       this.changed.fire({
         provider,
         from: current.name,
@@ -459,27 +459,27 @@ export class Rotation implements ActiveAccounts {
         allExhausted: false,
         notice: `Rotation is now manual. ${current.name} stays in use: ${blocked}. ${current.name} is now the default account.`,
       });
-      void this.d.vault
-        .setDefault(provider, current.name)
-        .catch((e: unknown) => this.d.log.warn(`Could not make ${current.name} the default: ${messageOf(e)}`));
+      void this.deps.vault
+        .setInUse(provider, current.name)
+        .catch((e: unknown) => this.deps.log.warn(`Could not make ${current.name} the default: ${messageOf(e)}`));
       return;
     }
     const why = `rotation is now manual: the default account${blocked ? `, although ${blocked}` : ''}`;
-    this.d.log.info(`Active ${provider} account: ${current.name} → ${def.name} (${why}).`);
+    this.deps.log.info(`Active ${provider} account: ${current.name} → ${def.name} (${why}).`);
     this.changed.fire({ provider, from: current.name, to: def.name, reason: why, allExhausted: false });
   }
 
   private switchTo(provider: string, to: string | undefined, reason: string, allExhausted: boolean): void {
-    const from = this.active(provider)?.name;
+    const from = this.inUse(provider)?.name;
     this.entry(provider).active = to;
     if (from === to) return;
-    this.d.log.info(`Active ${provider} account: ${from ?? '(none)'} → ${to ?? '(none)'} (${reason}).`);
+    this.deps.log.info(`Active ${provider} account: ${from ?? '(none)'} → ${to ?? '(none)'} (${reason}).`);
     this.changed.fire({ provider, from, to, reason, allExhausted });
   }
 
   private candidates(provider: string): Candidate[] {
     const cooldowns = this.state[provider]?.cooldowns ?? {};
-    return this.d.vault
+    return this.deps.vault
       .accounts(provider)
       .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name))
       .map((a) => ({

@@ -7,12 +7,12 @@ import { DEFAULT_MAX_IN_FLIGHT } from './balancer';
 export const DEFAULT_MAX_SWITCHES_PER_HOUR = 4;
 
 const modeSchema = z.enum(['manual', 'round-robin', 'usage-based', 'balancer']);
-const overridesSchema = z.record(z.string(), modeSchema);
+const modesSchema = z.record(z.string(), modeSchema);
 
 /** The rotation settings as the configuration holds them, unchecked. */
 export interface RawRotationSettings {
   readonly mode: unknown;
-  readonly overrides: unknown;
+  readonly modes: unknown;
   readonly threshold: unknown;
   readonly maxSwitchesPerHour?: unknown;
   readonly maxInFlightPerKey?: unknown;
@@ -27,7 +27,7 @@ export interface RawRotationSettings {
 export class CachedRotationSettings implements RotationSettings {
   private loaded = false;
   private global: RotationMode = 'manual';
-  private overrides = new Map<string, RotationMode>();
+  private modes = new Map<string, RotationMode>();
   private percent = 80;
   private maxSwitches = DEFAULT_MAX_SWITCHES_PER_HOUR;
   private inFlight = DEFAULT_MAX_IN_FLIGHT;
@@ -38,9 +38,9 @@ export class CachedRotationSettings implements RotationSettings {
     this.loaded = true;
     const raw = this.source();
     const global = modeSchema.safeParse(raw.mode);
-    const overrides = overridesSchema.safeParse(raw.overrides);
+    const modes = modesSchema.safeParse(raw.modes);
     this.global = global.success ? global.data : 'manual';
-    this.overrides = new Map(overrides.success ? Object.entries(overrides.data) : []);
+    this.modes = new Map(modes.success ? Object.entries(modes.data) : []);
     const t = raw.threshold;
     this.percent = typeof t === 'number' && t > 0 && t <= 100 ? t : 80;
     const m = raw.maxSwitchesPerHour;
@@ -61,7 +61,7 @@ export class CachedRotationSettings implements RotationSettings {
 
   mode(provider: string): RotationMode {
     if (!this.loaded) this.reload();
-    return this.overrides.get(provider) ?? this.global;
+    return this.modes.get(provider) ?? this.global;
   }
 
   threshold(): number {

@@ -1,8 +1,8 @@
 // What the Usage panel shows, computed without vscode: per provider and account, the usage
 // windows with their reset times, the plan, rest periods, health, and today's tokens through the
 // language models. Pure, so it is tested as it is (test/unit/usage-panel.test.ts).
-import { isExhausted, isStale } from '../quota/format';
-import type { QuotaEntry } from '../quota/scheduler';
+import { isExhausted, isStale } from '../usage-service/format';
+import type { UsageEntry } from '../usage-service/scheduler';
 import { findProvider } from '../providers/directory';
 import type { AccountInfo } from '../vault';
 import type { Balance } from '../usage/usage-client';
@@ -51,8 +51,8 @@ export interface ProviderUsage {
 
 export interface UsageSources {
   readonly accounts: readonly AccountInfo[];
-  readonly active: (provider: string) => string | undefined;
-  readonly quota: (provider: string, account: string) => QuotaEntry | undefined;
+  readonly inUse: (provider: string) => string | undefined;
+  readonly usage: (provider: string, account: string) => UsageEntry | undefined;
   readonly cooldown: (provider: string, account: string) => number | undefined;
   readonly tokens: (provider: string, account: string) => TokensToday | undefined;
   /** The last seven days' tokens, oldest first. */
@@ -64,7 +64,7 @@ export interface UsageSources {
 export function usageReport(s: UsageSources): ProviderUsage[] {
   const byProvider = new Map<string, AccountUsage[]>();
   for (const a of inViewOrder(s.accounts)) {
-    const q = s.quota(a.provider, a.name);
+    const q = s.usage(a.provider, a.name);
     const resting = s.cooldown(a.provider, a.name);
     const health: AccountUsage['health'] = a.needsSignIn
       ? 'needs sign-in'
@@ -83,7 +83,7 @@ export function usageReport(s: UsageSources): ProviderUsage[] {
     list.push({
       name: a.name,
       kind: a.kind,
-      inUse: s.active(a.provider) === a.name,
+      inUse: s.inUse(a.provider) === a.name,
       plan: q?.snapshot?.plan,
       windows: q?.snapshot?.windows ?? [],
       balance: q?.snapshot?.balance && { ...q.snapshot.balance, low: isLowBalance(q.snapshot.balance) },

@@ -1,6 +1,6 @@
 import { Fault } from './faults';
 import { httpsUrlProblem } from './providers/forms';
-import type { RequestOverrides } from './vault';
+import type { RequestSettings } from './vault';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Headers the HTTP client or the provider's auth owns: setting them per account breaks requests.
@@ -33,8 +33,8 @@ export function parseHeaders(text: string): { headers: Record<string, string> } 
   return { headers };
 }
 
-/** Checked overrides from what was typed; blank fields mean "none". */
-export function requireOverrides(baseUrl: string, headersText: string): RequestOverrides | undefined {
+/** Checked request settings from what was typed; blank fields mean "none". */
+export function requireRequestSettings(baseUrl: string, headersText: string): RequestSettings | undefined {
   const url = baseUrl.trim();
   const urlProblem = url ? httpsUrlProblem(url) : undefined;
   if (urlProblem)

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { aborted } from '../core/faults';
-import { parseHeaders } from '../core/overrides';
+import { parseHeaders } from '../core/request-settings';
 import { httpsUrlProblem } from '../core/providers/forms';
 import type { ProviderInfo } from '../core/providers/directory';
-import type { RequestOverrides } from '../core/vault';
+import type { RequestSettings } from '../core/vault';
 
 export const formatHeaders = (headers: Readonly<Record<string, string>> = {}) =>
   Object.entries(headers)
@@ -11,10 +11,10 @@ export const formatHeaders = (headers: Readonly<Record<string, string>> = {}) =>
     .join('; ');
 
 /** Two boxes, checked as typed: the account's base URL, then its extra headers (hidden). */
-export async function askOverrides(
+export async function askRequestSettings(
   provider: ProviderInfo,
   account: string,
-  current: RequestOverrides | undefined,
+  current: RequestSettings | undefined,
 ): Promise<{ baseUrl: string; headers: string }> {
   const baseUrl = await vscode.window.showInputBox({
     title: `Pi Accounts: ${provider.label} / ${account} (1/2)`,

@@ -5,7 +5,7 @@ import { DEFAULT_REST_MS } from '../rotation/rest';
 import { findProvider } from '../providers/directory';
 import type { KeyResolver } from '../resolver';
 import type { Vault } from '../vault';
-import { QuotaScheduler, type QuotaCachePort, type QuotaEntry, type QuotaTarget } from './scheduler';
+import { UsageScheduler, type UsageCachePort, type UsageEntry, type UsageTarget } from './scheduler';
 import { UsageError, type UsageClient, type UsageSnapshot } from '../usage/usage-client';
 import type { BalanceClient } from '../usage/balance';
 
@@ -19,7 +19,7 @@ export function balanceClient(provider: string, base?: string): BalanceClient | 
   return findProvider(provider)?.balance?.(base);
 }
 
-export interface QuotaServiceDeps {
+export interface UsageServiceDeps {
   readonly vault: Vault;
   readonly resolver: KeyResolver;
   readonly client: (provider: string) => UsageClient | undefined;
@@ -28,7 +28,7 @@ export interface QuotaServiceDeps {
   /** A balance was read: used up (true) or not; rotation disables or frees the account. */
   readonly balanceSeen?: (provider: string, account: string, exhausted: boolean) => void;
   readonly http?: () => HttpOptions | undefined;
-  readonly cache?: QuotaCachePort;
+  readonly cache?: UsageCachePort;
   /** A 429 from a usage endpoint puts that account in cooldown. */
   readonly feedback: Pick<Feedback, 'rateLimited'>;
   readonly concurrency?: number;
@@ -36,16 +36,16 @@ export interface QuotaServiceDeps {
 }
 
 /** Usage of every browser-signed-in account whose provider reports it, and balances of API keys. */
-export class QuotaService {
-  readonly scheduler: QuotaScheduler;
+export class UsageService {
+  readonly scheduler: UsageScheduler;
   readonly onDidChange;
 
-  constructor(private readonly d: QuotaServiceDeps) {
-    this.scheduler = new QuotaScheduler({
+  constructor(private readonly deps: UsageServiceDeps) {
+    this.scheduler = new UsageScheduler({
       fetch: (t) => this.fetch(t),
-      cache: d.cache,
-      concurrency: d.concurrency,
-      now: d.now,
+      cache: deps.cache,
+      concurrency: deps.concurrency,
+      now: deps.now,
     });
     this.onDidChange = this.scheduler.onDidChange;
   }
@@ -54,20 +54,20 @@ export class QuotaService {
    * The accounts whose figures are read. An API key with a base URL of its own talks to another
    * server (a proxy, a gateway): its key is never sent to the provider's balance endpoint.
    */
-  targets(provider?: string): QuotaTarget[] {
-    return this.d.vault
+  targets(provider?: string): UsageTarget[] {
+    return this.deps.vault
       .accounts(provider)
       .filter(
         (a) =>
           !a.needsSignIn &&
           (a.kind === 'oauth'
-            ? this.d.client(a.provider)
-            : a.kind === 'api_key' && !a.baseUrl && this.d.balance?.(a.provider)),
+            ? this.deps.client(a.provider)
+            : a.kind === 'api_key' && !a.baseUrl && this.deps.balance?.(a.provider)),
       )
       .map((a) => ({ provider: a.provider, account: a.name }));
   }
 
-  entry(provider: string, account: string): QuotaEntry | undefined {
+  entry(provider: string, account: string): UsageEntry | undefined {
     return this.scheduler.entry({ provider, account });
   }
 
@@ -87,43 +87,43 @@ export class QuotaService {
     this.scheduler.dispose();
   }
 
-  private async fetch(t: QuotaTarget): Promise<UsageSnapshot> {
-    const kind = this.d.vault.accounts(t.provider).find((a) => a.name === t.account)?.kind;
-    const balance = kind === 'api_key' ? this.d.balance?.(t.provider) : undefined;
+  private async fetch(t: UsageTarget): Promise<UsageSnapshot> {
+    const kind = this.deps.vault.accounts(t.provider).find((a) => a.name === t.account)?.kind;
+    const balance = kind === 'api_key' ? this.deps.balance?.(t.provider) : undefined;
     if (balance) return this.fetchBalance(t, balance);
-    const client = this.d.client(t.provider)!;
+    const client = this.deps.client(t.provider)!;
     let credential;
     try {
-      credential = await this.d.resolver.credential(t.provider, t.account);
+      credential = await this.deps.resolver.credential(t.provider, t.account);
     } catch (e) {
       throw new UsageError(isFault(e, 'needs-sign-in') ? 'unauthorized' : 'network', describe(e));
     }
     if (credential.type !== 'oauth') throw new UsageError('unauthorized', 'Usage needs a browser sign-in.');
-    return this.rested(t, () => client.fetch(credential, this.d.http?.()));
+    return this.rested(t, () => client.fetch(credential, this.deps.http?.()));
   }
 
-  private async fetchBalance(t: QuotaTarget, client: BalanceClient): Promise<UsageSnapshot> {
+  private async fetchBalance(t: UsageTarget, client: BalanceClient): Promise<UsageSnapshot> {
     let key;
     try {
-      key = await this.d.resolver.key(t.provider, t.account);
+      key = await this.deps.resolver.key(t.provider, t.account);
     } catch (e) {
       throw new UsageError(isFault(e, 'needs-sign-in') ? 'unauthorized' : 'network', describe(e));
     }
-    const snapshot = await this.rested(t, () => client.fetch(key, this.d.http?.()));
-    if (snapshot.balance) this.d.balanceSeen?.(t.provider, t.account, snapshot.balance.exhausted);
+    const snapshot = await this.rested(t, () => client.fetch(key, this.deps.http?.()));
+    if (snapshot.balance) this.deps.balanceSeen?.(t.provider, t.account, snapshot.balance.exhausted);
     return snapshot;
   }
 
   /** A 429 from a usage or balance endpoint rests the account like any other. */
-  private async rested(t: QuotaTarget, fetch: () => Promise<UsageSnapshot>): Promise<UsageSnapshot> {
+  private async rested(t: UsageTarget, fetch: () => Promise<UsageSnapshot>): Promise<UsageSnapshot> {
     try {
       return await fetch();
     } catch (e) {
       if (e instanceof UsageError && e.problem === 'rate-limited')
-        this.d.feedback.rateLimited(
+        this.deps.feedback.rateLimited(
           t.provider,
           t.account,
-          e.retryAt ?? (this.d.now ?? Date.now)() + DEFAULT_REST_MS,
+          e.retryAt ?? (this.deps.now ?? Date.now)() + DEFAULT_REST_MS,
           'the usage endpoint answered 429',
         );
       throw e;

@@ -4,7 +4,7 @@ import type { OAuthCredential } from '../../src/core/credentials';
 import { anthropicUsage } from '../../src/core/providers/anthropic';
 import { codexUsage } from '../../src/core/providers/openai-codex';
 import { copilotUsage } from '../../src/core/providers/github-copilot';
-import { QuotaScheduler, type QuotaTarget } from '../../src/core/quota/scheduler';
+import { UsageScheduler, type UsageTarget } from '../../src/core/usage-service/scheduler';
 import { retryAfter, UsageError, type UsageClient } from '../../src/core/usage/usage-client';
 import { emulator, type Reply } from './emulator';
 
@@ -163,7 +163,7 @@ describe('usage clients against emulators of their endpoints', () => {
 
 describe('quota scheduler', function () {
   this.timeout(30_000);
-  const targets = (n: number, provider = 'anthropic'): QuotaTarget[] =>
+  const targets = (n: number, provider = 'anthropic'): UsageTarget[] =>
     Array.from({ length: n }, (_, i) => ({ provider, account: `acct-${i}` }));
   const snapshot = { windows: [{ label: '5h', usedPercent: 10 }], fetchedAt: NOW };
 
@@ -178,7 +178,7 @@ describe('quota scheduler', function () {
       return { json: FIXTURES.anthropic };
     });
     const client = anthropicUsage({ url: em.base });
-    const s = new QuotaScheduler({ fetch: () => client.fetch(cred()), concurrency: 4 });
+    const s = new UsageScheduler({ fetch: () => client.fetch(cred()), concurrency: 4 });
     const started = performance.now();
     await s.refresh(targets(50));
     const wall = performance.now() - started;
@@ -196,7 +196,7 @@ describe('quota scheduler', function () {
   it('asks an account again only after the minimum interval, unless forced', async () => {
     let now = NOW;
     let calls = 0;
-    const s = new QuotaScheduler({ fetch: async () => (calls++, snapshot), minIntervalMs: 60_000, now: () => now });
+    const s = new UsageScheduler({ fetch: async () => (calls++, snapshot), minIntervalMs: 60_000, now: () => now });
     await s.refresh(targets(1));
     await s.refresh(targets(1));
     assert.equal(calls, 1);
@@ -210,7 +210,7 @@ describe('quota scheduler', function () {
   it('a failing endpoint stops being called while its breaker is open; other providers go on', async () => {
     let now = NOW;
     const calls: Record<string, number> = {};
-    const s = new QuotaScheduler({
+    const s = new UsageScheduler({
       fetch: async (t) => {
         calls[t.provider] = (calls[t.provider] ?? 0) + 1;
         if (t.provider === 'anthropic') throw new UsageError('server-error', 'the server answered 503.');
@@ -233,7 +233,7 @@ describe('quota scheduler', function () {
   it('keeps the last good figure when a later fetch fails, and persists no secrets', async () => {
     const saved: unknown[] = [];
     let fail = false;
-    const s = new QuotaScheduler({
+    const s = new UsageScheduler({
       fetch: async () =>
         fail ? Promise.reject(new UsageError('unauthorized', 'the token was refused (401).')) : snapshot,
       minIntervalMs: 0,
@@ -247,12 +247,12 @@ describe('quota scheduler', function () {
     assert.equal(e.problem?.kind, 'unauthorized');
     const text = JSON.stringify(saved.at(-1));
     assert.ok(!/sk-|gho_|Bearer/.test(text), text);
-    const reloaded = new QuotaScheduler({
+    const reloaded = new UsageScheduler({
       fetch: async () => snapshot,
       cache: { get: () => saved.at(-1), set: () => undefined },
     });
     assert.deepEqual(reloaded.entry(targets(1)[0])?.snapshot, snapshot, 'the cache survives a reload');
-    const corrupt = new QuotaScheduler({
+    const corrupt = new UsageScheduler({
       fetch: async () => snapshot,
       cache: { get: () => ({ version: 9, entries: 'x' }), set: () => undefined },
     });

@@ -1,4 +1,4 @@
-import type { QuotaEntry } from './scheduler';
+import type { UsageEntry } from './scheduler';
 import type { UsageSnapshot } from '../usage/usage-client';
 
 /** Older figures are shown as stale: usage moves quickly. */
@@ -18,6 +18,6 @@ export function usageBar(percent: number, cells = 10): string {
 
 export const isExhausted = (s: UsageSnapshot | undefined) => (s?.windows ?? []).some((w) => w.usedPercent >= 100);
 
-export function isStale(e: QuotaEntry | undefined, now: number): boolean {
+export function isStale(e: UsageEntry | undefined, now: number): boolean {
   return e?.snapshot !== undefined && (e.problem !== undefined || now - e.snapshot.fetchedAt > STALE_AFTER_MS);
 }

@@ -2,31 +2,31 @@ import * as z from 'zod/mini';
 import { Emitter } from '../events';
 import { UsageError, type UsageProblem, type UsageSnapshot } from '../usage/usage-client';
 
-export interface QuotaTarget {
+export interface UsageTarget {
   readonly provider: string;
   readonly account: string;
 }
 
 /** What the view and rotation know about one account's quota. Never holds a secret. */
-export interface QuotaEntry {
+export interface UsageEntry {
   readonly snapshot?: UsageSnapshot;
   readonly problem?: { readonly kind: UsageProblem | 'circuit-open'; readonly message: string; readonly at: number };
 }
 
 /** Where the cache survives a reload (globalState): ids and figures only. */
-export interface QuotaCachePort {
+export interface UsageCachePort {
   get(): unknown;
   set(value: unknown): PromiseLike<void> | void;
 }
 
 export interface SchedulerOptions {
-  readonly fetch: (target: QuotaTarget) => Promise<UsageSnapshot>;
+  readonly fetch: (target: UsageTarget) => Promise<UsageSnapshot>;
   readonly concurrency?: number;
   /** An account is not asked again sooner than this, unless forced. */
   readonly minIntervalMs?: number;
   readonly breakerThreshold?: number;
   readonly breakerOpenMs?: number;
-  readonly cache?: QuotaCachePort;
+  readonly cache?: UsageCachePort;
   readonly now?: () => number;
 }
 
@@ -57,7 +57,7 @@ const entrySchema = z.object({
 });
 const cacheSchema = z.object({ version: z.literal(1), entries: z.record(z.string(), entrySchema) });
 
-const idOf = (t: QuotaTarget) => `${t.provider}/${t.account}`;
+const idOf = (t: UsageTarget) => `${t.provider}/${t.account}`;
 
 /** Same plan and windows; a reset time that moved by less than a minute (sent as "in N seconds") is the same. */
 function sameFigures(a: UsageSnapshot, b: UsageSnapshot): boolean {
@@ -75,17 +75,17 @@ function sameFigures(a: UsageSnapshot, b: UsageSnapshot): boolean {
   return figures(a) === figures(b);
 }
 
-function readCache(cache: QuotaCachePort | undefined): Map<string, QuotaEntry> {
+function readCache(cache: UsageCachePort | undefined): Map<string, UsageEntry> {
   const cached = cacheSchema.safeParse(cache?.get());
-  return new Map(cached.success ? (Object.entries(cached.data.entries) as [string, QuotaEntry][]) : []);
+  return new Map(cached.success ? (Object.entries(cached.data.entries) as [string, UsageEntry][]) : []);
 }
 
 /**
  * Fetches usage with bounded concurrency, a minimum interval per account, and a circuit breaker
  * per provider: an endpoint that keeps failing is left alone for a while instead of hammered.
  */
-export class QuotaScheduler {
-  private loaded?: Map<string, QuotaEntry>;
+export class UsageScheduler {
+  private loaded?: Map<string, UsageEntry>;
   private readonly lastAsked = new Map<string, number>();
   private readonly notBefore = new Map<string, number>();
   /** Accounts whose figures pi's own answers brought: no poll for them until then (unless forced). */
@@ -94,7 +94,7 @@ export class QuotaScheduler {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly waiting: (() => void)[] = [];
   private running = 0;
-  private readonly changed = new Emitter<QuotaTarget>('the usage figures');
+  private readonly changed = new Emitter<UsageTarget>('the usage figures');
   readonly onDidChange = this.changed.event;
   /** For tests and the benchmark. */
   readonly stats = { requests: 0, maxInFlight: 0 };
@@ -105,22 +105,22 @@ export class QuotaScheduler {
   }
 
   /** The cache is read on first use, not in the constructor, which runs in `activate()`. */
-  private get entries(): Map<string, QuotaEntry> {
+  private get entries(): Map<string, UsageEntry> {
     return (this.loaded ??= readCache(this.o.cache));
   }
 
-  entry(target: QuotaTarget): QuotaEntry | undefined {
+  entry(target: UsageTarget): UsageEntry | undefined {
     return this.entries.get(idOf(target));
   }
 
   /** Asks for every target that is due (all of them with `force`); resolves when all are done. */
-  async refresh(targets: readonly QuotaTarget[], opts: { force?: boolean } = {}): Promise<void> {
+  async refresh(targets: readonly UsageTarget[], opts: { force?: boolean } = {}): Promise<void> {
     await Promise.all(targets.map((t) => this.refreshOne(t, opts.force === true)));
     await this.persist();
   }
 
   /** Figures that came without asking (headers of pi's answers): no poll for `quietMs`. */
-  observe(t: QuotaTarget, snapshot: UsageSnapshot, quietMs: number): void {
+  observe(t: UsageTarget, snapshot: UsageSnapshot, quietMs: number): void {
     this.quietUntil.set(idOf(t), this.now() + quietMs);
     const before = this.entries.get(idOf(t));
     // Claude's and Codex's answers carry the figures on every request: only a change is saved
@@ -133,7 +133,7 @@ export class QuotaScheduler {
     void this.persist();
   }
 
-  forget(keep: readonly QuotaTarget[]): void {
+  forget(keep: readonly UsageTarget[]): void {
     const ids = new Set(keep.map(idOf));
     for (const id of [...this.entries.keys()]) if (!ids.has(id)) this.entries.delete(id);
     void this.persist();
@@ -143,7 +143,7 @@ export class QuotaScheduler {
     this.changed.dispose();
   }
 
-  private refreshOne(t: QuotaTarget, force: boolean): Promise<void> {
+  private refreshOne(t: UsageTarget, force: boolean): Promise<void> {
     const id = idOf(t);
     const running = this.inflight.get(id);
     if (running) return running;
@@ -169,7 +169,7 @@ export class QuotaScheduler {
     return run;
   }
 
-  private async fetchNow(t: QuotaTarget): Promise<void> {
+  private async fetchNow(t: UsageTarget): Promise<void> {
     const id = idOf(t);
     this.lastAsked.set(id, this.now());
     this.stats.requests++;
@@ -195,7 +195,7 @@ export class QuotaScheduler {
     }
   }
 
-  private set(t: QuotaTarget, entry: QuotaEntry): void {
+  private set(t: UsageTarget, entry: UsageEntry): void {
     this.entries.set(idOf(t), entry);
     this.changed.fire(t);
   }
