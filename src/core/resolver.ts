@@ -100,6 +100,8 @@ export class KeyResolver {
       locked: this.deps.locked,
       oauth: this.deps.oauth,
       account: (p) => (p === provider ? account : undefined),
+      // A key in a password manager is read at the last moment, for this request.
+      readRef: (c) => this.refKey(c.ref),
     });
   }
 

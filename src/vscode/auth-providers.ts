@@ -79,8 +79,11 @@ class ProviderSessions implements vscode.AuthenticationProvider {
   private async session(a: AccountInfo, scopes: readonly string[]): Promise<Session> {
     const id = sessionIdOf(a);
     const accessToken = await this.deps.key(a.provider, a.name).catch((e: unknown) => {
+      // A key kept in a password manager has no stored copy: an empty token is no session.
+      const stored = this.stored(a);
+      if (!stored) throw e;
       this.deps.log.warn(`Session ${id}: ${describe(e)} Handing out the stored token.`);
-      return this.stored(a);
+      return stored;
     });
     return { id, accessToken, account: { id, label: a.name }, scopes };
   }

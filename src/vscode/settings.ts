@@ -9,7 +9,7 @@ export const readRotationSettings = (): RawRotationSettings => ({
   modes: config().get('rotation.overrides'),
   threshold: config().get('rotation.threshold', 80),
   maxSwitchesPerHour: config().get('rotation.maxSwitchesPerHour'),
-  maxInFlightPerKey: config().get('rotation.maxInFlightPerKey'),
+  maxInFlightPerAccount: config().get('rotation.maxInFlightPerAccount'),
 });
 
 export const QUOTA_INTERVAL_MS = 5 * 60_000;

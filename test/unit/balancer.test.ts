@@ -165,27 +165,32 @@ describe('balancer mode: the account in use', () => {
     usage: { windows: [{ label: '5h', usedPercent: used, resetsAt: NOW + 3_600_000 }], fetchedAt: NOW },
   });
 
-  it('stays while the account in use is under the limit; a busy one hands on to a free one, never to one as busy', () => {
-    assert.equal(decide('balancer', 80, [acct('A', 0), acct('B', 0, 0)], 'A', NOW).inUse, 'A', 'not per request');
-    const busy = decide('balancer', 80, [acct('A', 1), acct('B', 0)], 'A', NOW);
+  it('stays while the account in use is within its limit; one over it hands on to a free one, never to one as busy', () => {
+    assert.equal(decide('balancer', 80, [acct('A', 0), acct('B', 0, 0)], 'A', NOW).inUse, 'A', 'idle');
+    assert.equal(
+      decide('balancer', 80, [acct('A', 1), acct('B', 0)], 'A', NOW).inUse,
+      'A',
+      'at the limit: not per request',
+    );
+    const busy = decide('balancer', 80, [acct('A', 2), acct('B', 0)], 'A', NOW);
     assert.equal(busy.inUse, 'B');
-    assert.match(busy.reason, /A has 1 request\(s\) in flight \(limit 1\); B weighs most/);
-    assert.equal(decide('balancer', 80, [acct('A', 1), acct('B', 1)], 'A', NOW).inUse, 'A');
-    assert.equal(decide('balancer', 80, [acct('A', 1), acct('B', 0)], 'A', NOW, 2).inUse, 'A', 'limit 2');
+    assert.match(busy.reason, /A has 2 request\(s\) in flight \(limit 1\); B weighs most/);
+    assert.equal(decide('balancer', 80, [acct('A', 2), acct('B', 2)], 'A', NOW).inUse, 'A');
+    assert.equal(decide('balancer', 80, [acct('A', 2), acct('B', 0)], 'A', NOW, 2).inUse, 'A', 'limit 2');
     // The threshold applies as in usage-based mode.
     const over = decide('balancer', 80, [acct('A', 0, 90), acct('B', 0, 30)], 'A', NOW);
     assert.equal(over.inUse, 'B');
     assert.ok(over.cooldowns.A > NOW);
   });
 
-  it('the setting: balancer mode and maxInFlightPerKey (default 1; a wrong value is 1)', () => {
+  it('the setting: balancer mode and maxInFlightPerAccount (default 1; a wrong value is 1)', () => {
     const s = (raw: object) =>
       new CachedRotationSettings(() => ({ mode: 'balancer', modes: {}, threshold: 80, ...raw }));
     assert.equal(s({}).mode('x'), 'balancer');
-    assert.equal(s({}).maxInFlightPerKey(), 1);
-    assert.equal(s({ maxInFlightPerKey: 3 }).maxInFlightPerKey(), 3);
-    assert.equal(s({ maxInFlightPerKey: 0 }).maxInFlightPerKey(), 1);
-    assert.equal(s({ maxInFlightPerKey: 'many' }).maxInFlightPerKey(), 1);
+    assert.equal(s({}).maxInFlightPerAccount(), 1);
+    assert.equal(s({ maxInFlightPerAccount: 3 }).maxInFlightPerAccount(), 3);
+    assert.equal(s({ maxInFlightPerAccount: 0 }).maxInFlightPerAccount(), 1);
+    assert.equal(s({ maxInFlightPerAccount: 'many' }).maxInFlightPerAccount(), 1);
   });
 
   it('in-flight counts: start/end per owner, a gone pi drops its requests, a lost end expires', () => {
@@ -208,7 +213,7 @@ describe('balancer mode: the account in use', () => {
     // piWindow's rotation is round-robin; a balancer one over the same vault:
     const rotation = new Rotation({
       vault: w.vault,
-      settings: { mode: () => 'balancer', threshold: () => 80, maxInFlightPerKey: () => 1 },
+      settings: { mode: () => 'balancer', threshold: () => 80, maxInFlightPerAccount: () => 1 },
       store: new MemorySecretStore(),
       log: w.log,
     });
@@ -236,10 +241,12 @@ describe('balancer mode: the account in use', () => {
     assert.equal(rotation.inUse('anthropic')?.name, 'A');
     pi.request(msg('start', 1));
     assert.equal(rotation.inFlightOf('anthropic', 'A'), 1);
-    assert.equal(rotation.inUse('anthropic')?.name, 'B', 'A is busy: the next request goes to B');
-    pi.request(msg('end', 1));
-    assert.equal(rotation.inFlightOf('anthropic', 'A'), 0);
+    assert.equal(rotation.inUse('anthropic')?.name, 'A', 'one pi at work: no switch per request');
     pi.request(msg('start', 2, 8));
+    assert.equal(rotation.inFlightOf('anthropic', 'A'), 2);
+    assert.equal(rotation.inUse('anthropic')?.name, 'B', 'A is over its limit: the next request goes to B');
+    pi.request(msg('end', 1));
+    assert.equal(rotation.inFlightOf('anthropic', 'A'), 1);
     pi.gone(8);
     assert.equal(rotation.inFlightOf('anthropic', 'A'), 0, 'a pi that disconnected');
     assert.equal(

@@ -158,7 +158,7 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
   const { log, lines } = memoryLog();
   const rotation = new Rotation({
     vault,
-    settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerKey: () => 1 },
+    settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerAccount: () => 1 },
     usage: () => undefined,
     store,
     log,

@@ -58,7 +58,7 @@ export async function bridgeWith(
     );
   const rotation = new Rotation({
     vault,
-    settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerKey: () => 1 },
+    settings: { mode: () => o.mode ?? 'round-robin', threshold: () => 80, maxInFlightPerAccount: () => 1 },
     usage: () => undefined,
     store,
     log: quiet,

@@ -183,6 +183,14 @@ describe('keys kept in a password manager: read at the last moment, never stored
       );
     });
 
+    it("the store a language-model request gets from the resolver (pi-ai's CredentialStore) reads the key too", async () => {
+      pm.op('op://Private/Anthropic/credential', KEY_OP);
+      await vault.add('anthropic', 'work', ref({ tool: 'op', ref: 'op://Private/Anthropic/credential' }));
+      const c = await resolver.credentialStore('anthropic', 'work').read('anthropic');
+      assert.deepEqual(c && { type: c.type, key: (c as { key?: string }).key }, { type: 'api_key', key: KEY_OP });
+      assert.equal(vault.account('anthropic', 'work')!.needsSignIn, false);
+    });
+
     it('the resolver reads the key when asked; a locked manager is a fault in words and the account is kept as it is', async () => {
       pm.op('op://Private/Anthropic/credential', KEY_OP);
       await vault.add('anthropic', 'work', ref({ tool: 'op', ref: 'op://Private/Anthropic/credential' }));

@@ -91,6 +91,9 @@ export class UsageLedger {
   /** The last seven days up to today, oldest first; a day without requests is zeros. */
   week(provider: string, account: string): { readonly day: string; readonly tokens: DayTokens }[] {
     const days = this.entries.get(`${provider}/${account}`) ?? {};
-    return lastDays(this.today(), 7).map((day) => ({ day, tokens: days[day] ?? { input: 0, output: 0, requests: 0 } }));
+    return lastDays(this.today(), LEDGER_DAYS).map((day) => ({
+      day,
+      tokens: days[day] ?? { input: 0, output: 0, requests: 0 },
+    }));
   }
 }

@@ -23,7 +23,8 @@ export type PiModels = Pick<typeof import('./models'), 'catalog' | 'streamModel'
 export interface BridgeDeps {
   readonly vault: Vault;
   readonly resolver: KeyResolver;
-  readonly rotation: Pick<Rotation, 'inUse' | 'cooldownOf'> & Partial<Pick<Rotation, 'balanced' | 'started' | 'ended'>>;
+  readonly rotation: Pick<Rotation, 'inUse' | 'cooldownOf'> &
+    Partial<Pick<Rotation, 'balanced' | 'started' | 'ended' | 'holdOf'>>;
   /** Where a 429 or a refused key is written back. */
   readonly feedback: Pick<Feedback, 'rateLimited' | 'refused'>;
   readonly log: Logger;
@@ -89,6 +90,9 @@ export class ModelBridge {
           (a.kind !== 'env' || FROM_VALUES.has(provider)) &&
           (subscriptions || !isSubscriptionAccount(provider, a.kind)) &&
           !a.needsSignIn &&
+          // Disabled until the person acts (no balance, a disabled organisation): a conversation
+          // that started there moves on too.
+          !this.deps.rotation.holdOf?.(provider, a.name)?.cause &&
           !((this.deps.rotation.cooldownOf(provider, a.name) ?? 0) > now),
       )
       .sort((a, b) => rank(a.name) - rank(b.name))
@@ -283,9 +287,11 @@ export class ModelBridge {
     if (isFault(cause, 'needs-sign-in'))
       return new ModelError('unauthorized', `${provider}/${account} needs a new sign-in.`);
     if (cause instanceof Error && (isFault(cause) || cause instanceof ModelError)) return cause;
-    return new ModelError(
-      'unauthorized',
+    // Anything else (a missing value, a bug) is no reason to mark the account refused.
+    return new Fault(
+      'unexpected',
       `${requireProvider(provider).label}: ${bounded(cause instanceof Error ? cause.message : String(cause))}`,
+      'See the Pi Accounts log.',
     );
   }
 }

@@ -234,7 +234,13 @@ export class PiLinkServer {
     });
     const gone = () => {
       clearTimeout(client.stalled);
-      if (client.pid !== undefined) this.feedback.gone?.(client.pid);
+      // In the queue, after any start of this pi still waiting there: else that start would be
+      // counted after the drop and stay in flight until it expires.
+      const pid = client.pid;
+      if (pid !== undefined)
+        this.queue = this.queue
+          .then(() => this.feedback.gone?.(pid))
+          .catch((e: unknown) => this.log.warn(`pi channel: ${messageOf(e)}`));
       if (this.clients.delete(socket)) this.changed.fire();
     };
     socket.on('close', gone);

@@ -61,8 +61,11 @@ export function decide(
   const cur = list.find((c) => c.name === (current ?? fallback));
   if (mode === 'balancer' && cur && usable(cur, now)) {
     const best = pick(list, limit, now);
-    // Moves only off a busy account, and only to one that is not as busy: not per request.
-    if (!best || best.name === cur.name || (cur.inFlight ?? 0) < limit || best.inFlight >= (cur.inFlight ?? 0))
+    // Moves only off an account over its limit (a request came while it was full: the slot in
+    // auth.json serves the next one), and only to one that is not as busy. A request counts
+    // itself in flight from its start, so at the limit is the normal state of one pi working:
+    // moving then would switch on every request and lose the prompt cache each time.
+    if (!best || best.name === cur.name || (cur.inFlight ?? 0) <= limit || best.inFlight >= (cur.inFlight ?? 0))
       return { inUse: cur.name, cooldowns, reason: 'still has headroom', allExhausted: false };
     return {
       inUse: best.name,

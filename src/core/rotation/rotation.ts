@@ -34,7 +34,7 @@ export interface RotationSettings {
   /** At most this many automatic switches per provider in any hour (the guardrail); 0: no limit. */
   maxSwitchesPerHour?(): number;
   /** Balancer mode: requests in flight per key before the next goes to another account (default 1). */
-  maxInFlightPerKey?(): number;
+  maxInFlightPerAccount?(): number;
 }
 
 export interface InUseChange {
@@ -161,7 +161,7 @@ export class Rotation implements InUseAccounts {
   }
 
   private limit(): number {
-    return this.deps.settings.maxInFlightPerKey?.() ?? DEFAULT_MAX_IN_FLIGHT;
+    return this.deps.settings.maxInFlightPerAccount?.() ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
   /** The account's health from what this window saw of it; undefined before any answer or rest. */

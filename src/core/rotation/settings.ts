@@ -15,7 +15,7 @@ export interface RawRotationSettings {
   readonly modes: unknown;
   readonly threshold: unknown;
   readonly maxSwitchesPerHour?: unknown;
-  readonly maxInFlightPerKey?: unknown;
+  readonly maxInFlightPerAccount?: unknown;
 }
 
 /**
@@ -45,11 +45,11 @@ export class CachedRotationSettings implements RotationSettings {
     this.percent = typeof t === 'number' && t > 0 && t <= 100 ? t : 80;
     const m = raw.maxSwitchesPerHour;
     this.maxSwitches = typeof m === 'number' && Number.isInteger(m) && m >= 0 ? m : DEFAULT_MAX_SWITCHES_PER_HOUR;
-    const f = raw.maxInFlightPerKey;
+    const f = raw.maxInFlightPerAccount;
     this.inFlight = typeof f === 'number' && Number.isInteger(f) && f >= 1 ? f : DEFAULT_MAX_IN_FLIGHT;
   }
 
-  maxInFlightPerKey(): number {
+  maxInFlightPerAccount(): number {
     if (!this.loaded) this.reload();
     return this.inFlight;
   }
