@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { apiKeyProblem, requireApiKey, type Credential } from '../core/credentials';
 import { toolsOnPath } from '../core/secret-reader';
-import { refLabel, secretRefSchema, type SecretRef } from '../core/secret-ref';
+import { refLabel, secretRefSchema, type SecretRef, type SecretTool } from '../core/secret-ref';
 import type { HttpOptions } from '../core/http';
 import { aborted, Fault, isFault } from '../core/faults';
 import { canCheckKey, checkKey } from '../core/key-check';
@@ -27,7 +27,7 @@ import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
 import { runApiKeySignIn, runSignInFlow } from './sign-in-flow';
 import { askRequestSettings, formatHeaders } from './request-settings-ui';
-import { askKey, askRef, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
+import { askKey, askRef, FROM_MANAGER, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireRequestSettings } from '../core/request-settings';
 import { modelsPathBeside } from '../core/mirror/models-mirror';
 import { accountTitle, noUsageFigures } from '../core/words';
@@ -192,7 +192,7 @@ export class Commands {
         : req.kind === 'form'
           ? req.credential
           : req.kind === 'piKey'
-            ? await runApiKeySignIn(provider)
+            ? await this.keySignIn(provider, req.managers)
             : req.kind === 'ref'
               ? await this.refCredential(provider, req.ref)
               : await this.login(provider);
@@ -248,6 +248,12 @@ export class Commands {
    * A sign-in by reference is checked by one read now: a reference that reads nothing, or not a
    * key, is not stored. The key read is held in memory only (for the first terminal or request).
    */
+  /** pi-ai's own key sign-in, or, from its key box's lock button, a key in a password manager. */
+  private async keySignIn(provider: ProviderInfo, managers: readonly SecretTool[]): Promise<Credential> {
+    const c = await runApiKeySignIn(provider, 3, managers);
+    return c === FROM_MANAGER ? this.refCredential(provider, await askRef(provider, managers)) : c;
+  }
+
   private async refCredential(provider: ProviderInfo, ref: SecretRef): Promise<Credential> {
     const title = `Reading the key from ${refLabel(ref)}…`;
     const key = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () =>
