@@ -271,7 +271,14 @@ export class AccountSync {
       at,
     );
     const value = serializeSynced(next, vault.secrets());
-    if (JSON.stringify(value) !== JSON.stringify(this.deps.state.get())) await this.deps.state.set(value);
+    const before = this.deps.state.get();
+    const nothing = before === undefined && !next.accounts.length && !next.forgotten.length;
+    if (!nothing && JSON.stringify(value) !== JSON.stringify(before)) {
+      await this.deps.state.set(value);
+      this.deps.log.info(
+        `Synced account list written: ${next.accounts.length} account(s), ${next.forgotten.length} forgotten (names and settings only).`,
+      );
+    }
     this.show(
       missingHere(next, (p, n) => vault.account(p, n) !== undefined).filter((a) => this.deps.knownProvider(a.provider)),
     );

@@ -22,6 +22,7 @@ export interface AccountSyncUiDeps {
 
 export class AccountSyncUi {
   readonly sync: AccountSync;
+  private started = false;
 
   constructor(private readonly deps: AccountSyncUiDeps) {
     this.sync = new AccountSync({
@@ -35,6 +36,7 @@ export class AccountSyncUi {
 
   /** Call once the accounts are loaded (a turn before that would see an empty vault). */
   start(): void {
+    this.started = true;
     this.applySetting();
     this.run();
   }
@@ -68,6 +70,7 @@ export class AccountSyncUi {
 
   /** A turn after the vault changed (sign-in, sign-out, another window). */
   run(): void {
+    if (!this.started) return; // before the accounts are loaded every synced account would look missing
     void this.sync.sync().catch((e: unknown) => this.deps.log.warn(`Account sync: ${(e as Error).message}`));
   }
 
