@@ -159,7 +159,12 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
       const mode = this.deps.mode(node.provider);
       const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `provider:${provider.id}`;
-      item.description = `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}${elsewhere ? ` · ${elsewhere} to sign in here` : ''}`;
+      item.description = [
+        n || !elsewhere ? `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}` : '',
+        elsewhere ? `${elsewhere} to sign in here` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
       // ".multi": Switch to the Next Account only where there is a next one.
       item.contextValue = n > 1 ? 'piAccounts.provider.multi' : 'piAccounts.provider';
       item.iconPath = new vscode.ThemeIcon(

@@ -58,7 +58,7 @@ describe('Accounts view rows (src/vscode/accounts-view.ts)', () => {
       under.map((n) => `${n.constructor.name}:${'account' in n ? n.account : ''}`),
       ['AccountNode:home', 'AccountNode:work', 'SyncedNode:max'],
     );
-    assert.equal(view.getTreeItem(new ProviderNode('openai')).description, '0 accounts · 1 to sign in here');
+    assert.equal(view.getTreeItem(new ProviderNode('openai')).description, '1 to sign in here');
     const row = view.getTreeItem(new SyncedNode('anthropic', 'max'));
     assert.equal(row.description, 'sign in on this machine');
     assert.equal(row.contextValue, 'piAccounts.synced'); // none of the account menus (use, sign out, usage)
