@@ -111,6 +111,8 @@ export function merge(
   localCreatedAt: (a: SyncedAccount) => number,
   forgetNow: readonly Forgotten[],
   now: number,
+  /** May this machine's version replace a different entry already in the list? (Default: yes.) */
+  mayReplace: (old: SyncedAccount, local: SyncedAccount) => boolean = () => true,
 ): SyncedList {
   const forgotten = new Map<string, Forgotten>();
   for (const f of [...list.forgotten, ...forgetNow])
@@ -123,7 +125,8 @@ export function merge(
     if (f && f.at >= localCreatedAt(a)) continue;
     const old = accounts.get(keyOf(a));
     // Unchanged entries keep their time, so a list with nothing new is written as it was.
-    accounts.set(keyOf(a), old && same(old, a) ? old : a);
+    if (old && (same(old, a) || !mayReplace(old, a))) continue;
+    accounts.set(keyOf(a), a);
   }
   for (const [k, a] of accounts) {
     const f = forgotten.get(k);
@@ -188,6 +191,8 @@ export interface AccountSyncDeps {
 /** Keeps the synced list and this machine's vault in step; tells the view what is missing here. */
 export class AccountSync {
   private missing: SyncedAccount[] = [];
+  /** What this machine last saw of its own accounts in the list (without times), by account. */
+  private readonly published = new Map<string, string>();
   private known: Set<string> | undefined;
   private readonly forgetNow: Forgotten[] = [];
   private running: Promise<void> = Promise.resolve();
@@ -269,7 +274,19 @@ export class AccountSync {
       (a) => vault.account(a.provider, a.name)?.createdAt ?? 0,
       this.forgetNow.splice(0),
       at,
+      // Two machines with an account of the same name but other settings would otherwise each
+      // write their own version on every turn. Replaced: what this machine wrote itself, or an
+      // entry older than this machine's account.
+      (old, mine) =>
+        this.published.get(keyOf(old)) === JSON.stringify({ ...old, at: 0 }) ||
+        (vault.account(mine.provider, mine.name)?.createdAt ?? 0) > old.at,
     );
+    // Only this machine's own version counts as written by it (not another machine's kept entry).
+    const ours = new Map(local.map((a) => [keyOf(a), JSON.stringify({ ...a, at: 0 })]));
+    for (const a of next.accounts) {
+      const text = JSON.stringify({ ...a, at: 0 });
+      if (ours.get(keyOf(a)) === text) this.published.set(keyOf(a), text);
+    }
     const value = serializeSynced(next, vault.secrets());
     const before = this.deps.state.get();
     const nothing = before === undefined && !next.accounts.length && !next.forgotten.length;

@@ -161,6 +161,36 @@ describe('accounts that follow you (account sync)', () => {
     assert.equal(a.writes.length, writes, 'nothing new: nothing written');
   });
 
+  it('two machines with an account of the same name but other settings do not rewrite the list on every turn', async () => {
+    const shared = { value: undefined as unknown };
+    const a = await machine(shared);
+    await a.vault.add('openai', 'desk', { type: 'api_key', key: OPENAI });
+    await a.vault.setRequest('openai', 'desk', { baseUrl: 'https://a.example/v1' });
+    await a.sync.sync();
+    const b = await machine(shared);
+    const written = Date.now();
+    while (Date.now() <= written); // B's account is made after A's entry was written (a later millisecond)
+    await b.vault.add('openai', 'desk', { type: 'api_key', key: 'sk-proj-machineBkeyXXXXXXXXXXXXXX' });
+    await b.sync.sync();
+    await a.sync.sync();
+    const [wa, wb] = [a.writes.length, b.writes.length];
+    for (let i = 0; i < 3; i++) {
+      await b.sync.sync();
+      await a.sync.sync();
+    }
+    assert.deepEqual([a.writes.length, b.writes.length], [wa, wb]);
+    // The newer account's version holds the entry; a change on B (which wrote it) still goes out.
+    let read = readSynced(shared.value);
+    assert.ok(read.state === 'ok');
+    assert.equal(read.list.accounts.find((x) => x.name === 'desk')?.baseUrl, undefined);
+    await b.vault.setRequest('openai', 'desk', { baseUrl: 'https://b.example/v1' });
+    await b.sync.sync();
+    await a.sync.sync();
+    read = readSynced(shared.value);
+    assert.ok(read.state === 'ok');
+    assert.equal(read.list.accounts.find((x) => x.name === 'desk')?.baseUrl, 'https://b.example/v1');
+  });
+
   it('leaves a list written by a newer version alone and uses nothing of it', async () => {
     const newer = {
       version: 2,
