@@ -21,7 +21,7 @@ import {
   type AccountTarget,
   type Target,
 } from './account-pickers';
-import { AccountNode, ProviderNode, VIEW_ID } from './accounts-view';
+import { AccountNode, ProviderNode, VIEW_ID, type Node } from './accounts-view';
 import { showFault } from './faults-ui';
 import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
@@ -68,7 +68,7 @@ export interface CommandDeps {
   /** Whether to offer Connect pi on this sign-in's toast (once ever, where pi is found). */
   readonly takePiOffer?: () => boolean;
   /** The Accounts view's selected row. */
-  readonly selected: () => AccountNode | ProviderNode | undefined;
+  readonly selected: () => Node | undefined;
   /** Reads a key kept in a password manager (`fresh`: read now, not from memory). */
   readonly readRef?: (ref: SecretRef, fresh?: boolean) => Promise<string>;
 }
@@ -182,7 +182,7 @@ export class Commands {
           ? { kind: 'ref', provider: args.provider, account, ref: args.ref }
           : args?.values
             ? { kind: 'form', provider: args.provider, account, credential: formCredential(args, args.values) }
-            : await promptSignIn(this.deps.vault, this.deps.recent, args?.provider);
+            : await promptSignIn(this.deps.vault, this.deps.recent, args?.provider, args?.account);
     const provider = requireProvider(req.provider);
     // Everything the person is asked for, and the whole browser/device flow, comes before the
     // vault is touched: a sign-in cancelled or failed half-way stores nothing.

@@ -62,12 +62,14 @@ export async function promptSignIn(
   vault: Vault,
   recent: RecentProviders,
   presetProvider?: string,
+  /** The name to offer (an account synced from another machine keeps its name). */
+  presetName?: string,
 ): Promise<SignInRequest> {
   const preset = presetProvider ? requireProvider(presetProvider) : undefined;
   await afterWalkthroughFocus(); // run from the palette over the walkthrough: the picker keeps the keyboard
   const [provider, kind] =
     preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
-  const account = await askAccountName(vault, provider);
+  const account = await askAccountName(vault, provider, presetName);
   if (kind !== 'apiKey') return { kind, provider: provider.id, account };
   // Several values (Bedrock, Vertex, Azure, Cloudflare) keep our forms: each value is checked as
   // it is typed and Bedrock/Vertex can be values only (a profile, ADC), which pi-ai's logins
@@ -128,12 +130,12 @@ async function pickProvider(
   return [picked.provider, picked.way];
 }
 
-async function askAccountName(vault: Vault, provider: ProviderInfo): Promise<string> {
+async function askAccountName(vault: Vault, provider: ProviderInfo, preset?: string): Promise<string> {
   const taken = new Set(vault.accounts(provider.id).map((a) => a.name));
   const name = await vscode.window.showInputBox({
     title: `Pi Accounts: Sign In to ${provider.label} (2/3)`,
     prompt: 'Account name: letters, digits, "-" and "_", at most 50 characters',
-    value: taken.has('default') ? '' : 'default',
+    value: preset && !taken.has(preset) ? preset : taken.has('default') ? '' : 'default',
     ignoreFocusOut: true,
     validateInput: (v) =>
       accountNameProblem(v) ?? (taken.has(v) ? `${provider.label} already has an account named "${v}".` : undefined),
