@@ -177,26 +177,40 @@ export class Workbench {
     return join(this.piDir, 'auth.json');
   }
 
-  /** Runs a command from the palette by its title, like a person typing it. */
+  /**
+   * Runs a command from the palette by its title, like a person typing it. The palette is opened
+   * again (up to three times) when it does not take the text: a quick input that loses focus
+   * hides, and while it hides it is `inert` (QuickInputController.hide in code-server 4.139.1's
+   * workbench), so a focus change at the wrong moment (a toast, a view refreshing) leaves F1 with
+   * nothing to type into. Enter is pressed only once the row is listed, so a command never runs
+   * twice.
+   */
   async runCommand(title) {
     const p = this.page;
-    await p.keyboard.press('Escape');
-    await p.keyboard.press('F1');
-    const input = p.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    await p.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-    await p.keyboard.press('Enter');
+    const input = p.locator('.quick-input-widget:not(.quick-input-widget-closing) input');
+    const row = p.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    for (let attempt = 1; ; attempt++) {
+      await p.keyboard.press('Escape');
+      await p.keyboard.press('F1');
+      try {
+        await input.fill(`>${title}`, { timeout: 10_000 });
+        await row.waitFor({ timeout: 10_000 });
+        await input.press('Enter', { timeout: 5_000 });
+        return;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
   }
 
-  /** Types into the open quick pick / input box and presses Enter. */
+  /** Types into the open quick pick / input box and presses Enter (on the input, focusing it). */
   async answer(text, { pick } = {}) {
     const p = this.page;
-    const input = p.locator('.quick-input-widget input');
+    const input = p.locator('.quick-input-widget:not(.quick-input-widget-closing) input');
     await input.waitFor({ state: 'visible' });
     await input.fill(text);
     if (pick) await p.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor();
-    await p.keyboard.press('Enter');
+    await input.press('Enter');
   }
 
   async quickInputTitle() {

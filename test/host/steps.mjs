@@ -66,22 +66,38 @@ export async function browserSignIn(w, emu, account) {
   await waitForStep(w, 2);
   await w.answer(account);
   await waitForStep(w, 3);
-  const popup = w.page.context().waitForEvent('page');
+  const { authorizes, tokens } = emu.stats;
+  const popup = w.page.context().waitForEvent('page', { timeout: 30_000 });
   await w.answer('', { pick: 'Browser login' });
   const page = await popup;
   // The emulator approves at once and redirects to localhost:53692, where pi-ai's callback server
   // listens in the extension host; where the browser cannot reach it, the person copies the
-  // address the browser ended on into the paste box that is open meanwhile.
-  await page.waitForLoadState().catch(() => undefined);
+  // address the browser ended on into the paste box that is open meanwhile. A new browser page
+  // can take many seconds to load on a busy machine: wait for the emulator to see it, so the
+  // address pasted is this sign-in's and never an empty or earlier one.
+  await waitFor(() => emu.stats.authorizes > authorizes || emu.stats.errors.length > 0, 60_000).catch(() => {
+    throw new Error(`the sign-in page never reached the emulator; the new page is at ${page.url()}`);
+  });
+  if (emu.stats.errors.length) throw new Error(`the emulator refused the sign-in: ${emu.stats.errors.join('; ')}`);
+  const redirect = emu.stats.lastRedirect;
   const signedIn = `Signed in to Claude Pro/Max as "${account}"`;
-  // The toast itself, not w.notification(): that opens the notification centre through the
-  // palette after 10 s, which would close a paste box still waiting for its answer.
-  const toast = w.page.locator('.notification-toast', { hasText: signedIn }).first();
-  const how = await toast
-    .waitFor({ timeout: 15_000 })
-    .then(() => 'loopback')
-    .catch(() => 'paste');
-  if (how === 'paste') await w.answer(emu.stats.lastRedirect);
+  // Whether the browser's redirect reached the callback server shows at the emulator: the code is
+  // exchanged. (A toast can be hidden behind three others, and w.notification() would open the
+  // notification centre through the palette, closing a paste box still waiting for its answer.)
+  const how = await waitFor(() => emu.stats.tokens > tokens, 15_000).then(
+    () => 'loopback',
+    () => 'paste',
+  );
+  if (how === 'paste') {
+    const box = w.page.locator('.quick-input-widget:not(.quick-input-widget-closing) input');
+    if (!(await box.isVisible())) {
+      const toasts = await w.page.locator('.notification-toast').allTextContents();
+      throw new Error(
+        `no token exchange in 15 s and no paste box open; the browser page is at ${page.url()}; emulator ${JSON.stringify(emu.stats)}; toasts ${JSON.stringify(toasts)}`,
+      );
+    }
+    await w.answer(redirect);
+  }
   await w.notification(signedIn, 30_000);
   await page.close();
   return how;
