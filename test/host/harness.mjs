@@ -243,10 +243,24 @@ export class Workbench {
     return row;
   }
 
+  /**
+   * Shows the Accounts view. The activity bar icon toggles its container, and after a reload the
+   * workbench restores the container it had open on its own; so the icon is clicked only while
+   * the view is not showing, and again if a click crossed the restore and closed it.
+   */
   async openAccountsView() {
-    await this.page.locator('.activitybar .action-item a[aria-label^="Pi Accounts"]').click();
+    const icon = this.page.locator('.activitybar .action-item a[aria-label^="Pi Accounts"]');
     // A container with one view hides the view's own header; its title is the sidebar's.
-    await this.page.locator('.part.sidebar .composite.title', { hasText: 'Pi Accounts' }).waitFor();
+    const title = this.page.locator('.part.sidebar .composite.title', { hasText: 'Pi Accounts' });
+    for (let attempt = 1; ; attempt++) {
+      if (!(await title.isVisible())) await icon.click();
+      const shown = await title.waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (shown) return;
+      if (attempt === 3) throw new Error('the Accounts view did not open after 3 clicks on its icon');
+    }
   }
 
   /** Right-click `row` and choose `item`, as a person would from the context menu. */

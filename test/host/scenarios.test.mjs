@@ -190,9 +190,14 @@ describe('Pi Accounts in a real VS Code host (code-server + Chromium)', function
       'still nothing exported',
     );
     await w.runCommand('Terminal: Kill All Terminals').catch(() => undefined);
-    const output = await w.terminalOutput('echo "[$ANTHROPIC_API_KEY]"', {
+    // Trust is granted from the terminal that asks for it; that terminal may start before the
+    // extension hears of the trust (VS Code then marks it for a relaunch), so the key is checked
+    // in the next new terminal, once the extension says it exports it.
+    await w.terminalOutput('true', {
       afterCreate: () => trustDialog.getByRole('button', { name: 'Trust Folder & Continue' }).click(),
     });
+    await waitFor(() => /Terminal environment: ANTHROPIC_API_KEY/.test(w.logs()['Pi Accounts.log'] ?? ''));
+    const output = await w.terminalOutput('echo "[$ANTHROPIC_API_KEY]"');
     assert.equal(output, `[${KEY_WORK}]`, 'after trust is granted, new terminals get the key');
   });
 

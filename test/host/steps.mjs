@@ -67,6 +67,7 @@ export async function browserSignIn(w, emu, account) {
   await w.answer(account);
   await waitForStep(w, 3);
   const { authorizes, tokens } = emu.stats;
+  const refusals = emu.stats.errors.length;
   const popup = w.page.context().waitForEvent('page', { timeout: 30_000 });
   await w.answer('', { pick: 'Browser login' });
   const page = await popup;
@@ -75,10 +76,11 @@ export async function browserSignIn(w, emu, account) {
   // address the browser ended on into the paste box that is open meanwhile. A new browser page
   // can take many seconds to load on a busy machine: wait for the emulator to see it, so the
   // address pasted is this sign-in's and never an empty or earlier one.
-  await waitFor(() => emu.stats.authorizes > authorizes || emu.stats.errors.length > 0, 60_000).catch(() => {
+  await waitFor(() => emu.stats.authorizes > authorizes || emu.stats.errors.length > refusals, 60_000).catch(() => {
     throw new Error(`the sign-in page never reached the emulator; the new page is at ${page.url()}`);
   });
-  if (emu.stats.errors.length) throw new Error(`the emulator refused the sign-in: ${emu.stats.errors.join('; ')}`);
+  if (emu.stats.errors.length > refusals)
+    throw new Error(`the emulator refused the sign-in: ${emu.stats.errors.slice(refusals).join('; ')}`);
   const redirect = emu.stats.lastRedirect;
   const signedIn = `Signed in to Claude Pro/Max as "${account}"`;
   // Whether the browser's redirect reached the callback server shows at the emulator: the code is
