@@ -17,6 +17,7 @@ import { catalog } from '../../src/core/llm/models';
 import { MAX_REST_MS, restUntil } from '../../src/core/llm/reset';
 import { sessionIdOf } from '../../src/core/llm/session';
 import { DEFAULT_REST_MS } from '../../src/core/rotation/rest';
+import { PROVIDERS } from '../../src/core/providers/directory';
 import { copilotUsage, copilotUsageUrl } from '../../src/core/providers/github-copilot';
 import { undici } from '../../src/core/undici';
 import { bridgeWith, emulators, type Emulator } from './llm-harness';
@@ -343,6 +344,22 @@ describe("catalogs from pi-ai 1.x: input budgets, pi's default models", () => {
       maxOutputTokens: 2048,
     });
     assert.deepEqual(budgetOf({ contextWindow: 0, maxTokens: 0 }).maxInputTokens > 0, true);
+  });
+
+  it('no provider lists two models under one name: "(latest)" twins dropped, same-named models say their id', async () => {
+    const all = await catalog(PROVIDERS.map((p) => p.id));
+    let models = 0;
+    const renamed: string[] = [];
+    for (const [provider, list] of Object.entries(all)) {
+      models += list.length;
+      const names = list.map((m) => m.name);
+      assert.equal(new Set(names).size, names.length, `${provider}: ${names.join(', ')}`);
+      assert.ok(!names.some((n) => /\(latest\)/i.test(n)), provider);
+      renamed.push(...list.filter((m) => m.name.endsWith(`(${m.id})`)).map((m) => `${provider}: ${m.name}`));
+    }
+    console.log(
+      `      ${models} models of ${Object.keys(all).length} providers, no name twice; told by id: ${renamed.join('; ')}`,
+    );
   });
 
   it("DEFAULT_MODEL is pi-coding-agent's defaultModelPerProvider (1.6.0), entry for entry", async () => {
