@@ -312,10 +312,11 @@ describe('Every account is a model (real VS Code host)', function () {
       await emu.close();
     }
   });
-  it("M3. the catalog's first screen: pi's default model first, a curated few selectable, the rest in Manage Models (screenshot)", async () => {
+  it("M3. the catalog's first screen: pi's default model first, a curated few in the chat's model picker, the rest in Manage Models (screenshots)", async () => {
     const day = Date.now() + 24 * 3_600_000;
     const auth = {
       anthropic: { type: 'api_key', key: 'sk-ant-api03-hostPicker-0123456789abcdef' },
+      openai: { type: 'api_key', key: 'sk-proj-hostPicker-0123456789abcdefghijkl' },
       'openai-codex': {
         type: 'oauth',
         access: codexToken('acct-host-3'),
@@ -342,9 +343,39 @@ describe('Every account is a model (real VS Code host)', function () {
     assert.equal(anthropic[0].id, 'anthropic/claude-opus-5-5', "pi's default model first");
     assert.ok(!models.some((m) => /\(latest\)/.test(m.name)), 'no (latest) twins');
     assert.ok(models.every((m) => m.maxInputTokens > 0));
+
+    // The chat's model picker, as a person opens it: the model in use, then "Other Models".
+    const p = w.page;
+    await p.keyboard.press('Escape');
+    await p.keyboard.press('Control+Alt+I');
+    const current = p.locator('.model-picker-name').first();
+    await current.waitFor({ timeout: 30_000 });
+    await current.click();
+    const rows = p.locator('.chat-model-picker-dropdown .monaco-list-row');
+    await rows.filter({ hasText: 'Other Models' }).click();
+    await rows.nth(3).waitFor({ timeout: 20_000 });
+    await p.mouse.move(5, 5); // no hover card over the list
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await p.screenshot({ path: join(ARTIFACTS, 'M3.chat-picker.png') });
+    const picker = (await rows.allInnerTexts()).map((t) => t.split('\n')).filter(([name, detail]) => name && detail);
+    const names = picker.map(([name]) => name);
+    const of = (label) => picker.filter(([, detail]) => detail.startsWith(`${label} ·`)).map(([name]) => name);
+    assert.equal(new Set(names).size, names.length, `no model twice in the picker: ${names}`);
+    assert.ok(of('Anthropic').includes('Claude Opus 5.5'), "pi's default Anthropic model in the picker");
+    assert.ok(of('OpenAI').includes('GPT-6.2 Sol'), "pi's default OpenAI model in the picker");
+    for (const label of ['Anthropic', 'OpenAI']) assert.ok(of(label).length <= 6, `a curated few of ${label}`);
+    assert.ok(!names.some((n) => /latest|preview/i.test(n)), 'no aliases or previews');
+    assert.ok(
+      names.every((n) => models.some((m) => m.name === n)),
+      'every row is a Pi Accounts model',
+    );
+    console.log(
+      `      chat picker: ${names.length} models (Anthropic ${of('Anthropic').length} of ${anthropic.length}, OpenAI ${of('OpenAI').length} of ${models.filter((m) => m.family === 'openai').length}); chat's model: ${await current.innerText()}; rows: ${names.join(', ')}; screenshot ${join(ARTIFACTS, 'M3.chat-picker.png')}`,
+    );
+    await p.keyboard.press('Escape');
+
     await w.runCommand('Manage Language Models');
     await w.page.getByText('Claude Opus 5.5').first().waitFor({ timeout: 20_000 });
-    mkdirSync(ARTIFACTS, { recursive: true });
     await w.page.screenshot({ path: join(ARTIFACTS, 'M3.manage-models.png') });
     console.log(
       `      ${models.length} models; first of Anthropic: ${anthropic[0].name}; screenshot ${join(ARTIFACTS, 'M3.manage-models.png')}`,

@@ -13,9 +13,11 @@ import type { ChatRequest, StreamEvent } from '../../src/core/llm/chat';
 import { DEFAULT_MODEL } from '../../src/core/llm/curated';
 import { callerCode, ModelError } from '../../src/core/llm/errors';
 import { MAX_LIST_BYTES, MAX_LISTED, ModelList } from '../../src/core/llm/model-list';
+import { catalog } from '../../src/core/llm/models';
 import { MAX_REST_MS, restUntil } from '../../src/core/llm/reset';
 import { sessionIdOf } from '../../src/core/llm/session';
 import { DEFAULT_REST_MS } from '../../src/core/rotation/rest';
+import { PROVIDERS } from '../../src/core/providers/directory';
 import { copilotUsage, copilotUsageUrl } from '../../src/core/providers/github-copilot';
 import { undici } from '../../src/core/undici';
 import { bridgeWith, emulators, type Emulator } from './llm-harness';
@@ -344,6 +346,22 @@ describe("catalogs from pi-ai 1.x: input budgets, pi's default models", () => {
     assert.deepEqual(budgetOf({ contextWindow: 0, maxTokens: 0 }).maxInputTokens > 0, true);
   });
 
+  it('no provider lists two models under one name: "(latest)" twins dropped, same-named models say their id', async () => {
+    const all = await catalog(PROVIDERS.map((p) => p.id));
+    let models = 0;
+    const renamed: string[] = [];
+    for (const [provider, list] of Object.entries(all)) {
+      models += list.length;
+      const names = list.map((m) => m.name);
+      assert.equal(new Set(names).size, names.length, `${provider}: ${names.join(', ')}`);
+      assert.ok(!names.some((n) => /\(latest\)/i.test(n)), provider);
+      renamed.push(...list.filter((m) => m.name.endsWith(`(${m.id})`)).map((m) => `${provider}: ${m.name}`));
+    }
+    console.log(
+      `      ${models} models of ${Object.keys(all).length} providers, no name twice; told by id: ${renamed.join('; ')}`,
+    );
+  });
+
   it("DEFAULT_MODEL is pi-coding-agent's defaultModelPerProvider (1.6.0), entry for entry", async () => {
     const file = resolve(
       __dirname,
@@ -412,6 +430,70 @@ describe('model listings: bounded, validated, and only where a listing exists', 
     assert.ok(list.models('groq', builtIn).length <= 51);
     console.log(`      cached ${cached.length} ids, ${JSON.stringify(saved).length} bytes`);
     await srv.close();
+  });
+
+  it("OpenRouter: the key's own list (GET /models/user, as pi does) narrows pi's catalog; pi's default first and selectable; a refused listing changes nothing", async () => {
+    const pi = (await catalog(['openrouter'])).openrouter;
+    const fallback = pi.find((m) => !m.isDefault && m.api === pi[0].api);
+    assert.ok(pi[0].isDefault && fallback && pi.length > MAX_LISTED, `${pi.length} models`);
+    const allowed = [pi[0].id, pi[5].id, pi[9].id, 'my-org/private-model', '<bad id>'];
+    const sent: { path?: string; authorization?: string }[] = [];
+    let status = 200;
+    let data: { id: unknown }[] = allowed.map((id) => ({ id }));
+    const s = createServer((req, res) => {
+      sent.push({ path: req.url, authorization: req.headers.authorization });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data }));
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(s.address() as { port: number }).port}/api/v1`;
+    try {
+      let saved: unknown;
+      const list = new ModelList({ get: () => saved, set: (v) => void (saved = v) });
+      assert.equal(await list.refresh('openrouter', pi, base, 'sk-or-v1-narrow'), true);
+      assert.deepEqual(sent, [{ path: '/api/v1/models/user', authorization: 'Bearer sk-or-v1-narrow' }]);
+      const shown = list.models('openrouter', pi);
+      assert.deepEqual(
+        shown.map((m) => m.id),
+        [pi[0].id, pi[5].id, pi[9].id, 'my-org/private-model'],
+      );
+      assert.equal(shown[0].isDefault, true);
+      assert.deepEqual(
+        shown.map((m) => m.selectable),
+        [true, true, true, false],
+        'the curated few chosen again among what is left',
+      );
+      console.log(
+        `      pi's ${pi.length} OpenRouter models → ${shown.length - 1} the key may use (+1 only its list names): ${shown.map((m) => m.id).join(', ')}`,
+      );
+
+      // A key that may use every model pi knows: none dropped (the cap is for ids pi does not know).
+      data = pi.map((m) => ({ id: m.id }));
+      const wide = new ModelList({ get: () => undefined, set: () => undefined });
+      await wide.refresh('openrouter', pi, base, 'sk-or-v1-wide');
+      assert.equal(wide.models('openrouter', pi).length, pi.length);
+
+      // Refused (a proxy without /models/user) or naming none of pi's models: pi's catalog as it is.
+      for (const [code, body] of [
+        [401, []],
+        [404, []],
+        [200, [{ id: 'only/unknown-model' }]],
+      ] as const) {
+        status = code;
+        data = [...body];
+        const other = new ModelList({ get: () => undefined, set: () => undefined });
+        await other.refresh('openrouter', pi, base, 'sk-or-v1-other');
+        const after = other.models('openrouter', pi);
+        assert.deepEqual(
+          after.slice(0, pi.length).map((m) => [m.id, m.selectable]),
+          pi.map((m) => [m.id, m.selectable]),
+          `${code}: unchanged`,
+        );
+      }
+    } finally {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
   });
 
   it('Cloudflare Workers AI: no listing is requested (its URL has the account placeholder, and no /models there)', async () => {

@@ -3,6 +3,7 @@ import { USER_AGENT, type HttpOptions } from '../http';
 import { parseJson } from '../json';
 import { undici } from '../undici';
 import type { ModelSpec } from './chat';
+import { curated, DEFAULT_MODEL } from './curated';
 
 export interface ModelCachePort {
   get(): unknown;
@@ -16,11 +17,19 @@ export const MAX_LISTED = 200;
 export const MAX_LIST_BYTES = 1024 * 1024;
 /** A model id as providers name them ("llama-3.3-70b", "openai/gpt-oss-120b", "@cf/meta/llama-3:8b"). */
 const ID = /^[A-Za-z0-9@][A-Za-z0-9._:/@+~-]{0,127}$/;
-const cacheSchema = z.record(z.string(), z.object({ at: z.number(), ids: z.array(z.string()) }));
+const cacheSchema = z.record(
+  z.string(),
+  z.object({ at: z.number(), ids: z.array(z.string()), perKey: z.optional(z.boolean()) }),
+);
 const listSchema = z.object({ data: z.array(z.object({ id: z.unknown() })) });
 // No listing: Cloudflare Workers AI documents no OpenAI-style /models under its account URL
 // (developers.cloudflare.com/workers-ai/configuration/open-ai-compatibility/).
 const NO_LISTING = new Set(['cloudflare-workers-ai']);
+// Listings of the models a key may use, which narrow pi's catalog to them (as pi does):
+// OpenRouter's GET /models/user (`personalizeOpenRouterCatalog`, @earendil-works/pi-ai 1.6.1
+// dist/providers/openrouter.js; used by pi-coding-agent 1.6.0's model runtime). A refusal of the
+// listing (401, 403, 404: a proxy without it) leaves pi's catalog as it is.
+const PER_KEY: Readonly<Record<string, string>> = { openrouter: '/models/user' };
 /** A base URL with a `{VAR}` placeholder nothing filled: never requested. */
 const unfilled = (url: string) => /\{[A-Z_][A-Z0-9_]*\}|%7B[A-Z_][A-Z0-9_]*%7D/i.test(url);
 
@@ -40,15 +49,23 @@ export class ModelList {
     this.cache = parsed.success ? parsed.data : {};
   }
 
-  /** pi's models (`builtIn`), then ids only the provider's list names, with the first model's limits. */
+  /**
+   * pi's models (`builtIn`), then ids only the provider's list names, with the first model's limits.
+   * A per-key listing (OpenRouter's) keeps only pi's models the key may use, the curated few chosen
+   * again among them; one that names none of pi's models changes nothing (a proxy's odd list).
+   */
   models(provider: string, builtIn: readonly ModelSpec[]): ModelSpec[] {
-    const first = builtIn[0];
+    const entry = this.cache[provider];
+    const listed = new Set(entry?.ids ?? []);
+    const narrowed = entry?.perKey ? builtIn.filter((m) => listed.has(m.id)) : [];
+    const own = narrowed.length ? reCurated(provider, narrowed) : builtIn;
+    const first = own[0];
     if (!first) return [];
-    const extra = (this.cache[provider]?.ids ?? [])
+    const extra = [...listed]
       .filter((id) => ID.test(id) && !builtIn.some((m) => m.id === id))
       .slice(0, 50)
       .map((id) => ({ ...first, id, name: id, selectable: false, isDefault: false }));
-    return [...builtIn, ...extra];
+    return [...own, ...extra];
   }
 
   /** Fetches a Chat Completions provider's list when the cached one is older than a day; resolves true if it changed. */
@@ -71,33 +88,50 @@ export class ModelList {
       return Promise.resolve(false);
     let run = this.inflight.get(provider);
     if (!run) {
-      run = this.fetch(provider, url, key, http).finally(() => this.inflight.delete(provider));
+      run = this.fetch(provider, builtIn, url, key, http).finally(() => this.inflight.delete(provider));
       this.inflight.set(provider, run);
     }
     return run;
   }
 
-  private async fetch(provider: string, baseUrl: string, key: string, http: HttpOptions): Promise<boolean> {
+  private async fetch(
+    provider: string,
+    builtIn: readonly ModelSpec[],
+    baseUrl: string,
+    key: string,
+    http: HttpOptions,
+  ): Promise<boolean> {
+    const perKey = PER_KEY[provider];
     try {
-      const res = await listing(`${baseUrl.replace(/\/+$/, '')}/models`, key, http);
+      const res = await listing(`${baseUrl.replace(/\/+$/, '')}${perKey ?? '/models'}`, key, http);
       const parsed = listSchema.safeParse(res.json);
       if (res.status !== 200 || !parsed.success) return false;
-      // Only well-formed ids, each once, and a bounded number of them reach the cache.
-      const ids = [
+      // Only well-formed ids, each once, and a bounded number of them reach the cache: of a
+      // per-key list, every one of pi's models it names (pi's catalog bounds them, and its ids are
+      // taken as pi has them: OpenRouter's "~anthropic/claude-opus-latest") and at most MAX_LISTED others.
+      const known = new Set(perKey ? builtIn.map((m) => m.id) : []);
+      const all = [
         ...new Set(
-          parsed.data.data.map((m) => m.id).filter((id): id is string => typeof id === 'string' && ID.test(id)),
+          parsed.data.data
+            .map((m) => m.id)
+            .filter((id): id is string => typeof id === 'string' && (known.has(id) || ID.test(id))),
         ),
-      ]
-        .sort()
-        .slice(0, MAX_LISTED);
+      ].sort();
+      const ids = [...all.filter((id) => known.has(id)), ...all.filter((id) => !known.has(id)).slice(0, MAX_LISTED)];
       const changed = JSON.stringify(ids) !== JSON.stringify(this.cache[provider]?.ids);
-      this.cache[provider] = { at: this.now(), ids };
+      this.cache[provider] = { at: this.now(), ids, ...(perKey ? { perKey: true } : {}) };
       await this.port.set(this.cache);
       return changed;
     } catch {
       return false;
     }
   }
+}
+
+/** The models left after a per-key listing, with pi's default first and the curated few among them. */
+function reCurated(provider: string, models: readonly ModelSpec[]): ModelSpec[] {
+  const picked = curated(models, DEFAULT_MODEL[provider]);
+  return models.map((m) => ({ ...m, selectable: picked.has(m.id) }));
 }
 
 /** GET the listing, reading at most MAX_LIST_BYTES: a larger answer counts as a failure, unread past the cap. */

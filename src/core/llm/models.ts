@@ -80,9 +80,17 @@ export async function catalog(wanted: readonly string[]): Promise<Record<string,
     const preferred = DEFAULT_MODEL[p];
     models.sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred));
     const picked = curated(models, preferred);
+    // Two models of one name (a quantisation, a second host's copy: Hugging Face's BF16 and
+    // NVFP4 Nemotron, Mistral's two GLM-5.2) read as one listed twice: the later ones say their id.
+    const named = new Set<string>();
+    const nameOf = (m: AnyModel): string => {
+      const name = m.name.replace(LATEST, '');
+      if (!named.has(name)) return (named.add(name), name);
+      return `${name} (${m.id})`;
+    };
     out[p] = models.map((m) => ({
       id: m.id,
-      name: m.name.replace(LATEST, ''),
+      name: nameOf(m),
       api: m.api,
       baseUrl: m.baseUrl,
       contextWindow: m.contextWindow,
