@@ -20,6 +20,9 @@
 // - pi.registerCommand('accounts') and ctx.ui.select / notify / setStatus: pi's `/accounts` and
 //   the footer status (accounts-command.ts);
 // - model_select: the footer follows the provider of the model in use.
+// Sticky sessions (sticky.ts): after a soft switch the watch on pi's fetch puts the key this
+// session last used with success back into the request's credential header, until that key fails
+// or Pi Accounts says its account cannot be used; every other switch is taken as before.
 // It still loads in pi 0.73.1 (the same hooks, authStorage for the key and its reload()).
 import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with {
   'resolution-mode': 'import',
@@ -31,8 +34,9 @@ import { AccountsCommand } from './accounts-command';
 import { Link } from './link';
 import { piVersion } from './pi-version';
 import { RequestSettings } from './request-settings';
+import { Pins } from './sticky';
 
-export const COMPANION_VERSION = '3';
+export const COMPANION_VERSION = '4';
 
 type Stored = { type?: string; key?: string; access?: string } | undefined;
 type AuthResult = { auth?: { apiKey?: string; headers?: Record<string, string | null> } } | undefined;
@@ -80,6 +84,9 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let rid = 0;
   let flying: number | undefined;
   let carried: string | undefined;
+  /** The provider of the request the watch on fetch is armed for. */
+  let armedFor: string | undefined;
+  const pins = new Pins();
   let registry: Registry | undefined;
   // The provider's own base URL (for an account without one, after one with one): pi-ai's
   // catalog, as pi's extension loader resolves it for extensions (pi 1.x; none in 0.73.1).
@@ -104,10 +111,16 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   const link = new Link(
     channelDir(),
     { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION, piVersion: piVersion() },
-    () => (apply(), void accounts.refresh()),
+    (r) => (pins.reloaded(r), apply(), void accounts.refresh()),
     () => void accounts.refresh(),
   );
-  const accounts = new AccountsCommand(pi, link, () => ++seq, apply);
+  // A switch chosen in this pi's `/accounts` is the person's: the pins end.
+  const accounts = new AccountsCommand(
+    pi,
+    link,
+    () => ++seq,
+    () => (pins.reloaded(undefined), apply()),
+  );
   accounts.register();
 
   const base = (ctx: ExtensionContext, status: number) =>
@@ -135,8 +148,20 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if ((inner as { piAccounts?: true }).piAccounts) return;
     const watched = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       if (armed) {
-        const secret = secretIn(new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)));
-        if (secret) [carried, armed] = [secret, false];
+        const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+        const secret = secretIn(headers);
+        if (secret) {
+          [carried, armed] = [secret, false];
+          // Sticky sessions: the pinned key instead of the one auth.json now holds, in the same
+          // header and scheme (init's headers win over a Request's, WHATWG fetch).
+          const pin = armedFor !== undefined ? pins.keyFor(armedFor) : undefined;
+          if (pin !== undefined && pin !== secret) {
+            for (const [name, v] of [...headers])
+              if (AUTH_HEADER.test(name) && v) headers.set(name, v.split(secret).join(pin));
+            carried = pin;
+            return inner(input, { ...init, headers });
+          }
+        }
       }
       return inner(input, init);
     };
@@ -183,6 +208,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       carried = undefined;
     }
     armed = true;
+    armedFor = provider;
     if (provider) {
       // pi retried without an assistant message in between: the earlier attempt is over.
       if (flying !== undefined)
@@ -217,6 +243,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         headers[name.toLowerCase()] = value.slice(0, 500);
     r.headers = headers;
     r.wantsAck = e.status >= 400;
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, e.status);
     return link.send(r).then(() => undefined);
   });
 
@@ -228,9 +255,14 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       const provider = ctx.model?.provider ?? 'unknown';
       void link.send({ v: PROTOCOL, type: 'request', phase: 'end', pid: process.pid, id, provider });
     }
-    if (m.role !== 'assistant' || m.stopReason !== 'error' || !m.errorMessage || !link.connected()) return;
+    if (m.role !== 'assistant' || !link.connected()) return;
+    // pi 0.73.1 hands no successful answer to after_provider_response: a message that did not
+    // end in error pins the key it carried there too.
+    if (m.stopReason !== 'error' && ctx.model?.provider) pins.answered(ctx.model.provider, carried, 200);
+    if (m.stopReason !== 'error' || !m.errorMessage) return;
     const status = statusOf(m.errorMessage);
     if (status === undefined) return;
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, status);
     const r = base(ctx, status);
     r.error = m.errorMessage.slice(0, 300);
     r.wantsAck = true;

@@ -129,9 +129,28 @@ export const usedAnswerSchema = z.object({
 export type AccountsAnswer = z.infer<typeof accountsAnswerSchema>;
 export type UsedAnswer = z.infer<typeof usedAnswerSchema>;
 
+/** At most this many fingerprints in a soft reload (every account of every provider). */
+export const MAX_USABLE = 500;
+
+/**
+ * "Re-read auth.json": the account in use changed. Sticky sessions (companion 4 on): `soft` says
+ * the switch was rotation's own (round-robin, the balancer, another pi's failure), so a pi session
+ * may keep the key it last used with success as long as its fingerprint is in `usable` (accounts
+ * that neither rest nor wait for the person); a reload without `soft` (a switch by hand, the mode
+ * changed, an older window) moves every session. Both fields are optional so an older companion
+ * (which strips what it does not know) still reads the message as before.
+ */
+export const reloadSchema = z.object({
+  v: z.literal(PROTOCOL),
+  type: z.literal('reload'),
+  soft: z.optional(z.boolean()),
+  usable: z.optional(z.array(z.string().check(z.maxLength(16))).check(z.maxLength(MAX_USABLE))),
+});
+export type PiReload = z.infer<typeof reloadSchema>;
+
 export const toPiSchema = z.union([
   z.object({ v: z.literal(PROTOCOL), type: z.literal('ack'), seq: z.number(), reload: z.boolean() }),
-  z.object({ v: z.literal(PROTOCOL), type: z.literal('reload') }),
+  reloadSchema,
   accountsAnswerSchema,
   usedAnswerSchema,
 ]);
