@@ -22,7 +22,8 @@
 // - model_select: the footer follows the provider of the model in use.
 // Sticky sessions (sticky.ts): after a soft switch the watch on pi's fetch puts the key this
 // session last used with success back into the request's credential header, until that key fails
-// or Pi Accounts says its account cannot be used; every other switch is taken as before.
+// or Pi Accounts says its account cannot be used; every other switch is taken as before. A pi
+// started by this one (a subagent) starts with the same pins (inherit.ts).
 // It still loads in pi 0.73.1 (the same hooks, authStorage for the key and its reload()).
 import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with {
   'resolution-mode': 'import',
@@ -35,6 +36,7 @@ import { Link } from './link';
 import { piVersion } from './pi-version';
 import { RequestSettings } from './request-settings';
 import { Pins } from './sticky';
+import { inheritPins, offerToChildren, PARENT_ENV } from './inherit';
 
 export const COMPANION_VERSION = '4';
 
@@ -87,6 +89,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   /** The provider of the request the watch on fetch is armed for. */
   let armedFor: string | undefined;
   const pins = new Pins();
+  /** Ends the offer of this pi's pins to its children (set once, at the first session start). */
+  let stopOffer: (() => void) | undefined;
   let registry: Registry | undefined;
   // The provider's own base URL (for an account without one, after one with one): pi-ai's
   // catalog, as pi's extension loader resolves it for extensions (pi 1.x; none in 0.73.1).
@@ -177,6 +181,13 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     // Before the first request: the SDKs take fetch when pi-ai creates their client, which is
     // before before_provider_request.
     if (link.connected()) watchFetch();
+    // A subagent: the pi that started this one shares its pinned keys (inherit.ts); then this pi
+    // offers its own pins to the processes it starts.
+    if (link.connected() && !stopOffer) {
+      for (const [provider, key] of Object.entries(await inheritPins(process.env[PARENT_ENV], channelDir())))
+        pins.answered(provider, key, 200);
+      stopOffer = offerToChildren(channelDir(), pins);
+    }
     accounts.seen(ctx);
   });
 
@@ -270,5 +281,5 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     await link.send(r);
   });
 
-  pi.on('session_shutdown', () => link.close());
+  pi.on('session_shutdown', () => (stopOffer?.(), link.close()));
 }

@@ -34,6 +34,11 @@ export class Pins {
     for (const [provider, secret] of this.keys) if (!usable.has(fingerprint(secret))) this.keys.delete(provider);
   }
 
+  /** Every pin (provider → key), for a child pi of this session (inherit.ts). */
+  all(): Record<string, string> {
+    return Object.fromEntries(this.keys);
+  }
+
   /** How many providers have a pinned key (for tests and the log). */
   get size(): number {
     return this.keys.size;

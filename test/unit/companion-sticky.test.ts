@@ -76,6 +76,63 @@ function rpcPi(agentDir: string, channel: string) {
   };
 }
 
+/** Pi Accounts' window over an in-memory store, an emulator, and a pi agent directory with the companion. */
+async function setup(dir0: string, answer: Answer) {
+  const em = await emulator(answer);
+  const channel = join(dir0, 'channel');
+  const dir = join(dir0, 'agent');
+  mkdirSync(join(dir, 'extensions'), { recursive: true });
+  writeFileSync(join(dir, 'models.json'), JSON.stringify(await modelsJson(em.base)));
+  writeFileSync(
+    join(dir, 'settings.json'),
+    JSON.stringify({ retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } }),
+  );
+  copyFileSync(COMPANION, join(dir, 'extensions/pi-accounts-companion.js'));
+  const authPath = join(dir, 'auth.json');
+
+  const store = new MemorySecretStore();
+  const vault = new Vault(store);
+  await vault.load();
+  await vault.add('anthropic', 'A', { type: 'api_key', key: KEY_A });
+  await vault.add('anthropic', 'B', { type: 'api_key', key: KEY_B });
+  const lines: string[] = [];
+  const log: Logger = {
+    trace: (m) => lines.push(m),
+    info: (m) => lines.push(m),
+    warn: (m) => lines.push(`WARN ${m}`),
+    error: (m) => lines.push(`ERROR ${m}`),
+  };
+  const settings = { mode: () => 'round-robin' as const, threshold: () => 80, maxInFlightPerAccount: () => 1 };
+  const rotation = new Rotation({ vault, settings, usage: () => undefined, store, log });
+  await rotation.load();
+  const mirror = new AuthMirror(
+    vault,
+    new MirrorStateStore(store),
+    () => authPath,
+    () => undefined,
+    rotation,
+  );
+  await mirror.sync();
+  const feedback = new PiFeedback({
+    vault,
+    rotation,
+    mode: () => 'round-robin',
+    feedback: feedbackInto({ vault, rotation, usageSeen: () => undefined }),
+    refresh: async () => undefined,
+    tellRateLimited: () => undefined,
+    log,
+  });
+  const server = new PiLinkServer(channel, feedback, log, () => mirror.sync());
+  await server.listen();
+  // A switch as Pi Accounts makes it: auth.json written, then every pi told (soft: rotation's own).
+  const switchTo = async (account: string, soft: boolean) => {
+    await rotation.use('anthropic', account);
+    await mirror.sync();
+    server.reload(soft ? feedback.usable() : undefined);
+  };
+  return { em, channel, dir, rotation, feedback, server, lines, switchTo };
+}
+
 describe('sticky sessions: the companion inside two real pi sessions', function () {
   this.timeout(120_000);
   let t: ReturnType<typeof tempDir>;
@@ -84,60 +141,9 @@ describe('sticky sessions: the companion inside two real pi sessions', function 
 
   it('S1 round-robin: a soft switch keeps each session on its key, a switch by hand moves both, a 429 on the pinned key moves that session and the other pinned to it', async () => {
     let refuseB = false;
-    const em = await emulator((key) =>
+    const { em, channel, dir, rotation, server, lines, switchTo } = await setup(t.dir, (key) =>
       refuseB && key === KEY_B ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'Answered.' },
     );
-    const channel = join(t.dir, 'channel');
-    const dir = join(t.dir, 'agent');
-    mkdirSync(join(dir, 'extensions'), { recursive: true });
-    writeFileSync(join(dir, 'models.json'), JSON.stringify(await modelsJson(em.base)));
-    writeFileSync(
-      join(dir, 'settings.json'),
-      JSON.stringify({ retry: { provider: { maxRetries: 0 }, baseDelayMs: 100 } }),
-    );
-    copyFileSync(COMPANION, join(dir, 'extensions/pi-accounts-companion.js'));
-    const authPath = join(dir, 'auth.json');
-
-    const store = new MemorySecretStore();
-    const vault = new Vault(store);
-    await vault.load();
-    await vault.add('anthropic', 'A', { type: 'api_key', key: KEY_A });
-    await vault.add('anthropic', 'B', { type: 'api_key', key: KEY_B });
-    const lines: string[] = [];
-    const log: Logger = {
-      trace: (m) => lines.push(m),
-      info: (m) => lines.push(m),
-      warn: (m) => lines.push(`WARN ${m}`),
-      error: (m) => lines.push(`ERROR ${m}`),
-    };
-    const settings = { mode: () => 'round-robin' as const, threshold: () => 80, maxInFlightPerAccount: () => 1 };
-    const rotation = new Rotation({ vault, settings, usage: () => undefined, store, log });
-    await rotation.load();
-    const mirror = new AuthMirror(
-      vault,
-      new MirrorStateStore(store),
-      () => authPath,
-      () => undefined,
-      rotation,
-    );
-    await mirror.sync();
-    const feedback = new PiFeedback({
-      vault,
-      rotation,
-      mode: () => 'round-robin',
-      feedback: feedbackInto({ vault, rotation, usageSeen: () => undefined }),
-      refresh: async () => undefined,
-      tellRateLimited: () => undefined,
-      log,
-    });
-    const server = new PiLinkServer(channel, feedback, log, () => mirror.sync());
-    await server.listen();
-    // A switch as Pi Accounts makes it: auth.json written, then every pi told (soft: rotation's own).
-    const switchTo = async (account: string, soft: boolean) => {
-      await rotation.use('anthropic', account);
-      await mirror.sync();
-      server.reload(soft ? feedback.usable() : undefined);
-    };
     const p1 = rpcPi(dir, channel);
     const p2 = rpcPi(dir, channel);
     /** The keys one prompt of `pi` sent, as letters. */
@@ -186,6 +192,49 @@ describe('sticky sessions: the companion inside two real pi sessions', function 
       assert.ok(!lines.some((l) => /malformed/.test(l)), lines.join('\n'));
     } finally {
       await Promise.all([p1.close(), p2.close()]);
+      server.dispose();
+      rotation.dispose();
+      await em.close();
+    }
+  });
+  it('S2 a subagent (a pi started by a pinned pi session) sends its parent’s key, another pi started beside it the account in use', async () => {
+    const { em, channel, dir, rotation, server, switchTo } = await setup(t.dir, () => ({ text: 'Answered.' }));
+    const parent = rpcPi(dir, channel);
+    const letters = (from: number) =>
+      em.seen
+        .slice(from)
+        .map((x) => (x.key === KEY_A ? 'A' : x.key === KEY_B ? 'B' : '?'))
+        .join('');
+    try {
+      await parent.prompt('Hi'); // A, pinned
+      await until(() => server.status().pids.length === 1, 10_000);
+      await switchTo('B', true); // soft: the parent keeps A
+      // The child as pi's subagent example starts it: `pi -p --no-session …` with the parent's
+      // environment (here through pi's own bash, which runs commands with it).
+      let from = em.seen.length;
+      const child = (await parent.call({
+        type: 'bash',
+        command: `"${process.execPath}" "${PI1_CLI}" -p --no-session --model anthropic/claude-sonnet-4-5 Hi < /dev/null`,
+      })) as { success: boolean; data?: { output: string; exitCode: number } };
+      assert.equal(child.data?.exitCode, 0, child.data?.output);
+      const subagent = letters(from);
+      from = em.seen.length;
+      const beside = spawn(
+        process.execPath,
+        [PI1_CLI, '-p', '--no-session', '--model', 'anthropic/claude-sonnet-4-5', 'Hi'],
+        {
+          stdio: 'ignore',
+          env: { ...cleanEnv(), PI_OFFLINE: '1', PI_CODING_AGENT_DIR: dir, PI_ACCOUNTS_CHANNEL_DIR: channel },
+        },
+      );
+      await new Promise((r) => beside.on('close', r));
+      const other = letters(from);
+      console.log(
+        `      parent pinned to A, account in use B (soft switch): its subagent sent ${subagent}, a pi started beside it sent ${other}`,
+      );
+      assert.deepEqual([subagent, other, rotation.inUse('anthropic')?.name], ['A', 'B', 'B']);
+    } finally {
+      await parent.close();
       server.dispose();
       rotation.dispose();
       await em.close();
