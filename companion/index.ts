@@ -218,6 +218,10 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     } catch {
       carried = undefined;
     }
+    // A pinned key is what the watch on fetch will send: the start of the request names it, so
+    // the balancer counts it in flight on the account it really goes to.
+    const pin = provider !== undefined ? pins.keyFor(provider) : undefined;
+    if (pin !== undefined) carried = pin;
     armed = true;
     armedFor = provider;
     if (provider) {

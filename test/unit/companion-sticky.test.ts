@@ -12,6 +12,7 @@ import { AuthMirror } from '../../src/core/mirror/auth-mirror';
 import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { feedbackInto } from '../../src/core/outlet';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
+import { fingerprint, type PiRequest } from '../../src/core/pi-link/protocol';
 import { PiLinkServer } from '../../src/core/pi-link/server';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
@@ -122,7 +123,15 @@ async function setup(dir0: string, answer: Answer) {
     tellRateLimited: () => undefined,
     log,
   });
-  const server = new PiLinkServer(channel, feedback, log, () => mirror.sync());
+  // The start of each request, as the balancer counts it in flight: which pi, which key.
+  const starts: { pid: number; key?: string }[] = [];
+  const port = {
+    report: (r: Parameters<PiFeedback['report']>[0]) => feedback.report(r),
+    request: (r: PiRequest) => (r.phase === 'start' && starts.push({ pid: r.pid, key: r.key }), feedback.request(r)),
+    gone: (pid: number) => feedback.gone(pid),
+    usable: () => feedback.usable(),
+  };
+  const server = new PiLinkServer(channel, port, log, () => mirror.sync());
   await server.listen();
   // A switch as Pi Accounts makes it: auth.json written, then every pi told (soft: rotation's own).
   const switchTo = async (account: string, soft: boolean) => {
@@ -130,7 +139,7 @@ async function setup(dir0: string, answer: Answer) {
     await mirror.sync();
     server.reload(soft ? feedback.usable() : undefined);
   };
-  return { em, channel, dir, rotation, feedback, server, lines, switchTo };
+  return { em, channel, dir, rotation, feedback, server, lines, starts, switchTo };
 }
 
 describe('sticky sessions: the companion inside two real pi sessions', function () {
@@ -141,7 +150,7 @@ describe('sticky sessions: the companion inside two real pi sessions', function 
 
   it('S1 round-robin: a soft switch keeps each session on its key, a switch by hand moves both, a 429 on the pinned key moves that session and the other pinned to it', async () => {
     let refuseB = false;
-    const { em, channel, dir, rotation, server, lines, switchTo } = await setup(t.dir, (key) =>
+    const { em, channel, dir, rotation, server, lines, starts, switchTo } = await setup(t.dir, (key) =>
       refuseB && key === KEY_B ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'Answered.' },
     );
     const p1 = rpcPi(dir, channel);
@@ -172,6 +181,9 @@ describe('sticky sessions: the companion inside two real pi sessions', function 
         `      soft switches (B, then A): session 1 sent ${seen.p1.join(' ')}, session 2 sent ${seen.p2.join(' ')}`,
       );
       assert.deepEqual(soft, { p1: ['A', 'A', 'A'], p2: ['B', 'B'] });
+      // Each request's start names the key it really carried (the balancer's in-flight counts).
+      const first = starts.filter((x) => x.pid === starts[0].pid).map((x) => x.key);
+      assert.deepEqual(first, [fingerprint(KEY_A), fingerprint(KEY_A), fingerprint(KEY_A)]);
 
       await switchTo('B', false); // by hand: both follow
       const hard = [await ask(p1), await ask(p2)];
