@@ -24,7 +24,7 @@ const layers = [
   { name: 'providers', path: '^src/core/providers/|^src/core/words\\.ts$' },
   {
     name: 'accounts',
-    path: '^src/core/(accounts|routing|renamed-providers|credential-store|vault|resolver|keep-fresh|refresh-lock|key-check|diagnostics|env-import|request-settings|outlet)\\.ts$|^src/core/(rotation|usage-service)/',
+    path: '^src/core/(accounts|account-sync|routing|renamed-providers|credential-store|vault|resolver|keep-fresh|refresh-lock|key-check|diagnostics|env-import|request-settings|outlet)\\.ts$|^src/core/(rotation|usage-service)/',
   },
   { name: 'outlets', path: '^src/core/(mirror|pi-link|llm|usage-panel)/|^src/core/terminal-env\\.ts$' },
   { name: 'vscode', path: '^src/vscode/' },

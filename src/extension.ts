@@ -43,6 +43,7 @@ import { secretStoreFrom } from './vscode/secret-store';
 import { RecentProviders } from './vscode/sign-in-ui';
 import { TerminalEnv } from './vscode/terminal-env';
 import { SecretCache } from './core/secret-cache';
+import { AccountSyncUi } from './vscode/account-sync';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -160,9 +161,17 @@ export function activate(context: vscode.ExtensionContext): void {
     refreshView,
     peekRef: (ref) => secrets.peek(ref),
   });
+  // The account list for Settings Sync (opt-in): missing accounts become "sign in on this machine" rows.
+  const accountSync = new AccountSyncUi({
+    vault,
+    globalState: context.globalState,
+    log,
+    signIn: (provider: string, account: string): Promise<unknown> => commands.signIn({ provider, account }),
+  });
   const view = new AccountsView({
     vault,
     ready,
+    synced: () => accountSync.sync.pending(),
     rotation,
     usage: entry,
     mode: (p) => rotationSettings.mode(p),
@@ -272,6 +281,9 @@ export function activate(context: vscode.ExtensionContext): void {
     piLink,
     ...piLink.register(),
     ...commands.register(),
+    ...accountSync.register(),
+    accountSync.sync.onDidChange(refreshView),
+    accounts.onDidChange((c) => c.kind === 'accounts' && c.reason !== 'refresh' && accountSync.run()),
     accounts.watch(),
     // The redactor learns new secrets before anything else hears of them.
     accounts.onDidChange(
@@ -322,6 +334,7 @@ export function activate(context: vscode.ExtensionContext): void {
         `Accounts loaded ${Math.round(performance.now() - started)} ms after activation began: ${vault.accounts().length} account(s); auth.json at ${authPath()}.`,
       );
       piLink.start();
+      if (loaded) accountSync.start();
       // Watched from here, not in activate(): the first mirror run below reads the file anyway.
       context.subscriptions.push(watchFile(authPath, () => void mirror.onFileChanged()));
       if (loaded) await mirror.run().then(() => (modelsFile.sync(), mirror.offerImportOnce()));

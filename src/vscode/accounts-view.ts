@@ -13,6 +13,7 @@ import type { AccountInfo, Vault } from '../core/vault';
 import type { Outlet } from '../core/outlet';
 import { canCheckKey } from '../core/key-check';
 import { inViewOrder } from '../core/words';
+import type { SyncedAccount } from '../core/account-sync';
 
 // Tree nodes double as command arguments for the view's menus, so they carry provider/account.
 export class ProviderNode {
@@ -24,7 +25,14 @@ export class AccountNode {
     readonly account: string,
   ) {}
 }
-export type Node = ProviderNode | AccountNode;
+/** An account synced from another machine that this machine has no key or sign-in for yet. */
+export class SyncedNode {
+  constructor(
+    readonly provider: string,
+    readonly account: string,
+  ) {}
+}
+export type Node = ProviderNode | AccountNode | SyncedNode;
 
 /** How the account signed in, in the words the sign-in used (a device code is not a browser). */
 export function kindLabel(a: Pick<AccountInfo, 'provider' | 'kind'>): string {
@@ -76,6 +84,8 @@ export interface ViewDeps {
   readonly piStatus?: () => string | undefined;
   /** How the active account's base URL and headers reach pi (its models.json), if it has any. */
   readonly piRequestSettings?: (provider: string) => string | undefined;
+  /** Accounts synced from another machine that this one lacks (Settings Sync, opt-in). */
+  readonly synced?: () => readonly SyncedAccount[];
 }
 
 export const VIEW_ID = 'piAccounts.accounts';
@@ -123,14 +133,20 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
 
   async getChildren(node?: Node): Promise<Node[]> {
     await this.deps.ready; // the view shows its progress bar meanwhile, not a misleading "Sign in"
+    const synced = this.deps.synced?.() ?? [];
     if (!node) {
-      return [...new Set(inViewOrder(this.deps.vault.accounts()).map((a) => a.provider))].map(
-        (p) => new ProviderNode(p),
-      );
+      const here = inViewOrder(this.deps.vault.accounts()).map((a) => a.provider);
+      return [...new Set([...here, ...synced.map((a) => a.provider)])].map((p) => new ProviderNode(p));
     }
     if (node instanceof ProviderNode) {
       // A stable order (by name): rows do not jump when another account comes into use.
-      return inViewOrder(this.deps.vault.accounts(node.provider)).map((a) => new AccountNode(a.provider, a.name));
+      return [
+        ...inViewOrder(this.deps.vault.accounts(node.provider)).map((a) => new AccountNode(a.provider, a.name)),
+        ...synced
+          .filter((a) => a.provider === node.provider)
+          .sort((x, y) => x.name.localeCompare(y.name))
+          .map((a) => new SyncedNode(a.provider, a.name)),
+      ];
     }
     return [];
   }
@@ -139,10 +155,16 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     const provider = requireProvider(node.provider);
     if (node instanceof ProviderNode) {
       const n = this.deps.vault.accounts(node.provider).length;
+      const elsewhere = (this.deps.synced?.() ?? []).filter((a) => a.provider === node.provider).length;
       const mode = this.deps.mode(node.provider);
       const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `provider:${provider.id}`;
-      item.description = `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}`;
+      item.description = [
+        n || !elsewhere ? `${n} account${n === 1 ? '' : 's'}${mode !== 'manual' && n > 1 ? ` · ${mode}` : ''}` : '',
+        elsewhere ? `${elsewhere} to sign in here` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
       // ".multi": Switch to the Next Account only where there is a next one.
       item.contextValue = n > 1 ? 'piAccounts.provider.multi' : 'piAccounts.provider';
       item.iconPath = new vscode.ThemeIcon(
@@ -151,6 +173,7 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
       item.tooltip = `${provider.label} (${provider.id})${mode !== 'manual' ? `, rotation: ${mode}` : ''}`;
       return item;
     }
+    if (node instanceof SyncedNode) return syncedItem(node, this.deps.synced?.() ?? []);
     const a = this.deps.vault.accounts(node.provider).find((x) => x.name === node.account);
     const item = new vscode.TreeItem(node.account, vscode.TreeItemCollapsibleState.None);
     item.id = `account:${node.provider}/${node.account}`;
@@ -217,6 +240,34 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     item.accessibilityInformation = { label: `${provider.label} account ${a.name}, ${words}` };
     return item;
   }
+}
+
+/** A synced account this machine lacks: one click signs in here; never a broken row. */
+function syncedItem(node: SyncedNode, synced: readonly SyncedAccount[]): vscode.TreeItem {
+  const provider = requireProvider(node.provider);
+  const a = synced.find((x) => x.provider === node.provider && x.name === node.account);
+  const item = new vscode.TreeItem(node.account, vscode.TreeItemCollapsibleState.None);
+  item.id = `synced:${node.provider}/${node.account}`;
+  item.description = 'sign in on this machine';
+  item.contextValue = 'piAccounts.synced';
+  item.iconPath = new vscode.ThemeIcon('cloud-download');
+  item.command = { command: 'piAccounts.signInHere', title: 'Sign In on This Machine', arguments: [node] };
+  const kind = a ? kindLabel({ provider: node.provider, kind: a.kind }) : 'account';
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${node.account}** · ${provider.label}\n\n`);
+  md.appendMarkdown(
+    `- Synced from another machine (Settings Sync): the account's name and settings, never its ${a?.kind === 'oauth' ? 'tokens' : 'key'}\n`,
+  );
+  md.appendMarkdown(`- Kind there: ${kind}${a?.baseUrl ? `; base URL ${a.baseUrl}` : ''}\n`);
+  md.appendMarkdown(
+    a?.kind === 'oauth'
+      ? '- Click to sign in on this machine: each machine keeps its own sign-in, so the two never refresh over each other\n'
+      : '- Click to sign in on this machine with the key\n',
+  );
+  md.appendMarkdown('- "Forget" removes it from the synced list (the machine that has it keeps it)\n');
+  item.tooltip = md;
+  item.accessibilityInformation = { label: `${provider.label} account ${node.account}, sign in on this machine` };
+  return item;
 }
 
 /** One figure for the row: the fullest window ("5h 85%"), or what an API key has left ("$4.90 left"). */

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import { apiKeyProblem, requireApiKey, type Credential } from '../core/credentials';
 import { toolsOnPath } from '../core/secret-reader';
-import { refLabel, secretRefSchema, type SecretRef } from '../core/secret-ref';
+import { refLabel, secretRefSchema, type SecretRef, type SecretTool } from '../core/secret-ref';
 import type { HttpOptions } from '../core/http';
 import { aborted, Fault, isFault } from '../core/faults';
 import { canCheckKey, checkKey } from '../core/key-check';
@@ -21,13 +21,13 @@ import {
   type AccountTarget,
   type Target,
 } from './account-pickers';
-import { AccountNode, ProviderNode, VIEW_ID } from './accounts-view';
+import { AccountNode, ProviderNode, VIEW_ID, type Node } from './accounts-view';
 import { showFault } from './faults-ui';
 import type { MirrorSync } from './mirror-sync';
 import { importFromEnvironment } from './env-import';
 import { runApiKeySignIn, runSignInFlow } from './sign-in-flow';
 import { askRequestSettings, formatHeaders } from './request-settings-ui';
-import { askKey, askRef, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
+import { askKey, askRef, FROM_MANAGER, promptSignIn, type RecentProviders, type SignInRequest } from './sign-in-ui';
 import { requireRequestSettings } from '../core/request-settings';
 import { modelsPathBeside } from '../core/mirror/models-mirror';
 import { accountTitle, noUsageFigures } from '../core/words';
@@ -68,7 +68,7 @@ export interface CommandDeps {
   /** Whether to offer Connect pi on this sign-in's toast (once ever, where pi is found). */
   readonly takePiOffer?: () => boolean;
   /** The Accounts view's selected row. */
-  readonly selected: () => AccountNode | ProviderNode | undefined;
+  readonly selected: () => Node | undefined;
   /** Reads a key kept in a password manager (`fresh`: read now, not from memory). */
   readonly readRef?: (ref: SecretRef, fresh?: boolean) => Promise<string>;
 }
@@ -182,7 +182,7 @@ export class Commands {
           ? { kind: 'ref', provider: args.provider, account, ref: args.ref }
           : args?.values
             ? { kind: 'form', provider: args.provider, account, credential: formCredential(args, args.values) }
-            : await promptSignIn(this.deps.vault, this.deps.recent, args?.provider);
+            : await promptSignIn(this.deps.vault, this.deps.recent, args?.provider, args?.account);
     const provider = requireProvider(req.provider);
     // Everything the person is asked for, and the whole browser/device flow, comes before the
     // vault is touched: a sign-in cancelled or failed half-way stores nothing.
@@ -192,7 +192,7 @@ export class Commands {
         : req.kind === 'form'
           ? req.credential
           : req.kind === 'piKey'
-            ? await runApiKeySignIn(provider)
+            ? await this.keySignIn(provider, req.managers)
             : req.kind === 'ref'
               ? await this.refCredential(provider, req.ref)
               : await this.login(provider);
@@ -248,6 +248,12 @@ export class Commands {
    * A sign-in by reference is checked by one read now: a reference that reads nothing, or not a
    * key, is not stored. The key read is held in memory only (for the first terminal or request).
    */
+  /** pi-ai's own key sign-in, or, from its key box's lock button, a key in a password manager. */
+  private async keySignIn(provider: ProviderInfo, managers: readonly SecretTool[]): Promise<Credential> {
+    const c = await runApiKeySignIn(provider, 3, managers);
+    return c === FROM_MANAGER ? this.refCredential(provider, await askRef(provider, managers)) : c;
+  }
+
   private async refCredential(provider: ProviderInfo, ref: SecretRef): Promise<Credential> {
     const title = `Reading the key from ${refLabel(ref)}…`;
     const key = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () =>

@@ -5,8 +5,9 @@ import type { OAuthCredential, OAuthProvider, SignInInteraction } from '../core/
 import type { Credential } from '../core/credentials';
 import type { HttpOptions } from '../core/http';
 import { piApiKeyLogin } from '../core/pi-auth/api-key';
+import type { SecretTool } from '../core/secret-ref';
 import type { ProviderInfo } from '../core/providers/directory';
-import { keyBox } from './sign-in-ui';
+import { FROM_MANAGER, keyBox } from './sign-in-ui';
 import type { AuthEvent, AuthPrompt } from '@earendil-works/pi-ai' with { 'resolution-mode': 'import' };
 
 /**
@@ -43,8 +44,14 @@ export async function runSignInFlow(
  * An API-key sign-in through pi-ai's own `auth.apiKey.login(interaction)`, its questions drawn
  * like every sign-in's (step `step` of 3); Escape at any question stores nothing.
  */
-export async function runApiKeySignIn(provider: ProviderInfo, step = 3): Promise<Credential> {
+export async function runApiKeySignIn(
+  provider: ProviderInfo,
+  step = 3,
+  /** Offered by the key box's lock button: choosing it ends the login with FROM_MANAGER. */
+  managers: readonly SecretTool[] = [],
+): Promise<Credential | typeof FROM_MANAGER> {
   const cancel = new AbortController();
+  let fromManager = false;
   try {
     const interaction = editorInteraction(
       cancel,
@@ -53,8 +60,17 @@ export async function runApiKeySignIn(provider: ProviderInfo, step = 3): Promise
       () => undefined,
       provider.promptCheck,
       provider,
+      managers.length
+        ? () => {
+            fromManager = true;
+            cancel.abort();
+          }
+        : undefined,
     );
     return await piApiKeyLogin(provider.id, provider.label, interaction);
+  } catch (e) {
+    if (fromManager) return FROM_MANAGER;
+    throw e;
   } finally {
     cancel.abort(); // closes whatever box the login left open
   }
@@ -72,6 +88,8 @@ export function editorInteraction(
   check?: PromptCheck,
   /** Whose key a `secret` prompt asks for (an API-key sign-in): our key box and checks. */
   keyOf?: ProviderInfo,
+  /** The key box's lock button ("From my password manager…"), where one is on PATH. */
+  fromManager?: () => void,
 ): SignInInteraction {
   const title = `Pi Accounts: Sign In to ${label} (${step}/3)`;
   // The sign-in page the login named last, and whether its paste box is open: the box offers the
@@ -87,7 +105,7 @@ export function editorInteraction(
       try {
         return p.type === 'select'
           ? await pick(p, title, signal)
-          : await ask(p, title, signal, check, keyOf, p.type === 'manual_code' ? page.link : undefined);
+          : await ask(p, title, signal, check, keyOf, p.type === 'manual_code' ? page.link : undefined, fromManager);
       } catch (e) {
         if (!p.signal?.aborted) cancel.abort();
         throw e;
@@ -175,6 +193,7 @@ function ask(
   keyOf?: ProviderInfo,
   /** The sign-in page of a paste box: offered as Copy Sign-In Link and Open Sign-In Page. */
   link?: string,
+  fromManager?: () => void,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(aborted());
@@ -183,7 +202,7 @@ function ask(
     box.prompt = p.message;
     if (p.type === 'secret' && keyOf) {
       box.prompt = `${p.message}. It is kept in VS Code's secret storage.`;
-      const accept = keyBox(box, keyOf);
+      const accept = keyBox(box, keyOf, fromManager);
       settle(box, signal, reject, () => (accept() ? box.value.trim() : undefined)).then(resolve, reject);
       return box.show();
     }

@@ -13,8 +13,16 @@ import { afterWalkthroughFocus } from './walkthrough-focus';
 export type SignInRequest =
   | { readonly kind: 'apiKey'; readonly provider: string; readonly account: string; readonly key: string }
   | { readonly kind: 'form'; readonly provider: string; readonly account: string; readonly credential: Credential }
-  /** pi-ai's own API-key sign-in asks for the key (its `auth.apiKey.login`), after this. */
-  | { readonly kind: 'piKey'; readonly provider: string; readonly account: string }
+  /**
+   * pi-ai's own API-key sign-in asks for the key (its `auth.apiKey.login`), after this; its key
+   * box offers these password managers (the lock button).
+   */
+  | {
+      readonly kind: 'piKey';
+      readonly provider: string;
+      readonly account: string;
+      readonly managers: readonly SecretTool[];
+    }
   | { readonly kind: 'browser' | 'device'; readonly provider: string; readonly account: string }
   /** A key kept in a password manager: the reference, read once at sign-in to check it. */
   | { readonly kind: 'ref'; readonly provider: string; readonly account: string; readonly ref: SecretRef };
@@ -54,12 +62,14 @@ export async function promptSignIn(
   vault: Vault,
   recent: RecentProviders,
   presetProvider?: string,
+  /** The name to offer (an account synced from another machine keeps its name). */
+  presetName?: string,
 ): Promise<SignInRequest> {
   const preset = presetProvider ? requireProvider(presetProvider) : undefined;
   await afterWalkthroughFocus(); // run from the palette over the walkthrough: the picker keeps the keyboard
   const [provider, kind] =
     preset && preset.signIn.length === 1 ? [preset, preset.signIn[0]] : await pickProvider(vault, recent, preset);
-  const account = await askAccountName(vault, provider);
+  const account = await askAccountName(vault, provider, presetName);
   if (kind !== 'apiKey') return { kind, provider: provider.id, account };
   // Several values (Bedrock, Vertex, Azure, Cloudflare) keep our forms: each value is checked as
   // it is typed and Bedrock/Vertex can be values only (a profile, ADC), which pi-ai's logins
@@ -71,10 +81,8 @@ export async function promptSignIn(
   // among the choices once there is one).
   const managers = tools.some((t) => t !== 'command') ? tools : [];
   const found = await keyFromEnvironment(provider, managers);
-  // pi-ai's own key sign-in where there is no password manager to offer: its secret prompt is our
-  // key box, which has no way out to a password manager (sign-in-flow.ts).
-  if (found === undefined && !managers.length && provider.pi?.apiKeyLogin)
-    return { kind: 'piKey', provider: provider.id, account };
+  if (found === undefined && provider.pi?.apiKeyLogin)
+    return { kind: 'piKey', provider: provider.id, account, managers };
   const key = found ?? (await askKey(provider, undefined, managers));
   if (key === FROM_MANAGER)
     return { kind: 'ref', provider: provider.id, account, ref: await askRef(provider, managers) };
@@ -122,12 +130,12 @@ async function pickProvider(
   return [picked.provider, picked.way];
 }
 
-async function askAccountName(vault: Vault, provider: ProviderInfo): Promise<string> {
+async function askAccountName(vault: Vault, provider: ProviderInfo, preset?: string): Promise<string> {
   const taken = new Set(vault.accounts(provider.id).map((a) => a.name));
   const name = await vscode.window.showInputBox({
     title: `Pi Accounts: Sign In to ${provider.label} (2/3)`,
     prompt: 'Account name: letters, digits, "-" and "_", at most 50 characters',
-    value: taken.has('default') ? '' : 'default',
+    value: preset && !taken.has(preset) ? preset : taken.has('default') ? '' : 'default',
     ignoreFocusOut: true,
     validateInput: (v) =>
       accountNameProblem(v) ?? (taken.has(v) ? `${provider.label} already has an account named "${v}".` : undefined),
@@ -243,7 +251,6 @@ export async function askKey(
   const box = vscode.window.createInputBox();
   box.title = title;
   box.prompt = `Paste your ${provider.label} API key. It is kept in VS Code's secret storage.`;
-  if (managers.length) box.prompt += ` Or use the lock button: ${FROM_MANAGER_LABEL}`;
   try {
     return await new Promise<string>((resolve, reject) => {
       // The password manager as a button: the paste box stays the first thing shown, as before.
@@ -273,6 +280,7 @@ export function keyBox(box: vscode.InputBox, provider: ProviderInfo, fromManager
     : undefined;
   const manager = fromManager ? { iconPath: new vscode.ThemeIcon('lock'), tooltip: FROM_MANAGER_LABEL } : undefined;
   box.buttons = [...(manager ? [manager] : []), ...(keyPage ? [keyPage] : [])];
+  if (manager) box.prompt = `${box.prompt ?? ''} Or use the lock button: ${FROM_MANAGER_LABEL}`;
   box.onDidTriggerButton((b) =>
     b === manager ? fromManager?.() : url && void vscode.env.openExternal(vscode.Uri.parse(url)),
   );

@@ -163,6 +163,7 @@ describe('A new user in a real VS Code host (issue 18)', function () {
     await steps.signIn(w, 'Anthropic', 'work', KEY_WORK);
     await steps.signIn(w, 'Anthropic', 'personal', KEY_PERSONAL);
     const order = () => w.page.locator('.pane-body .monaco-list-row .label-name').allTextContents();
+    await w.treeRow('personal').waitFor(); // the view redraws after the sign-in's toast
     const before = await order();
     assert.deepEqual(before.slice(1), ['personal', 'work']);
     assert.match(await w.treeRow('work').textContent(), /in use · api key/);

@@ -3,7 +3,7 @@
 import { reset } from './vscode-fake';
 import assert from 'node:assert/strict';
 import { Accounts } from '../../src/core/accounts';
-import { AccountNode, AccountsView, ProviderNode } from '../../src/vscode/accounts-view';
+import { AccountNode, AccountsView, ProviderNode, SyncedNode } from '../../src/vscode/accounts-view';
 import { KEY_A, KEY_B, MemorySecretStore } from './helpers';
 import { quiet } from './window';
 
@@ -33,6 +33,38 @@ async function setUp(mode = 'manual') {
 
 describe('Accounts view rows (src/vscode/accounts-view.ts)', () => {
   beforeEach(reset);
+
+  it('an account synced from another machine is a "sign in on this machine" row with one click, under its provider', async () => {
+    const { accounts } = await setUp();
+    const synced = [
+      { provider: 'anthropic', name: 'max', kind: 'oauth' as const, at: 1 },
+      { provider: 'openai', name: 'desk', kind: 'api_key' as const, at: 1 },
+    ];
+    const view = new AccountsView({
+      vault: accounts.vault,
+      ready: Promise.resolve(),
+      rotation: accounts.rotation,
+      usage: () => undefined,
+      mode: () => 'manual',
+      synced: () => synced,
+    });
+    const top = await view.getChildren();
+    assert.deepEqual(
+      top.map((n) => n.provider),
+      ['anthropic', 'openai'],
+    );
+    const under = await view.getChildren(new ProviderNode('anthropic'));
+    assert.deepEqual(
+      under.map((n) => `${n.constructor.name}:${'account' in n ? n.account : ''}`),
+      ['AccountNode:home', 'AccountNode:work', 'SyncedNode:max'],
+    );
+    assert.equal(view.getTreeItem(new ProviderNode('openai')).description, '1 to sign in here');
+    const row = view.getTreeItem(new SyncedNode('anthropic', 'max'));
+    assert.equal(row.description, 'sign in on this machine');
+    assert.equal(row.contextValue, 'piAccounts.synced'); // none of the account menus (use, sign out, usage)
+    assert.equal(row.command?.command, 'piAccounts.signInHere');
+    assert.match((row.tooltip as { value: string }).value, /never its tokens/);
+  });
 
   it('a provider row counts its accounts; an account row says in use and its kind', async () => {
     const { view } = await setUp();

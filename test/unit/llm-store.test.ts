@@ -74,6 +74,8 @@ describe("language-model requests through pi-ai's Models with the vault as its C
       log: { ...quiet, info: (m) => void served.push(m) },
       load: async () => models,
       testRoute: () => em.base,
+      // Sign-ins serve other extensions only once the person turned them on (the setting).
+      subscriptionModels: () => true,
     });
     return { ...w, rotation, bridge, served, through };
   }

@@ -39,11 +39,11 @@ describe('sign-in steps (src/vscode/sign-in-ui.ts)', () => {
     const { vault, recent } = await setUp();
     answers.inputs.push('default');
     // The key is asked by pi-ai's auth.apiKey.login (sign-in-flow.ts, our key box), after this.
-    // No password manager on PATH (with one, our key box offers it instead: sign-in-ui.ts).
+    // No password manager on PATH (with one, its lock button is offered too).
     const req = await withoutEnv(['GROQ_API_KEY', 'PATH'], () => promptSignIn(vault, recent, 'groq'), {
       PATH: '/nonexistent',
     });
-    assert.deepEqual(req, { kind: 'piKey', provider: 'groq', account: 'default' });
+    assert.deepEqual(req, { kind: 'piKey', provider: 'groq', account: 'default', managers: [] });
     assert.equal(calls.picks.length, 0);
     assert.equal(calls.inputs[0].value, 'default');
     assert.equal(calls.inputs[0].title, 'Pi Accounts: Sign In to Groq (2/3)');

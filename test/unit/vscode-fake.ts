@@ -185,6 +185,8 @@ const fake = {
     },
   },
   window: {
+    // No editor open: Sign In does not wait for a walkthrough (src/vscode/walkthrough-focus.ts).
+    tabGroups: { activeTabGroup: { activeTab: undefined } },
     showInformationMessage: async (message: string) => {
       calls.infos.push(message);
       const a = answers.info;
