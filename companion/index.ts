@@ -22,8 +22,10 @@
 // - model_select: the footer follows the provider of the model in use.
 // Sticky sessions (sticky.ts): after a soft switch the watch on pi's fetch puts the key this
 // session last used with success back into the request's credential header, until that key fails
-// or Pi Accounts says its account cannot be used; every other switch is taken as before. A pi
-// started by this one (a subagent) starts with the same pins (inherit.ts).
+// or Pi Accounts says its account cannot be used; every other switch is taken as before. Only
+// to the host that key went to, only while a window listens, only a key the window vouches for
+// under the same provider. A pi started by this one (a subagent) starts with the same pins
+// (inherit.ts: a secret in the environment, a private socket).
 // It still loads in pi 0.73.1 (the same hooks, authStorage for the key and its reload()).
 import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with {
   'resolution-mode': 'import',
@@ -74,6 +76,15 @@ function secretOf(r: AuthResult): string | undefined {
   return undefined;
 }
 
+/** The host (and port) a fetch goes to, or undefined when its input is not a URL. */
+function hostOf(input: Parameters<typeof fetch>[0]): string | undefined {
+  try {
+    return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The secret in a request's credential header (a bearer token without its scheme). */
 function secretIn(headers: Headers): string | undefined {
   for (const [name, v] of headers) if (AUTH_HEADER.test(name) && v) return v.replace(/^Bearer\s+/i, '');
@@ -86,11 +97,14 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let rid = 0;
   let flying: number | undefined;
   let carried: string | undefined;
+  /** Where the request that carried `carried` went (a pin goes back only there). */
+  let carriedHost: string | undefined;
   /** The provider of the request the watch on fetch is armed for. */
   let armedFor: string | undefined;
   const pins = new Pins();
   /** Ends the offer of this pi's pins to its children (set once, at the first session start). */
   let stopOffer: (() => void) | undefined;
+  let offering = false;
   let registry: Registry | undefined;
   // The provider's own base URL (for an account without one, after one with one): pi-ai's
   // catalog, as pi's extension loader resolves it for extensions (pi 1.x; none in 0.73.1).
@@ -155,11 +169,15 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
         const secret = secretIn(headers);
         if (secret) {
-          [carried, armed] = [secret, false];
+          const host = hostOf(input);
+          [carried, carriedHost, armed] = [secret, host, false];
           // Sticky sessions: the pinned key instead of the one auth.json now holds, in the same
           // header and scheme (init's headers win over a Request's, WHATWG fetch).
-          const pin = armedFor !== undefined ? pins.keyFor(armedFor) : undefined;
-          if (pin !== undefined && pin !== secret) {
+          const pin =
+            armedFor !== undefined && host !== undefined
+              ? pins.replacement(armedFor, host, secret, link.connected())
+              : undefined;
+          if (pin !== undefined) {
             for (const [name, v] of [...headers])
               if (AUTH_HEADER.test(name) && v) headers.set(name, v.split(secret).join(pin));
             carried = pin;
@@ -183,10 +201,10 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if (link.connected()) watchFetch();
     // A subagent: the pi that started this one shares its pinned keys (inherit.ts); then this pi
     // offers its own pins to the processes it starts.
-    if (link.connected() && !stopOffer) {
-      for (const [provider, key] of Object.entries(await inheritPins(process.env[PARENT_ENV], channelDir())))
-        pins.answered(provider, key, 200);
-      stopOffer = offerToChildren(channelDir(), pins);
+    if (link.connected() && !offering) {
+      offering = true;
+      pins.inherit(await inheritPins(process.env[PARENT_ENV], channelDir()));
+      stopOffer = await offerToChildren(channelDir(), pins);
     }
     accounts.seen(ctx);
   });
@@ -208,6 +226,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     const r = ctx.modelRegistry as unknown as Registry;
     try {
       armed = false;
+      carriedHost = undefined;
       if (!provider) carried = undefined;
       else if (r.getProviderAuth) {
         carried = secretOf(await r.getProviderAuth(provider));
@@ -258,7 +277,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         headers[name.toLowerCase()] = value.slice(0, 500);
     r.headers = headers;
     r.wantsAck = e.status >= 400;
-    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, e.status);
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, e.status);
     return link.send(r).then(() => undefined);
   });
 
@@ -273,11 +292,11 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if (m.role !== 'assistant' || !link.connected()) return;
     // pi 0.73.1 hands no successful answer to after_provider_response: a message that did not
     // end in error pins the key it carried there too.
-    if (m.stopReason !== 'error' && ctx.model?.provider) pins.answered(ctx.model.provider, carried, 200);
+    if (m.stopReason !== 'error' && ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, 200);
     if (m.stopReason !== 'error' || !m.errorMessage) return;
     const status = statusOf(m.errorMessage);
     if (status === undefined) return;
-    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, status);
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, status);
     const r = base(ctx, status);
     r.error = m.errorMessage.slice(0, 300);
     r.wantsAck = true;

@@ -5,7 +5,7 @@
 // 429 on a pinned key moves that session, and the other one pinned to it before its next request.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
 import { AuthMirror } from '../../src/core/mirror/auth-mirror';
@@ -204,6 +204,31 @@ describe('sticky sessions: the companion inside two real pi sessions', function 
       assert.ok(!lines.some((l) => /malformed/.test(l)), lines.join('\n'));
     } finally {
       await Promise.all([p1.close(), p2.close()]);
+      server.dispose();
+      rotation.dispose();
+      await em.close();
+    }
+  });
+  it('S3 no window listens: a pinned session sends what auth.json holds, never its pin', async () => {
+    const { em, channel, dir, rotation, server, switchTo } = await setup(t.dir, () => ({ text: 'Answered.' }));
+    const p1 = rpcPi(dir, channel);
+    const letter = (i: number) => (em.seen[i].key === KEY_A ? 'A' : em.seen[i].key === KEY_B ? 'B' : '?');
+    try {
+      await p1.prompt('Hi'); // A, pinned
+      await until(() => server.status().pids.length === 1, 10_000);
+      await switchTo('B', true); // soft: the session keeps A while the window listens
+      await p1.call({ type: 'get_state' });
+      await p1.prompt('Hi');
+      const kept = letter(em.seen.length - 1);
+      server.dispose(); // the window closes; auth.json still holds B
+      await until(() => !readdirSync(channel).some((n) => n.endsWith('.sock')));
+      await p1.call({ type: 'get_state' });
+      await p1.prompt('Hi');
+      const alone = letter(em.seen.length - 1);
+      console.log(`      pinned to A, B in use: with the window ${kept}, without it ${alone}`);
+      assert.deepEqual([kept, alone], ['A', 'B']);
+    } finally {
+      await p1.close();
       server.dispose();
       rotation.dispose();
       await em.close();

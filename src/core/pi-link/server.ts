@@ -17,10 +17,11 @@ import {
   ACCOUNTS_PROTOCOL,
   fromPiSchema,
   lineReader,
-  MAX_USABLE,
+  boundUsable,
   PROTOCOL,
   type AccountsAsk,
   type PiReport,
+  type Usable,
   type PiRequest,
   type ToPi,
   type UseAsk,
@@ -105,7 +106,7 @@ export class PiLinkServer {
       request?(r: PiRequest): void;
       gone?(pid: number): void;
       /** Fingerprints of the keys that can still be used (sticky sessions, feedback.ts). */
-      usable?(): string[];
+      usable?(): Usable;
     },
     private readonly log: Logger,
     /** Runs before pi is told to re-read auth.json: writes the new account there. */
@@ -161,9 +162,9 @@ export class PiLinkServer {
    * `usable` the switch is soft (rotation's own): a pi session keeps its key while that key's
    * fingerprint is listed (sticky sessions, protocol.ts's reloadSchema); without, every pi moves.
    */
-  reload(usable?: readonly string[]): void {
+  reload(usable?: Usable): void {
     const m: ToPi = usable
-      ? { v: PROTOCOL, type: 'reload', soft: true, usable: usable.slice(0, MAX_USABLE) }
+      ? { v: PROTOCOL, type: 'reload', soft: true, usable: boundUsable(usable) }
       : { v: PROTOCOL, type: 'reload' };
     for (const socket of this.clients.keys()) this.send(socket, m);
   }
@@ -296,7 +297,7 @@ export class PiLinkServer {
     // Sticky sessions: another pi session pinned to the key that just failed leaves it before its
     // next request, not after a failure of its own (a soft reload whose list no longer has it).
     if (r.status >= 400 && this.feedback.usable) {
-      const usable = this.feedback.usable().slice(0, MAX_USABLE);
+      const usable = boundUsable(this.feedback.usable());
       for (const other of this.clients.keys())
         if (other !== socket) this.send(other, { v: PROTOCOL, type: 'reload', soft: true, usable });
     }
