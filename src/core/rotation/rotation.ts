@@ -484,6 +484,13 @@ export class Rotation implements InUseAccounts {
   ): void {
     const from = this.inUse(provider)?.name;
     this.entry(provider).active = to;
+    // Choosing by hand the account already in use still moves every pi session onto it (sticky
+    // sessions may hold another key after rotation's own switches).
+    if (from === to && byHand) {
+      this.deps.log.info(`Active ${provider} account: ${to ?? '(none)'} stays (${reason}); every pi session uses it.`);
+      this.changed.fire({ provider, from, to, reason, allExhausted, byHand });
+      return;
+    }
     if (from === to) return;
     this.deps.log.info(`Active ${provider} account: ${from ?? '(none)'} → ${to ?? '(none)'} (${reason}).`);
     this.changed.fire({ provider, from, to, reason, allExhausted, ...(byHand ? { byHand } : {}) });
