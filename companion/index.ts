@@ -178,8 +178,12 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
               ? pins.replacement(armedFor, host, secret, link.connected())
               : undefined;
           if (pin !== undefined) {
-            for (const [name, v] of [...headers])
-              if (AUTH_HEADER.test(name) && v) headers.set(name, v.split(secret).join(pin));
+            try {
+              for (const [name, v] of [...headers])
+                if (AUTH_HEADER.test(name) && v) headers.set(name, v.split(secret).join(pin));
+            } catch {
+              return inner(input, init); // a value Headers refuses: the request goes as pi made it
+            }
             carried = pin;
             return inner(input, { ...init, headers });
           }

@@ -4,10 +4,12 @@
 // session on its key, and every refusal of the rewrite and of the socket.
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { inheritPins, MAX_ASK, offerToChildren, PARENT_ENV } from '../../companion/inherit';
 import { Pins } from '../../companion/sticky';
+import { removeStaleSockets } from '../../src/core/pi-link/channel-dir';
 import { boundUsable, fingerprint, MAX_USABLE, toPiSchema } from '../../src/core/pi-link/protocol';
 import { KEY_A, KEY_B, tempDir } from './helpers';
 
@@ -153,6 +155,21 @@ describe('sticky sessions: a parent pi’s pins socket (companion/inherit.ts)', 
     } finally {
       stop();
     }
+  });
+
+  it('a pins socket left by a pi that is gone is removed when a window starts; a live one stays', async () => {
+    const env: NodeJS.ProcessEnv = {};
+    const stop = await offerToChildren(dir, pinned(), env);
+    const live = (env[PARENT_ENV] ?? '').split(':')[0];
+    // A crashed pi's socket: a dead pid in the name (the largest pid Linux hands out is below 2^22).
+    const dead = join(dir, 'pi-4194999-0123456789abcdef.pins');
+    const server = createServer().listen(dead);
+    await once(server, 'listening');
+    server.unref();
+    removeStaleSockets(dir);
+    assert.deepEqual(readdirSync(dir), [live]);
+    server.close();
+    stop();
   });
 
   it('a directory open to others: nothing is offered, and a child does not connect there', async () => {
