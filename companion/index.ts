@@ -20,6 +20,12 @@
 // - pi.registerCommand('accounts') and ctx.ui.select / notify / setStatus: pi's `/accounts` and
 //   the footer status (accounts-command.ts);
 // - model_select: the footer follows the provider of the model in use.
+// Sticky sessions (sticky.ts): after a soft switch the watch on pi's fetch puts the key this
+// session last used with success back into the request's credential header, until that key fails
+// or Pi Accounts says its account cannot be used; every other switch is taken as before. Only
+// to the host that key went to, only while a window listens, only a key the window vouches for
+// under the same provider. A pi started by this one (a subagent) starts with the same pins
+// (inherit.ts: a secret in the environment, a private socket).
 // It still loads in pi 0.73.1 (the same hooks, authStorage for the key and its reload()).
 import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with {
   'resolution-mode': 'import',
@@ -31,8 +37,10 @@ import { AccountsCommand } from './accounts-command';
 import { Link } from './link';
 import { piVersion } from './pi-version';
 import { RequestSettings } from './request-settings';
+import { Pins } from './sticky';
+import { inheritPins, offerToChildren, PARENT_ENV } from './inherit';
 
-export const COMPANION_VERSION = '3';
+export const COMPANION_VERSION = '4';
 
 type Stored = { type?: string; key?: string; access?: string } | undefined;
 type AuthResult = { auth?: { apiKey?: string; headers?: Record<string, string | null> } } | undefined;
@@ -68,6 +76,15 @@ function secretOf(r: AuthResult): string | undefined {
   return undefined;
 }
 
+/** The host (and port) a fetch goes to, or undefined when its input is not a URL. */
+function hostOf(input: Parameters<typeof fetch>[0]): string | undefined {
+  try {
+    return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The secret in a request's credential header (a bearer token without its scheme). */
 function secretIn(headers: Headers): string | undefined {
   for (const [name, v] of headers) if (AUTH_HEADER.test(name) && v) return v.replace(/^Bearer\s+/i, '');
@@ -80,6 +97,14 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let rid = 0;
   let flying: number | undefined;
   let carried: string | undefined;
+  /** Where the request that carried `carried` went (a pin goes back only there). */
+  let carriedHost: string | undefined;
+  /** The provider of the request the watch on fetch is armed for. */
+  let armedFor: string | undefined;
+  const pins = new Pins();
+  /** Ends the offer of this pi's pins to its children (set once, at the first session start). */
+  let stopOffer: (() => void) | undefined;
+  let offering = false;
   let registry: Registry | undefined;
   // The provider's own base URL (for an account without one, after one with one): pi-ai's
   // catalog, as pi's extension loader resolves it for extensions (pi 1.x; none in 0.73.1).
@@ -104,10 +129,16 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   const link = new Link(
     channelDir(),
     { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION, piVersion: piVersion() },
-    () => (apply(), void accounts.refresh()),
+    (r) => (pins.reloaded(r), apply(), void accounts.refresh()),
     () => void accounts.refresh(),
   );
-  const accounts = new AccountsCommand(pi, link, () => ++seq, apply);
+  // A switch chosen in this pi's `/accounts` is the person's: the pins end.
+  const accounts = new AccountsCommand(
+    pi,
+    link,
+    () => ++seq,
+    () => (pins.reloaded(undefined), apply()),
+  );
   accounts.register();
 
   const base = (ctx: ExtensionContext, status: number) =>
@@ -135,8 +166,28 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if ((inner as { piAccounts?: true }).piAccounts) return;
     const watched = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       if (armed) {
-        const secret = secretIn(new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)));
-        if (secret) [carried, armed] = [secret, false];
+        const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+        const secret = secretIn(headers);
+        if (secret) {
+          const host = hostOf(input);
+          [carried, carriedHost, armed] = [secret, host, false];
+          // Sticky sessions: the pinned key instead of the one auth.json now holds, in the same
+          // header and scheme (init's headers win over a Request's, WHATWG fetch).
+          const pin =
+            armedFor !== undefined && host !== undefined
+              ? pins.replacement(armedFor, host, secret, link.connected())
+              : undefined;
+          if (pin !== undefined) {
+            try {
+              for (const [name, v] of [...headers])
+                if (AUTH_HEADER.test(name) && v) headers.set(name, v.split(secret).join(pin));
+            } catch {
+              return inner(input, init); // a value Headers refuses: the request goes as pi made it
+            }
+            carried = pin;
+            return inner(input, { ...init, headers });
+          }
+        }
       }
       return inner(input, init);
     };
@@ -152,6 +203,13 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     // Before the first request: the SDKs take fetch when pi-ai creates their client, which is
     // before before_provider_request.
     if (link.connected()) watchFetch();
+    // A subagent: the pi that started this one shares its pinned keys (inherit.ts); then this pi
+    // offers its own pins to the processes it starts.
+    if (link.connected() && !offering) {
+      offering = true;
+      pins.inherit(await inheritPins(process.env[PARENT_ENV], channelDir()));
+      stopOffer = await offerToChildren(channelDir(), pins);
+    }
     accounts.seen(ctx);
   });
 
@@ -172,6 +230,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     const r = ctx.modelRegistry as unknown as Registry;
     try {
       armed = false;
+      carriedHost = undefined;
       if (!provider) carried = undefined;
       else if (r.getProviderAuth) {
         carried = secretOf(await r.getProviderAuth(provider));
@@ -182,7 +241,12 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     } catch {
       carried = undefined;
     }
+    // A pinned key is what the watch on fetch will send: the start of the request names it, so
+    // the balancer counts it in flight on the account it really goes to.
+    const pin = provider !== undefined ? pins.keyFor(provider) : undefined;
+    if (pin !== undefined) carried = pin;
     armed = true;
+    armedFor = provider;
     if (provider) {
       // pi retried without an assistant message in between: the earlier attempt is over.
       if (flying !== undefined)
@@ -217,6 +281,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         headers[name.toLowerCase()] = value.slice(0, 500);
     r.headers = headers;
     r.wantsAck = e.status >= 400;
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, e.status);
     return link.send(r).then(() => undefined);
   });
 
@@ -228,9 +293,14 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       const provider = ctx.model?.provider ?? 'unknown';
       void link.send({ v: PROTOCOL, type: 'request', phase: 'end', pid: process.pid, id, provider });
     }
-    if (m.role !== 'assistant' || m.stopReason !== 'error' || !m.errorMessage || !link.connected()) return;
+    if (m.role !== 'assistant' || !link.connected()) return;
+    // pi 0.73.1 hands no successful answer to after_provider_response: a message that did not
+    // end in error pins the key it carried there too.
+    if (m.stopReason !== 'error' && ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, 200);
+    if (m.stopReason !== 'error' || !m.errorMessage) return;
     const status = statusOf(m.errorMessage);
     if (status === undefined) return;
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, status);
     const r = base(ctx, status);
     r.error = m.errorMessage.slice(0, 300);
     r.wantsAck = true;
@@ -238,5 +308,5 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     await link.send(r);
   });
 
-  pi.on('session_shutdown', () => link.close());
+  pi.on('session_shutdown', () => (stopOffer?.(), link.close()));
 }

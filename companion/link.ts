@@ -17,6 +17,7 @@ import {
   type AccountsAnswer,
   type AccountsAsk,
   type PiHello,
+  type PiReload,
   type PiReport,
   type PiRequest,
   type UseAsk,
@@ -39,8 +40,11 @@ export class Link {
   constructor(
     private readonly dir: string,
     private readonly hello: PiHello,
-    /** Pi Accounts changed what auth.json holds for pi. */
-    private readonly onReload: () => void,
+    /**
+     * Pi Accounts changed what auth.json holds for pi: a broadcast reload (soft or not), or
+     * undefined for the answer to this pi's own failed request (always followed).
+     */
+    private readonly onReload: (r?: PiReload) => void,
     /** A window's connection is up (the footer asks it for the account in use). */
     private readonly onConnect: () => void = () => undefined,
   ) {}
@@ -162,7 +166,7 @@ export class Link {
   private receive(line: string): void {
     const m = toPiSchema.safeParse(parseJson(line));
     if (!m.success) return;
-    if (m.data.type === 'reload') return this.onReload();
+    if (m.data.type === 'reload') return this.onReload(m.data);
     if (m.data.type === 'accounts' || m.data.type === 'used') {
       const answer = this.asks.get(m.data.seq);
       this.asks.delete(m.data.seq);

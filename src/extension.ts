@@ -246,8 +246,19 @@ export function activate(context: vscode.ExtensionContext): void {
     void usage.refresh().catch((e: unknown) => log.warn(`Usage refresh failed: ${describe(e)}`));
   const timer = setInterval(refreshUsage, QUOTA_INTERVAL_MS);
   // pi's files: auth.json and models.json, then the running pi processes re-read them.
-  const piFiles: Outlet = {
-    sync: coalesced(() => void writePiFiles().then(() => piLink.reloadPi())),
+  // `soft` (routing.ts): only rotation's own switches since the last reload, so a pi session may
+  // keep its account (sticky sessions); a settings change or a switch by hand is never soft.
+  let piSoft = true;
+  const piReload = coalesced(() => {
+    const soft = piSoft;
+    piSoft = true;
+    void writePiFiles().then(() => piLink.reloadPi(soft));
+  });
+  const piFiles = {
+    sync: (soft = false) => {
+      if (!soft) piSoft = false;
+      piReload();
+    },
   };
   const outlets: Outlet[] = [terminal, view, auth, keepFresh, statusBar, models, usagePanel];
 

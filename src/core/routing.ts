@@ -14,7 +14,7 @@ export interface Routes {
    * first mirror pass itself, once it knows whether pi's file must be imported first) and but
    * usage figures, which pi does not read.
    */
-  readonly piFiles: Outlet;
+  readonly piFiles: { sync(soft: boolean): void };
   /** Where usage figures show: the view and the status bar. */
   readonly usageShown: readonly Outlet[];
   /** Read usage now: accounts were added or read. */
@@ -28,19 +28,31 @@ export interface Routes {
 /** Routes every change of `accounts` as `Routes` says; dispose to stop. */
 export function route(accounts: { onDidChange(l: (c: AccountsChange) => void): Disposable }, r: Routes): Disposable {
   const follow = coalesced(() => r.outlets.forEach((o) => o.sync()));
-  const piFiles = coalesced(() => r.piFiles.sync());
+  // Sticky sessions: a pi session may keep its account after rotation's own switches ("soft"),
+  // never after one the person made (a default chosen, a switch by hand): one of those among the
+  // changes coalesced makes the whole reload hard.
+  let soft = true;
+  const write = coalesced(() => {
+    const s = soft;
+    soft = true;
+    r.piFiles.sync(s);
+  });
+  const piFiles = (hard: boolean) => {
+    if (hard) soft = false;
+    write();
+  };
   const usage = coalesced(() => r.usageShown.forEach((o) => o.sync()));
   return accounts.onDidChange((c) => {
     switch (c.kind) {
       case 'accounts':
         follow();
-        if (c.reason !== 'load') piFiles();
+        if (c.reason !== 'load') piFiles(c.reason === 'default');
         if (c.reason === 'add' || c.reason === 'load') r.refreshUsage();
         return;
       case 'in-use':
         r.inUseChanged(c.change);
         follow();
-        piFiles();
+        piFiles(c.change.byHand === true);
         if (c.change.allExhausted) r.allExhausted(c.change);
         return;
       case 'usage':

@@ -52,10 +52,11 @@ export class PiLinkUi implements vscode.Disposable {
   private readonly version: string;
   /** Whether our companion is in pi's extensions folder: known from start(), connect(), disconnect(), not read from disk on every redraw of the view. */
   private installed = false;
+  private readonly feedback: PiFeedback;
 
   constructor(private readonly deps: PiLinkDeps) {
     this.version = (deps.context.extension.packageJSON as { version?: string }).version ?? '0';
-    const feedback = new PiFeedback({
+    const feedback = (this.feedback = new PiFeedback({
       vault: deps.vault,
       rotation: deps.rotation,
       mode: deps.mode,
@@ -65,7 +66,7 @@ export class PiLinkUi implements vscode.Disposable {
       log: deps.log,
       diagnostics: deps.diagnostics,
       peekRef: deps.peekRef,
-    });
+    }));
     this.server = new PiLinkServer(channelDir(), feedback, deps.log, deps.writeAuthFile);
     // pi's `/accounts`: a switch there is Rotation's, so auth.json, terminals and the view follow.
     this.server.serveAccounts(new AccountsDesk({ vault: deps.vault, rotation: deps.rotation, quota: deps.quota }));
@@ -96,9 +97,13 @@ export class PiLinkUi implements vscode.Disposable {
     this.deps.refreshView();
   }
 
-  /** Every pi process re-reads auth.json: called once it is written, so other pi processes follow a switch made for one of them, or anywhere else. */
-  reloadPi(): void {
-    this.server.reload();
+  /**
+   * Every pi process re-reads auth.json: called once it is written, so other pi processes follow a
+   * switch made for one of them, or anywhere else. `soft`: only rotation's own switches happened,
+   * so a pi session keeps its account while it can be used (sticky sessions).
+   */
+  reloadPi(soft = false): void {
+    this.server.reload(soft ? this.feedback.usable() : undefined);
   }
 
   register(): vscode.Disposable[] {

@@ -285,6 +285,22 @@ describe('rotation: a change of mode', () => {
     return { t, vault, rotation, logs, changes, inAuthFile, setMode: (m: RotationMode) => (mode = m) };
   };
 
+  it('choosing by hand the account already in use moves every pi session (a change by hand, from and to the same)', async () => {
+    const w = await setup();
+    try {
+      const byHand: boolean[] = [];
+      w.rotation.onDidChange((c) => void byHand.push(c.byHand === true));
+      const current = w.rotation.inUse('anthropic')?.name ?? '';
+      await w.rotation.use('anthropic', current);
+      assert.deepEqual(byHand, [true]);
+      assert.equal(w.changes.at(-1)?.to, current);
+      assert.ok(w.logs.some((l) => l.includes('every pi session uses it')));
+    } finally {
+      w.rotation.dispose();
+      w.t.cleanup();
+    }
+  });
+
   it('round-robin → manual while the default rests: the account in use stays, becomes the default, and the log and a notice say so', async () => {
     const w = await setup();
     try {

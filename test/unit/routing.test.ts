@@ -89,6 +89,24 @@ describe('accounts and routing (src/core/accounts.ts, src/core/routing.ts)', () 
     assert.equal(counts.piFiles, 3);
   });
 
+  it('sticky sessions: pi hears rotation’s own switch as soft, a switch by hand or a new default as hard', async () => {
+    const accounts = accountsOn(new MemorySecretStore(), recorder().log, 'round-robin');
+    await accounts.load();
+    await accounts.vault.add('anthropic', 'work', apiKey(KEY_A));
+    await accounts.vault.add('anthropic', 'home', apiKey(KEY_B));
+    const soft: boolean[] = [];
+    const { routes } = counting();
+    route(accounts, { ...routes, piFiles: { sync: (s) => void soft.push(s) } });
+    accounts.rotation.cooldown('anthropic', 'work', Date.now() + 60_000, 'rate-limited'); // rotation moves on
+    await until(() => soft.length === 1);
+    assert.equal(accounts.rotation.inUse('anthropic')?.name, 'home');
+    await accounts.rotation.use('anthropic', 'work'); // by hand
+    await until(() => soft.length === 2);
+    await accounts.vault.setInUse('anthropic', 'home'); // a new default
+    await until(() => soft.length === 3);
+    assert.deepEqual(soft, [true, false, false]);
+  });
+
   it('new usage figures redraw where usage shows and do not touch pi’s files', async () => {
     const accounts = accountsOn(new MemorySecretStore(), recorder().log);
     await accounts.load();

@@ -54,10 +54,13 @@ export function ensurePrivateDir(dir: string): void {
 /** Socket name of one window: its process id says whether it is still alive. */
 export const socketName = (pid: number, nonce: string) => `window-${pid}-${nonce}.sock`;
 
-/** Removes the sockets of windows that are gone (a crash leaves its socket behind). */
+/**
+ * Removes the sockets of windows, and of pi processes offering their pins to their subagents
+ * (`pi-<pid>-….pins`, the companion's inherit.ts), that are gone (a crash leaves its socket behind).
+ */
 export function removeStaleSockets(dir: string): void {
   for (const name of readdirSync(dir)) {
-    const pid = Number(/^window-(\d+)-/.exec(name)?.[1]);
+    const pid = Number(/^(?:window|pi)-(\d+)-/.exec(name)?.[1]);
     if (pid && !processAlive(pid)) {
       try {
         unlinkSync(join(dir, name));

@@ -8,7 +8,7 @@ import type { RotationMode } from '../rotation/policy';
 import type { Rotation } from '../rotation/rotation';
 import type { SecretRef } from '../secret-ref';
 import type { AccountInfo, Vault } from '../vault';
-import { fingerprint, type PiReport, type PiRequest } from './protocol';
+import { boundUsable, fingerprint, type PiReport, type PiRequest, type Usable } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
 import { isoTime } from '../time-bounds';
 import { classify, type Failure } from '../rotation/cooldown';
@@ -16,7 +16,8 @@ import type { Diagnostics } from '../diagnostics';
 
 export interface PiFeedbackDeps {
   readonly vault: Vault;
-  readonly rotation: Pick<Rotation, 'inUse' | 'evaluate'> & Partial<Pick<Rotation, 'started' | 'ended' | 'ownerGone'>>;
+  readonly rotation: Pick<Rotation, 'inUse' | 'evaluate'> &
+    Partial<Pick<Rotation, 'started' | 'ended' | 'ownerGone' | 'holdOf'>>;
   readonly mode: (provider: string) => RotationMode;
   /** Where a 429, a refused sign-in and the usage figures pi's answer carried are written back. */
   readonly feedback: Pick<Feedback, 'failed' | 'succeeded' | 'refused' | 'usageSeen'>;
@@ -51,6 +52,21 @@ export class PiFeedback {
   private secretOf(c: ReturnType<Vault['credential']>): string | undefined {
     if (c?.type === 'ref') return this.deps.peekRef?.(c.ref);
     return c ? keyOf(c) || undefined : undefined;
+  }
+
+  /**
+   * Fingerprints of the keys a pi session may keep after a soft switch (sticky sessions): every
+   * account that neither rests, nor waits for the person, nor needs a new sign-in, per provider.
+   */
+  usable(): Usable {
+    const out: Usable = {};
+    for (const provider of this.deps.vault.providers())
+      for (const a of this.deps.vault.accounts(provider)) {
+        if (a.needsSignIn || this.deps.rotation.holdOf?.(provider, a.name)) continue;
+        const secret = this.secretOf(this.deps.vault.credential(provider, a.name));
+        if (secret !== undefined) (out[provider] ??= []).push(fingerprint(secret));
+      }
+    return boundUsable(out);
   }
 
   /** A request pi started or ended: counted in flight for the account whose key it carries. */

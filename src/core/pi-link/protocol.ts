@@ -129,9 +129,53 @@ export const usedAnswerSchema = z.object({
 export type AccountsAnswer = z.infer<typeof accountsAnswerSchema>;
 export type UsedAnswer = z.infer<typeof usedAnswerSchema>;
 
+/** At most this many fingerprints in a soft reload (every account of every provider). */
+export const MAX_USABLE = 500;
+
+/** provider → fingerprints of its keys a pi session may keep (never a key: 12 hex characters each). */
+export type Usable = Record<string, string[]>;
+
+/** `u` cut to MAX_USABLE fingerprints in all, so the message always parses on the other side. */
+export function boundUsable(u: Usable): Usable {
+  let left = MAX_USABLE;
+  const out: Usable = {};
+  for (const [provider, fps] of Object.entries(u)) {
+    if (left <= 0) break;
+    out[provider] = fps.slice(0, left);
+    left -= out[provider].length;
+  }
+  return out;
+}
+
+/**
+ * "Re-read auth.json": the account in use changed. Sticky sessions (companion 4 on): `soft` says
+ * the switch was rotation's own (round-robin, the balancer, another pi's failure), so a pi session
+ * may keep the key it last used with success as long as its fingerprint is listed in `usable`
+ * under the same provider (accounts that neither rest nor wait for the person); a reload without
+ * `soft` (a switch by hand, the mode changed, an older window) moves every session. Both fields
+ * are optional so an older companion (which strips what it does not know) still reads the
+ * message as before.
+ */
+export const reloadSchema = z.object({
+  v: z.literal(PROTOCOL),
+  type: z.literal('reload'),
+  soft: z.optional(z.boolean()),
+  usable: z.optional(
+    z
+      .record(z.string().check(z.maxLength(100)), z.array(z.string().check(z.regex(/^[0-9a-f]{12}$/))))
+      .check(
+        z.refine(
+          (u) => Object.values(u).reduce((n, fps) => n + fps.length, 0) <= MAX_USABLE,
+          'at most MAX_USABLE fingerprints',
+        ),
+      ),
+  ),
+});
+export type PiReload = z.infer<typeof reloadSchema>;
+
 export const toPiSchema = z.union([
   z.object({ v: z.literal(PROTOCOL), type: z.literal('ack'), seq: z.number(), reload: z.boolean() }),
-  z.object({ v: z.literal(PROTOCOL), type: z.literal('reload') }),
+  reloadSchema,
   accountsAnswerSchema,
   usedAnswerSchema,
 ]);

@@ -17,9 +17,11 @@ import {
   ACCOUNTS_PROTOCOL,
   fromPiSchema,
   lineReader,
+  boundUsable,
   PROTOCOL,
   type AccountsAsk,
   type PiReport,
+  type Usable,
   type PiRequest,
   type ToPi,
   type UseAsk,
@@ -103,6 +105,8 @@ export class PiLinkServer {
       /** A request's start or end (in-flight counts); a pi that disconnected (`gone`). */
       request?(r: PiRequest): void;
       gone?(pid: number): void;
+      /** Fingerprints of the keys that can still be used (sticky sessions, feedback.ts). */
+      usable?(): Usable;
     },
     private readonly log: Logger,
     /** Runs before pi is told to re-read auth.json: writes the new account there. */
@@ -153,9 +157,16 @@ export class PiLinkServer {
     this.desk = desk;
   }
 
-  /** Tells every connected pi to re-read auth.json (the active account or a token changed). */
-  reload(): void {
-    for (const socket of this.clients.keys()) this.send(socket, { v: PROTOCOL, type: 'reload' });
+  /**
+   * Tells every connected pi to re-read auth.json (the active account or a token changed). With
+   * `usable` the switch is soft (rotation's own): a pi session keeps its key while that key's
+   * fingerprint is listed (sticky sessions, protocol.ts's reloadSchema); without, every pi moves.
+   */
+  reload(usable?: Usable): void {
+    const m: ToPi = usable
+      ? { v: PROTOCOL, type: 'reload', soft: true, usable: boundUsable(usable) }
+      : { v: PROTOCOL, type: 'reload' };
+    for (const socket of this.clients.keys()) this.send(socket, m);
   }
 
   dispose(): void {
@@ -282,6 +293,13 @@ export class PiLinkServer {
           this.log.warn(`pi channel: could not update auth.json: ${messageOf(e)}`),
         );
       this.send(socket, { v: PROTOCOL, type: 'ack', seq: r.seq, reload: d.reload });
+    }
+    // Sticky sessions: another pi session pinned to the key that just failed leaves it before its
+    // next request, not after a failure of its own (a soft reload whose list no longer has it).
+    if (r.status >= 400 && this.feedback.usable) {
+      const usable = boundUsable(this.feedback.usable());
+      for (const other of this.clients.keys())
+        if (other !== socket) this.send(other, { v: PROTOCOL, type: 'reload', soft: true, usable });
     }
     this.last = { at: Date.now(), pid: r.pid, seq: r.seq, provider: r.provider, status: r.status, summary: d.summary };
     if (r.status >= 400) this.lastFailure = this.last;

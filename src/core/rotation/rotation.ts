@@ -46,6 +46,11 @@ export interface InUseChange {
   readonly allExhausted: boolean;
   /** Something the person should read (a notification), besides the log line. */
   readonly notice?: string;
+  /**
+   * The person made it (chosen by hand, the mode became manual): every pi session follows it.
+   * Rotation's own switches leave it unset, and a pi session may keep its account (sticky sessions).
+   */
+  readonly byHand?: boolean;
 }
 
 /** Shared per provider: the active account and cooldowns (names and times only). */
@@ -333,7 +338,7 @@ export class Rotation implements InUseAccounts {
     const s = this.entry(provider);
     delete s.cooldowns[account]; // the person's choice wins over a rest we imposed
     delete s.disabled?.[account]; // and over "disabled until you act": this is the act
-    this.switchTo(provider, account, 'chosen by hand', false);
+    this.switchTo(provider, account, 'chosen by hand', false, true);
     await this.save();
   }
 
@@ -458,6 +463,7 @@ export class Rotation implements InUseAccounts {
         reason: why,
         allExhausted: false,
         notice: `Rotation is now manual. ${current.name} stays in use: ${blocked}. ${current.name} is now the default account.`,
+        byHand: true,
       });
       void this.deps.vault
         .setInUse(provider, current.name)
@@ -466,15 +472,28 @@ export class Rotation implements InUseAccounts {
     }
     const why = `rotation is now manual: the default account${blocked ? `, although ${blocked}` : ''}`;
     this.deps.log.info(`Active ${provider} account: ${current.name} → ${def.name} (${why}).`);
-    this.changed.fire({ provider, from: current.name, to: def.name, reason: why, allExhausted: false });
+    this.changed.fire({ provider, from: current.name, to: def.name, reason: why, allExhausted: false, byHand: true });
   }
 
-  private switchTo(provider: string, to: string | undefined, reason: string, allExhausted: boolean): void {
+  private switchTo(
+    provider: string,
+    to: string | undefined,
+    reason: string,
+    allExhausted: boolean,
+    byHand = false,
+  ): void {
     const from = this.inUse(provider)?.name;
     this.entry(provider).active = to;
+    // Choosing by hand the account already in use still moves every pi session onto it (sticky
+    // sessions may hold another key after rotation's own switches).
+    if (from === to && byHand) {
+      this.deps.log.info(`Active ${provider} account: ${to ?? '(none)'} stays (${reason}); every pi session uses it.`);
+      this.changed.fire({ provider, from, to, reason, allExhausted, byHand });
+      return;
+    }
     if (from === to) return;
     this.deps.log.info(`Active ${provider} account: ${from ?? '(none)'} → ${to ?? '(none)'} (${reason}).`);
-    this.changed.fire({ provider, from, to, reason, allExhausted });
+    this.changed.fire({ provider, from, to, reason, allExhausted, ...(byHand ? { byHand } : {}) });
   }
 
   private candidates(provider: string): Candidate[] {
