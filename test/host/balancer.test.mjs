@@ -36,7 +36,7 @@ describe('the balancer in a real VS Code host (code-server + Chromium)', functio
     w = undefined;
   });
 
-  it('B1. balancer mode: two pi requests in flight on A (limit 1) move the account in use to B; the view, the status bar, auth.json and the log show it, and the next pi run carries B', async () => {
+  it('B3. balancer mode: two pi requests in flight on A (limit 1) move the account in use to B; the view, the status bar, auth.json and the log show it, and the next pi run carries B', async () => {
     // The emulator holds every answer until released: both requests are in flight together.
     let held = true;
     const gate = new Promise((r) => (release = () => ((held = false), r())));
