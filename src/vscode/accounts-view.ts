@@ -124,12 +124,14 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
     const machine = this.deps.machine?.();
     if (this.tree) {
       // A remote window says whose auth.json it writes: the remote host's, not this computer's.
+      // In the message only once there are accounts: a message hides the view's welcome content
+      // (its Sign In button), and with no account nothing is written yet.
       this.tree.description = machine?.description;
       this.tree.message =
         [
           accounts.length ? exportBlock().terminals : undefined,
           this.deps.piStatus?.(),
-          machine?.description ? machine.line : undefined,
+          accounts.length && machine?.description ? machine.line : undefined,
         ]
           .filter(Boolean)
           .join(' · ') || undefined;
