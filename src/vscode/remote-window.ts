@@ -8,6 +8,9 @@ export function machine(authPath: string): MachineWords {
   return machineWords({ host: hostname(), remoteName: vscode.env.remoteName, authPath, home: homedir() });
 }
 
+/** How long the browser waits for VS Code to forward the callback port before paste is the way. */
+const FORWARD_WAIT_MS = 5000;
+
 export interface SignInRoute {
   readonly route: CallbackRoute;
   /** What the paste box says instead of the login's own words, when paste is the only way back. */
@@ -27,10 +30,16 @@ export async function signInRoute(authUrl: string): Promise<SignInRoute> {
   const remote = vscode.env.remoteName;
   if (!redirect || !remote) return { route: 'callback' };
   let external: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    external = (await vscode.env.asExternalUri(vscode.Uri.parse(`${redirect.origin}/`))).toString(true);
+    // Bounded: the browser opens after this, and a forward that does not come is no forward.
+    const forwarded = vscode.env.asExternalUri(vscode.Uri.parse(`${redirect.origin}/`));
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), FORWARD_WAIT_MS)));
+    external = (await Promise.race([forwarded, late]))?.toString(true);
   } catch {
     external = undefined; // no forwarding here: the paste box is the way
+  } finally {
+    clearTimeout(timer);
   }
   const route = callbackRoute(redirect, external);
   const note = `Sign-in callback ${redirect.origin} in a remote window (${remote}): VS Code forwards it to ${external ?? 'nothing'}; ${route === 'callback' ? 'the browser can return to it' : 'same port not kept, so the code is pasted'}.`;
