@@ -28,6 +28,7 @@ import { UsageLedger } from './core/llm/ledger';
 import { ModelList } from './core/llm/model-list';
 import { moveRenamedProviders } from './core/renamed-providers';
 import { AccountsView } from './vscode/accounts-view';
+import { machine } from './vscode/remote-window';
 import { AuthProviders } from './vscode/auth-providers';
 import { Commands } from './vscode/commands';
 import { showFault } from './vscode/faults-ui';
@@ -180,6 +181,7 @@ export function activate(context: vscode.ExtensionContext): void {
     exported: () => terminal.exported(),
     piRequestSettings: (p) => modelsFile.tooltip(p),
     piStatus: () => piLink.status(),
+    machine: () => machine(authPath()),
   });
   const modelBridge = new ModelBridge({
     vault,
@@ -333,6 +335,7 @@ export function activate(context: vscode.ExtensionContext): void {
       log.info(
         `Accounts loaded ${Math.round(performance.now() - started)} ms after activation began: ${vault.accounts().length} account(s); auth.json at ${authPath()}.`,
       );
+      log.info(`${machine(authPath()).line}.`);
       piLink.start();
       if (loaded) accountSync.start();
       // Watched from here, not in activate(): the first mirror run below reads the file anyway.

@@ -14,6 +14,7 @@ import type { Outlet } from '../core/outlet';
 import { canCheckKey } from '../core/key-check';
 import { inViewOrder } from '../core/words';
 import type { SyncedAccount } from '../core/account-sync';
+import type { MachineWords } from '../core/mirror/machine';
 
 // Tree nodes double as command arguments for the view's menus, so they carry provider/account.
 export class ProviderNode {
@@ -86,6 +87,8 @@ export interface ViewDeps {
   readonly piRequestSettings?: (provider: string) => string | undefined;
   /** Accounts synced from another machine that this one lacks (Settings Sync, opt-in). */
   readonly synced?: () => readonly SyncedAccount[];
+  /** Which machine's auth.json this window writes (a remote window names it). */
+  readonly machine?: () => MachineWords;
 }
 
 export const VIEW_ID = 'piAccounts.accounts';
@@ -118,10 +121,21 @@ export class AccountsView implements Outlet, vscode.TreeDataProvider<Node> {
   sync(): void {
     this.changed.fire(undefined);
     const accounts = this.deps.vault.accounts();
-    if (this.tree)
+    const machine = this.deps.machine?.();
+    if (this.tree) {
+      // A remote window says whose auth.json it writes: the remote host's, not this computer's.
+      // In the message only once there are accounts: a message hides the view's welcome content
+      // (its Sign In button), and with no account nothing is written yet.
+      this.tree.description = machine?.description;
       this.tree.message =
-        [accounts.length ? exportBlock().terminals : undefined, this.deps.piStatus?.()].filter(Boolean).join(' · ') ||
-        undefined;
+        [
+          accounts.length ? exportBlock().terminals : undefined,
+          this.deps.piStatus?.(),
+          accounts.length && machine?.description ? machine.line : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ') || undefined;
+    }
     // For `when` clauses: the palette hides commands that could not act.
     void vscode.commands.executeCommand('setContext', 'piAccounts.hasAccounts', accounts.length > 0);
     void vscode.commands.executeCommand(

@@ -419,7 +419,7 @@ export class Commands {
     }
     const kind = provider.signIn.find((k) => k !== 'apiKey');
     const label = (kind && provider.signInLabels?.[kind]) ?? provider.label;
-    return runSignInFlow(oauth, label, this.deps.http(), provider.promptCheck);
+    return runSignInFlow(oauth, label, this.deps.http(), provider.promptCheck, 3, (m) => this.deps.log.info(m));
   }
 
   async signOut(arg?: unknown): Promise<void> {

@@ -7,6 +7,7 @@ import type { HttpOptions } from '../core/http';
 import { piApiKeyLogin } from '../core/pi-auth/api-key';
 import type { SecretTool } from '../core/secret-ref';
 import type { ProviderInfo } from '../core/providers/directory';
+import { signInRoute, type SignInRoute } from './remote-window';
 import { FROM_MANAGER, keyBox } from './sign-in-ui';
 import type { AuthEvent, AuthPrompt } from '@earendil-works/pi-ai' with { 'resolution-mode': 'import' };
 
@@ -22,6 +23,8 @@ export async function runSignInFlow(
   http: HttpOptions | undefined,
   check?: PromptCheck,
   step = 3,
+  /** Where the remote window's callback decision is written (src/vscode/remote-window.ts). */
+  log?: (message: string) => void,
 ): Promise<OAuthCredential> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Signing in to ${label}`, cancellable: true },
@@ -30,7 +33,7 @@ export async function runSignInFlow(
       const sub = token.onCancellationRequested(() => cancel.abort());
       try {
         const report = (message: string) => progress.report({ message });
-        const interaction = editorInteraction(cancel, label, step, report, check);
+        const interaction = editorInteraction(cancel, label, step, report, check, undefined, undefined, log);
         return await oauth.login(interaction, { ...http, signal: cancel.signal });
       } finally {
         cancel.abort(); // closes whatever box or dialog the login left open
@@ -90,11 +93,13 @@ export function editorInteraction(
   keyOf?: ProviderInfo,
   /** The key box's lock button ("From my password manager…"), where one is on PATH. */
   fromManager?: () => void,
+  log?: (message: string) => void,
 ): SignInInteraction {
   const title = `Pi Accounts: Sign In to ${label} (${step}/3)`;
   // The sign-in page the login named last, and whether its paste box is open: the box offers the
   // link, so a page VS Code did not open needs no message of its own.
-  const page: { link?: string; pasting: number } = { pasting: 0 };
+  // In a remote window, also whether the browser can return to the login's callback server.
+  const page: { link?: string; pasting: number; route?: Promise<SignInRoute> } = { pasting: 0 };
   return {
     signal: cancel.signal,
     async prompt(p: AuthPrompt) {
@@ -105,7 +110,16 @@ export function editorInteraction(
       try {
         return p.type === 'select'
           ? await pick(p, title, signal)
-          : await ask(p, title, signal, check, keyOf, p.type === 'manual_code' ? page.link : undefined, fromManager);
+          : await ask(
+              p,
+              title,
+              signal,
+              check,
+              keyOf,
+              p.type === 'manual_code' ? page.link : undefined,
+              fromManager,
+              p.type === 'manual_code' ? page.route : undefined,
+            );
       } catch (e) {
         if (!p.signal?.aborted) cancel.abort();
         throw e;
@@ -124,7 +138,14 @@ export function editorInteraction(
         case 'auth_url':
           report(e.instructions ?? 'Finish signing in in your browser…');
           page.link = e.url;
-          return void openSignInPage(e.url, label, cancel.signal, () => page.pasting > 0);
+          // The browser opens once the callback's port is forwarded (or known not to be): the
+          // paste box, open meanwhile, then says when pasting is the only way back.
+          page.route = signInRoute(e.url).catch((): SignInRoute => ({ route: 'callback' }));
+          return void page.route.then((r) => {
+            if (r.note) log?.(r.note);
+            if (r.route === 'paste') report('Sign in in your browser, then paste the address it ends on…');
+            return openSignInPage(e.url, label, cancel.signal, () => page.pasting > 0);
+          });
         case 'device_code':
           return void showDeviceCode(e, label, cancel.signal, report).catch(() => cancel.abort());
       }
@@ -194,6 +215,8 @@ function ask(
   /** The sign-in page of a paste box: offered as Copy Sign-In Link and Open Sign-In Page. */
   link?: string,
   fromManager?: () => void,
+  /** A remote window's callback decision: when pasting is the only way, the box says so. */
+  route?: Promise<SignInRoute>,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(aborted());
@@ -215,6 +238,9 @@ function ask(
     const problem = (v: string) => check?.(p, v);
     box.onDidChangeValue((v) => (box.validationMessage = problem(v)));
     if (link) linkButtons(box, link);
+    void route?.then((r) => {
+      if (r.pasteHint && !signal.aborted) box.prompt = r.pasteHint;
+    });
     settle(box, signal, reject, () =>
       (blankOk || box.value.trim()) && !problem(box.value) ? box.value.trim() : undefined,
     ).then(resolve, reject);

@@ -50,7 +50,13 @@ describe('The browser step of a sign-in (real VS Code host)', function () {
       await dialog.waitFor({ state: 'hidden' });
       // The paste box is there at once, numbered like the other steps, with the link as a button.
       const box = w.page.locator('.quick-input-widget');
-      await box.locator('.quick-input-message', { hasText: 'paste the authorization code' }).waitFor();
+      // code-server is a remote window whose forward of the callback changes its port: the box says
+      // pasting is the way back (issue 28 item 4); a local window keeps pi-ai's own words.
+      await box
+        .locator('.quick-input-message', {
+          hasText: /paste the authorization code|This window runs on .* paste it here/,
+        })
+        .waitFor();
       assert.match(await w.quickInputTitle(), /Sign In to Claude Pro\/Max \(3\/3\)/);
       const copy = box.locator('a[aria-label="Copy Sign-In Link"]').first();
       await copy.waitFor();

@@ -78,7 +78,7 @@ async function waitForHttp(url, ms) {
 }
 
 export class Workbench {
-  /** @param {{ extensionsTemplate: string, trusted?: boolean, env?: Record<string,string>, files?: Record<string,string>, settings?: Record<string,unknown> }} opts */
+  /** @param {{ extensionsTemplate: string, trusted?: boolean, env?: Record<string,string>, files?: Record<string,string>, settings?: Record<string,unknown>, browserArgs?: string[] }} opts */
   static async start(opts) {
     const { node24, codeServerEntry, chromium: chromiumPath } = paths();
     const root = mkdtempSync(join(tmpdir(), 'pi-accounts-host-'));
@@ -152,6 +152,7 @@ export class Workbench {
           '--disable-sync',
           '--no-first-run',
           '--disable-quic',
+          ...(opts.browserArgs ?? []),
         ],
       });
       const context = await w.browser.newContext({
