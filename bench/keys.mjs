@@ -46,10 +46,10 @@ try {
   await vault.load();
   const settings = new CachedRotationSettings(() => ({
     mode: 'manual',
-    overrides: { anthropic: 'round-robin' },
+    modes: { anthropic: 'round-robin' },
     threshold: 80,
   }));
-  const rotation = new Rotation({ vault, settings, quota: () => undefined, store, log: quiet });
+  const rotation = new Rotation({ vault, settings, usage: () => undefined, store, log: quiet });
   await rotation.load();
   for (const n of ['work', 'home']) await vault.add('openai', n, { ...apiKey, key: `${apiKey.key}-${n}` });
   for (const n of ['max', 'pro']) await vault.add('anthropic', n, { ...signIn, access: `${signIn.access}-${n}` });
@@ -59,8 +59,8 @@ try {
     vault,
     oauth,
     log: quiet,
-    active: rotation,
-    locked: lockedRun({ active: rotation, mirror: () => undefined, privateLock: join(dir, 'refresh') }),
+    inUse: rotation,
+    locked: lockedRun({ inUse: rotation, mirror: () => undefined, privateLock: join(dir, 'refresh') }),
   });
 
   const time = async (fn) => {

@@ -9,7 +9,7 @@ import { check, median } from './ratio.mjs';
 
 const require = createRequire(import.meta.url);
 const out = resolve(import.meta.dirname, '../out');
-const { QuotaScheduler } = require(join(out, 'src/core/usage-service/scheduler.js'));
+const { UsageScheduler } = require(join(out, 'src/core/usage-service/scheduler.js'));
 const { anthropicUsage } = require(join(out, 'src/core/providers/anthropic.js'));
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -49,7 +49,7 @@ const served = [];
 for (let i = 0; i < RUNS; i++) {
   maxSeen = 0;
   askedFor = new Set();
-  const s = new QuotaScheduler({ fetch: (t) => client.fetch(credentialOf(t.account)), concurrency: 4 });
+  const s = new UsageScheduler({ fetch: (t) => client.fetch(credentialOf(t.account)), concurrency: 4 });
   const targets = Array.from({ length: ACCOUNTS }, (_, n) => ({ provider: 'anthropic', account: `a${n}` }));
   const t0 = performance.now();
   await s.refresh(targets);

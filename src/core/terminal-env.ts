@@ -7,6 +7,7 @@ import type { Vault } from './vault';
 
 export interface ExportedVar {
   readonly variable: string;
+  /** Empty: a variable the terminals inherit, cleared so that it does not win over this account. */
   readonly value: string;
   readonly provider: string;
   readonly account: string;
@@ -36,6 +37,8 @@ export function terminalVariables(
   choice: SharedChoice = {},
   /** A key kept in a password manager, as read lately (undefined: not read, or no longer held). */
   refValue: (ref: SecretRef) => string | undefined = () => undefined,
+  /** The environment terminals inherit (the extension host's). */
+  inherited: Readonly<Record<string, string | undefined>> = {},
 ): ExportedVar[] {
   const out = new Map<string, ExportedVar>();
   // A chosen provider goes first, so it gets all its values, not its key beside another's account id.
@@ -47,7 +50,15 @@ export function terminalVariables(
     const vars: Record<string, string> = { ...extraVarsOf(cred) };
     const key = terminalKey(cred, refValue);
     const keyVar = cred.type === 'env' ? undefined : exportVarOf(p, cred.type === 'ref' ? 'api_key' : cred.type, key);
-    if (keyVar && key) vars[keyVar] = key;
+    if (keyVar && key) {
+      vars[keyVar] = key;
+      // pi reads a provider's variables in order and takes the first set (@earendil-works/pi-ai
+      // 1.6.1 providers/anthropic.js: ANTHROPIC_AUTH_TOKEN as a bearer, then ANTHROPIC_OAUTH_TOKEN,
+      // then ANTHROPIC_API_KEY): one set earlier where terminals inherit it would win over the
+      // account in use, so it is cleared there (pi and the SDKs read an empty value as unset).
+      for (const v of p.envVars.slice(0, Math.max(0, p.envVars.indexOf(keyVar))))
+        if (inherited[v] && !(v in vars)) vars[v] = '';
+    }
     if (p.baseUrlVar && account.baseUrl) vars[p.baseUrlVar] = account.baseUrl;
     // pi reads "model=deployment,model2=deployment2" (pi-ai 0.73.1 azure-openai-responses.js
     // parseDeploymentNameMap); accounts saved before stored JSON, which pi reads as no map at all.

@@ -11,7 +11,8 @@ import { channelDir } from '../core/pi-link/channel-dir';
 import { AccountsDesk } from '../core/pi-link/accounts-desk';
 import { PiFeedback } from '../core/pi-link/feedback';
 import { COMPANION_FILE, inspect, install, uninstall } from '../core/pi-link/install';
-import { MIN_PI_VERSION, olderThan, PiLinkServer } from '../core/pi-link/server';
+import { PiLinkServer } from '../core/pi-link/server';
+import { piStatusLine } from '../core/pi-link/status-line';
 import { requireProvider } from '../core/providers/directory';
 import type { Feedback } from '../core/outlet';
 import type { Diagnostics } from '../core/diagnostics';
@@ -198,22 +199,8 @@ export class PiLinkUi implements vscode.Disposable {
     );
   }
 
-  /** One line for the Accounts view: whether pi is connected, and its last report. */
+  /** One line for the Accounts view: whether pi is connected, its versions, and its last report. */
   status(): string | undefined {
-    const s = this.server.status();
-    const at = (t: number) => new Date(t).toLocaleTimeString();
-    const failure = s.lastFailure
-      ? ` · ${at(s.lastFailure.at)}: ${s.lastFailure.provider} ${s.lastFailure.status} → ${s.lastFailure.summary}`
-      : '';
-    const last = s.last ? ` · last report ${at(s.last.at)}${failure}` : '';
-    const old = s.piVersions.filter((v) => v !== 'unknown' && olderThan(v));
-    const versions = s.piVersions.length ? `, pi ${s.piVersions.join(', ')}` : '';
-    const warn = old.length ? ` · pi ${old.join(', ')} is older than ${MIN_PI_VERSION}: update pi` : '';
-    const live = s.pids.length
-      ? `pi connected (${s.pids.length} process${s.pids.length === 1 ? '' : 'es'}${versions})${warn}`
-      : this.installed
-        ? 'pi companion installed, no pi running'
-        : undefined;
-    return live ? `${live}${last}` : undefined;
+    return piStatusLine(this.server.status(), this.installed);
   }
 }

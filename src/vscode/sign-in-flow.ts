@@ -248,14 +248,15 @@ function ask(
   });
 }
 
-const COPY_LINK = { iconPath: new vscode.ThemeIcon('copy'), tooltip: 'Copy Sign-In Link' };
-const OPEN_LINK = { iconPath: new vscode.ThemeIcon('link-external'), tooltip: 'Open Sign-In Page' };
-
 /** The paste box's way to the sign-in page when the browser did not show it: copy its link, or open it. */
 function linkButtons(box: vscode.InputBox, link: string): void {
-  box.buttons = [COPY_LINK, OPEN_LINK];
+  // Made here, not when the module loads: nothing of `vscode` runs at require time (bench/bundle.mjs
+  // requires the bundle without an extension host).
+  const copyLink = { iconPath: new vscode.ThemeIcon('copy'), tooltip: 'Copy Sign-In Link' };
+  const openLink = { iconPath: new vscode.ThemeIcon('link-external'), tooltip: 'Open Sign-In Page' };
+  box.buttons = [copyLink, openLink];
   box.onDidTriggerButton(async (b) => {
-    if (b === COPY_LINK) {
+    if (b === copyLink) {
       await vscode.env.clipboard.writeText(link);
       box.validationMessage = {
         message: 'The sign-in link is on the clipboard: open it in a browser, then paste what it shows here.',

@@ -60,7 +60,7 @@ export class TerminalEnv implements Outlet {
     const exporting = enabled && vscode.workspace.isTrusted;
     if (exporting) this.readRefs();
     const vars = exporting
-      ? terminalVariables(this.vault, this.inUse, sharedChoice(), (ref) => this.refs.peek(ref))
+      ? terminalVariables(this.vault, this.inUse, sharedChoice(), (ref) => this.refs.peek(ref), process.env)
       : [];
     this.vars = vars;
     const wanted = new Map(vars.map((v) => [v.variable, v.value]));
@@ -74,7 +74,7 @@ export class TerminalEnv implements Outlet {
       if (this.collection.get(variable)?.value !== value) this.collection.replace(variable, value);
     }
     this.collection.description = vars.length
-      ? `Pi Accounts: ${vars.map((v) => `${v.variable} (${findProvider(v.provider)?.label ?? v.provider} / ${v.account})`).join(', ')}`
+      ? `Pi Accounts: ${vars.map((v) => `${v.variable} ${v.value ? '' : 'cleared '}(${findProvider(v.provider)?.label ?? v.provider} / ${v.account})`).join(', ')}`
       : undefined;
     if (!vscode.workspace.isTrusted)
       this.log.info('Restricted Mode: no keys are exported to terminals until the workspace is trusted.');

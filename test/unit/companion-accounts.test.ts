@@ -11,6 +11,7 @@ import { MirrorStateStore } from '../../src/core/mirror/mirror-state';
 import { AccountsDesk } from '../../src/core/pi-link/accounts-desk';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
 import { PiLinkServer } from '../../src/core/pi-link/server';
+import { piStatusLine } from '../../src/core/pi-link/status-line';
 import { feedbackInto } from '../../src/core/outlet';
 import type { UsageEntry } from '../../src/core/usage-service/scheduler';
 import { Rotation } from '../../src/core/rotation/rotation';
@@ -225,6 +226,11 @@ describe("pi's /accounts (companion inside the real pi)", function () {
       await pi.waitUi((r) => r.method === 'setStatus' && r.statusText?.startsWith('🔑 A 1/2') === true, before);
       await pi.prompt('Third');
       assert.deepEqual(letters(), ['A', 'B', 'A']);
+      // The view's line names the pi connected, and no warning for pi 1.6.
+      assert.equal(
+        piStatusLine(w.server.status(), true, () => 'now'),
+        'pi connected (1 process, pi 1.6.0) · last report now',
+      );
       console.log(
         `      /accounts in pi ${w.server.status().piVersions.join(', ')}: list → choose B → window, auth.json and footer on B in ${ms} ms; requests carried ${letters().join(', ')}; footers seen: ${[...new Set(pi.statuses())].join(' | ')}`,
       );
@@ -307,6 +313,17 @@ describe("pi's /accounts (companion inside the real pi)", function () {
       assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       await pi.prompt('Hi');
       assert.deepEqual(letters(), ['B']);
+      // Its hello says 0.73.1: the view's line and the log tell the person to update pi.
+      const line = piStatusLine(w.server.status(), true, () => 'now');
+      assert.equal(
+        line,
+        'pi connected (1 process, pi 0.73.1) · pi 0.73.1 is older than 1.0.3: update pi · last report now',
+      );
+      assert.ok(
+        w.lines.some((l) => /^WARN pi \d+ is pi 0\.73\.1, older than 1\.0\.3: .*Update pi/.test(l)),
+        w.lines.join('\n'),
+      );
+      console.log(`      pi 0.73.1 in the view: "${line}"`);
     } finally {
       await pi.close();
       w.dispose();

@@ -189,8 +189,10 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
   });
   // What pi's requests said of their start and end (in-flight counts for the balancer).
   const requests: (PiRequest & { inFlight: number })[] = [];
+  // What pi's reports said (the key they name by fingerprint).
+  const reports: Parameters<PiFeedback['report']>[0][] = [];
   const port = {
-    report: (r: Parameters<PiFeedback['report']>[0]) => feedback.report(r),
+    report: (r: Parameters<PiFeedback['report']>[0]) => (reports.push(r), feedback.report(r)),
     request: (r: PiRequest) => {
       feedback.request(r);
       requests.push({ ...r, inFlight: rotation.inFlightOf(r.provider, 'A') });
@@ -207,6 +209,7 @@ async function piAccountsWindow(o: { channel: string; authPath: string; mode?: R
     usage,
     told,
     requests,
+    reports,
     dispose: () => (server.dispose(), rotation.dispose()),
   };
 }
@@ -269,6 +272,24 @@ describe('pi companion inside the real pi', function () {
         w.lines.join('\n'),
       );
       assert.deepEqual(letters(), ['A', 'B']); // requests until the switch: 1
+      // The report names the key the 429 was answered to, by fingerprint (never the key).
+      const r = w.reports.find((x) => x.status === 429)!;
+      assert.deepEqual(
+        {
+          provider: r.provider,
+          key: r.key,
+          hello: w.lines.find((l) => / connected: /.test(l))?.replace(/^pi \d+/, 'pi'),
+        },
+        {
+          provider: 'anthropic',
+          key: fingerprint(KEY_A),
+          hello: 'pi connected: pi 1.6.0, companion 3.',
+        },
+      );
+      assert.ok(!JSON.stringify(w.reports).includes(KEY_A));
+      console.log(
+        `      pi 1.6.0 reported ${r.provider}/${r.model} ${r.status} with key ${r.key} (A's fingerprint; B's is ${fingerprint(KEY_B)})`,
+      );
       assert.equal(w.rotation.inUse('anthropic')?.name, 'B');
       assert.ok(w.rotation.cooldownOf('anthropic', 'A'));
       assert.ok(

@@ -256,6 +256,35 @@ describe("pi reads what we export (pi 1.6's own code)", function () {
     assert.match(JSON.stringify(seen[0].body.system), /Claude Code/);
   });
 
+  it('a variable pi reads before the exported one (ANTHROPIC_AUTH_TOKEN, then ANTHROPIC_OAUTH_TOKEN) set where terminals inherit it is cleared there, so pi uses the account in use', async () => {
+    const inherited = { ANTHROPIC_AUTH_TOKEN: 'gateway-token-0123456789', ANTHROPIC_OAUTH_TOKEN: 'sk-ant-oat01-other' };
+    // No auth.json entry: pi 1.6 takes Anthropic's credential from the terminal's variables alone.
+    const authPath = join(t.dir, 'none', 'auth.json');
+    const seen = async (key: string) => {
+      const { vault } = await vaultWith([['anthropic', 'work', { type: 'api_key', key }]]);
+      const vars = terminalVariables(vault, defaultsOf(vault), {}, undefined, inherited);
+      const env = { ...inherited, ...asEnv(vars) };
+      const got = await withEnv(env, async () => (await piRuntime(authPath)).getAuth('anthropic'));
+      return { vars: asEnv(vars), key: got?.auth.apiKey, bearer: got?.auth.headers?.Authorization, from: got?.source };
+    };
+    assert.deepEqual(await seen(KEY), {
+      vars: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_AUTH_TOKEN: '', ANTHROPIC_OAUTH_TOKEN: '' },
+      key: KEY,
+      bearer: undefined,
+      from: 'ANTHROPIC_API_KEY',
+    });
+    const token = 'sk-ant-oat01-subscription-0123456789';
+    assert.deepEqual(await seen(token), {
+      vars: { ANTHROPIC_OAUTH_TOKEN: token, ANTHROPIC_AUTH_TOKEN: '' },
+      key: token,
+      bearer: undefined,
+      from: 'ANTHROPIC_OAUTH_TOKEN',
+    });
+    // Nothing inherited: nothing cleared.
+    const { vault } = await vaultWith([['anthropic', 'work', { type: 'api_key', key: KEY }]]);
+    assert.deepEqual(asEnv(terminalVariables(vault, defaultsOf(vault))), { ANTHROPIC_API_KEY: KEY });
+  });
+
   it("base URL and headers: written to pi's models.json, which pi's ModelRegistry loads; foreign content kept, ours removed when cleared", async () => {
     const { getModels } = await piAi();
     const authPath = join(t.dir, 'auth.json');

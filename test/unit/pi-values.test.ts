@@ -7,6 +7,14 @@ import { pathToFileURL } from 'node:url';
 import { escapePiValue, readPiValue } from '../../src/core/mirror/pi-values';
 import { olderThan } from '../../src/core/pi-link/server';
 
+// pi's resolver module, the one its auth storage and models.json headers use (not a package export).
+const piResolver = async () =>
+  (await import(
+    pathToFileURL(
+      join(__dirname, '../../../node_modules/@earendil-works/pi-coding-agent/dist/core/resolve-config-value.js'),
+    ).href
+  )) as { resolveConfigValue(v: string, env?: Record<string, string>): string | undefined };
+
 describe("pi 1.x's value syntax ($NAME, $$, !command) and versions", () => {
   it('any literal, escaped, reads back as itself', () => {
     fc.assert(
@@ -17,14 +25,7 @@ describe("pi 1.x's value syntax ($NAME, $$, !command) and versions", () => {
   });
 
   it('reads references and commands the way pi 1.6 does', async () => {
-    // pi's resolver module, the one its auth storage uses (not a package export).
-    const file = join(
-      __dirname,
-      '../../../node_modules/@earendil-works/pi-coding-agent/dist/core/resolve-config-value.js',
-    );
-    const pi = (await import(pathToFileURL(file).href)) as {
-      resolveConfigValue(v: string, env?: Record<string, string>): string | undefined;
-    };
+    const pi = await piResolver();
     const env = { A_B: 'x' };
     for (const raw of ['plain', 'BARE_NAME', '$A_B', '${A_B}-y', 'a$$b', '$!x', 'tail$', '${bad name}', '$-x']) {
       const ours = readPiValue(raw);
@@ -33,6 +34,17 @@ describe("pi 1.x's value syntax ($NAME, $$, !command) and versions", () => {
       else assert.deepEqual([ours.kind, theirs], ['env', raw.includes('A_B') ? theirs : undefined], raw);
     }
     assert.equal(readPiValue('!cmd').kind, 'command');
+  });
+
+  it("any literal, escaped, is what pi 1.6's own resolver makes of it (keys in auth.json, headers in models.json)", async () => {
+    const pi = await piResolver();
+    fc.assert(
+      // The characters pi's syntax gives a meaning to, and others around them.
+      fc.property(fc.string({ unit: fc.constantFrom('$', '!', '{', '}', 'A', '_', '1', '-', ' ', 'é', '😀') }), (s) => {
+        assert.equal(pi.resolveConfigValue(escapePiValue(s), { HOME: '/h', A: 'x' }), s);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('tells a pi older than 1.0.3', () => {
