@@ -109,6 +109,41 @@ describe('model bridge: what a caller gets per failure class, requests per refus
     s.t.cleanup();
   });
 
+  it('a 200 of any other shape is an error on every wire API: HTML as octet-stream, an SSE of pings only, an empty SSE', async () => {
+    const apis: [provider: string, key: string, paths: Record<string, string>, model: string][] = [
+      ['groq', KEY, { groq: '/v1' }, 'openai/gpt-oss-120b'],
+      ['anthropic', 'sk-ant-api03-shapes-0123456789', {}, 'claude-sonnet-4-5'],
+      ['openai', 'sk-proj-shapes', { openai: '/v1' }, 'gpt-5'],
+      ['google', 'AIza-shapes-0123456789', { google: '/v1beta' }, 'gemini-2.5-flash'],
+    ];
+    const shapes: [label: string, answer: object][] = [
+      [
+        'HTML as octet-stream',
+        { raw: '<!doctype html><title>Portal</title>', contentType: 'application/octet-stream' },
+      ],
+      ['pings only', { raw: ': ping\n\n: ping\n\n', contentType: 'text/event-stream' }],
+      ['empty', { raw: '', contentType: 'text/event-stream' }],
+    ];
+    const figures: string[] = [];
+    for (const [provider, key, paths, model] of apis) {
+      const s = await bridgeWith(em, [[provider, 'only', key]], paths);
+      for (const [label, answer] of shapes) {
+        em.seen.length = 0;
+        em.answer(key, 200, answer);
+        const started = Date.now();
+        const e = await caught(collect(s.bridge.chat(provider, ask(model))));
+        assert.ok(
+          e instanceof ModelError && ['not-a-stream', 'stream'].includes(e.kind),
+          `${provider} ${label}: ${String(e)}`,
+        );
+        assert.equal(em.seen.length, 1, `${provider} ${label}: one request`);
+        figures.push(`${provider} ${label} ${Date.now() - started} ms`);
+      }
+      s.t.cleanup();
+    }
+    console.log(`      ${figures.length} typed errors, none empty: ${figures.join(', ')}`);
+  });
+
   it('ChatGPT usage limit (429 usage_limit_reached, resets_at in 3 h): 1 request to the limited account, it rests until resets_at, the next account serves', async () => {
     const first = codexToken('acct-first');
     const s = await bridgeWith(
