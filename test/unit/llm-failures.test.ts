@@ -13,6 +13,7 @@ import type { ChatRequest, StreamEvent } from '../../src/core/llm/chat';
 import { DEFAULT_MODEL } from '../../src/core/llm/curated';
 import { callerCode, ModelError } from '../../src/core/llm/errors';
 import { MAX_LIST_BYTES, MAX_LISTED, ModelList } from '../../src/core/llm/model-list';
+import { linesBounded, MAX_STREAM_LINE } from '../../src/core/llm/models';
 import { MAX_REST_MS, restUntil } from '../../src/core/llm/reset';
 import { sessionIdOf } from '../../src/core/llm/session';
 import { DEFAULT_REST_MS } from '../../src/core/rotation/rest';
@@ -387,6 +388,118 @@ describe("catalogs from pi-ai 1.x: input budgets, pi's default models", () => {
     const m = (await import(pathToFileURL(file).href)) as { defaultModelPerProvider: Record<string, string> };
     assert.deepEqual(DEFAULT_MODEL, m.defaultModelPerProvider);
     assert.ok(readFileSync(file, 'utf8').includes('defaultModelPerProvider'));
+  });
+});
+
+describe('model streams: one endless line is cut at MAX_STREAM_LINE (the pi-ai SSE note of issue 26)', function () {
+  this.timeout(60_000);
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  /** A model API that answers 200 with an event stream whose line is `size` bytes (Infinity: never ends). */
+  async function longLine(head: string, size: number, tail: string) {
+    const stats = { written: 0 };
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const s = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(head);
+        let sent = 0;
+        const pump = () => {
+          while (sent < size && !res.destroyed) {
+            const n = Math.min(chunk.length, size - sent);
+            sent += n;
+            stats.written += n;
+            if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
+          }
+          if (!res.destroyed) res.end(tail);
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return {
+      em: { base: `http://127.0.0.1:${(s.address() as { port: number }).port}` } as Emulator,
+      stats,
+      close: () => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r()))),
+    };
+  }
+  const chat = {
+    head: 'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"',
+    tail: '"}}]}\n\ndata: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\ndata: [DONE]\n\n',
+  };
+  const messages = {
+    head: `event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"model":"c","usage":{"input_tokens":1,"output_tokens":0}}}\n\nevent: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\nevent: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"`,
+  };
+
+  it('the bound itself: lines across chunks pass, a run of more than the limit without a newline fails once', async () => {
+    const run = async (chunks: string[], max: number) => {
+      let tooLong = 0;
+      const src = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const x of chunks) c.enqueue(Buffer.from(x));
+          c.close();
+        },
+      });
+      let out = '';
+      try {
+        for await (const c of linesBounded(src, max, () => tooLong++)) out += Buffer.from(c).toString();
+        return { out, tooLong };
+      } catch (e) {
+        return { out, tooLong, error: (e as Error).message };
+      }
+    };
+    assert.deepEqual(await run(['abc', 'de\nfgh', 'ij\n'], 5), { out: 'abcde\nfghij\n', tooLong: 0 });
+    assert.deepEqual(await run(['abcde\n', 'abcde', '\n'], 5), { out: 'abcde\nabcde\n', tooLong: 0 });
+    const cut = await run(['abc', 'def', 'ghi\n'], 5);
+    assert.equal(cut.tooLong, 1);
+    assert.equal(cut.out, 'abc');
+    assert.match(cut.error ?? '', /stream line passed/);
+    assert.equal((await run(['ab\nabcdef'], 5)).tooLong, 1, 'the part after the last newline counts');
+  });
+
+  for (const [api, provider, key, paths, model, wire] of [
+    ['Chat Completions', 'groq', 'gsk_line_0123456789abcdef', { groq: '/v1' }, 'openai/gpt-oss-120b', chat],
+    ['Messages', 'anthropic', 'sk-ant-api03-line-0123456789', {}, 'claude-sonnet-4-5', messages],
+  ] as const)
+    it(`${api}: an endless line is a typed error after ${MAX_STREAM_LINE / 1024 / 1024} MB, the rest unread`, async () => {
+      const srv = await longLine(wire.head, Infinity, '');
+      const s = await bridgeWith(srv.em, [[provider, 'only', key]], paths);
+      try {
+        const rss = process.memoryUsage().rss;
+        let peak = 0;
+        const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss - rss)), 50);
+        const started = Date.now();
+        const e = await caught(collect(s.bridge.chat(provider, ask(model))));
+        const ms = Date.now() - started;
+        clearInterval(sample);
+        assert.ok(e instanceof ModelError && e.kind === 'not-a-stream', String(e));
+        assert.equal(callerCode(e), 'InvalidResponse');
+        assert.match(e.message, /stream line longer than 16 MB; Pi Accounts stopped reading it/);
+        const written = srv.stats.written;
+        console.log(
+          `      ${api}: ${e.kind} after ${ms} ms; the server wrote ${mb(written)} before the connection closed; RSS peak +${mb(peak)}`,
+        );
+        assert.ok(written < MAX_STREAM_LINE + 16e6, mb(written));
+      } finally {
+        s.t.cleanup();
+        await srv.close();
+      }
+    });
+
+  it('a long line under the bound (8 MB of text in one event) still streams whole', async () => {
+    const size = 8 * 1024 * 1024;
+    const srv = await longLine(chat.head, size, chat.tail);
+    const s = await bridgeWith(srv.em, [['groq', 'only', 'gsk_line_0123456789abcdef']], { groq: '/v1' });
+    try {
+      const started = Date.now();
+      const evs = await collect(s.bridge.chat('groq', ask('openai/gpt-oss-120b')));
+      const text = evs.reduce((n, e) => n + (e.type === 'text' ? e.text.length : 0), 0);
+      console.log(`      8 MB line: ${text} characters of text in ${Date.now() - started} ms`);
+      assert.equal(text, size);
+    } finally {
+      s.t.cleanup();
+      await srv.close();
+    }
   });
 });
 
