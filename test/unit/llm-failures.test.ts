@@ -529,15 +529,31 @@ describe('model listings: bounded, validated, and only where a listing exists', 
 
   it('300,000 ids (11+ MB): not read past 1 MiB, nothing cached', async () => {
     const body = JSON.stringify({ data: Array.from({ length: 300_000 }, (_, i) => ({ id: `model-${i}-padding-xx` })) });
-    const srv = await server((res) => (res.writeHead(200, { 'content-type': 'application/json' }), res.end(body)));
+    // Written as fast as the client reads (64 KB at a time), so what it took is counted.
+    let written = 0;
+    const srv = await server((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const pump = () => {
+        while (written < body.length && !res.destroyed) {
+          const next = body.slice(written, written + 65536);
+          written += next.length;
+          if (!res.write(next)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+    });
     let saved: unknown;
     const list = new ModelList({ get: () => saved, set: (v) => void (saved = v) });
+    const started = Date.now();
     assert.equal(await list.refresh('groq', builtIn, srv.base, 'k'), false);
+    const ms = Date.now() - started;
     assert.equal(saved, undefined, 'nothing cached');
-    console.log(
-      `      listing of ${(body.length / 1e6).toFixed(1)} MB refused at ${MAX_LIST_BYTES} bytes; cached: nothing`,
-    );
     await srv.close();
+    assert.ok(written < 4e6, `${written} bytes`);
+    console.log(
+      `      listing of ${(body.length / 1e6).toFixed(1)} MB refused at ${MAX_LIST_BYTES} bytes after ${ms} ms; the server got ${(written / 1e6).toFixed(1)} MB out before the connection closed; cached: nothing`,
+    );
   });
 
   it('5,000 ids with hostile ones: at most 200 well-formed ids cached, and the picker adds at most 50', async () => {
@@ -560,6 +576,23 @@ describe('model listings: bounded, validated, and only where a listing exists', 
     assert.ok(list.models('groq', builtIn).length <= 51);
     console.log(`      cached ${cached.length} ids, ${JSON.stringify(saved).length} bytes`);
     await srv.close();
+  });
+
+  it('a stored cache of 300,000 ids (another version, or edited) is trimmed on load to 200 well-formed ids and written back', () => {
+    const stored = {
+      groq: { at: 1, ids: [...Array.from({ length: 300_000 }, (_, i) => `model-${i}`), '<b>', 'x'.repeat(500)] },
+    };
+    const before = JSON.stringify(stored).length;
+    let saved: unknown;
+    const list = new ModelList({ get: () => stored, set: (v) => void (saved = v) });
+    const ids = (saved as Record<string, { ids: string[] }>).groq.ids;
+    assert.equal(ids.length, MAX_LISTED);
+    assert.ok(ids.every((id) => /^model-\d+$/.test(id)));
+    assert.ok(list.models('groq', builtIn).length <= 51);
+    console.log(`      stored ${(before / 1e6).toFixed(1)} MB → ${JSON.stringify(saved).length} bytes written back`);
+    let again = false;
+    new ModelList({ get: () => saved, set: () => void (again = true) });
+    assert.equal(again, false, 'a bounded cache is not rewritten');
   });
 
   it('Cloudflare Workers AI: no listing is requested (its URL has the account placeholder, and no /models there)', async () => {

@@ -16,6 +16,10 @@ export const MAX_LISTED = 200;
 export const MAX_LIST_BYTES = 1024 * 1024;
 /** A model id as providers name them ("llama-3.3-70b", "openai/gpt-oss-120b", "@cf/meta/llama-3:8b"). */
 const ID = /^[A-Za-z0-9@][A-Za-z0-9._:/@+~-]{0,127}$/;
+export const isModelId = (id: unknown): id is string => typeof id === 'string' && ID.test(id);
+/** Well-formed ids, each once, at most MAX_LISTED of them: what a listing (or the stored cache) may hold. */
+const boundedIds = (ids: readonly unknown[]): string[] =>
+  [...new Set(ids.filter(isModelId))].sort().slice(0, MAX_LISTED);
 const cacheSchema = z.record(z.string(), z.object({ at: z.number(), ids: z.array(z.string()) }));
 const listSchema = z.object({ data: z.array(z.object({ id: z.unknown() })) });
 // No listing: Cloudflare Workers AI documents no OpenAI-style /models under its account URL
@@ -38,6 +42,17 @@ export class ModelList {
   ) {
     const parsed = cacheSchema.safeParse(port.get());
     this.cache = parsed.success ? parsed.data : {};
+    // The stored cache is read as a listing is: a state written by another version (or edited)
+    // holds no more than a listing may, and a trimmed one is written back.
+    let trimmed = false;
+    for (const [provider, entry] of Object.entries(this.cache)) {
+      const ids = boundedIds(entry.ids);
+      if (ids.length !== entry.ids.length || ids.some((id, i) => id !== entry.ids[i])) {
+        this.cache[provider] = { at: entry.at, ids };
+        trimmed = true;
+      }
+    }
+    if (trimmed) void Promise.resolve(port.set(this.cache)).catch(() => undefined);
   }
 
   /** pi's models (`builtIn`), then ids only the provider's list names, with the first model's limits. */
@@ -45,7 +60,7 @@ export class ModelList {
     const first = builtIn[0];
     if (!first) return [];
     const extra = (this.cache[provider]?.ids ?? [])
-      .filter((id) => ID.test(id) && !builtIn.some((m) => m.id === id))
+      .filter((id) => isModelId(id) && !builtIn.some((m) => m.id === id))
       .slice(0, 50)
       .map((id) => ({ ...first, id, name: id, selectable: false, isDefault: false }));
     return [...builtIn, ...extra];
@@ -83,13 +98,7 @@ export class ModelList {
       const parsed = listSchema.safeParse(res.json);
       if (res.status !== 200 || !parsed.success) return false;
       // Only well-formed ids, each once, and a bounded number of them reach the cache.
-      const ids = [
-        ...new Set(
-          parsed.data.data.map((m) => m.id).filter((id): id is string => typeof id === 'string' && ID.test(id)),
-        ),
-      ]
-        .sort()
-        .slice(0, MAX_LISTED);
+      const ids = boundedIds(parsed.data.data.map((m) => m.id));
       const changed = JSON.stringify(ids) !== JSON.stringify(this.cache[provider]?.ids);
       this.cache[provider] = { at: this.now(), ids };
       await this.port.set(this.cache);
