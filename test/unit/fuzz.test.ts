@@ -25,6 +25,7 @@ import { restUntil, usageFromHeaders } from '../../src/core/pi-link/usage-header
 import { isoTime, saneTime } from '../../src/core/time-bounds';
 import { Vault } from '../../src/core/vault';
 import { isModelId, MAX_LISTED, ModelList } from '../../src/core/llm/model-list';
+import { linesBounded } from '../../src/core/llm/models';
 import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { piWindow, report } from './pi-window';
 
@@ -590,5 +591,50 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it('model stream lines in any chunking: passed through byte for byte unless a line outgrows the bound, then cut before the chunk that does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.constantFrom(0x61, 0x62, 0x0a), { maxLength: 40 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 30 }),
+        async (chunks, max) => {
+          count('stream lines');
+          const input = Buffer.from(chunks.flat());
+          const src = new ReadableStream<Uint8Array>({
+            start(c) {
+              for (const x of chunks) c.enqueue(Uint8Array.from(x));
+              c.close();
+            },
+          });
+          let out = Buffer.alloc(0);
+          let cut = 0;
+          let error: unknown;
+          try {
+            for await (const c of linesBounded(src, max, () => cut++)) out = Buffer.concat([out, Buffer.from(c)]);
+          } catch (e) {
+            error = e;
+          }
+          const longest = (b: Buffer) =>
+            Math.max(
+              0,
+              ...b
+                .toString('latin1')
+                .split('\n')
+                .map((l) => l.length),
+            );
+          // What passed is always a prefix of the input, whole chunks only, with no line too long.
+          assert.ok(input.subarray(0, out.length).equals(out));
+          assert.ok(longest(out) <= max);
+          if (longest(input) <= max) assert.ok(!error && cut === 0 && out.equals(input));
+          else {
+            assert.equal(cut, 1);
+            assert.ok(error instanceof Error && /stream line passed/.test(error.message));
+            count('cut');
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });

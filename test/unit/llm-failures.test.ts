@@ -431,7 +431,7 @@ describe('model streams: one endless line is cut at MAX_STREAM_LINE (the pi-ai S
     head: `event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"model":"c","usage":{"input_tokens":1,"output_tokens":0}}}\n\nevent: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\nevent: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"`,
   };
 
-  it('the bound itself: lines across chunks pass, a run of more than the limit without a newline fails once', async () => {
+  it('the bound itself: lines across chunks pass, a line longer than the limit fails once, before its chunk passes', async () => {
     const run = async (chunks: string[], max: number) => {
       let tooLong = 0;
       const src = new ReadableStream<Uint8Array>({
@@ -455,6 +455,7 @@ describe('model streams: one endless line is cut at MAX_STREAM_LINE (the pi-ai S
     assert.equal(cut.out, 'abc');
     assert.match(cut.error ?? '', /stream line passed/);
     assert.equal((await run(['ab\nabcdef'], 5)).tooLong, 1, 'the part after the last newline counts');
+    assert.equal((await run(['abcdefgh\nab'], 5)).tooLong, 1, 'a line ended inside one chunk counts too');
   });
 
   for (const [api, provider, key, paths, model, wire] of [

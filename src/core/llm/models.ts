@@ -249,15 +249,21 @@ const MAX_ERROR_BODY = 64 * 1024;
  */
 export const MAX_STREAM_LINE = 16 * 1024 * 1024;
 
-/** The body as it comes, failing once `max` bytes pass without a newline. */
+/** The body as it comes, failing at the first chunk in which a line grows past `max` bytes. */
 export function linesBounded(body: ReadableStream<Uint8Array>, max: number, tooLong: () => void) {
   let run = 0;
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        const nl = chunk.lastIndexOf(0x0a);
-        run = nl < 0 ? run + chunk.byteLength : chunk.byteLength - nl - 1;
-        if (run > max) {
+        let longest = 0;
+        let from = 0;
+        for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
+          longest = Math.max(longest, run + nl - from);
+          run = 0;
+          from = nl + 1;
+        }
+        run += chunk.byteLength - from;
+        if (Math.max(longest, run) > max) {
           tooLong();
           controller.error(new Error(`A stream line passed ${max / 1024 / 1024} MB without ending.`));
           return;
