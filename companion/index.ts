@@ -30,11 +30,10 @@
 import type { ExtensionAPI, ExtensionContext } from '@mariozechner/pi-coding-agent' with {
   'resolution-mode': 'import',
 };
-import { readdirSync } from 'node:fs';
 import { channelDir } from '../src/core/pi-link/channel-dir';
 import { fingerprint, isUsageHeader, PROTOCOL, type PiReport } from '../src/core/pi-link/protocol';
 import { AccountsCommand } from './accounts-command';
-import { Link } from './link';
+import { Link, windowsListening } from './link';
 import { piVersion } from './pi-version';
 import { RequestSettings } from './request-settings';
 import { Pins } from './sticky';
@@ -49,15 +48,6 @@ type Registry = {
   getProviderAuth?: (provider: string) => Promise<AuthResult>;
   authStorage?: { get(provider: string): Stored; reload(): void };
 };
-
-/** Whether any Pi Accounts window has a socket in the channel directory. */
-function windowsListening(dir: string): boolean {
-  try {
-    return readdirSync(dir).some((n) => n.endsWith('.sock'));
-  } catch {
-    return false;
-  }
-}
 
 /** Headers a provider request carries its credential in (pi-ai 1.6.1's API implementations). */
 const AUTH_HEADER = /^(authorization|x-api-key|api-key|x-goog-api-key|cf-aig-authorization)$/i;

@@ -4,11 +4,12 @@
 // It connects only to sockets of this user in a directory private to this user, the rule the
 // window applies when it creates the directory (channel-dir.ts): a directory someone else made
 // under /tmp, or a socket someone else planted, gets no hello and no report.
+import { lstatSync, readdirSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseJson } from '../src/core/json';
-import { isOwnSocket, isPrivateDir } from '../src/core/pi-link/channel-dir';
+import { isOwnSocket, isPrivateDir, type Owned } from '../src/core/pi-link/channel-dir';
 import {
   ACK_TIMEOUT_MS,
   ASK_TIMEOUT_MS,
@@ -23,6 +24,27 @@ import {
   type UseAsk,
   type UsedAnswer,
 } from '../src/core/pi-link/protocol';
+
+/**
+ * Whether a Pi Accounts window has a socket in the channel directory, by the rules `scan` uses:
+ * pi waits for the connection at session start only then, never for a directory or socket of
+ * someone else (that cost every pi start half a second and a look inside it).
+ */
+export function windowsListening(dir: string): boolean {
+  const own = (path: string, judge: (st: Owned) => boolean) => {
+    try {
+      return judge(lstatSync(path));
+    } catch {
+      return false; // absent, or gone meanwhile
+    }
+  };
+  if (!own(dir, isPrivateDir)) return false;
+  try {
+    return readdirSync(dir).some((n) => n.endsWith('.sock') && own(join(dir, n), isOwnSocket));
+  } catch {
+    return false;
+  }
+}
 
 /** A directory scan at most this often: a window that opens is found within this time. */
 const SCAN_MS = 3000;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { Link } from '../../companion/link';
+import { Link, windowsListening } from '../../companion/link';
 import { PROTOCOL, type PiHello } from '../../src/core/pi-link/protocol';
 import { tempDir, until } from './helpers';
 import { report } from './pi-window';
@@ -57,7 +57,9 @@ describe('companion link: the channel directory', () => {
       let reloads = 0;
       const link = new Link(dir, hello, () => reloads++);
       try {
+        assert.equal(windowsListening(dir), true);
         spoil(dir, sock);
+        assert.equal(windowsListening(dir), false, 'pi does not wait for it at session start');
         await link.scan();
         assert.equal(link.opened, 0, 'no connection was even attempted');
         assert.equal(link.connected(), false);
@@ -83,6 +85,7 @@ describe('companion link: the channel directory', () => {
     symlinkSync(real, dir);
     const link = new Link(dir, hello, () => undefined);
     try {
+      assert.equal(windowsListening(dir), false);
       await link.scan();
       assert.equal(link.opened, 0);
       assert.equal(p.seen.connections, 0);

@@ -24,6 +24,8 @@ import { retryAfter, UsageError } from '../../src/core/usage/usage-client';
 import { restUntil, usageFromHeaders } from '../../src/core/pi-link/usage-headers';
 import { isoTime, saneTime } from '../../src/core/time-bounds';
 import { Vault } from '../../src/core/vault';
+import { isModelId, MAX_LISTED, ModelList } from '../../src/core/llm/model-list';
+import { linesBounded } from '../../src/core/llm/models';
 import { defaultsOf, MemorySecretStore, tempDir } from './helpers';
 import { piWindow, report } from './pi-window';
 
@@ -532,5 +534,107 @@ describe(`fuzzing (fast-check, ${RUNS} cases per target)`, function () {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it('models listings of any shape: a boolean, never a throw; what is cached is at most 200 unique well-formed ids, the picker adds at most 50', async () => {
+    let body: Buffer = Buffer.alloc(0);
+    const server = createServer(
+      (_req, res) => (res.writeHead(200, { 'content-type': 'application/json' }), res.end(body)),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const builtIn = [
+      {
+        id: 'openai/gpt-oss-120b',
+        name: 'GPT OSS 120B',
+        api: 'openai-completions',
+        baseUrl: base,
+        contextWindow: 131072,
+        maxTokens: 32768,
+        reasoning: true,
+        images: false,
+      },
+    ];
+    const id = fc.oneof(
+      fc.string({ maxLength: 140 }),
+      fc.stringMatching(/^[A-Za-z0-9@][A-Za-z0-9._:/@+~-]{0,130}$/),
+      fc.constantFrom('__proto__', 'constructor', '<script>', 'a\nb', '', 'x'.repeat(129)),
+      anyJson,
+    );
+    const listing = fc.oneof(
+      fc.array(fc.record({ id }), { maxLength: 600 }).map((data) => Buffer.from(JSON.stringify({ data }))),
+      anyJson.map((j) => Buffer.from(JSON.stringify({ data: j }) ?? '')),
+      anyJson.map((j) => Buffer.from(JSON.stringify(j) ?? '')),
+      fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b)),
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(listing, async (b) => {
+          count('model listings');
+          body = b;
+          let saved: unknown;
+          const list = new ModelList({ get: () => undefined, set: (v) => void (saved = v) });
+          const changed = await list.refresh('groq', builtIn, base, 'k');
+          assert.equal(typeof changed, 'boolean');
+          const ids = (saved as Record<string, { ids: string[] }> | undefined)?.groq.ids ?? [];
+          assert.ok(ids.length <= MAX_LISTED && new Set(ids).size === ids.length);
+          assert.ok(ids.every(isModelId), JSON.stringify(ids));
+          if (ids.length) count('listings with ids cached');
+          assert.ok(list.models('groq', builtIn).length <= 51);
+          // And read back from the stored state as the next window would.
+          const reread = new ModelList({ get: () => saved, set: () => assert.fail('a bounded cache is rewritten') });
+          assert.ok(reread.models('groq', builtIn).length <= 51);
+        }),
+        { numRuns: Math.min(RUNS, 500) },
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('model stream lines in any chunking: passed through byte for byte unless a line outgrows the bound, then cut before the chunk that does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.constantFrom(0x61, 0x62, 0x0a), { maxLength: 40 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 30 }),
+        async (chunks, max) => {
+          count('stream lines');
+          const input = Buffer.from(chunks.flat());
+          const src = new ReadableStream<Uint8Array>({
+            start(c) {
+              for (const x of chunks) c.enqueue(Uint8Array.from(x));
+              c.close();
+            },
+          });
+          let out = Buffer.alloc(0);
+          let cut = 0;
+          let error: unknown;
+          try {
+            for await (const c of linesBounded(src, max, () => cut++)) out = Buffer.concat([out, Buffer.from(c)]);
+          } catch (e) {
+            error = e;
+          }
+          const longest = (b: Buffer) =>
+            Math.max(
+              0,
+              ...b
+                .toString('latin1')
+                .split('\n')
+                .map((l) => l.length),
+            );
+          // What passed is always a prefix of the input, whole chunks only, with no line too long.
+          assert.ok(input.subarray(0, out.length).equals(out));
+          assert.ok(longest(out) <= max);
+          if (longest(input) <= max) assert.ok(!error && cut === 0 && out.equals(input));
+          else {
+            assert.equal(cut, 1);
+            assert.ok(error instanceof Error && /stream line passed/.test(error.message));
+            count('cut');
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });

@@ -13,7 +13,7 @@ import type { ChatRequest, StreamEvent } from '../../src/core/llm/chat';
 import { DEFAULT_MODEL } from '../../src/core/llm/curated';
 import { callerCode, ModelError } from '../../src/core/llm/errors';
 import { MAX_LIST_BYTES, MAX_LISTED, ModelList } from '../../src/core/llm/model-list';
-import { catalog } from '../../src/core/llm/models';
+import { catalog, linesBounded, MAX_STREAM_LINE } from '../../src/core/llm/models';
 import { MAX_REST_MS, restUntil } from '../../src/core/llm/reset';
 import { sessionIdOf } from '../../src/core/llm/session';
 import { DEFAULT_REST_MS } from '../../src/core/rotation/rest';
@@ -109,6 +109,41 @@ describe('model bridge: what a caller gets per failure class, requests per refus
     assert.ok(e instanceof ModelError && ['not-a-stream', 'stream'].includes(e.kind), String(e));
     assert.equal(em.seen.length, 1);
     s.t.cleanup();
+  });
+
+  it('a 200 of any other shape is an error on every wire API: HTML as octet-stream, an SSE of pings only, an empty SSE', async () => {
+    const apis: [provider: string, key: string, paths: Record<string, string>, model: string][] = [
+      ['groq', KEY, { groq: '/v1' }, 'openai/gpt-oss-120b'],
+      ['anthropic', 'sk-ant-api03-shapes-0123456789', {}, 'claude-sonnet-4-5'],
+      ['openai', 'sk-proj-shapes', { openai: '/v1' }, 'gpt-5'],
+      ['google', 'AIza-shapes-0123456789', { google: '/v1beta' }, 'gemini-2.5-flash'],
+    ];
+    const shapes: [label: string, answer: object][] = [
+      [
+        'HTML as octet-stream',
+        { raw: '<!doctype html><title>Portal</title>', contentType: 'application/octet-stream' },
+      ],
+      ['pings only', { raw: ': ping\n\n: ping\n\n', contentType: 'text/event-stream' }],
+      ['empty', { raw: '', contentType: 'text/event-stream' }],
+    ];
+    const figures: string[] = [];
+    for (const [provider, key, paths, model] of apis) {
+      const s = await bridgeWith(em, [[provider, 'only', key]], paths);
+      for (const [label, answer] of shapes) {
+        em.seen.length = 0;
+        em.answer(key, 200, answer);
+        const started = Date.now();
+        const e = await caught(collect(s.bridge.chat(provider, ask(model))));
+        assert.ok(
+          e instanceof ModelError && ['not-a-stream', 'stream'].includes(e.kind),
+          `${provider} ${label}: ${String(e)}`,
+        );
+        assert.equal(em.seen.length, 1, `${provider} ${label}: one request`);
+        figures.push(`${provider} ${label} ${Date.now() - started} ms`);
+      }
+      s.t.cleanup();
+    }
+    console.log(`      ${figures.length} typed errors, none empty: ${figures.join(', ')}`);
   });
 
   it('ChatGPT usage limit (429 usage_limit_reached, resets_at in 3 h): 1 request to the limited account, it rests until resets_at, the next account serves', async () => {
@@ -373,6 +408,119 @@ describe("catalogs from pi-ai 1.x: input budgets, pi's default models", () => {
   });
 });
 
+describe('model streams: one endless line is cut at MAX_STREAM_LINE (the pi-ai SSE note of issue 26)', function () {
+  this.timeout(60_000);
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  /** A model API that answers 200 with an event stream whose line is `size` bytes (Infinity: never ends). */
+  async function longLine(head: string, size: number, tail: string) {
+    const stats = { written: 0 };
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const s = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(head);
+        let sent = 0;
+        const pump = () => {
+          while (sent < size && !res.destroyed) {
+            const n = Math.min(chunk.length, size - sent);
+            sent += n;
+            stats.written += n;
+            if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
+          }
+          if (!res.destroyed) res.end(tail);
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return {
+      em: { base: `http://127.0.0.1:${(s.address() as { port: number }).port}` } as Emulator,
+      stats,
+      close: () => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r()))),
+    };
+  }
+  const chat = {
+    head: 'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"',
+    tail: '"}}]}\n\ndata: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\ndata: [DONE]\n\n',
+  };
+  const messages = {
+    head: `event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"model":"c","usage":{"input_tokens":1,"output_tokens":0}}}\n\nevent: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\nevent: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"`,
+  };
+
+  it('the bound itself: lines across chunks pass, a line longer than the limit fails once, before its chunk passes', async () => {
+    const run = async (chunks: string[], max: number) => {
+      let tooLong = 0;
+      const src = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const x of chunks) c.enqueue(Buffer.from(x));
+          c.close();
+        },
+      });
+      let out = '';
+      try {
+        for await (const c of linesBounded(src, max, () => tooLong++)) out += Buffer.from(c).toString();
+        return { out, tooLong };
+      } catch (e) {
+        return { out, tooLong, error: (e as Error).message };
+      }
+    };
+    assert.deepEqual(await run(['abc', 'de\nfgh', 'ij\n'], 5), { out: 'abcde\nfghij\n', tooLong: 0 });
+    assert.deepEqual(await run(['abcde\n', 'abcde', '\n'], 5), { out: 'abcde\nabcde\n', tooLong: 0 });
+    const cut = await run(['abc', 'def', 'ghi\n'], 5);
+    assert.equal(cut.tooLong, 1);
+    assert.equal(cut.out, 'abc');
+    assert.match(cut.error ?? '', /stream line passed/);
+    assert.equal((await run(['ab\nabcdef'], 5)).tooLong, 1, 'the part after the last newline counts');
+    assert.equal((await run(['abcdefgh\nab'], 5)).tooLong, 1, 'a line ended inside one chunk counts too');
+  });
+
+  for (const [api, provider, key, paths, model, wire] of [
+    ['Chat Completions', 'groq', 'gsk_line_0123456789abcdef', { groq: '/v1' }, 'openai/gpt-oss-120b', chat],
+    ['Messages', 'anthropic', 'sk-ant-api03-line-0123456789', {}, 'claude-sonnet-4-5', messages],
+  ] as const)
+    it(`${api}: an endless line is a typed error after ${MAX_STREAM_LINE / 1024 / 1024} MB, the rest unread`, async () => {
+      const srv = await longLine(wire.head, Infinity, '');
+      const s = await bridgeWith(srv.em, [[provider, 'only', key]], paths);
+      try {
+        const rss = process.memoryUsage().rss;
+        let peak = 0;
+        const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss - rss)), 50);
+        const started = Date.now();
+        const e = await caught(collect(s.bridge.chat(provider, ask(model))));
+        const ms = Date.now() - started;
+        clearInterval(sample);
+        assert.ok(e instanceof ModelError && e.kind === 'not-a-stream', String(e));
+        assert.equal(callerCode(e), 'InvalidResponse');
+        assert.match(e.message, /stream line longer than 16 MB; Pi Accounts stopped reading it/);
+        const written = srv.stats.written;
+        console.log(
+          `      ${api}: ${e.kind} after ${ms} ms; the server wrote ${mb(written)} before the connection closed; RSS peak +${mb(peak)}`,
+        );
+        assert.ok(written < MAX_STREAM_LINE + 16e6, mb(written));
+      } finally {
+        s.t.cleanup();
+        await srv.close();
+      }
+    });
+
+  it('a long line under the bound (8 MB of text in one event) still streams whole', async () => {
+    const size = 8 * 1024 * 1024;
+    const srv = await longLine(chat.head, size, chat.tail);
+    const s = await bridgeWith(srv.em, [['groq', 'only', 'gsk_line_0123456789abcdef']], { groq: '/v1' });
+    try {
+      const started = Date.now();
+      const evs = await collect(s.bridge.chat('groq', ask('openai/gpt-oss-120b')));
+      const text = evs.reduce((n, e) => n + (e.type === 'text' ? e.text.length : 0), 0);
+      console.log(`      8 MB line: ${text} characters of text in ${Date.now() - started} ms`);
+      assert.equal(text, size);
+    } finally {
+      s.t.cleanup();
+      await srv.close();
+    }
+  });
+});
+
 describe('model listings: bounded, validated, and only where a listing exists', () => {
   async function server(handler: (res: import('node:http').ServerResponse) => void) {
     let calls = 0;
@@ -399,15 +547,33 @@ describe('model listings: bounded, validated, and only where a listing exists', 
 
   it('300,000 ids (11+ MB): not read past 1 MiB, nothing cached', async () => {
     const body = JSON.stringify({ data: Array.from({ length: 300_000 }, (_, i) => ({ id: `model-${i}-padding-xx` })) });
-    const srv = await server((res) => (res.writeHead(200, { 'content-type': 'application/json' }), res.end(body)));
+    // Written as fast as the client reads (64 KB at a time), so what it took is counted.
+    let written = 0;
+    const srv = await server((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const pump = () => {
+        while (written < body.length && !res.destroyed) {
+          const next = body.slice(written, written + 65536);
+          written += next.length;
+          if (!res.write(next)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+    });
     let saved: unknown;
     const list = new ModelList({ get: () => saved, set: (v) => void (saved = v) });
+    const started = Date.now();
     assert.equal(await list.refresh('groq', builtIn, srv.base, 'k'), false);
+    const ms = Date.now() - started;
     assert.equal(saved, undefined, 'nothing cached');
-    console.log(
-      `      listing of ${(body.length / 1e6).toFixed(1)} MB refused at ${MAX_LIST_BYTES} bytes; cached: nothing`,
-    );
     await srv.close();
+    // What the server got out includes the kernel's socket buffers (3.9-4.1 MB here), so the bound
+    // is well under the body, not at the 1 MiB read.
+    assert.ok(written < 6e6, `${written} bytes`);
+    console.log(
+      `      listing of ${(body.length / 1e6).toFixed(1)} MB refused at ${MAX_LIST_BYTES} bytes after ${ms} ms; the server got ${(written / 1e6).toFixed(1)} MB out before the connection closed; cached: nothing`,
+    );
   });
 
   it('5,000 ids with hostile ones: at most 200 well-formed ids cached, and the picker adds at most 50', async () => {
@@ -494,6 +660,36 @@ describe('model listings: bounded, validated, and only where a listing exists', 
       s.closeAllConnections();
       await new Promise<void>((r) => s.close(() => r()));
     }
+  });
+
+  it("a stored per-key listing (OpenRouter's) is kept as it was on load: pi's ids, '~' ones too, past 200", async () => {
+    const pi = (await catalog(['openrouter'])).openrouter;
+    const ids = [...pi.map((m) => m.id), '~my-org/private-latest', 'my-org/private-model'];
+    assert.ok(ids.length > MAX_LISTED);
+    let rewritten = false;
+    const list = new ModelList({
+      get: () => ({ openrouter: { at: 1, ids, perKey: true } }),
+      set: () => void (rewritten = true),
+    });
+    assert.equal(rewritten, false, 'a per-key listing is not trimmed');
+    assert.equal(list.models('openrouter', pi).length, pi.length + 2);
+  });
+
+  it('a stored cache of 300,000 ids (another version, or edited) is trimmed on load to 200 well-formed ids and written back', () => {
+    const stored = {
+      groq: { at: 1, ids: [...Array.from({ length: 300_000 }, (_, i) => `model-${i}`), '<b>', 'x'.repeat(500)] },
+    };
+    const before = JSON.stringify(stored).length;
+    let saved: unknown;
+    const list = new ModelList({ get: () => stored, set: (v) => void (saved = v) });
+    const ids = (saved as Record<string, { ids: string[] }>).groq.ids;
+    assert.equal(ids.length, MAX_LISTED);
+    assert.ok(ids.every((id) => /^model-\d+$/.test(id)));
+    assert.ok(list.models('groq', builtIn).length <= 51);
+    console.log(`      stored ${(before / 1e6).toFixed(1)} MB → ${JSON.stringify(saved).length} bytes written back`);
+    let again = false;
+    new ModelList({ get: () => saved, set: () => void (again = true) });
+    assert.equal(again, false, 'a bounded cache is not rewritten');
   });
 
   it('Cloudflare Workers AI: no listing is requested (its URL has the account placeholder, and no /models there)', async () => {

@@ -1,6 +1,7 @@
 // Issue 26, item 3: a client of the channel socket that sends reports and never reads its acks.
 // The server stops reading from it (backpressure), holds at most MAX_UNSENT bytes of answers for
-// it, and drops it; a well-behaved pi on the same server is answered throughout.
+// it, and drops it; a well-behaved pi on the same server is answered throughout. A pi that fills its
+// socket and then goes quiet (under the byte cap) is dropped after the drain time instead.
 import assert from 'node:assert/strict';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
@@ -70,6 +71,49 @@ describe('pi link server: a client that never reads', () => {
       await until(() => acks.length > 0, ACK_TIMEOUT_MS);
       assert.equal(JSON.parse(acks[0]).type, 'ack');
       good.destroy();
+    } finally {
+      server.dispose();
+      t.cleanup();
+    }
+  });
+
+  it('a pi that fills its socket with unread answers and then goes quiet is dropped after the drain time, under the byte cap', async function () {
+    this.timeout(60_000);
+    const t = tempDir();
+    const w = await piWindow();
+    let decided = 0;
+    const feedback = { report: (r: Parameters<typeof w.feedback.report>[0]) => (decided++, w.feedback.report(r)) };
+    const drainMs = 1000;
+    const server = new PiLinkServer(join(t.dir, 'ch'), feedback, w.log, async () => undefined, drainMs);
+    const dropped = () => w.lines.find((l) => l.includes('does not read its answers'));
+    try {
+      const mute = createConnection(await server.listen());
+      mute.pause(); // never reads (so it never sees the server close either: the server's log tells)
+      mute.on('error', () => undefined);
+      await new Promise((r) => mute.once('connect', r));
+      // Batches of 200 reports (about 9 KB of acks each), each decided before the next, until
+      // the kernel's buffer is full and the server holds a full socket's worth (16 KB) for it.
+      let sent = 0;
+      while (server.backlog().unsent < 16 * 1024) {
+        for (let i = 0; i < 200; i++)
+          mute.write(`${JSON.stringify(report({ seq: ++sent, status: 429, key: 'ffffffffffff', wantsAck: true }))}\n`);
+        await until(() => decided === sent || dropped() !== undefined, 10_000);
+        assert.equal(dropped(), undefined, 'not dropped while it reads and stays under the byte cap');
+      }
+      const quiet = Date.now();
+      const held = server.backlog().unsent;
+      await until(() => dropped() !== undefined, drainMs + 5000);
+      const after = Date.now() - quiet;
+      console.log(
+        `      ${sent} reports acked into a socket nobody reads; ${held} B held (cap ${MAX_UNSENT}); dropped ${after} ms after it went quiet (drain time ${drainMs} ms)`,
+      );
+      console.log(`      ${dropped()}`);
+      assert.ok(held < MAX_UNSENT);
+      assert.match(dropped() ?? '', /no answer read for 1000 ms/);
+      assert.ok(after < drainMs + 2000, `${after} ms`);
+      await until(() => server.status().pids.length === 0);
+      assert.deepEqual(server.backlog(), { unsent: 0, pending: 0 });
+      mute.destroy();
     } finally {
       server.dispose();
       t.cleanup();

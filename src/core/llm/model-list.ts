@@ -15,8 +15,22 @@ const DAY = 24 * 60 * 60 * 1000;
 export const MAX_LISTED = 200;
 /** The most of a listing read; a larger answer is refused unread beyond it. */
 export const MAX_LIST_BYTES = 1024 * 1024;
-/** A model id as providers name them ("llama-3.3-70b", "openai/gpt-oss-120b", "@cf/meta/llama-3:8b"). */
-const ID = /^[A-Za-z0-9@][A-Za-z0-9._:/@+~-]{0,127}$/;
+/** A model id as providers name them ("llama-3.3-70b", "openai/gpt-oss-120b", "@cf/meta/llama-3:8b", OpenRouter's "~anthropic/claude-opus-latest"). */
+const ID = /^[A-Za-z0-9@~][A-Za-z0-9._:/@+~-]{0,127}$/;
+export const isModelId = (id: unknown): id is string => typeof id === 'string' && ID.test(id);
+/** pi's catalog bounds how many of pi's own ids a per-key listing keeps (pi-ai 1.6.1: 412 for OpenRouter). */
+const MAX_KNOWN = 2000;
+/**
+ * Well-formed ids, each once: of pi's own (`known`, taken as pi has them) at most MAX_KNOWN, of
+ * the others at most MAX_LISTED. What a listing (or the stored cache) may hold.
+ */
+const boundedIds = (ids: readonly unknown[], known: ReadonlySet<string> = new Set()): string[] => {
+  const all = [...new Set(ids.filter(isModelId))].sort();
+  return [
+    ...all.filter((id) => known.has(id)).slice(0, MAX_KNOWN),
+    ...all.filter((id) => !known.has(id)).slice(0, MAX_LISTED),
+  ];
+};
 const cacheSchema = z.record(
   z.string(),
   z.object({ at: z.number(), ids: z.array(z.string()), perKey: z.optional(z.boolean()) }),
@@ -47,6 +61,20 @@ export class ModelList {
   ) {
     const parsed = cacheSchema.safeParse(port.get());
     this.cache = parsed.success ? parsed.data : {};
+    // The stored cache is read as a listing is: a state written by another version (or edited)
+    // holds no more than a listing may, and a trimmed one is written back.
+    let trimmed = false;
+    for (const [provider, entry] of Object.entries(this.cache)) {
+      // A per-key listing is kept in its order (pi's ids first), bounded as its fetch bounds it.
+      const ids = entry.perKey
+        ? [...new Set(entry.ids.filter(isModelId))].slice(0, MAX_KNOWN + MAX_LISTED)
+        : boundedIds(entry.ids);
+      if (ids.length !== entry.ids.length || ids.some((id, i) => id !== entry.ids[i])) {
+        this.cache[provider] = { ...entry, ids };
+        trimmed = true;
+      }
+    }
+    if (trimmed) void Promise.resolve(port.set(this.cache)).catch(() => undefined);
   }
 
   /**
@@ -62,7 +90,7 @@ export class ModelList {
     const first = own[0];
     if (!first) return [];
     const extra = [...listed]
-      .filter((id) => ID.test(id) && !builtIn.some((m) => m.id === id))
+      .filter((id) => isModelId(id) && !builtIn.some((m) => m.id === id))
       .slice(0, 50)
       .map((id) => ({ ...first, id, name: id, selectable: false, isDefault: false }));
     return [...own, ...extra];
@@ -107,17 +135,11 @@ export class ModelList {
       const parsed = listSchema.safeParse(res.json);
       if (res.status !== 200 || !parsed.success) return false;
       // Only well-formed ids, each once, and a bounded number of them reach the cache: of a
-      // per-key list, every one of pi's models it names (pi's catalog bounds them, and its ids are
-      // taken as pi has them: OpenRouter's "~anthropic/claude-opus-latest") and at most MAX_LISTED others.
-      const known = new Set(perKey ? builtIn.map((m) => m.id) : []);
-      const all = [
-        ...new Set(
-          parsed.data.data
-            .map((m) => m.id)
-            .filter((id): id is string => typeof id === 'string' && (known.has(id) || ID.test(id))),
-        ),
-      ].sort();
-      const ids = [...all.filter((id) => known.has(id)), ...all.filter((id) => !known.has(id)).slice(0, MAX_LISTED)];
+      // per-key list, pi's models it names first (their ids as pi has them), then the others.
+      const ids = boundedIds(
+        parsed.data.data.map((m) => m.id),
+        new Set(perKey ? builtIn.map((m) => m.id) : []),
+      );
       const changed = JSON.stringify(ids) !== JSON.stringify(this.cache[provider]?.ids);
       this.cache[provider] = { at: this.now(), ids, ...(perKey ? { perKey: true } : {}) };
       await this.port.set(this.cache);

@@ -241,10 +241,46 @@ export interface Seen {
   body?: string;
   /** The content type of a 2xx answer that is not a stream. */
   notStream?: string;
+  /** A stream line grew past MAX_STREAM_LINE without a newline: reading stopped there. */
+  lineTooLong?: boolean;
 }
 
 /** The most of an error body that is read (it only names the reason and the reset). */
 const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * The longest line a model stream may send. pi-ai's SSE readers keep a line whole until its
+ * newline, without a bound (@earendil-works/pi-ai 1.6.1): an endless line held the extension host's
+ * memory until the caller cancelled (25 MB read → 133 MB more RSS in 3 s). The largest real event
+ * is one carrying a whole image in base64 (Gemini's inline image data, an OpenAI Responses
+ * image_generation_call), a few MB; 16 MB leaves room for that.
+ */
+export const MAX_STREAM_LINE = 16 * 1024 * 1024;
+
+/** The body as it comes, failing at the first chunk in which a line grows past `max` bytes. */
+export function linesBounded(body: ReadableStream<Uint8Array>, max: number, tooLong: () => void) {
+  let run = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        let longest = 0;
+        let from = 0;
+        for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
+          longest = Math.max(longest, run + nl - from);
+          run = 0;
+          from = nl + 1;
+        }
+        run += chunk.byteLength - from;
+        if (Math.max(longest, run) > max) {
+          tooLong();
+          controller.error(new Error(`A stream line passed ${max / 1024 / 1024} MB without ending.`));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
 
 async function boundedText(res: Response, max: number): Promise<string> {
   if (!res.body) return '';
@@ -275,7 +311,8 @@ const record = (h: Headers): Record<string, string> => {
  * answer of 400 or more, a further attempt is refused (pi-ai's clients get `maxRetries: 0` too,
  * and Codex's client retried on its own before 1.x). A refusal's body is read (bounded) for its
  * reset time; a 2xx answer that is an HTML page or plain JSON where a stream was asked for ends
- * the request as not-a-stream instead of an empty success.
+ * the request as not-a-stream instead of an empty success, and so does a stream line longer
+ * than MAX_STREAM_LINE.
  */
 export function guardedFetch(seen: Seen, base: typeof fetch = globalThis.fetch): typeof fetch {
   return async (input, init) => {
@@ -298,7 +335,12 @@ export function guardedFetch(seen: Seen, base: typeof fetch = globalThis.fetch):
       void res.body?.cancel().catch(() => undefined);
       throw new Error(`The answer was ${seen.notStream}, not a stream.`);
     }
-    return res;
+    if (!res.body) return res;
+    const headers = new Headers(res.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    const body = linesBounded(res.body, MAX_STREAM_LINE, () => (seen.lineTooLong = true));
+    return new Response(body, { status: res.status, statusText: res.statusText, headers });
   };
 }
 
@@ -478,6 +520,13 @@ function eventOf(ev: PiEvent): StreamEvent | undefined {
 export function failure(fail: Fail, label: string, message: string, seen: Seen, now = Date.now()): Error {
   const lead = /^(\d{3})\b/.exec(message)?.[1] ?? /\((\d{3})\):/.exec(message)?.[1];
   const status = seen.status >= 400 ? seen.status : lead ? Number(lead) : 0;
+  if (seen.lineTooLong)
+    return fail(
+      'not-a-stream',
+      `${label} sent a stream line longer than ${MAX_STREAM_LINE / 1024 / 1024} MB; Pi Accounts stopped reading it.`,
+      undefined,
+      seen.status || 200,
+    );
   if (seen.notStream)
     return fail(
       'not-a-stream',

@@ -38,6 +38,12 @@ const MAX_PENDING = 32;
 export const MAX_UNSENT = 64 * 1024;
 /** A pi that reads none of its answers for this long (its socket stays full) is dropped. */
 export const DRAIN_MS = 5000;
+/**
+ * When a socket counts as full (`write` returns false, reading from it stops, DRAIN_MS runs).
+ * Node 22 raised the default high-water mark from 16 KB to 64 KB (nodejs/node#52037), equal to
+ * MAX_UNSENT: the byte cap then always came first and a pi that stopped below it was never dropped.
+ */
+const HIGH_WATER = 16 * 1024;
 
 interface Client {
   pid?: number;
@@ -120,7 +126,7 @@ export class PiLinkServer {
     ensurePrivateDir(this.dir);
     removeStaleSockets(this.dir);
     const path = join(this.dir, socketName(process.pid, randomBytes(4).toString('hex')));
-    const server = createServer((socket) => this.accept(socket));
+    const server = createServer({ highWaterMark: HIGH_WATER }, (socket) => this.accept(socket));
     server.maxConnections = MAX_CLIENTS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
