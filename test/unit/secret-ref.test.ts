@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Credential } from '../../src/core/credentials';
@@ -25,6 +25,58 @@ const KEY_BWS = 'sk-ant-api03-FromBitwarden0000cccc3333';
 const KEY_CMD = 'sk-ant-api03-FromOwnCommand000dddd4444';
 const KEY_PASS = 'sk-ant-api03-FromPassStore0000eeee5555';
 const BWS_ID = 'be8e0ad8-d545-4017-a55a-b02f014d4158';
+
+// Debian's pass on PATH, or unpacked by .ci/run into the host tests' cache, where only these
+// tests look: on PATH it would add "From my password manager…" to every key sign-in the host
+// scenarios go through.
+const unpacked = join(
+  process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
+  'pi-accounts-host',
+  'debian-pass',
+  'usr',
+  'bin',
+);
+const PASS_PATH = `${unpacked}${delimiter}${process.env.PATH ?? ''}`;
+const hasPass =
+  spawnSync('sh', ['-c', 'command -v pass && command -v gpg'], { env: { ...process.env, PATH: PASS_PATH } }).status ===
+  0;
+
+/** A pass store in `dir` with a throw-away GPG key and `entry` holding `key`; the environment to read it. */
+function passStore(dir: string, entry: string, key: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GNUPGHOME: join(dir, 'gnupg'),
+    PASSWORD_STORE_DIR: join(dir, 'store'),
+    PATH: PASS_PATH,
+  };
+  execFileSync('mkdir', ['-m', '700', env.GNUPGHOME!]);
+  execFileSync(
+    'gpg',
+    [
+      '--batch',
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      'pi-accounts-test@example.invalid',
+      'default',
+      'default',
+      'never',
+    ],
+    { env, stdio: 'ignore' },
+  );
+  execFileSync('pass', ['init', 'pi-accounts-test@example.invalid'], { env, stdio: 'ignore' });
+  execFileSync('pass', ['insert', '-m', entry], {
+    env,
+    input: `${key}\nuser: me\n`,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  return env;
+}
+
+/** The secret key gone (as when gpg-agent cannot unlock it): pass cannot open the store. */
+function lockPass(env: NodeJS.ProcessEnv): void {
+  execFileSync('sh', ['-c', 'gpgconf --kill gpg-agent; rm -rf "$GNUPGHOME/private-keys-v1.d"'], { env });
+}
 
 const faultOf = async (p: Promise<unknown>) => {
   try {
@@ -158,13 +210,19 @@ describe('keys kept in a password manager: read at the last moment, never stored
     let resolver: KeyResolver;
     let authPath: string;
     let mirror: AuthMirror;
+    // What the extension host's environment is for the reads (pass's store is added by a test);
+    // '' as the Bitwarden token takes it away, as a machine without BWS_ACCESS_TOKEN.
+    let envBase: NodeJS.ProcessEnv;
+    let bwsToken: string | undefined;
     const ref = (r: SecretRef): Credential => ({ type: 'ref', ref: r });
 
     beforeEach(async () => {
       store = new MemorySecretStore();
       vault = new Vault(store);
       await vault.load();
-      cache = new SecretCache({ env: () => pm.env() });
+      envBase = process.env;
+      bwsToken = undefined;
+      cache = new SecretCache({ env: () => pm.env(envBase, bwsToken) });
       resolver = new KeyResolver({
         vault,
         oauth: () => undefined,
@@ -274,6 +332,170 @@ describe('keys kept in a password manager: read at the last moment, never stored
       );
     });
 
+    it('each password manager through sign-in, terminal, pi, a model request and locked; no plain copy anywhere', async function () {
+      this.timeout(120_000);
+      const own = join(pm.bin, 'own key.txt'); // beside the stand-ins' stores: the manager's side
+      writeFileSync(own, `${KEY_CMD}\n`);
+      pm.op('op://Private/Anthropic/credential', KEY_OP);
+      pm.security('openai', KEY_SEC);
+      pm.bws(BWS_ID, KEY_BWS);
+      interface Kind {
+        readonly label: string;
+        readonly provider: string;
+        readonly r: SecretRef;
+        readonly key: string;
+        readonly lock: () => void;
+        /** What the reader makes of the tool's answer once it is locked. */
+        readonly locked: 'locked' | 'failed';
+      }
+      const kinds: Kind[] = [
+        {
+          label: '1Password',
+          provider: 'anthropic',
+          r: { tool: 'op', ref: 'op://Private/Anthropic/credential' },
+          key: KEY_OP,
+          lock: () => pm.lock('op'),
+          locked: 'locked',
+        },
+        {
+          label: 'macOS Keychain',
+          provider: 'openai',
+          r: { tool: 'security', service: 'openai' },
+          key: KEY_SEC,
+          lock: () => pm.lock('security'),
+          locked: 'locked',
+        },
+        {
+          label: 'Bitwarden',
+          provider: 'groq',
+          r: { tool: 'bws', id: BWS_ID },
+          key: KEY_BWS,
+          lock: () => (bwsToken = ''),
+          locked: 'locked',
+        },
+        {
+          label: "a command of one's own",
+          provider: 'mistral',
+          r: { tool: 'command', command: `cat '${own}'` },
+          key: KEY_CMD,
+          lock: () => renameSync(own, `${own}.away`), // its source gone: the command fails, in its own words
+          locked: 'failed',
+        },
+      ];
+      const skipped: string[] = [];
+      if (hasPass) {
+        envBase = passStore(t.dir, 'api/openrouter', KEY_PASS);
+        kinds.push({
+          label: 'pass',
+          provider: 'openrouter',
+          r: { tool: 'pass', entry: 'api/openrouter' },
+          key: KEY_PASS,
+          lock: () => lockPass(envBase),
+          locked: 'locked',
+        });
+      } else skipped.push('pass: skipped, neither on PATH nor unpacked by .ci/run (apt-get download pass)');
+      const tail = (k: string) => `…${k.slice(-4)}`;
+      const rows: string[][] = [];
+      for (const k of kinds) {
+        const row = [k.label];
+        rows.push(row);
+        await vault.add(k.provider, k.r.tool, ref(k.r));
+        // (1) sign-in: its one validating read.
+        assert.equal(await cache.readNow(k.r), k.key, `${k.label}: sign-in`);
+        row.push('ok');
+        // (2) terminal: the variable a new terminal gets, now that the key was read.
+        const v = terminalVariables(vault, defaultsOf(vault), {}, (r) => cache.peek(r)).find(
+          (x) => x.variable === `${k.provider.toUpperCase()}_API_KEY`,
+        );
+        assert.equal(v?.value, k.key, `${k.label}: terminal`);
+        row.push(`ok, ${v.variable}=${tail(v.value)}`);
+      }
+      // (3) pi: auth.json gets pi's !command form; the real pi 1.6 runs it with the environment
+      // it was started with.
+      assert.equal((await mirror.sync()).written, true);
+      const auth = JSON.parse(readFileSync(authPath, 'utf8')) as Record<string, { key: string }>;
+      const piEnv = pm.env(envBase);
+      const saved = { ...process.env };
+      Object.assign(process.env, {
+        PATH: piEnv.PATH,
+        BWS_ACCESS_TOKEN: piEnv.BWS_ACCESS_TOKEN,
+        ...(hasPass && { GNUPGHOME: envBase.GNUPGHOME, PASSWORD_STORE_DIR: envBase.PASSWORD_STORE_DIR }),
+      });
+      // pi works in the workspace: whatever its commands leave behind lands there.
+      const workspace = join(t.dir, 'workspace');
+      mkdirSync(workspace);
+      const cwd = process.cwd();
+      process.chdir(workspace);
+      const pi = await piRuntime(authPath);
+      try {
+        for (const [i, k] of kinds.entries()) {
+          assert.equal(auth[k.provider]?.key, `!${piCommand(k.r)}`, `${k.label}: auth.json`);
+          assert.equal((await pi.getAuth(k.provider))?.auth.apiKey, k.key, `${k.label}: pi`);
+          rows[i].splice(1, 0, `\`${auth[k.provider].key.replaceAll('|', '\\|')}\``);
+          rows[i].push('ok, same key');
+        }
+      } finally {
+        process.chdir(cwd);
+        for (const name of ['PATH', 'BWS_ACCESS_TOKEN', 'GNUPGHOME', 'PASSWORD_STORE_DIR'])
+          if (saved[name] === undefined) delete process.env[name];
+          else process.env[name] = saved[name];
+      }
+      for (const [i, k] of kinds.entries()) {
+        // (4) a language-model request: the credential store the resolver hands it, read afresh.
+        cache.forget();
+        const c = await resolver.credentialStore(k.provider, k.r.tool).read(k.provider);
+        assert.equal((c as { key?: string } | undefined)?.key, k.key, `${k.label}: model request`);
+        rows[i].push('ok, same key');
+        // (5) locked: the same request gets a fault in words, and the account is kept.
+        cache.forget();
+        k.lock();
+        const f = await faultOf(resolver.key(k.provider, k.r.tool));
+        assert.equal(f.details.reason, k.locked, `${k.label}: locked`);
+        assert.match(f.nextStep!, /The account is kept\.$/);
+        assert.equal(vault.account(k.provider, k.r.tool)!.needsSignIn, false, `${k.label}: not marked`);
+        rows[i].push(`${f.details.reason}: "${f.message}"`);
+      }
+      // No gpg-agent left behind for the temp GNUPGHOME.
+      if (hasPass) execFileSync('gpgconf', ['--kill', 'gpg-agent'], { env: envBase, stdio: 'ignore' });
+      // The literal scan: auth.json, the profile (secret storage and the mirror's state) and the
+      // workspace; the password managers' own stores (the stand-ins' data, the own command's
+      // file) are left out, pass's store is scanned too (it holds only gpg's ciphertext).
+      const profile = join(t.dir, 'profile');
+      mkdirSync(profile);
+      writeFileSync(
+        join(profile, 'secret-storage.dump'),
+        [...store.map.entries()].map(([k, v]) => `${k}=${v}`).join('\n'),
+      );
+      const files = execFileSync('find', [t.dir, '-path', pm.bin, '-prune', '-o', '-type', 'f', '-print'], {
+        encoding: 'utf8',
+      });
+      for (const k of kinds) {
+        // grep exits 1 when nothing matches.
+        const g = spawnSync(
+          'grep',
+          ['-rFl', '--exclude-dir', pm.bin.split('/').pop()!, k.key, authPath, profile, workspace, t.dir],
+          {
+            encoding: 'utf8',
+          },
+        );
+        assert.equal(g.status, 1, `no plain copy of the ${k.label} key: ${g.stdout}`);
+        // The same grep finds the key where it is kept in plain (the stand-ins' stores, the own
+        // command's file), so a copy elsewhere would show; pass keeps only ciphertext.
+        if (k.r.tool !== 'pass')
+          assert.equal(spawnSync('grep', ['-rFl', k.key, pm.bin]).status, 0, `${k.label}: the grep itself`);
+      }
+      const head = ['manager', 'the command pi runs', 'sign-in', 'terminal', 'pi', 'model request', 'locked'];
+      console.log(
+        [
+          `| ${head.join(' | ')} |`,
+          `|${head.map(() => ' --- ').join('|')}|`,
+          ...rows.map((r) => `| ${r.join(' | ')} |`),
+          ...skipped,
+          `grep -rFl <key> over auth.json, the profile, the workspace and the rest of the test's directory (${files.trim().split('\n').length} files, pass's store included, the stand-ins' own stores left out): 0 hits for each of the ${kinds.length} keys`,
+        ].join('\n'),
+      );
+    });
+
     it('a reference with quotes and spaces reaches pi quoted for the shell', () => {
       const r: SecretRef = { tool: 'op', ref: "op://My Vault/Bob's key/credential" };
       assert.equal(piCommand(r), `op read 'op://My Vault/Bob'\\''s key/credential'`);
@@ -286,55 +508,13 @@ describe('keys kept in a password manager: read at the last moment, never stored
 
   // The real pass (Debian's package) with a throw-away GPG key made here in a temp GNUPGHOME.
   describe('pass, the real one', function () {
-    // Debian's pass on PATH, or unpacked by .ci/run into the host tests' cache, where only this
-    // test looks: on PATH it would add "From my password manager…" to every key sign-in the host
-    // scenarios go through.
-    const unpacked = join(
-      process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
-      'pi-accounts-host',
-      'debian-pass',
-      'usr',
-      'bin',
-    );
-    const PATH = `${unpacked}${delimiter}${process.env.PATH ?? ''}`;
-    const hasPass =
-      spawnSync('sh', ['-c', 'command -v pass && command -v gpg'], { env: { ...process.env, PATH } }).status === 0;
     before(function () {
       if (!hasPass) this.skip(); // .ci/run unpacks it (apt-get download pass)
     });
 
     it('reads an entry, reports a missing one, reports a key gpg cannot open; pi resolves it too', async function () {
       this.timeout(120_000);
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        GNUPGHOME: join(t.dir, 'gnupg'),
-        PASSWORD_STORE_DIR: join(t.dir, 'store'),
-        PATH,
-      };
-      execFileSync('mkdir', ['-m', '700', env.GNUPGHOME!]);
-      execFileSync(
-        'gpg',
-        [
-          '--batch',
-          '--passphrase',
-          '',
-          '--quick-gen-key',
-          'pi-accounts-test@example.invalid',
-          'default',
-          'default',
-          'never',
-        ],
-        {
-          env,
-          stdio: 'ignore',
-        },
-      );
-      execFileSync('pass', ['init', 'pi-accounts-test@example.invalid'], { env, stdio: 'ignore' });
-      execFileSync('pass', ['insert', '-m', 'api/anthropic'], {
-        env,
-        input: `${KEY_PASS}\nuser: me\n`,
-        stdio: ['pipe', 'ignore', 'ignore'],
-      });
+      const env = passStore(t.dir, 'api/anthropic', KEY_PASS);
       const ref: SecretRef = { tool: 'pass', entry: 'api/anthropic' };
       assert.equal(await readSecret(ref, { env }), KEY_PASS);
       const missing = await faultOf(readSecret({ tool: 'pass', entry: 'api/nope' }, { env }));
@@ -343,7 +523,11 @@ describe('keys kept in a password manager: read at the last moment, never stored
       const authPath = join(t.dir, 'auth.json');
       writeFileSync(authPath, JSON.stringify({ anthropic: { type: 'api_key', key: `!${piCommand(ref)}` } }));
       const saved = { ...process.env };
-      Object.assign(process.env, { GNUPGHOME: env.GNUPGHOME, PASSWORD_STORE_DIR: env.PASSWORD_STORE_DIR, PATH });
+      Object.assign(process.env, {
+        GNUPGHOME: env.GNUPGHOME,
+        PASSWORD_STORE_DIR: env.PASSWORD_STORE_DIR,
+        PATH: env.PATH,
+      });
       try {
         assert.equal((await (await piRuntime(authPath)).getAuth('anthropic'))?.auth.apiKey, KEY_PASS);
       } finally {
@@ -352,7 +536,7 @@ describe('keys kept in a password manager: read at the last moment, never stored
           else process.env[k] = saved[k];
       }
       // The secret key gone (as when gpg-agent cannot unlock it): "locked", with the step.
-      execFileSync('sh', ['-c', 'gpgconf --kill gpg-agent; rm -rf "$GNUPGHOME/private-keys-v1.d"'], { env });
+      lockPass(env);
       const locked = await faultOf(readSecret(ref, { env }));
       assert.equal(locked.details.reason, 'locked');
       assert.match(locked.nextStep!, /GPG key/);
