@@ -11,7 +11,9 @@ import { inheritPins, MAX_ASK, offerToChildren, PARENT_ENV } from '../../compani
 import { Pins } from '../../companion/sticky';
 import { removeStaleSockets } from '../../src/core/pi-link/channel-dir';
 import { boundUsable, fingerprint, MAX_USABLE, toPiSchema } from '../../src/core/pi-link/protocol';
-import { KEY_A, KEY_B, tempDir } from './helpers';
+import { PiFeedback } from '../../src/core/pi-link/feedback';
+import { Vault } from '../../src/core/vault';
+import { KEY_A, KEY_B, MemorySecretStore, tempDir } from './helpers';
 
 const HOST = 'api.anthropic.com';
 const soft = (usable: Record<string, string[]>) => ({ soft: true, usable });
@@ -90,6 +92,58 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
     assert.ok(!toPiSchema.safeParse({ v: 1, type: 'reload', ...soft({ anthropic: many }) }).success);
     const cut = boundUsable({ anthropic: many, openai: [fingerprint(KEY_B)] });
     assert.ok(toPiSchema.safeParse({ v: 1, type: 'reload', ...soft(cut) }).success);
+  });
+});
+
+describe('sticky sessions: what the window vouches for (PiFeedback.usable)', () => {
+  const feedbackOver = (vault: Vault) =>
+    new PiFeedback({
+      vault,
+      rotation: { inUse: (p) => vault.inUse(p), evaluate: () => undefined },
+      mode: () => 'round-robin',
+      feedback: {
+        failed: () => undefined,
+        succeeded: () => undefined,
+        refused: async () => undefined,
+        usageSeen: () => undefined,
+      },
+      refresh: async () => undefined,
+      tellRateLimited: () => undefined,
+      log: { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+
+  it('only accounts whose request settings are those of the account in use: another base URL or header is never listed', async () => {
+    const vault = new Vault(new MemorySecretStore());
+    await vault.load();
+    await vault.add('anthropic', 'A', { type: 'api_key', key: KEY_A });
+    await vault.add('anthropic', 'B', { type: 'api_key', key: KEY_B });
+    const usable = feedbackOver(vault);
+    assert.deepEqual(usable.usable(), { anthropic: [fingerprint(KEY_A), fingerprint(KEY_B)] }, 'both send alike');
+    // One gateway host, a path per account: B's key must never go to A's path.
+    await vault.setRequest('anthropic', 'A', { baseUrl: 'https://gw.example/v1/acct-a/anthropic' });
+    await vault.setRequest('anthropic', 'B', { baseUrl: 'https://gw.example/v1/acct-b/anthropic' });
+    assert.deepEqual(usable.usable(), { anthropic: [fingerprint(KEY_A)] });
+    await vault.setRequest('anthropic', 'B', {
+      baseUrl: 'https://gw.example/v1/acct-a/anthropic',
+      headers: { 'x-team': 'b' },
+    });
+    assert.deepEqual(usable.usable(), { anthropic: [fingerprint(KEY_A)] }, 'same URL, other headers');
+    await vault.setRequest('anthropic', 'B', { baseUrl: 'https://gw.example/v1/acct-a/anthropic' });
+    assert.deepEqual(usable.usable(), { anthropic: [fingerprint(KEY_A), fingerprint(KEY_B)] }, 'the same again');
+  });
+
+  it('openai-codex: never a pin (pi-ai derives chatgpt-account-id from the token)', async () => {
+    const vault = new Vault(new MemorySecretStore());
+    await vault.load();
+    const token = (n: string) => ({
+      type: 'oauth' as const,
+      access: `tok-${n}`,
+      refresh: `rt-${n}`,
+      expires: Date.now() + 3_600_000,
+    });
+    await vault.add('openai-codex', 'A', token('A'));
+    await vault.add('openai-codex', 'B', token('B'));
+    assert.deepEqual(feedbackOver(vault).usable(), {});
   });
 });
 
