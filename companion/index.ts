@@ -99,6 +99,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let carried: string | undefined;
   /** Where the request that carried `carried` went (a pin goes back only there). */
   let carriedHost: string | undefined;
+  /** The pins' generation when the request started (sticky.ts: a later switch by hand wins). */
+  let carriedGen = 0;
   /** The provider of the request the watch on fetch is armed for. */
   let armedFor: string | undefined;
   const pins = new Pins();
@@ -207,7 +209,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     // offers its own pins to the processes it starts.
     if (link.connected() && !offering) {
       offering = true;
-      pins.inherit(await inheritPins(process.env[PARENT_ENV], channelDir()));
+      const gen = pins.generation;
+      pins.inherit(await inheritPins(process.env[PARENT_ENV], channelDir()), gen);
       stopOffer = await offerToChildren(channelDir(), pins);
     }
     accounts.seen(ctx);
@@ -231,6 +234,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     try {
       armed = false;
       carriedHost = undefined;
+      carriedGen = pins.generation;
       if (!provider) carried = undefined;
       else if (r.getProviderAuth) {
         carried = secretOf(await r.getProviderAuth(provider));
@@ -281,7 +285,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         headers[name.toLowerCase()] = value.slice(0, 500);
     r.headers = headers;
     r.wantsAck = e.status >= 400;
-    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, e.status);
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, e.status, carriedGen);
     return link.send(r).then(() => undefined);
   });
 
@@ -296,11 +300,12 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if (m.role !== 'assistant' || !link.connected()) return;
     // pi 0.73.1 hands no successful answer to after_provider_response: a message that did not
     // end in error pins the key it carried there too.
-    if (m.stopReason !== 'error' && ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, 200);
+    if (m.stopReason !== 'error' && ctx.model?.provider)
+      pins.answered(ctx.model.provider, carried, carriedHost, 200, carriedGen);
     if (m.stopReason !== 'error' || !m.errorMessage) return;
     const status = statusOf(m.errorMessage);
     if (status === undefined) return;
-    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, status);
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, status, carriedGen);
     const r = base(ctx, status);
     r.error = m.errorMessage.slice(0, 300);
     r.wantsAck = true;

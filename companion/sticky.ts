@@ -32,6 +32,16 @@ export class Pins {
   private readonly pins = new Map<string, Pin>();
   /** The window's latest soft reload: provider → fingerprints of keys a session may keep. */
   private vouched: Usable = {};
+  private gen = 0;
+
+  /**
+   * Bumped by every reload that ends the pins (a switch by hand, `/accounts`): an answer to a
+   * request started before it, or a parent's pins asked for before it, must not pin again what
+   * the switch ended. Read it when the request starts (or the question is asked), hand it back.
+   */
+  get generation(): number {
+    return this.gen;
+  }
 
   /** Whether `key` is one the window vouched for under `provider`. */
   private vouches(provider: string, key: string): boolean {
@@ -58,11 +68,18 @@ export class Pins {
 
   /**
    * pi's answer for a request that carried `secret` to `host`: a success pins it (when the host is
-   * known: a key is only ever sent back where it went), a refusal or 429 ends the pin.
+   * known: a key is only ever sent back where it went, and no switch that ends the pins came after
+   * the request's start at `generation`), a refusal or 429 ends the pin.
    */
-  answered(provider: string, secret: string | undefined, host: string | undefined, status: number): void {
+  answered(
+    provider: string,
+    secret: string | undefined,
+    host: string | undefined,
+    status: number,
+    generation = this.gen,
+  ): void {
     if (UNPINS.has(status)) this.pins.delete(provider);
-    else if (status < 400 && secret && host) this.pins.set(provider, { key: secret, host });
+    else if (status < 400 && secret && host && generation === this.gen) this.pins.set(provider, { key: secret, host });
   }
 
   /**
@@ -72,6 +89,7 @@ export class Pins {
    */
   reloaded(r: Pick<PiReload, 'soft' | 'usable'> | undefined): void {
     if (!r?.soft) {
+      this.gen++;
       this.pins.clear();
       this.vouched = {};
       return;
@@ -91,8 +109,12 @@ export class Pins {
     return out;
   }
 
-  /** A child pi starts with its parent's pins; its own window's next reload judges them again. */
-  inherit(from: Inherited): void {
+  /**
+   * A child pi starts with its parent's pins (asked for at `generation`); its own window's next
+   * reload judges them again. Pins that arrive after a switch that ends the pins are dropped.
+   */
+  inherit(from: Inherited, generation = this.gen): void {
+    if (generation !== this.gen) return;
     for (const [provider, p] of Object.entries(from.pins)) {
       if (!Object.hasOwn(from.usable, provider)) continue;
       this.vouched[provider] = from.usable[provider];

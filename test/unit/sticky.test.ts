@@ -70,6 +70,31 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
     assert.equal(p.replacement('anthropic', HOST, KEY_B, true), undefined);
   });
 
+  it('a switch by hand cannot be undone: a success or a parent’s pins from before it pin nothing', () => {
+    const p = new Pins();
+    const before = p.generation; // a request starts on A
+    p.reloaded(undefined); // the person switches by hand
+    p.answered('anthropic', KEY_A, HOST, 200, before); // A's answer lands afterwards
+    assert.equal(p.size, 0);
+    p.reloaded(soft({ anthropic: [fingerprint(KEY_A)] })); // a later soft reload has nothing to revive
+    assert.equal(p.keyFor('anthropic'), undefined);
+    p.answered('anthropic', KEY_A, HOST, 200, p.generation); // a request started after the switch
+    assert.equal(p.keyFor('anthropic'), KEY_A);
+    p.answered('anthropic', KEY_A, HOST, 429, before); // an old refusal still ends the pin
+    assert.equal(p.size, 0);
+    // A parent's pins asked for before a switch by hand, answered after it: dropped.
+    const parent = new Pins();
+    parent.answered('anthropic', KEY_A, HOST, 200);
+    parent.reloaded(soft({ anthropic: [fingerprint(KEY_A)] }));
+    const child = new Pins();
+    const asked = child.generation;
+    child.reloaded(undefined);
+    child.inherit(parent.forChildren(), asked);
+    assert.equal(child.size, 0);
+    child.inherit(parent.forChildren(), child.generation);
+    assert.equal(child.keyFor('anthropic'), KEY_A);
+  });
+
   it('a child gets only vouched pins, and keeps only those its parent’s list vouches for', () => {
     const parent = new Pins();
     parent.answered('anthropic', KEY_A, HOST, 200);
