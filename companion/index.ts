@@ -133,6 +133,9 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION, piVersion: piVersion() },
     (r) => (pins.reloaded(r), apply(), void accounts.refresh()),
     () => void accounts.refresh(),
+    // A window came or the last one went: a switch may have been missed meanwhile, so no pin
+    // outlives it to override what auth.json holds.
+    () => pins.reloaded(undefined),
   );
   // A switch chosen in this pi's `/accounts` is the person's: the pins end.
   const accounts = new AccountsCommand(

@@ -13,7 +13,9 @@ import { removeStaleSockets } from '../../src/core/pi-link/channel-dir';
 import { boundUsable, fingerprint, MAX_USABLE, toPiSchema } from '../../src/core/pi-link/protocol';
 import { PiFeedback } from '../../src/core/pi-link/feedback';
 import { Vault } from '../../src/core/vault';
-import { KEY_A, KEY_B, MemorySecretStore, tempDir } from './helpers';
+import { Link } from '../../companion/link';
+import { PROTOCOL } from '../../src/core/pi-link/protocol';
+import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
 
 const HOST = 'api.anthropic.com';
 const soft = (usable: Record<string, string[]>) => ({ soft: true, usable });
@@ -249,6 +251,37 @@ describe('sticky sessions: a parent pi’s pins socket (companion/inherit.ts)', 
     assert.deepEqual(readdirSync(dir), [live]);
     server.close();
     stop();
+  });
+
+  it('no pin outlives the window: a window’s connection coming up, and the last one going, end the pins', async () => {
+    const p = pinned();
+    const windows = new Set<import('node:net').Socket>();
+    const server = createServer((s) => (windows.add(s), s.on('error', () => undefined)));
+    server.listen(join(dir, 'window-1-abcd.sock'));
+    await once(server, 'listening');
+    const link = new Link(
+      dir,
+      { v: PROTOCOL, type: 'hello', pid: process.pid, companion: 'test' },
+      () => undefined,
+      undefined,
+      () => p.reloaded(undefined),
+    );
+    try {
+      assert.equal(p.size, 1);
+      assert.ok(await link.reach(5000));
+      assert.equal(p.size, 0, 'a window came: it may have switched while none listened');
+      p.answered('anthropic', KEY_A, HOST, 200);
+      p.reloaded(soft({ anthropic: [fingerprint(KEY_A)] }));
+      assert.equal(p.keyFor('anthropic'), KEY_A);
+      await until(() => windows.size === 1);
+      server.close(); // the window closes
+      for (const s of windows) s.destroy();
+      await until(() => !link.connected());
+      assert.equal(p.size, 0, 'the last window went');
+    } finally {
+      link.close();
+      server.close();
+    }
   });
 
   it('a directory open to others: nothing is offered, and a child does not connect there', async () => {
