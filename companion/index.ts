@@ -23,7 +23,7 @@
 // Sticky sessions (sticky.ts): after a soft switch the watch on pi's fetch puts the key this
 // session last used with success back into the request's credential header, until that key fails
 // or Pi Accounts says its account cannot be used; every other switch is taken as before. Only
-// to the host that key went to, only while a window listens, only a key the window vouches for
+// to the origin (scheme, host, port) that key went to, only while a window listens, only a key the window vouches for
 // under the same provider. A pi started by this one (a subagent) starts with the same pins
 // (inherit.ts: a secret in the environment, a private socket).
 // It still loads in pi 0.73.1 (the same hooks, authStorage for the key and its reload()).
@@ -76,10 +76,10 @@ function secretOf(r: AuthResult): string | undefined {
   return undefined;
 }
 
-/** The host (and port) a fetch goes to, or undefined when its input is not a URL. */
-function hostOf(input: Parameters<typeof fetch>[0]): string | undefined {
+/** The origin (scheme, host and port) a fetch goes to, or undefined when its input is not a URL. */
+function originOf(input: Parameters<typeof fetch>[0]): string | undefined {
   try {
-    return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host;
+    return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).origin;
   } catch {
     return undefined;
   }
@@ -98,7 +98,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let flying: number | undefined;
   let carried: string | undefined;
   /** Where the request that carried `carried` went (a pin goes back only there). */
-  let carriedHost: string | undefined;
+  let carriedOrigin: string | undefined;
   /** The pins' generation when the request started (sticky.ts: a later switch by hand wins). */
   let carriedGen = 0;
   /** The provider of the request the watch on fetch is armed for. */
@@ -174,13 +174,13 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
         const secret = secretIn(headers);
         if (secret) {
-          const host = hostOf(input);
-          [carried, carriedHost, armed] = [secret, host, false];
+          const origin = originOf(input);
+          [carried, carriedOrigin, armed] = [secret, origin, false];
           // Sticky sessions: the pinned key instead of the one auth.json now holds, in the same
           // header and scheme (init's headers win over a Request's, WHATWG fetch).
           const pin =
-            armedFor !== undefined && host !== undefined
-              ? pins.replacement(armedFor, host, secret, link.connected())
+            armedFor !== undefined && origin !== undefined
+              ? pins.replacement(armedFor, origin, secret, link.connected())
               : undefined;
           if (pin !== undefined) {
             try {
@@ -236,7 +236,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     const r = ctx.modelRegistry as unknown as Registry;
     try {
       armed = false;
-      carriedHost = undefined;
+      carriedOrigin = undefined;
       carriedGen = pins.generation;
       if (!provider) carried = undefined;
       else if (r.getProviderAuth) {
@@ -288,7 +288,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         headers[name.toLowerCase()] = value.slice(0, 500);
     r.headers = headers;
     r.wantsAck = e.status >= 400;
-    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, e.status, carriedGen);
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedOrigin, e.status, carriedGen);
     return link.send(r).then(() => undefined);
   });
 
@@ -304,11 +304,11 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     // pi 0.73.1 hands no successful answer to after_provider_response: a message that did not
     // end in error pins the key it carried there too.
     if (m.stopReason !== 'error' && ctx.model?.provider)
-      pins.answered(ctx.model.provider, carried, carriedHost, 200, carriedGen);
+      pins.answered(ctx.model.provider, carried, carriedOrigin, 200, carriedGen);
     if (m.stopReason !== 'error' || !m.errorMessage) return;
     const status = statusOf(m.errorMessage);
     if (status === undefined) return;
-    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, status, carriedGen);
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedOrigin, status, carriedGen);
     const r = base(ctx, status);
     r.error = m.errorMessage.slice(0, 300);
     r.wantsAck = true;

@@ -45,7 +45,7 @@ const answerSchema = z.object({
       provider,
       z.object({
         key: z.string().check(z.minLength(1), z.maxLength(8192)),
-        host: z.string().check(z.minLength(1), z.maxLength(300)),
+        origin: z.string().check(z.maxLength(300), z.regex(/^https?:\/\/[^/?#\s]+$/)),
       }),
     )
     .check(z.refine(fewProviders)),

@@ -6,7 +6,7 @@
 // secret crosses the channel, only fingerprints (protocol.ts's reloadSchema).
 //
 // What a pin may do is narrow (the companion rewrites pi's credential header with it): the key
-// goes back only to the host it was sent to with success, for the same provider, only while a
+// goes back only to the origin it was sent to with success, for the same provider, only while a
 // Pi Accounts window listens, and only while the window's latest soft reload lists its
 // fingerprint under that provider (a key Pi Accounts itself holds for pi, not resting). Every
 // other reload (a switch by hand, `/accounts`, a mode change, this pi's own failure) ends them all.
@@ -15,10 +15,13 @@ import { fingerprint, type PiReload, type Usable } from '../src/core/pi-link/pro
 /** Answers that end a pin: the key was refused, is out of balance, or is rate-limited. */
 export const UNPINS = new Set([401, 402, 403, 429]);
 
-/** A pinned key and the host (with port) it was sent to with success. */
+/**
+ * A pinned key and the origin (scheme, host and port: WHATWG URL's `origin`) it was sent to with
+ * success: a key sent over https never goes into a plain-http request to the same host.
+ */
 export interface Pin {
   readonly key: string;
-  readonly host: string;
+  readonly origin: string;
 }
 
 /** What a parent pi hands its children (inherit.ts): its usable pins and the fingerprints vouching for them. */
@@ -55,31 +58,32 @@ export class Pins {
   }
 
   /**
-   * The key to put in place of `sent` in a request to `host` for `provider`, or undefined to send
+   * The key to put in place of `sent` in a request to `origin` for `provider`, or undefined to send
    * the request as pi made it: no window listens, nothing is pinned, the pin went elsewhere, the
    * window does not (or no longer) vouch for it, or pi already sends it.
    */
-  replacement(provider: string, host: string, sent: string, listening: boolean): string | undefined {
+  replacement(provider: string, origin: string, sent: string, listening: boolean): string | undefined {
     if (!listening) return undefined;
     const p = this.pins.get(provider);
-    if (!p || p.host !== host || p.key === sent || !this.vouches(provider, p.key)) return undefined;
+    if (!p || p.origin !== origin || p.key === sent || !this.vouches(provider, p.key)) return undefined;
     return p.key;
   }
 
   /**
-   * pi's answer for a request that carried `secret` to `host`: a success pins it (when the host is
+   * pi's answer for a request that carried `secret` to `origin`: a success pins it (when that is
    * known: a key is only ever sent back where it went, and no switch that ends the pins came after
    * the request's start at `generation`), a refusal or 429 ends the pin.
    */
   answered(
     provider: string,
     secret: string | undefined,
-    host: string | undefined,
+    origin: string | undefined,
     status: number,
     generation = this.gen,
   ): void {
     if (UNPINS.has(status)) this.pins.delete(provider);
-    else if (status < 400 && secret && host && generation === this.gen) this.pins.set(provider, { key: secret, host });
+    else if (status < 400 && secret && origin && generation === this.gen)
+      this.pins.set(provider, { key: secret, origin });
   }
 
   /**

@@ -17,7 +17,7 @@ import { Link } from '../../companion/link';
 import { PROTOCOL } from '../../src/core/pi-link/protocol';
 import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
 
-const HOST = 'api.anthropic.com';
+const HOST = 'https://api.anthropic.com';
 const soft = (usable: Record<string, string[]>) => ({ soft: true, usable });
 
 describe('sticky sessions: the pins (companion/sticky.ts)', () => {
@@ -41,7 +41,7 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
   it('a soft reload keeps the pins whose keys it lists under the same provider; any other reload ends them all', () => {
     const p = new Pins();
     p.answered('anthropic', KEY_A, HOST, 200);
-    p.answered('openai', KEY_B, 'api.openai.com', 200);
+    p.answered('openai', KEY_B, 'https://api.openai.com', 200);
     p.reloaded(soft({ anthropic: [fingerprint(KEY_A)], openai: [fingerprint(KEY_B)] }));
     assert.equal(p.size, 2);
     p.reloaded(soft({ anthropic: [fingerprint(KEY_A)] })); // B rests
@@ -56,7 +56,7 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
     assert.equal(p.size, 0);
   });
 
-  it('the rewrite: only a vouched key of the same provider, to the host it went to, while a window listens', () => {
+  it('the rewrite: only a vouched key of the same provider, to the origin (scheme, host, port) it went to, while a window listens', () => {
     const p = new Pins();
     p.answered('anthropic', KEY_A, HOST, 200);
     // Never vouched for (no soft reload yet): pi's request goes as pi made it.
@@ -64,8 +64,10 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
     p.reloaded(soft({ anthropic: [fingerprint(KEY_A), fingerprint(KEY_B)] }));
     assert.equal(p.replacement('anthropic', HOST, KEY_B, true), KEY_A);
     assert.equal(p.replacement('anthropic', HOST, KEY_B, false), undefined, 'no window listens');
-    assert.equal(p.replacement('anthropic', 'evil.example:443', KEY_B, true), undefined, 'another host');
+    assert.equal(p.replacement('anthropic', 'https://evil.example', KEY_B, true), undefined, 'another host');
     assert.equal(p.replacement('anthropic', `${HOST}:8443`, KEY_B, true), undefined, 'another port');
+    assert.equal(p.replacement('anthropic', 'http://api.anthropic.com', KEY_B, true), undefined, 'http, not https');
+    assert.equal(p.replacement('anthropic', 'http://api.anthropic.com:443', KEY_B, true), undefined, 'http on 443');
     assert.equal(p.replacement('openai', HOST, KEY_B, true), undefined, 'another provider');
     assert.equal(p.replacement('anthropic', HOST, KEY_A, true), undefined, 'pi sends it already');
     p.reloaded(undefined); // a switch by hand moves the session
@@ -100,15 +102,18 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
   it('a child gets only vouched pins, and keeps only those its parent’s list vouches for', () => {
     const parent = new Pins();
     parent.answered('anthropic', KEY_A, HOST, 200);
-    parent.answered('openai', KEY_B, 'api.openai.com', 200);
+    parent.answered('openai', KEY_B, 'https://api.openai.com', 200);
     parent.reloaded(soft({ anthropic: [fingerprint(KEY_A)], openai: [fingerprint(KEY_B)] }));
-    parent.answered('google', KEY_A, 'g.example', 200); // pinned after the reload, never vouched
+    parent.answered('google', KEY_A, 'https://g.example', 200); // pinned after the reload, never vouched
     const handed = parent.forChildren();
     assert.deepEqual(Object.keys(handed.pins).sort(), ['anthropic', 'openai']);
     const child = new Pins();
-    child.inherit({ pins: { ...handed.pins, google: { key: KEY_A, host: 'g.example' } }, usable: handed.usable });
+    child.inherit({
+      pins: { ...handed.pins, google: { key: KEY_A, origin: 'https://g.example' } },
+      usable: handed.usable,
+    });
     assert.equal(child.replacement('anthropic', HOST, KEY_B, true), KEY_A);
-    assert.equal(child.replacement('google', 'g.example', KEY_B, true), undefined);
+    assert.equal(child.replacement('google', 'https://g.example', KEY_B, true), undefined);
   });
 
   it('the reload message: an older window’s bare reload still parses, the list is bounded, no key fits in it', () => {
@@ -209,7 +214,7 @@ describe('sticky sessions: a parent pi’s pins socket (companion/inherit.ts)', 
     assert.equal(secret.length, 64);
     assert.equal(lstatSync(join(dir, name)).mode & 0o777, 0o600);
     const got = await inheritPins(value, dir);
-    assert.deepEqual(got.pins, { anthropic: { key: KEY_A, host: HOST } });
+    assert.deepEqual(got.pins, { anthropic: { key: KEY_A, origin: HOST } });
     stop();
     assert.ok(!existsSync(join(dir, name)));
     assert.equal(env[PARENT_ENV], undefined);
