@@ -103,6 +103,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let carriedGen = 0;
   /** The provider of the request the watch on fetch is armed for. */
   let armedFor: string | undefined;
+  /** The key pi resolved for that request (before any pin): only a fetch carrying it is rewritten. */
+  let resolved: string | undefined;
   const pins = new Pins();
   /** Ends the offer of this pi's pins to its children (set once, at the first session start). */
   let stopOffer: (() => void) | undefined;
@@ -180,7 +182,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
           // header and scheme (init's headers win over a Request's, WHATWG fetch).
           const pin =
             armedFor !== undefined && origin !== undefined
-              ? pins.replacement(armedFor, origin, secret, link.connected())
+              ? pins.replacement(armedFor, origin, secret, resolved, link.connected())
               : undefined;
           if (pin !== undefined) {
             try {
@@ -248,6 +250,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     } catch {
       carried = undefined;
     }
+    resolved = carried;
     // A pinned key is what the watch on fetch will send: the start of the request names it, so
     // the balancer counts it in flight on the account it really goes to.
     const pin = provider !== undefined ? pins.keyFor(provider) : undefined;

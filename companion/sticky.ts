@@ -60,10 +60,18 @@ export class Pins {
   /**
    * The key to put in place of `sent` in a request to `origin` for `provider`, or undefined to send
    * the request as pi made it: no window listens, nothing is pinned, the pin went elsewhere, the
-   * window does not (or no longer) vouch for it, or pi already sends it.
+   * window does not (or no longer) vouch for it, pi already sends it, or `sent` is not the key pi
+   * resolved for this provider's request (`resolved`, before any pin): then the fetch is another
+   * one (another provider's, another extension's) and is none of the pin's business.
    */
-  replacement(provider: string, origin: string, sent: string, listening: boolean): string | undefined {
-    if (!listening) return undefined;
+  replacement(
+    provider: string,
+    origin: string,
+    sent: string,
+    resolved: string | undefined,
+    listening: boolean,
+  ): string | undefined {
+    if (!listening || resolved === undefined || sent !== resolved) return undefined;
     const p = this.pins.get(provider);
     if (!p || p.origin !== origin || p.key === sent || !this.vouches(provider, p.key)) return undefined;
     return p.key;

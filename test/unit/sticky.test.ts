@@ -60,18 +60,30 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
     const p = new Pins();
     p.answered('anthropic', KEY_A, HOST, 200);
     // Never vouched for (no soft reload yet): pi's request goes as pi made it.
-    assert.equal(p.replacement('anthropic', HOST, KEY_B, true), undefined);
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, KEY_B, true), undefined);
     p.reloaded(soft({ anthropic: [fingerprint(KEY_A), fingerprint(KEY_B)] }));
-    assert.equal(p.replacement('anthropic', HOST, KEY_B, true), KEY_A);
-    assert.equal(p.replacement('anthropic', HOST, KEY_B, false), undefined, 'no window listens');
-    assert.equal(p.replacement('anthropic', 'https://evil.example', KEY_B, true), undefined, 'another host');
-    assert.equal(p.replacement('anthropic', `${HOST}:8443`, KEY_B, true), undefined, 'another port');
-    assert.equal(p.replacement('anthropic', 'http://api.anthropic.com', KEY_B, true), undefined, 'http, not https');
-    assert.equal(p.replacement('anthropic', 'http://api.anthropic.com:443', KEY_B, true), undefined, 'http on 443');
-    assert.equal(p.replacement('openai', HOST, KEY_B, true), undefined, 'another provider');
-    assert.equal(p.replacement('anthropic', HOST, KEY_A, true), undefined, 'pi sends it already');
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, KEY_B, true), KEY_A);
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, KEY_B, false), undefined, 'no window listens');
+    assert.equal(p.replacement('anthropic', 'https://evil.example', KEY_B, KEY_B, true), undefined, 'another host');
+    assert.equal(p.replacement('anthropic', `${HOST}:8443`, KEY_B, KEY_B, true), undefined, 'another port');
+    assert.equal(
+      p.replacement('anthropic', 'http://api.anthropic.com', KEY_B, KEY_B, true),
+      undefined,
+      'http, not https',
+    );
+    assert.equal(
+      p.replacement('anthropic', 'http://api.anthropic.com:443', KEY_B, KEY_B, true),
+      undefined,
+      'http on 443',
+    );
+    assert.equal(p.replacement('openai', HOST, KEY_B, KEY_B, true), undefined, 'another provider');
+    assert.equal(p.replacement('anthropic', HOST, KEY_A, KEY_A, true), undefined, 'pi sends it already');
+    // Not the key pi resolved for this request: another provider's or another extension's fetch.
+    const OTHER = 'sk-other-extension-0000000000';
+    assert.equal(p.replacement('anthropic', HOST, OTHER, KEY_B, true), undefined, 'another fetch');
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, undefined, true), undefined, 'nothing resolved');
     p.reloaded(undefined); // a switch by hand moves the session
-    assert.equal(p.replacement('anthropic', HOST, KEY_B, true), undefined);
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, KEY_B, true), undefined);
   });
 
   it('a switch by hand cannot be undone: a success or a parent’s pins from before it pin nothing', () => {
@@ -112,8 +124,8 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
       pins: { ...handed.pins, google: { key: KEY_A, origin: 'https://g.example' } },
       usable: handed.usable,
     });
-    assert.equal(child.replacement('anthropic', HOST, KEY_B, true), KEY_A);
-    assert.equal(child.replacement('google', 'https://g.example', KEY_B, true), undefined);
+    assert.equal(child.replacement('anthropic', HOST, KEY_B, KEY_B, true), KEY_A);
+    assert.equal(child.replacement('google', 'https://g.example', KEY_B, KEY_B, true), undefined);
   });
 
   it('the reload message: an older window’s bare reload still parses, the list is bounded, no key fits in it', () => {
