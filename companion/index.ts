@@ -251,10 +251,15 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       carried = undefined;
     }
     resolved = carried;
-    // A pinned key is what the watch on fetch will send: the start of the request names it, so
-    // the balancer counts it in flight on the account it really goes to.
-    const pin = provider !== undefined ? pins.keyFor(provider) : undefined;
-    if (pin !== undefined) carried = pin;
+    // A pinned key the watch on fetch will put in is what the request carries: the start names
+    // it, so the balancer counts it in flight on the account it really goes to. Only when it will
+    // be put in: the watch is on, and the request goes to the origin the pin went to (the model's
+    // base URL). Otherwise (a WebSocket transport, another origin) it is the key pi resolved, and
+    // the reports name the pin only once the watch has put it in (`carried`).
+    let starts = carried;
+    const origin = originOf(ctx.model?.baseUrl ?? '');
+    if (provider !== undefined && origin !== undefined && (globalThis.fetch as { piAccounts?: true }).piAccounts)
+      starts = pins.replacement(provider, origin, resolved ?? '', resolved, true) ?? carried;
     armed = true;
     armedFor = provider;
     if (provider) {
@@ -275,7 +280,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         pid: process.pid,
         id: flying,
         provider,
-        key: carried ? fingerprint(carried) : undefined,
+        key: starts ? fingerprint(starts) : undefined,
         session,
       });
     }
