@@ -59,8 +59,14 @@ function windowsListening(dir: string): boolean {
   }
 }
 
-/** Headers a provider request carries its credential in (pi-ai 1.6.1's API implementations). */
-const AUTH_HEADER = /^(authorization|x-api-key|api-key|x-goog-api-key|cf-aig-authorization)$/i;
+/**
+ * Headers a provider request carries its credential in (pi-ai 1.6.1's API implementations).
+ * Not cf-aig-authorization: that is the Cloudflare AI Gateway's own token, never the provider key,
+ * so it is neither reported nor rewritten.
+ */
+const AUTH_HEADER = /^(authorization|x-api-key|api-key|x-goog-api-key)$/i;
+/** The stop reasons of an answer that went through (pi-ai 1.6.1's StopReason): only these pin. */
+const ANSWERED = new Set(['stop', 'toolUse', 'length']);
 
 /** The HTTP status in pi-ai's error text ("429 {…}" from the providers' SDKs). */
 export function statusOf(error: string): number | undefined {
@@ -173,7 +179,12 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if ((inner as { piAccounts?: true }).piAccounts) return;
     const watched = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       if (armed) {
-        const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+        let headers: Headers;
+        try {
+          headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+        } catch {
+          return inner(input, init); // headers Headers refuses (its message would quote them): untouched
+        }
         const secret = secretIn(headers);
         if (secret) {
           const origin = originOf(input);
@@ -297,6 +308,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     r.headers = headers;
     r.wantsAck = e.status >= 400;
     if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedOrigin, e.status, carriedGen);
+    carriedOrigin = undefined; // one outcome per request: nothing later pins from it
     return link.send(r).then(() => undefined);
   });
 
@@ -309,14 +321,17 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       void link.send({ v: PROTOCOL, type: 'request', phase: 'end', pid: process.pid, id, provider });
     }
     if (m.role !== 'assistant' || !link.connected()) return;
-    // pi 0.73.1 hands no successful answer to after_provider_response: a message that did not
-    // end in error pins the key it carried there too.
-    if (m.stopReason !== 'error' && ctx.model?.provider)
+    // pi 0.73.1 hands no successful answer to after_provider_response: a message that went
+    // through pins the key it carried there too (not one aborted or in error).
+    if (ANSWERED.has(m.stopReason ?? '') && ctx.model?.provider) {
       pins.answered(ctx.model.provider, carried, carriedOrigin, 200, carriedGen);
+      carriedOrigin = undefined;
+    }
     if (m.stopReason !== 'error' || !m.errorMessage) return;
     const status = statusOf(m.errorMessage);
     if (status === undefined) return;
     if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedOrigin, status, carriedGen);
+    carriedOrigin = undefined;
     const r = base(ctx, status);
     r.error = m.errorMessage.slice(0, 300);
     r.wantsAck = true;

@@ -96,7 +96,7 @@ export async function offerToChildren(
       const m = nl <= MAX_ASK ? askSchema.safeParse(parseJson(text.slice(0, nl))) : undefined;
       if (!m?.success || !sameSecret(m.data.secret, secret)) return hangUp();
       clearTimeout(timer);
-      s.end(`${JSON.stringify({ v: 1, type: 'pins', ...pins.forChildren() })}\n`);
+      s.end(`${JSON.stringify({ v: 1, type: 'pins', ...pins.forChildren() })}\n`, () => s.destroy());
     });
   });
   server.maxConnections = 8;
