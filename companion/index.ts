@@ -23,7 +23,7 @@
 // Sticky sessions (sticky.ts): after a soft switch the watch on pi's fetch puts the key this
 // session last used with success back into the request's credential header, until that key fails
 // or Pi Accounts says its account cannot be used; every other switch is taken as before. Only
-// to the host that key went to, only while a window listens, only a key the window vouches for
+// to the origin (scheme, host, port) that key went to, only while a window listens, only a key the window vouches for
 // under the same provider. A pi started by this one (a subagent) starts with the same pins
 // (inherit.ts: a secret in the environment, a private socket).
 // It still loads in pi 0.73.1 (the same hooks, authStorage for the key and its reload()).
@@ -49,8 +49,14 @@ type Registry = {
   authStorage?: { get(provider: string): Stored; reload(): void };
 };
 
-/** Headers a provider request carries its credential in (pi-ai 1.6.1's API implementations). */
-const AUTH_HEADER = /^(authorization|x-api-key|api-key|x-goog-api-key|cf-aig-authorization)$/i;
+/**
+ * Headers a provider request carries its credential in (pi-ai 1.6.1's API implementations).
+ * Not cf-aig-authorization: that is the Cloudflare AI Gateway's own token, never the provider key,
+ * so it is neither reported nor rewritten.
+ */
+const AUTH_HEADER = /^(authorization|x-api-key|api-key|x-goog-api-key)$/i;
+/** The stop reasons of an answer that went through (pi-ai 1.6.1's StopReason): only these pin. */
+const ANSWERED = new Set(['stop', 'toolUse', 'length']);
 
 /** The HTTP status in pi-ai's error text ("429 {…}" from the providers' SDKs). */
 export function statusOf(error: string): number | undefined {
@@ -66,10 +72,10 @@ function secretOf(r: AuthResult): string | undefined {
   return undefined;
 }
 
-/** The host (and port) a fetch goes to, or undefined when its input is not a URL. */
-function hostOf(input: Parameters<typeof fetch>[0]): string | undefined {
+/** The origin (scheme, host and port) a fetch goes to, or undefined when its input is not a URL. */
+function originOf(input: Parameters<typeof fetch>[0]): string | undefined {
   try {
-    return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).host;
+    return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).origin;
   } catch {
     return undefined;
   }
@@ -88,9 +94,13 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
   let flying: number | undefined;
   let carried: string | undefined;
   /** Where the request that carried `carried` went (a pin goes back only there). */
-  let carriedHost: string | undefined;
+  let carriedOrigin: string | undefined;
+  /** The pins' generation when the request started (sticky.ts: a later switch by hand wins). */
+  let carriedGen = 0;
   /** The provider of the request the watch on fetch is armed for. */
   let armedFor: string | undefined;
+  /** The key pi resolved for that request (before any pin): only a fetch carrying it is rewritten. */
+  let resolved: string | undefined;
   const pins = new Pins();
   /** Ends the offer of this pi's pins to its children (set once, at the first session start). */
   let stopOffer: (() => void) | undefined;
@@ -121,6 +131,9 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     { v: PROTOCOL, type: 'hello', pid: process.pid, companion: COMPANION_VERSION, piVersion: piVersion() },
     (r) => (pins.reloaded(r), apply(), void accounts.refresh()),
     () => void accounts.refresh(),
+    // A window came or the last one went: a switch may have been missed meanwhile, so no pin
+    // outlives it to override what auth.json holds.
+    () => pins.reloaded(undefined),
   );
   // A switch chosen in this pi's `/accounts` is the person's: the pins end.
   const accounts = new AccountsCommand(
@@ -156,16 +169,21 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     if ((inner as { piAccounts?: true }).piAccounts) return;
     const watched = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       if (armed) {
-        const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+        let headers: Headers;
+        try {
+          headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+        } catch {
+          return inner(input, init); // headers Headers refuses (its message would quote them): untouched
+        }
         const secret = secretIn(headers);
         if (secret) {
-          const host = hostOf(input);
-          [carried, carriedHost, armed] = [secret, host, false];
+          const origin = originOf(input);
+          [carried, carriedOrigin, armed] = [secret, origin, false];
           // Sticky sessions: the pinned key instead of the one auth.json now holds, in the same
           // header and scheme (init's headers win over a Request's, WHATWG fetch).
           const pin =
-            armedFor !== undefined && host !== undefined
-              ? pins.replacement(armedFor, host, secret, link.connected())
+            armedFor !== undefined && origin !== undefined
+              ? pins.replacement(armedFor, origin, secret, resolved, link.connected())
               : undefined;
           if (pin !== undefined) {
             try {
@@ -197,7 +215,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     // offers its own pins to the processes it starts.
     if (link.connected() && !offering) {
       offering = true;
-      pins.inherit(await inheritPins(process.env[PARENT_ENV], channelDir()));
+      const gen = pins.generation;
+      pins.inherit(await inheritPins(process.env[PARENT_ENV], channelDir()), gen);
       stopOffer = await offerToChildren(channelDir(), pins);
     }
     accounts.seen(ctx);
@@ -220,7 +239,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     const r = ctx.modelRegistry as unknown as Registry;
     try {
       armed = false;
-      carriedHost = undefined;
+      carriedOrigin = undefined;
+      carriedGen = pins.generation;
       if (!provider) carried = undefined;
       else if (r.getProviderAuth) {
         carried = secretOf(await r.getProviderAuth(provider));
@@ -231,10 +251,16 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
     } catch {
       carried = undefined;
     }
-    // A pinned key is what the watch on fetch will send: the start of the request names it, so
-    // the balancer counts it in flight on the account it really goes to.
-    const pin = provider !== undefined ? pins.keyFor(provider) : undefined;
-    if (pin !== undefined) carried = pin;
+    resolved = carried;
+    // A pinned key the watch on fetch will put in is what the request carries: the start names
+    // it, so the balancer counts it in flight on the account it really goes to. Only when it will
+    // be put in: the watch is on, and the request goes to the origin the pin went to (the model's
+    // base URL). Otherwise (a WebSocket transport, another origin) it is the key pi resolved, and
+    // the reports name the pin only once the watch has put it in (`carried`).
+    let starts = carried;
+    const origin = originOf(ctx.model?.baseUrl ?? '');
+    if (provider !== undefined && origin !== undefined && (globalThis.fetch as { piAccounts?: true }).piAccounts)
+      starts = pins.replacement(provider, origin, resolved ?? '', resolved, true) ?? carried;
     armed = true;
     armedFor = provider;
     if (provider) {
@@ -255,7 +281,7 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         pid: process.pid,
         id: flying,
         provider,
-        key: carried ? fingerprint(carried) : undefined,
+        key: starts ? fingerprint(starts) : undefined,
         session,
       });
     }
@@ -271,7 +297,8 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
         headers[name.toLowerCase()] = value.slice(0, 500);
     r.headers = headers;
     r.wantsAck = e.status >= 400;
-    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, e.status);
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedOrigin, e.status, carriedGen);
+    carriedOrigin = undefined; // one outcome per request: nothing later pins from it
     return link.send(r).then(() => undefined);
   });
 
@@ -284,13 +311,17 @@ export default function piAccountsCompanion(pi: ExtensionAPI): void {
       void link.send({ v: PROTOCOL, type: 'request', phase: 'end', pid: process.pid, id, provider });
     }
     if (m.role !== 'assistant' || !link.connected()) return;
-    // pi 0.73.1 hands no successful answer to after_provider_response: a message that did not
-    // end in error pins the key it carried there too.
-    if (m.stopReason !== 'error' && ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, 200);
+    // pi 0.73.1 hands no successful answer to after_provider_response: a message that went
+    // through pins the key it carried there too (not one aborted or in error).
+    if (ANSWERED.has(m.stopReason ?? '') && ctx.model?.provider) {
+      pins.answered(ctx.model.provider, carried, carriedOrigin, 200, carriedGen);
+      carriedOrigin = undefined;
+    }
     if (m.stopReason !== 'error' || !m.errorMessage) return;
     const status = statusOf(m.errorMessage);
     if (status === undefined) return;
-    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedHost, status);
+    if (ctx.model?.provider) pins.answered(ctx.model.provider, carried, carriedOrigin, status, carriedGen);
+    carriedOrigin = undefined;
     const r = base(ctx, status);
     r.error = m.errorMessage.slice(0, 300);
     r.wantsAck = true;

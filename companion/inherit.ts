@@ -45,7 +45,7 @@ const answerSchema = z.object({
       provider,
       z.object({
         key: z.string().check(z.minLength(1), z.maxLength(8192)),
-        host: z.string().check(z.minLength(1), z.maxLength(300)),
+        origin: z.string().check(z.maxLength(300), z.regex(/^https?:\/\/[^/?#\s]+$/)),
       }),
     )
     .check(z.refine(fewProviders)),
@@ -96,7 +96,7 @@ export async function offerToChildren(
       const m = nl <= MAX_ASK ? askSchema.safeParse(parseJson(text.slice(0, nl))) : undefined;
       if (!m?.success || !sameSecret(m.data.secret, secret)) return hangUp();
       clearTimeout(timer);
-      s.end(`${JSON.stringify({ v: 1, type: 'pins', ...pins.forChildren() })}\n`);
+      s.end(`${JSON.stringify({ v: 1, type: 'pins', ...pins.forChildren() })}\n`, () => s.destroy());
     });
   });
   server.maxConnections = 8;

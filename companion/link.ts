@@ -69,6 +69,11 @@ export class Link {
     private readonly onReload: (r?: PiReload) => void,
     /** A window's connection is up (the footer asks it for the account in use). */
     private readonly onConnect: () => void = () => undefined,
+    /**
+     * A window's connection came up (true), or the last one went down (false): in between, this pi
+     * may have missed a switch (sticky.ts's pins end on both).
+     */
+    private readonly onChannel: (up: boolean) => void = () => undefined,
   ) {}
 
   /** Whether some window is connected; looks for windows now and then, never blocking. */
@@ -168,6 +173,7 @@ export class Link {
     this.sockets.set(name, socket);
     socket.on('connect', () => {
       this.ready.add(socket);
+      this.onChannel(true);
       socket.write(`${JSON.stringify(this.hello)}\n`);
       if (this.ready.size === 1) this.onConnect();
     });
@@ -179,10 +185,10 @@ export class Link {
       ),
     );
     socket.on('error', () => socket.destroy());
-    socket.on(
-      'close',
-      () => (this.ready.delete(socket), this.sockets.get(name) === socket && this.sockets.delete(name)),
-    );
+    socket.on('close', () => {
+      if (this.ready.delete(socket) && !this.ready.size) this.onChannel(false);
+      if (this.sockets.get(name) === socket) this.sockets.delete(name);
+    });
   }
 
   private receive(line: string): void {

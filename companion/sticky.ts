@@ -6,7 +6,7 @@
 // secret crosses the channel, only fingerprints (protocol.ts's reloadSchema).
 //
 // What a pin may do is narrow (the companion rewrites pi's credential header with it): the key
-// goes back only to the host it was sent to with success, for the same provider, only while a
+// goes back only to the origin it was sent to with success, for the same provider, only while a
 // Pi Accounts window listens, and only while the window's latest soft reload lists its
 // fingerprint under that provider (a key Pi Accounts itself holds for pi, not resting). Every
 // other reload (a switch by hand, `/accounts`, a mode change, this pi's own failure) ends them all.
@@ -15,10 +15,13 @@ import { fingerprint, type PiReload, type Usable } from '../src/core/pi-link/pro
 /** Answers that end a pin: the key was refused, is out of balance, or is rate-limited. */
 export const UNPINS = new Set([401, 402, 403, 429]);
 
-/** A pinned key and the host (with port) it was sent to with success. */
+/**
+ * A pinned key and the origin (scheme, host and port: WHATWG URL's `origin`) it was sent to with
+ * success: a key sent over https never goes into a plain-http request to the same host.
+ */
 export interface Pin {
   readonly key: string;
-  readonly host: string;
+  readonly origin: string;
 }
 
 /** What a parent pi hands its children (inherit.ts): its usable pins and the fingerprints vouching for them. */
@@ -32,6 +35,16 @@ export class Pins {
   private readonly pins = new Map<string, Pin>();
   /** The window's latest soft reload: provider → fingerprints of keys a session may keep. */
   private vouched: Usable = {};
+  private gen = 0;
+
+  /**
+   * Bumped by every reload that ends the pins (a switch by hand, `/accounts`): an answer to a
+   * request started before it, or a parent's pins asked for before it, must not pin again what
+   * the switch ended. Read it when the request starts (or the question is asked), hand it back.
+   */
+  get generation(): number {
+    return this.gen;
+  }
 
   /** Whether `key` is one the window vouched for under `provider`. */
   private vouches(provider: string, key: string): boolean {
@@ -45,24 +58,40 @@ export class Pins {
   }
 
   /**
-   * The key to put in place of `sent` in a request to `host` for `provider`, or undefined to send
+   * The key to put in place of `sent` in a request to `origin` for `provider`, or undefined to send
    * the request as pi made it: no window listens, nothing is pinned, the pin went elsewhere, the
-   * window does not (or no longer) vouch for it, or pi already sends it.
+   * window does not (or no longer) vouch for it, pi already sends it, or `sent` is not the key pi
+   * resolved for this provider's request (`resolved`, before any pin): then the fetch is another
+   * one (another provider's, another extension's) and is none of the pin's business.
    */
-  replacement(provider: string, host: string, sent: string, listening: boolean): string | undefined {
-    if (!listening) return undefined;
+  replacement(
+    provider: string,
+    origin: string,
+    sent: string,
+    resolved: string | undefined,
+    listening: boolean,
+  ): string | undefined {
+    if (!listening || resolved === undefined || sent !== resolved) return undefined;
     const p = this.pins.get(provider);
-    if (!p || p.host !== host || p.key === sent || !this.vouches(provider, p.key)) return undefined;
+    if (!p || p.origin !== origin || p.key === sent || !this.vouches(provider, p.key)) return undefined;
     return p.key;
   }
 
   /**
-   * pi's answer for a request that carried `secret` to `host`: a success pins it (when the host is
-   * known: a key is only ever sent back where it went), a refusal or 429 ends the pin.
+   * pi's answer for a request that carried `secret` to `origin`: a success pins it (when that is
+   * known: a key is only ever sent back where it went, and no switch that ends the pins came after
+   * the request's start at `generation`), a refusal or 429 ends the pin.
    */
-  answered(provider: string, secret: string | undefined, host: string | undefined, status: number): void {
+  answered(
+    provider: string,
+    secret: string | undefined,
+    origin: string | undefined,
+    status: number,
+    generation = this.gen,
+  ): void {
     if (UNPINS.has(status)) this.pins.delete(provider);
-    else if (status < 400 && secret && host) this.pins.set(provider, { key: secret, host });
+    else if (status < 400 && secret && origin && generation === this.gen)
+      this.pins.set(provider, { key: secret, origin });
   }
 
   /**
@@ -72,6 +101,7 @@ export class Pins {
    */
   reloaded(r: Pick<PiReload, 'soft' | 'usable'> | undefined): void {
     if (!r?.soft) {
+      this.gen++;
       this.pins.clear();
       this.vouched = {};
       return;
@@ -91,8 +121,12 @@ export class Pins {
     return out;
   }
 
-  /** A child pi starts with its parent's pins; its own window's next reload judges them again. */
-  inherit(from: Inherited): void {
+  /**
+   * A child pi starts with its parent's pins (asked for at `generation`); its own window's next
+   * reload judges them again. Pins that arrive after a switch that ends the pins are dropped.
+   */
+  inherit(from: Inherited, generation = this.gen): void {
+    if (generation !== this.gen) return;
     for (const [provider, p] of Object.entries(from.pins)) {
       if (!Object.hasOwn(from.usable, provider)) continue;
       this.vouched[provider] = from.usable[provider];

@@ -283,7 +283,7 @@ describe('pi companion inside the real pi', function () {
         {
           provider: 'anthropic',
           key: fingerprint(KEY_A),
-          hello: 'pi connected: pi 1.6.0, companion 3.',
+          hello: 'pi connected: pi 1.6.0, companion 4.',
         },
       );
       assert.ok(!JSON.stringify(w.reports).includes(KEY_A));

@@ -11,9 +11,13 @@ import { inheritPins, MAX_ASK, offerToChildren, PARENT_ENV } from '../../compani
 import { Pins } from '../../companion/sticky';
 import { removeStaleSockets } from '../../src/core/pi-link/channel-dir';
 import { boundUsable, fingerprint, MAX_USABLE, toPiSchema } from '../../src/core/pi-link/protocol';
-import { KEY_A, KEY_B, tempDir } from './helpers';
+import { PiFeedback } from '../../src/core/pi-link/feedback';
+import { Vault } from '../../src/core/vault';
+import { Link } from '../../companion/link';
+import { PROTOCOL } from '../../src/core/pi-link/protocol';
+import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
 
-const HOST = 'api.anthropic.com';
+const HOST = 'https://api.anthropic.com';
 const soft = (usable: Record<string, string[]>) => ({ soft: true, usable });
 
 describe('sticky sessions: the pins (companion/sticky.ts)', () => {
@@ -37,7 +41,7 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
   it('a soft reload keeps the pins whose keys it lists under the same provider; any other reload ends them all', () => {
     const p = new Pins();
     p.answered('anthropic', KEY_A, HOST, 200);
-    p.answered('openai', KEY_B, 'api.openai.com', 200);
+    p.answered('openai', KEY_B, 'https://api.openai.com', 200);
     p.reloaded(soft({ anthropic: [fingerprint(KEY_A)], openai: [fingerprint(KEY_B)] }));
     assert.equal(p.size, 2);
     p.reloaded(soft({ anthropic: [fingerprint(KEY_A)] })); // B rests
@@ -52,34 +56,76 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
     assert.equal(p.size, 0);
   });
 
-  it('the rewrite: only a vouched key of the same provider, to the host it went to, while a window listens', () => {
+  it('the rewrite: only a vouched key of the same provider, to the origin (scheme, host, port) it went to, while a window listens', () => {
     const p = new Pins();
     p.answered('anthropic', KEY_A, HOST, 200);
     // Never vouched for (no soft reload yet): pi's request goes as pi made it.
-    assert.equal(p.replacement('anthropic', HOST, KEY_B, true), undefined);
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, KEY_B, true), undefined);
     p.reloaded(soft({ anthropic: [fingerprint(KEY_A), fingerprint(KEY_B)] }));
-    assert.equal(p.replacement('anthropic', HOST, KEY_B, true), KEY_A);
-    assert.equal(p.replacement('anthropic', HOST, KEY_B, false), undefined, 'no window listens');
-    assert.equal(p.replacement('anthropic', 'evil.example:443', KEY_B, true), undefined, 'another host');
-    assert.equal(p.replacement('anthropic', `${HOST}:8443`, KEY_B, true), undefined, 'another port');
-    assert.equal(p.replacement('openai', HOST, KEY_B, true), undefined, 'another provider');
-    assert.equal(p.replacement('anthropic', HOST, KEY_A, true), undefined, 'pi sends it already');
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, KEY_B, true), KEY_A);
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, KEY_B, false), undefined, 'no window listens');
+    assert.equal(p.replacement('anthropic', 'https://evil.example', KEY_B, KEY_B, true), undefined, 'another host');
+    assert.equal(p.replacement('anthropic', `${HOST}:8443`, KEY_B, KEY_B, true), undefined, 'another port');
+    assert.equal(
+      p.replacement('anthropic', 'http://api.anthropic.com', KEY_B, KEY_B, true),
+      undefined,
+      'http, not https',
+    );
+    assert.equal(
+      p.replacement('anthropic', 'http://api.anthropic.com:443', KEY_B, KEY_B, true),
+      undefined,
+      'http on 443',
+    );
+    assert.equal(p.replacement('openai', HOST, KEY_B, KEY_B, true), undefined, 'another provider');
+    assert.equal(p.replacement('anthropic', HOST, KEY_A, KEY_A, true), undefined, 'pi sends it already');
+    // Not the key pi resolved for this request: another provider's or another extension's fetch.
+    const OTHER = 'sk-other-extension-0000000000';
+    assert.equal(p.replacement('anthropic', HOST, OTHER, KEY_B, true), undefined, 'another fetch');
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, undefined, true), undefined, 'nothing resolved');
     p.reloaded(undefined); // a switch by hand moves the session
-    assert.equal(p.replacement('anthropic', HOST, KEY_B, true), undefined);
+    assert.equal(p.replacement('anthropic', HOST, KEY_B, KEY_B, true), undefined);
+  });
+
+  it('a switch by hand cannot be undone: a success or a parent’s pins from before it pin nothing', () => {
+    const p = new Pins();
+    const before = p.generation; // a request starts on A
+    p.reloaded(undefined); // the person switches by hand
+    p.answered('anthropic', KEY_A, HOST, 200, before); // A's answer lands afterwards
+    assert.equal(p.size, 0);
+    p.reloaded(soft({ anthropic: [fingerprint(KEY_A)] })); // a later soft reload has nothing to revive
+    assert.equal(p.keyFor('anthropic'), undefined);
+    p.answered('anthropic', KEY_A, HOST, 200, p.generation); // a request started after the switch
+    assert.equal(p.keyFor('anthropic'), KEY_A);
+    p.answered('anthropic', KEY_A, HOST, 429, before); // an old refusal still ends the pin
+    assert.equal(p.size, 0);
+    // A parent's pins asked for before a switch by hand, answered after it: dropped.
+    const parent = new Pins();
+    parent.answered('anthropic', KEY_A, HOST, 200);
+    parent.reloaded(soft({ anthropic: [fingerprint(KEY_A)] }));
+    const child = new Pins();
+    const asked = child.generation;
+    child.reloaded(undefined);
+    child.inherit(parent.forChildren(), asked);
+    assert.equal(child.size, 0);
+    child.inherit(parent.forChildren(), child.generation);
+    assert.equal(child.keyFor('anthropic'), KEY_A);
   });
 
   it('a child gets only vouched pins, and keeps only those its parent’s list vouches for', () => {
     const parent = new Pins();
     parent.answered('anthropic', KEY_A, HOST, 200);
-    parent.answered('openai', KEY_B, 'api.openai.com', 200);
+    parent.answered('openai', KEY_B, 'https://api.openai.com', 200);
     parent.reloaded(soft({ anthropic: [fingerprint(KEY_A)], openai: [fingerprint(KEY_B)] }));
-    parent.answered('google', KEY_A, 'g.example', 200); // pinned after the reload, never vouched
+    parent.answered('google', KEY_A, 'https://g.example', 200); // pinned after the reload, never vouched
     const handed = parent.forChildren();
     assert.deepEqual(Object.keys(handed.pins).sort(), ['anthropic', 'openai']);
     const child = new Pins();
-    child.inherit({ pins: { ...handed.pins, google: { key: KEY_A, host: 'g.example' } }, usable: handed.usable });
-    assert.equal(child.replacement('anthropic', HOST, KEY_B, true), KEY_A);
-    assert.equal(child.replacement('google', 'g.example', KEY_B, true), undefined);
+    child.inherit({
+      pins: { ...handed.pins, google: { key: KEY_A, origin: 'https://g.example' } },
+      usable: handed.usable,
+    });
+    assert.equal(child.replacement('anthropic', HOST, KEY_B, KEY_B, true), KEY_A);
+    assert.equal(child.replacement('google', 'https://g.example', KEY_B, KEY_B, true), undefined);
   });
 
   it('the reload message: an older window’s bare reload still parses, the list is bounded, no key fits in it', () => {
@@ -90,6 +136,58 @@ describe('sticky sessions: the pins (companion/sticky.ts)', () => {
     assert.ok(!toPiSchema.safeParse({ v: 1, type: 'reload', ...soft({ anthropic: many }) }).success);
     const cut = boundUsable({ anthropic: many, openai: [fingerprint(KEY_B)] });
     assert.ok(toPiSchema.safeParse({ v: 1, type: 'reload', ...soft(cut) }).success);
+  });
+});
+
+describe('sticky sessions: what the window vouches for (PiFeedback.usable)', () => {
+  const feedbackOver = (vault: Vault) =>
+    new PiFeedback({
+      vault,
+      rotation: { inUse: (p) => vault.inUse(p), evaluate: () => undefined },
+      mode: () => 'round-robin',
+      feedback: {
+        failed: () => undefined,
+        succeeded: () => undefined,
+        refused: async () => undefined,
+        usageSeen: () => undefined,
+      },
+      refresh: async () => undefined,
+      tellRateLimited: () => undefined,
+      log: { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+
+  it('only accounts whose request settings are those of the account in use: another base URL or header is never listed', async () => {
+    const vault = new Vault(new MemorySecretStore());
+    await vault.load();
+    await vault.add('anthropic', 'A', { type: 'api_key', key: KEY_A });
+    await vault.add('anthropic', 'B', { type: 'api_key', key: KEY_B });
+    const usable = feedbackOver(vault);
+    assert.deepEqual(usable.usable(), { anthropic: [fingerprint(KEY_A), fingerprint(KEY_B)] }, 'both send alike');
+    // One gateway host, a path per account: B's key must never go to A's path.
+    await vault.setRequest('anthropic', 'A', { baseUrl: 'https://gw.example/v1/acct-a/anthropic' });
+    await vault.setRequest('anthropic', 'B', { baseUrl: 'https://gw.example/v1/acct-b/anthropic' });
+    assert.deepEqual(usable.usable(), { anthropic: [fingerprint(KEY_A)] });
+    await vault.setRequest('anthropic', 'B', {
+      baseUrl: 'https://gw.example/v1/acct-a/anthropic',
+      headers: { 'x-team': 'b' },
+    });
+    assert.deepEqual(usable.usable(), { anthropic: [fingerprint(KEY_A)] }, 'same URL, other headers');
+    await vault.setRequest('anthropic', 'B', { baseUrl: 'https://gw.example/v1/acct-a/anthropic' });
+    assert.deepEqual(usable.usable(), { anthropic: [fingerprint(KEY_A), fingerprint(KEY_B)] }, 'the same again');
+  });
+
+  it('openai-codex: never a pin (pi-ai derives chatgpt-account-id from the token)', async () => {
+    const vault = new Vault(new MemorySecretStore());
+    await vault.load();
+    const token = (n: string) => ({
+      type: 'oauth' as const,
+      access: `tok-${n}`,
+      refresh: `rt-${n}`,
+      expires: Date.now() + 3_600_000,
+    });
+    await vault.add('openai-codex', 'A', token('A'));
+    await vault.add('openai-codex', 'B', token('B'));
+    assert.deepEqual(feedbackOver(vault).usable(), {});
   });
 });
 
@@ -128,7 +226,7 @@ describe('sticky sessions: a parent pi’s pins socket (companion/inherit.ts)', 
     assert.equal(secret.length, 64);
     assert.equal(lstatSync(join(dir, name)).mode & 0o777, 0o600);
     const got = await inheritPins(value, dir);
-    assert.deepEqual(got.pins, { anthropic: { key: KEY_A, host: HOST } });
+    assert.deepEqual(got.pins, { anthropic: { key: KEY_A, origin: HOST } });
     stop();
     assert.ok(!existsSync(join(dir, name)));
     assert.equal(env[PARENT_ENV], undefined);
@@ -170,6 +268,37 @@ describe('sticky sessions: a parent pi’s pins socket (companion/inherit.ts)', 
     assert.deepEqual(readdirSync(dir), [live]);
     server.close();
     stop();
+  });
+
+  it('no pin outlives the window: a window’s connection coming up, and the last one going, end the pins', async () => {
+    const p = pinned();
+    const windows = new Set<import('node:net').Socket>();
+    const server = createServer((s) => (windows.add(s), s.on('error', () => undefined)));
+    server.listen(join(dir, 'window-1-abcd.sock'));
+    await once(server, 'listening');
+    const link = new Link(
+      dir,
+      { v: PROTOCOL, type: 'hello', pid: process.pid, companion: 'test' },
+      () => undefined,
+      undefined,
+      () => p.reloaded(undefined),
+    );
+    try {
+      assert.equal(p.size, 1);
+      assert.ok(await link.reach(5000));
+      assert.equal(p.size, 0, 'a window came: it may have switched while none listened');
+      p.answered('anthropic', KEY_A, HOST, 200);
+      p.reloaded(soft({ anthropic: [fingerprint(KEY_A)] }));
+      assert.equal(p.keyFor('anthropic'), KEY_A);
+      await until(() => windows.size === 1);
+      server.close(); // the window closes
+      for (const s of windows) s.destroy();
+      await until(() => !link.connected());
+      assert.equal(p.size, 0, 'the last window went');
+    } finally {
+      link.close();
+      server.close();
+    }
   });
 
   it('a directory open to others: nothing is offered, and a child does not connect there', async () => {

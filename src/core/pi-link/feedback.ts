@@ -7,7 +7,7 @@ import type { Feedback } from '../outlet';
 import type { RotationMode } from '../rotation/policy';
 import type { Rotation } from '../rotation/rotation';
 import type { SecretRef } from '../secret-ref';
-import type { AccountInfo, Vault } from '../vault';
+import type { AccountInfo, RequestSettings, Vault } from '../vault';
 import { boundUsable, fingerprint, type PiReport, type PiRequest, type Usable } from './protocol';
 import { restUntil, usageFromHeaders } from './usage-headers';
 import { isoTime } from '../time-bounds';
@@ -41,6 +41,19 @@ export interface PiDecision {
   readonly summary: string;
 }
 
+/**
+ * Providers whose sessions never keep a key: pi-ai derives openai-codex's `chatgpt-account-id`
+ * header from the token it resolved (@earendil-works/pi-ai 1.6.1, dist/api/openai-codex-responses.js), so
+ * another account's token would go with this account's id.
+ */
+export const NO_PINS: ReadonlySet<string> = new Set(['openai-codex']);
+
+/** Whether two accounts' request settings send a request to the same place with the same headers. */
+export function sameRequest(a: RequestSettings | undefined, b: RequestSettings | undefined): boolean {
+  const headers = (r: RequestSettings | undefined) => JSON.stringify(Object.entries(r?.headers ?? {}).sort());
+  return (a?.baseUrl || undefined) === (b?.baseUrl || undefined) && headers(a) === headers(b);
+}
+
 export class PiFeedback {
   /** provider/account → the rest we already told the person about (manual mode tells once). */
   private readonly told = new Map<string, number>();
@@ -56,16 +69,25 @@ export class PiFeedback {
 
   /**
    * Fingerprints of the keys a pi session may keep after a soft switch (sticky sessions): every
-   * account that neither rests, nor waits for the person, nor needs a new sign-in, per provider.
+   * account that neither rests, nor waits for the person, nor needs a new sign-in, per provider,
+   * and whose request settings (base URL and headers) are those of the account in use: pi sends
+   * the in-use account's, so a pinned key goes only where its own account sends it (accounts may
+   * share a host, e.g. per-account paths of a gateway). None for NO_PINS providers.
    */
   usable(): Usable {
     const out: Usable = {};
-    for (const provider of this.deps.vault.providers())
+    for (const provider of this.deps.vault.providers()) {
+      if (NO_PINS.has(provider)) continue;
+      const inUse = this.deps.rotation.inUse(provider);
+      if (!inUse) continue;
+      const settings = this.deps.vault.request(provider, inUse.name);
       for (const a of this.deps.vault.accounts(provider)) {
         if (a.needsSignIn || this.deps.rotation.holdOf?.(provider, a.name)) continue;
+        if (!sameRequest(this.deps.vault.request(provider, a.name), settings)) continue;
         const secret = this.secretOf(this.deps.vault.credential(provider, a.name));
         if (secret !== undefined) (out[provider] ??= []).push(fingerprint(secret));
       }
+    }
     return boundUsable(out);
   }
 
