@@ -4,7 +4,7 @@
 // own) leaves each session on the key it last used with success; a switch by hand moves both; a
 // 429 on a pinned key moves that session, and the other one pinned to it before its next request.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
@@ -17,7 +17,9 @@ import { PiLinkServer } from '../../src/core/pi-link/server';
 import { Rotation } from '../../src/core/rotation/rotation';
 import { Vault } from '../../src/core/vault';
 import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
-import { PI1_CLI, cleanEnv } from './pi1';
+import { PI1_CLI, cleanEnv, rpcPi } from './pi1';
+
+const ANTHROPIC_MODEL = ['--model', 'anthropic/claude-sonnet-4-5'];
 
 const root = join(__dirname, '../../..');
 const COMPANION = join(root, 'dist/companion/pi-accounts-companion.js');
@@ -28,54 +30,6 @@ const emulator = async (answer: Answer): Promise<Emulator> =>
   (await import(join(root, 'test/host/llm-emulator.mjs'))).startLlmEmulator(answer);
 const modelsJson = async (base: string): Promise<unknown> =>
   (await import(join(root, 'test/host/llm-emulator.mjs'))).modelsJson(base);
-
-/** One pi session in RPC mode; `prompt` resolves once pi settled. */
-function rpcPi(agentDir: string, channel: string) {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    [PI1_CLI, '--mode', 'rpc', '--no-session', '--model', 'anthropic/claude-sonnet-4-5'],
-    { env: { ...cleanEnv(), PI_OFFLINE: '1', PI_CODING_AGENT_DIR: agentDir, PI_ACCOUNTS_CHANNEL_DIR: channel } },
-  );
-  const waiting = new Map<string, (r: { success: boolean; error?: string }) => void>();
-  let settled: (() => void) | undefined;
-  let buf = '';
-  let err = '';
-  let n = 0;
-  child.stderr.on('data', (d) => (err += d));
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString('utf8');
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const r = JSON.parse(buf.slice(0, nl)) as { type: string; id?: string; success: boolean };
-      buf = buf.slice(nl + 1);
-      if (r.type === 'response' && r.id) waiting.get(r.id)?.(r);
-      if (r.type === 'agent_settled') settled?.();
-    }
-  });
-  child.once('exit', (code) => {
-    for (const resolve of waiting.values()) resolve({ success: false, error: `pi exited (${code}): ${err}` });
-  });
-  const call = (cmd: Record<string, unknown>) =>
-    new Promise<{ success: boolean; error?: string }>((resolve) => {
-      const id = `c${++n}`;
-      waiting.set(id, (r) => (waiting.delete(id), resolve(r)));
-      child.stdin.write(`${JSON.stringify({ ...cmd, id })}\n`);
-    });
-  return {
-    call,
-    async prompt(message: string) {
-      const done = new Promise<void>((r) => (settled = r));
-      const r = await call({ type: 'prompt', message });
-      assert.ok(r.success, r.error);
-      await done;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null) return r();
-        child.once('exit', () => r());
-        child.stdin.end();
-      }),
-  };
-}
 
 /** Pi Accounts' window over an in-memory store, an emulator, and a pi agent directory with the companion. */
 async function setup(dir0: string, answer: Answer) {
@@ -153,8 +107,8 @@ describe('sticky sessions: the companion inside two real pi sessions', function 
     const { em, channel, dir, rotation, server, lines, starts, switchTo } = await setup(t.dir, (key) =>
       refuseB && key === KEY_B ? { status: 429, headers: { 'retry-after': '30' } } : { text: 'Answered.' },
     );
-    const p1 = rpcPi(dir, channel);
-    const p2 = rpcPi(dir, channel);
+    const p1 = rpcPi(dir, channel, ANTHROPIC_MODEL);
+    const p2 = rpcPi(dir, channel, ANTHROPIC_MODEL);
     /** The keys one prompt of `pi` sent, as letters. */
     const ask = async (pi: ReturnType<typeof rpcPi>) => {
       const from = em.seen.length;
@@ -211,7 +165,7 @@ describe('sticky sessions: the companion inside two real pi sessions', function 
   });
   it('S3 no window listens: a pinned session sends what auth.json holds, never its pin', async () => {
     const { em, channel, dir, rotation, server, switchTo } = await setup(t.dir, () => ({ text: 'Answered.' }));
-    const p1 = rpcPi(dir, channel);
+    const p1 = rpcPi(dir, channel, ANTHROPIC_MODEL);
     const letter = (i: number) => (em.seen[i].key === KEY_A ? 'A' : em.seen[i].key === KEY_B ? 'B' : '?');
     try {
       await p1.prompt('Hi'); // A, pinned
@@ -236,7 +190,7 @@ describe('sticky sessions: the companion inside two real pi sessions', function 
   });
   it('S2 a subagent (a pi started by a pinned pi session) sends its parent’s key, another pi started beside it the account in use', async () => {
     const { em, channel, dir, rotation, server, switchTo } = await setup(t.dir, () => ({ text: 'Answered.' }));
-    const parent = rpcPi(dir, channel);
+    const parent = rpcPi(dir, channel, ANTHROPIC_MODEL);
     const letters = (from: number) =>
       em.seen
         .slice(from)

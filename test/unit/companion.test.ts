@@ -3,7 +3,7 @@
 // classes (vault, rotation, auth.json and models.json mirrors, feedback port, socket server).
 // pi 1.x needs Node >= 22.19: the unit tests run on Node 24, so pi runs on process.execPath.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/log';
@@ -18,7 +18,7 @@ import { Vault } from '../../src/core/vault';
 import { anthropicTokenServer } from './emulator';
 import { KEY_A, KEY_B, MemorySecretStore, tempDir, until } from './helpers';
 import { openWindow } from './window';
-import { PI1_CLI, cleanEnv } from './pi1';
+import { PI1_CLI, cleanEnv, rpcPi } from './pi1';
 import { ModelsMirror } from '../../src/core/mirror/models-mirror';
 import { fingerprint, type PiRequest } from '../../src/core/pi-link/protocol';
 import { feedbackInto } from '../../src/core/outlet';
@@ -73,55 +73,6 @@ export function runPi(
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => resolve({ code, out, err }));
   });
-}
-
-/** One pi process in RPC mode (`pi --mode rpc --no-session`): commands by id, prompts awaited until pi settles. */
-function rpcPi(agentDir: string, channel: string, args: string[]) {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    [PI, '--mode', 'rpc', '--no-session', ...args],
-    {
-      env: { ...cleanEnv(), PI_OFFLINE: '1', PI_CODING_AGENT_DIR: agentDir, PI_ACCOUNTS_CHANNEL_DIR: channel },
-    },
-  );
-  const waiting = new Map<string, (r: { success: boolean; data?: unknown; error?: string }) => void>();
-  let settled: (() => void) | undefined;
-  let buf = '';
-  let err = '';
-  let n = 0;
-  child.stderr.on('data', (d) => (err += d));
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString('utf8');
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      const r = JSON.parse(line) as { type: string; id?: string; success: boolean };
-      if (r.type === 'response' && r.id) waiting.get(r.id)?.(r);
-      if (r.type === 'agent_settled') settled?.();
-    }
-  });
-  const call = (cmd: Record<string, unknown>) =>
-    new Promise<{ success: boolean; data?: unknown; error?: string }>((resolve, reject) => {
-      const id = `c${++n}`;
-      waiting.set(id, resolve);
-      child.once('exit', (code) => reject(new Error(`pi exited (${code}): ${err}`)));
-      child.stdin.write(`${JSON.stringify({ ...cmd, id })}\n`);
-    });
-  return {
-    call,
-    async prompt(message: string) {
-      const done = new Promise<void>((r) => (settled = r));
-      const r = await call({ type: 'prompt', message });
-      assert.ok(r.success, r.error);
-      await done;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null) return r();
-        child.once('exit', () => r());
-        child.stdin.end();
-      }),
-  };
 }
 
 /** A pi agent directory: models.json at the emulator, optionally the companion installed. */

@@ -3,7 +3,8 @@
 // `env` values and headers), its file credential store (the one ModelRuntime writes through, so
 // `modify` is pi's own write path: its lock, its read-merge-write), and its CLI. pi 1.x is ESM
 // and needs Node >= 22.19: the unit tests run on Node 24 (scripts/node24.mjs).
-import { execFile } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -82,4 +83,57 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   for (const k of Object.keys(env))
     if (/_API_KEY$|_TOKEN$|^AWS_|^AZURE_|^CLOUDFLARE_|^GOOGLE_|^GCLOUD_|^PI_/.test(k)) delete env[k];
   return env;
+}
+
+/**
+ * One pi 1.x process in RPC mode (`pi --mode rpc --no-session …args`) with the companion's channel
+ * at `channel`: commands by id, `prompt` resolves once pi settled; a pi that exits answers every
+ * command still waiting with its exit and stderr.
+ */
+export function rpcPi(agentDir: string, channel: string, args: string[]) {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [PI1_CLI, '--mode', 'rpc', '--no-session', ...args],
+    { env: { ...cleanEnv(), PI_OFFLINE: '1', PI_CODING_AGENT_DIR: agentDir, PI_ACCOUNTS_CHANNEL_DIR: channel } },
+  );
+  type Answer = { success: boolean; data?: unknown; error?: string };
+  const waiting = new Map<string, (r: Answer) => void>();
+  let settled: (() => void) | undefined;
+  let buf = '';
+  let err = '';
+  let n = 0;
+  child.stderr.on('data', (d) => (err += d));
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const r = JSON.parse(buf.slice(0, nl)) as Answer & { type: string; id?: string };
+      buf = buf.slice(nl + 1);
+      if (r.type === 'response' && r.id) waiting.get(r.id)?.(r);
+      if (r.type === 'agent_settled') settled?.();
+    }
+  });
+  child.once('exit', (code) => {
+    for (const resolve of waiting.values()) resolve({ success: false, error: `pi exited (${code}): ${err}` });
+  });
+  const call = (cmd: Record<string, unknown>) =>
+    new Promise<Answer>((resolve) => {
+      const id = `c${++n}`;
+      waiting.set(id, (r) => (waiting.delete(id), resolve(r)));
+      child.stdin.write(`${JSON.stringify({ ...cmd, id })}\n`);
+    });
+  return {
+    call,
+    async prompt(message: string) {
+      const done = new Promise<void>((r) => (settled = r));
+      const r = await call({ type: 'prompt', message });
+      assert.ok(r.success, r.error);
+      await done;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => r());
+        child.stdin.end();
+      }),
+  };
 }
