@@ -183,8 +183,8 @@ export class Workbench {
    * again (up to three times) when it does not take the text: a quick input that loses focus
    * hides, and while it hides it is `inert` (QuickInputController.hide in code-server 4.139.1's
    * workbench), so a focus change at the wrong moment (a toast, a view refreshing) leaves F1 with
-   * nothing to type into. Enter is pressed only once the row is listed, so a command never runs
-   * twice.
+   * nothing to type into. Enter is pressed only once the row is listed, and again only while the
+   * palette still shows the text (it closes when it takes a command), so a command never runs twice.
    */
   async runCommand(title) {
     const p = this.page;
@@ -197,7 +197,23 @@ export class Workbench {
         await input.fill(`>${title}`, { timeout: 10_000 });
         await row.waitFor({ timeout: 10_000 });
         await input.press('Enter', { timeout: 5_000 });
-        return;
+        // The palette closes when it takes the command; an Enter it swallowed (while it was still
+        // filtering) leaves it open with the text, and the command never ran: then try again.
+        const taken = await p
+          .waitForFunction(
+            (text) => {
+              const box = document.querySelector('.quick-input-widget');
+              return !box || getComputedStyle(box).display === 'none' || box.querySelector('input')?.value !== text;
+            },
+            `>${title}`,
+            { timeout: 5_000 },
+          )
+          .then(
+            () => true,
+            () => false,
+          );
+        if (taken) return;
+        if (attempt === 3) throw new Error(`the palette did not take "${title}" after 3 tries`);
       } catch (e) {
         if (attempt === 3) throw e;
       }
